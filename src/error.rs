@@ -1,0 +1,376 @@
+//! The crate's one error type, its kinds, and their stable numeric codes.
+//!
+//! [`Error`] is opaque (csv/jiff style) so that new kinds can be added without
+//! breaking callers; [`ErrorKind`] says what went wrong and [`ErrorCode`] is the
+//! stable number that the C ABI returns. Messages name the field and the rule
+//! that failed; they never contain the value of a field, because customer data
+//! must not end up in logs.
+
+use std::fmt;
+
+/// A `Result` whose error is custodia's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in a schema or record a problem is: a field name, or a field of a
+/// schema entry such as `fields[3]`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath(Box<str>);
+
+impl FieldPath {
+    /// A path made of one field name.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self(path.into().into_boxed_str())
+    }
+
+    /// The path as text, e.g. `email` or `fields[2].kind`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for FieldPath {
+    fn from(path: &str) -> Self {
+        Self::new(path)
+    }
+}
+
+/// Which document a JSON error was found in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonDocument {
+    /// A schema definition.
+    Schema,
+    /// A customer record.
+    Record,
+}
+
+impl fmt::Display for JsonDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Schema => "schema",
+            Self::Record => "record",
+        })
+    }
+}
+
+/// What went wrong. Every variant names the place; none carries a field value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Text that should have been UTF-8 was not.
+    #[error("field `{path}`: not valid UTF-8")]
+    InvalidUtf8 {
+        /// The field (or argument) that held the bytes.
+        path: FieldPath,
+    },
+    /// A value is larger than the schema allows any value to be.
+    #[error("field `{path}`: {len} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The field that held the value.
+        path: FieldPath,
+        /// Its size in bytes.
+        len: usize,
+        /// The schema's `max_value_bytes`.
+        limit: usize,
+    },
+    /// A field index past the end of the schema.
+    #[error("field index {index} is out of range: the schema has {len} fields")]
+    IndexOutOfRange {
+        /// The index asked for.
+        index: usize,
+        /// How many fields the schema has.
+        len: usize,
+    },
+    /// The text is not JSON, or not JSON of the expected shape.
+    #[error("{document} JSON, line {line}, column {column}: {detail}")]
+    Json {
+        /// Schema or record.
+        document: JsonDocument,
+        /// 1-based line of the problem (0 when unknown).
+        line: usize,
+        /// 1-based column of the problem (0 when unknown).
+        column: usize,
+        /// What is wrong. For records this never quotes the input.
+        detail: String,
+    },
+    /// A schema field names a kind that custodia does not know.
+    #[error("field `{path}`: unknown kind `{kind}`")]
+    UnknownKind {
+        /// The schema entry, e.g. `fields[2] (tier)`.
+        path: FieldPath,
+        /// The kind name as written in the schema.
+        kind: String,
+    },
+    /// Two schema fields share a name.
+    #[error("field `{path}`: the name is used by an earlier field")]
+    DuplicateField {
+        /// The second field with that name.
+        path: FieldPath,
+    },
+    /// A field option is missing, misspelt, or has a value that cannot work.
+    #[error("field `{path}`: option `{option}` {reason}")]
+    BadOption {
+        /// The schema entry.
+        path: FieldPath,
+        /// The option's name, e.g. `values` or `pattern`.
+        option: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The schema as a whole is unusable (no fields, bad name, unknown format).
+    #[error("schema: {reason}")]
+    InvalidSchema {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A record names a field that its schema does not have.
+    #[error("field `{path}`: not in the schema")]
+    UnknownField {
+        /// The name as given.
+        path: FieldPath,
+    },
+    /// A value of a type the field cannot hold (e.g. a JSON object for a name).
+    #[error("field `{path}`: expected {expected}, found {found}")]
+    WrongType {
+        /// The field.
+        path: FieldPath,
+        /// What the field accepts.
+        expected: &'static str,
+        /// What was given (a type, never the value).
+        found: &'static str,
+    },
+    /// A CSV row whose column count differs from its header's.
+    #[error("row has {found} columns but the header has {expected}")]
+    RowLength {
+        /// Columns in the header.
+        expected: usize,
+        /// Columns in the row.
+        found: usize,
+    },
+    /// A record was used with a schema other than the one it was built for.
+    #[error("the record belongs to schema `{record}`, not `{expected}`")]
+    SchemaMismatch {
+        /// The schema the caller expected.
+        expected: String,
+        /// The record's schema.
+        record: String,
+    },
+}
+
+impl ErrorKind {
+    /// The stable code of this kind of error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidUtf8 { .. } => ErrorCode::InvalidUtf8,
+            Self::TooLarge { .. } => ErrorCode::TooLarge,
+            Self::IndexOutOfRange { .. } => ErrorCode::IndexOutOfRange,
+            Self::Json { .. } => ErrorCode::Json,
+            Self::UnknownKind { .. } => ErrorCode::UnknownKind,
+            Self::DuplicateField { .. } => ErrorCode::DuplicateField,
+            Self::BadOption { .. } => ErrorCode::BadOption,
+            Self::InvalidSchema { .. } => ErrorCode::InvalidSchema,
+            Self::UnknownField { .. } => ErrorCode::UnknownField,
+            Self::WrongType { .. } => ErrorCode::WrongType,
+            Self::RowLength { .. } => ErrorCode::RowLength,
+            Self::SchemaMismatch { .. } => ErrorCode::SchemaMismatch,
+        }
+    }
+
+    fn field_path(&self) -> Option<&FieldPath> {
+        match self {
+            Self::InvalidUtf8 { path }
+            | Self::TooLarge { path, .. }
+            | Self::UnknownKind { path, .. }
+            | Self::DuplicateField { path }
+            | Self::BadOption { path, .. }
+            | Self::UnknownField { path }
+            | Self::WrongType { path, .. } => Some(path),
+            Self::IndexOutOfRange { .. }
+            | Self::Json { .. }
+            | Self::InvalidSchema { .. }
+            | Self::RowLength { .. }
+            | Self::SchemaMismatch { .. } => None,
+        }
+    }
+}
+
+/// custodia's error: what went wrong ([`Error::kind`]), its stable number
+/// ([`Error::code`]) and where ([`Error::field_path`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<ErrorKind>);
+
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// The stable numeric code, the same number the C ABI returns.
+    pub fn code(&self) -> ErrorCode {
+        self.0.code()
+    }
+
+    /// The field the error is about, when it is about one field.
+    pub fn field_path(&self) -> Option<&FieldPath> {
+        self.0.field_path()
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Self(Box::new(kind))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Stable numbers for every kind of error, shared with the C ABI
+/// (`custodia_status`). Numbers are grouped in blocks and never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A required pointer was NULL (C ABI only).
+    NullArgument = 1001,
+    /// Text was not valid UTF-8.
+    InvalidUtf8 = 1002,
+    /// A value exceeded the size limit.
+    TooLarge = 1003,
+    /// A field index was past the end of the schema.
+    IndexOutOfRange = 1004,
+    /// Malformed JSON, or JSON of the wrong shape.
+    Json = 2001,
+    /// A schema field of an unknown kind.
+    UnknownKind = 2002,
+    /// Two schema fields with the same name.
+    DuplicateField = 2003,
+    /// A bad field option.
+    BadOption = 2004,
+    /// A schema that cannot be used.
+    InvalidSchema = 2005,
+    /// A record field that is not in the schema.
+    UnknownField = 3001,
+    /// A value of the wrong type.
+    WrongType = 3002,
+    /// A CSV row of the wrong length.
+    RowLength = 3003,
+    /// A record used with the wrong schema.
+    SchemaMismatch = 3004,
+    /// A panic inside custodia, caught at the C boundary (C ABI only).
+    Panic = 9001,
+}
+
+impl ErrorCode {
+    /// Every code, in numeric order.
+    pub const ALL: &'static [Self] = &[
+        Self::NullArgument,
+        Self::InvalidUtf8,
+        Self::TooLarge,
+        Self::IndexOutOfRange,
+        Self::Json,
+        Self::UnknownKind,
+        Self::DuplicateField,
+        Self::BadOption,
+        Self::InvalidSchema,
+        Self::UnknownField,
+        Self::WrongType,
+        Self::RowLength,
+        Self::SchemaMismatch,
+        Self::Panic,
+    ];
+
+    /// The code's number.
+    pub fn as_u32(self) -> u32 {
+        self as u32
+    }
+
+    /// The code with this number, if there is one.
+    pub fn from_u32(number: u32) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_u32() == number)
+    }
+
+    /// A short stable name such as `"UNKNOWN_FIELD"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NullArgument => "NULL_ARGUMENT",
+            Self::InvalidUtf8 => "INVALID_UTF8",
+            Self::TooLarge => "TOO_LARGE",
+            Self::IndexOutOfRange => "INDEX_OUT_OF_RANGE",
+            Self::Json => "JSON",
+            Self::UnknownKind => "UNKNOWN_KIND",
+            Self::DuplicateField => "DUPLICATE_FIELD",
+            Self::BadOption => "BAD_OPTION",
+            Self::InvalidSchema => "INVALID_SCHEMA",
+            Self::UnknownField => "UNKNOWN_FIELD",
+            Self::WrongType => "WRONG_TYPE",
+            Self::RowLength => "ROW_LENGTH",
+            Self::SchemaMismatch => "SCHEMA_MISMATCH",
+            Self::Panic => "PANIC",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_sorted_and_unique() {
+        let mut previous = 0;
+        for &code in ErrorCode::ALL {
+            assert!(code.as_u32() > previous, "{code} out of order");
+            previous = code.as_u32();
+            assert_eq!(ErrorCode::from_u32(code.as_u32()), Some(code));
+        }
+        assert_eq!(ErrorCode::from_u32(0), None);
+        assert_eq!(ErrorCode::from_u32(123_456), None);
+    }
+
+    #[test]
+    fn error_exposes_kind_code_and_path() {
+        let err = Error::from(ErrorKind::UnknownField {
+            path: "emial".into(),
+        });
+        assert_eq!(err.code(), ErrorCode::UnknownField);
+        assert_eq!(err.field_path().map(FieldPath::as_str), Some("emial"));
+        assert_eq!(err.to_string(), "field `emial`: not in the schema");
+        let err = Error::from(ErrorKind::RowLength {
+            expected: 3,
+            found: 2,
+        });
+        assert_eq!(err.field_path(), None);
+    }
+}

@@ -1,0 +1,100 @@
+//! custodia keeps customer master data clean and safe: it knows what a
+//! customer record looks like (schemas), and every later stage
+//! (normalization, validation, duplicate detection, masking) is driven by
+//! that knowledge. It is a Rust crate first, a C library second (one header,
+//! `include/custodia.h`) and a command-line tool third, all the same code.
+//!
+//! # A tour
+//!
+//! ```
+//! use custodia::{Customer, ErrorCode, Record, Schema, Value};
+//!
+//! // The built-in standard customer schema, or your own from JSON.
+//! let schema = Schema::customer();
+//! let crm = Schema::from_json(r#"{
+//!     "name": "crm", "region": "CN",
+//!     "fields": [
+//!         {"name": "id", "kind": "text", "required": true},
+//!         {"name": "name", "kind": "full_name"},
+//!         {"name": "mobile", "kind": "phone"},
+//!         {"name": "vip", "kind": "boolean"}
+//!     ]
+//! }"#)?;
+//!
+//! // Records come from JSON, from (name, value) pairs or from CSV rows.
+//! let record = Record::from_json(&crm, r#"{"id": "c-1", "name": "张伟", "vip": "yes"}"#)?;
+//! assert_eq!(record.text("name"), Some("张伟"));
+//! assert_eq!(record.get("vip"), Some(&Value::Boolean(true)));
+//!
+//! // Errors name the field and what is wrong, never the value.
+//! let err = Record::from_json(&crm, r#"{"mobil": "13800138000"}"#).unwrap_err();
+//! assert_eq!(err.code(), ErrorCode::UnknownField);
+//! assert_eq!(err.to_string(), "field `mobil`: not in the schema");
+//!
+//! // The common case is typed.
+//! let mut ann = Customer::default();
+//! ann.customer_id = Some("42".into());
+//! ann.email = Some("ann@example.com".into());
+//! let record = ann.to_record()?;
+//! assert_eq!(record.schema(), &schema);
+//! assert_eq!(Customer::from_record(&record), ann);
+//! # Ok::<(), custodia::Error>(())
+//! ```
+//!
+//! # Overview
+//!
+//! - [`schema`]: [`Schema`], [`Field`], [`FieldKind`], [`Record`], [`Value`],
+//!   [`Customer`] and the JSON schema format ([`Schema::from_json`]).
+//! - [`Error`], [`ErrorKind`] and [`ErrorCode`]: one error type whose codes
+//!   are the C ABI's status codes.
+//!
+//! # Crate features
+//!
+//! No optional features yet: `serde` support is always on, because schemas
+//! and records are read from JSON.
+//!
+//! # C API
+//!
+//! The same library is built as `libcustodia.a` and `libcustodia.so` with the
+//! header `include/custodia.h`. Its conventions: every symbol starts with
+//! `custodia_`; functions return a `custodia_status` (the numbers of
+//! [`ErrorCode`], 0 for success) and write results through out-parameters,
+//! only on success; strings in are UTF-8 pointer + length (not
+//! NUL-terminated); detail is in the thread-local
+//! `custodia_last_error_message()`; no panic crosses the boundary.
+//!
+//! | call | after the call | released by |
+//! |---|---|---|
+//! | `custodia_X_new(..., custodia_X **out)` and other constructors | caller owns `*out` (only on OK) | `custodia_X_free` (NULL is a no-op) |
+//! | `custodia_str` views | owned by the handle they came from | nothing; valid until that handle is freed or changed |
+//! | `char **out` strings | caller | `custodia_string_free` |
+//! | `custodia_last_error_*()` | library, per thread | nothing; valid until the next custodia call on that thread |
+//!
+//! A `custodia_schema` is immutable and may be shared between threads; a
+//! `custodia_record` must be used by one thread at a time.
+//!
+//! # Untrusted input
+//!
+//! Nothing panics on bad input: malformed JSON, unknown fields, wrong types
+//! and oversized values (over [`Schema::max_value_bytes`], 1 MiB by default)
+//! are typed errors that name the field. Error messages and `Debug` output
+//! never contain field values. Schema patterns are compiled with a size
+//! limit and matched in linear time.
+
+#![deny(unsafe_code)]
+
+pub mod error;
+#[allow(unsafe_code)]
+mod ffi;
+pub mod schema;
+
+pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
+pub use schema::{
+    CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record, RegionCode, Schema,
+    SchemaBuilder, Value,
+};
+
+/// The README's Rust examples run as doc tests, so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

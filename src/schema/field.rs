@@ -1,0 +1,382 @@
+//! One column of a schema: its name, its kind, and its options.
+
+use std::fmt;
+
+use crate::error::{ErrorKind, FieldPath, Result};
+
+/// What a field holds. The kind decides how a value is normalized, validated,
+/// compared for duplicates and masked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldKind {
+    /// A person's whole name as written, e.g. `Dr. Ann O'Neil` or `欧阳娜娜`.
+    FullName,
+    /// Given (first) name.
+    GivenName,
+    /// Family name (surname).
+    FamilyName,
+    /// An email address.
+    Email,
+    /// A telephone number.
+    Phone,
+    /// Street address line (house number and street).
+    Street,
+    /// City, town or suburb.
+    City,
+    /// State, province or region.
+    Region,
+    /// Postal code.
+    Postcode,
+    /// Country, as ISO 3166-1 alpha-2 once normalized.
+    Country,
+    /// A calendar date.
+    Date,
+    /// A date of birth: a date that may not lie in the future.
+    BirthDate,
+    /// Gender.
+    Gender,
+    /// A national identification number of the given scheme.
+    NationalId(IdScheme),
+    /// An International Bank Account Number (ISO 13616).
+    Iban,
+    /// A payment card number (PAN).
+    PaymentCard,
+    /// Free text.
+    Text,
+    /// A whole number (fits in `i64`).
+    Integer,
+    /// A decimal number, kept as exact decimal text.
+    Decimal,
+    /// True or false.
+    Boolean,
+    /// One of a fixed list of values.
+    Enumeration(Vec<String>),
+    /// Text that must match a regular expression, in full.
+    Pattern(Pattern),
+}
+
+impl FieldKind {
+    /// The kind's name in schema JSON, e.g. `"birth_date"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::FullName => "full_name",
+            Self::GivenName => "given_name",
+            Self::FamilyName => "family_name",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Street => "street",
+            Self::City => "city",
+            Self::Region => "region",
+            Self::Postcode => "postcode",
+            Self::Country => "country",
+            Self::Date => "date",
+            Self::BirthDate => "birth_date",
+            Self::Gender => "gender",
+            Self::NationalId(_) => "national_id",
+            Self::Iban => "iban",
+            Self::PaymentCard => "payment_card",
+            Self::Text => "text",
+            Self::Integer => "integer",
+            Self::Decimal => "decimal",
+            Self::Boolean => "boolean",
+            Self::Enumeration(_) => "enum",
+            Self::Pattern(_) => "pattern",
+        }
+    }
+
+    /// Whether values of this kind identify or describe a person closely
+    /// enough that they are treated as sensitive by default.
+    pub fn sensitive_by_default(&self) -> bool {
+        matches!(
+            self,
+            Self::FullName
+                | Self::GivenName
+                | Self::FamilyName
+                | Self::Email
+                | Self::Phone
+                | Self::Street
+                | Self::Postcode
+                | Self::BirthDate
+                | Self::NationalId(_)
+                | Self::Iban
+                | Self::PaymentCard
+        )
+    }
+
+    /// Whether values of this kind are text (as opposed to numbers or booleans).
+    pub fn is_text(&self) -> bool {
+        !matches!(self, Self::Integer | Self::Decimal | Self::Boolean)
+    }
+}
+
+/// The scheme of a national identification number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdScheme {
+    /// China resident identity card number (GB 11643), 18 characters.
+    CnResidentId,
+    /// China unified social credit code for organisations (GB 32100).
+    CnUscc,
+    /// United States Social Security Number.
+    UsSsn,
+}
+
+impl IdScheme {
+    /// Every scheme custodia knows.
+    pub const ALL: &'static [Self] = &[Self::CnResidentId, Self::CnUscc, Self::UsSsn];
+
+    /// The scheme's name in schema JSON, e.g. `"cn_resident_id"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CnResidentId => "cn_resident_id",
+            Self::CnUscc => "cn_uscc",
+            Self::UsSsn => "us_ssn",
+        }
+    }
+
+    /// The scheme with this JSON name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.name() == name)
+    }
+}
+
+/// A regular expression that a whole value must match.
+///
+/// Patterns come from schema files, which may be untrusted, so compilation is
+/// bounded in size; matching runs in linear time (the `regex` crate).
+#[derive(Clone)]
+pub struct Pattern {
+    source: Box<str>,
+    regex: regex::Regex,
+}
+
+/// Upper bound on the compiled size of one pattern.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+impl Pattern {
+    /// Compiles `source`; it must match the whole value (it is anchored).
+    ///
+    /// The error is the regex compiler's explanation, for the schema author.
+    pub fn new(source: &str) -> Result<Self, String> {
+        let regex = regex::RegexBuilder::new(&format!("^(?:{source})$"))
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+            .map_err(|e| match e {
+                regex::Error::CompiledTooBig(_) => "is too large once compiled".to_owned(),
+                other => format!("is not a valid regular expression: {other}"),
+            })?;
+        Ok(Self {
+            source: source.into(),
+            regex,
+        })
+    }
+
+    /// The pattern as written in the schema.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether `value` matches the pattern in full.
+    pub fn is_match(&self, value: &str) -> bool {
+        self.regex.is_match(value)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Pattern {}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
+/// An ISO 3166-1 alpha-2 region code such as `CN` or `DE`, stored upper case.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionCode([u8; 2]);
+
+impl RegionCode {
+    /// Parses two ASCII letters, in either case.
+    pub fn new(code: &str) -> Option<Self> {
+        match code.as_bytes() {
+            &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Some(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+            }
+            _ => None,
+        }
+    }
+
+    /// The code as upper-case text.
+    pub fn as_str(&self) -> &str {
+        // Both bytes are ASCII letters (checked in `new`), so this never fails.
+        std::str::from_utf8(&self.0).unwrap_or("ZZ")
+    }
+}
+
+impl fmt::Debug for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One field of a [`Schema`](crate::Schema).
+///
+/// Build one with [`Field::new`] and the chained setters, or load it from
+/// schema JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    name: Box<str>,
+    kind: FieldKind,
+    required: bool,
+    sensitive: bool,
+    max_length: Option<usize>,
+    region: Option<RegionCode>,
+    description: Option<String>,
+}
+
+/// Longest accepted field or schema name, in bytes.
+pub(crate) const MAX_NAME_BYTES: usize = 128;
+
+impl Field {
+    /// A field that is optional and sensitive if its kind is
+    /// ([`FieldKind::sensitive_by_default`]).
+    pub fn new(name: impl Into<String>, kind: FieldKind) -> Self {
+        let sensitive = kind.sensitive_by_default();
+        Self {
+            name: name.into().into_boxed_str(),
+            kind,
+            required: false,
+            sensitive,
+            max_length: None,
+            region: None,
+            description: None,
+        }
+    }
+
+    /// Makes the field required (or optional again).
+    #[must_use]
+    pub fn required(mut self, required: bool) -> Self {
+        self.required = required;
+        self
+    }
+
+    /// Overrides whether the field is sensitive.
+    #[must_use]
+    pub fn sensitive(mut self, sensitive: bool) -> Self {
+        self.sensitive = sensitive;
+        self
+    }
+
+    /// Limits values to this many characters (checked by validation).
+    #[must_use]
+    pub fn max_length(mut self, max_length: usize) -> Self {
+        self.max_length = Some(max_length);
+        self
+    }
+
+    /// Sets the field's own default region (e.g. for phone numbers), which
+    /// takes precedence over the schema's.
+    #[must_use]
+    pub fn region(mut self, region: RegionCode) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Attaches a human description.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the field holds.
+    pub fn kind(&self) -> &FieldKind {
+        &self.kind
+    }
+
+    /// Whether a record must have a value for this field.
+    pub fn is_required(&self) -> bool {
+        self.required
+    }
+
+    /// Whether values are personal data that must not appear in logs or
+    /// change logs.
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+
+    /// The maximum length in characters, if any.
+    pub fn max_len(&self) -> Option<usize> {
+        self.max_length
+    }
+
+    /// The field's own default region, if set.
+    pub fn default_region(&self) -> Option<RegionCode> {
+        self.region
+    }
+
+    /// The human description, if any.
+    pub fn about(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// Checks the field on its own; `path` names it in errors.
+    pub(crate) fn check(&self, path: &FieldPath) -> Result<()> {
+        check_name(&self.name).map_err(|reason| ErrorKind::InvalidSchema {
+            reason: format!("{path}: field name {reason}"),
+        })?;
+        let bad = |option: &str, reason: &str| ErrorKind::BadOption {
+            path: path.clone(),
+            option: option.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if self.max_length == Some(0) {
+            return Err(bad("max_length", "must be at least 1").into());
+        }
+        if let FieldKind::Enumeration(values) = &self.kind {
+            if values.is_empty() {
+                return Err(bad("values", "must list at least one value").into());
+            }
+            for (i, value) in values.iter().enumerate() {
+                if value.is_empty() {
+                    return Err(bad("values", "must not contain an empty value").into());
+                }
+                if values[..i].contains(value) {
+                    return Err(bad("values", "must not list a value twice").into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a field or schema name is unusable, if it is.
+pub(crate) fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        Err("is empty")
+    } else if name.len() > MAX_NAME_BYTES {
+        Err("is longer than 128 bytes")
+    } else if name.trim() != name {
+        Err("has leading or trailing white space")
+    } else if name.chars().any(char::is_control) {
+        Err("contains a control character")
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,353 @@
+//! Schema JSON: loading with precise errors, and writing back.
+//!
+//! The format is documented on [`Schema::from_json`]. Unknown keys are an
+//! error so that a misspelt option is never silently ignored; later versions
+//! of custodia only add keys, so older schema files keep loading.
+
+use serde::{Deserialize, Serialize};
+
+use super::{DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema};
+use crate::error::{Error, ErrorKind, JsonDocument, Result};
+
+/// The schema file format this version reads and writes.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    #[serde(default = "format_default")]
+    format: u32,
+    name: String,
+    #[serde(default = "version_default")]
+    version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    allow_extra_fields: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_value_bytes: Option<usize>,
+    fields: Vec<RawField>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    name: String,
+    kind: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sensitive: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scheme: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    values: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+fn format_default() -> u32 {
+    FORMAT
+}
+
+fn version_default() -> u32 {
+    1
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Schema {
+    /// Loads a schema from JSON.
+    ///
+    /// ```json
+    /// {
+    ///   "name": "crm_contacts",
+    ///   "version": 3,
+    ///   "region": "CN",
+    ///   "fields": [
+    ///     {"name": "id", "kind": "text", "required": true},
+    ///     {"name": "name", "kind": "full_name", "required": true, "max_length": 100},
+    ///     {"name": "mobile", "kind": "phone", "region": "CN"},
+    ///     {"name": "id_card", "kind": "national_id", "scheme": "cn_resident_id"},
+    ///     {"name": "tier", "kind": "enum", "values": ["gold", "silver"]},
+    ///     {"name": "member_no", "kind": "pattern", "pattern": "M[0-9]{8}"}
+    ///   ]
+    /// }
+    /// ```
+    ///
+    /// Top-level keys: `name` and `fields` (required), `version` (default 1),
+    /// `region` (ISO 3166-1 alpha-2), `description`, `allow_extra_fields`
+    /// (default false), `max_value_bytes` (default 1 MiB) and `format` (the
+    /// file format, 1). Field keys: `name`, `kind` (required), `required`,
+    /// `sensitive` (default by kind), `max_length` (characters), `region`,
+    /// `description`, and the kind options `scheme` (`national_id`:
+    /// `cn_resident_id`, `cn_uscc`, `us_ssn`), `values` (`enum`) and
+    /// `pattern` (`pattern`, matched against the whole value).
+    ///
+    /// Kinds: `full_name`, `given_name`, `family_name`, `email`, `phone`,
+    /// `street`, `city`, `region`, `postcode`, `country`, `date`,
+    /// `birth_date`, `gender`, `national_id`, `iban`, `payment_card`, `text`,
+    /// `integer`, `decimal`, `boolean`, `enum`, `pattern`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Json`] with line and column for malformed JSON or
+    /// misspelt keys, and the schema errors of [`SchemaBuilder::build`]
+    /// (`UnknownKind`, `DuplicateField`, `BadOption`, `InvalidSchema`), each
+    /// naming the field as `fields[i] (name)`.
+    ///
+    /// [`SchemaBuilder::build`]: super::SchemaBuilder::build
+    pub fn from_json(json: &str) -> Result<Self> {
+        let raw: RawSchema = serde_json::from_str(json)
+            .map_err(|e| json_error(JsonDocument::Schema, &e, schema_detail(&e)))?;
+        raw.into_schema()
+    }
+
+    /// Writes the schema as pretty JSON that [`Schema::from_json`] reads back
+    /// into an equal schema.
+    pub fn to_json(&self) -> String {
+        // Serializing plain strings, numbers and lists into a String cannot
+        // fail; an empty object is a safe fallback all the same.
+        serde_json::to_string_pretty(&RawSchema::from(self)).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+impl Serialize for Schema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RawSchema::from(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Schema {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RawSchema::deserialize(deserializer)?
+            .into_schema()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Turns a serde_json error into custodia's, with `detail` as the message.
+pub(crate) fn json_error(document: JsonDocument, err: &serde_json::Error, detail: String) -> Error {
+    ErrorKind::Json {
+        document,
+        line: err.line(),
+        column: err.column(),
+        detail,
+    }
+    .into()
+}
+
+/// serde's own explanation, without its position suffix (we report line and
+/// column separately). Schemas hold no customer data, so quoting is fine.
+fn schema_detail(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+impl RawSchema {
+    fn into_schema(self) -> Result<Schema> {
+        let invalid = |reason: String| Error::from(ErrorKind::InvalidSchema { reason });
+        if self.format != FORMAT {
+            return Err(invalid(format!(
+                "format {} is not supported (this version reads format {FORMAT})",
+                self.format
+            )));
+        }
+        let mut builder = Schema::builder(self.name)
+            .version(self.version)
+            .allow_extra_fields(self.allow_extra_fields)
+            .max_value_bytes(self.max_value_bytes.unwrap_or(DEFAULT_MAX_VALUE_BYTES));
+        if let Some(region) = self.region {
+            let code = RegionCode::new(&region).ok_or_else(|| {
+                invalid("region must be a two-letter ISO 3166-1 code such as \"CN\"".into())
+            })?;
+            builder = builder.region(code);
+        }
+        if let Some(description) = self.description {
+            builder = builder.description(description);
+        }
+        for (i, raw) in self.fields.into_iter().enumerate() {
+            builder = builder.field(raw.into_field(i)?);
+        }
+        builder.build()
+    }
+}
+
+impl RawField {
+    fn into_field(self, index: usize) -> Result<Field> {
+        let Self {
+            name,
+            kind,
+            required,
+            sensitive,
+            max_length,
+            region,
+            scheme,
+            values,
+            pattern,
+            description,
+        } = self;
+        let path = super::schema_path(index, &name);
+        let (has_scheme, has_values, has_pattern) =
+            (scheme.is_some(), values.is_some(), pattern.is_some());
+        let bad = |option: &str, reason: String| {
+            Error::from(ErrorKind::BadOption {
+                path: path.clone(),
+                option: option.into(),
+                reason,
+            })
+        };
+        let only_for =
+            |option: &str, kind: &str| bad(option, format!("only applies to kind `{kind}`"));
+        let kind = match kind.as_str() {
+            "national_id" => {
+                let name = scheme.as_deref().ok_or_else(|| {
+                    bad(
+                        "scheme",
+                        format!("is required for kind `national_id` ({})", schemes()),
+                    )
+                })?;
+                let scheme = IdScheme::from_name(name).ok_or_else(|| {
+                    bad(
+                        "scheme",
+                        format!("names an unknown scheme `{name}` ({})", schemes()),
+                    )
+                })?;
+                FieldKind::NationalId(scheme)
+            }
+            "enum" => FieldKind::Enumeration(
+                values.ok_or_else(|| bad("values", "is required for kind `enum`".into()))?,
+            ),
+            "pattern" => {
+                let source = pattern
+                    .as_deref()
+                    .ok_or_else(|| bad("pattern", "is required for kind `pattern`".into()))?;
+                FieldKind::Pattern(Pattern::new(source).map_err(|why| bad("pattern", why))?)
+            }
+            other => {
+                let Some(simple) = simple_kind(other) else {
+                    return Err(ErrorKind::UnknownKind { path, kind }.into());
+                };
+                simple
+            }
+        };
+        if has_scheme && !matches!(kind, FieldKind::NationalId(_)) {
+            return Err(only_for("scheme", "national_id"));
+        }
+        if has_values && !matches!(kind, FieldKind::Enumeration(_)) {
+            return Err(only_for("values", "enum"));
+        }
+        if has_pattern && !matches!(kind, FieldKind::Pattern(_)) {
+            return Err(only_for("pattern", "pattern"));
+        }
+        let mut field = Field::new(name, kind).required(required);
+        if let Some(sensitive) = sensitive {
+            field = field.sensitive(sensitive);
+        }
+        if let Some(max_length) = max_length {
+            field = field.max_length(max_length);
+        }
+        if let Some(region) = region {
+            let code = RegionCode::new(&region).ok_or_else(|| {
+                bad(
+                    "region",
+                    "must be a two-letter ISO 3166-1 code such as \"CN\"".into(),
+                )
+            })?;
+            field = field.region(code);
+        }
+        if let Some(description) = description {
+            field = field.description(description);
+        }
+        Ok(field)
+    }
+}
+
+fn schemes() -> String {
+    let names: Vec<_> = IdScheme::ALL.iter().map(|s| s.name()).collect();
+    format!("one of {}", names.join(", "))
+}
+
+/// The kinds that take no options.
+fn simple_kind(name: &str) -> Option<FieldKind> {
+    use FieldKind as K;
+    Some(match name {
+        "full_name" => K::FullName,
+        "given_name" => K::GivenName,
+        "family_name" => K::FamilyName,
+        "email" => K::Email,
+        "phone" => K::Phone,
+        "street" => K::Street,
+        "city" => K::City,
+        "region" => K::Region,
+        "postcode" => K::Postcode,
+        "country" => K::Country,
+        "date" => K::Date,
+        "birth_date" => K::BirthDate,
+        "gender" => K::Gender,
+        "iban" => K::Iban,
+        "payment_card" => K::PaymentCard,
+        "text" => K::Text,
+        "integer" => K::Integer,
+        "decimal" => K::Decimal,
+        "boolean" => K::Boolean,
+        _ => return None,
+    })
+}
+
+impl From<&Schema> for RawSchema {
+    fn from(schema: &Schema) -> Self {
+        let fields = schema
+            .fields()
+            .iter()
+            .map(|field| {
+                let kind = field.kind();
+                RawField {
+                    name: field.name().to_owned(),
+                    kind: kind.name().to_owned(),
+                    required: field.is_required(),
+                    sensitive: (field.is_sensitive() != kind.sensitive_by_default())
+                        .then_some(field.is_sensitive()),
+                    max_length: field.max_len(),
+                    region: field.default_region().map(|r| r.as_str().to_owned()),
+                    scheme: match kind {
+                        FieldKind::NationalId(scheme) => Some(scheme.name().to_owned()),
+                        _ => None,
+                    },
+                    values: match kind {
+                        FieldKind::Enumeration(values) => Some(values.clone()),
+                        _ => None,
+                    },
+                    pattern: match kind {
+                        FieldKind::Pattern(pattern) => Some(pattern.as_str().to_owned()),
+                        _ => None,
+                    },
+                    description: field.about().map(str::to_owned),
+                }
+            })
+            .collect();
+        Self {
+            format: FORMAT,
+            name: schema.name().to_owned(),
+            version: schema.version(),
+            region: schema.default_region().map(|r| r.as_str().to_owned()),
+            description: schema.description().map(str::to_owned),
+            allow_extra_fields: schema.allows_extra_fields(),
+            max_value_bytes: (schema.max_value_bytes() != DEFAULT_MAX_VALUE_BYTES)
+                .then_some(schema.max_value_bytes()),
+            fields,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The C ABI tested from real C: every `tests/c/*.c` program is compiled
+//! with `-Werror` against the static library and run under valgrind (leaks
+//! and memory errors) and again built with AddressSanitizer and
+//! UndefinedBehaviorSanitizer. Each program exits with its failure count.
+//! A missing C compiler or valgrind is a failure, not a skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The system libraries a Rust static library needs on Linux (from
+/// `rustc --print native-static-libs`); the README lists them too.
+pub(crate) const NATIVE_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+const C_FLAGS: &[&str] = &[
+    "-std=c11",
+    "-Wall",
+    "-Wextra",
+    "-Wpedantic",
+    "-Werror",
+    "-g",
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Builds `libcustodia.a`/`.so` once (plain `cargo test` only builds the
+/// rlib) and returns the directory they are in.
+pub(crate) fn library_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let release = !cfg!(debug_assertions);
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .current_dir(root())
+            .args(["build", "--lib", "--quiet"]);
+        if release {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("cargo runs");
+        assert!(status.success(), "cargo build --lib failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root().join("target"), PathBuf::from);
+        target.join(if release { "release" } else { "debug" })
+    })
+}
+
+fn out_dir() -> PathBuf {
+    let dir = library_dir().join("c-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(command: &mut Command) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} could not start: {e}"));
+    if !output.status.success() {
+        panic!(
+            "{command:?} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    output
+}
+
+/// Compiles one C test, linked statically, optionally with sanitizers.
+fn compile(name: &str, sanitize: bool) -> PathBuf {
+    let source = root().join("tests/c").join(format!("{name}.c"));
+    let exe = out_dir().join(if sanitize {
+        format!("{name}-asan")
+    } else {
+        name.to_owned()
+    });
+    let mut cc = Command::new("cc");
+    cc.args(C_FLAGS)
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(&source);
+    if sanitize {
+        cc.args(["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]);
+        cc.arg("-fno-sanitize-recover=all");
+    }
+    cc.arg(library_dir().join("libcustodia.a"))
+        .args(NATIVE_LIBS)
+        .arg("-o")
+        .arg(&exe);
+    run(&mut cc);
+    exe
+}
+
+/// Runs a C test under valgrind, then its sanitizer build.
+fn check_c_program(name: &str) {
+    let plain = compile(name, false);
+    run(Command::new("valgrind")
+        .args([
+            "--quiet",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--error-exitcode=99",
+        ])
+        .arg(&plain));
+    let asan = compile(name, true);
+    // Without these LSan options a stale stack copy of a pointer can hide
+    // a leaked handle.
+    run(Command::new(&asan)
+        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        .env("LSAN_OPTIONS", "use_stacks=0:use_registers=0")
+        .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1"));
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn c_schema() {
+    check_c_program("schema");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn c_record() {
+    check_c_program("record");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn c_threads() {
+    check_c_program("threads");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn header_compiles_as_cxx_and_links() {
+    let exe = out_dir().join("header_cxx");
+    run(Command::new("c++")
+        .args(["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror"])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(root().join("tests/c/header_cxx.cpp"))
+        .arg(library_dir().join("libcustodia.a"))
+        .args(NATIVE_LIBS)
+        .arg("-o")
+        .arg(&exe));
+    run(&mut Command::new(&exe));
+}
+
+/// The shared library exports exactly the functions the header declares.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn shared_library_exports_match_the_header() {
+    let header = std::fs::read_to_string(root().join("include/custodia.h")).unwrap();
+    let mut declared: Vec<String> = header
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("custodia_"))
+        .filter(|w| header.contains(&format!("{w}(")))
+        .map(str::to_owned)
+        .collect();
+    declared.sort();
+    declared.dedup();
+    let nm = run(Command::new("nm")
+        .args(["-D", "--defined-only", "--format=posix"])
+        .arg(library_dir().join("libcustodia.so")));
+    let mut exported: Vec<String> = String::from_utf8(nm.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| name.starts_with("custodia_"))
+        .map(str::to_owned)
+        .collect();
+    exported.sort();
+    assert_eq!(exported, declared);
+    assert!(exported.len() > 15, "{exported:?}");
+}

@@ -1,0 +1,9 @@
+//! custodia's integration tests, in one binary so that they link once.
+
+// unwrap, expect and panic are how tests fail; the lints guard library code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod c_abi;
+mod header;
+mod props;
