@@ -1,50 +1,53 @@
 //! Loads the built-in sample customers into records of the standard
-//! customer schema and shows what custodia makes of each line, including
-//! the lines it refuses (with the field and the reason, never the value).
+//! customer schema, normalizes and validates each one, and shows what
+//! custodia made of it: the canonical record, what changed (field and rule,
+//! never values) and every issue found. Lines that cannot become a record at
+//! all are refused with the field and the reason.
 //!
 //! Run it with `cargo run --example quickstart`.
 
-use custodia::{Customer, Record, Schema};
+use custodia::{Normalizer, Record, Schema, Validator};
 
 /// Eight customers in JSON Lines, some clean, some messy, two malformed.
 const SAMPLE: &str = include_str!("data/customers.jsonl");
 
-fn main() {
+fn main() -> Result<(), custodia::Error> {
     let schema = Schema::customer();
+    let normalizer = Normalizer::new(&schema);
+    let validator = Validator::new(&schema);
     println!(
-        "schema `{}` v{}: {} fields ({})",
+        "schema `{}` v{}: {} fields",
         schema.name(),
         schema.version(),
-        schema.len(),
-        schema
-            .fields()
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ")
+        schema.len()
     );
 
-    let (mut accepted, mut refused) = (0, 0);
+    let (mut clean, mut with_errors, mut refused) = (0, 0, 0);
     for (line, json) in SAMPLE.lines().enumerate().map(|(i, l)| (i + 1, l)) {
-        match Record::from_json(&schema, json) {
-            Ok(record) => {
-                accepted += 1;
-                let customer = Customer::from_record(&record);
-                let set = record.iter().filter(|(_, v)| !v.is_null()).count();
-                println!(
-                    "line {line}: {} from {} with {set} fields set",
-                    customer.customer_id.as_deref().unwrap_or("?"),
-                    customer.source.as_deref().unwrap_or("?"),
-                );
-            }
+        let record = match Record::from_json(&schema, json) {
+            Ok(record) => record,
             Err(err) => {
                 refused += 1;
-                println!("line {line}: refused ({}): {err}", err.code());
+                println!("\nline {line}: refused ({}): {err}", err.code());
+                continue;
             }
+        };
+        let normalized = normalizer.normalize_owned(record)?;
+        let report = validator.validate_normalized(&normalized)?;
+        println!("\nline {line}: {}", normalized.record.to_json());
+        for change in &normalized.changes {
+            let rules: Vec<_> = change.rules.iter().map(|r| r.name()).collect();
+            println!("  changed {} ({})", change.field, rules.join(", "));
+        }
+        for issue in report.issues() {
+            println!("  {} {}: {}", issue.level().name(), issue.code(), issue);
+        }
+        if report.is_valid() {
+            clean += 1;
+        } else {
+            with_errors += 1;
         }
     }
-    println!(
-        "{accepted} accepted, {refused} refused, {} lines in",
-        accepted + refused
-    );
+    println!("\n{clean} valid, {with_errors} with errors, {refused} refused");
+    Ok(())
 }

@@ -86,13 +86,17 @@
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
+pub mod normalize;
 pub mod schema;
+pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
+pub use normalize::{Change, Normalized, Normalizer};
 pub use schema::{
-    CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record, RegionCode, Schema,
-    SchemaBuilder, Value,
+    CasePolicy, CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record,
+    RegionCode, Schema, SchemaBuilder, Value,
 };
+pub use validate::{Issue, IssueCode, Report, Severity, Validator};
 
 /// The README's Rust examples run as doc tests, so the README stays true.
 #[cfg(doctest)]

@@ -19,7 +19,7 @@ const EVERY_KIND: &str = r#"{
     {"name": "email", "kind": "email", "sensitive": false},
     {"name": "phone", "kind": "phone", "region": "CN"},
     {"name": "street", "kind": "street"},
-    {"name": "city", "kind": "city", "sensitive": true},
+    {"name": "city", "kind": "city", "sensitive": true, "case": "upper"},
     {"name": "region", "kind": "region"},
     {"name": "postcode", "kind": "postcode"},
     {"name": "country", "kind": "country"},
@@ -230,6 +230,11 @@ fn bad_options_are_refused_with_their_name() {
             r#"{"name": "a", "kind": "text", "max_length": 0}"#,
             "max_length",
             "at least 1",
+        ),
+        (
+            r#"{"name": "a", "kind": "text", "case": "shout"}"#,
+            "case",
+            "must be one of",
         ),
     ];
     for (field, option, reason) in cases {

@@ -101,3 +101,129 @@ proptest! {
         }
     }
 }
+
+mod normalize_validate {
+    use custodia::normalize::{address, date, email, id, name, phone, text};
+    use custodia::{IdScheme, Normalizer, Record, RegionCode, Schema, Validator};
+    use proptest::prelude::*;
+
+    /// Text of every sort: any Unicode, CJK and full-width forms, spaces.
+    fn messy() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ 　a-zA-Z0-9ａ-ｚＡ-Ｚ０-９张伟欧阳娜·@.+\\-()\u{200B}\u{0301}İıß]{0,30}",
+        ]
+    }
+
+    fn region() -> impl Strategy<Value = Option<RegionCode>> {
+        prop::sample::select(vec![
+            None,
+            Some("CN"),
+            Some("US"),
+            Some("DE"),
+            Some("AU"),
+            Some("GB"),
+        ])
+        .prop_map(|r| r.and_then(RegionCode::new))
+    }
+
+    proptest! {
+        #[test]
+        fn text_normalizers_are_idempotent(s in messy()) {
+            let once = text::clean(&s).into_owned();
+            prop_assert_eq!(text::clean(&once), once.as_str());
+            let key = text::match_key(&s);
+            prop_assert_eq!(text::match_key(&key), key);
+            let fixed = name::fix_case(&once).into_owned();
+            prop_assert_eq!(name::fix_case(&fixed), fixed.as_str());
+            let street = address::expand_street_type(&once).into_owned();
+            prop_assert_eq!(address::expand_street_type(&street), street.as_str());
+            let compact = id::compact(&s).into_owned();
+            prop_assert_eq!(id::compact(&compact), compact.as_str());
+        }
+
+        #[test]
+        fn kind_normalizers_are_idempotent(s in messy(), r in region()) {
+            let mail = email::normalize(&s, false).into_owned();
+            prop_assert_eq!(email::normalize(&mail, false), mail.as_str());
+            if let Some(p) = phone::normalize(&s, r) {
+                prop_assert_eq!(phone::normalize(&p, r), Some(p));
+            }
+            let code = address::normalize_postcode(&s, r).into_owned();
+            prop_assert_eq!(address::normalize_postcode(&code, r), code.as_str());
+            if let Ok(d) = date::parse(&s, r) {
+                let iso = d.date.to_string();
+                prop_assert_eq!(date::parse(&iso, r).map(|p| p.date), Ok(d.date));
+            }
+            let nid = id::normalize_national_id(&s, IdScheme::CnResidentId).into_owned();
+            prop_assert_eq!(id::normalize_national_id(&nid, IdScheme::CnResidentId), nid.as_str());
+        }
+
+        #[test]
+        fn records_normalize_idempotently_and_validate_without_panics(
+            values in prop::collection::vec(messy(), 18)
+        ) {
+            let schema = Schema::customer();
+            let pairs = schema.fields().iter().map(|f| f.name()).zip(values.iter().map(String::as_str));
+            let record = Record::from_pairs(&schema, pairs).unwrap();
+            let normalizer = Normalizer::new(&schema);
+            let once = normalizer.normalize(&record).unwrap();
+            let twice = normalizer.normalize(&once.record).unwrap();
+            prop_assert_eq!(&twice.record, &once.record);
+            prop_assert!(twice.changes.is_empty(), "{:?}", twice.changes);
+            let validator = Validator::new(&schema);
+            let _ = validator.validate(&record).unwrap();
+            let _ = validator.validate_normalized(&once).unwrap();
+        }
+
+        #[test]
+        fn issue_messages_never_contain_the_value(
+            secret in "[a-z0-9]{9,16}",
+            index in 0usize..18,
+        ) {
+            let schema = Schema::customer();
+            let mut record = Record::new(&schema);
+            for (i, field) in schema.fields().iter().enumerate() {
+                let value = if i == index { secret.clone() } else { format!("{secret}{i}") };
+                record.set(field.name(), value).unwrap();
+            }
+            let report = Validator::new(&schema).validate(&record).unwrap();
+            for issue in report.issues() {
+                prop_assert!(!issue.message().contains(&secret), "{}", issue.message());
+            }
+        }
+
+        #[test]
+        fn normalized_valid_values_stay_valid(
+            mobile in 0u32..100_000_000,
+            (y, m, d) in (1900i32..2020, 1u32..13, 1u32..29),
+            format in 0usize..6,
+            local in "[a-z][a-z0-9_]{0,5}(\\.[a-z0-9_]{1,5}){0,2}",
+            upper in any::<bool>(),
+        ) {
+            let date = match format {
+                0 => format!("{y:04}-{m:02}-{d:02}"),
+                1 => format!("{y}/{m}/{d}"),
+                2 => format!("{y}年{m}月{d}日"),
+                3 => format!("{d:02}.{m:02}.{y}"),
+                4 => format!("{y:04}{m:02}{d:02}"),
+                _ => format!("{d} {} {y}", ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m as usize - 1]),
+            };
+            let domain = if upper { "Example.COM" } else { "例子.中国" };
+            let json = serde_json::json!({
+                "customer_id": "c1",
+                "phone": format!("138 {:04} {:04}", mobile / 10_000, mobile % 10_000),
+                "birth_date": date,
+                "email": format!("{local}@{domain}"),
+                "country": "中国",
+            });
+            let schema = Schema::customer();
+            let record = Record::from_json(&schema, &json.to_string()).unwrap();
+            let normalized = Normalizer::new(&schema).normalize(&record).unwrap();
+            let report = Validator::new(&schema).validate(&normalized.record).unwrap();
+            prop_assert!(report.is_valid(), "{:?}", report.issues());
+            let iso = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(normalized.record.text("birth_date"), Some(iso.as_str()));
+        }
+    }
+}

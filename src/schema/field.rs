@@ -109,6 +109,50 @@ impl FieldKind {
     }
 }
 
+/// How normalization cases the letters of a text value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CasePolicy {
+    /// Leave as written.
+    Keep,
+    /// UPPER CASE.
+    Upper,
+    /// lower case.
+    Lower,
+    /// Title Case for every word.
+    Title,
+    /// Title case only when the value is written all upper or all lower
+    /// case (`ANN O'NEIL`, `ann o'neil`); mixed case is left as written.
+    Auto,
+}
+
+impl CasePolicy {
+    /// Every policy.
+    pub const ALL: &'static [Self] = &[
+        Self::Keep,
+        Self::Upper,
+        Self::Lower,
+        Self::Title,
+        Self::Auto,
+    ];
+
+    /// The policy's name in schema JSON, e.g. `"auto"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Keep => "keep",
+            Self::Upper => "upper",
+            Self::Lower => "lower",
+            Self::Title => "title",
+            Self::Auto => "auto",
+        }
+    }
+
+    /// The policy with this JSON name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|p| p.name() == name)
+    }
+}
+
 /// The scheme of a national identification number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -242,6 +286,7 @@ pub struct Field {
     sensitive: bool,
     max_length: Option<usize>,
     region: Option<RegionCode>,
+    case: Option<CasePolicy>,
     description: Option<String>,
 }
 
@@ -260,6 +305,7 @@ impl Field {
             sensitive,
             max_length: None,
             region: None,
+            case: None,
             description: None,
         }
     }
@@ -290,6 +336,13 @@ impl Field {
     #[must_use]
     pub fn region(mut self, region: RegionCode) -> Self {
         self.region = Some(region);
+        self
+    }
+
+    /// Sets how normalization cases the value (see [`Field::case_policy`]).
+    #[must_use]
+    pub fn case(mut self, case: CasePolicy) -> Self {
+        self.case = Some(case);
         self
     }
 
@@ -329,6 +382,25 @@ impl Field {
     /// The field's own default region, if set.
     pub fn default_region(&self) -> Option<RegionCode> {
         self.region
+    }
+
+    /// The case policy set on the field, if any.
+    pub fn case_option(&self) -> Option<CasePolicy> {
+        self.case
+    }
+
+    /// The case policy normalization applies: the one set on the field, or
+    /// by kind [`CasePolicy::Auto`] for names, street and city, and
+    /// [`CasePolicy::Keep`] for everything else.
+    pub fn case_policy(&self) -> CasePolicy {
+        self.case.unwrap_or(match self.kind {
+            FieldKind::FullName
+            | FieldKind::GivenName
+            | FieldKind::FamilyName
+            | FieldKind::Street
+            | FieldKind::City => CasePolicy::Auto,
+            _ => CasePolicy::Keep,
+        })
     }
 
     /// The human description, if any.

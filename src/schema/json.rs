@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema};
+use super::{
+    CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema,
+};
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
 
 /// The schema file format this version reads and writes.
@@ -44,6 +46,8 @@ struct RawField {
     max_length: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    case: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scheme: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,7 +94,7 @@ impl Schema {
     /// (default false), `max_value_bytes` (default 1 MiB) and `format` (the
     /// file format, 1). Field keys: `name`, `kind` (required), `required`,
     /// `sensitive` (default by kind), `max_length` (characters), `region`,
-    /// `description`, and the kind options `scheme` (`national_id`:
+    /// `case` (`keep`, `upper`, `lower`, `title`, `auto`), `description`, and the kind options `scheme` (`national_id`:
     /// `cn_resident_id`, `cn_uscc`, `us_ssn`), `values` (`enum`) and
     /// `pattern` (`pattern`, matched against the whole value).
     ///
@@ -194,6 +198,7 @@ impl RawField {
             sensitive,
             max_length,
             region,
+            case,
             scheme,
             values,
             pattern,
@@ -268,6 +273,15 @@ impl RawField {
             })?;
             field = field.region(code);
         }
+        if let Some(case) = case {
+            let policy = CasePolicy::from_name(&case).ok_or_else(|| {
+                bad(
+                    "case",
+                    format!("must be one of keep, upper, lower, title, auto, not `{case}`"),
+                )
+            })?;
+            field = field.case(policy);
+        }
         if let Some(description) = description {
             field = field.description(description);
         }
@@ -322,6 +336,7 @@ impl From<&Schema> for RawSchema {
                         .then_some(field.is_sensitive()),
                     max_length: field.max_len(),
                     region: field.default_region().map(|r| r.as_str().to_owned()),
+                    case: field.case_option().map(|c| c.name().to_owned()),
                     scheme: match kind {
                         FieldKind::NationalId(scheme) => Some(scheme.name().to_owned()),
                         _ => None,

@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use customer::Customer;
-pub use field::{Field, FieldKind, IdScheme, Pattern, RegionCode};
+pub use field::{CasePolicy, Field, FieldKind, IdScheme, Pattern, RegionCode};
 pub use record::{CsvHeader, Record};
 pub use value::{Decimal, Value};
 

@@ -132,6 +132,12 @@ impl Record {
         self.values.get(index)
     }
 
+    /// Mutable access for normalization, which keeps values fitted to
+    /// their kinds itself.
+    pub(crate) fn value_mut(&mut self, index: usize) -> Option<&mut Value> {
+        self.values.get_mut(index)
+    }
+
     /// The text of the field called `name`, if it holds text.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(Value::as_str)

@@ -1,0 +1,325 @@
+//! Dates: many spellings in, ISO 8601 out.
+
+use std::fmt;
+
+use crate::schema::RegionCode;
+
+/// A calendar date (proleptic Gregorian), always valid.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// The date, if it exists (`2023-02-29` does not). Years 1..=9999.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Self> {
+        let valid = (1..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month);
+        valid.then_some(Self {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+
+    /// The day of the month, from 1.
+    pub fn day(self) -> u32 {
+        u32::from(self.day)
+    }
+
+    /// Parses strict ISO 8601 `YYYY-MM-DD`.
+    pub fn from_iso(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let year = digits(&b[0..4])?;
+        Self::new(year as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+    }
+
+    /// Today's date in UTC, from the system clock.
+    pub fn today() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::from_days_since_epoch((secs / 86_400) as i64)
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01, clamped to years 1..=9999.
+    pub fn from_days_since_epoch(days: i64) -> Self {
+        let z = days.clamp(-719_162, 2_932_896) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Self { year, month, day }
+    }
+
+    /// Whole years from `self` to `on` (an age when `self` is a birth date).
+    pub fn years_until(self, on: Self) -> i32 {
+        let before_birthday = (on.month, on.day) < (self.month, self.day);
+        on.year - self.year - i32::from(before_birthday)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Date({self})")
+    }
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || bytes.len() > 9 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(bytes.iter().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// A date read from text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedDate {
+    /// The date.
+    pub date: Date,
+    /// Whether day and month could have been the other way round
+    /// (`02/03/1990`) and the region's convention decided.
+    pub ambiguous: bool,
+}
+
+/// Why text is not a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DateError {
+    /// Not a date format custodia reads.
+    Unrecognized,
+    /// A date format, but no such day (`1990-02-30`).
+    NoSuchDay,
+}
+
+/// Regions that write numeric dates month first.
+const MONTH_FIRST: &[&str] = &[
+    "US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM", "BZ",
+];
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Reads a date: ISO `1990-01-02` (a time after it is ignored),
+/// `19900102`, `1990/1/2`, `1990.1.2`, `02.01.1990`, `02/01/1990`,
+/// `1990年1月2日`, `Jan 2 1990`, `2 January 1990`, `January 2, 1990`.
+/// Numeric day-month order follows `region` (month first for the US and a
+/// few others, day first elsewhere) unless one of the numbers is over 12;
+/// when both orders were possible the result says it was ambiguous.
+pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateError> {
+    let text = text.trim();
+    let sure = |date: Option<Date>| {
+        date.map(|date| ParsedDate {
+            date,
+            ambiguous: false,
+        })
+        .ok_or(DateError::NoSuchDay)
+    };
+    if text.len() >= 10 && text.is_char_boundary(10) {
+        let head = &text[..10];
+        let rest = &text[10..];
+        if (rest.is_empty() || rest.starts_with(['T', ' ', 't'])) && looks_iso(head) {
+            return sure(Date::from_iso(head));
+        }
+    }
+    let mut numbers: Vec<(u32, usize)> = Vec::with_capacity(3);
+    let mut month_word = None;
+    let mut cjk_order = false;
+    for token in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
+        let mut rest = token;
+        while !rest.is_empty() {
+            let digits_end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            if digits_end > 0 {
+                let n = digits(&rest.as_bytes()[..digits_end]).ok_or(DateError::Unrecognized)?;
+                numbers.push((n, digits_end));
+                rest = &rest[digits_end..];
+                continue;
+            }
+            let word_end = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let word = &rest[..word_end];
+            rest = &rest[word_end..];
+            match word {
+                "年" | "年月" | "月" | "日" | "号" => cjk_order = true,
+                "st" | "nd" | "rd" | "th" if !numbers.is_empty() => {}
+                _ => {
+                    let lower = word.to_ascii_lowercase();
+                    let month = (lower.len() >= 3)
+                        .then(|| MONTHS.iter().position(|m| lower.starts_with(m)))
+                        .flatten()
+                        .filter(|_| month_word.is_none())
+                        .ok_or(DateError::Unrecognized)?;
+                    month_word = Some(month as u32 + 1);
+                }
+            }
+        }
+    }
+    match (month_word, numbers.as_slice()) {
+        (None, &[(n, 8)]) if !cjk_order => {
+            sure(Date::new((n / 10_000) as i32, n / 100 % 100, n % 100))
+        }
+        (None, &[(y, 4), (m, _), (d, _)]) => sure(Date::new(y as i32, m, d)),
+        (None, &[(a, la), (b, lb), (y, 4)]) if la <= 2 && lb <= 2 && !cjk_order => {
+            let month_first = region.is_some_and(|r| MONTH_FIRST.contains(&r.as_str()));
+            let (day, month) = match (a > 12, b > 12) {
+                (true, true) => return Err(DateError::NoSuchDay),
+                (true, false) => (a, b),
+                (false, true) => (b, a),
+                (false, false) if month_first => (b, a),
+                (false, false) => (a, b),
+            };
+            let date = Date::new(y as i32, month, day).ok_or(DateError::NoSuchDay)?;
+            Ok(ParsedDate {
+                date,
+                ambiguous: a <= 12 && b <= 12 && a != b,
+            })
+        }
+        (Some(month), &[(d, ld), (y, 4)] | &[(y, 4), (d, ld)]) if ld <= 2 => {
+            sure(Date::new(y as i32, month, d))
+        }
+        _ => Err(DateError::Unrecognized),
+    }
+}
+
+fn looks_iso(head: &str) -> bool {
+    let b = head.as_bytes();
+    b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(text: &str, region: &str) -> String {
+        parse(text, RegionCode::new(region))
+            .map(|p| p.date.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn many_spellings() {
+        for text in [
+            "1990-01-02",
+            "1990-01-02T10:00:00Z",
+            "19900102",
+            "1990/1/2",
+            "1990.1.2",
+            "02.01.1990",
+            "2/1/1990",
+            "1990年1月2日",
+            "Jan 2 1990",
+            "2 January 1990",
+            "January 2nd, 1990",
+            " ２ Jan 1990",
+        ] {
+            assert_eq!(
+                iso(&crate::normalize::text::clean(text), "DE"),
+                "1990-01-02",
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn region_decides_ambiguous_order() {
+        assert_eq!(iso("02/01/1990", "DE"), "1990-01-02");
+        assert_eq!(iso("02/01/1990", "US"), "1990-02-01");
+        assert!(
+            parse("02/01/1990", RegionCode::new("US"))
+                .unwrap()
+                .ambiguous
+        );
+        // Unambiguous whatever the region.
+        assert_eq!(iso("13/01/1990", "US"), "1990-01-13");
+        assert!(
+            !parse("13/01/1990", RegionCode::new("US"))
+                .unwrap()
+                .ambiguous
+        );
+        assert!(!parse("01/01/1990", None).unwrap().ambiguous);
+    }
+
+    #[test]
+    fn impossible_dates_and_garbage() {
+        assert_eq!(parse("1990-02-30", None), Err(DateError::NoSuchDay));
+        assert_eq!(parse("2023-02-29", None), Err(DateError::NoSuchDay));
+        assert!(parse("2024-02-29", None).is_ok());
+        assert_eq!(parse("31/31/1990", None), Err(DateError::NoSuchDay));
+        assert_eq!(parse("soon", None), Err(DateError::Unrecognized));
+        assert_eq!(parse("1/2/90", None), Err(DateError::Unrecognized));
+        assert_eq!(parse("", None), Err(DateError::Unrecognized));
+        assert_eq!(
+            parse("99999999999999999999", None),
+            Err(DateError::Unrecognized)
+        );
+    }
+
+    #[test]
+    fn day_arithmetic() {
+        let d = Date::new(1990, 1, 2).unwrap();
+        assert_eq!(Date::from_days_since_epoch(d.days_since_epoch()), d);
+        assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
+        assert_eq!(d.years_until(Date::new(2026, 1, 1).unwrap()), 35);
+        assert_eq!(d.years_until(Date::new(2026, 1, 2).unwrap()), 36);
+        assert!(Date::today().year() >= 2025);
+    }
+}

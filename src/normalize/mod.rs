@@ -1,0 +1,625 @@
+//! Normalization: every field put into one canonical form, with a change
+//! log a pipeline can audit.
+//!
+//! A [`Normalizer`] built from a [`Schema`] turns a [`Record`] into a
+//! [`Normalized`]: the normalized record, the [`Change`]s made (field,
+//! rules applied, lengths before and after, never values), and the issues
+//! found on the way (an ambiguous date, say). One module per kind does the
+//! work and can be used on its own: [`text`], [`name`], [`email`],
+//! [`phone`], [`address`], [`date`], [`id`].
+
+pub mod address;
+pub mod date;
+pub mod email;
+pub mod id;
+pub mod name;
+pub mod phone;
+pub mod text;
+
+use std::borrow::Cow;
+
+use crate::error::{ErrorKind, FieldPath, Result};
+use crate::schema::{CasePolicy, Field, FieldKind, Record, RegionCode, Schema, Value};
+use crate::validate::{Issue, IssueCode};
+
+/// A normalization step, for the change log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Rule {
+    /// Unicode NFC, full-width forms, invisible characters, white space.
+    Text,
+    /// Letter case.
+    Case,
+    /// Email domain case and IDNA, provider rules.
+    Email,
+    /// Phone number to E.164.
+    Phone,
+    /// Country name or code to ISO 3166-1 alpha-2.
+    Country,
+    /// Postcode format.
+    Postcode,
+    /// Street type abbreviation expanded.
+    StreetType,
+    /// Region code case.
+    Region,
+    /// Date to ISO 8601.
+    Date,
+    /// Separators removed from an identifier or account number.
+    Identifier,
+    /// Legacy 15-digit China resident id upgraded to 18 digits.
+    IdUpgrade,
+    /// Gender to its canonical value.
+    Gender,
+    /// Enumeration value to its canonical spelling.
+    Enumeration,
+    /// Numbers and booleans written as text, parsed.
+    Type,
+    /// Given and family names filled from the full name.
+    NameSplit,
+    /// Full name filled from given and family names.
+    NameJoin,
+}
+
+impl Rule {
+    /// A stable snake-case name such as `"phone"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Case => "case",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Country => "country",
+            Self::Postcode => "postcode",
+            Self::StreetType => "street_type",
+            Self::Region => "region",
+            Self::Date => "date",
+            Self::Identifier => "identifier",
+            Self::IdUpgrade => "id_upgrade",
+            Self::Gender => "gender",
+            Self::Enumeration => "enumeration",
+            Self::Type => "type",
+            Self::NameSplit => "name_split",
+            Self::NameJoin => "name_join",
+        }
+    }
+}
+
+/// One field changed by normalization. It records lengths, not values, so
+/// the log can be kept and shared without exposing customer data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The field's position in the schema.
+    pub index: usize,
+    /// The field's name.
+    pub field: FieldPath,
+    /// The rules that changed it, in the order applied.
+    pub rules: Vec<Rule>,
+    /// Characters before (0 when the field was empty).
+    pub before_chars: usize,
+    /// Characters after (0 when the field is now empty).
+    pub after_chars: usize,
+}
+
+/// The result of normalizing one record.
+#[derive(Clone, Debug)]
+pub struct Normalized {
+    /// The normalized record.
+    pub record: Record,
+    /// What was changed.
+    pub changes: Vec<Change>,
+    /// What normalization noticed (e.g. an ambiguous date order); validation
+    /// adds these to its report ([`Validator::validate_normalized`]).
+    ///
+    /// [`Validator::validate_normalized`]: crate::Validator::validate_normalized
+    pub issues: Vec<Issue>,
+}
+
+/// Puts the records of one schema into canonical form. Cheap to clone and
+/// safe to share between threads.
+#[derive(Clone, Debug)]
+pub struct Normalizer {
+    schema: Schema,
+    email_ascii: bool,
+    email_provider_rules: bool,
+    country: Option<usize>,
+    names: NameFields,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct NameFields {
+    full: Option<usize>,
+    given: Option<usize>,
+    family: Option<usize>,
+}
+
+/// Options for a [`Normalizer`].
+#[derive(Clone, Debug)]
+pub struct NormalizerBuilder {
+    schema: Schema,
+    email_ascii: bool,
+    email_provider_rules: bool,
+}
+
+impl NormalizerBuilder {
+    /// Store email domains in ASCII (`xn--…`) rather than Unicode form.
+    #[must_use]
+    pub fn email_ascii_domain(mut self, ascii: bool) -> Self {
+        self.email_ascii = ascii;
+        self
+    }
+
+    /// Apply provider rules (Gmail dots, `+tags`) to the stored email, not
+    /// only to its match key. Off by default: the mailbox owner may care.
+    #[must_use]
+    pub fn email_provider_rules(mut self, apply: bool) -> Self {
+        self.email_provider_rules = apply;
+        self
+    }
+
+    /// Builds the normalizer.
+    pub fn build(self) -> Normalizer {
+        let find =
+            |want: fn(&FieldKind) -> bool| self.schema.fields().iter().position(|f| want(f.kind()));
+        let names = NameFields {
+            full: find(|k| *k == FieldKind::FullName),
+            given: find(|k| *k == FieldKind::GivenName),
+            family: find(|k| *k == FieldKind::FamilyName),
+        };
+        Normalizer {
+            country: find(|k| *k == FieldKind::Country),
+            names,
+            email_ascii: self.email_ascii,
+            email_provider_rules: self.email_provider_rules,
+            schema: self.schema,
+        }
+    }
+}
+
+impl Normalizer {
+    /// A normalizer with default options.
+    pub fn new(schema: &Schema) -> Self {
+        Self::builder(schema).build()
+    }
+
+    /// A builder for options.
+    pub fn builder(schema: &Schema) -> NormalizerBuilder {
+        NormalizerBuilder {
+            schema: schema.clone(),
+            email_ascii: false,
+            email_provider_rules: false,
+        }
+    }
+
+    /// The schema this normalizer works on.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Normalizes a copy of `record`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    pub fn normalize(&self, record: &Record) -> Result<Normalized> {
+        self.normalize_owned(record.clone())
+    }
+
+    /// Normalizes `record` in place of a copy.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    pub fn normalize_owned(&self, mut record: Record) -> Result<Normalized> {
+        if record.schema() != &self.schema {
+            return Err(ErrorKind::SchemaMismatch {
+                expected: self.schema.name().to_owned(),
+                record: record.schema().name().to_owned(),
+            }
+            .into());
+        }
+        let mut out = Normalized {
+            record: Record::new(&self.schema),
+            changes: Vec::new(),
+            issues: Vec::new(),
+        };
+        // Missing name parts are derived first, so that they are normalized
+        // like any other value.
+        self.derive_names(&mut record, &mut out.changes);
+        // The country goes next: phones, postcodes and dates read by it.
+        if let Some(index) = self.country {
+            self.normalize_field(&mut record, index, None, &mut out);
+        }
+        let region = self.record_region(&record);
+        for index in 0..self.schema.len() {
+            if Some(index) != self.country {
+                self.normalize_field(&mut record, index, region, &mut out);
+            }
+        }
+        out.record = record;
+        Ok(out)
+    }
+
+    /// The region a record lives in: its country field when that holds a
+    /// known country.
+    fn record_region(&self, record: &Record) -> Option<RegionCode> {
+        let text = record.get_at(self.country?)?.as_str()?;
+        RegionCode::new(text).or_else(|| address::country_code(text))
+    }
+
+    fn normalize_field(
+        &self,
+        record: &mut Record,
+        index: usize,
+        record_region: Option<RegionCode>,
+        out: &mut Normalized,
+    ) {
+        let Some(field) = self.schema.field_at(index) else {
+            return;
+        };
+        let Some(value) = record.value_mut(index) else {
+            return;
+        };
+        let Value::Text(before) = value else { return };
+        let mut rules = Vec::new();
+        let region = record_region.or_else(|| self.schema.region_for(field));
+        let cleaned = text::clean(before);
+        if matches!(cleaned, Cow::Owned(_)) {
+            rules.push(Rule::Text);
+        }
+        let result = self.normalize_text(field, &cleaned, region, &mut rules, &mut out.issues);
+        if rules.is_empty() {
+            return;
+        }
+        let before_chars = before.chars().count();
+        let new_value = match result {
+            Some(text) if !text.is_empty() => {
+                let text = text.into_owned();
+                Value::Text(text).fit(field.kind()).unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        };
+        if matches!(
+            new_value,
+            Value::Integer(_) | Value::Decimal(_) | Value::Boolean(_)
+        ) {
+            rules.push(Rule::Type);
+        }
+        let after_chars = new_value.to_text().map_or(0, |t| t.chars().count());
+        *value = new_value;
+        // A derived name part already has its change; extend it.
+        if let Some(derived) = out.changes.iter_mut().find(|c| c.index == index) {
+            derived.rules.extend(rules);
+            derived.after_chars = after_chars;
+            return;
+        }
+        out.changes.push(Change {
+            index,
+            field: FieldPath::new(field.name()),
+            rules,
+            before_chars,
+            after_chars,
+        });
+    }
+
+    /// The canonical text for one cleaned value; pushes the rules that
+    /// changed it.
+    fn normalize_text<'a>(
+        &self,
+        field: &Field,
+        cleaned: &'a str,
+        region: Option<RegionCode>,
+        rules: &mut Vec<Rule>,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Cow<'a, str>> {
+        if cleaned.is_empty() {
+            return None;
+        }
+        let mut step = |rule: Rule, result: Cow<'a, str>, current: &mut Cow<'a, str>| {
+            if result != *current {
+                rules.push(rule);
+                *current = Cow::Owned(result.into_owned());
+            }
+        };
+        let single_case = text::is_single_case(cleaned);
+        let mut current = Cow::Borrowed(cleaned);
+        match field.kind() {
+            FieldKind::FullName | FieldKind::GivenName | FieldKind::FamilyName
+                if field.case_policy() == CasePolicy::Auto =>
+            {
+                let fixed = name::fix_case(&current).into_owned();
+                step(Rule::Case, Cow::Owned(fixed), &mut current);
+            }
+            FieldKind::Email => {
+                let mut canonical = email::normalize(&current, self.email_ascii).into_owned();
+                if self.email_provider_rules
+                    && let Some((local, domain)) = canonical.rsplit_once('@')
+                {
+                    let (local, domain) = email::apply_provider_rules(local, domain);
+                    canonical = format!("{local}@{domain}");
+                }
+                step(Rule::Email, Cow::Owned(canonical), &mut current);
+            }
+            FieldKind::Phone => {
+                if let Some(e164) = phone::normalize(&current, region) {
+                    step(Rule::Phone, Cow::Owned(e164), &mut current);
+                }
+            }
+            FieldKind::Street => {
+                let expanded = address::expand_street_type(&current).into_owned();
+                step(Rule::StreetType, Cow::Owned(expanded), &mut current);
+            }
+            FieldKind::Region => {
+                let upper = address::normalize_region(&current).into_owned();
+                step(Rule::Region, Cow::Owned(upper), &mut current);
+            }
+            FieldKind::Postcode => {
+                let formatted = address::normalize_postcode(&current, region).into_owned();
+                step(Rule::Postcode, Cow::Owned(formatted), &mut current);
+            }
+            FieldKind::Country => {
+                if let Some(code) = address::country_code(&current) {
+                    step(
+                        Rule::Country,
+                        Cow::Owned(code.as_str().to_owned()),
+                        &mut current,
+                    );
+                }
+            }
+            FieldKind::Date | FieldKind::BirthDate => {
+                if let Ok(parsed) = date::parse(&current, region) {
+                    if parsed.ambiguous {
+                        let detail = match region {
+                            Some(r) => format!("read by the convention of {r}"),
+                            None => "read day first".to_owned(),
+                        };
+                        issues.push(
+                            Issue::new(field.name(), IssueCode::DateAmbiguous).detail(detail),
+                        );
+                    }
+                    step(
+                        Rule::Date,
+                        Cow::Owned(parsed.date.to_string()),
+                        &mut current,
+                    );
+                }
+            }
+            FieldKind::Gender => {
+                if let Some(g) = id::gender(&current) {
+                    step(Rule::Gender, Cow::Borrowed(g), &mut current);
+                }
+            }
+            FieldKind::NationalId(scheme) => {
+                let before = current.len();
+                let id = id::normalize_national_id(&current, *scheme).into_owned();
+                let rule = if before == 15 && id.len() == 18 {
+                    Rule::IdUpgrade
+                } else {
+                    Rule::Identifier
+                };
+                step(rule, Cow::Owned(id), &mut current);
+            }
+            FieldKind::Iban | FieldKind::PaymentCard => {
+                let compact = id::compact(&current).into_owned();
+                step(Rule::Identifier, Cow::Owned(compact), &mut current);
+            }
+            FieldKind::Enumeration(values) if !values.iter().any(|v| *v == *current) => {
+                let key = text::match_key(&current);
+                if let Some(v) = values.iter().find(|v| text::match_key(v) == key) {
+                    step(Rule::Enumeration, Cow::Owned(v.clone()), &mut current);
+                }
+            }
+            _ => {}
+        }
+        let is_name = matches!(
+            field.kind(),
+            FieldKind::FullName | FieldKind::GivenName | FieldKind::FamilyName
+        );
+        // `Auto` looks at the value as it came in: `1 martin pl` is title
+        // cased even though expanding `pl` made it mixed case.
+        let cased = match field.case_policy() {
+            CasePolicy::Keep => None,
+            CasePolicy::Auto if is_name || !single_case => None,
+            CasePolicy::Auto => Some(text::title_case(&current)),
+            policy => Some(text::apply_case(&current, policy).into_owned()),
+        };
+        if let Some(cased) = cased {
+            step(Rule::Case, Cow::Owned(cased), &mut current);
+        }
+        Some(current)
+    }
+
+    /// Fills given and family names from the full name when both are empty,
+    /// or the full name from them when it is empty. Runs on the values as
+    /// they came in; normalization of the filled fields follows.
+    fn derive_names(&self, record: &mut Record, changes: &mut Vec<Change>) {
+        let NameFields {
+            full: Some(full),
+            given,
+            family,
+        } = self.names
+        else {
+            return;
+        };
+        // What normalization will leave: text that cleans to nothing is null.
+        let text_at = |record: &Record, i: Option<usize>| {
+            let raw = i.and_then(|i| record.get_at(i)).and_then(Value::as_str)?;
+            Some(text::clean(raw).into_owned()).filter(|t| !t.is_empty())
+        };
+        let (full_text, given_text, family_text) = (
+            text_at(record, Some(full)),
+            text_at(record, given),
+            text_at(record, family),
+        );
+        let mut set = |record: &mut Record, index: usize, text: String, rule: Rule| {
+            let after_chars = text.chars().count();
+            if let Some(slot) = record.value_mut(index) {
+                *slot = Value::Text(text);
+                let field = FieldPath::new(self.schema.fields()[index].name());
+                changes.push(Change {
+                    index,
+                    field,
+                    rules: vec![rule],
+                    before_chars: 0,
+                    after_chars,
+                });
+            }
+        };
+        match full_text {
+            Some(full_name) if given_text.is_none() && family_text.is_none() => {
+                if given.is_none() && family.is_none() {
+                    return;
+                }
+                let parts = name::split(&full_name);
+                if let (Some(i), Some(g)) = (given, parts.given) {
+                    set(record, i, g, Rule::NameSplit);
+                }
+                if let (Some(i), Some(f)) = (family, parts.family) {
+                    set(record, i, f, Rule::NameSplit);
+                }
+            }
+            None => {
+                if let Some(joined) = name::join(given_text.as_deref(), family_text.as_deref()) {
+                    set(record, full, joined, Rule::NameJoin);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The key duplicate detection compares for the field at `index`:
+    /// emails by [`email::match_key`], identifiers compacted, dates and
+    /// phones as normalized, other text by [`text::match_key`]. `None` for
+    /// null values and unknown indices.
+    pub fn match_key(&self, index: usize, value: &Value) -> Option<String> {
+        let field = self.schema.field_at(index)?;
+        let text = value.to_text()?;
+        Some(match field.kind() {
+            FieldKind::Email => email::match_key(&text).unwrap_or_else(|| text::match_key(&text)),
+            FieldKind::Phone | FieldKind::Date | FieldKind::BirthDate => text.into_owned(),
+            FieldKind::NationalId(_) | FieldKind::Iban | FieldKind::PaymentCard => {
+                id::compact(&text).into_owned()
+            }
+            _ => text::match_key(&text),
+        })
+    }
+
+    /// The match key of every field of a normalized record, in schema order.
+    pub fn match_keys(&self, record: &Record) -> Vec<Option<String>> {
+        record
+            .values()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.match_key(i, v))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalize(json: &str) -> Normalized {
+        let schema = Schema::customer();
+        let record = Record::from_json(&schema, json).unwrap();
+        Normalizer::new(&schema).normalize(&record).unwrap()
+    }
+
+    #[test]
+    fn a_messy_chinese_record() {
+        let n = normalize(
+            r#"{"full_name": " 欧阳娜娜 ", "gender": "女", "birth_date": "2000年6月15日",
+                "email": "Nana@例子.中国", "phone": "１３９１２３４５６７８", "country": "中国",
+                "national_id": "110105491231002"}"#,
+        );
+        let r = &n.record;
+        assert_eq!(r.text("full_name"), Some("欧阳娜娜"));
+        assert_eq!(r.text("family_name"), Some("欧阳"));
+        assert_eq!(r.text("given_name"), Some("娜娜"));
+        assert_eq!(r.text("gender"), Some("female"));
+        assert_eq!(r.text("birth_date"), Some("2000-06-15"));
+        assert_eq!(r.text("email"), Some("Nana@例子.中国"));
+        assert_eq!(r.text("phone"), Some("+8613912345678"));
+        assert_eq!(r.text("country"), Some("CN"));
+        assert_eq!(r.text("national_id"), Some("11010519491231002X"));
+        let rules: Vec<_> = n
+            .changes
+            .iter()
+            .flat_map(|c| c.rules.iter().copied())
+            .collect();
+        for rule in [
+            Rule::Text,
+            Rule::Gender,
+            Rule::Date,
+            Rule::Phone,
+            Rule::Country,
+            Rule::IdUpgrade,
+            Rule::NameSplit,
+        ] {
+            assert!(rules.contains(&rule), "{rule:?} in {rules:?}");
+        }
+        assert!(n.issues.is_empty());
+    }
+
+    #[test]
+    fn a_messy_australian_record() {
+        let n = normalize(
+            r#"{"full_name": "ANN O'NEIL", "phone": "(02) 9374 4000", "street": "1 martin pl",
+                "city": "SYDNEY", "region": "nsw", "postcode": 2000, "country": "Australia",
+                "birth_date": "02/03/1990"}"#,
+        );
+        let r = &n.record;
+        assert_eq!(r.text("full_name"), Some("Ann O'Neil"));
+        assert_eq!(
+            (r.text("given_name"), r.text("family_name")),
+            (Some("Ann"), Some("O'Neil"))
+        );
+        assert_eq!(r.text("phone"), Some("+61293744000"));
+        assert_eq!(r.text("street"), Some("1 Martin Place"));
+        assert_eq!(r.text("city"), Some("Sydney"));
+        assert_eq!(r.text("region"), Some("NSW"));
+        assert_eq!(r.text("postcode"), Some("2000"));
+        assert_eq!(r.text("birth_date"), Some("1990-03-02"));
+        assert_eq!(n.issues.len(), 1);
+        assert_eq!(n.issues[0].code(), IssueCode::DateAmbiguous);
+    }
+
+    #[test]
+    fn clean_records_are_left_alone() {
+        let n = normalize(
+            r#"{"customer_id": "c1", "email": "ann@example.com", "phone": "+8613800138000", "country": "CN"}"#,
+        );
+        assert!(n.changes.is_empty(), "{:?}", n.changes);
+        let again = Normalizer::new(&Schema::customer())
+            .normalize(&n.record)
+            .unwrap();
+        assert_eq!(again.record, n.record);
+    }
+
+    #[test]
+    fn full_name_is_joined_from_parts() {
+        let n = normalize(r#"{"given_name": "伟", "family_name": "张"}"#);
+        assert_eq!(n.record.text("full_name"), Some("张伟"));
+        assert!(n.changes.iter().any(|c| c.rules == [Rule::NameJoin]));
+    }
+
+    #[test]
+    fn change_log_has_lengths_not_values() {
+        let n = normalize(r#"{"phone": "138 0013 8000", "country": "CN"}"#);
+        let change = n
+            .changes
+            .iter()
+            .find(|c| c.field.as_str() == "phone")
+            .unwrap();
+        assert_eq!((change.before_chars, change.after_chars), (13, 14));
+        assert!(!format!("{:?}", n.changes).contains("138"));
+    }
+
+    #[test]
+    fn other_schemas_are_refused() {
+        let other =
+            Schema::from_json(r#"{"name": "x", "fields": [{"name": "a", "kind": "text"}]}"#)
+                .unwrap();
+        let err = Normalizer::new(&Schema::customer())
+            .normalize(&Record::new(&other))
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::SchemaMismatch);
+    }
+}

@@ -1,0 +1,361 @@
+//! Person names: splitting into given and family names and joining back,
+//! family-name-first order for Chinese, Japanese and Korean names, titles
+//! and suffixes, and Western name casing.
+
+use std::borrow::Cow;
+
+use super::text;
+
+/// A full name taken apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NameParts {
+    /// A title such as `Dr` or `Mrs`, without its dot.
+    pub title: Option<String>,
+    /// Given name(s).
+    pub given: Option<String>,
+    /// Family name (with particles such as `van der`).
+    pub family: Option<String>,
+    /// A suffix such as `Jr` or `III`.
+    pub suffix: Option<String>,
+    /// Whether the name is written family name first (CJK order).
+    pub family_first: bool,
+}
+
+/// Chinese compound (two-character) surnames.
+const CN_COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "钟离", "澹台", "端木", "西门", "南宫", "独孤", "百里", "呼延", "申屠",
+    "万俟", "太史", "闻人", "赫连", "第五", "拓跋", "司空", "公冶", "濮阳", "淳于", "单于", "歐陽",
+    "司馬", "諸葛", "東方", "長孫", "鍾離", "令孤",
+];
+
+/// Korean compound surnames.
+const KO_COMPOUND_SURNAMES: &[&str] = &["남궁", "황보", "제갈", "선우", "독고", "사공", "서문"];
+
+const TITLES: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+    "rev",
+    "fr",
+    "hon",
+    "lord",
+    "lady",
+    "herr",
+    "frau",
+];
+
+const SUFFIXES: &[&str] = &[
+    "jr", "jnr", "sr", "snr", "ii", "iii", "iv", "phd", "md", "esq", "dds", "mba", "obe", "mbe",
+];
+
+/// Family-name particles that belong to the family name and stay lower case.
+const PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "bin", "binti",
+    "al", "el", "ter", "ten", "dos", "das", "zu",
+];
+
+fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{20000}'..='\u{2A6DF}'
+        | '\u{F900}'..='\u{FAFF}' | '\u{2F800}'..='\u{2FA1F}')
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7AF}')
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}')
+}
+
+/// Whether the name is written in Chinese, Japanese or Korean script (and
+/// no Latin letters).
+pub fn is_cjk_name(name: &str) -> bool {
+    let mut cjk = false;
+    for c in name.chars() {
+        if is_han(c) || is_hangul(c) || is_kana(c) {
+            cjk = true;
+        } else if c.is_alphabetic() && c != '・' {
+            return false;
+        }
+    }
+    cjk
+}
+
+fn is_dot(c: char) -> bool {
+    matches!(c, '·' | '・' | '•' | '‧' | '∙')
+}
+
+fn bare(word: &str) -> String {
+    word.trim_matches(|c: char| c == '.' || c == ',' || c.is_whitespace())
+        .to_lowercase()
+}
+
+/// Splits a full name. Chinese, Japanese and Korean names are family name
+/// first: a Chinese name without a space takes one character (or a known
+/// compound surname such as 欧阳) as family name; four or more Han
+/// characters without a known compound surname are read as a Japanese name
+/// with a two-character family name; names with a space split at it. Names
+/// joined with a middle dot (约翰·史密斯) are given name first. Western
+/// names lose leading titles and trailing suffixes (kept apart), take
+/// `Family, Given` when there is a comma, and otherwise take the last word
+/// with its particles (`van der Berg`) as family name. A single word is a
+/// given name.
+pub fn split(full_name: &str) -> NameParts {
+    let name = text::clean(full_name);
+    let name = name.trim();
+    if name.is_empty() {
+        return NameParts::default();
+    }
+    if is_cjk_name(name) {
+        split_cjk(name)
+    } else {
+        split_western(name)
+    }
+}
+
+fn split_cjk(name: &str) -> NameParts {
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    if name.contains(is_dot) {
+        let cut = name.rfind(is_dot).unwrap_or(0);
+        let dot_len = name[cut..].chars().next().map_or(0, char::len_utf8);
+        return NameParts {
+            given: some(name[..cut].trim()),
+            family: some(name[cut + dot_len..].trim()),
+            ..NameParts::default()
+        };
+    }
+    if let Some((family, given)) = name.split_once(' ') {
+        return NameParts {
+            given: some(given.trim()),
+            family: some(family),
+            family_first: true,
+            ..NameParts::default()
+        };
+    }
+    let chars: Vec<char> = name.chars().collect();
+    let compound = CN_COMPOUND_SURNAMES
+        .iter()
+        .chain(KO_COMPOUND_SURNAMES)
+        .any(|s| name.starts_with(s));
+    let japanese_like = chars.len() >= 4 && chars.iter().all(|&c| is_han(c));
+    let family_len = if chars.len() > 2 && (compound || japanese_like) {
+        2
+    } else {
+        1
+    };
+    let family: String = chars[..family_len].iter().collect();
+    let given: String = chars[family_len..].iter().collect();
+    NameParts {
+        given: some(&given),
+        family: some(&family),
+        family_first: true,
+        ..NameParts::default()
+    }
+}
+
+fn split_western(name: &str) -> NameParts {
+    let mut parts = NameParts::default();
+    let (family_part, given_part) = match name.split_once(',') {
+        // "Smith, John Jr" but not "John Smith, Jr"
+        Some((before, after)) if !SUFFIXES.contains(&bare(after).as_str()) => {
+            (Some(before.trim()), after.trim())
+        }
+        _ => (None, name),
+    };
+    let mut words: Vec<&str> = given_part.split(' ').filter(|w| !w.is_empty()).collect();
+    while words.len() > 1 && TITLES.contains(&bare(words[0]).as_str()) {
+        let title = words.remove(0).trim_end_matches('.');
+        parts.title = Some(match parts.title.take() {
+            Some(t) => format!("{t} {title}"),
+            None => title.to_owned(),
+        });
+    }
+    let mut tail: Vec<&str> = Vec::new();
+    let min_words = if family_part.is_some() { 1 } else { 2 };
+    while words.len() > min_words
+        && words
+            .last()
+            .is_some_and(|w| SUFFIXES.contains(&bare(w).as_str()))
+    {
+        tail.insert(
+            0,
+            words
+                .pop()
+                .unwrap_or_default()
+                .trim_matches(|c| c == '.' || c == ','),
+        );
+    }
+    if let Some(last) = words.last_mut() {
+        *last = last.trim_end_matches(',');
+    }
+    if !tail.is_empty() {
+        parts.suffix = Some(tail.join(" "));
+    }
+    let join = |w: &[&str]| (!w.is_empty()).then(|| w.join(" "));
+    match family_part {
+        Some(family) => {
+            parts.family = (!family.is_empty()).then(|| family.to_owned());
+            parts.given = join(&words);
+        }
+        None if words.len() == 1 => parts.given = join(&words),
+        None => {
+            let mut start = words.len() - 1;
+            while start > 1 && PARTICLES.contains(&words[start - 1].to_lowercase().as_str()) {
+                start -= 1;
+            }
+            parts.family = join(&words[start..]);
+            parts.given = join(&words[..start]);
+        }
+    }
+    parts
+}
+
+/// Joins given and family names in the order the script calls for:
+/// `张` + `伟` is `张伟`; `Ann` + `O'Neil` is `Ann O'Neil`.
+pub fn join(given: Option<&str>, family: Option<&str>) -> Option<String> {
+    match (
+        given.filter(|g| !g.is_empty()),
+        family.filter(|f| !f.is_empty()),
+    ) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+        (Some(given), Some(family)) => {
+            if is_cjk_name(given) && is_cjk_name(family) {
+                Some(format!("{family}{given}"))
+            } else {
+                Some(format!("{given} {family}"))
+            }
+        }
+    }
+}
+
+/// Western name casing for a name written all upper or all lower case:
+/// `ANN O'NEIL` is `Ann O'Neil`, `mcdonald` is `McDonald`, `VAN DER BERG`
+/// is `van der Berg`, `JOHN SMITH III` is `John Smith III`. Mixed-case
+/// names are left as written; so are names without cased letters.
+pub fn fix_case(name: &str) -> Cow<'_, str> {
+    if !text::is_single_case(name) {
+        return Cow::Borrowed(name);
+    }
+    let titled = text::title_case(name);
+    let words: Vec<&str> = titled.split(' ').collect();
+    let count = words.len();
+    let fixed: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let lower = word.to_lowercase();
+            if i > 0 && i + 1 < count && PARTICLES.contains(&lower.as_str()) {
+                lower
+            } else if i > 0 && matches!(lower.trim_end_matches('.'), "ii" | "iii" | "iv") {
+                word.to_uppercase()
+            } else if let Some(rest) = word.strip_prefix("Mc").filter(|r| !r.is_empty()) {
+                let mut chars = rest.chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+                format!("Mc{}{}", first.unwrap_or_default(), chars.as_str())
+            } else {
+                (*word).to_owned()
+            }
+        })
+        .collect();
+    let out = fixed.join(" ");
+    if out == name {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(name: &str) -> (Option<String>, Option<String>) {
+        let p = split(name);
+        (p.given, p.family)
+    }
+
+    fn gf(given: &str, family: &str) -> (Option<String>, Option<String>) {
+        (Some(given.into()), Some(family.into()))
+    }
+
+    #[test]
+    fn chinese_names_are_family_first() {
+        assert_eq!(parts("张伟"), gf("伟", "张"));
+        assert_eq!(parts("王小明"), gf("小明", "王"));
+        assert_eq!(parts("欧阳娜娜"), gf("娜娜", "欧阳"));
+        assert_eq!(parts("司马光"), gf("光", "司马"));
+        assert_eq!(parts("诸葛亮"), gf("亮", "诸葛"));
+        assert!(split("张伟").family_first);
+        // A compound-looking surname of a two-character name is one surname
+        // character plus a given name.
+        assert_eq!(parts("欧阳"), gf("阳", "欧"));
+        assert_eq!(parts("约翰·史密斯"), gf("约翰", "史密斯"));
+    }
+
+    #[test]
+    fn japanese_and_korean_names() {
+        assert_eq!(parts("山田 太郎"), gf("太郎", "山田"));
+        assert_eq!(parts("山田太郎"), gf("太郎", "山田"));
+        assert_eq!(parts("김민준"), gf("민준", "김"));
+        assert_eq!(parts("남궁민수"), gf("민수", "남궁"));
+    }
+
+    #[test]
+    fn western_names_with_titles_suffixes_and_particles() {
+        let p = split("Dr. Ann O'Neil");
+        assert_eq!(
+            (p.title.as_deref(), p.given.as_deref()),
+            (Some("Dr"), Some("Ann"))
+        );
+        assert_eq!(p.family.as_deref(), Some("O'Neil"));
+        let p = split("John Smith Jr.");
+        assert_eq!(
+            (p.family.as_deref(), p.suffix.as_deref()),
+            (Some("Smith"), Some("Jr"))
+        );
+        let p = split("John Smith, III");
+        assert_eq!(
+            (p.family.as_deref(), p.suffix.as_deref()),
+            (Some("Smith"), Some("III"))
+        );
+        assert_eq!(parts("Ludwig van der Berg"), gf("Ludwig", "van der Berg"));
+        assert_eq!(parts("Mary Ann Smith"), gf("Mary Ann", "Smith"));
+        assert_eq!(parts("Smith, John"), gf("John", "Smith"));
+        assert_eq!(parts("Madonna"), (Some("Madonna".into()), None));
+        assert_eq!(parts("   "), (None, None));
+        assert_eq!(parts("Dr"), (Some("Dr".into()), None));
+    }
+
+    #[test]
+    fn join_follows_the_script() {
+        assert_eq!(join(Some("伟"), Some("张")).as_deref(), Some("张伟"));
+        assert_eq!(
+            join(Some("Ann"), Some("O'Neil")).as_deref(),
+            Some("Ann O'Neil")
+        );
+        assert_eq!(join(None, Some("Smith")).as_deref(), Some("Smith"));
+        assert_eq!(join(Some(""), None), None);
+    }
+
+    #[test]
+    fn western_casing() {
+        assert_eq!(fix_case("ANN O'NEIL"), "Ann O'Neil");
+        assert_eq!(fix_case("mcdonald"), "Mcdonald".replace("Mcd", "McD"));
+        assert_eq!(fix_case("LUDWIG VAN DER BERG"), "Ludwig van der Berg");
+        assert_eq!(fix_case("john smith iii"), "John Smith III");
+        assert_eq!(fix_case("mary-jane o'brien"), "Mary-Jane O'Brien");
+        assert_eq!(fix_case("McDonald"), "McDonald");
+        assert_eq!(fix_case("张伟"), "张伟");
+    }
+}

@@ -1,0 +1,239 @@
+//! Telephone numbers, behind one small module so that the backend could be
+//! swapped. The backend is `rlibphonenumber`, a port of Google's
+//! libphonenumber that agreed with the original on every number we tried.
+//!
+//! Its metadata is loaded once, lazily, on the first call: that first call
+//! costs about 15–20 ms; after that a parse, validity check and E.164
+//! format takes under a microsecond.
+
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, PhoneNumberType, Region};
+
+use crate::schema::RegionCode;
+
+/// What kind of line a number is, as far as its numbering plan tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PhoneType {
+    /// A landline.
+    FixedLine,
+    /// A mobile phone.
+    Mobile,
+    /// Either; the plan does not say (e.g. the USA).
+    FixedLineOrMobile,
+    /// Free to call.
+    TollFree,
+    /// Charged at a premium rate.
+    PremiumRate,
+    /// Cost shared between caller and callee.
+    SharedCost,
+    /// Voice over IP.
+    Voip,
+    /// A personal number that forwards elsewhere.
+    PersonalNumber,
+    /// A pager.
+    Pager,
+    /// A company's universal access number.
+    Uan,
+    /// Voicemail access.
+    Voicemail,
+    /// Not known.
+    Unknown,
+}
+
+impl PhoneType {
+    /// A stable lower-case name such as `"mobile"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FixedLine => "fixed_line",
+            Self::Mobile => "mobile",
+            Self::FixedLineOrMobile => "fixed_line_or_mobile",
+            Self::TollFree => "toll_free",
+            Self::PremiumRate => "premium_rate",
+            Self::SharedCost => "shared_cost",
+            Self::Voip => "voip",
+            Self::PersonalNumber => "personal_number",
+            Self::Pager => "pager",
+            Self::Uan => "uan",
+            Self::Voicemail => "voicemail",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// A parsed number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParsedPhone {
+    /// The number in E.164 form, e.g. `+8613800138000`.
+    pub e164: String,
+    /// An extension, if one was given.
+    pub extension: Option<String>,
+    /// The region the number belongs to, if the plan tells.
+    pub region: Option<RegionCode>,
+    /// The kind of line.
+    pub phone_type: PhoneType,
+    /// Whether the number is valid in its numbering plan.
+    pub valid: bool,
+    /// Whether its length is possible (a weaker check than `valid`).
+    pub possible: bool,
+}
+
+impl ParsedPhone {
+    /// The canonical text: E.164, with `;ext=` and the extension if any
+    /// (RFC 3966 style).
+    pub fn canonical(&self) -> String {
+        match &self.extension {
+            Some(ext) => format!("{};ext={ext}", self.e164),
+            None => self.e164.clone(),
+        }
+    }
+}
+
+/// Why a text is not a phone number at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PhoneError {
+    /// No digits that could form a number.
+    NotANumber,
+    /// A `+` followed by an unknown country calling code.
+    InvalidCountryCode,
+    /// Too short or too long to be a number.
+    BadLength,
+    /// A national number with no region to read it in.
+    NoRegion,
+}
+
+impl PhoneError {
+    /// Why, in words, for issue messages.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::NotANumber => "not a phone number",
+            Self::InvalidCountryCode => "unknown country calling code",
+            Self::BadLength => "too short or too long to be a phone number",
+            Self::NoRegion => "a national number without a region to read it in",
+        }
+    }
+}
+
+/// Parses `text` (national forms, `+` and `00` international forms,
+/// full-width digits, `tel:` URIs, extensions) with `region` as the
+/// default for national numbers.
+pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedPhone, PhoneError> {
+    let default = region.and_then(|r| Region::from_code(r.as_str()).ok());
+    let number = PhoneNumber::parse(text, default).map_err(|e| {
+        use rlibphonenumber::ParseError as E;
+        match e {
+            E::InvalidCountryCode => {
+                if default.is_none() && !text.trim_start().starts_with(['+', '＋']) {
+                    PhoneError::NoRegion
+                } else {
+                    PhoneError::InvalidCountryCode
+                }
+            }
+            E::NotANumber(_) => PhoneError::NotANumber,
+            _ => PhoneError::BadLength,
+        }
+    })?;
+    let region = number
+        .get_region_code()
+        .and_then(|r| RegionCode::new(r.as_region_str().as_str()));
+    let extension = number.extension.clone().filter(|e| !e.is_empty());
+    Ok(ParsedPhone {
+        e164: number.format_as(PhoneNumberFormat::E164).into_owned(),
+        extension,
+        region,
+        phone_type: phone_type(number.get_type()),
+        valid: number.is_valid(),
+        possible: number.is_possible_with_reason().is_ok(),
+    })
+}
+
+fn phone_type(t: PhoneNumberType) -> PhoneType {
+    match t {
+        PhoneNumberType::FixedLine => PhoneType::FixedLine,
+        PhoneNumberType::Mobile => PhoneType::Mobile,
+        PhoneNumberType::FixedLineOrMobile => PhoneType::FixedLineOrMobile,
+        PhoneNumberType::TollFree => PhoneType::TollFree,
+        PhoneNumberType::PremiumRate => PhoneType::PremiumRate,
+        PhoneNumberType::SharedCost => PhoneType::SharedCost,
+        PhoneNumberType::VoIP => PhoneType::Voip,
+        PhoneNumberType::PersonalNumber => PhoneType::PersonalNumber,
+        PhoneNumberType::Pager => PhoneType::Pager,
+        PhoneNumberType::UAN => PhoneType::Uan,
+        PhoneNumberType::VoiceMail => PhoneType::Voicemail,
+        _ => PhoneType::Unknown,
+    }
+}
+
+/// The canonical form of a phone value: E.164 (with extension) when it
+/// parses to a possible number; otherwise `None` (the caller keeps the
+/// cleaned text and validation reports it).
+pub fn normalize(text: &str, region: Option<RegionCode>) -> Option<String> {
+    parse(text, region)
+        .ok()
+        .filter(|p| p.possible || p.valid)
+        .map(|p| p.canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cn() -> Option<RegionCode> {
+        RegionCode::new("CN")
+    }
+
+    #[test]
+    fn many_spellings_of_one_number() {
+        for text in [
+            "13800138000",
+            "138 0013 8000",
+            "+86 138 0013 8000",
+            "0086 138 0013 8000",
+            "１３８００１３８０００",
+            "tel:+86-138-0013-8000",
+        ] {
+            assert_eq!(
+                normalize(text, cn()).as_deref(),
+                Some("+8613800138000"),
+                "{text}"
+            );
+        }
+        let p = parse("13800138000", cn()).unwrap();
+        assert_eq!(p.phone_type, PhoneType::Mobile);
+        assert_eq!(p.region, RegionCode::new("CN"));
+        assert!(p.valid);
+    }
+
+    #[test]
+    fn extensions_types_and_regions() {
+        let au = RegionCode::new("AU");
+        assert_eq!(
+            normalize("(02) 9374 4000", au).as_deref(),
+            Some("+61293744000")
+        );
+        assert_eq!(
+            normalize("+61 2 9374 4000 x 123", au).as_deref(),
+            Some("+61293744000;ext=123")
+        );
+        let p = parse("+1 800 555 0199", au).unwrap();
+        assert_eq!(
+            (p.phone_type, p.region),
+            (PhoneType::TollFree, RegionCode::new("US"))
+        );
+        assert_eq!(
+            parse("030 1234567", RegionCode::new("DE"))
+                .unwrap()
+                .phone_type,
+            PhoneType::FixedLine
+        );
+    }
+
+    #[test]
+    fn failures_say_why() {
+        assert_eq!(parse("abc", cn()), Err(PhoneError::NotANumber));
+        assert_eq!(parse("13800138000", None), Err(PhoneError::NoRegion));
+        assert_eq!(normalize("123", cn()), None);
+        assert!(!parse("123", cn()).unwrap().possible);
+    }
+}

@@ -1,0 +1,274 @@
+//! Text clean-up shared by every kind, and match keys.
+//!
+//! Two layers: [`clean`] gives the stored canonical value, which stays
+//! faithful to what was written (NFC, but CJK compatibility ideographs used
+//! in names are kept); [`match_key`] gives the folded form that duplicate
+//! detection compares (NFKC, case-folded, Latin diacritics stripped, name
+//! separator dots unified).
+
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// How letters are cased in the canonical value.
+pub use crate::schema::CasePolicy;
+
+/// Cleans text: full-width ASCII to half-width, the ideographic space and
+/// other spaces to a plain space, zero-width and control characters removed,
+/// white space collapsed and trimmed, then Unicode NFC (keeping CJK
+/// compatibility ideographs as written). Borrows when nothing changes, which
+/// is the common case (plain ASCII is checked in one pass).
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if is_clean_ascii(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        let c = half_width(c);
+        if is_removed(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    let out = nfc_keeping_compat_ideographs(out);
+    if out == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// Whether `text` is printable ASCII with single inner spaces and no
+/// leading or trailing space: then [`clean`] has nothing to do.
+fn is_clean_ascii(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut previous_space = false;
+    for &b in bytes {
+        if !(0x20..0x7f).contains(&b) || (b == b' ' && previous_space) {
+            return false;
+        }
+        previous_space = b == b' ';
+    }
+    true
+}
+
+/// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space, as
+/// typed by CJK input methods, to their ASCII equivalents.
+pub(crate) fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Zero-width characters, byte order marks and control characters (other
+/// than white space, which is collapsed instead).
+fn is_removed(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    ) || (c.is_control() && !c.is_whitespace())
+}
+
+/// CJK compatibility ideographs: NFC would replace them with unified
+/// ideographs, which changes how some personal names are written.
+fn is_compat_ideograph(c: char) -> bool {
+    matches!(c, '\u{F900}'..='\u{FAFF}' | '\u{2F800}'..='\u{2FA1F}')
+}
+
+/// Unicode NFC that keeps CJK compatibility ideographs as written; used
+/// after any change of case, which can denormalize text.
+pub fn nfc(text: String) -> String {
+    nfc_keeping_compat_ideographs(text)
+}
+
+fn nfc_keeping_compat_ideographs(text: String) -> String {
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return text;
+    }
+    if !text.chars().any(is_compat_ideograph) {
+        return text.nfc().collect();
+    }
+    // Compatibility ideographs are starters with singleton decompositions,
+    // so normalizing the runs between them equals normalizing the whole,
+    // minus their replacement.
+    let mut out = String::with_capacity(text.len());
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        if is_compat_ideograph(c) {
+            out.extend(text[run_start..i].nfc());
+            out.push(c);
+            run_start = i + c.len_utf8();
+        }
+    }
+    out.extend(text[run_start..].nfc());
+    out
+}
+
+/// Applies a case policy. `Auto` title-cases text that is all upper or all
+/// lower case (and has cased letters); mixed case is left as written.
+pub fn apply_case(text: &str, policy: CasePolicy) -> Cow<'_, str> {
+    match policy {
+        CasePolicy::Keep => Cow::Borrowed(text),
+        CasePolicy::Upper => changed(text, nfc(text.to_uppercase())),
+        CasePolicy::Lower => changed(text, nfc(text.to_lowercase())),
+        CasePolicy::Title => changed(text, title_case(text)),
+        CasePolicy::Auto if is_single_case(text) => changed(text, title_case(text)),
+        CasePolicy::Auto => Cow::Borrowed(text),
+    }
+}
+
+fn changed(before: &str, after: String) -> Cow<'_, str> {
+    if after == before {
+        Cow::Borrowed(before)
+    } else {
+        Cow::Owned(after)
+    }
+}
+
+/// Whether the text has cased letters and they are all upper or all lower.
+pub fn is_single_case(text: &str) -> bool {
+    let (mut upper, mut lower) = (false, false);
+    for c in text.chars() {
+        upper |= c.is_uppercase();
+        lower |= c.is_lowercase();
+    }
+    upper != lower
+}
+
+/// Upper-cases the first letter of each word and lower-cases the rest.
+/// Words are separated by spaces, hyphens and apostrophes.
+pub fn title_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut start = true;
+    for c in text.chars() {
+        if start {
+            // Title case, not upper case: `ß` starts a word as `Ss`.
+            let mut upper = c.to_uppercase();
+            out.extend(upper.next());
+            out.extend(upper.flat_map(char::to_lowercase));
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = matches!(c, ' ' | '-' | '\'' | '’' | '/' | '(' | '.');
+    }
+    nfc(out)
+}
+
+/// The folded form of `text` that duplicate detection compares: cleaned,
+/// NFKC, case-folded (Turkish dotted and dotless i both fold to `i`, `ß` to
+/// `ss`), Latin diacritics stripped, and name separators (`·`, `・`, `•`,
+/// `.`, `-`, `_`, `,`) turned into single spaces.
+pub fn match_key(text: &str) -> String {
+    let cleaned = clean(text);
+    let mut out = String::with_capacity(cleaned.len());
+    let mut pending_space = false;
+    for c in cleaned.nfkd() {
+        if is_stripped_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() || is_separator(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        match c {
+            'ı' | 'İ' => out.push('i'),
+            'ß' | 'ẞ' => out.push_str("ss"),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    // Lower-casing can produce combining marks again (İ -> i + U+0307).
+    if out.chars().any(is_stripped_mark) {
+        out.retain(|c| !is_stripped_mark(c));
+    }
+    out.nfc().collect()
+}
+
+/// Combining diacritical marks used by Latin, Greek and Cyrillic letters.
+/// Other marks (such as the kana voicing marks) change meaning and stay.
+fn is_stripped_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '·' | '・' | '•' | '‧' | '∙' | '⋅' | '.' | '-' | '_' | ',' | '\u{2010}'..='\u{2015}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_borrows_when_nothing_changes() {
+        assert!(matches!(clean("Ann O'Neil"), Cow::Borrowed(_)));
+        assert!(matches!(clean("张伟"), Cow::Borrowed(_)));
+        assert_eq!(clean("  Ann \t  O'Neil \n"), "Ann O'Neil");
+        assert_eq!(clean(""), "");
+    }
+
+    #[test]
+    fn clean_fixes_cjk_input_artifacts() {
+        assert_eq!(clean("１３８　００１３"), "138 0013");
+        assert_eq!(clean("Ｚｈａｎｇ　Ｗｅｉ"), "Zhang Wei");
+        assert_eq!(clean("张\u{200B}伟\u{FEFF}"), "张伟");
+        assert_eq!(clean("a\u{0000}b\u{0007}c"), "abc");
+        // NFC: e + combining acute becomes é.
+        assert_eq!(clean("Jose\u{0301}"), "José");
+    }
+
+    #[test]
+    fn clean_keeps_cjk_compatibility_ideographs() {
+        // U+F9DC (a compatibility ideograph) is NFC-normalized to U+9686.
+        let name = "\u{F9DC}明";
+        assert_ne!(name.nfc().collect::<String>(), name);
+        assert_eq!(clean(name), name);
+        // ...while the rest of the text is still normalized.
+        assert_eq!(clean("e\u{0301}\u{F9DC}e\u{0301}"), "é\u{F9DC}é");
+    }
+
+    #[test]
+    fn match_keys_fold_what_people_write_differently() {
+        assert_eq!(match_key("José"), match_key("JOSE"));
+        assert_eq!(match_key("Müller"), "muller");
+        assert_eq!(match_key("İstanbul"), "istanbul");
+        assert_eq!(match_key("ISTANBUL"), "istanbul");
+        assert_eq!(match_key("ıstanbul"), "istanbul");
+        assert_eq!(match_key("Straße"), "strasse");
+        assert_eq!(match_key("阿卜杜拉·买买提"), match_key("阿卜杜拉・买买提"));
+        assert_eq!(match_key("阿卜杜拉•买买提"), "阿卜杜拉 买买提");
+        assert_eq!(match_key("ＺＨＡＮＧ Wei"), "zhang wei");
+        assert_eq!(match_key("Mary-Jane"), "mary jane");
+        // Kana voicing marks are meaningful and kept.
+        assert_ne!(match_key("が"), match_key("か"));
+    }
+
+    #[test]
+    fn case_policies() {
+        assert_eq!(apply_case("ANN O'NEIL", CasePolicy::Auto), "Ann O'Neil");
+        assert_eq!(apply_case("ann", CasePolicy::Auto), "Ann");
+        assert_eq!(apply_case("McDonald", CasePolicy::Auto), "McDonald");
+        assert_eq!(apply_case("张伟", CasePolicy::Auto), "张伟");
+        assert_eq!(apply_case("sydney", CasePolicy::Upper), "SYDNEY");
+        assert_eq!(apply_case("Sydney", CasePolicy::Keep), "Sydney");
+    }
+}

@@ -1,0 +1,491 @@
+//! Validation: every problem in a record, reported as data.
+//!
+//! A [`Validator`] built from a [`Schema`] checks a [`Record`] and returns a
+//! [`Report`] of every [`Issue`] found (not just the first), each with the
+//! field, a stable [`IssueCode`], a [`Severity`] and a message that never
+//! contains the value. Users add their own checks with [`Rule`] (a trait,
+//! also implemented for closures).
+
+pub mod checksum;
+pub mod email;
+mod report;
+
+use std::sync::Arc;
+
+pub use email::EmailRules;
+pub use report::{Issue, IssueCode, Report, Severity};
+
+use crate::error::{ErrorKind, Result};
+use crate::normalize::date::Date;
+use crate::normalize::{Normalized, address, date, id, phone, text};
+use crate::schema::{Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
+use checksum::IdProblem;
+
+/// A check of a whole record, added to a [`Validator`] by its user.
+///
+/// Issues it pushes must not contain field values in their details.
+pub trait Rule: Send + Sync {
+    /// Pushes the issues found in `record`.
+    fn check(&self, record: &Record, issues: &mut Vec<Issue>);
+}
+
+impl<F: Fn(&Record, &mut Vec<Issue>) + Send + Sync> Rule for F {
+    fn check(&self, record: &Record, issues: &mut Vec<Issue>) {
+        self(record, issues);
+    }
+}
+
+/// Checks the records of one schema. Cheap to clone and safe to share
+/// between threads.
+#[derive(Clone)]
+pub struct Validator {
+    schema: Schema,
+    today: Date,
+    max_age: i32,
+    email: EmailRules,
+    rules: Vec<Arc<dyn Rule>>,
+    country: Option<usize>,
+}
+
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator")
+            .field("schema", &self.schema.name())
+            .field("today", &self.today)
+            .field("max_age", &self.max_age)
+            .field("email", &self.email)
+            .field("rules", &self.rules.len())
+            .finish()
+    }
+}
+
+/// Options for a [`Validator`].
+#[derive(Clone)]
+pub struct ValidatorBuilder {
+    inner: Validator,
+}
+
+impl std::fmt::Debug for ValidatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl ValidatorBuilder {
+    /// The date birth dates are checked against (default: today, UTC). Fix
+    /// it for results that do not change from day to day.
+    #[must_use]
+    pub fn today(mut self, today: Date) -> Self {
+        self.inner.today = today;
+        self
+    }
+
+    /// The oldest plausible age in years (default 130).
+    #[must_use]
+    pub fn max_age(mut self, years: u16) -> Self {
+        self.inner.max_age = i32::from(years);
+        self
+    }
+
+    /// Which rare email forms to accept (default: neither).
+    #[must_use]
+    pub fn email_rules(mut self, rules: EmailRules) -> Self {
+        self.inner.email = rules;
+        self
+    }
+
+    /// Adds a rule of your own, run after the built-in checks.
+    #[must_use]
+    pub fn rule(mut self, rule: impl Rule + 'static) -> Self {
+        self.inner.rules.push(Arc::new(rule));
+        self
+    }
+
+    /// Builds the validator.
+    pub fn build(self) -> Validator {
+        self.inner
+    }
+}
+
+/// What the checks of one record learnt on the way, for cross-field rules.
+#[derive(Default)]
+struct Facts {
+    resident_id: Option<(usize, checksum::ResidentIdInfo)>,
+    birth_date: Option<(usize, Date)>,
+    gender: Option<(usize, &'static str)>,
+    phone_region: Option<(usize, RegionCode)>,
+}
+
+impl Validator {
+    /// A validator with default options.
+    pub fn new(schema: &Schema) -> Self {
+        Self::builder(schema).build()
+    }
+
+    /// A builder for options and rules.
+    pub fn builder(schema: &Schema) -> ValidatorBuilder {
+        ValidatorBuilder {
+            inner: Self {
+                schema: schema.clone(),
+                today: Date::today(),
+                max_age: 130,
+                email: EmailRules::default(),
+                rules: Vec::new(),
+                country: schema
+                    .fields()
+                    .iter()
+                    .position(|f| *f.kind() == FieldKind::Country),
+            },
+        }
+    }
+
+    /// The schema this validator checks.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Checks one record.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    pub fn validate(&self, record: &Record) -> Result<Report> {
+        if record.schema() != &self.schema {
+            return Err(ErrorKind::SchemaMismatch {
+                expected: self.schema.name().to_owned(),
+                record: record.schema().name().to_owned(),
+            }
+            .into());
+        }
+        let mut issues = Vec::new();
+        let mut facts = Facts::default();
+        let region = self.record_region(record);
+        for (index, (field, value)) in record.iter().enumerate() {
+            self.check_field(index, field, value, region, &mut facts, &mut issues);
+        }
+        self.cross_field(record, region, &facts, &mut issues);
+        for rule in &self.rules {
+            rule.check(record, &mut issues);
+        }
+        Ok(Report::new(issues))
+    }
+
+    /// Checks a normalized record and puts the issues normalization found
+    /// (such as an ambiguous date) first in the report.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    pub fn validate_normalized(&self, normalized: &Normalized) -> Result<Report> {
+        let found = self.validate(&normalized.record)?;
+        let mut report = Report::new(normalized.issues.clone());
+        report.extend(found);
+        Ok(report)
+    }
+
+    fn record_region(&self, record: &Record) -> Option<RegionCode> {
+        let text = record.get_at(self.country?)?.as_str()?;
+        RegionCode::new(text).or_else(|| address::country_code(text))
+    }
+
+    fn check_field(
+        &self,
+        index: usize,
+        field: &Field,
+        value: &Value,
+        record_region: Option<RegionCode>,
+        facts: &mut Facts,
+        issues: &mut Vec<Issue>,
+    ) {
+        let issue = |code: IssueCode| Issue::new(field.name(), code);
+        let text = match value {
+            Value::Null => {
+                if field.is_required() {
+                    issues.push(issue(IssueCode::Required));
+                }
+                return;
+            }
+            Value::Text(text) => text.as_str(),
+            _ => return,
+        };
+        if !field.kind().is_text() {
+            issues.push(issue(IssueCode::WrongType).detail(match field.kind() {
+                FieldKind::Integer => "expected a whole number",
+                FieldKind::Decimal => "expected a decimal number",
+                _ => "expected true or false",
+            }));
+            return;
+        }
+        if let Some(max) = field.max_len() {
+            let chars = text.chars().count();
+            if chars > max {
+                issues.push(
+                    issue(IssueCode::TooLong).detail(format!("{chars} characters, at most {max}")),
+                );
+            }
+        }
+        let region = record_region.or_else(|| self.schema.region_for(field));
+        match field.kind() {
+            FieldKind::Email => {
+                if let Err((code, detail)) = email::check(&text::clean(text), self.email) {
+                    issues.push(issue(code).detail(detail));
+                }
+            }
+            FieldKind::Phone => match phone::parse(text, region) {
+                Err(e) => issues.push(issue(IssueCode::PhoneUnparsable).detail(e.reason())),
+                Ok(p) if !p.possible && !p.valid => {
+                    issues.push(
+                        issue(IssueCode::PhoneInvalid).detail("impossible length for its country"),
+                    );
+                }
+                Ok(p) => {
+                    if !p.valid {
+                        issues.push(issue(IssueCode::PhonePossibleNotValid));
+                    }
+                    if let Some(r) = p.region {
+                        facts.phone_region.get_or_insert((index, r));
+                    }
+                }
+            },
+            FieldKind::Date | FieldKind::BirthDate => match date::parse(&text::clean(text), region)
+            {
+                Err(date::DateError::NoSuchDay) => {
+                    issues.push(issue(IssueCode::DateInvalid).detail("no such day"))
+                }
+                Err(_) => issues
+                    .push(issue(IssueCode::DateInvalid).detail("not a date format custodia reads")),
+                Ok(parsed) if *field.kind() == FieldKind::BirthDate => {
+                    let d = parsed.date;
+                    if d > self.today {
+                        issues.push(issue(IssueCode::BirthDateInFuture));
+                    } else if d.years_until(self.today) > self.max_age {
+                        issues.push(
+                            issue(IssueCode::BirthDateTooOld)
+                                .detail(format!("more than {} years ago", self.max_age)),
+                        );
+                    }
+                    facts.birth_date.get_or_insert((index, d));
+                }
+                Ok(_) => {}
+            },
+            FieldKind::Gender => match id::gender(text) {
+                Some(g) => {
+                    facts.gender.get_or_insert((index, g));
+                }
+                None => issues.push(issue(IssueCode::GenderUnknown)),
+            },
+            FieldKind::Country if address::country_code(text).is_none() => {
+                issues.push(issue(IssueCode::CountryUnknown));
+            }
+            FieldKind::Postcode => {
+                if let Some(country) = region {
+                    let formatted = address::normalize_postcode(text, Some(country));
+                    if address::postcode_is_valid(&formatted, country) == Some(false) {
+                        issues.push(
+                            issue(IssueCode::PostcodeInvalid).detail(format!("country {country}")),
+                        );
+                    }
+                }
+            }
+            FieldKind::NationalId(scheme) => {
+                let id = id::normalize_national_id(text, *scheme);
+                let checked = match scheme {
+                    IdScheme::CnResidentId => {
+                        checksum::cn_resident_id(&id, self.today).map(|info| {
+                            facts.resident_id.get_or_insert((index, info));
+                        })
+                    }
+                    IdScheme::CnUscc => checksum::cn_uscc(&id),
+                    IdScheme::UsSsn => checksum::us_ssn(&id),
+                };
+                if let Err(problem) = checked {
+                    issues.push(id_issue(field, problem, scheme.name()));
+                }
+            }
+            FieldKind::Iban => {
+                if let Err(problem) = checksum::iban(&id::compact(text)) {
+                    issues.push(id_issue(field, problem, "IBAN"));
+                }
+            }
+            FieldKind::PaymentCard => {
+                if let Err(problem) = checksum::payment_card(&id::compact(text)) {
+                    issues.push(id_issue(field, problem, "payment card"));
+                }
+            }
+            FieldKind::Enumeration(values) => {
+                let ok = values.iter().any(|v| v == text)
+                    || values
+                        .iter()
+                        .any(|v| text::match_key(v) == text::match_key(text));
+                if !ok {
+                    issues.push(issue(IssueCode::NotAllowed));
+                }
+            }
+            FieldKind::Pattern(pattern) if !pattern.is_match(text) => {
+                issues.push(issue(IssueCode::PatternMismatch));
+            }
+            _ => {}
+        }
+    }
+
+    /// Resident id vs birth date and gender; phone country vs address.
+    fn cross_field(
+        &self,
+        record: &Record,
+        region: Option<RegionCode>,
+        facts: &Facts,
+        issues: &mut Vec<Issue>,
+    ) {
+        let name = |i: usize| record.schema().fields()[i].name().to_owned();
+        if let Some((id_index, info)) = facts.resident_id {
+            if let Some((index, d)) = facts.birth_date
+                && d != info.birth_date
+            {
+                issues.push(
+                    Issue::new(name(index), IssueCode::IdBirthDateMismatch)
+                        .detail(format!("see field `{}`", name(id_index))),
+                );
+            }
+            let id_gender = if info.male { "male" } else { "female" };
+            if let Some((index, g)) = facts.gender
+                && matches!(g, "male" | "female")
+                && g != id_gender
+            {
+                issues.push(
+                    Issue::new(name(index), IssueCode::IdGenderMismatch)
+                        .detail(format!("see field `{}`", name(id_index))),
+                );
+            }
+        }
+        if let (Some((index, phone_region)), Some(country)) = (facts.phone_region, region)
+            && phone_region != country
+            && self
+                .country
+                .is_some_and(|c| record.get_at(c).is_some_and(|v| !v.is_null()))
+        {
+            issues.push(
+                Issue::new(name(index), IssueCode::PhoneCountryMismatch)
+                    .detail(format!("phone is {phone_region}, address is {country}")),
+            );
+        }
+    }
+}
+
+fn id_issue(field: &Field, problem: IdProblem, what: &'static str) -> Issue {
+    let code = match problem {
+        IdProblem::Format => IssueCode::IdFormat,
+        IdProblem::Checksum => IssueCode::IdChecksum,
+        IdProblem::Region => IssueCode::IdRegion,
+        IdProblem::BirthDate => IssueCode::IdBirthDate,
+        _ => IssueCode::IdNeverIssued,
+    };
+    Issue::new(field.name(), code).detail(what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validator() -> Validator {
+        Validator::builder(&Schema::customer())
+            .today(Date::new(2026, 11, 22).unwrap())
+            .build()
+    }
+
+    fn codes(json: &str) -> Vec<IssueCode> {
+        let record = Record::from_json(&Schema::customer(), json).unwrap();
+        validator()
+            .validate(&record)
+            .unwrap()
+            .issues()
+            .iter()
+            .map(Issue::code)
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_record_has_no_issues() {
+        assert_eq!(
+            codes(
+                r#"{"customer_id": "c1", "full_name": "张伟", "gender": "female",
+                    "birth_date": "1949-12-31", "email": "zhang.wei@example.com",
+                    "phone": "+8613800138000", "postcode": "200000", "country": "CN",
+                    "national_id": "11010519491231002X", "iban": "DE89370400440532013000",
+                    "payment_card": "4111111111111111"}"#
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_not_just_the_first() {
+        let found = codes(
+            r#"{"email": "x..y@example.com", "phone": "12", "birth_date": "2030-01-01",
+                "national_id": "11010519491231002Y", "iban": "DE89370400440532013001",
+                "payment_card": "4111111111111112", "country": "Atlantis", "gender": "maybe"}"#,
+        );
+        for code in [
+            IssueCode::Required,
+            IssueCode::EmailSyntax,
+            IssueCode::PhoneUnparsable,
+            IssueCode::BirthDateInFuture,
+            IssueCode::IdFormat,
+            IssueCode::IdChecksum,
+            IssueCode::CountryUnknown,
+            IssueCode::GenderUnknown,
+        ] {
+            assert!(found.contains(&code), "{code} missing from {found:?}");
+        }
+    }
+
+    #[test]
+    fn cross_field_checks() {
+        let found = codes(
+            r#"{"customer_id": "c", "national_id": "11010519491231002X", "birth_date": "1950-01-01",
+                "gender": "male", "phone": "+61293744000", "country": "CN"}"#,
+        );
+        assert_eq!(
+            found,
+            [
+                IssueCode::IdBirthDateMismatch,
+                IssueCode::IdGenderMismatch,
+                IssueCode::PhoneCountryMismatch
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_never_contain_values() {
+        let record = Record::from_json(
+            &Schema::customer(),
+            r#"{"email": "secret..name@example.com", "phone": "99999", "national_id": "110105194912310021"}"#,
+        )
+        .unwrap();
+        let report = validator().validate(&record).unwrap();
+        for issue in report.issues() {
+            let m = issue.message();
+            assert!(
+                !m.contains("secret") && !m.contains("99999") && !m.contains("1101051949"),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_rules_run_after_built_in_ones() {
+        let v = Validator::builder(&Schema::customer())
+            .rule(|r: &Record, issues: &mut Vec<Issue>| {
+                if r.get("email").is_some_and(Value::is_null)
+                    && r.get("phone").is_some_and(Value::is_null)
+                {
+                    issues.push(
+                        Issue::new("email", IssueCode::Custom(10_001))
+                            .detail("need email or phone"),
+                    );
+                }
+            })
+            .build();
+        let record = Record::from_json(&Schema::customer(), r#"{"customer_id": "c"}"#).unwrap();
+        let report = v.validate(&record).unwrap();
+        assert_eq!(report.issues()[0].code(), IssueCode::Custom(10_001));
+        assert!(!report.is_valid());
+    }
+}
