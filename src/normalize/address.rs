@@ -26,15 +26,25 @@ static COUNTRY_INDEX: LazyLock<HashMap<String, RegionCode>> = LazyLock::new(|| {
     index
 });
 
+static COUNTRY_CODES: LazyLock<std::collections::HashSet<RegionCode>> =
+    LazyLock::new(|| COUNTRY_INDEX.values().copied().collect());
+
+/// Whether `text` is already an ISO 3166-1 alpha-2 code in upper case.
+pub fn is_country_code(text: &str) -> bool {
+    text.len() == 2
+        && text.bytes().all(|b| b.is_ascii_uppercase())
+        && RegionCode::new(text).is_some_and(|c| COUNTRY_CODES.contains(&c))
+}
+
 /// The ISO 3166-1 alpha-2 code of a country given by code (`cn`, `CHN`) or
 /// name in English or its own language (`China`, `中国`, `Deutschland`).
 pub fn country_code(country: &str) -> Option<RegionCode> {
     let trimmed = country.trim();
-    if trimmed.len() == 2 && trimmed.is_ascii() {
-        let code = RegionCode::new(trimmed)?;
-        return COUNTRY_INDEX
-            .get(&code.as_str().to_ascii_lowercase())
-            .copied();
+    if trimmed.len() == 2
+        && trimmed.is_ascii()
+        && let Some(code) = RegionCode::new(trimmed).filter(|c| COUNTRY_CODES.contains(c))
+    {
+        return Some(code);
     }
     COUNTRY_INDEX.get(&text::match_key(trimmed)).copied()
 }
@@ -53,6 +63,11 @@ pub fn has_postcode_format(country: RegionCode) -> bool {
 /// Unknown countries and values that do not fit are only cleaned and
 /// upper-cased.
 pub fn normalize_postcode(postcode: &str, country: Option<RegionCode>) -> Cow<'_, str> {
+    if let Some(c) = country
+        && postcode_is_valid(postcode, c) == Some(true)
+    {
+        return Cow::Borrowed(postcode);
+    }
     let upper = text::nfc(text::clean(postcode).to_uppercase());
     let compact: String = upper.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     let digits = compact.bytes().all(|b| b.is_ascii_digit());

@@ -57,6 +57,20 @@ pub fn parse(address: &str) -> Option<EmailParts> {
     })
 }
 
+/// An ASCII address with one `@`, no white space or controls, and a lower
+/// case domain without ACE labels, which [`normalize`] leaves as it is.
+fn is_canonical_ascii(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !domain.ends_with('.')
+        && address.bytes().all(|b| b.is_ascii_graphic())
+        && !domain.bytes().any(|b| b.is_ascii_uppercase() || b == b'@')
+        && !has_ace_label(domain)
+}
+
 fn has_ace_label(domain: &str) -> bool {
     domain
         .split('.')
@@ -67,6 +81,9 @@ fn has_ace_label(domain: &str) -> bool {
 /// case in Unicode form (or ASCII form when `ascii_domain`). Text without
 /// a usable `@` is only cleaned; validation reports it.
 pub fn normalize(address: &str, ascii_domain: bool) -> Cow<'_, str> {
+    if is_canonical_ascii(address) {
+        return Cow::Borrowed(address);
+    }
     let Some(parts) = parse(address) else {
         return text::clean(address);
     };

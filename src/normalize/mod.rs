@@ -112,6 +112,8 @@ pub struct Normalized {
     ///
     /// [`Validator::validate_normalized`]: crate::Validator::validate_normalized
     pub issues: Vec<Issue>,
+    /// Phones parsed on the way, so validation pays for each parse once.
+    pub(crate) phones: Vec<phone::PhoneCheck>,
 }
 
 /// Puts the records of one schema into canonical form. Cheap to clone and
@@ -215,26 +217,26 @@ impl Normalizer {
             }
             .into());
         }
-        let mut out = Normalized {
-            record: Record::new(&self.schema),
-            changes: Vec::new(),
-            issues: Vec::new(),
-        };
+        let (mut changes, mut notes) = (Vec::new(), Notes::default());
         // Missing name parts are derived first, so that they are normalized
         // like any other value.
-        self.derive_names(&mut record, &mut out.changes);
+        self.derive_names(&mut record, &mut changes);
         // The country goes next: phones, postcodes and dates read by it.
         if let Some(index) = self.country {
-            self.normalize_field(&mut record, index, None, &mut out);
+            self.normalize_field(&mut record, index, None, &mut changes, &mut notes);
         }
         let region = self.record_region(&record);
         for index in 0..self.schema.len() {
             if Some(index) != self.country {
-                self.normalize_field(&mut record, index, region, &mut out);
+                self.normalize_field(&mut record, index, region, &mut changes, &mut notes);
             }
         }
-        out.record = record;
-        Ok(out)
+        Ok(Normalized {
+            record,
+            changes,
+            issues: notes.issues,
+            phones: notes.phones,
+        })
     }
 
     /// The region a record lives in: its country field when that holds a
@@ -249,7 +251,8 @@ impl Normalizer {
         record: &mut Record,
         index: usize,
         record_region: Option<RegionCode>,
-        out: &mut Normalized,
+        changes: &mut Vec<Change>,
+        notes: &mut Notes,
     ) {
         let Some(field) = self.schema.field_at(index) else {
             return;
@@ -264,7 +267,7 @@ impl Normalizer {
         if matches!(cleaned, Cow::Owned(_)) {
             rules.push(Rule::Text);
         }
-        let result = self.normalize_text(field, &cleaned, region, &mut rules, &mut out.issues);
+        let result = self.normalize_text(index, field, &cleaned, region, &mut rules, notes);
         if rules.is_empty() {
             return;
         }
@@ -285,12 +288,12 @@ impl Normalizer {
         let after_chars = new_value.to_text().map_or(0, |t| t.chars().count());
         *value = new_value;
         // A derived name part already has its change; extend it.
-        if let Some(derived) = out.changes.iter_mut().find(|c| c.index == index) {
+        if let Some(derived) = changes.iter_mut().find(|c| c.index == index) {
             derived.rules.extend(rules);
             derived.after_chars = after_chars;
             return;
         }
-        out.changes.push(Change {
+        changes.push(Change {
             index,
             field: FieldPath::new(field.name()),
             rules,
@@ -300,128 +303,133 @@ impl Normalizer {
     }
 
     /// The canonical text for one cleaned value; pushes the rules that
-    /// changed it.
+    /// changed it. Values already in canonical form (an E.164 phone, an ISO
+    /// date, a country code) are recognized cheaply and not parsed again.
     fn normalize_text<'a>(
         &self,
+        index: usize,
         field: &Field,
         cleaned: &'a str,
         region: Option<RegionCode>,
         rules: &mut Vec<Rule>,
-        issues: &mut Vec<Issue>,
+        notes: &mut Notes,
     ) -> Option<Cow<'a, str>> {
         if cleaned.is_empty() {
             return None;
         }
-        let mut step = |rule: Rule, result: Cow<'a, str>, current: &mut Cow<'a, str>| {
-            if result != *current {
-                rules.push(rule);
-                *current = Cow::Owned(result.into_owned());
-            }
-        };
         let single_case = text::is_single_case(cleaned);
         let mut current = Cow::Borrowed(cleaned);
-        match field.kind() {
-            FieldKind::FullName | FieldKind::GivenName | FieldKind::FamilyName
-                if field.case_policy() == CasePolicy::Auto =>
-            {
-                let fixed = name::fix_case(&current).into_owned();
-                step(Rule::Case, Cow::Owned(fixed), &mut current);
-            }
-            FieldKind::Email => {
-                let mut canonical = email::normalize(&current, self.email_ascii).into_owned();
-                if self.email_provider_rules
-                    && let Some((local, domain)) = canonical.rsplit_once('@')
-                {
-                    let (local, domain) = email::apply_provider_rules(local, domain);
-                    canonical = format!("{local}@{domain}");
-                }
-                step(Rule::Email, Cow::Owned(canonical), &mut current);
-            }
-            FieldKind::Phone => {
-                if let Some(e164) = phone::normalize(&current, region) {
-                    step(Rule::Phone, Cow::Owned(e164), &mut current);
-                }
-            }
-            FieldKind::Street => {
-                let expanded = address::expand_street_type(&current).into_owned();
-                step(Rule::StreetType, Cow::Owned(expanded), &mut current);
-            }
-            FieldKind::Region => {
-                let upper = address::normalize_region(&current).into_owned();
-                step(Rule::Region, Cow::Owned(upper), &mut current);
-            }
-            FieldKind::Postcode => {
-                let formatted = address::normalize_postcode(&current, region).into_owned();
-                step(Rule::Postcode, Cow::Owned(formatted), &mut current);
-            }
-            FieldKind::Country => {
-                if let Some(code) = address::country_code(&current) {
-                    step(
-                        Rule::Country,
-                        Cow::Owned(code.as_str().to_owned()),
-                        &mut current,
-                    );
-                }
-            }
-            FieldKind::Date | FieldKind::BirthDate => {
-                if let Ok(parsed) = date::parse(&current, region) {
-                    if parsed.ambiguous {
-                        let detail = match region {
-                            Some(r) => format!("read by the convention of {r}"),
-                            None => "read day first".to_owned(),
-                        };
-                        issues.push(
-                            Issue::new(field.name(), IssueCode::DateAmbiguous).detail(detail),
-                        );
-                    }
-                    step(
-                        Rule::Date,
-                        Cow::Owned(parsed.date.to_string()),
-                        &mut current,
-                    );
-                }
-            }
-            FieldKind::Gender => {
-                if let Some(g) = id::gender(&current) {
-                    step(Rule::Gender, Cow::Borrowed(g), &mut current);
-                }
-            }
-            FieldKind::NationalId(scheme) => {
-                let before = current.len();
-                let id = id::normalize_national_id(&current, *scheme).into_owned();
-                let rule = if before == 15 && id.len() == 18 {
-                    Rule::IdUpgrade
-                } else {
-                    Rule::Identifier
-                };
-                step(rule, Cow::Owned(id), &mut current);
-            }
-            FieldKind::Iban | FieldKind::PaymentCard => {
-                let compact = id::compact(&current).into_owned();
-                step(Rule::Identifier, Cow::Owned(compact), &mut current);
-            }
-            FieldKind::Enumeration(values) if !values.iter().any(|v| *v == *current) => {
-                let key = text::match_key(&current);
-                if let Some(v) = values.iter().find(|v| text::match_key(v) == key) {
-                    step(Rule::Enumeration, Cow::Owned(v.clone()), &mut current);
-                }
-            }
-            _ => {}
-        }
         let is_name = matches!(
             field.kind(),
             FieldKind::FullName | FieldKind::GivenName | FieldKind::FamilyName
         );
+        match field.kind() {
+            _ if is_name && field.case_policy() == CasePolicy::Auto => {
+                apply(rules, Rule::Case, &mut current, |s| {
+                    owned(name::fix_case(s))
+                });
+            }
+            FieldKind::Email => apply(rules, Rule::Email, &mut current, |s| {
+                let canonical = email::normalize(s, self.email_ascii);
+                if !self.email_provider_rules {
+                    return owned(canonical);
+                }
+                let (local, domain) = canonical.rsplit_once('@')?;
+                let (local, domain) = email::apply_provider_rules(local, domain);
+                Some(format!("{local}@{domain}"))
+            }),
+            FieldKind::Phone => apply(rules, Rule::Phone, &mut current, |s| {
+                if is_e164(s) {
+                    return None;
+                }
+                let parsed = phone::parse_quick(s, region).ok().filter(|p| p.possible)?;
+                let canonical = parsed.canonical();
+                notes.phones.push(phone::PhoneCheck {
+                    index,
+                    canonical: canonical.clone(),
+                    parsed,
+                });
+                Some(canonical)
+            }),
+            FieldKind::Street => {
+                apply(rules, Rule::StreetType, &mut current, |s| {
+                    owned(address::expand_street_type(s))
+                });
+            }
+            FieldKind::Region => {
+                apply(rules, Rule::Region, &mut current, |s| {
+                    owned(address::normalize_region(s))
+                });
+            }
+            FieldKind::Postcode => apply(rules, Rule::Postcode, &mut current, |s| {
+                owned(address::normalize_postcode(s, region))
+            }),
+            FieldKind::Country => apply(rules, Rule::Country, &mut current, |s| {
+                if address::is_country_code(s) {
+                    None
+                } else {
+                    address::country_code(s).map(|c| c.as_str().to_owned())
+                }
+            }),
+            FieldKind::Date | FieldKind::BirthDate => apply(rules, Rule::Date, &mut current, |s| {
+                if date::Date::from_iso(s).is_some() {
+                    return None;
+                }
+                let parsed = date::parse(s, region).ok()?;
+                if parsed.ambiguous {
+                    let detail = match region {
+                        Some(r) => format!("read by the convention of {r}"),
+                        None => "read day first".to_owned(),
+                    };
+                    let issue = Issue::new(field.name(), IssueCode::DateAmbiguous).detail(detail);
+                    notes.issues.push(issue);
+                }
+                Some(parsed.date.to_string())
+            }),
+            FieldKind::Gender => apply(rules, Rule::Gender, &mut current, |s| {
+                if id::GENDERS.contains(&s) {
+                    None
+                } else {
+                    id::gender(s).map(str::to_owned)
+                }
+            }),
+            FieldKind::NationalId(scheme) => {
+                let rule = if current.len() == 15 {
+                    Rule::IdUpgrade
+                } else {
+                    Rule::Identifier
+                };
+                apply(rules, rule, &mut current, |s| {
+                    owned(id::normalize_national_id(s, *scheme))
+                });
+            }
+            FieldKind::Iban | FieldKind::PaymentCard => {
+                apply(rules, Rule::Identifier, &mut current, |s| {
+                    owned(id::compact(s))
+                });
+            }
+            FieldKind::Enumeration(values) => apply(rules, Rule::Enumeration, &mut current, |s| {
+                if values.iter().any(|v| v == s) {
+                    return None;
+                }
+                let key = text::match_key(s);
+                values.iter().find(|v| text::match_key(v) == key).cloned()
+            }),
+            _ => {}
+        }
         // `Auto` looks at the value as it came in: `1 martin pl` is title
         // cased even though expanding `pl` made it mixed case.
-        let cased = match field.case_policy() {
-            CasePolicy::Keep => None,
-            CasePolicy::Auto if is_name || !single_case => None,
-            CasePolicy::Auto => Some(text::title_case(&current)),
-            policy => Some(text::apply_case(&current, policy).into_owned()),
-        };
-        if let Some(cased) = cased {
-            step(Rule::Case, Cow::Owned(cased), &mut current);
+        match field.case_policy() {
+            CasePolicy::Keep => {}
+            CasePolicy::Auto if is_name || !single_case => {}
+            CasePolicy::Auto => {
+                apply(rules, Rule::Case, &mut current, |s| {
+                    Some(text::title_case(s))
+                });
+            }
+            policy => apply(rules, Rule::Case, &mut current, |s| {
+                owned(text::apply_case(s, policy))
+            }),
         }
         Some(current)
     }
@@ -441,8 +449,21 @@ impl Normalizer {
         // What normalization will leave: text that cleans to nothing is null.
         let text_at = |record: &Record, i: Option<usize>| {
             let raw = i.and_then(|i| record.get_at(i)).and_then(Value::as_str)?;
-            Some(text::clean(raw).into_owned()).filter(|t| !t.is_empty())
+            Some(text::clean(raw))
+                .filter(|t| !t.is_empty())
+                .map(Cow::into_owned)
         };
+        let present = |record: &Record, i: Option<usize>| {
+            let raw = i.and_then(|i| record.get_at(i)).and_then(Value::as_str);
+            raw.is_some_and(|t| !text::clean(t).is_empty())
+        };
+        // The common case, all three present or full name alone with no
+        // part fields, costs no allocation.
+        let parts_present = present(record, given) || present(record, family);
+        let full_present = present(record, Some(full));
+        if full_present == parts_present {
+            return;
+        }
         let (full_text, given_text, family_text) = (
             text_at(record, Some(full)),
             text_at(record, given),
@@ -510,6 +531,47 @@ impl Normalizer {
             .map(|(i, v)| self.match_key(i, v))
             .collect()
     }
+}
+
+/// What normalizing one record noticed besides changes.
+#[derive(Default)]
+struct Notes {
+    issues: Vec<Issue>,
+    phones: Vec<phone::PhoneCheck>,
+}
+
+/// Replaces `current` with what `f` makes of it (`None`: nothing to do),
+/// and notes `rule` when that is a change.
+fn apply(
+    rules: &mut Vec<Rule>,
+    rule: Rule,
+    current: &mut Cow<'_, str>,
+    f: impl FnOnce(&str) -> Option<String>,
+) {
+    if let Some(next) = f(current)
+        && next != **current
+    {
+        rules.push(rule);
+        *current = Cow::Owned(next);
+    }
+}
+
+/// The new text when a normalizer changed something.
+fn owned(result: Cow<'_, str>) -> Option<String> {
+    match result {
+        Cow::Owned(text) => Some(text),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+/// Whether text is already an E.164 number as custodia writes it (`+`,
+/// 8 to 15 digits), which normalization keeps without parsing again.
+fn is_e164(text: &str) -> bool {
+    text.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+    })
 }
 
 #[cfg(test)]

@@ -119,8 +119,25 @@ impl PhoneError {
 /// full-width digits, `tel:` URIs, extensions) with `region` as the
 /// default for national numbers.
 pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedPhone, PhoneError> {
+    let number = parse_number(text, region)?;
+    let mut parsed = summary(&number);
+    // The line type costs several pattern matches: only here, on request.
+    parsed.phone_type = phone_type(number.get_type());
+    Ok(parsed)
+}
+
+/// Like [`parse`] without the line type, which validation and
+/// normalization do not need and which costs as much as the rest.
+pub(crate) fn parse_quick(
+    text: &str,
+    region: Option<RegionCode>,
+) -> Result<ParsedPhone, PhoneError> {
+    parse_number(text, region).map(|number| summary(&number))
+}
+
+fn parse_number(text: &str, region: Option<RegionCode>) -> Result<PhoneNumber, PhoneError> {
     let default = region.and_then(|r| Region::from_code(r.as_str()).ok());
-    let number = PhoneNumber::parse(text, default).map_err(|e| {
+    PhoneNumber::parse(text, default).map_err(|e| {
         use rlibphonenumber::ParseError as E;
         match e {
             E::InvalidCountryCode => {
@@ -133,19 +150,21 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedPhone, Phon
             E::NotANumber(_) => PhoneError::NotANumber,
             _ => PhoneError::BadLength,
         }
-    })?;
-    let region = number
-        .get_region_code()
-        .and_then(|r| RegionCode::new(r.as_region_str().as_str()));
-    let extension = number.extension.clone().filter(|e| !e.is_empty());
-    Ok(ParsedPhone {
-        e164: number.format_as(PhoneNumberFormat::E164).into_owned(),
-        extension,
-        region,
-        phone_type: phone_type(number.get_type()),
-        valid: number.is_valid(),
-        possible: number.is_possible_with_reason().is_ok(),
     })
+}
+
+fn summary(number: &PhoneNumber) -> ParsedPhone {
+    let valid = number.is_valid();
+    ParsedPhone {
+        e164: number.format_as(PhoneNumberFormat::E164).into_owned(),
+        extension: number.extension.clone().filter(|e| !e.is_empty()),
+        region: number
+            .get_region_code()
+            .and_then(|r| RegionCode::new(r.as_region_str().as_str())),
+        phone_type: PhoneType::Unknown,
+        valid,
+        possible: valid || number.is_possible_with_reason().is_ok(),
+    }
 }
 
 fn phone_type(t: PhoneNumberType) -> PhoneType {
@@ -163,6 +182,15 @@ fn phone_type(t: PhoneNumberType) -> PhoneType {
         PhoneNumberType::VoiceMail => PhoneType::Voicemail,
         _ => PhoneType::Unknown,
     }
+}
+
+/// What normalization learnt about a phone value, so that validation of
+/// the normalized record need not parse it again.
+#[derive(Clone, Debug)]
+pub(crate) struct PhoneCheck {
+    pub(crate) index: usize,
+    pub(crate) canonical: String,
+    pub(crate) parsed: ParsedPhone,
 }
 
 /// The canonical form of a phone value: E.164 (with extension) when it

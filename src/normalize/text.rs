@@ -19,7 +19,7 @@ pub use crate::schema::CasePolicy;
 /// compatibility ideographs as written). Borrows when nothing changes, which
 /// is the common case (plain ASCII is checked in one pass).
 pub fn clean(text: &str) -> Cow<'_, str> {
-    if is_clean_ascii(text) {
+    if is_clean(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -45,6 +45,29 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(out)
     }
+}
+
+/// Whether [`clean`] would leave `text` as it is, found without allocating.
+fn is_clean(text: &str) -> bool {
+    if text.is_ascii() {
+        return is_clean_ascii(text);
+    }
+    if text.starts_with(' ') || text.ends_with(' ') {
+        return false;
+    }
+    let mut previous_space = false;
+    for c in text.chars() {
+        let space = c == ' ';
+        if (space && previous_space)
+            || (!space && c.is_whitespace())
+            || is_removed(c)
+            || half_width(c) != c
+        {
+            return false;
+        }
+        previous_space = space;
+    }
+    is_nfc_quick(text.chars()) == IsNormalized::Yes
 }
 
 /// Whether `text` is printable ASCII with single inner spaces and no

@@ -17,6 +17,7 @@ pub use report::{Issue, IssueCode, Report, Severity};
 
 use crate::error::{ErrorKind, Result};
 use crate::normalize::date::Date;
+use crate::normalize::phone::PhoneCheck;
 use crate::normalize::{Normalized, address, date, id, phone, text};
 use crate::schema::{Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
 use checksum::IdProblem;
@@ -107,6 +108,26 @@ impl ValidatorBuilder {
     }
 }
 
+/// Where a field is checked: its index, the record's region, and phones
+/// that normalization parsed already.
+struct Checks<'a> {
+    index: usize,
+    region: Option<RegionCode>,
+    phones: &'a [PhoneCheck],
+}
+
+impl Checks<'_> {
+    /// The parse of a phone whose value normalization wrote and has not
+    /// been changed since.
+    fn known_phone(&self, text: &str) -> Option<&phone::ParsedPhone> {
+        let known = self
+            .phones
+            .iter()
+            .find(|p| p.index == self.index && p.canonical == text);
+        known.map(|p| &p.parsed)
+    }
+}
+
 /// What the checks of one record learnt on the way, for cross-field rules.
 #[derive(Default)]
 struct Facts {
@@ -149,6 +170,11 @@ impl Validator {
     /// # Errors
     /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
     pub fn validate(&self, record: &Record) -> Result<Report> {
+        self.validate_with(record, &[])
+    }
+
+    /// Validates with the phones normalization already parsed.
+    fn validate_with(&self, record: &Record, phones: &[PhoneCheck]) -> Result<Report> {
         if record.schema() != &self.schema {
             return Err(ErrorKind::SchemaMismatch {
                 expected: self.schema.name().to_owned(),
@@ -160,7 +186,12 @@ impl Validator {
         let mut facts = Facts::default();
         let region = self.record_region(record);
         for (index, (field, value)) in record.iter().enumerate() {
-            self.check_field(index, field, value, region, &mut facts, &mut issues);
+            let checks = Checks {
+                index,
+                region,
+                phones,
+            };
+            self.check_field(&checks, field, value, &mut facts, &mut issues);
         }
         self.cross_field(record, region, &facts, &mut issues);
         for rule in &self.rules {
@@ -175,7 +206,7 @@ impl Validator {
     /// # Errors
     /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
     pub fn validate_normalized(&self, normalized: &Normalized) -> Result<Report> {
-        let found = self.validate(&normalized.record)?;
+        let found = self.validate_with(&normalized.record, &normalized.phones)?;
         let mut report = Report::new(normalized.issues.clone());
         report.extend(found);
         Ok(report)
@@ -188,13 +219,13 @@ impl Validator {
 
     fn check_field(
         &self,
-        index: usize,
+        checks: &Checks<'_>,
         field: &Field,
         value: &Value,
-        record_region: Option<RegionCode>,
         facts: &mut Facts,
         issues: &mut Vec<Issue>,
     ) {
+        let (index, record_region) = (checks.index, checks.region);
         let issue = |code: IssueCode| Issue::new(field.name(), code);
         let text = match value {
             Value::Null => {
@@ -229,22 +260,33 @@ impl Validator {
                     issues.push(issue(code).detail(detail));
                 }
             }
-            FieldKind::Phone => match phone::parse(text, region) {
-                Err(e) => issues.push(issue(IssueCode::PhoneUnparsable).detail(e.reason())),
-                Ok(p) if !p.possible && !p.valid => {
-                    issues.push(
-                        issue(IssueCode::PhoneInvalid).detail("impossible length for its country"),
-                    );
-                }
-                Ok(p) => {
-                    if !p.valid {
-                        issues.push(issue(IssueCode::PhonePossibleNotValid));
+            FieldKind::Phone => {
+                let parsed_here;
+                let parsed = match checks.known_phone(text) {
+                    Some(known) => Ok(known),
+                    None => {
+                        parsed_here = phone::parse_quick(text, region);
+                        parsed_here.as_ref().map_err(|e| *e)
                     }
-                    if let Some(r) = p.region {
-                        facts.phone_region.get_or_insert((index, r));
+                };
+                match parsed {
+                    Err(e) => issues.push(issue(IssueCode::PhoneUnparsable).detail(e.reason())),
+                    Ok(p) if !p.possible => {
+                        issues.push(
+                            issue(IssueCode::PhoneInvalid)
+                                .detail("impossible length for its country"),
+                        );
+                    }
+                    Ok(p) => {
+                        if !p.valid {
+                            issues.push(issue(IssueCode::PhonePossibleNotValid));
+                        }
+                        if let Some(r) = p.region {
+                            facts.phone_region.get_or_insert((index, r));
+                        }
                     }
                 }
-            },
+            }
             FieldKind::Date | FieldKind::BirthDate => match date::parse(&text::clean(text), region)
             {
                 Err(date::DateError::NoSuchDay) => {
@@ -466,6 +508,31 @@ mod tests {
                 !m.contains("secret") && !m.contains("99999") && !m.contains("1101051949"),
                 "{m}"
             );
+        }
+    }
+
+    #[test]
+    fn phones_parsed_by_normalization_give_the_same_report() {
+        let schema = Schema::customer();
+        let normalizer = crate::Normalizer::new(&schema);
+        for phone in [
+            "(02) 9374 4000",
+            "02 9374 400",
+            "138 0013 8000",
+            "+61 2 9374 4000 x 12",
+        ] {
+            let json = format!(r#"{{"customer_id": "c", "phone": "{phone}", "country": "AU"}}"#);
+            let record = Record::from_json(&schema, &json).unwrap();
+            let mut normalized = normalizer.normalize(&record).unwrap();
+            let reused = validator().validate_normalized(&normalized).unwrap();
+            let fresh = validator().validate(&normalized.record).unwrap();
+            assert_eq!(reused, fresh, "{phone}");
+            // A value changed after normalization is parsed again.
+            normalized.record.set("phone", "12").unwrap();
+            let changed = validator().validate_normalized(&normalized).unwrap();
+            let flagged =
+                changed.has(IssueCode::PhoneUnparsable) || changed.has(IssueCode::PhoneInvalid);
+            assert!(flagged, "{phone}: {:?}", changed.issues());
         }
     }
 
