@@ -1,12 +1,13 @@
 //! Loads the built-in sample customers into records of the standard
 //! customer schema, normalizes and validates each one, and shows what
 //! custodia made of it: the canonical record, what changed (field and rule,
-//! never values) and every issue found. Lines that cannot become a record at
-//! all are refused with the field and the reason.
+//! never values), every issue found, and what the `support` audience of the
+//! built-in masking policy sees. Lines that cannot become a record at all
+//! are refused with the field and the reason.
 //!
 //! Run it with `cargo run --example quickstart`.
 
-use custodia::{Normalizer, Record, Schema, Validator};
+use custodia::{Key, KeyRing, Masker, Normalizer, Policy, Record, Schema, Validator};
 
 /// Eight customers in JSON Lines, some clean, some messy, two malformed.
 const SAMPLE: &str = include_str!("data/customers.jsonl");
@@ -15,6 +16,11 @@ fn main() -> Result<(), custodia::Error> {
     let schema = Schema::customer();
     let normalizer = Normalizer::new(&schema);
     let validator = Validator::new(&schema);
+    // Demo keys only: real keys come from a secret store.
+    let keys = KeyRing::new()
+        .with(Key::new("pseudonym", b"demo-pseudonym-key-32-bytes-long")?)
+        .with(Key::new("token", b"demo-token-key16")?);
+    let masker = Masker::new(&schema, &Policy::customer_default(), keys)?;
     println!(
         "schema `{}` v{}: {} fields",
         schema.name(),
@@ -33,6 +39,7 @@ fn main() -> Result<(), custodia::Error> {
             }
         };
         let normalized = normalizer.normalize_owned(record)?;
+        let support = masker.mask_normalized(normalized.record.clone(), "support")?;
         let report = validator.validate_normalized(&normalized)?;
         println!("\nline {line}: {}", normalized.record.to_json());
         for change in &normalized.changes {
@@ -42,6 +49,7 @@ fn main() -> Result<(), custodia::Error> {
         for issue in report.issues() {
             println!("  {} {}: {}", issue.level().name(), issue.code(), issue);
         }
+        println!("  support sees: {}", support.to_json());
         if report.is_valid() {
             clean += 1;
         } else {

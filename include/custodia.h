@@ -38,7 +38,7 @@
 /*
  The result of every fallible custodia function. 0 is success; the other
  numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
- 3000s: records, 9000s: internal) and never reused.
+ 3000s: records, 5000s: masking, 9000s: internal) and never reused.
  */
 enum custodia_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -101,6 +101,26 @@ enum custodia_status
    A record used with the wrong schema.
    */
   CUSTODIA_STATUS_SCHEMA_MISMATCH = 3004,
+  /*
+   A masking policy without the audience asked for.
+   */
+  CUSTODIA_STATUS_UNKNOWN_AUDIENCE = 5001,
+  /*
+   A key id missing from the key ring.
+   */
+  CUSTODIA_STATUS_UNKNOWN_KEY = 5002,
+  /*
+   A key that cannot be used.
+   */
+  CUSTODIA_STATUS_INVALID_KEY = 5003,
+  /*
+   A masking policy that does not fit its schema.
+   */
+  CUSTODIA_STATUS_INVALID_POLICY = 5004,
+  /*
+   A value a masking operator cannot transform.
+   */
+  CUSTODIA_STATUS_CANNOT_MASK = 5005,
   /*
    An internal error (a caught panic). Free the handles involved rather
    than using them again.

@@ -159,6 +159,41 @@ pub enum ErrorKind {
         /// Columns in the row.
         found: usize,
     },
+    /// A masking policy names an audience it does not define.
+    #[error("no masking policy for audience `{audience}`")]
+    UnknownAudience {
+        /// The audience asked for.
+        audience: String,
+    },
+    /// A key id that the key ring does not hold.
+    #[error("no key with id `{key}` in the key ring")]
+    UnknownKey {
+        /// The key id.
+        key: String,
+    },
+    /// A key that cannot be used (wrong length, empty id).
+    #[error("key `{key}`: {reason}")]
+    InvalidKey {
+        /// The key id.
+        key: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A masking policy that cannot be applied to its schema.
+    #[error("masking policy: {reason}")]
+    InvalidPolicy {
+        /// Why, naming the audience and field.
+        reason: String,
+    },
+    /// A value that an operator cannot transform (e.g. too few digits to
+    /// tokenize within FF1's minimum domain).
+    #[error("field `{path}`: {reason}")]
+    CannotMask {
+        /// The field.
+        path: FieldPath,
+        /// Why (never the value).
+        reason: &'static str,
+    },
     /// A record was used with a schema other than the one it was built for.
     #[error("the record belongs to schema `{record}`, not `{expected}`")]
     SchemaMismatch {
@@ -185,6 +220,11 @@ impl ErrorKind {
             Self::WrongType { .. } => ErrorCode::WrongType,
             Self::RowLength { .. } => ErrorCode::RowLength,
             Self::SchemaMismatch { .. } => ErrorCode::SchemaMismatch,
+            Self::UnknownAudience { .. } => ErrorCode::UnknownAudience,
+            Self::UnknownKey { .. } => ErrorCode::UnknownKey,
+            Self::InvalidKey { .. } => ErrorCode::InvalidKey,
+            Self::InvalidPolicy { .. } => ErrorCode::InvalidPolicy,
+            Self::CannotMask { .. } => ErrorCode::CannotMask,
         }
     }
 
@@ -196,12 +236,17 @@ impl ErrorKind {
             | Self::DuplicateField { path }
             | Self::BadOption { path, .. }
             | Self::UnknownField { path }
-            | Self::WrongType { path, .. } => Some(path),
+            | Self::WrongType { path, .. }
+            | Self::CannotMask { path, .. } => Some(path),
             Self::IndexOutOfRange { .. }
             | Self::Json { .. }
             | Self::InvalidSchema { .. }
             | Self::RowLength { .. }
-            | Self::SchemaMismatch { .. } => None,
+            | Self::SchemaMismatch { .. }
+            | Self::UnknownAudience { .. }
+            | Self::UnknownKey { .. }
+            | Self::InvalidKey { .. }
+            | Self::InvalidPolicy { .. } => None,
         }
     }
 }
@@ -280,6 +325,16 @@ pub enum ErrorCode {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A masking policy without the audience asked for.
+    UnknownAudience = 5001,
+    /// A key id missing from the key ring.
+    UnknownKey = 5002,
+    /// A key that cannot be used.
+    InvalidKey = 5003,
+    /// A masking policy that does not fit its schema.
+    InvalidPolicy = 5004,
+    /// A value an operator cannot transform.
+    CannotMask = 5005,
     /// A panic inside custodia, caught at the C boundary (C ABI only).
     Panic = 9001,
 }
@@ -300,6 +355,11 @@ impl ErrorCode {
         Self::WrongType,
         Self::RowLength,
         Self::SchemaMismatch,
+        Self::UnknownAudience,
+        Self::UnknownKey,
+        Self::InvalidKey,
+        Self::InvalidPolicy,
+        Self::CannotMask,
         Self::Panic,
     ];
 
@@ -332,6 +392,11 @@ impl ErrorCode {
             Self::WrongType => "WRONG_TYPE",
             Self::RowLength => "ROW_LENGTH",
             Self::SchemaMismatch => "SCHEMA_MISMATCH",
+            Self::UnknownAudience => "UNKNOWN_AUDIENCE",
+            Self::UnknownKey => "UNKNOWN_KEY",
+            Self::InvalidKey => "INVALID_KEY",
+            Self::InvalidPolicy => "INVALID_POLICY",
+            Self::CannotMask => "CANNOT_MASK",
             Self::Panic => "PANIC",
         }
     }

@@ -38,6 +38,21 @@
 //! let record = ann.to_record()?;
 //! assert_eq!(record.schema(), &schema);
 //! assert_eq!(Customer::from_record(&record), ann);
+//!
+//! // Normalize, validate, mask.
+//! let messy = Record::from_json(&schema, r#"{"customer_id": "c-2",
+//!     "full_name": "欧阳娜娜", "phone": "１３９ １２３４ ５６７８", "country": "中国"}"#)?;
+//! let clean = custodia::Normalizer::new(&schema).normalize(&messy)?;
+//! assert_eq!(clean.record.text("phone"), Some("+8613912345678"));
+//! let report = custodia::Validator::new(&schema).validate_normalized(&clean)?;
+//! assert!(report.is_valid());
+//! let keys = custodia::KeyRing::new()
+//!     .with(custodia::Key::new("pseudonym", &[7; 32])?)
+//!     .with(custodia::Key::new("token", &[8; 32])?);
+//! let masker = custodia::Masker::new(&schema, &custodia::Policy::customer_default(), keys)?;
+//! let support = masker.mask(&messy, "support")?;
+//! assert_eq!(support.text("phone"), Some("139****5678"));
+//! assert_eq!(support.text("full_name"), Some("欧阳**"));
 //! # Ok::<(), custodia::Error>(())
 //! ```
 //!
@@ -45,6 +60,14 @@
 //!
 //! - [`schema`]: [`Schema`], [`Field`], [`FieldKind`], [`Record`], [`Value`],
 //!   [`Customer`] and the JSON schema format ([`Schema::from_json`]).
+//! - [`normalize`]: [`Normalizer`] puts every field into canonical form with
+//!   a change log; one module per kind (text, name, email, phone, address,
+//!   date, id) usable on its own; match keys for duplicate detection.
+//! - [`validate`]: [`Validator`] reports every [`Issue`] with a stable
+//!   [`IssueCode`]; checksums of national ids, IBANs and cards; user rules.
+//! - [`mask`]: [`Masker`] applies a [`Policy`] per audience: redaction,
+//!   partial masks, display profiles, generalization, keyed pseudonyms
+//!   (HMAC-SHA-256) and reversible FF1 tokens; [`mask::k_anonymity`].
 //! - [`Error`], [`ErrorKind`] and [`ErrorCode`]: one error type whose codes
 //!   are the C ABI's status codes.
 //!
@@ -78,19 +101,23 @@
 //! Nothing panics on bad input: malformed JSON, unknown fields, wrong types
 //! and oversized values (over [`Schema::max_value_bytes`], 1 MiB by default)
 //! are typed errors that name the field. Error messages and `Debug` output
-//! never contain field values. Schema patterns are compiled with a size
-//! limit and matched in linear time.
+//! never contain field values; neither do validation messages or the
+//! normalization change log. Keys are never printed and are zeroized on
+//! drop. Schema patterns are compiled with a size limit and matched in
+//! linear time.
 
 #![deny(unsafe_code)]
 
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
+pub mod mask;
 pub mod normalize;
 pub mod schema;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
+pub use mask::{Key, KeyRing, Masker, Policy};
 pub use normalize::{Change, Normalized, Normalizer};
 pub use schema::{
     CasePolicy, CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record,

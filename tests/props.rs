@@ -227,3 +227,103 @@ mod normalize_validate {
         }
     }
 }
+
+mod masking {
+    use custodia::mask::{Key, KeyRing, Masker, Partial, Policy, Profile, partial, profile, token};
+    use custodia::{Record, Schema};
+    use proptest::prelude::*;
+    use unicode_segmentation::UnicodeSegmentation;
+
+    fn masker() -> Masker {
+        let keys = KeyRing::new()
+            .with(Key::new("pseudonym", &[5u8; 32]).unwrap())
+            .with(Key::new("token", &[6u8; 16]).unwrap());
+        Masker::new(&Schema::customer(), &Policy::customer_default(), keys).unwrap()
+    }
+
+    /// The longest run of consecutive characters shared by `a` and `b`.
+    fn longest_common_run(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut best = 0;
+        for i in 0..a.len() {
+            for j in 0..b.len() {
+                let mut n = 0;
+                while i + n < a.len() && j + n < b.len() && a[i + n] == b[j + n] {
+                    n += 1;
+                }
+                best = best.max(n);
+            }
+        }
+        best
+    }
+
+    proptest! {
+        #[test]
+        fn partial_never_reveals_more_than_it_keeps(
+            text in "\\PC{0,30}", first in 0usize..6, last in 0usize..6, fixed in prop::option::of(0usize..8),
+        ) {
+            let p = Partial { first, last, mask: '\u{2022}', fixed };
+            let out = partial(&text, p);
+            let shown = out.graphemes(true).filter(|g| *g != "\u{2022}").count();
+            let n = text.graphemes(true).count();
+            prop_assert!(shown <= first + last, "{} shows {}", out, shown);
+            prop_assert!(n == 0 || shown < n, "the whole value is never shown");
+            prop_assert_eq!(&partial(&text, p), &out, "deterministic");
+            // Masking a masked value does not reveal anything new.
+            let again = partial(&out, p);
+            let shown_again = again.graphemes(true).filter(|g| *g != "\u{2022}").count();
+            prop_assert!(shown_again <= shown);
+        }
+
+        #[test]
+        fn phone_masks_hide_the_middle_digits(national in "1[3-9][0-9]{9}") {
+            let e164 = format!("+86{national}");
+            for p in [Profile::Phone, Profile::PhoneCn] {
+                let out = profile(&e164, p);
+                // Country code (2), the first 3 and the last 4 are allowed:
+                // never 5 consecutive digits of the middle.
+                let middle = &national[3..national.len() - 4];
+                prop_assert!(longest_common_run(&out, middle) < 5, "{} vs {}", out, middle);
+                prop_assert!(longest_common_run(&out, &national) <= 4, "{}", out);
+            }
+        }
+
+        #[test]
+        fn ff1_tokens_round_trip(digits in "[0-9]{6,30}", radix36 in "[0-9a-z]{6,20}") {
+            let key = Key::new("k", &[7u8; 24]).unwrap();
+            let numerals: Vec<u16> = digits.bytes().map(|b| u16::from(b - b'0')).collect();
+            let token = token::ff1(&key, 10, b"t", &numerals, false).unwrap();
+            prop_assert_eq!(token.len(), numerals.len());
+            prop_assert_eq!(token::ff1(&key, 10, b"t", &token, true).unwrap(), numerals);
+            let numerals: Vec<u16> = radix36.chars().map(|c| c.to_digit(36).unwrap() as u16).collect();
+            let token = token::ff1(&key, 36, b"", &numerals, false).unwrap();
+            prop_assert_eq!(token::ff1(&key, 36, b"", &token, true).unwrap(), numerals);
+        }
+
+        #[test]
+        fn masked_records_never_contain_hidden_values(
+            local in "[a-z]{6,12}", digits in "[0-9]{8}", street in "[A-Za-z]{8,16}",
+        ) {
+            let schema = Schema::customer();
+            let json = serde_json::json!({
+                "customer_id": "c1", "email": format!("{local}@example.com"),
+                "phone": format!("139{digits}"), "street": street, "country": "CN",
+                "full_name": format!("Zz{local}"),
+            });
+            let record = Record::from_json(&schema, &json.to_string()).unwrap();
+            let m = masker();
+            for audience in ["support", "analytics"] {
+                let masked = m.mask(&record, audience).unwrap();
+                let out = masked.to_json();
+                prop_assert!(!out.contains(&local), "{}: {}", audience, out);
+                prop_assert!(!out.contains(&street), "{}: {}", audience, out);
+                prop_assert!(longest_common_run(&out, &digits[..digits.len() - 4]) < 5, "{}: {}", audience, out);
+                prop_assert_eq!(m.mask(&record, audience).unwrap(), masked, "deterministic");
+            }
+            let tokens = m.mask(&record, "auditor").unwrap();
+            let back = m.detokenize(tokens, "auditor").unwrap();
+            let phone = format!("+86139{digits}");
+            prop_assert_eq!(back.text("phone"), Some(phone.as_str()));
+        }
+    }
+}

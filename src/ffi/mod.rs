@@ -24,7 +24,7 @@ use crate::error::{Error, ErrorCode};
 
 /// The result of every fallible custodia function. 0 is success; the other
 /// numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
-/// 3000s: records, 9000s: internal) and never reused.
+/// 3000s: records, 5000s: masking, 9000s: internal) and never reused.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum custodia_status {
@@ -56,6 +56,16 @@ pub enum custodia_status {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A masking policy without the audience asked for.
+    UnknownAudience = 5001,
+    /// A key id missing from the key ring.
+    UnknownKey = 5002,
+    /// A key that cannot be used.
+    InvalidKey = 5003,
+    /// A masking policy that does not fit its schema.
+    InvalidPolicy = 5004,
+    /// A value a masking operator cannot transform.
+    CannotMask = 5005,
     /// An internal error (a caught panic). Free the handles involved rather
     /// than using them again.
     Panic = 9001,
@@ -77,6 +87,11 @@ impl From<ErrorCode> for custodia_status {
             ErrorCode::WrongType => Self::WrongType,
             ErrorCode::RowLength => Self::RowLength,
             ErrorCode::SchemaMismatch => Self::SchemaMismatch,
+            ErrorCode::UnknownAudience => Self::UnknownAudience,
+            ErrorCode::UnknownKey => Self::UnknownKey,
+            ErrorCode::InvalidKey => Self::InvalidKey,
+            ErrorCode::InvalidPolicy => Self::InvalidPolicy,
+            ErrorCode::CannotMask => Self::CannotMask,
             ErrorCode::Panic => Self::Panic,
         }
     }
@@ -203,6 +218,11 @@ pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
             Some(ErrorCode::WrongType) => c"WRONG_TYPE",
             Some(ErrorCode::RowLength) => c"ROW_LENGTH",
             Some(ErrorCode::SchemaMismatch) => c"SCHEMA_MISMATCH",
+            Some(ErrorCode::UnknownAudience) => c"UNKNOWN_AUDIENCE",
+            Some(ErrorCode::UnknownKey) => c"UNKNOWN_KEY",
+            Some(ErrorCode::InvalidKey) => c"INVALID_KEY",
+            Some(ErrorCode::InvalidPolicy) => c"INVALID_POLICY",
+            Some(ErrorCode::CannotMask) => c"CANNOT_MASK",
             Some(ErrorCode::Panic) => c"PANIC",
             None => c"UNKNOWN_STATUS",
         };

@@ -10,7 +10,7 @@ mod customer;
 mod field;
 mod json;
 mod record;
-mod standard;
+pub(crate) mod standard;
 mod value;
 
 use std::collections::HashMap;

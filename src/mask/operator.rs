@@ -1,0 +1,437 @@
+//! Masking operators and the named display profiles.
+
+use std::fmt::Write as _;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::normalize::date::Date;
+use crate::normalize::name;
+
+/// What one field becomes for one audience.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operator {
+    /// Shown as it is (an explicit grant).
+    Keep,
+    /// Replaced by a fixed marker.
+    Redact {
+        /// The marker, `[redacted]` by default.
+        marker: String,
+    },
+    /// Dropped (null).
+    Null,
+    /// First and last characters kept, the rest masked.
+    Partial(Partial),
+    /// A named display convention.
+    Profile(Profile),
+    /// Made coarser.
+    Generalize(Generalize),
+    /// A keyed pseudonym: HMAC-SHA-256 of the normalized value, truncated,
+    /// hex-encoded, prefixed with the key id (`k1:3fa2…`). The same value
+    /// and key give the same pseudonym everywhere, so joins still work;
+    /// another key gives unlinkable ones.
+    Hash {
+        /// The key id.
+        key: String,
+        /// Bytes of the MAC kept (8–32; default 12, shown as 24 hex digits).
+        bytes: usize,
+    },
+    /// A reversible format-preserving token (FF1); see the table in
+    /// [`token`](super::token).
+    Token {
+        /// The key id.
+        key: String,
+        /// Prefix the token with `key id:` so that it says which key made it
+        /// (this gives up the pure format).
+        tagged: bool,
+    },
+}
+
+/// Keep the first `first` and last `last` characters (grapheme clusters, so
+/// CJK names and emoji are never cut in half), mask the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partial {
+    /// Characters kept at the start.
+    pub first: usize,
+    /// Characters kept at the end.
+    pub last: usize,
+    /// The mask character.
+    pub mask: char,
+    /// Write exactly this many mask characters, hiding the true length.
+    pub fixed: Option<usize>,
+}
+
+/// Named display conventions, chosen by policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Profile {
+    /// `z***@example.com`: first character of the local part, domain kept.
+    Email,
+    /// `z***@***.com`: the domain masked too, top-level domain kept.
+    EmailDomainMasked,
+    /// `+86*******8000`: country calling code and last 4 digits kept.
+    Phone,
+    /// `138****8000`: the Chinese display convention for mobiles (first 3
+    /// and last 4 national digits); other numbers as [`Profile::Phone`].
+    PhoneCn,
+    /// `张*`, `欧阳**`, `J*** S****`: family name (CJK) or initials kept.
+    Name,
+    /// CN resident id, first and last character kept (`1****************X`).
+    CnResidentId1x1,
+    /// CN resident id, first 3 and last 4 kept.
+    CnResidentId3x4,
+    /// CN resident id, first 6 (region) and last 4 kept.
+    CnResidentId6x4,
+    /// Payment card, last 4 kept (what customers are shown).
+    CardLast4,
+    /// Payment card, first 6 and last 4 kept: the most PCI DSS allows staff.
+    CardPci,
+}
+
+impl Profile {
+    /// Every profile.
+    pub const ALL: &'static [Self] = &[
+        Self::Email,
+        Self::EmailDomainMasked,
+        Self::Phone,
+        Self::PhoneCn,
+        Self::Name,
+        Self::CnResidentId1x1,
+        Self::CnResidentId3x4,
+        Self::CnResidentId6x4,
+        Self::CardLast4,
+        Self::CardPci,
+    ];
+
+    /// The profile's name in policy JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::EmailDomainMasked => "email_domain_masked",
+            Self::Phone => "phone",
+            Self::PhoneCn => "phone_cn",
+            Self::Name => "name",
+            Self::CnResidentId1x1 => "cn_resident_id_1_1",
+            Self::CnResidentId3x4 => "cn_resident_id_3_4",
+            Self::CnResidentId6x4 => "cn_resident_id_6_4",
+            Self::CardLast4 => "card_last4",
+            Self::CardPci => "card_pci",
+        }
+    }
+
+    /// The profile with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|p| p.name() == name)
+    }
+}
+
+/// Ways to make a value coarser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Generalize {
+    /// A date to its year (`1990`).
+    Year,
+    /// A date to year and month (`1990-06`).
+    YearMonth,
+    /// A birth date to an age band of `width` years (`30-39`).
+    AgeBand {
+        /// Years per band.
+        width: u16,
+    },
+    /// A postcode to its first `keep` characters.
+    Prefix {
+        /// Characters kept.
+        keep: usize,
+    },
+    /// A number to the range of `width` it falls in (`1000-1999`).
+    Range {
+        /// Width of each range.
+        width: u64,
+    },
+}
+
+/// The default redaction marker.
+pub const REDACTED: &str = "[redacted]";
+
+/// Applies `partial` to `text`. It reveals at most the characters it was
+/// told to keep, and never the whole value: when the value is not longer
+/// than what it was told to keep, at most half of it is shown.
+pub fn partial(text: &str, p: Partial) -> String {
+    if text.is_ascii() {
+        // One byte, one character: no segmentation needed.
+        let n = text.len();
+        let wanted = p.first + p.last;
+        let reveal = if wanted < n { wanted } else { n / 2 };
+        let first = p.first.min(reveal);
+        let last = p.last.min(reveal - first);
+        let hidden = p.fixed.unwrap_or(n - first - last);
+        let mut out = String::with_capacity(n + hidden * p.mask.len_utf8());
+        out.push_str(&text[..first]);
+        out.extend(std::iter::repeat_n(p.mask, hidden));
+        out.push_str(&text[n - last..]);
+        return out;
+    }
+    let graphemes: Vec<&str> = text.graphemes(true).collect();
+    let n = graphemes.len();
+    let wanted = p.first + p.last;
+    let reveal = if wanted < n { wanted } else { n / 2 };
+    let first = p.first.min(reveal);
+    let last = p.last.min(reveal - first);
+    let hidden = p.fixed.unwrap_or(n - first - last);
+    let mut out = String::with_capacity(text.len());
+    out.extend(graphemes[..first].iter().copied());
+    out.extend(std::iter::repeat_n(p.mask, hidden));
+    out.extend(graphemes[n - last..].iter().copied());
+    out
+}
+
+fn keep(first: usize, last: usize) -> Partial {
+    Partial {
+        first,
+        last,
+        mask: '*',
+        fixed: None,
+    }
+}
+
+/// Applies a display profile to a normalized value.
+pub fn profile(text: &str, profile: Profile) -> String {
+    match profile {
+        Profile::Email | Profile::EmailDomainMasked => match text.rsplit_once('@') {
+            Some((local, domain)) => {
+                let first = local.graphemes(true).next().unwrap_or("*");
+                if profile == Profile::Email {
+                    format!("{first}***@{domain}")
+                } else {
+                    let tld = domain.rsplit_once('.').map_or("", |(_, tld)| tld);
+                    format!("{first}***@***.{tld}")
+                }
+            }
+            None => partial(text, keep(1, 0)),
+        },
+        Profile::PhoneCn if text.starts_with("+86") && text.len() >= 10 => {
+            let national = &text[3..];
+            let digits = national.bytes().take_while(u8::is_ascii_digit).count();
+            let national = &national[..digits];
+            format!("{}****{}", &national[..3], &national[national.len() - 4..])
+        }
+        Profile::Phone | Profile::PhoneCn => {
+            let main = text.split(';').next().unwrap_or(text);
+            match main.strip_prefix('+') {
+                Some(digits) if digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                    let cc = calling_code_len(digits);
+                    let hidden = digits.len() - cc - 4;
+                    format!(
+                        "+{}{}{}",
+                        &digits[..cc],
+                        "*".repeat(hidden),
+                        &digits[digits.len() - 4..]
+                    )
+                }
+                _ => partial(main, keep(0, 4)),
+            }
+        }
+        Profile::Name => mask_name(text),
+        Profile::CnResidentId1x1 => partial(text, keep(1, 1)),
+        Profile::CnResidentId3x4 => partial(text, keep(3, 4)),
+        Profile::CnResidentId6x4 => partial(text, keep(6, 4)),
+        Profile::CardLast4 => partial(text, keep(0, 4)),
+        Profile::CardPci => partial(text, keep(6, 4)),
+    }
+}
+
+/// The length of the country calling code at the start of E.164 digits:
+/// one digit for 1 and 7, two for the listed codes, three otherwise.
+pub(crate) fn calling_code_len(digits: &str) -> usize {
+    const TWO: &[&str] = &[
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    ];
+    if digits.starts_with('1') || digits.starts_with('7') {
+        1
+    } else if digits.get(..2).is_some_and(|p| TWO.contains(&p)) {
+        2
+    } else {
+        3
+    }
+}
+
+/// `张伟` is `张*`, `欧阳娜娜` is `欧阳**`, `John Smith` is `J*** S****`.
+fn mask_name(text: &str) -> String {
+    if name::is_cjk_name(text) {
+        let parts = name::split(text);
+        let family = parts.family.unwrap_or_default();
+        let rest = text
+            .graphemes(true)
+            .count()
+            .saturating_sub(family.graphemes(true).count());
+        if family.is_empty() || rest == 0 {
+            return partial(text, keep(1, 0));
+        }
+        return format!("{family}{}", "*".repeat(rest));
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let mut g = word.graphemes(true);
+        if let Some(first) = g.next() {
+            out.push_str(first);
+            out.extend(g.map(|_| '*'));
+        }
+    }
+    out
+}
+
+/// Applies a generalization. `None` when the value does not fit it (it is
+/// then redacted by the caller).
+pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
+    match how {
+        Generalize::Year => Date::from_iso(text).map(|d| d.year().to_string()),
+        Generalize::YearMonth => {
+            Date::from_iso(text).map(|d| format!("{:04}-{:02}", d.year(), d.month()))
+        }
+        Generalize::AgeBand { width } => {
+            let age = Date::from_iso(text)?.years_until(today).max(0);
+            let width = i32::from(width.max(1));
+            let low = age / width * width;
+            Some(format!("{low}-{}", low + width - 1))
+        }
+        Generalize::Prefix { keep } => Some(text.graphemes(true).take(keep).collect()),
+        Generalize::Range { width } => {
+            let n: f64 = text.parse().ok()?;
+            let width = width.max(1) as f64;
+            let low = (n / width).floor() * width;
+            Some(format!("{}-{}", low as i64, (low + width) as i64 - 1))
+        }
+    }
+}
+
+/// The keyed pseudonym of `text`: `key_id:` and `bytes` bytes of
+/// HMAC-SHA-256 in hex. `domain` separates kinds, so that the same digits
+/// as a phone and as an id give unrelated pseudonyms.
+pub(crate) fn pseudonym(key: &super::Key, domain: &str, text: &str, bytes: usize) -> String {
+    let mut out = String::with_capacity(key.id().len() + 1 + 2 * bytes);
+    // HMAC accepts keys of any length, so this never fails; an empty
+    // pseudonym would be a visible fault, never a leak.
+    if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.secret()) {
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(text.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        out.push_str(key.id());
+        out.push(':');
+        for b in digest.iter().take(bytes.clamp(8, 32)) {
+            let _ = write!(out, "{b:02x}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_counts_graphemes_and_never_reveals_more_than_half() {
+        assert_eq!(partial("13812345678", keep(3, 4)), "138****5678");
+        assert_eq!(partial("张伟", keep(1, 1)), "张*");
+        assert_eq!(partial("👨‍👩‍👧‍👦ab", keep(1, 0)), "👨‍👩‍👧‍👦**");
+        assert_eq!(partial("e\u{301}abc", keep(1, 0)), "e\u{301}***");
+        assert_eq!(partial("ab", keep(3, 4)), "a*");
+        assert_eq!(partial("a", keep(1, 1)), "*");
+        let fixed = Partial {
+            first: 1,
+            last: 0,
+            mask: '#',
+            fixed: Some(3),
+        };
+        assert_eq!(partial("Alexander", fixed), "A###");
+    }
+
+    #[test]
+    fn profiles() {
+        assert_eq!(
+            profile("zhang.wei@example.com", Profile::Email),
+            "z***@example.com"
+        );
+        assert_eq!(
+            profile("zhang.wei@example.com", Profile::EmailDomainMasked),
+            "z***@***.com"
+        );
+        assert_eq!(profile("+8613812345678", Profile::PhoneCn), "138****5678");
+        assert_eq!(profile("+8613812345678", Profile::Phone), "+86*******5678");
+        assert_eq!(profile("+61293744000", Profile::PhoneCn), "+61*****4000");
+        assert_eq!(
+            profile("+14155550100;ext=12", Profile::Phone),
+            "+1******0100"
+        );
+        assert_eq!(profile("张伟", Profile::Name), "张*");
+        assert_eq!(profile("欧阳娜娜", Profile::Name), "欧阳**");
+        assert_eq!(profile("John Smith", Profile::Name), "J*** S****");
+        assert_eq!(
+            profile("11010519491231002X", Profile::CnResidentId1x1),
+            "1****************X"
+        );
+        assert_eq!(
+            profile("11010519491231002X", Profile::CnResidentId3x4),
+            "110***********002X"
+        );
+        assert_eq!(
+            profile("11010519491231002X", Profile::CnResidentId6x4),
+            "110105********002X"
+        );
+        assert_eq!(
+            profile("4111111111111111", Profile::CardLast4),
+            "************1111"
+        );
+        assert_eq!(
+            profile("4111111111111111", Profile::CardPci),
+            "411111******1111"
+        );
+        for p in Profile::ALL {
+            assert_eq!(Profile::from_name(p.name()), Some(*p));
+        }
+    }
+
+    #[test]
+    fn generalizations() {
+        let today = Date::new(2026, 11, 22).unwrap();
+        assert_eq!(
+            generalize("1990-06-15", Generalize::Year, today).as_deref(),
+            Some("1990")
+        );
+        assert_eq!(
+            generalize("1990-06-15", Generalize::YearMonth, today).as_deref(),
+            Some("1990-06")
+        );
+        assert_eq!(
+            generalize("1990-06-15", Generalize::AgeBand { width: 10 }, today).as_deref(),
+            Some("30-39")
+        );
+        assert_eq!(
+            generalize("SW1A 1AA", Generalize::Prefix { keep: 3 }, today).as_deref(),
+            Some("SW1")
+        );
+        assert_eq!(
+            generalize("1534.5", Generalize::Range { width: 1000 }, today).as_deref(),
+            Some("1000-1999")
+        );
+        assert_eq!(generalize("soon", Generalize::Year, today), None);
+    }
+
+    #[test]
+    fn pseudonyms_are_keyed_and_stable() {
+        let k1 = super::super::Key::new("k1", &[1u8; 32]).unwrap();
+        let k2 = super::super::Key::new("k2", &[2u8; 32]).unwrap();
+        let a = pseudonym(&k1, "email", "ann@example.com", 12);
+        assert_eq!(a, pseudonym(&k1, "email", "ann@example.com", 12));
+        assert!(a.starts_with("k1:") && a.len() == 3 + 24);
+        assert_ne!(a, pseudonym(&k2, "email", "ann@example.com", 12));
+        assert_ne!(a, pseudonym(&k1, "phone", "ann@example.com", 12));
+    }
+}
