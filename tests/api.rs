@@ -17,7 +17,8 @@ const EVERY_KIND: &str = r#"{
     {"name": "given", "kind": "given_name"},
     {"name": "family", "kind": "family_name"},
     {"name": "email", "kind": "email", "sensitive": false},
-    {"name": "phone", "kind": "phone", "region": "CN"},
+    {"name": "phone", "kind": "phone", "region": "CN",
+     "mask": {"support": "phone_cn", "analytics": {"op": "hash", "key": "k1", "bytes": 16}}},
     {"name": "street", "kind": "street"},
     {"name": "city", "kind": "city", "sensitive": true, "case": "upper"},
     {"name": "region", "kind": "region"},
@@ -84,6 +85,30 @@ fn every_kind_loads_and_round_trips() {
     // serde sees the same format.
     let via_serde: Schema = serde_json::from_str(&serde_json::to_string(&schema).unwrap()).unwrap();
     assert_eq!(via_serde, schema);
+}
+
+#[test]
+fn masking_rules_can_live_in_the_schema() {
+    let schema = Schema::from_json(EVERY_KIND).unwrap();
+    let policy = custodia::Policy::from_schema(&schema);
+    assert_eq!(
+        policy.audiences().collect::<Vec<_>>(),
+        ["analytics", "support"]
+    );
+    assert_eq!(
+        policy.audience("support").unwrap()["phone"],
+        custodia::mask::Operator::Profile(custodia::mask::Profile::PhoneCn)
+    );
+    let keys = custodia::KeyRing::new().with(custodia::Key::new("k1", &[1u8; 16]).unwrap());
+    let masker = custodia::Masker::new(&schema, &policy, keys).unwrap();
+    let record = Record::from_json(&schema, r#"{"full": "张伟", "phone": "13812345678"}"#).unwrap();
+    let support = masker.mask(&record, "support").unwrap();
+    assert_eq!(support.text("phone"), Some("138****5678"));
+    assert_eq!(
+        support.text("full"),
+        Some("[redacted]"),
+        "fields without a rule are redacted"
+    );
 }
 
 #[test]

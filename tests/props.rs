@@ -276,6 +276,38 @@ mod masking {
         }
 
         #[test]
+        fn display_masks_are_idempotent(
+            national in "1[3-9][0-9]{9}", local in "[a-z][a-z0-9.]{0,10}",
+            (y, m, d) in (1900i32..2020, 1u32..13, 1u32..29), name in "[张王李欧阳娜伟]{2,4}|[A-Z][a-z]{1,8} [A-Z][a-z]{1,8}",
+        ) {
+            let today = custodia::normalize::date::Date::new(2026, 11, 22).unwrap();
+            let phone = format!("+86{national}");
+            let email = format!("{local}@example.com");
+            let date = format!("{y:04}-{m:02}-{d:02}");
+            let values = [
+                (phone.as_str(), Profile::Phone),
+                (phone.as_str(), Profile::PhoneCn),
+                (email.as_str(), Profile::Email),
+                (email.as_str(), Profile::EmailDomainMasked),
+                (name.as_str(), Profile::Name),
+                ("11010519491231002X", Profile::CnResidentId3x4),
+                ("4111111111111111", Profile::CardPci),
+            ];
+            for (value, p) in values {
+                let once = profile(value, p);
+                prop_assert_eq!(profile(&once, p), once.clone(), "{:?}", p);
+            }
+            for g in [
+                custodia::mask::Generalize::Year,
+                custodia::mask::Generalize::YearMonth,
+                custodia::mask::Generalize::AgeBand { width: 10 },
+            ] {
+                let once = custodia::mask::generalize(&date, g, today).unwrap();
+                prop_assert_eq!(custodia::mask::generalize(&once, g, today), Some(once.clone()));
+            }
+        }
+
+        #[test]
         fn phone_masks_hide_the_middle_digits(national in "1[3-9][0-9]{9}") {
             let e164 = format!("+86{national}");
             for p in [Profile::Phone, Profile::PhoneCn] {

@@ -10,7 +10,7 @@
 
 mod keys;
 mod operator;
-mod policy;
+pub(crate) mod policy;
 pub mod token;
 
 use std::collections::HashMap;

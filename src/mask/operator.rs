@@ -196,8 +196,25 @@ fn keep(first: usize, last: usize) -> Partial {
     }
 }
 
-/// Applies a display profile to a normalized value.
+/// Whether `text` is already what the phone profiles make: digits, a run
+/// of `*`, and the last 4 digits (with an optional `+` in front).
+fn is_masked_phone(text: &str) -> bool {
+    let body = text.strip_prefix('+').unwrap_or(text);
+    let stars = body.find('*').zip(body.rfind('*'));
+    stars.is_some_and(|(a, b)| {
+        body[a..=b].bytes().all(|c| c == b'*')
+            && body[..a].bytes().all(|c| c.is_ascii_digit())
+            && body.len() - b - 1 == 4
+            && body[b + 1..].bytes().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// Applies a display profile to a normalized value. Applying it again to
+/// its own output changes nothing.
 pub fn profile(text: &str, profile: Profile) -> String {
+    if matches!(profile, Profile::Phone | Profile::PhoneCn) && is_masked_phone(text) {
+        return text.to_owned();
+    }
     match profile {
         Profile::Email | Profile::EmailDomainMasked => match text.rsplit_once('@') {
             Some((local, domain)) => {
@@ -262,6 +279,11 @@ pub(crate) fn calling_code_len(digits: &str) -> usize {
 /// `张伟` is `张*`, `欧阳娜娜` is `欧阳**`, `John Smith` is `J*** S****`.
 fn mask_name(text: &str) -> String {
     if name::is_cjk_name(text) {
+        // Already masked: keep what was kept, mask everything after it.
+        if let Some(star) = text.find('*') {
+            let rest = text[star..].graphemes(true).count();
+            return format!("{}{}", &text[..star], "*".repeat(rest));
+        }
         let parts = name::split(text);
         let family = parts.family.unwrap_or_default();
         let rest = text
@@ -287,9 +309,31 @@ fn mask_name(text: &str) -> String {
     out
 }
 
+/// `1990`, `1990-06`, `30-39`: what the date and range generalizations make.
+fn is_generalized(text: &str, how: Generalize) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match how {
+        Generalize::Year => text.len() == 4 && digits(text),
+        Generalize::YearMonth => {
+            text.len() == 7
+                && digits(&text[..4])
+                && text.as_bytes()[4] == b'-'
+                && digits(&text[5..])
+        }
+        Generalize::AgeBand { .. } | Generalize::Range { .. } => text
+            .split_once('-')
+            .is_some_and(|(a, b)| digits(a) && digits(b)),
+        Generalize::Prefix { .. } => false,
+    }
+}
+
 /// Applies a generalization. `None` when the value does not fit it (it is
-/// then redacted by the caller).
+/// then redacted by the caller). Generalizing a generalized value changes
+/// nothing.
 pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
+    if is_generalized(text, how) {
+        return Some(text.to_owned());
+    }
     match how {
         Generalize::Year => Date::from_iso(text).map(|d| d.year().to_string()),
         Generalize::YearMonth => {

@@ -112,6 +112,34 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The policy written into a schema's fields (their `mask` option:
+    /// audience to operator), named after the schema.
+    pub fn from_schema(schema: &crate::Schema) -> Self {
+        let mut policy = Self::new(schema.name());
+        for field in schema.fields() {
+            for (audience, op) in field.mask_rules() {
+                policy = policy.rule(audience, field.name(), op.clone());
+            }
+        }
+        policy
+    }
+
+    /// Writes the policy as JSON that [`Policy::from_json`] reads back.
+    pub fn to_json(&self) -> String {
+        let audiences: serde_json::Map<String, Json> = self
+            .audiences
+            .iter()
+            .map(|(a, fields)| {
+                let ops = fields
+                    .iter()
+                    .map(|(f, op)| (f.clone(), operator_json(op)))
+                    .collect();
+                (a.clone(), Json::Object(ops))
+            })
+            .collect();
+        serde_json::json!({"name": self.name, "audiences": audiences}).to_string()
+    }
+
     /// The built-in policy for the standard customer schema, with three
     /// audiences:
     ///
@@ -200,7 +228,8 @@ impl Policy {
     }
 }
 
-fn parse_operator(op: &Json) -> Result<Operator, String> {
+/// Reads one operator in policy JSON form (a name or an object with `op`).
+pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
     let named = |name: &str| -> Result<Operator, String> {
         Ok(match name {
             "keep" => Operator::Keep,
@@ -285,6 +314,40 @@ fn parse_operator(op: &Json) -> Result<Operator, String> {
     })
 }
 
+/// Writes an operator in the form [`parse_operator`] reads.
+pub(crate) fn operator_json(op: &Operator) -> Json {
+    use serde_json::json;
+    match op {
+        Operator::Keep => json!("keep"),
+        Operator::Null => json!("null"),
+        Operator::Redact { marker } if marker == REDACTED => json!("redact"),
+        Operator::Redact { marker } => json!({"op": "redact", "marker": marker}),
+        Operator::Profile(p) => json!(p.name()),
+        Operator::Partial(p) => {
+            let mut o = json!({"op": "partial", "first": p.first, "last": p.last, "char": p.mask.to_string()});
+            if let (Some(n), Some(map)) = (p.fixed, o.as_object_mut()) {
+                map.insert("length".into(), json!(n));
+            }
+            o
+        }
+        Operator::Generalize(g) => match g {
+            Generalize::Year => json!({"op": "generalize", "to": "year"}),
+            Generalize::YearMonth => json!({"op": "generalize", "to": "year_month"}),
+            Generalize::AgeBand { width } => {
+                json!({"op": "generalize", "to": "age_band", "width": width})
+            }
+            Generalize::Prefix { keep } => {
+                json!({"op": "generalize", "to": "prefix", "keep": keep})
+            }
+            Generalize::Range { width } => {
+                json!({"op": "generalize", "to": "range", "width": width})
+            }
+        },
+        Operator::Hash { key, bytes } => json!({"op": "hash", "key": key, "bytes": bytes}),
+        Operator::Token { key, tagged } => json!({"op": "token", "key": key, "tagged": tagged}),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +380,9 @@ mod tests {
             }
         );
         assert_eq!(policy.audiences().collect::<Vec<_>>(), ["support"]);
+        assert_eq!(Policy::from_json(&policy.to_json()).unwrap(), policy);
+        let builtin = Policy::customer_default();
+        assert_eq!(Policy::from_json(&builtin.to_json()).unwrap(), builtin);
     }
 
     #[test]

@@ -287,6 +287,7 @@ pub struct Field {
     max_length: Option<usize>,
     region: Option<RegionCode>,
     case: Option<CasePolicy>,
+    mask: Vec<(String, crate::mask::Operator)>,
     description: Option<String>,
 }
 
@@ -306,6 +307,7 @@ impl Field {
             max_length: None,
             region: None,
             case: None,
+            mask: Vec::new(),
             description: None,
         }
     }
@@ -344,6 +346,21 @@ impl Field {
     pub fn case(mut self, case: CasePolicy) -> Self {
         self.case = Some(case);
         self
+    }
+
+    /// Says how `audience` sees this field when masking (the schema's own
+    /// policy, [`Policy::from_schema`](crate::Policy::from_schema)).
+    #[must_use]
+    pub fn mask(mut self, audience: impl Into<String>, operator: crate::mask::Operator) -> Self {
+        let audience = audience.into();
+        self.mask.retain(|(a, _)| *a != audience);
+        self.mask.push((audience, operator));
+        self
+    }
+
+    /// The masking rules written on this field: audience and operator.
+    pub fn mask_rules(&self) -> impl Iterator<Item = (&str, &crate::mask::Operator)> {
+        self.mask.iter().map(|(a, op)| (a.as_str(), op))
     }
 
     /// Attaches a human description.

@@ -49,6 +49,8 @@ struct RawField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     case: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    mask: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     scheme: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     values: Option<Vec<String>>,
@@ -94,7 +96,8 @@ impl Schema {
     /// (default false), `max_value_bytes` (default 1 MiB) and `format` (the
     /// file format, 1). Field keys: `name`, `kind` (required), `required`,
     /// `sensitive` (default by kind), `max_length` (characters), `region`,
-    /// `case` (`keep`, `upper`, `lower`, `title`, `auto`), `description`, and the kind options `scheme` (`national_id`:
+    /// `case` (`keep`, `upper`, `lower`, `title`, `auto`), `mask` (audience
+    /// to masking operator, as in [`Policy::from_json`]), `description`, and the kind options `scheme` (`national_id`:
     /// `cn_resident_id`, `cn_uscc`, `us_ssn`), `values` (`enum`) and
     /// `pattern` (`pattern`, matched against the whole value).
     ///
@@ -110,6 +113,7 @@ impl Schema {
     /// naming the field as `fields[i] (name)`.
     ///
     /// [`SchemaBuilder::build`]: super::SchemaBuilder::build
+    /// [`Policy::from_json`]: crate::Policy::from_json
     pub fn from_json(json: &str) -> Result<Self> {
         let raw: RawSchema = serde_json::from_str(json)
             .map_err(|e| json_error(JsonDocument::Schema, &e, schema_detail(&e)))?;
@@ -199,6 +203,7 @@ impl RawField {
             max_length,
             region,
             case,
+            mask,
             scheme,
             values,
             pattern,
@@ -282,6 +287,11 @@ impl RawField {
             })?;
             field = field.case(policy);
         }
+        for (audience, op) in mask.into_iter().flatten() {
+            let operator = crate::mask::policy::parse_operator(&op)
+                .map_err(|why| bad("mask", format!("for audience `{audience}`: {why}")))?;
+            field = field.mask(audience, operator);
+        }
         if let Some(description) = description {
             field = field.description(description);
         }
@@ -337,6 +347,13 @@ impl From<&Schema> for RawSchema {
                     max_length: field.max_len(),
                     region: field.default_region().map(|r| r.as_str().to_owned()),
                     case: field.case_option().map(|c| c.name().to_owned()),
+                    mask: {
+                        let rules: serde_json::Map<_, _> = field
+                            .mask_rules()
+                            .map(|(a, op)| (a.to_owned(), crate::mask::policy::operator_json(op)))
+                            .collect();
+                        (!rules.is_empty()).then_some(rules)
+                    },
                     scheme: match kind {
                         FieldKind::NationalId(scheme) => Some(scheme.name().to_owned()),
                         _ => None,
