@@ -12,14 +12,14 @@ use std::fmt;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Where in a schema or record a problem is: a field name, or a field of a
-/// schema entry such as `fields[3]`.
+/// schema entry such as `fields[3]`. Cloning is cheap (shared text).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct FieldPath(Box<str>);
+pub struct FieldPath(std::sync::Arc<str>);
 
 impl FieldPath {
     /// A path made of one field name.
     pub fn new(path: impl Into<String>) -> Self {
-        Self(path.into().into_boxed_str())
+        Self(path.into().into())
     }
 
     /// The path as text, e.g. `email` or `fields[2].kind`.

@@ -118,7 +118,7 @@ pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
 pub use mask::{Key, KeyRing, Masker, Policy};
-pub use normalize::{Change, Normalized, Normalizer};
+pub use normalize::{Change, Normalized, Normalizer, Rule, Rules};
 pub use schema::{
     CasePolicy, CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record,
     RegionCode, Schema, SchemaBuilder, Value,

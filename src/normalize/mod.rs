@@ -84,6 +84,68 @@ impl Rule {
     }
 }
 
+/// A set of [`Rule`]s, in the fixed order normalization applies them.
+/// `Copy`, so a change log costs no allocation per change.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Rules(u32);
+
+impl Rules {
+    const ALL: [Rule; 16] = [
+        Rule::Text,
+        Rule::Case,
+        Rule::Email,
+        Rule::Phone,
+        Rule::Country,
+        Rule::Postcode,
+        Rule::StreetType,
+        Rule::Region,
+        Rule::Date,
+        Rule::Identifier,
+        Rule::IdUpgrade,
+        Rule::Gender,
+        Rule::Enumeration,
+        Rule::Type,
+        Rule::NameSplit,
+        Rule::NameJoin,
+    ];
+
+    fn bit(rule: Rule) -> u32 {
+        1 << Self::ALL.iter().position(|r| *r == rule).unwrap_or(0)
+    }
+
+    /// Adds a rule.
+    pub fn insert(&mut self, rule: Rule) {
+        self.0 |= Self::bit(rule);
+    }
+
+    /// Whether the set holds `rule`.
+    pub fn contains(self, rule: Rule) -> bool {
+        self.0 & Self::bit(rule) != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The rules in the set.
+    pub fn iter(self) -> impl Iterator<Item = Rule> {
+        Self::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+}
+
+impl From<Rule> for Rules {
+    fn from(rule: Rule) -> Self {
+        Self(Self::bit(rule))
+    }
+}
+
+impl std::fmt::Debug for Rules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
 /// One field changed by normalization. It records lengths, not values, so
 /// the log can be kept and shared without exposing customer data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,8 +154,8 @@ pub struct Change {
     pub index: usize,
     /// The field's name.
     pub field: FieldPath,
-    /// The rules that changed it, in the order applied.
-    pub rules: Vec<Rule>,
+    /// The rules that changed it.
+    pub rules: Rules,
     /// Characters before (0 when the field was empty).
     pub before_chars: usize,
     /// Characters after (0 when the field is now empty).
@@ -261,11 +323,11 @@ impl Normalizer {
             return;
         };
         let Value::Text(before) = value else { return };
-        let mut rules = Vec::new();
+        let mut rules = Rules::default();
         let region = record_region.or_else(|| self.schema.region_for(field));
         let cleaned = text::clean(before);
         if matches!(cleaned, Cow::Owned(_)) {
-            rules.push(Rule::Text);
+            rules.insert(Rule::Text);
         }
         let result = self.normalize_text(index, field, &cleaned, region, &mut rules, notes);
         if rules.is_empty() {
@@ -283,19 +345,19 @@ impl Normalizer {
             new_value,
             Value::Integer(_) | Value::Decimal(_) | Value::Boolean(_)
         ) {
-            rules.push(Rule::Type);
+            rules.insert(Rule::Type);
         }
         let after_chars = new_value.to_text().map_or(0, |t| t.chars().count());
         *value = new_value;
         // A derived name part already has its change; extend it.
         if let Some(derived) = changes.iter_mut().find(|c| c.index == index) {
-            derived.rules.extend(rules);
+            derived.rules.0 |= rules.0;
             derived.after_chars = after_chars;
             return;
         }
         changes.push(Change {
             index,
-            field: FieldPath::new(field.name()),
+            field: field.path().clone(),
             rules,
             before_chars,
             after_chars,
@@ -311,13 +373,14 @@ impl Normalizer {
         field: &Field,
         cleaned: &'a str,
         region: Option<RegionCode>,
-        rules: &mut Vec<Rule>,
+        rules: &mut Rules,
         notes: &mut Notes,
     ) -> Option<Cow<'a, str>> {
         if cleaned.is_empty() {
             return None;
         }
-        let single_case = text::is_single_case(cleaned);
+        // Computed only when the case policy needs it.
+        let single_case = || text::is_single_case(cleaned);
         let mut current = Cow::Borrowed(cleaned);
         let is_name = matches!(
             field.kind(),
@@ -381,7 +444,8 @@ impl Normalizer {
                         Some(r) => format!("read by the convention of {r}"),
                         None => "read day first".to_owned(),
                     };
-                    let issue = Issue::new(field.name(), IssueCode::DateAmbiguous).detail(detail);
+                    let issue =
+                        Issue::new(field.path().clone(), IssueCode::DateAmbiguous).detail(detail);
                     notes.issues.push(issue);
                 }
                 Some(parsed.date.to_string())
@@ -421,7 +485,7 @@ impl Normalizer {
         // cased even though expanding `pl` made it mixed case.
         match field.case_policy() {
             CasePolicy::Keep => {}
-            CasePolicy::Auto if is_name || !single_case => {}
+            CasePolicy::Auto if is_name || !single_case() => {}
             CasePolicy::Auto => {
                 apply(rules, Rule::Case, &mut current, |s| {
                     Some(text::title_case(s))
@@ -473,11 +537,11 @@ impl Normalizer {
             let after_chars = text.chars().count();
             if let Some(slot) = record.value_mut(index) {
                 *slot = Value::Text(text);
-                let field = FieldPath::new(self.schema.fields()[index].name());
+                let field = self.schema.fields()[index].path().clone();
                 changes.push(Change {
                     index,
                     field,
-                    rules: vec![rule],
+                    rules: rule.into(),
                     before_chars: 0,
                     after_chars,
                 });
@@ -543,7 +607,7 @@ struct Notes {
 /// Replaces `current` with what `f` makes of it (`None`: nothing to do),
 /// and notes `rule` when that is a change.
 fn apply(
-    rules: &mut Vec<Rule>,
+    rules: &mut Rules,
     rule: Rule,
     current: &mut Cow<'_, str>,
     f: impl FnOnce(&str) -> Option<String>,
@@ -551,7 +615,7 @@ fn apply(
     if let Some(next) = f(current)
         && next != **current
     {
-        rules.push(rule);
+        rules.insert(rule);
         *current = Cow::Owned(next);
     }
 }
@@ -601,11 +665,7 @@ mod tests {
         assert_eq!(r.text("phone"), Some("+8613912345678"));
         assert_eq!(r.text("country"), Some("CN"));
         assert_eq!(r.text("national_id"), Some("11010519491231002X"));
-        let rules: Vec<_> = n
-            .changes
-            .iter()
-            .flat_map(|c| c.rules.iter().copied())
-            .collect();
+        let rules: Vec<_> = n.changes.iter().flat_map(|c| c.rules.iter()).collect();
         for rule in [
             Rule::Text,
             Rule::Gender,
@@ -659,7 +719,7 @@ mod tests {
     fn full_name_is_joined_from_parts() {
         let n = normalize(r#"{"given_name": "伟", "family_name": "张"}"#);
         assert_eq!(n.record.text("full_name"), Some("张伟"));
-        assert!(n.changes.iter().any(|c| c.rules == [Rule::NameJoin]));
+        assert!(n.changes.iter().any(|c| c.rules == Rule::NameJoin.into()));
     }
 
     #[test]

@@ -56,6 +56,7 @@ fn is_clean(text: &str) -> bool {
         return false;
     }
     let mut previous_space = false;
+    let mut may_denormalize = false;
     for c in text.chars() {
         let space = c == ' ';
         if (space && previous_space)
@@ -66,8 +67,18 @@ fn is_clean(text: &str) -> bool {
             return false;
         }
         previous_space = space;
+        may_denormalize |= !is_nfc_starter(c);
     }
-    is_nfc_quick(text.chars()) == IsNormalized::Yes
+    !may_denormalize || is_nfc_quick(text.chars()) == IsNormalized::Yes
+}
+
+/// Characters that are NFC-stable starters and never compose with what
+/// precedes them: everything below U+0300, CJK unified ideographs and
+/// Hangul syllables (a following combining mark or jamo is not in this set,
+/// so it still sends the text through the full check).
+fn is_nfc_starter(c: char) -> bool {
+    c < '\u{0300}'
+        || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}' | '\u{3400}'..='\u{4DBF}')
 }
 
 /// Whether `text` is printable ASCII with single inner spaces and no

@@ -280,7 +280,7 @@ impl fmt::Display for RegionCode {
 /// schema JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
-    name: Box<str>,
+    name: FieldPath,
     kind: FieldKind,
     required: bool,
     sensitive: bool,
@@ -300,7 +300,7 @@ impl Field {
     pub fn new(name: impl Into<String>, kind: FieldKind) -> Self {
         let sensitive = kind.sensitive_by_default();
         Self {
-            name: name.into().into_boxed_str(),
+            name: FieldPath::new(name),
             kind,
             required: false,
             sensitive,
@@ -372,6 +372,12 @@ impl Field {
 
     /// The field's name.
     pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    /// The field's name as a path for errors, issues and change logs
+    /// (shared, so cloning it does not allocate).
+    pub fn path(&self) -> &FieldPath {
         &self.name
     }
 
@@ -427,7 +433,7 @@ impl Field {
 
     /// Checks the field on its own; `path` names it in errors.
     pub(crate) fn check(&self, path: &FieldPath) -> Result<()> {
-        check_name(&self.name).map_err(|reason| ErrorKind::InvalidSchema {
+        check_name(self.name.as_str()).map_err(|reason| ErrorKind::InvalidSchema {
             reason: format!("{path}: field name {reason}"),
         })?;
         let bad = |option: &str, reason: &str| ErrorKind::BadOption {

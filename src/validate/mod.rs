@@ -226,7 +226,7 @@ impl Validator {
         issues: &mut Vec<Issue>,
     ) {
         let (index, record_region) = (checks.index, checks.region);
-        let issue = |code: IssueCode| Issue::new(field.name(), code);
+        let issue = |code: IssueCode| Issue::new(field.path().clone(), code);
         let text = match value {
             Value::Null => {
                 if field.is_required() {
