@@ -136,6 +136,55 @@ typedef uint32_t custodia_status;
 #endif // __cplusplus
 
 /*
+ How bad an issue is.
+ */
+enum custodia_severity
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /*
+   Worth a look; the record can still be used.
+   */
+  CUSTODIA_SEVERITY_WARNING = 1,
+  /*
+   The record is wrong; a pipeline rejects it.
+   */
+  CUSTODIA_SEVERITY_ERROR = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum custodia_severity custodia_severity;
+#else
+typedef uint32_t custodia_severity;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/*
+ Secret keys by id. Keys are copied in, never printed, and zeroized when
+ freed. Use from one thread at a time.
+ */
+typedef struct custodia_keyring custodia_keyring;
+
+/*
+ A policy compiled for a schema with its keys. Immutable: one masker may
+ be used by any number of threads at once.
+ */
+typedef struct custodia_masker custodia_masker;
+
+/*
+ Puts records of one schema into canonical form. Immutable: one
+ normalizer may be used by any number of threads at once.
+ */
+typedef struct custodia_normalizer custodia_normalizer;
+
+/*
+ A masking policy: per audience, per field, an operator. Immutable: may
+ be shared between threads.
+ */
+typedef struct custodia_policy custodia_policy;
+
+/*
  One customer's values, aligned to a schema. Not synchronized: use a
  record from one thread at a time (different records may be used by
  different threads at once).
@@ -143,11 +192,23 @@ typedef uint32_t custodia_status;
 typedef struct custodia_record custodia_record;
 
 /*
+ Everything validation found in one record. Owns its issues and their
+ strings. Use from one thread at a time.
+ */
+typedef struct custodia_report custodia_report;
+
+/*
  A record layout (see the JSON schema format in the README). Immutable:
  one schema may be shared by any number of threads at once. Records hold
  their own reference, so a schema may be freed while its records live.
  */
 typedef struct custodia_schema custodia_schema;
+
+/*
+ Checks records of one schema. Immutable: one validator may be used by
+ any number of threads at once.
+ */
+typedef struct custodia_validator custodia_validator;
 
 /*
  A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated. It
@@ -164,6 +225,33 @@ typedef struct custodia_str {
    */
   size_t len;
 } custodia_str;
+
+/*
+ One issue of a report. The strings are views owned by the report: valid
+ until custodia_report_free.
+ */
+typedef struct custodia_issue {
+  /*
+   The field, e.g. "email".
+   */
+  struct custodia_str field;
+  /*
+   The stable issue code, e.g. 110 for an email syntax error.
+   */
+  uint32_t code;
+  /*
+   The code's stable name, e.g. "email_syntax".
+   */
+  struct custodia_str name;
+  /*
+   Error or warning.
+   */
+  custodia_severity severity;
+  /*
+   The message: field and problem, never the value.
+   */
+  struct custodia_str message;
+} custodia_issue;
 
 #ifdef __cplusplus
 extern "C" {
@@ -196,6 +284,288 @@ const char *custodia_last_error_message(void);
  rules as custodia_last_error_message. Never NULL.
  */
 const char *custodia_last_error_field_path(void);
+
+/*
+ Makes a normalizer for `schema` (default options). On success
+ `*normalizer_out` owns a new handle; free it with custodia_normalizer_free.
+
+ # Safety
+ `schema` is a live schema handle; `normalizer_out` is writable.
+ */
+custodia_status custodia_normalizer_new(const struct custodia_schema *schema,
+                                        struct custodia_normalizer **normalizer_out);
+
+/*
+ Normalizes `record` into a new record (the input is not changed). The
+ new record remembers what normalization noticed, so validating it also
+ reports that (an ambiguous date order, say). Fails with
+ CUSTODIA_STATUS_SCHEMA_MISMATCH for a record of another schema. Free the
+ result with custodia_record_free. Thread-safe for the normalizer.
+
+ # Safety
+ `normalizer` and `record` are live handles; `record_out` is writable.
+ */
+custodia_status custodia_normalizer_normalize(const struct custodia_normalizer *normalizer,
+                                              const struct custodia_record *record,
+                                              struct custodia_record **record_out);
+
+/*
+ How many fields normalization changed in `record`; 0 for a record that
+ did not come from custodia_normalizer_normalize, or NULL.
+
+ # Safety
+ `record` is NULL or a live record handle.
+ */
+size_t custodia_record_change_count(const struct custodia_record *record);
+
+/*
+ Normalizes a JSON record and writes the normalized record as JSON to
+ `*json_out` (free with custodia_string_free). Thread-safe.
+
+ # Safety
+ `normalizer` is a live handle; `json` points to `len` readable bytes;
+ the out-pointers are writable.
+ */
+custodia_status custodia_normalize_json(const struct custodia_normalizer *normalizer,
+                                        const char *json,
+                                        size_t len,
+                                        char **json_out,
+                                        size_t *len_out);
+
+/*
+ Frees a normalizer. NULL is a no-op.
+
+ # Safety
+ `normalizer` is NULL or a live handle no other thread is using.
+ */
+void custodia_normalizer_free(struct custodia_normalizer *normalizer);
+
+/*
+ Makes a validator for `schema` (default options: birth dates checked
+ against today, UTC). Free with custodia_validator_free.
+
+ # Safety
+ `schema` is a live schema handle; `validator_out` is writable.
+ */
+custodia_status custodia_validator_new(const struct custodia_schema *schema,
+                                       struct custodia_validator **validator_out);
+
+/*
+ Validates `record` and gives a report of every issue (an empty report
+ for a clean record). A record from custodia_normalizer_normalize also
+ gets the issues normalization noticed. Free the report with
+ custodia_report_free. Thread-safe for the validator.
+
+ # Safety
+ `validator` and `record` are live handles; `report_out` is writable.
+ */
+custodia_status custodia_validator_validate(const struct custodia_validator *validator,
+                                            const struct custodia_record *record,
+                                            struct custodia_report **report_out);
+
+/*
+ Validates a JSON record and writes the report as JSON (a list of
+ `{field, code, name, severity, message}`) to `*json_out` (free with
+ custodia_string_free). Thread-safe.
+
+ # Safety
+ `validator` is a live handle; `json` points to `len` readable bytes; the
+ out-pointers are writable.
+ */
+custodia_status custodia_validate_json(const struct custodia_validator *validator,
+                                       const char *json,
+                                       size_t len,
+                                       char **json_out,
+                                       size_t *len_out);
+
+/*
+ Frees a validator. NULL is a no-op.
+
+ # Safety
+ `validator` is NULL or a live handle no other thread is using.
+ */
+void custodia_validator_free(struct custodia_validator *validator);
+
+/*
+ The number of issues in a report; 0 for NULL.
+
+ # Safety
+ `report` is NULL or a live report handle.
+ */
+size_t custodia_report_len(const struct custodia_report *report);
+
+/*
+ Whether the report has no issue of error severity (warnings allowed);
+ false for NULL.
+
+ # Safety
+ `report` is NULL or a live report handle.
+ */
+bool custodia_report_is_valid(const struct custodia_report *report);
+
+/*
+ Reads issue `index` (from 0) into `*issue_out`; its strings are views
+ owned by the report. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
+
+ # Safety
+ `report` is a live report handle; `issue_out` is writable.
+ */
+custodia_status custodia_report_issue(const struct custodia_report *report,
+                                      size_t index,
+                                      struct custodia_issue *issue_out);
+
+/*
+ The report as JSON, as a view owned by the report.
+
+ # Safety
+ `report` is a live report handle; `json_out` is writable.
+ */
+custodia_status custodia_report_json(const struct custodia_report *report,
+                                     struct custodia_str *json_out);
+
+/*
+ Frees a report and all its strings. NULL is a no-op.
+
+ # Safety
+ `report` is NULL or a live report handle.
+ */
+void custodia_report_free(struct custodia_report *report);
+
+/*
+ Makes an empty key ring. Free with custodia_keyring_free.
+
+ # Safety
+ `keyring_out` is writable.
+ */
+custodia_status custodia_keyring_new(struct custodia_keyring **keyring_out);
+
+/*
+ Adds a key (replacing one with the same id): `id` is 1–32 ASCII letters,
+ digits, `_` or `-`; `secret` is 16, 24 or 32 bytes, copied. Fails with
+ CUSTODIA_STATUS_INVALID_KEY otherwise; the secret never appears in any
+ message.
+
+ # Safety
+ `keyring` is a live key ring not used by another thread; `id` and
+ `secret` point to `id_len` and `secret_len` readable bytes.
+ */
+custodia_status custodia_keyring_add(struct custodia_keyring *keyring,
+                                     const char *id,
+                                     size_t id_len,
+                                     const uint8_t *secret,
+                                     size_t secret_len);
+
+/*
+ Frees a key ring, zeroizing its keys. NULL is a no-op.
+
+ # Safety
+ `keyring` is NULL or a live key ring.
+ */
+void custodia_keyring_free(struct custodia_keyring *keyring);
+
+/*
+ Loads a policy from JSON (see the README's Masking section). Fails with
+ CUSTODIA_STATUS_JSON or _INVALID_POLICY naming the audience and field.
+ Free with custodia_policy_free.
+
+ # Safety
+ `json` points to `len` readable bytes; `policy_out` is writable.
+ */
+custodia_status custodia_policy_from_json(const char *json,
+                                          size_t len,
+                                          struct custodia_policy **policy_out);
+
+/*
+ The built-in policy for the standard customer schema (audiences
+ `support`, `analytics`, `auditor`; key ids `pseudonym` and `token`).
+
+ # Safety
+ `policy_out` is writable.
+ */
+custodia_status custodia_policy_customer_default(struct custodia_policy **policy_out);
+
+/*
+ The policy written on a schema's fields (their `mask` option).
+
+ # Safety
+ `schema` is a live schema handle; `policy_out` is writable.
+ */
+custodia_status custodia_policy_from_schema(const struct custodia_schema *schema,
+                                            struct custodia_policy **policy_out);
+
+/*
+ Frees a policy. NULL is a no-op.
+
+ # Safety
+ `policy` is NULL or a live policy handle no other thread is using.
+ */
+void custodia_policy_free(struct custodia_policy *policy);
+
+/*
+ Compiles `policy` for `schema` with a copy of the keys in `keyring` (the
+ ring may be freed afterwards). Fails with CUSTODIA_STATUS_INVALID_POLICY
+ or _UNKNOWN_KEY. Free with custodia_masker_free.
+
+ # Safety
+ `schema`, `policy` and `keyring` are live handles; `masker_out` is
+ writable.
+ */
+custodia_status custodia_masker_new(const struct custodia_schema *schema,
+                                    const struct custodia_policy *policy,
+                                    const struct custodia_keyring *keyring,
+                                    struct custodia_masker **masker_out);
+
+/*
+ Masks `record` (normalized first) for `audience` into a new record; free
+ it with custodia_record_free. Fails with CUSTODIA_STATUS_UNKNOWN_AUDIENCE,
+ _SCHEMA_MISMATCH or _CANNOT_MASK. Thread-safe for the masker.
+
+ # Safety
+ `masker` and `record` are live handles; `audience` points to
+ `audience_len` readable bytes; `record_out` is writable.
+ */
+custodia_status custodia_masker_mask(const struct custodia_masker *masker,
+                                     const struct custodia_record *record,
+                                     const char *audience,
+                                     size_t audience_len,
+                                     struct custodia_record **record_out);
+
+/*
+ Reverses the tokens in a record masked for `audience` into a new record
+ (free with custodia_record_free). Thread-safe for the masker.
+
+ # Safety
+ As for custodia_masker_mask.
+ */
+custodia_status custodia_masker_detokenize(const struct custodia_masker *masker,
+                                           const struct custodia_record *record,
+                                           const char *audience,
+                                           size_t audience_len,
+                                           struct custodia_record **record_out);
+
+/*
+ Masks a JSON record for `audience` and writes the masked record as JSON
+ to `*json_out` (free with custodia_string_free). Thread-safe.
+
+ # Safety
+ `masker` is a live handle; the (pointer, length) arguments point to
+ readable bytes; the out-pointers are writable.
+ */
+custodia_status custodia_mask_json(const struct custodia_masker *masker,
+                                   const char *audience,
+                                   size_t audience_len,
+                                   const char *json,
+                                   size_t len,
+                                   char **json_out,
+                                   size_t *len_out);
+
+/*
+ Frees a masker, zeroizing its keys. NULL is a no-op.
+
+ # Safety
+ `masker` is NULL or a live handle no other thread is using.
+ */
+void custodia_masker_free(struct custodia_masker *masker);
 
 /*
  Makes a record of `schema` with every field null. On success

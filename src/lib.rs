@@ -93,8 +93,9 @@
 //! | `char **out` strings | caller | `custodia_string_free` |
 //! | `custodia_last_error_*()` | library, per thread | nothing; valid until the next custodia call on that thread |
 //!
-//! A `custodia_schema` is immutable and may be shared between threads; a
-//! `custodia_record` must be used by one thread at a time.
+//! Schema, normalizer, validator, policy and masker handles are immutable
+//! and may be shared between threads; record, report and key-ring handles
+//! must be used by one thread at a time.
 //!
 //! # Untrusted input
 //!

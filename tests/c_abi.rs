@@ -134,6 +134,18 @@ fn c_record() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
+fn c_clean() {
+    check_c_program("clean");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn c_mask() {
+    check_c_program("mask");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
 fn c_threads() {
     check_c_program("threads");
 }

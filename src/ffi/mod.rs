@@ -11,7 +11,9 @@
 // though Rust code outside this module cannot reach them.
 #![allow(non_camel_case_types, unreachable_pub)]
 
+mod clean;
 mod handle;
+mod mask;
 mod record;
 mod schema;
 mod text;

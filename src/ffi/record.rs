@@ -7,6 +7,7 @@ use super::schema::custodia_schema;
 use super::text;
 use super::{Failure, custodia_status, run, write_out};
 use crate::error::{ErrorKind, FieldPath};
+use crate::normalize::Normalized;
 use crate::schema::{Record, Value};
 
 /// One customer's values, aligned to a schema. Not synchronized: use a
@@ -17,7 +18,31 @@ pub struct custodia_record {
 }
 
 impl Handle for custodia_record {
-    type Target = Record;
+    type Target = RecordHandle;
+}
+
+/// A record as C holds it: plain, or fresh from normalization, in which
+/// case validation also reports what normalization noticed.
+#[derive(Debug)]
+pub(crate) enum RecordHandle {
+    Plain(Record),
+    Normalized(Normalized),
+}
+
+impl RecordHandle {
+    pub(crate) fn record(&self) -> &Record {
+        match self {
+            Self::Plain(record) => record,
+            Self::Normalized(n) => &n.record,
+        }
+    }
+
+    fn record_mut(&mut self) -> &mut Record {
+        match self {
+            Self::Plain(record) => record,
+            Self::Normalized(n) => &mut n.record,
+        }
+    }
 }
 
 /// Makes a record of `schema` with every field null. On success
@@ -34,7 +59,7 @@ pub unsafe extern "C" fn custodia_record_new(
         // SAFETY: the caller passes a live schema handle or NULL.
         let schema = unsafe { handle::borrow(schema, "schema") }?;
         let out = handle::out(record_out, "record_out")?;
-        handle::give(out, Record::new(schema));
+        handle::give(out, RecordHandle::Plain(Record::new(schema)));
         Ok(())
     })
 }
@@ -61,7 +86,7 @@ pub unsafe extern "C" fn custodia_record_from_json(
         // SAFETY: the caller promises `len` readable bytes at `json`.
         let json = unsafe { text::str_arg(json, len, "json") }?;
         let out = handle::out(record_out, "record_out")?;
-        handle::give(out, Record::from_json(schema, json)?);
+        handle::give(out, RecordHandle::Plain(Record::from_json(schema, json)?));
         Ok(())
     })
 }
@@ -84,7 +109,7 @@ pub unsafe extern "C" fn custodia_record_set(
 ) -> custodia_status {
     run(|| {
         // SAFETY: the caller passes a live, unshared record handle or NULL.
-        let record = unsafe { handle::borrow_mut(record, "record") }?;
+        let record = unsafe { handle::borrow_mut(record, "record") }?.record_mut();
         // SAFETY: the caller promises `name_len` readable bytes at `name`.
         let name = unsafe { text::str_arg(name, name_len, "name") }?;
         // SAFETY: the caller promises `value_len` readable bytes at `value`.
@@ -109,7 +134,7 @@ pub unsafe extern "C" fn custodia_record_set_at(
 ) -> custodia_status {
     run(|| {
         // SAFETY: the caller passes a live, unshared record handle or NULL.
-        let record = unsafe { handle::borrow_mut(record, "record") }?;
+        let record = unsafe { handle::borrow_mut(record, "record") }?.record_mut();
         let path = record
             .schema()
             .field_at(index)
@@ -160,7 +185,7 @@ pub unsafe extern "C" fn custodia_record_get(
 ) -> custodia_status {
     run(|| {
         // SAFETY: the caller passes a live record handle or NULL.
-        let record = unsafe { handle::borrow(record, "record") }?;
+        let record = unsafe { handle::borrow(record, "record") }?.record();
         // SAFETY: the caller promises `name_len` readable bytes at `name`.
         let name = unsafe { text::str_arg(name, name_len, "name") }?;
         let value = record.get(name).ok_or_else(|| {
@@ -186,7 +211,7 @@ pub unsafe extern "C" fn custodia_record_get_at(
 ) -> custodia_status {
     run(|| {
         // SAFETY: the caller passes a live record handle or NULL.
-        let record = unsafe { handle::borrow(record, "record") }?;
+        let record = unsafe { handle::borrow(record, "record") }?.record();
         let len = record.schema().len();
         let value = record
             .get_at(index)
@@ -208,7 +233,7 @@ pub unsafe extern "C" fn custodia_record_to_json(
 ) -> custodia_status {
     run(|| {
         // SAFETY: the caller passes a live record handle or NULL.
-        let record = unsafe { handle::borrow(record, "record") }?;
+        let record = unsafe { handle::borrow(record, "record") }?.record();
         let (out, len) = (
             handle::out(json_out, "json_out")?,
             handle::out(len_out, "len_out")?,

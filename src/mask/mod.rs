@@ -97,6 +97,11 @@ impl Masker {
         })
     }
 
+    /// The schema this masker works on.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
     /// Fixes the date age bands are computed against (default: today, UTC).
     #[must_use]
     pub fn with_today(mut self, today: Date) -> Self {

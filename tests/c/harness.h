@@ -44,6 +44,15 @@ static inline int contains(const char *haystack, const char *needle) {
     return strstr(haystack, needle) != NULL;
 }
 
+/* Whether a view contains `needle` (views are not NUL-terminated). */
+static inline int view_contains(custodia_str view, const char *needle) {
+    size_t n = strlen(needle);
+    for (size_t i = 0; n <= view.len && i + n <= view.len; i++) {
+        if (memcmp(view.ptr + i, needle, n) == 0) return 1;
+    }
+    return 0;
+}
+
 #define FINISH()                                                             \
     do {                                                                     \
         if (failures) fprintf(stderr, "%s: %d failure(s)\n", __FILE__, failures); \

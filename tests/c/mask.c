@@ -1,0 +1,164 @@
+/* Masking through the C ABI: key rings, policies, masks, tokens, errors. */
+#include <stdlib.h>
+
+#include "harness.h"
+
+static const unsigned char PSEUDONYM_KEY[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const unsigned char TOKEN_KEY[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
+
+static const char CUSTOMER[] =
+    "{\"customer_id\": \"c-1\", \"full_name\": \"张伟\", \"phone\": \"138 1234 5678\", \"country\": \"CN\","
+    " \"email\": \"zhang.wei@example.com\", \"street\": \"南京西路1号\", \"payment_card\": \"4111111111111111\"}";
+
+static char *get(custodia_record *record, const char *field) {
+    char *value = NULL;
+    size_t len = 0;
+    CHECK_STATUS(custodia_record_get(record, field, strlen(field), &value, &len), CUSTODIA_STATUS_OK);
+    return value;
+}
+
+static custodia_masker *make_masker(custodia_schema *schema) {
+    custodia_keyring *ring = NULL;
+    custodia_policy *policy = NULL;
+    custodia_masker *masker = NULL;
+    CHECK_STATUS(custodia_keyring_new(&ring), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_keyring_add(ring, S("pseudonym"), PSEUDONYM_KEY, sizeof PSEUDONYM_KEY), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_keyring_add(ring, S("token"), TOKEN_KEY, sizeof TOKEN_KEY), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_OK);
+    /* The masker keeps its own copies: both may go now. */
+    custodia_keyring_free(ring);
+    custodia_policy_free(policy);
+    return masker;
+}
+
+static void audiences(custodia_schema *schema) {
+    custodia_masker *masker = make_masker(schema);
+    custodia_record *record = NULL, *support = NULL, *analytics = NULL, *auditor = NULL, *back = NULL;
+    CHECK_STATUS(custodia_record_from_json(schema, S(CUSTOMER), &record), CUSTODIA_STATUS_OK);
+
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("support"), &support), CUSTODIA_STATUS_OK);
+    char *v = get(support, "phone");
+    CHECK(v && strcmp(v, "138****5678") == 0);
+    custodia_string_free(v);
+    v = get(support, "full_name");
+    CHECK(v && strcmp(v, "张*") == 0);
+    custodia_string_free(v);
+    v = get(support, "street");
+    CHECK(v && strcmp(v, "[redacted]") == 0);
+    custodia_string_free(v);
+
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("analytics"), &analytics), CUSTODIA_STATUS_OK);
+    v = get(analytics, "email");
+    CHECK(v && strncmp(v, "pseudonym:", 10) == 0 && !contains(v, "zhang"));
+    custodia_string_free(v);
+
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("auditor"), &auditor), CUSTODIA_STATUS_OK);
+    v = get(auditor, "phone");
+    CHECK(v && strlen(v) == 14 && strncmp(v, "+86", 3) == 0 && strcmp(v, "+8613812345678") != 0);
+    custodia_string_free(v);
+    CHECK_STATUS(custodia_masker_detokenize(masker, auditor, S("auditor"), &back), CUSTODIA_STATUS_OK);
+    v = get(back, "phone");
+    CHECK(v && strcmp(v, "+8613812345678") == 0);
+    custodia_string_free(v);
+    v = get(back, "payment_card");
+    CHECK(v && strcmp(v, "4111111111111111") == 0);
+    custodia_string_free(v);
+
+    char *json = NULL;
+    size_t len = 0;
+    CHECK_STATUS(custodia_mask_json(masker, S("support"), S(CUSTOMER), &json, &len), CUSTODIA_STATUS_OK);
+    CHECK(json && contains(json, "\"138****5678\"") && !contains(json, "南京西路"));
+    custodia_string_free(json);
+
+    custodia_record_free(back);
+    custodia_record_free(auditor);
+    custodia_record_free(analytics);
+    custodia_record_free(support);
+    custodia_record_free(record);
+    custodia_masker_free(masker);
+}
+
+static void policies(custodia_schema *schema) {
+    custodia_policy *policy = NULL;
+    CHECK_STATUS(custodia_policy_from_json(S("{\"audiences\": {\"ops\": {\"phone\": \"phone\", \"city\": \"keep\"}}}"), &policy),
+                 CUSTODIA_STATUS_OK);
+    custodia_keyring *ring = NULL;
+    custodia_masker *masker = NULL;
+    CHECK_STATUS(custodia_keyring_new(&ring), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_OK);
+    char *json = NULL;
+    size_t len = 0;
+    CHECK_STATUS(custodia_mask_json(masker, S("ops"), S("{\"phone\": \"+8613812345678\", \"city\": \"上海\", \"email\": \"a@b.cn\"}"), &json, &len),
+                 CUSTODIA_STATUS_OK);
+    CHECK(json && strcmp(json, "{\"email\":\"[redacted]\",\"phone\":\"+86*******5678\",\"city\":\"上海\"}") == 0);
+    custodia_string_free(json);
+    custodia_masker_free(masker);
+    custodia_policy_free(policy);
+
+    custodia_policy *untouched = (custodia_policy *)&failures;
+    policy = untouched;
+    CHECK_STATUS(custodia_policy_from_json(S("{\"audiences\": {\"s\": {\"phone\": \"blur\"}}}"), &policy),
+                 CUSTODIA_STATUS_INVALID_POLICY);
+    CHECK(contains(custodia_last_error_message(), "field `phone`"));
+    CHECK_STATUS(custodia_policy_from_json(S("{"), &policy), CUSTODIA_STATUS_JSON);
+    CHECK(policy == untouched);
+    /* A policy whose keys are missing from the ring. */
+    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_UNKNOWN_KEY);
+    custodia_policy_free(policy);
+    CHECK_STATUS(custodia_policy_from_schema(schema, &policy), CUSTODIA_STATUS_OK);
+    custodia_policy_free(policy);
+    custodia_keyring_free(ring);
+}
+
+static void errors_and_nulls(custodia_schema *schema) {
+    custodia_keyring *ring = NULL;
+    CHECK_STATUS(custodia_keyring_new(NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_keyring_new(&ring), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_keyring_add(ring, S("k"), TOKEN_KEY, 10), CUSTODIA_STATUS_INVALID_KEY);
+    CHECK(!contains(custodia_last_error_message(), "\x09\x08\x07"));
+    CHECK_STATUS(custodia_keyring_add(ring, S("bad id"), TOKEN_KEY, 16), CUSTODIA_STATUS_INVALID_KEY);
+    CHECK_STATUS(custodia_keyring_add(ring, S("k"), NULL, 16), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_keyring_add(NULL, S("k"), TOKEN_KEY, 16), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_policy_from_json(S("{}"), NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_policy_customer_default(NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_policy_from_schema(NULL, NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+
+    custodia_masker *masker = make_masker(schema);
+    custodia_record *record = NULL, *out = NULL;
+    CHECK_STATUS(custodia_record_from_json(schema, S(CUSTOMER), &record), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("marketing"), &out), CUSTODIA_STATUS_UNKNOWN_AUDIENCE);
+    CHECK(contains(custodia_last_error_message(), "marketing"));
+    CHECK_STATUS(custodia_masker_mask(NULL, record, S("support"), &out), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_mask(masker, NULL, S("support"), &out), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_mask(masker, record, NULL, 3, &out), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("support"), NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_detokenize(masker, record, S("nobody"), &out), CUSTODIA_STATUS_UNKNOWN_AUDIENCE);
+    /* A value too short to tokenize is an error, never passed through. */
+    CHECK_STATUS(custodia_record_set(record, S("phone"), S("+8610086")), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("auditor"), &out), CUSTODIA_STATUS_CANNOT_MASK);
+    CHECK(!contains(custodia_last_error_message(), "10086"));
+    char *json = NULL;
+    size_t len = 0;
+    CHECK_STATUS(custodia_mask_json(masker, S("support"), S("{\"x\": 1}"), &json, &len), CUSTODIA_STATUS_UNKNOWN_FIELD);
+    CHECK_STATUS(custodia_mask_json(masker, S("support"), S("{}"), NULL, &len), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK(out == NULL && json == NULL);
+    custodia_record_free(record);
+    custodia_masker_free(masker);
+    custodia_keyring_free(ring);
+    custodia_keyring_free(NULL);
+    custodia_policy_free(NULL);
+    custodia_masker_free(NULL);
+}
+
+int main(void) {
+    custodia_schema *schema = NULL;
+    CHECK_STATUS(custodia_schema_customer(&schema), CUSTODIA_STATUS_OK);
+    audiences(schema);
+    policies(schema);
+    errors_and_nulls(schema);
+    custodia_schema_free(schema);
+    FINISH();
+}
