@@ -193,3 +193,82 @@ fn shared_library_exports_match_the_header() {
     assert_eq!(exported, declared);
     assert!(exported.len() > 15, "{exported:?}");
 }
+
+/// The documented install step works, and the C example builds against it
+/// with pkg-config, statically and as a shared library found by SONAME.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn install_and_pkg_config() {
+    let prefix = library_dir().join("stage");
+    let _ = std::fs::remove_dir_all(&prefix);
+    let mut install = Command::new("sh");
+    install
+        .arg(root().join("scripts/install.sh"))
+        .env("PREFIX", &prefix);
+    if cfg!(debug_assertions) {
+        install.arg("--debug");
+    }
+    run(&mut install);
+    let lib = prefix.join("lib");
+    let soname = format!(
+        "libcustodia.so.{}",
+        if env!("CARGO_PKG_VERSION_MAJOR") == "0" {
+            format!("0.{}", env!("CARGO_PKG_VERSION_MINOR"))
+        } else {
+            env!("CARGO_PKG_VERSION_MAJOR").to_owned()
+        }
+    );
+    assert!(lib.join(&soname).is_file(), "{soname} installed");
+    let readelf = run(Command::new("readelf").arg("-d").arg(lib.join(&soname)));
+    assert!(String::from_utf8_lossy(&readelf.stdout).contains(&format!("[{soname}]")));
+
+    let pkg_config = |args: &[&str]| {
+        let out = run(Command::new("pkg-config")
+            .args(args)
+            .arg("custodia")
+            .env("PKG_CONFIG_PATH", lib.join("pkgconfig")));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pkg_config(&["--modversion"]), [env!("CARGO_PKG_VERSION")]);
+    for (name, flags) in [
+        (
+            "quickstart-static",
+            pkg_config(&["--cflags", "--libs", "--static"]),
+        ),
+        ("quickstart-shared", pkg_config(&["--cflags", "--libs"])),
+    ] {
+        let exe = out_dir().join(name);
+        let mut cc = Command::new("cc");
+        cc.args(C_FLAGS).arg(root().join("examples/c/quickstart.c"));
+        if name.ends_with("static") {
+            // Prefer the archive: pass it by path, then the private libs.
+            cc.arg(lib.join("libcustodia.a"));
+        }
+        cc.args(&flags)
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-o")
+            .arg(&exe);
+        run(&mut cc);
+        let needed = run(Command::new("readelf").arg("-d").arg(&exe));
+        let dynamic = String::from_utf8_lossy(&needed.stdout).contains(&format!("[{soname}]"));
+        assert_eq!(
+            dynamic,
+            name.ends_with("shared"),
+            "{name} links the shared library by SONAME"
+        );
+        let out = run(&mut Command::new(&exe));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for expected in [
+            "support sees",
+            "\"139****5678\"",
+            "not a valid email address",
+            "refused",
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+    }
+}
