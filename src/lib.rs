@@ -73,8 +73,12 @@
 //!
 //! # Crate features
 //!
-//! No optional features yet: `serde` support is always on, because schemas
-//! and records are read from JSON.
+//! - `cli` (off by default): builds the `custodia` command-line tool and
+//!   pulls in what only it needs (clap, csv, rayon, indicatif). The library
+//!   itself never depends on it.
+//!
+//! `serde` support is always on, because schemas, records and policies are
+//! read from JSON.
 //!
 //! # C API
 //!

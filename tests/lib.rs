@@ -5,5 +5,6 @@
 
 mod api;
 mod c_abi;
+mod cli;
 mod header;
 mod props;

@@ -1,0 +1,646 @@
+//! The custodia command-line tool: clean and mask customer files in
+//! pipelines. A thin shell over the library; see `custodia --help`.
+//!
+//! Exit codes: 0 every row clean, 1 some rows rejected, 2 usage or
+//! configuration error, 3 I/O error.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use custodia::mask::{Key, KeyRing, Masker, Policy};
+use custodia::{CsvHeader, Normalizer, Record, Schema, Severity, Validator};
+use rayon::prelude::*;
+
+/// Built-in sample customers for `custodia demo`.
+const SAMPLE_CSV: &str = include_str!("../../examples/data/customers.csv");
+
+/// Rows processed together: bounds memory while keeping all cores busy.
+const CHUNK: usize = 8192;
+
+#[derive(Parser)]
+#[command(
+    name = "custodia",
+    version,
+    about = "Customer master data kept clean and safe"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Normalize and validate rows; rows with errors go to the reject file.
+    Clean(IoArgs),
+    /// Normalize and mask rows for one audience of a masking policy.
+    Mask {
+        #[command(flatten)]
+        io: IoArgs,
+        /// The audience whose view to write (e.g. support, analytics).
+        #[arg(long)]
+        audience: String,
+        /// A masking policy JSON file (default: the built-in customer policy).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// A JSON file of keys, `{"key id": "hex secret", ...}`, for hash and
+        /// token operators.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
+    /// Print the built-in customer schema, or check and print a schema file.
+    Schema {
+        /// A schema JSON file to check.
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+    /// Clean the built-in sample customers (CSV to stdout, summary to stderr).
+    Demo,
+}
+
+#[derive(Args, Clone)]
+struct IoArgs {
+    /// Schema JSON file (default: the built-in customer schema).
+    #[arg(long)]
+    schema: Option<PathBuf>,
+    /// Input file (default: standard input).
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Input and output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Where rejected rows go: `_row`, `_issues` (issue codes joined by `;`)
+    /// and the row as it came in (default: nowhere; they are still counted).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Write the summary as JSON to this file too.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Rename input columns to schema fields: `--map mobile=phone`.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    mappings: Vec<String>,
+    /// No summary and no progress on standard error.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// A failure that ends the run, with its exit code.
+enum Fatal {
+    Usage(String),
+    Io(String),
+}
+
+impl From<custodia::Error> for Fatal {
+    fn from(err: custodia::Error) -> Self {
+        Self::Usage(err.to_string())
+    }
+}
+
+fn io_error(what: &str, err: impl std::fmt::Display) -> Fatal {
+    Fatal::Io(format!("{what}: {err}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Clean(io) => run(&io, &Stage::Clean),
+        Command::Mask {
+            io,
+            audience,
+            policy,
+            keys,
+        } => Stage::mask(&io, audience, policy, keys).and_then(|stage| run(&io, &stage)),
+        Command::Schema { schema } => print_schema(schema),
+        Command::Demo => demo(),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Fatal::Usage(message)) => {
+            eprintln!("custodia: {message}");
+            ExitCode::from(2)
+        }
+        Err(Fatal::Io(message)) => {
+            eprintln!("custodia: {message}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn load_schema(path: Option<&PathBuf>) -> Result<Schema, Fatal> {
+    match path {
+        None => Ok(Schema::customer()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| io_error(&path.display().to_string(), e))?;
+            Schema::from_json(&text).map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))
+        }
+    }
+}
+
+fn print_schema(path: Option<PathBuf>) -> Result<ExitCode, Fatal> {
+    let schema = load_schema(path.as_ref())?;
+    println!("{}", schema.to_json());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo() -> Result<ExitCode, Fatal> {
+    let io = IoArgs {
+        schema: None,
+        input: None,
+        output: None,
+        format: Format::Csv,
+        rejects: None,
+        report: None,
+        mappings: Vec::new(),
+        quiet: false,
+    };
+    let stage = Stage::Clean;
+    process(
+        &io,
+        &stage,
+        Box::new(SAMPLE_CSV.as_bytes()),
+        Box::new(io::stdout().lock()),
+    )
+}
+
+/// What each row goes through.
+enum Stage {
+    Clean,
+    Mask {
+        audience: String,
+        masker: Box<Masker>,
+    },
+}
+
+impl Stage {
+    fn mask(
+        io: &IoArgs,
+        audience: String,
+        policy: Option<PathBuf>,
+        keys: Option<PathBuf>,
+    ) -> Result<Self, Fatal> {
+        let schema = load_schema(io.schema.as_ref())?;
+        let policy = match policy {
+            None => Policy::customer_default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| io_error(&path.display().to_string(), e))?;
+                Policy::from_json(&text)
+                    .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?
+            }
+        };
+        let mut ring = KeyRing::new();
+        if let Some(path) = keys {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| io_error(&path.display().to_string(), e))?;
+            let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| {
+                Fatal::Usage(format!(
+                    "{}: expected a JSON object of key id to hex secret",
+                    path.display()
+                ))
+            })?;
+            for (id, hex) in map {
+                let secret = decode_hex(&hex)
+                    .ok_or_else(|| Fatal::Usage(format!("key `{id}`: the secret is not hex")))?;
+                ring = ring.with(Key::new(id, &secret)?);
+            }
+        }
+        let masker = Masker::new(&schema, &policy, ring)?;
+        if policy.audience(&audience).is_none() {
+            return Err(Fatal::Usage(format!(
+                "the policy has no audience `{audience}`"
+            )));
+        }
+        Ok(Self::Mask {
+            audience,
+            masker: Box::new(masker),
+        })
+    }
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let hex = hex.trim();
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn run(io: &IoArgs, stage: &Stage) -> Result<ExitCode, Fatal> {
+    let input: Box<dyn Read> = match &io.input {
+        Some(path) => {
+            Box::new(File::open(path).map_err(|e| io_error(&path.display().to_string(), e))?)
+        }
+        None => Box::new(io::stdin().lock()),
+    };
+    let output: Box<dyn Write> = match &io.output {
+        Some(path) => {
+            Box::new(File::create(path).map_err(|e| io_error(&path.display().to_string(), e))?)
+        }
+        None => Box::new(io::stdout().lock()),
+    };
+    process(io, stage, input, output)
+}
+
+/// One input row: its 1-based number and its raw form.
+struct Row {
+    number: u64,
+    raw: Raw,
+}
+
+enum Raw {
+    Csv(Vec<String>),
+    Json(String),
+    /// A row that could not even be read as a row; the issue code says why.
+    Broken(Vec<String>, &'static str),
+}
+
+/// What became of one row.
+enum Outcome {
+    Out(Record),
+    Rejected(Vec<String>),
+}
+
+/// Counts for the summary.
+#[derive(Default, serde::Serialize)]
+struct Summary {
+    rows_in: u64,
+    rows_out: u64,
+    rows_rejected: u64,
+    rejects_by_issue: BTreeMap<String, u64>,
+    changes_by_rule: BTreeMap<String, u64>,
+}
+
+fn process(
+    io: &IoArgs,
+    stage: &Stage,
+    input: Box<dyn Read>,
+    output: Box<dyn Write>,
+) -> Result<ExitCode, Fatal> {
+    let schema = match stage {
+        Stage::Mask { masker, .. } => masker.schema().clone(),
+        Stage::Clean => load_schema(io.schema.as_ref())?,
+    };
+    let normalizer = Normalizer::new(&schema);
+    let validator = Validator::new(&schema);
+    let reader = BufReader::with_capacity(1 << 16, input);
+    let mut out = BufWriter::with_capacity(1 << 16, output);
+    let mut rejects: Option<BufWriter<File>> = match &io.rejects {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).map_err(|e| io_error(&path.display().to_string(), e))?,
+        )),
+        None => None,
+    };
+    let progress = (!io.quiet && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("rows");
+        bar
+    });
+    let mut summary = Summary::default();
+
+    // The header (CSV) maps columns to fields once.
+    let mut source = match io.format {
+        Format::Csv => Source::Csv(
+            csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(reader),
+        ),
+        Format::Jsonl => Source::Lines(reader),
+    };
+    let mut columns: Vec<String> = Vec::new();
+    let mut header = None;
+    let mut number = 0;
+    if let Source::Csv(r) = &mut source {
+        number = 1;
+        let mut first = csv::ByteRecord::new();
+        if r.read_byte_record(&mut first)
+            .map_err(|e| io_error("reading the header", e))?
+        {
+            columns = utf8_cells(&first, 1)?;
+            if let Some(c) = columns.first_mut() {
+                *c = c.trim_start_matches('\u{feff}').to_owned();
+            }
+            let mapped = apply_mappings(&columns, &io.mappings)?;
+            header = Some(CsvHeader::new(&schema, &mapped).map_err(|e| {
+                Fatal::Usage(format!(
+                    "header: {e} (map it with --map COLUMN=FIELD, or add it to the schema)"
+                ))
+            })?);
+            let mut names = columns.clone();
+            names.push("_row".into());
+            write_csv(&mut out, &names, "writing")?;
+            if let Some(rej) = rejects.as_mut() {
+                // `_row` and `_issues` first: a malformed row may have any
+                // number of cells after them.
+                let mut reject_names = vec!["_row".to_owned(), "_issues".to_owned()];
+                reject_names.extend(columns.iter().cloned());
+                write_csv(rej, &reject_names, "writing rejects")?;
+            }
+        }
+    }
+    let field_of_column: Vec<Option<usize>> = header
+        .as_ref()
+        .map_or_else(Vec::new, |h| h.field_indices().collect());
+
+    loop {
+        // Read one chunk.
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK {
+            let Some(raw) = source.next_row(number + 1, columns.len())? else {
+                break;
+            };
+            number += 1;
+            chunk.push(Row { number, raw });
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        // Process it on all cores, keeping order.
+        let outcomes: Vec<(Outcome, Vec<&'static str>)> = chunk
+            .par_iter()
+            .map(|row| {
+                handle_row(
+                    row,
+                    header.as_ref(),
+                    &schema,
+                    stage,
+                    &normalizer,
+                    &validator,
+                )
+            })
+            .collect();
+        for (row, (outcome, rules)) in chunk.iter().zip(outcomes) {
+            summary.rows_in += 1;
+            for rule in rules {
+                *summary.changes_by_rule.entry(rule.to_owned()).or_default() += 1;
+            }
+            match outcome {
+                Outcome::Out(record) => {
+                    summary.rows_out += 1;
+                    write_row(
+                        &mut out,
+                        io.format,
+                        &columns,
+                        &field_of_column,
+                        &record,
+                        row.number,
+                    )?;
+                }
+                Outcome::Rejected(codes) => {
+                    summary.rows_rejected += 1;
+                    for code in &codes {
+                        *summary.rejects_by_issue.entry(code.clone()).or_default() += 1;
+                    }
+                    if let Some(rej) = rejects.as_mut() {
+                        write_reject(rej, row, &codes)?;
+                    }
+                }
+            }
+        }
+        if let Some(bar) = &progress {
+            bar.set_position(summary.rows_in);
+        }
+    }
+    out.flush().map_err(|e| io_error("writing", e))?;
+    if let Some(rej) = rejects.as_mut() {
+        rej.flush().map_err(|e| io_error("writing rejects", e))?;
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if !io.quiet {
+        eprintln!(
+            "rows in {} = rows out {} + rows rejected {}",
+            summary.rows_in, summary.rows_out, summary.rows_rejected
+        );
+        for (code, n) in &summary.rejects_by_issue {
+            eprintln!("  rejected for {code}: {n}");
+        }
+        for (rule, n) in &summary.changes_by_rule {
+            eprintln!("  changed by {rule}: {n}");
+        }
+    }
+    if let Some(path) = &io.report {
+        let json = serde_json::to_string_pretty(&summary).map_err(|e| io_error("report", e))?;
+        std::fs::write(path, json).map_err(|e| io_error(&path.display().to_string(), e))?;
+    }
+    Ok(if summary.rows_rejected == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Where rows come from.
+enum Source {
+    Csv(csv::Reader<BufReader<Box<dyn Read>>>),
+    Lines(BufReader<Box<dyn Read>>),
+}
+
+impl Source {
+    /// The next row (`number` is its 1-based line or row number), or `None`
+    /// at the end. Blank JSON Lines are skipped.
+    fn next_row(&mut self, number: u64, columns: usize) -> Result<Option<Raw>, Fatal> {
+        match self {
+            Self::Csv(r) => {
+                let mut rec = csv::ByteRecord::new();
+                match r.read_byte_record(&mut rec) {
+                    Ok(false) => Ok(None),
+                    Ok(true) => {
+                        let cells = utf8_cells(&rec, number)?;
+                        Ok(Some(if cells.len() == columns {
+                            Raw::Csv(cells)
+                        } else {
+                            Raw::Broken(cells, "row_length")
+                        }))
+                    }
+                    Err(e) if e.is_io_error() => Err(io_error("reading", e)),
+                    Err(_) => Ok(Some(Raw::Broken(Vec::new(), "malformed_csv"))),
+                }
+            }
+            Self::Lines(reader) => loop {
+                let mut line = Vec::new();
+                if reader
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| io_error("reading", e))?
+                    == 0
+                {
+                    return Ok(None);
+                }
+                let text = String::from_utf8(line).map_err(|_| not_utf8(number))?;
+                let text = text
+                    .trim_end_matches(['\n', '\r'])
+                    .trim_start_matches('\u{feff}');
+                if !text.trim().is_empty() {
+                    return Ok(Some(Raw::Json(text.to_owned())));
+                }
+            },
+        }
+    }
+}
+
+fn utf8_cells(record: &csv::ByteRecord, number: u64) -> Result<Vec<String>, Fatal> {
+    record
+        .iter()
+        .map(|b| String::from_utf8(b.to_vec()).map_err(|_| not_utf8(number)))
+        .collect()
+}
+
+fn write_csv(out: &mut impl Write, cells: &[String], what: &str) -> Result<(), Fatal> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_writer(out);
+    w.write_record(cells).map_err(|e| io_error(what, e))?;
+    w.flush().map_err(|e| io_error(what, e))
+}
+
+fn not_utf8(row: u64) -> Fatal {
+    Fatal::Usage(format!(
+        "input row {row} is not UTF-8; convert the file first (for example `iconv -f GBK -t UTF-8`)"
+    ))
+}
+
+fn apply_mappings(columns: &[String], mappings: &[String]) -> Result<Vec<String>, Fatal> {
+    let mut mapped = columns.to_vec();
+    for m in mappings {
+        let (from, to) = m
+            .split_once('=')
+            .ok_or_else(|| Fatal::Usage(format!("--map `{m}`: expected COLUMN=FIELD")))?;
+        let slot = mapped
+            .iter_mut()
+            .find(|c| c.as_str() == from)
+            .ok_or_else(|| Fatal::Usage(format!("--map: the input has no column `{from}`")))?;
+        *slot = to.to_owned();
+    }
+    Ok(mapped)
+}
+
+/// Turns one row into an outcome, and the rules normalization applied.
+fn handle_row(
+    row: &Row,
+    header: Option<&CsvHeader>,
+    schema: &Schema,
+    stage: &Stage,
+    normalizer: &Normalizer,
+    validator: &Validator,
+) -> (Outcome, Vec<&'static str>) {
+    let code = |e: custodia::Error| e.code().name().to_ascii_lowercase();
+    let record = match (&row.raw, header) {
+        (Raw::Broken(_, why), _) => {
+            return (Outcome::Rejected(vec![(*why).to_owned()]), Vec::new());
+        }
+        (Raw::Csv(cells), Some(h)) => h.record(cells),
+        (Raw::Json(line), _) => Record::from_json(schema, line),
+        (Raw::Csv(_), None) => return (Outcome::Rejected(vec!["no_header".into()]), Vec::new()),
+    };
+    let record = match record {
+        Ok(r) => r,
+        Err(e) => return (Outcome::Rejected(vec![code(e)]), Vec::new()),
+    };
+    let normalized = match normalizer.normalize_owned(record) {
+        Ok(n) => n,
+        Err(e) => return (Outcome::Rejected(vec![code(e)]), Vec::new()),
+    };
+    let rules: Vec<&'static str> = normalized
+        .changes
+        .iter()
+        .flat_map(|c| c.rules.iter())
+        .map(|r| r.name())
+        .collect();
+    match stage {
+        Stage::Clean => match validator.validate_normalized(&normalized) {
+            Ok(report) if report.is_valid() => (Outcome::Out(normalized.record), rules),
+            Ok(report) => {
+                let codes = report
+                    .errors()
+                    .filter(|i| i.level() == Severity::Error)
+                    .map(|i| i.code().name().to_owned())
+                    .collect();
+                (Outcome::Rejected(codes), rules)
+            }
+            Err(e) => (Outcome::Rejected(vec![code(e)]), rules),
+        },
+        Stage::Mask { audience, masker } => {
+            match masker.mask_normalized(normalized.record, audience) {
+                Ok(masked) => (Outcome::Out(masked), rules),
+                Err(e) => (Outcome::Rejected(vec![code(e)]), rules),
+            }
+        }
+    }
+}
+
+fn write_row(
+    out: &mut impl Write,
+    format: Format,
+    columns: &[String],
+    field_of_column: &[Option<usize>],
+    record: &Record,
+    number: u64,
+) -> Result<(), Fatal> {
+    match format {
+        Format::Csv => {
+            let mut cells: Vec<String> = field_of_column
+                .iter()
+                .zip(columns)
+                .map(|(index, name)| {
+                    let value = match index {
+                        Some(i) => record.get_at(*i),
+                        None => record
+                            .extras()
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map(|(_, v)| v),
+                    };
+                    value
+                        .and_then(custodia::Value::to_text)
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            cells.push(number.to_string());
+            write_csv(out, &cells, "writing")
+        }
+        Format::Jsonl => {
+            // The record's own JSON keeps schema order; `_row` goes last.
+            let json = record.to_json();
+            let body = json
+                .strip_prefix('{')
+                .and_then(|j| j.strip_suffix('}'))
+                .unwrap_or("");
+            let sep = if body.is_empty() { "" } else { "," };
+            writeln!(out, "{{{body}{sep}\"_row\":{number}}}").map_err(|e| io_error("writing", e))
+        }
+    }
+}
+
+fn write_reject(out: &mut impl Write, row: &Row, codes: &[String]) -> Result<(), Fatal> {
+    let issues = codes.join(";");
+    match &row.raw {
+        Raw::Json(line) => {
+            let object = serde_json::json!({"_row": row.number, "_issues": issues, "_raw": line});
+            writeln!(out, "{object}").map_err(|e| io_error("writing rejects", e))
+        }
+        Raw::Csv(cells) | Raw::Broken(cells, _) => {
+            let mut record = vec![row.number.to_string(), issues];
+            record.extend(cells.iter().cloned());
+            write_csv(out, &record, "writing rejects")
+        }
+    }
+}
