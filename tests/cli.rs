@@ -291,3 +291,19 @@ fn schema_subcommand_and_exit_codes() {
     let out = custodia(&["clean", "--bogus"], b"");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn csv_quoting_survives_the_round_trip() {
+    let input = "customer_id,street,city\n\"c,1\",\"1 \"\"Old\"\" Mill Rd\",\"Sydney\nNorth\"\n";
+    let out = custodia(&["clean", "--quiet"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!(&row[0], "c,1");
+    assert_eq!(&row[1], "1 \"Old\" Mill Road");
+    assert_eq!(
+        &row[2], "Sydney North",
+        "line breaks inside a value are white space"
+    );
+    assert_eq!(&row[3], "2");
+}

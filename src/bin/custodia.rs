@@ -246,7 +246,7 @@ fn run(io: &IoArgs, stage: &Stage) -> Result<ExitCode, Fatal> {
         Some(path) => {
             Box::new(File::open(path).map_err(|e| io_error(&path.display().to_string(), e))?)
         }
-        None => Box::new(io::stdin().lock()),
+        None => Box::new(io::stdin()),
     };
     let output: Box<dyn Write> = match &io.output {
         Some(path) => {
@@ -283,7 +283,7 @@ struct Summary {
     rows_out: u64,
     rows_rejected: u64,
     rejects_by_issue: BTreeMap<String, u64>,
-    changes_by_rule: BTreeMap<String, u64>,
+    changes_by_rule: BTreeMap<&'static str, u64>,
 }
 
 fn process(
@@ -359,7 +359,7 @@ fn process(
         .map_or_else(Vec::new, |h| h.field_indices().collect());
 
     loop {
-        // Read one chunk.
+        // Read one chunk; bounded, so memory stays constant.
         let mut chunk = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
             let Some(raw) = source.next_row(number + 1, columns.len())? else {
@@ -372,7 +372,7 @@ fn process(
             break;
         }
         // Process it on all cores, keeping order.
-        let outcomes: Vec<(Outcome, Vec<&'static str>)> = chunk
+        let outcomes: Vec<(Outcome, Vec<custodia::Change>)> = chunk
             .par_iter()
             .map(|row| {
                 handle_row(
@@ -387,8 +387,8 @@ fn process(
             .collect();
         for (row, (outcome, rules)) in chunk.iter().zip(outcomes) {
             summary.rows_in += 1;
-            for rule in rules {
-                *summary.changes_by_rule.entry(rule.to_owned()).or_default() += 1;
+            for rule in rules.iter().flat_map(|c| c.rules.iter()) {
+                *summary.changes_by_rule.entry(rule.name()).or_default() += 1;
             }
             match outcome {
                 Outcome::Out(record) => {
@@ -503,12 +503,33 @@ fn utf8_cells(record: &csv::ByteRecord, number: u64) -> Result<Vec<String>, Fata
 }
 
 fn write_csv(out: &mut impl Write, cells: &[String], what: &str) -> Result<(), Fatal> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_writer(out);
-    w.write_record(cells).map_err(|e| io_error(what, e))?;
-    w.flush().map_err(|e| io_error(what, e))
+    write_csv_cells(out, cells.iter().map(String::as_str)).map_err(|e| io_error(what, e))
+}
+
+/// Writes one CSV record (RFC 4180): fields with a comma, quote, line
+/// break or edge space are quoted, quotes doubled.
+fn write_csv_cells<'a>(
+    out: &mut impl Write,
+    cells: impl Iterator<Item = &'a str>,
+) -> io::Result<()> {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let quote = cell
+            .bytes()
+            .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+            || cell.starts_with(' ')
+            || cell.ends_with(' ');
+        if quote {
+            out.write_all(b"\"")?;
+            out.write_all(cell.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(cell.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n")
 }
 
 fn not_utf8(row: u64) -> Fatal {
@@ -540,7 +561,7 @@ fn handle_row(
     stage: &Stage,
     normalizer: &Normalizer,
     validator: &Validator,
-) -> (Outcome, Vec<&'static str>) {
+) -> (Outcome, Vec<custodia::Change>) {
     let code = |e: custodia::Error| e.code().name().to_ascii_lowercase();
     let record = match (&row.raw, header) {
         (Raw::Broken(_, why), _) => {
@@ -554,16 +575,11 @@ fn handle_row(
         Ok(r) => r,
         Err(e) => return (Outcome::Rejected(vec![code(e)]), Vec::new()),
     };
-    let normalized = match normalizer.normalize_owned(record) {
+    let mut normalized = match normalizer.normalize_owned(record) {
         Ok(n) => n,
         Err(e) => return (Outcome::Rejected(vec![code(e)]), Vec::new()),
     };
-    let rules: Vec<&'static str> = normalized
-        .changes
-        .iter()
-        .flat_map(|c| c.rules.iter())
-        .map(|r| r.name())
-        .collect();
+    let rules = std::mem::take(&mut normalized.changes);
     match stage {
         Stage::Clean => match validator.validate_normalized(&normalized) {
             Ok(report) if report.is_valid() => (Outcome::Out(normalized.record), rules),
@@ -596,7 +612,7 @@ fn write_row(
 ) -> Result<(), Fatal> {
     match format {
         Format::Csv => {
-            let mut cells: Vec<String> = field_of_column
+            let cells: Vec<std::borrow::Cow<'_, str>> = field_of_column
                 .iter()
                 .zip(columns)
                 .map(|(index, name)| {
@@ -608,14 +624,12 @@ fn write_row(
                             .find(|(n, _)| n == name)
                             .map(|(_, v)| v),
                     };
-                    value
-                        .and_then(custodia::Value::to_text)
-                        .map(|t| t.into_owned())
-                        .unwrap_or_default()
+                    value.and_then(custodia::Value::to_text).unwrap_or_default()
                 })
                 .collect();
-            cells.push(number.to_string());
-            write_csv(out, &cells, "writing")
+            let number = number.to_string();
+            let cells = cells.iter().map(|c| c.as_ref()).chain([number.as_str()]);
+            write_csv_cells(out, cells).map_err(|e| io_error("writing", e))
         }
         Format::Jsonl => {
             // The record's own JSON keeps schema order; `_row` goes last.
