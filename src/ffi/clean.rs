@@ -99,15 +99,10 @@ pub unsafe extern "C" fn custodia_normalizer_new(
     schema: *const custodia_schema,
     normalizer_out: *mut *mut custodia_normalizer,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live schema handle or NULL.
-        let schema = unsafe { handle::borrow(schema, "schema") }?;
-        handle::give(
-            handle::out(normalizer_out, "normalizer_out")?,
-            Normalizer::new(schema),
-        );
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_from_schema(schema, normalizer_out, "normalizer_out", Normalizer::new)
+    }
 }
 
 /// Normalizes `record` into a new record (the input is not changed). The
@@ -204,15 +199,10 @@ pub unsafe extern "C" fn custodia_validator_new(
     schema: *const custodia_schema,
     validator_out: *mut *mut custodia_validator,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live schema handle or NULL.
-        let schema = unsafe { handle::borrow(schema, "schema") }?;
-        handle::give(
-            handle::out(validator_out, "validator_out")?,
-            Validator::new(schema),
-        );
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_from_schema(schema, validator_out, "validator_out", Validator::new)
+    }
 }
 
 /// Validates `record` and gives a report of every issue (an empty report

@@ -146,15 +146,8 @@ pub unsafe extern "C" fn custodia_policy_from_schema(
     schema: *const custodia_schema,
     policy_out: *mut *mut custodia_policy,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live schema handle or NULL.
-        let schema = unsafe { handle::borrow(schema, "schema") }?;
-        handle::give(
-            handle::out(policy_out, "policy_out")?,
-            Policy::from_schema(schema),
-        );
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { super::schema::new_from_schema(schema, policy_out, "policy_out", Policy::from_schema) }
 }
 
 /// Frees a policy. NULL is a no-op.
@@ -203,6 +196,32 @@ unsafe fn audience_arg<'a>(audience: *const c_char, len: usize) -> Result<&'a st
     unsafe { text::str_arg(audience, len, "audience") }
 }
 
+/// The body of custodia_masker_mask and custodia_masker_detokenize: read the
+/// arguments, apply `apply`, hand out the new record.
+///
+/// # Safety
+/// As for custodia_masker_mask.
+unsafe fn masker_step(
+    masker: *const custodia_masker,
+    record: *const custodia_record,
+    audience: *const c_char,
+    audience_len: usize,
+    record_out: *mut *mut custodia_record,
+    apply: impl FnOnce(&Masker, &Record, &str) -> crate::Result<Record>,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes live handles or NULL.
+        let masker = unsafe { handle::borrow(masker, "masker") }?;
+        // SAFETY: as above.
+        let record = unsafe { handle::borrow(record, "record") }?.record();
+        // SAFETY: the caller promises `audience_len` readable bytes.
+        let audience = unsafe { audience_arg(audience, audience_len) }?;
+        let out = handle::out(record_out, "record_out")?;
+        handle::give(out, RecordHandle::Plain(apply(masker, record, audience)?));
+        Ok(())
+    })
+}
+
 /// Masks `record` (normalized first) for `audience` into a new record; free
 /// it with custodia_record_free. Fails with CUSTODIA_STATUS_UNKNOWN_AUDIENCE,
 /// _SCHEMA_MISMATCH or _CANNOT_MASK. Thread-safe for the masker.
@@ -218,17 +237,17 @@ pub unsafe extern "C" fn custodia_masker_mask(
     audience_len: usize,
     record_out: *mut *mut custodia_record,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes live handles or NULL.
-        let masker = unsafe { handle::borrow(masker, "masker") }?;
-        // SAFETY: as above.
-        let record = unsafe { handle::borrow(record, "record") }?.record();
-        // SAFETY: the caller promises `audience_len` readable bytes.
-        let audience = unsafe { audience_arg(audience, audience_len) }?;
-        let out = handle::out(record_out, "record_out")?;
-        handle::give(out, RecordHandle::Plain(masker.mask(record, audience)?));
-        Ok(())
-    })
+    // SAFETY: this function's contract is masker_step's.
+    unsafe {
+        masker_step(
+            masker,
+            record,
+            audience,
+            audience_len,
+            record_out,
+            |m, r, a| m.mask(r, a),
+        )
+    }
 }
 
 /// Reverses the tokens in a record masked for `audience` into a new record
@@ -244,20 +263,17 @@ pub unsafe extern "C" fn custodia_masker_detokenize(
     audience_len: usize,
     record_out: *mut *mut custodia_record,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes live handles or NULL.
-        let masker = unsafe { handle::borrow(masker, "masker") }?;
-        // SAFETY: as above.
-        let record = unsafe { handle::borrow(record, "record") }?.record();
-        // SAFETY: the caller promises `audience_len` readable bytes.
-        let audience = unsafe { audience_arg(audience, audience_len) }?;
-        let out = handle::out(record_out, "record_out")?;
-        handle::give(
-            out,
-            RecordHandle::Plain(masker.detokenize(record.clone(), audience)?),
-        );
-        Ok(())
-    })
+    // SAFETY: this function's contract is masker_step's.
+    unsafe {
+        masker_step(
+            masker,
+            record,
+            audience,
+            audience_len,
+            record_out,
+            |m, r, a| m.detokenize(r.clone(), a),
+        )
+    }
 }
 
 /// Masks a JSON record for `audience` and writes the masked record as JSON

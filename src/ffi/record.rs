@@ -55,13 +55,12 @@ pub unsafe extern "C" fn custodia_record_new(
     schema: *const custodia_schema,
     record_out: *mut *mut custodia_record,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live schema handle or NULL.
-        let schema = unsafe { handle::borrow(schema, "schema") }?;
-        let out = handle::out(record_out, "record_out")?;
-        handle::give(out, RecordHandle::Plain(Record::new(schema)));
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_from_schema(schema, record_out, "record_out", |schema| {
+            RecordHandle::Plain(Record::new(schema))
+        })
+    }
 }
 
 /// Builds a record of `schema` from a JSON object (`len` bytes of UTF-8 at

@@ -19,6 +19,25 @@ impl Handle for custodia_schema {
     type Target = Schema;
 }
 
+/// The body of every `custodia_X_new(schema, &out)`: borrow the schema,
+/// make the value with `make`, hand it out.
+///
+/// # Safety
+/// `schema` is NULL or a live schema handle; `out` is NULL or writable.
+pub(crate) unsafe fn new_from_schema<H: Handle>(
+    schema: *const custodia_schema,
+    out: *mut *mut H,
+    out_name: &str,
+    make: impl FnOnce(&Schema) -> H::Target,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes a live schema handle or NULL.
+        let schema = unsafe { handle::borrow(schema, "schema") }?;
+        handle::give(handle::out(out, out_name)?, make(schema));
+        Ok(())
+    })
+}
+
 /// Gets the built-in standard customer schema. On success `*schema_out`
 /// owns a new handle; free it with custodia_schema_free. Thread-safe.
 ///
