@@ -55,6 +55,9 @@ pub const GENDERS: [&str; 4] = ["female", "male", "other", "unknown"];
 /// (English, German, French, Spanish, Chinese, Japanese); `None` when the
 /// value is not recognized.
 pub fn gender(text: &str) -> Option<&'static str> {
+    if let Some(canonical) = GENDERS.iter().find(|g| **g == text) {
+        return Some(canonical);
+    }
     let lower = text.trim().to_lowercase();
     Some(match lower.as_str() {
         "f" | "female" | "w" | "woman" | "weiblich" | "femme" | "mujer" | "femenino" | "女"

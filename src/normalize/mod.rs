@@ -519,7 +519,7 @@ impl Normalizer {
         };
         let present = |record: &Record, i: Option<usize>| {
             let raw = i.and_then(|i| record.get_at(i)).and_then(Value::as_str);
-            raw.is_some_and(|t| !text::clean(t).is_empty())
+            raw.is_some_and(|t| !text::is_blank(t))
         };
         // The common case, all three present or full name alone with no
         // part fields, costs no allocation.

@@ -58,6 +58,11 @@ fn is_clean(text: &str) -> bool {
     let mut previous_space = false;
     let mut may_denormalize = false;
     for c in text.chars() {
+        if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+            // CJK unified ideographs: never space, invisible or full-width.
+            previous_space = false;
+            continue;
+        }
         let space = c == ' ';
         if (space && previous_space)
             || (!space && c.is_whitespace())
@@ -85,17 +90,16 @@ fn is_nfc_starter(c: char) -> bool {
 /// leading or trailing space: then [`clean`] has nothing to do.
 fn is_clean_ascii(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
-        return false;
-    }
-    let mut previous_space = false;
-    for &b in bytes {
-        if !(0x20..0x7f).contains(&b) || (b == b' ' && previous_space) {
-            return false;
-        }
-        previous_space = b == b' ';
-    }
-    true
+    bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && bytes.iter().all(|b| (0x20..0x7f).contains(b))
+        && !text.contains("  ")
+}
+
+/// Whether [`clean`] would leave nothing of `text` (only white space and
+/// invisible characters), found without allocating.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || is_removed(c))
 }
 
 /// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space, as
@@ -177,8 +181,14 @@ fn changed(before: &str, after: String) -> Cow<'_, str> {
 pub fn is_single_case(text: &str) -> bool {
     let (mut upper, mut lower) = (false, false);
     for c in text.chars() {
-        upper |= c.is_uppercase();
-        lower |= c.is_lowercase();
+        if c.is_ascii() {
+            upper |= c.is_ascii_uppercase();
+            lower |= c.is_ascii_lowercase();
+        } else if !matches!(c, '\u{4E00}'..='\u{9FFF}') {
+            // CJK ideographs have no case; everything else is looked up.
+            upper |= c.is_uppercase();
+            lower |= c.is_lowercase();
+        }
     }
     upper != lower
 }
@@ -251,6 +261,13 @@ fn is_separator(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_means_cleans_to_nothing() {
+        for text in ["", " ", "\u{3000}\u{200B}\t", "a", " 张 ", "\u{FEFF}x"] {
+            assert_eq!(is_blank(text), clean(text).is_empty(), "{text:?}");
+        }
+    }
 
     #[test]
     fn clean_borrows_when_nothing_changes() {
