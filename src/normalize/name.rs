@@ -95,9 +95,11 @@ fn is_dot(c: char) -> bool {
     matches!(c, '·' | '・' | '•' | '‧' | '∙')
 }
 
-fn bare(word: &str) -> String {
-    word.trim_matches(|c: char| c == '.' || c == ',' || c.is_whitespace())
-        .to_lowercase()
+/// Whether `word`, without surrounding dots, commas and spaces, is one of
+/// `list` (ASCII words, compared without case and without allocating).
+fn is_one_of(word: &str, list: &[&str]) -> bool {
+    let word = word.trim_matches(|c: char| c == '.' || c == ',' || c.is_whitespace());
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Splits a full name. Chinese, Japanese and Korean names are family name
@@ -167,13 +169,11 @@ fn split_western(name: &str) -> NameParts {
     let mut parts = NameParts::default();
     let (family_part, given_part) = match name.split_once(',') {
         // "Smith, John Jr" but not "John Smith, Jr"
-        Some((before, after)) if !SUFFIXES.contains(&bare(after).as_str()) => {
-            (Some(before.trim()), after.trim())
-        }
+        Some((before, after)) if !is_one_of(after, SUFFIXES) => (Some(before.trim()), after.trim()),
         _ => (None, name),
     };
     let mut words: Vec<&str> = given_part.split(' ').filter(|w| !w.is_empty()).collect();
-    while words.len() > 1 && TITLES.contains(&bare(words[0]).as_str()) {
+    while words.len() > 1 && is_one_of(words[0], TITLES) {
         let title = words.remove(0).trim_end_matches('.');
         parts.title = Some(match parts.title.take() {
             Some(t) => format!("{t} {title}"),
@@ -182,11 +182,7 @@ fn split_western(name: &str) -> NameParts {
     }
     let mut tail: Vec<&str> = Vec::new();
     let min_words = if family_part.is_some() { 1 } else { 2 };
-    while words.len() > min_words
-        && words
-            .last()
-            .is_some_and(|w| SUFFIXES.contains(&bare(w).as_str()))
-    {
+    while words.len() > min_words && words.last().is_some_and(|w| is_one_of(w, SUFFIXES)) {
         tail.insert(
             0,
             words
@@ -210,7 +206,7 @@ fn split_western(name: &str) -> NameParts {
         None if words.len() == 1 => parts.given = join(&words),
         None => {
             let mut start = words.len() - 1;
-            while start > 1 && PARTICLES.contains(&words[start - 1].to_lowercase().as_str()) {
+            while start > 1 && is_one_of(words[start - 1], PARTICLES) {
                 start -= 1;
             }
             parts.family = join(&words[start..]);
