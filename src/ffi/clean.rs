@@ -160,23 +160,21 @@ pub unsafe extern "C" fn custodia_normalize_json(
     json_out: *mut *mut c_char,
     len_out: *mut usize,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live handle or NULL.
-        let normalizer = unsafe { handle::borrow(normalizer, "normalizer") }?;
-        // SAFETY: the caller promises `len` readable bytes at `json`.
-        let json = unsafe { text::str_arg(json, len, "json") }?;
-        let (out, len) = (
-            handle::out(json_out, "json_out")?,
-            handle::out(len_out, "len_out")?,
-        );
-        let record = Record::from_json(normalizer.schema(), json)?;
-        text::give_string(
-            &normalizer.normalize_owned(record)?.record.to_json(),
-            out,
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        text::json_stage(
+            normalizer,
+            "normalizer",
+            json,
             len,
-        );
-        Ok(())
-    })
+            json_out,
+            len_out,
+            |n, json| {
+                let record = Record::from_json(n.schema(), json)?;
+                Ok(n.normalize_owned(record)?.record.to_json())
+            },
+        )
+    }
 }
 
 /// Frees a normalizer. NULL is a no-op.
@@ -248,19 +246,18 @@ pub unsafe extern "C" fn custodia_validate_json(
     json_out: *mut *mut c_char,
     len_out: *mut usize,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live handle or NULL.
-        let validator = unsafe { handle::borrow(validator, "validator") }?;
-        // SAFETY: the caller promises `len` readable bytes at `json`.
-        let json = unsafe { text::str_arg(json, len, "json") }?;
-        let (out, len) = (
-            handle::out(json_out, "json_out")?,
-            handle::out(len_out, "len_out")?,
-        );
-        let record = Record::from_json(validator.schema(), json)?;
-        text::give_string(&validator.validate(&record)?.to_json(), out, len);
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        text::json_stage(
+            validator,
+            "validator",
+            json,
+            len,
+            json_out,
+            len_out,
+            |v, json| Ok(v.validate(&Record::from_json(v.schema(), json)?)?.to_json()),
+        )
+    }
 }
 
 /// Frees a validator. NULL is a no-op.

@@ -292,21 +292,15 @@ pub unsafe extern "C" fn custodia_mask_json(
     json_out: *mut *mut c_char,
     len_out: *mut usize,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live handle or NULL.
-        let masker = unsafe { handle::borrow(masker, "masker") }?;
-        // SAFETY: the caller promises `audience_len` readable bytes.
-        let audience = unsafe { audience_arg(audience, audience_len) }?;
-        // SAFETY: the caller promises `len` readable bytes at `json`.
-        let json = unsafe { text::str_arg(json, len, "json") }?;
-        let (out, len) = (
-            handle::out(json_out, "json_out")?,
-            handle::out(len_out, "len_out")?,
-        );
-        let record = Record::from_json(masker.schema(), json)?;
-        text::give_string(&masker.mask(&record, audience)?.to_json(), out, len);
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        text::json_stage(masker, "masker", json, len, json_out, len_out, |m, json| {
+            // SAFETY: the caller promises `audience_len` readable bytes.
+            let audience = audience_arg(audience, audience_len)?;
+            Ok(m.mask(&Record::from_json(m.schema(), json)?, audience)?
+                .to_json())
+        })
+    }
 }
 
 /// Frees a masker, zeroizing its keys. NULL is a no-op.

@@ -90,6 +90,33 @@ pub(crate) fn give_string(text: &str, out: *mut *mut c_char, len_out: *mut usize
     write_out(len_out, text.len());
 }
 
+/// The body of every JSON-in, JSON-out function: borrow the handle, read the
+/// JSON argument, let `stage` turn it into the output JSON, hand that out.
+///
+/// # Safety
+/// `handle` is NULL or a live handle of type `H`; `json` is NULL or points
+/// to `len` readable bytes; the out-pointers are NULL or writable.
+pub(crate) unsafe fn json_stage<H: super::handle::Handle>(
+    handle: *const H,
+    handle_name: &str,
+    json: *const c_char,
+    len: usize,
+    json_out: *mut *mut c_char,
+    len_out: *mut usize,
+    stage: impl FnOnce(&H::Target, &str) -> Result<String, Failure>,
+) -> super::custodia_status {
+    super::run(|| {
+        // SAFETY: the caller passes a live handle or NULL.
+        let target = unsafe { super::handle::borrow(handle, handle_name) }?;
+        // SAFETY: the caller promises `len` readable bytes at `json`.
+        let json = unsafe { str_arg(json, len, "json") }?;
+        let out = super::handle::out(json_out, "json_out")?;
+        let len_out = super::handle::out(len_out, "len_out")?;
+        give_string(&stage(target, json)?, out, len_out);
+        Ok(())
+    })
+}
+
 /// Frees a string that custodia returned through a `char **` out-parameter.
 /// NULL is a no-op. Thread-safe.
 ///

@@ -24,7 +24,7 @@ pub use policy::Policy;
 use crate::error::{ErrorKind, FieldPath, Result};
 use crate::normalize::Normalizer;
 use crate::normalize::date::Date;
-use crate::schema::{FieldKind, Record, Schema, Value};
+use crate::schema::{Record, Schema, Value};
 
 /// Applies a policy to records. Cheap to clone and safe to share between
 /// threads; keys live inside it and are zeroized when it is dropped.
@@ -110,13 +110,7 @@ impl Masker {
     }
 
     fn operators(&self, record: &Record, audience: &str) -> Result<&[Operator]> {
-        if record.schema() != &self.schema {
-            return Err(ErrorKind::SchemaMismatch {
-                expected: self.schema.name().to_owned(),
-                record: record.schema().name().to_owned(),
-            }
-            .into());
-        }
+        record.check_schema(&self.schema)?;
         self.audiences
             .get(audience)
             .map(Vec::as_slice)
@@ -134,17 +128,22 @@ impl Masker {
     /// [`ErrorKind::UnknownAudience`], [`ErrorKind::SchemaMismatch`], and
     /// [`ErrorKind::CannotMask`] for a value a token cannot be made of.
     pub fn mask(&self, record: &Record, audience: &str) -> Result<Record> {
-        self.operators(record, audience)?;
+        let ops = self.operators(record, audience)?;
         let normalized = self.normalizer.normalize(record)?;
-        self.mask_normalized(normalized.record, audience)
+        self.apply(ops, normalized.record)
     }
 
     /// Masks a record that is already normalized.
     ///
     /// # Errors
     /// As for [`Masker::mask`].
-    pub fn mask_normalized(&self, mut record: Record, audience: &str) -> Result<Record> {
+    pub fn mask_normalized(&self, record: Record, audience: &str) -> Result<Record> {
         let ops = self.operators(&record, audience)?;
+        self.apply(ops, record)
+    }
+
+    /// Applies one audience's operators, field by field.
+    fn apply(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
         for (index, op) in ops.iter().enumerate() {
             if *op == Operator::Keep {
                 continue;
@@ -180,7 +179,7 @@ impl Masker {
                     let token =
                         token::transform(field.kind(), k, &text, false).map_err(|reason| {
                             ErrorKind::CannotMask {
-                                path: FieldPath::new(field.name()),
+                                path: field.path().clone(),
                                 reason,
                             }
                         })?;
@@ -228,7 +227,7 @@ impl Masker {
             };
             let plain = token::transform(field.kind(), self.keys.require(&key)?, &token, true)
                 .map_err(|reason| ErrorKind::CannotMask {
-                    path: FieldPath::new(field.name()),
+                    path: field.path().clone(),
                     reason,
                 })?;
             *text = plain;
@@ -300,12 +299,6 @@ pub fn k_anonymity(
         groups: groups.len(),
         at_risk,
     })
-}
-
-/// The kinds whose values are personal data that masked output must not
-/// reveal beyond what its operator keeps (used by tests and audits).
-pub fn is_identifying(kind: &FieldKind) -> bool {
-    kind.sensitive_by_default()
 }
 
 #[cfg(test)]

@@ -49,6 +49,16 @@ pub fn country_code(country: &str) -> Option<RegionCode> {
     COUNTRY_INDEX.get(&text::match_key(trimmed)).copied()
 }
 
+/// The region a record lives in: the value of its country field (at
+/// `country`) when that is a known country code or name.
+pub(crate) fn record_region(
+    record: &crate::schema::Record,
+    country: Option<usize>,
+) -> Option<RegionCode> {
+    let text = record.get_at(country?)?.as_str()?;
+    RegionCode::new(text).or_else(|| country_code(text))
+}
+
 /// Whether custodia knows a postcode format for `country`.
 pub fn has_postcode_format(country: RegionCode) -> bool {
     matches!(

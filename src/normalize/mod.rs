@@ -18,7 +18,7 @@ pub mod text;
 
 use std::borrow::Cow;
 
-use crate::error::{ErrorKind, FieldPath, Result};
+use crate::error::{FieldPath, Result};
 use crate::schema::{CasePolicy, Field, FieldKind, Record, RegionCode, Schema, Value};
 use crate::validate::{Issue, IssueCode};
 
@@ -262,7 +262,7 @@ impl Normalizer {
     /// Normalizes a copy of `record`.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) if the record is of another schema.
     pub fn normalize(&self, record: &Record) -> Result<Normalized> {
         self.normalize_owned(record.clone())
     }
@@ -270,15 +270,9 @@ impl Normalizer {
     /// Normalizes `record` in place of a copy.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) if the record is of another schema.
     pub fn normalize_owned(&self, mut record: Record) -> Result<Normalized> {
-        if record.schema() != &self.schema {
-            return Err(ErrorKind::SchemaMismatch {
-                expected: self.schema.name().to_owned(),
-                record: record.schema().name().to_owned(),
-            }
-            .into());
-        }
+        record.check_schema(&self.schema)?;
         let (mut changes, mut notes) = (Vec::new(), Notes::default());
         // Missing name parts are derived first, so that they are normalized
         // like any other value.
@@ -287,7 +281,7 @@ impl Normalizer {
         if let Some(index) = self.country {
             self.normalize_field(&mut record, index, None, &mut changes, &mut notes);
         }
-        let region = self.record_region(&record);
+        let region = address::record_region(&record, self.country);
         for index in 0..self.schema.len() {
             if Some(index) != self.country {
                 self.normalize_field(&mut record, index, region, &mut changes, &mut notes);
@@ -299,13 +293,6 @@ impl Normalizer {
             issues: notes.issues,
             phones: notes.phones,
         })
-    }
-
-    /// The region a record lives in: its country field when that holds a
-    /// known country.
-    fn record_region(&self, record: &Record) -> Option<RegionCode> {
-        let text = record.get_at(self.country?)?.as_str()?;
-        RegionCode::new(text).or_else(|| address::country_code(text))
     }
 
     fn normalize_field(
@@ -473,11 +460,7 @@ impl Normalizer {
                 });
             }
             FieldKind::Enumeration(values) => apply(rules, Rule::Enumeration, &mut current, |s| {
-                if values.iter().any(|v| v == s) {
-                    return None;
-                }
-                let key = text::match_key(s);
-                values.iter().find(|v| text::match_key(v) == key).cloned()
+                enum_value(values, s).filter(|v| *v != s).cloned()
             }),
             _ => {}
         }
@@ -595,6 +578,15 @@ impl Normalizer {
             .map(|(i, v)| self.match_key(i, v))
             .collect()
     }
+}
+
+/// The allowed value `text` stands for: itself, or the value with the same
+/// match key (`GOLD` for `gold`). Shared by normalization and validation.
+pub(crate) fn enum_value<'a>(values: &'a [String], text: &str) -> Option<&'a String> {
+    values.iter().find(|v| *v == text).or_else(|| {
+        let key = text::match_key(text);
+        values.iter().find(|v| text::match_key(v) == key)
+    })
 }
 
 /// What normalizing one record noticed besides changes.
@@ -732,6 +724,15 @@ mod tests {
             .unwrap();
         assert_eq!((change.before_chars, change.after_chars), (13, 14));
         assert!(!format!("{:?}", n.changes).contains("138"));
+    }
+
+    #[test]
+    fn enumeration_values_take_their_allowed_spelling() {
+        let values = vec!["Gold".to_owned(), "silver".to_owned()];
+        assert_eq!(enum_value(&values, "Gold"), Some(&values[0]));
+        assert_eq!(enum_value(&values, "GOLD"), Some(&values[0]));
+        assert_eq!(enum_value(&values, "Silver"), Some(&values[1]));
+        assert_eq!(enum_value(&values, "bronze"), None);
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn clean(text: &str) -> Cow<'_, str> {
         }
         out.push(c);
     }
-    let out = nfc_keeping_compat_ideographs(out);
+    let out = nfc(out);
     if out == text {
         Cow::Borrowed(text)
     } else {
@@ -130,10 +130,6 @@ fn is_compat_ideograph(c: char) -> bool {
 /// Unicode NFC that keeps CJK compatibility ideographs as written; used
 /// after any change of case, which can denormalize text.
 pub fn nfc(text: String) -> String {
-    nfc_keeping_compat_ideographs(text)
-}
-
-fn nfc_keeping_compat_ideographs(text: String) -> String {
     if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         return text;
     }

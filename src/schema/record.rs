@@ -121,6 +121,19 @@ impl Record {
         &self.schema
     }
 
+    /// Fails with [`ErrorKind::SchemaMismatch`] unless the record belongs to
+    /// `schema`; the one check every stage makes before it works on a record.
+    pub(crate) fn check_schema(&self, schema: &Schema) -> Result<()> {
+        if &self.schema == schema {
+            return Ok(());
+        }
+        Err(ErrorKind::SchemaMismatch {
+            expected: schema.name().to_owned(),
+            record: self.schema.name().to_owned(),
+        }
+        .into())
+    }
+
     /// The value of the field called `name`; `None` if the schema has no
     /// such field (extra fields are in [`Record::extras`]).
     pub fn get(&self, name: &str) -> Option<&Value> {

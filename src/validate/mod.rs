@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub use email::EmailRules;
 pub use report::{Issue, IssueCode, Report, Severity};
 
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::normalize::date::Date;
 use crate::normalize::phone::PhoneCheck;
 use crate::normalize::{Normalized, address, date, id, phone, text};
@@ -168,23 +168,17 @@ impl Validator {
     /// Checks one record.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) if the record is of another schema.
     pub fn validate(&self, record: &Record) -> Result<Report> {
         self.validate_with(record, &[])
     }
 
     /// Validates with the phones normalization already parsed.
     fn validate_with(&self, record: &Record, phones: &[PhoneCheck]) -> Result<Report> {
-        if record.schema() != &self.schema {
-            return Err(ErrorKind::SchemaMismatch {
-                expected: self.schema.name().to_owned(),
-                record: record.schema().name().to_owned(),
-            }
-            .into());
-        }
+        record.check_schema(&self.schema)?;
         let mut issues = Vec::new();
         let mut facts = Facts::default();
-        let region = self.record_region(record);
+        let region = address::record_region(record, self.country);
         for (index, (field, value)) in record.iter().enumerate() {
             let checks = Checks {
                 index,
@@ -204,17 +198,12 @@ impl Validator {
     /// (such as an ambiguous date) first in the report.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`] if the record is of another schema.
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) if the record is of another schema.
     pub fn validate_normalized(&self, normalized: &Normalized) -> Result<Report> {
         let found = self.validate_with(&normalized.record, &normalized.phones)?;
         let mut report = Report::new(normalized.issues.clone());
         report.extend(found);
         Ok(report)
-    }
-
-    fn record_region(&self, record: &Record) -> Option<RegionCode> {
-        let text = record.get_at(self.country?)?.as_str()?;
-        RegionCode::new(text).or_else(|| address::country_code(text))
     }
 
     fn check_field(
@@ -352,14 +341,10 @@ impl Validator {
                     issues.push(id_issue(field, problem, "payment card"));
                 }
             }
-            FieldKind::Enumeration(values) => {
-                let ok = values.iter().any(|v| v == text)
-                    || values
-                        .iter()
-                        .any(|v| text::match_key(v) == text::match_key(text));
-                if !ok {
-                    issues.push(issue(IssueCode::NotAllowed));
-                }
+            FieldKind::Enumeration(values)
+                if crate::normalize::enum_value(values, text).is_none() =>
+            {
+                issues.push(issue(IssueCode::NotAllowed));
             }
             FieldKind::Pattern(pattern) if !pattern.is_match(text) => {
                 issues.push(issue(IssueCode::PatternMismatch));
