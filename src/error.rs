@@ -194,6 +194,14 @@ pub enum ErrorKind {
         /// Why (never the value).
         reason: &'static str,
     },
+    /// A duplicate-detection setting, model or request that cannot work
+    /// (unknown field in a blocking rule, threshold out of range, a model
+    /// trained for another schema).
+    #[error("dedupe: {reason}")]
+    InvalidDedupe {
+        /// Why, naming the setting.
+        reason: String,
+    },
     /// A record was used with a schema other than the one it was built for.
     #[error("the record belongs to schema `{record}`, not `{expected}`")]
     SchemaMismatch {
@@ -225,6 +233,7 @@ impl ErrorKind {
             Self::InvalidKey { .. } => ErrorCode::InvalidKey,
             Self::InvalidPolicy { .. } => ErrorCode::InvalidPolicy,
             Self::CannotMask { .. } => ErrorCode::CannotMask,
+            Self::InvalidDedupe { .. } => ErrorCode::InvalidDedupe,
         }
     }
 
@@ -246,7 +255,8 @@ impl ErrorKind {
             | Self::UnknownAudience { .. }
             | Self::UnknownKey { .. }
             | Self::InvalidKey { .. }
-            | Self::InvalidPolicy { .. } => None,
+            | Self::InvalidPolicy { .. }
+            | Self::InvalidDedupe { .. } => None,
         }
     }
 }
@@ -325,6 +335,8 @@ pub enum ErrorCode {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A duplicate-detection setting or model that cannot work.
+    InvalidDedupe = 4001,
     /// A masking policy without the audience asked for.
     UnknownAudience = 5001,
     /// A key id missing from the key ring.
@@ -355,6 +367,7 @@ impl ErrorCode {
         Self::WrongType,
         Self::RowLength,
         Self::SchemaMismatch,
+        Self::InvalidDedupe,
         Self::UnknownAudience,
         Self::UnknownKey,
         Self::InvalidKey,
@@ -392,6 +405,7 @@ impl ErrorCode {
             Self::WrongType => "WRONG_TYPE",
             Self::RowLength => "ROW_LENGTH",
             Self::SchemaMismatch => "SCHEMA_MISMATCH",
+            Self::InvalidDedupe => "INVALID_DEDUPE",
             Self::UnknownAudience => "UNKNOWN_AUDIENCE",
             Self::UnknownKey => "UNKNOWN_KEY",
             Self::InvalidKey => "INVALID_KEY",

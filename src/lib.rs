@@ -113,6 +113,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod dedupe;
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;

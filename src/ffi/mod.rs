@@ -58,6 +58,8 @@ pub enum custodia_status {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A duplicate-detection setting or model that cannot work.
+    InvalidDedupe = 4001,
     /// A masking policy without the audience asked for.
     UnknownAudience = 5001,
     /// A key id missing from the key ring.
@@ -89,6 +91,7 @@ impl From<ErrorCode> for custodia_status {
             ErrorCode::WrongType => Self::WrongType,
             ErrorCode::RowLength => Self::RowLength,
             ErrorCode::SchemaMismatch => Self::SchemaMismatch,
+            ErrorCode::InvalidDedupe => Self::InvalidDedupe,
             ErrorCode::UnknownAudience => Self::UnknownAudience,
             ErrorCode::UnknownKey => Self::UnknownKey,
             ErrorCode::InvalidKey => Self::InvalidKey,
@@ -220,6 +223,7 @@ pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
             Some(ErrorCode::WrongType) => c"WRONG_TYPE",
             Some(ErrorCode::RowLength) => c"ROW_LENGTH",
             Some(ErrorCode::SchemaMismatch) => c"SCHEMA_MISMATCH",
+            Some(ErrorCode::InvalidDedupe) => c"INVALID_DEDUPE",
             Some(ErrorCode::UnknownAudience) => c"UNKNOWN_AUDIENCE",
             Some(ErrorCode::UnknownKey) => c"UNKNOWN_KEY",
             Some(ErrorCode::InvalidKey) => c"INVALID_KEY",

@@ -288,6 +288,7 @@ pub struct Field {
     region: Option<RegionCode>,
     case: Option<CasePolicy>,
     mask: Vec<(String, crate::mask::Operator)>,
+    compare: Option<Option<crate::dedupe::Comparator>>,
     description: Option<String>,
 }
 
@@ -308,6 +309,7 @@ impl Field {
             region: None,
             case: None,
             mask: Vec::new(),
+            compare: None,
             description: None,
         }
     }
@@ -356,6 +358,21 @@ impl Field {
         self.mask.retain(|(a, _)| *a != audience);
         self.mask.push((audience, operator));
         self
+    }
+
+    /// Says how duplicate detection compares this field: `Some` comparator,
+    /// or `None` to never compare it. Without this, the kind decides
+    /// ([`Comparator::for_kind`](crate::dedupe::Comparator::for_kind)).
+    #[must_use]
+    pub fn compare(mut self, comparator: Option<crate::dedupe::Comparator>) -> Self {
+        self.compare = Some(comparator);
+        self
+    }
+
+    /// The comparator chosen on this field, if one was (`Some(None)`: never
+    /// compared).
+    pub fn compare_option(&self) -> Option<Option<crate::dedupe::Comparator>> {
+        self.compare
     }
 
     /// The masking rules written on this field: audience and operator.

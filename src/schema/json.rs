@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema,
 };
+use crate::dedupe::Comparator;
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
 
 /// The schema file format this version reads and writes.
@@ -50,6 +51,8 @@ struct RawField {
     case: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mask: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    compare: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scheme: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +100,11 @@ impl Schema {
     /// file format, 1). Field keys: `name`, `kind` (required), `required`,
     /// `sensitive` (default by kind), `max_length` (characters), `region`,
     /// `case` (`keep`, `upper`, `lower`, `title`, `auto`), `mask` (audience
-    /// to masking operator, as in [`Policy::from_json`]), `description`, and the kind options `scheme` (`national_id`:
+    /// to masking operator, as in [`Policy::from_json`]), `compare` (how
+    /// duplicate detection compares the field: `name`, `text`, `address`,
+    /// `code`, `exact`, `date`, `email`, `phone`, or `none`; by kind when
+    /// absent, see [`Comparator`]), `description`, and the kind options
+    /// `scheme` (`national_id`:
     /// `cn_resident_id`, `cn_uscc`, `us_ssn`), `values` (`enum`) and
     /// `pattern` (`pattern`, matched against the whole value).
     ///
@@ -204,6 +211,7 @@ impl RawField {
             region,
             case,
             mask,
+            compare,
             scheme,
             values,
             pattern,
@@ -292,6 +300,21 @@ impl RawField {
                 .map_err(|why| bad("mask", format!("for audience `{audience}`: {why}")))?;
             field = field.mask(audience, operator);
         }
+        if let Some(compare) = compare {
+            let comparator = match compare.as_str() {
+                "none" => None,
+                name => Some(Comparator::from_name(name).ok_or_else(|| {
+                    bad(
+                        "compare",
+                        format!(
+                            "must be one of none, {}, not `{compare}`",
+                            Comparator::ALL.map(Comparator::name).join(", ")
+                        ),
+                    )
+                })?),
+            };
+            field = field.compare(comparator);
+        }
         if let Some(description) = description {
             field = field.description(description);
         }
@@ -354,6 +377,9 @@ impl From<&Schema> for RawSchema {
                             .collect();
                         (!rules.is_empty()).then_some(rules)
                     },
+                    compare: field
+                        .compare_option()
+                        .map(|c| c.map_or("none", Comparator::name).to_owned()),
                     scheme: match kind {
                         FieldKind::NationalId(scheme) => Some(scheme.name().to_owned()),
                         _ => None,

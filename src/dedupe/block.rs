@@ -1,0 +1,401 @@
+//! Blocking: which pairs are worth comparing. Each rule makes a key per
+//! record and pairs records that share it; the rules' pairs are united so
+//! each pair is compared once.
+
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::compare::Comparator;
+use super::names;
+use super::prepare::Table;
+use crate::error::{ErrorKind, Result};
+use crate::schema::Schema;
+
+/// What a blocking key takes from a field's match key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transform {
+    /// The whole match key (`email`, `phone`, `postcode`).
+    Key,
+    /// The Double Metaphone code of the spelling (names).
+    Phonetic,
+    /// The first letter of the spelling.
+    Initial,
+    /// The first `n` characters of the key.
+    Prefix(usize),
+    /// The year of a date.
+    Year,
+    /// The first number in the key (the house number of a street line).
+    Number,
+}
+
+/// One part of a blocking key: a field and what to take from it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KeyPart {
+    /// The field's name.
+    pub field: String,
+    /// What to take from it.
+    pub transform: Transform,
+}
+
+/// Records whose parts all agree are compared. Written as text:
+/// `family_name:phonetic + birth_date:year` (transforms `key`, `phonetic`,
+/// `initial`, `prefixN`, `year`, `number`; `key` may be left out).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BlockingRule {
+    parts: Vec<KeyPart>,
+}
+
+impl BlockingRule {
+    /// A rule from its parts; at least one.
+    pub fn new(parts: Vec<KeyPart>) -> Result<Self> {
+        if parts.is_empty() {
+            return Err(invalid(
+                "a blocking rule needs at least one field".to_owned(),
+            ));
+        }
+        Ok(Self { parts })
+    }
+
+    /// Parses the text form, e.g. `postcode + street:number`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let parts = text
+            .split('+')
+            .map(|part| {
+                let part = part.trim();
+                let (field, transform) = part.split_once(':').unwrap_or((part, "key"));
+                let transform = match transform.trim() {
+                    "key" => Transform::Key,
+                    "phonetic" => Transform::Phonetic,
+                    "initial" => Transform::Initial,
+                    "year" => Transform::Year,
+                    "number" => Transform::Number,
+                    other => match other.strip_prefix("prefix").map(str::parse) {
+                        Some(Ok(n)) if n > 0 => Transform::Prefix(n),
+                        _ => {
+                            return Err(invalid(format!(
+                                "blocking rule `{text}`: unknown transform `{other}` (key, \
+                                 phonetic, initial, prefixN, year, number)"
+                            )));
+                        }
+                    },
+                };
+                let field = field.trim();
+                if field.is_empty() {
+                    return Err(invalid(format!(
+                        "blocking rule `{text}`: a part has no field"
+                    )));
+                }
+                Ok(KeyPart {
+                    field: field.to_owned(),
+                    transform,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::new(parts)
+    }
+
+    /// The parts.
+    pub fn parts(&self) -> &[KeyPart] {
+        &self.parts
+    }
+
+    /// The rules used when none are configured, from the schema's kinds:
+    /// identifiers that are nearly unique on their own (email, phone,
+    /// national id, IBAN, card); family name by sound with the given
+    /// initial, with the birth year; given name by sound with the birth
+    /// date; postcode with the house number. Rules naming fields the schema
+    /// lacks are left out.
+    pub fn defaults(schema: &Schema, compared: &[(usize, Comparator)]) -> Vec<Self> {
+        use crate::schema::FieldKind as K;
+        let first = |test: &dyn Fn(&K) -> bool| {
+            compared
+                .iter()
+                .map(|&(i, _)| &schema.fields()[i])
+                .find(|f| test(f.kind()))
+                .map(|f| f.name().to_owned())
+        };
+        let part = |field: &String, transform| KeyPart {
+            field: field.clone(),
+            transform,
+        };
+        let given = first(&|k| matches!(k, K::GivenName));
+        let family = first(&|k| matches!(k, K::FamilyName));
+        let birth = first(&|k| matches!(k, K::BirthDate));
+        let postcode = first(&|k| matches!(k, K::Postcode));
+        let street = first(&|k| matches!(k, K::Street));
+        let city = first(&|k| matches!(k, K::City));
+        let mut rules: Vec<Self> = compared
+            .iter()
+            .filter(|(_, c)| matches!(c, Comparator::Email | Comparator::Phone))
+            .chain(compared.iter().filter(|(i, _)| {
+                matches!(
+                    schema.fields()[*i].kind(),
+                    K::NationalId(_) | K::Iban | K::PaymentCard
+                )
+            }))
+            .map(|&(i, _)| Self {
+                parts: vec![part(&schema.fields()[i].name().to_owned(), Transform::Key)],
+            })
+            .collect();
+        let mut add = |parts: Vec<Option<KeyPart>>| {
+            if let Some(parts) = parts.into_iter().collect::<Option<Vec<_>>>() {
+                rules.push(Self { parts });
+            }
+        };
+        use Transform as T;
+        add(vec![
+            family.as_ref().map(|f| part(f, T::Phonetic)),
+            given.as_ref().map(|g| part(g, T::Initial)),
+        ]);
+        add(vec![
+            family.as_ref().map(|f| part(f, T::Phonetic)),
+            birth.as_ref().map(|b| part(b, T::Year)),
+        ]);
+        add(vec![
+            given.as_ref().map(|g| part(g, T::Phonetic)),
+            birth.as_ref().map(|b| part(b, T::Key)),
+        ]);
+        add(vec![
+            postcode.as_ref().map(|p| part(p, T::Key)),
+            street.as_ref().map(|s| part(s, T::Number)),
+        ]);
+        add(vec![
+            birth.as_ref().map(|b| part(b, T::Key)),
+            postcode.as_ref().map(|p| part(p, T::Key)),
+        ]);
+        add(vec![
+            family.as_ref().map(|f| part(f, T::Phonetic)),
+            postcode.as_ref().map(|p| part(p, T::Key)),
+        ]);
+        add(vec![
+            given.as_ref().map(|g| part(g, T::Phonetic)),
+            postcode.as_ref().map(|p| part(p, T::Key)),
+        ]);
+        add(vec![
+            street.as_ref().map(|s| part(s, T::Prefix(4))),
+            postcode.as_ref().map(|p| part(p, T::Key)),
+        ]);
+        add(vec![
+            street.as_ref().map(|s| part(s, T::Prefix(4))),
+            city.as_ref().map(|c| part(c, T::Key)),
+        ]);
+        add(vec![
+            birth.as_ref().map(|b| part(b, T::Key)),
+            city.as_ref().map(|c| part(c, T::Key)),
+        ]);
+        add(vec![
+            birth.as_ref().map(|b| part(b, T::Key)),
+            street.as_ref().map(|s| part(s, T::Prefix(4))),
+        ]);
+        if family.is_none() {
+            let full = first(&|k| matches!(k, K::FullName));
+            add(vec![full.as_ref().map(|f| part(f, T::Phonetic))]);
+            add(vec![
+                full.as_ref().map(|f| part(f, T::Prefix(3))),
+                birth.as_ref().map(|b| part(b, T::Key)),
+            ]);
+        }
+        rules
+    }
+}
+
+impl fmt::Display for BlockingRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, part) in self.parts.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" + ")?;
+            }
+            f.write_str(&part.field)?;
+            match part.transform {
+                Transform::Key => Ok(()),
+                Transform::Phonetic => f.write_str(":phonetic"),
+                Transform::Initial => f.write_str(":initial"),
+                Transform::Prefix(n) => write!(f, ":prefix{n}"),
+                Transform::Year => f.write_str(":year"),
+                Transform::Number => f.write_str(":number"),
+            }?;
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<String> for BlockingRule {
+    type Error = crate::Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        Self::parse(&text)
+    }
+}
+
+impl From<BlockingRule> for String {
+    fn from(rule: BlockingRule) -> Self {
+        rule.to_string()
+    }
+}
+
+fn invalid(reason: String) -> crate::Error {
+    ErrorKind::InvalidDedupe { reason }.into()
+}
+
+/// A rule with its fields resolved to table columns.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolved {
+    parts: Vec<(usize, Transform)>,
+}
+
+impl Resolved {
+    /// Resolves `rule` against the compared fields of `schema`.
+    pub(crate) fn new(
+        rule: &BlockingRule,
+        schema: &Schema,
+        compared: &[(usize, Comparator)],
+    ) -> Result<Self> {
+        let parts = rule
+            .parts
+            .iter()
+            .map(|part| {
+                let field = schema.index_of(&part.field).ok_or_else(|| {
+                    invalid(format!("blocking rule `{rule}`: no field `{}`", part.field))
+                })?;
+                let column = compared
+                    .iter()
+                    .position(|&(f, _)| f == field)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "blocking rule `{rule}`: field `{}` is not compared (give it a \
+                         `compare` option)",
+                            part.field
+                        ))
+                    })?;
+                Ok((column, part.transform))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { parts })
+    }
+
+    /// The rule's key for `row` (a hash), or `None` when a part is missing.
+    pub(crate) fn key(&self, table: &Table, row: usize) -> Option<u64> {
+        let mut hasher = DefaultHasher::new();
+        for &(column, transform) in &self.parts {
+            let value = table.columns[column].get(row);
+            let key = value.key;
+            let spelling = if value.spelling.is_empty() {
+                key
+            } else {
+                value.spelling
+            };
+            let taken: std::borrow::Cow<'_, str> = match transform {
+                Transform::Key => key.into(),
+                Transform::Phonetic if !value.phonetic.is_empty() => value.phonetic.into(),
+                Transform::Phonetic => names::phonetic(&names::spelling(key)).into(),
+                Transform::Initial => first_chars(spelling, 1).into(),
+                Transform::Prefix(n) => first_chars(key, n).into(),
+                Transform::Year => key
+                    .get(..4)
+                    .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))?
+                    .into(),
+                Transform::Number => {
+                    let start = key.find(|c: char| c.is_ascii_digit())?;
+                    let rest = &key[start..];
+                    rest[..rest
+                        .find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(rest.len())]
+                        .into()
+                }
+            };
+            if taken.is_empty() {
+                return None;
+            }
+            taken.hash(&mut hasher);
+        }
+        Some(hasher.finish())
+    }
+}
+
+fn first_chars(text: &str, n: usize) -> &str {
+    let end = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+/// How candidate pairs are found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// A block larger than this is not paired all with all: its records
+    /// are sorted by name and each is paired with the next `window`.
+    pub max_block: usize,
+    /// The window for large blocks and for the sorted neighbourhood.
+    pub window: usize,
+    /// Whether to also pair each record with its `window` neighbours in
+    /// name order, across the whole data set.
+    pub sorted_neighbourhood: bool,
+}
+
+/// The candidate pairs, each `(a, b)` with `a < b`, sorted, each once.
+/// With `split`, rows below it are one source and the rest the other, and
+/// only pairs across the two are made.
+pub(crate) fn candidates(
+    table: &Table,
+    order: &[u32],
+    rules: &[Resolved],
+    limits: Limits,
+    split: Option<usize>,
+) -> (Vec<(u32, u32)>, Vec<usize>) {
+    let across = |a: u32, b: u32| split.is_none_or(|s| ((a as usize) < s) != ((b as usize) < s));
+    let mut position = vec![0u32; table.rows];
+    for (p, &row) in order.iter().enumerate() {
+        position[row as usize] = p as u32;
+    }
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut per_rule = Vec::with_capacity(rules.len() + 1);
+    let push = |pairs: &mut Vec<u64>, a: u32, b: u32| {
+        if a != b && across(a, b) {
+            let (a, b) = (a.min(b), a.max(b));
+            pairs.push(u64::from(a) << 32 | u64::from(b));
+        }
+    };
+    for rule in rules {
+        let before = pairs.len();
+        let mut keyed: Vec<(u64, u32, u32)> = (0..table.rows)
+            .into_par_iter()
+            .filter_map(|row| rule.key(table, row).map(|k| (k, position[row], row as u32)))
+            .collect();
+        keyed.par_sort_unstable();
+        for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+            if block.len() <= limits.max_block {
+                for (i, x) in block.iter().enumerate() {
+                    for y in &block[i + 1..] {
+                        push(&mut pairs, x.2, y.2);
+                    }
+                }
+            } else {
+                for (i, x) in block.iter().enumerate() {
+                    for y in block.iter().skip(i + 1).take(limits.window) {
+                        push(&mut pairs, x.2, y.2);
+                    }
+                }
+            }
+        }
+        per_rule.push(pairs.len() - before);
+    }
+    if limits.sorted_neighbourhood {
+        let before = pairs.len();
+        for (i, &a) in order.iter().enumerate() {
+            for &b in order.iter().skip(i + 1).take(limits.window) {
+                push(&mut pairs, a, b);
+            }
+        }
+        per_rule.push(pairs.len() - before);
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let pairs = pairs
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect();
+    (pairs, per_rule)
+}

@@ -1,0 +1,400 @@
+//! How two values of one field are compared: a [`Comparator`] per field,
+//! giving a level from "different" (0) up to "exact".
+
+use serde::{Deserialize, Serialize};
+use strsim::jaro_winkler;
+
+use super::names;
+use crate::schema::{Field, FieldKind};
+
+/// How duplicate detection compares one field. Each comparator sorts a pair
+/// of values into one of a few levels, from `different` (level 0) to
+/// `exact`; the model learns how much each level says. A missing value on
+/// either side says nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Comparator {
+    /// Person names: exact; close (same pinyin spelling, nicknames such as
+    /// Bob/Robert, Jaro–Winkler ≥ 0.92 or one edit); similar (same Double
+    /// Metaphone code, Jaro–Winkler ≥ 0.8, or an initial); different.
+    /// Given and family names swapped between two records count as close.
+    Name,
+    /// Short text such as a city: exact; close (Jaro–Winkler ≥ 0.94 or one
+    /// edit); similar (Jaro–Winkler ≥ 0.85); different.
+    Text,
+    /// Street lines: exact; close (same words in any order, Jaro–Winkler ≥
+    /// 0.92 or up to two edits); similar (half the words shared or
+    /// Jaro–Winkler ≥ 0.8); different.
+    Address,
+    /// Codes and identifiers (postcode, house number, national id): exact;
+    /// one edit (a typo or two digits swapped); different.
+    Code,
+    /// Equal or not (gender, country, region).
+    Exact,
+    /// Dates: exact; close (one digit wrong, or day and month swapped); same
+    /// year; different.
+    Date,
+    /// Email addresses by match key: exact; close (same mailbox at another
+    /// domain, or one edit); similar (mailbox names Jaro–Winkler ≥ 0.88);
+    /// different.
+    Email,
+    /// E.164 phone numbers: exact; close (same last seven digits, or one
+    /// edit); different.
+    Phone,
+}
+
+impl Comparator {
+    /// Every comparator, in documentation order.
+    pub const ALL: [Self; 8] = [
+        Self::Name,
+        Self::Text,
+        Self::Address,
+        Self::Code,
+        Self::Exact,
+        Self::Date,
+        Self::Email,
+        Self::Phone,
+    ];
+
+    /// The comparator's name in schema JSON (`"compare": "name"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Text => "text",
+            Self::Address => "address",
+            Self::Code => "code",
+            Self::Exact => "exact",
+            Self::Date => "date",
+            Self::Email => "email",
+            Self::Phone => "phone",
+        }
+    }
+
+    /// The comparator called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The names of the levels, from level 0 (`different`) up.
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            Self::Name | Self::Text | Self::Address => &["different", "similar", "close", "exact"],
+            Self::Code => &["different", "one edit", "exact"],
+            Self::Exact => &["different", "exact"],
+            Self::Date => &["different", "same year", "close", "exact"],
+            Self::Email => &["different", "similar", "close", "exact"],
+            Self::Phone => &["different", "close", "exact"],
+        }
+    }
+
+    /// Whether a match at the exact level is weighed by how common the
+    /// value is (a shared rare surname says more than a shared common one).
+    pub fn uses_term_frequency(self) -> bool {
+        matches!(self, Self::Name | Self::Text)
+    }
+
+    /// The comparator a field gets when its schema does not name one: by
+    /// kind, and none for free text, numbers, flags and record dates (a
+    /// customer id or an `updated_at` says nothing about who someone is).
+    /// A full name is not compared when the schema also has given and
+    /// family names, which carry the same evidence.
+    pub fn for_kind(kind: &FieldKind) -> Option<Self> {
+        Some(match kind {
+            FieldKind::FullName | FieldKind::GivenName | FieldKind::FamilyName => Self::Name,
+            FieldKind::Email => Self::Email,
+            FieldKind::Phone => Self::Phone,
+            FieldKind::Street => Self::Address,
+            FieldKind::City => Self::Text,
+            FieldKind::Region | FieldKind::Country | FieldKind::Gender => Self::Exact,
+            FieldKind::Enumeration(_) => Self::Exact,
+            FieldKind::Postcode
+            | FieldKind::NationalId(_)
+            | FieldKind::Iban
+            | FieldKind::PaymentCard => Self::Code,
+            FieldKind::BirthDate => Self::Date,
+            _ => return None,
+        })
+    }
+
+    /// The comparator for `field`: the one its schema names, else by kind.
+    pub fn for_field(field: &Field) -> Option<Self> {
+        match field.compare_option() {
+            Some(chosen) => chosen,
+            None => Self::for_kind(field.kind()),
+        }
+    }
+}
+
+/// One prepared value, as comparison sees it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Prepared<'a> {
+    /// The match key; empty when the value is missing.
+    pub key: &'a str,
+    /// Names: the letter-by-letter spelling (pinyin for Chinese).
+    pub spelling: &'a str,
+    /// Names: the Double Metaphone code of the spelling.
+    pub phonetic: &'a str,
+    /// Names: packed nickname groups.
+    pub nick: u32,
+}
+
+/// The level of a pair of present values (`None` when either is missing).
+pub(crate) fn level(comparator: Comparator, a: Prepared<'_>, b: Prepared<'_>) -> Option<u8> {
+    if a.key.is_empty() || b.key.is_empty() {
+        return None;
+    }
+    Some(match comparator {
+        Comparator::Name => name(a, b),
+        Comparator::Text => graded(a.key, b.key, 0.94, 0.85),
+        Comparator::Address => address(a.key, b.key),
+        Comparator::Code => exact_or(a.key, b.key, 2, || within_one_edit(a.key, b.key)),
+        Comparator::Exact => u8::from(a.key == b.key),
+        Comparator::Date => date(a.key, b.key),
+        Comparator::Email => email(a.key, b.key),
+        Comparator::Phone => exact_or(a.key, b.key, 2, || {
+            last_digits(a.key, 7) == last_digits(b.key, 7) || within_one_edit(a.key, b.key)
+        }),
+    })
+}
+
+fn exact_or(a: &str, b: &str, exact: u8, close: impl FnOnce() -> bool) -> u8 {
+    if a == b { exact } else { u8::from(close()) }
+}
+
+fn name(a: Prepared<'_>, b: Prepared<'_>) -> u8 {
+    if a.key == b.key {
+        return 3;
+    }
+    let (x, y) = (a.spelling, b.spelling);
+    if x == y || names::same_group(a.nick, b.nick) || within_one_edit(x, y) {
+        return 2;
+    }
+    let jw = jaro_winkler(x, y);
+    if jw >= 0.92 {
+        2
+    } else if jw >= 0.8
+        || (!a.phonetic.is_empty() && a.phonetic == b.phonetic)
+        || is_initial_of(x, y)
+        || is_initial_of(y, x)
+    {
+        1
+    } else {
+        0
+    }
+}
+
+/// Whether `initial` is one letter and starts `name`.
+fn is_initial_of(initial: &str, name: &str) -> bool {
+    let mut chars = initial.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if name.starts_with(c) && name.len() > c.len_utf8())
+}
+
+fn graded(a: &str, b: &str, close: f64, similar: f64) -> u8 {
+    if a == b {
+        return 3;
+    }
+    if within_one_edit(a, b) {
+        return 2;
+    }
+    let jw = jaro_winkler(a, b);
+    if jw >= close {
+        2
+    } else if jw >= similar {
+        1
+    } else {
+        0
+    }
+}
+
+fn address(a: &str, b: &str) -> u8 {
+    if a == b {
+        return 3;
+    }
+    let (shared, total) = shared_words(a, b);
+    if (shared == total && total > 0) || within_edits(a, b, 2) {
+        return 2;
+    }
+    let jw = jaro_winkler(a, b);
+    if jw >= 0.92 {
+        2
+    } else if jw >= 0.8 || 2 * shared >= total {
+        1
+    } else {
+        0
+    }
+}
+
+/// Words of `a` also in `b`, and the larger word count.
+fn shared_words(a: &str, b: &str) -> (usize, usize) {
+    let shared = a
+        .split(' ')
+        .filter(|w| b.split(' ').any(|v| v == *w))
+        .count();
+    (shared, a.split(' ').count().max(b.split(' ').count()))
+}
+
+fn date(a: &str, b: &str) -> u8 {
+    if a == b {
+        return 3;
+    }
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let iso = |d: &[u8]| d.len() == 10 && d[4] == b'-' && d[7] == b'-';
+    if iso(x) && iso(y) {
+        let differing = x.iter().zip(y).filter(|(p, q)| p != q).count();
+        let swapped = x[..4] == y[..4] && x[5..7] == y[8..10] && x[8..10] == y[5..7];
+        if differing == 1 || swapped || within_one_edit(a, b) {
+            2
+        } else {
+            u8::from(x[..4] == y[..4])
+        }
+    } else if within_one_edit(a, b) {
+        2
+    } else {
+        0
+    }
+}
+
+fn email(a: &str, b: &str) -> u8 {
+    if a == b {
+        return 3;
+    }
+    let (x, y) = (local_part(a), local_part(b));
+    if x == y || within_one_edit(a, b) {
+        2
+    } else {
+        u8::from(jaro_winkler(x, y) >= 0.88)
+    }
+}
+
+fn local_part(email: &str) -> &str {
+    email.rsplit_once('@').map_or(email, |(local, _)| local)
+}
+
+/// The last `n` ASCII digits of `text` (fewer if it has fewer).
+fn last_digits(text: &str, n: usize) -> &str {
+    let digits = text
+        .bytes()
+        .rev()
+        .take_while(u8::is_ascii_digit)
+        .count()
+        .min(n);
+    &text[text.len() - digits..]
+}
+
+/// Whether `a` becomes `b` by at most one insertion, deletion, substitution
+/// or swap of two neighbouring characters, without allocating.
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    within_edits(a, b, 1)
+}
+
+/// Whether the optimal string alignment distance of `a` and `b` is at most
+/// `limit` (0, 1 or 2). Allocation-free for ASCII; others through strsim.
+fn within_edits(a: &str, b: &str, limit: usize) -> bool {
+    if a.len().abs_diff(b.len()) > limit * 4 {
+        return false;
+    }
+    if !(a.is_ascii() && b.is_ascii()) {
+        return strsim::osa_distance(a, b) <= limit;
+    }
+    edits_ascii(a.as_bytes(), b.as_bytes(), limit)
+}
+
+fn edits_ascii(a: &[u8], b: &[u8], limit: usize) -> bool {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    if a.len().abs_diff(b.len()) > limit {
+        return false;
+    }
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len()) <= limit;
+    }
+    if limit == 0 {
+        return false;
+    }
+    let next = limit - 1;
+    // After the common prefix the first characters differ: substitute,
+    // delete, insert, or swap them with their neighbours.
+    edits_ascii(&a[1..], &b[1..], next)
+        || edits_ascii(&a[1..], b, next)
+        || edits_ascii(a, &b[1..], next)
+        || (a.len() > 1 && b.len() > 1 && a[0] == b[1] && a[1] == b[0])
+            && edits_ascii(&a[2..], &b[2..], next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(key: &str) -> Prepared<'_> {
+        Prepared {
+            key,
+            spelling: key,
+            ..Prepared::default()
+        }
+    }
+
+    #[test]
+    fn one_edit_is_optimal_string_alignment() {
+        for (a, b) in [
+            ("abc", "abc"),
+            ("abc", "abd"),
+            ("abc", "ab"),
+            ("abc", "bac"),
+            ("", "a"),
+        ] {
+            assert!(within_one_edit(a, b), "{a} {b}");
+            assert!(within_one_edit(b, a), "{b} {a}");
+        }
+        for (a, b) in [
+            ("abc", "cba"),
+            ("abc", "a"),
+            ("kitten", "sitting"),
+            ("", "ab"),
+        ] {
+            assert!(!within_one_edit(a, b), "{a} {b}");
+        }
+        assert!(within_edits("tullaroop", "tulaorop", 2));
+        assert!(!within_edits("tullaroop", "tlaorop", 2));
+    }
+
+    #[test]
+    fn levels_by_comparator() {
+        let level = |c, a, b| level(c, p(a), p(b));
+        assert_eq!(level(Comparator::Name, "ann", "ann"), Some(3));
+        assert_eq!(level(Comparator::Name, "jon", "john"), Some(2));
+        assert_eq!(level(Comparator::Name, "j", "john"), Some(1));
+        assert_eq!(level(Comparator::Name, "ann", "robert"), Some(0));
+        assert_eq!(level(Comparator::Name, "", "robert"), None);
+        assert_eq!(level(Comparator::Date, "1990-01-02", "1990-02-01"), Some(2));
+        assert_eq!(level(Comparator::Date, "1990-01-02", "1990-01-03"), Some(2));
+        assert_eq!(level(Comparator::Date, "1990-05-02", "1990-07-19"), Some(1));
+        assert_eq!(level(Comparator::Date, "1990-05-02", "1971-07-19"), Some(0));
+        assert_eq!(
+            level(Comparator::Phone, "+61412345678", "+61299345678"),
+            Some(1)
+        );
+        assert_eq!(level(Comparator::Email, "ann@a.com", "ann@b.org"), Some(2));
+        assert_eq!(
+            level(Comparator::Address, "1 main st", "main st 1"),
+            Some(2)
+        );
+        assert_eq!(level(Comparator::Code, "2000", "2001"), Some(1));
+        assert_eq!(level(Comparator::Exact, "nsw", "vic"), Some(0));
+    }
+
+    #[test]
+    fn comparators_round_trip_by_name() {
+        for c in Comparator::ALL {
+            assert_eq!(Comparator::from_name(c.name()), Some(c));
+        }
+        assert_eq!(Comparator::from_name("fuzzy"), None);
+    }
+}

@@ -1,0 +1,685 @@
+//! Duplicate detection: which records are the same customer.
+//!
+//! A [`Deduper`] is built from a [`Schema`]; each field gets a
+//! [`Comparator`] (from its kind, or the schema's `compare` option).
+//! [`Deduper::run`] then
+//!
+//! 1. normalizes every record and prepares match keys, name spellings
+//!    (pinyin for Chinese), phonetic codes and nickname groups, once;
+//! 2. **blocks**: pairs records that share a key of any [`BlockingRule`]
+//!    (plus, optionally, neighbours in name order), each pair once, with
+//!    huge blocks cut down to a window so a common key cannot explode;
+//! 3. **compares** each candidate pair field by field into levels;
+//! 4. **trains** a Fellegi–Sunter [`Model`] without labels: u from random
+//!    pairs, m and the prior by EM, and weighs exact name matches by how
+//!    common the name is (term frequency);
+//! 5. **clusters** pairs whose match probability reaches the threshold
+//!    (union–find, strongest first, optionally refusing weak chains).
+//!
+//! [`Deduper::link`] does the same across two sources, pairing only across
+//! them. Every scored pair can be explained field by field
+//! ([`Outcome::explain`]). Results do not depend on the order of the input
+//! records or the number of threads.
+//!
+//! ```
+//! use custodia::dedupe::Deduper;
+//! use custodia::{Record, Schema};
+//!
+//! let schema = Schema::customer();
+//! let rows = [
+//!     r#"{"customer_id": "1", "given_name": "Robert", "family_name": "Smith", "birth_date": "1980-03-14", "email": "bob.smith@example.com"}"#,
+//!     r#"{"customer_id": "2", "given_name": "Bob", "family_name": "Smith", "birth_date": "14/03/1980", "email": "Bob.Smith@Example.com"}"#,
+//!     r#"{"customer_id": "3", "given_name": "Alice", "family_name": "Jones", "birth_date": "1975-01-02"}"#,
+//! ];
+//! let records: Vec<Record> = rows.iter().map(|r| Record::from_json(&schema, r)).collect::<Result<_, _>>()?;
+//! let outcome = Deduper::new(&schema)?.run(&records)?;
+//! assert_eq!(outcome.clusters(), [0, 0, 2]);
+//! # Ok::<(), custodia::Error>(())
+//! ```
+
+mod block;
+mod cluster;
+mod compare;
+mod evaluate;
+pub mod generate;
+mod model;
+mod names;
+mod prepare;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use block::{BlockingRule, KeyPart, Transform};
+pub use cluster::Clustering;
+pub use compare::Comparator;
+pub use evaluate::PairScores;
+pub use model::{FieldModel, Model};
+
+use crate::error::{ErrorKind, Result};
+use crate::normalize::Normalizer;
+use crate::schema::{FieldKind, Record, Schema};
+use model::{MISSING, Scorer, Swap, Training};
+use prepare::Table;
+
+/// Settings of duplicate detection. The defaults are the ones the accuracy
+/// figures in the README were measured with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The match probability at or above which a pair is a match.
+    pub threshold: f64,
+    /// Blocking rules; empty for [`BlockingRule::defaults`].
+    pub blocking: Vec<BlockingRule>,
+    /// Blocks larger than this are cut to a window (see `window`).
+    pub max_block: usize,
+    /// How many neighbours (in name order) a record is paired with inside
+    /// a large block and in the sorted neighbourhood.
+    pub window: usize,
+    /// Also pair each record with its `window` neighbours in name order.
+    pub sorted_neighbourhood: bool,
+    /// How matched pairs become clusters.
+    pub clustering: Clustering,
+    /// How agreements of contact fields add up.
+    pub contact_evidence: ContactEvidence,
+    /// Random pairs sampled to estimate u (all pairs when there are fewer).
+    pub u_pairs: usize,
+    /// Most EM iterations.
+    pub iterations: usize,
+    /// Seed of the random pair sample.
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            threshold: 0.9,
+            blocking: Vec::new(),
+            max_block: 256,
+            window: 8,
+            sorted_neighbourhood: true,
+            clustering: Clustering::default(),
+            contact_evidence: ContactEvidence::default(),
+            u_pairs: 1_000_000,
+            iterations: 100,
+            seed: 0x5eed,
+        }
+    }
+}
+
+impl Config {
+    /// Settings from JSON (keys as the field names; missing keys default).
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| {
+            ErrorKind::InvalidDedupe {
+                reason: format!("settings JSON: {e}"),
+            }
+            .into()
+        })
+    }
+
+    /// The settings as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |reason: &str| -> crate::Error {
+            ErrorKind::InvalidDedupe {
+                reason: reason.to_owned(),
+            }
+            .into()
+        };
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            return Err(bad("threshold must lie strictly between 0 and 1"));
+        }
+        if let Clustering::Strict { min_probability } = self.clustering
+            && !(0.0..1.0).contains(&min_probability)
+        {
+            return Err(bad("clustering min_probability must lie in [0, 1)"));
+        }
+        if self.max_block < 2 || self.window < 1 {
+            return Err(bad("max_block must be at least 2 and window at least 1"));
+        }
+        if self.u_pairs < 1000 {
+            return Err(bad("u_pairs must be at least 1000"));
+        }
+        Ok(())
+    }
+}
+
+/// How agreements of contact fields (email, phone, address parts:
+/// everything but names, birth date, gender and identifiers) add up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ContactEvidence {
+    /// Only the strongest contact agreement counts (disagreements all
+    /// count). Family members share a street, postcode, landline and
+    /// sometimes an email; counted as independent evidence those would make
+    /// a household one person. Right for real customer files.
+    #[default]
+    Strongest,
+    /// Every field counts on its own, as plain Fellegi–Sunter does. Right
+    /// for data whose fields were corrupted independently and which has no
+    /// households (the Febrl benchmark).
+    Independent,
+}
+
+/// Finds duplicate customers in one data set, or links two.
+#[derive(Clone, Debug)]
+pub struct Deduper {
+    normalizer: Normalizer,
+    config: Config,
+    /// (schema index, comparator) of each compared field.
+    compared: Vec<(usize, Comparator)>,
+    rules: Vec<BlockingRule>,
+    resolved: Vec<block::Resolved>,
+    swap: Option<Swap>,
+    /// Which compared fields are contact fields.
+    contact: Vec<bool>,
+}
+
+/// One pair of records that matched, by row (see [`Outcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ScoredPair {
+    /// The first record's row.
+    pub a: usize,
+    /// The second record's row (`a < b`).
+    pub b: usize,
+    /// The match weight in bits (log2 of the odds).
+    pub weight: f64,
+    /// The match probability.
+    pub probability: f64,
+}
+
+/// Why a pair scored what it did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The weight before looking at the records (the prior's log-odds).
+    pub prior_weight: f64,
+    /// One entry per compared field.
+    pub fields: Vec<FieldExplanation>,
+    /// The total weight.
+    pub weight: f64,
+    /// The match probability.
+    pub probability: f64,
+}
+
+/// One field's part in an [`Explanation`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldExplanation {
+    /// The field.
+    pub field: String,
+    /// Its comparator.
+    pub comparator: Comparator,
+    /// The level reached (`exact`, `close`...), `None` when a value is
+    /// missing.
+    pub level: Option<&'static str>,
+    /// The weight this field adds, term-frequency adjustment included. 0
+    /// for a contact field that agrees less strongly than another one (see
+    /// [`Deduper`]: only the strongest contact agreement counts).
+    pub weight: f64,
+    /// The term-frequency part of `weight` (negative for common values).
+    pub term_frequency: f64,
+}
+
+/// Counts from one run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Records read.
+    pub records: usize,
+    /// Pairs each blocking rule made (before uniting), in rule order, then
+    /// the sorted neighbourhood's when on.
+    pub pairs_per_rule: Vec<usize>,
+    /// Distinct candidate pairs compared.
+    pub candidate_pairs: usize,
+    /// Pairs at or above the threshold.
+    pub matched_pairs: usize,
+    /// Clusters, single records included.
+    pub clusters: usize,
+}
+
+/// What a run found. Rows are positions in the input; for [`Deduper::link`]
+/// the left records come first, then the right ones.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    clusters: Vec<u32>,
+    pairs: Vec<ScoredPair>,
+    candidates: Vec<(u32, u32)>,
+    split: Option<usize>,
+    model: Model,
+    stats: Stats,
+    table: Table,
+    scorer: Scorer,
+    swap: Option<Swap>,
+}
+
+impl Outcome {
+    /// Each row's cluster id: the smallest row in its cluster, so records of
+    /// one customer share it and a record alone has its own row.
+    pub fn clusters(&self) -> &[u32] {
+        &self.clusters
+    }
+
+    /// The pairs at or above the threshold, sorted by row.
+    pub fn pairs(&self) -> &[ScoredPair] {
+        &self.pairs
+    }
+
+    /// The model used (trained on this data unless one was given).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Counts.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Where the right source starts, for a link.
+    pub fn split(&self) -> Option<usize> {
+        self.split
+    }
+
+    /// The share of true pairs (records with the same `truth` label, across
+    /// sources for a link) that blocking made candidates: the most recall
+    /// any threshold could reach.
+    pub fn pairs_completeness<T: Eq + std::hash::Hash>(&self, truth: &[T]) -> f64 {
+        evaluate::completeness(&self.candidates, truth, self.split)
+    }
+
+    /// Pairwise precision, recall and F1 of the clusters against `truth`
+    /// (one label per row; equal labels are the same customer).
+    pub fn scores<T: Eq + std::hash::Hash>(&self, truth: &[T]) -> PairScores {
+        PairScores::of(&self.clusters, truth, self.split)
+    }
+
+    /// The field-by-field explanation of rows `a` and `b` (any two rows,
+    /// scored or not); `None` for rows out of range.
+    pub fn explain(&self, a: usize, b: usize) -> Option<Explanation> {
+        (a < self.table.rows && b < self.table.rows)
+            .then(|| explain(&self.table, &self.scorer, &self.model, self.swap, a, b))
+    }
+}
+
+fn explain(
+    table: &Table,
+    scorer: &Scorer,
+    model: &Model,
+    swap: Option<Swap>,
+    a: usize,
+    b: usize,
+) -> Explanation {
+    let mut levels = vec![0u8; table.columns.len()];
+    model::levels(table, swap, a, b, &mut levels);
+    let mut weight = scorer.prior_weight();
+    let fields = scorer
+        .parts(table, &levels, a, b)
+        .enumerate()
+        .map(|(f, (base, adjust, counts))| {
+            let (base, adjust) = if counts { (base, adjust) } else { (0.0, 0.0) };
+            weight += base + adjust;
+            let fm = &model.fields()[f];
+            let level = levels[f];
+            FieldExplanation {
+                field: fm.field.clone(),
+                comparator: fm.comparator,
+                level: (level != MISSING).then(|| fm.comparator.levels()[level as usize]),
+                weight: base + adjust,
+                term_frequency: adjust,
+            }
+        })
+        .collect();
+    Explanation {
+        prior_weight: scorer.prior_weight(),
+        fields,
+        weight,
+        probability: model::probability(weight),
+    }
+}
+
+impl Deduper {
+    /// A deduper for records of `schema`, with default settings.
+    pub fn new(schema: &Schema) -> Result<Self> {
+        Self::with_config(schema, Config::default())
+    }
+
+    /// A deduper with `config`; fails on settings that cannot work or
+    /// blocking rules naming fields that are not compared.
+    pub fn with_config(schema: &Schema, config: Config) -> Result<Self> {
+        config.check()?;
+        let compared: Vec<(usize, Comparator)> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, Comparator::for_field(f)?)))
+            .filter(|&(i, c)| {
+                // A full name repeats the given and family names.
+                let field = &schema.fields()[i];
+                !(field.compare_option().is_none()
+                    && c == Comparator::Name
+                    && matches!(field.kind(), FieldKind::FullName)
+                    && has_kind(schema, |k| matches!(k, FieldKind::GivenName))
+                    && has_kind(schema, |k| matches!(k, FieldKind::FamilyName)))
+            })
+            .collect();
+        if compared.is_empty() {
+            return Err(ErrorKind::InvalidDedupe {
+                reason: format!("schema `{}` has no field to compare", schema.name()),
+            }
+            .into());
+        }
+        let rules = if config.blocking.is_empty() {
+            BlockingRule::defaults(schema, &compared)
+        } else {
+            config.blocking.clone()
+        };
+        let resolved = rules
+            .iter()
+            .map(|r| block::Resolved::new(r, schema, &compared))
+            .collect::<Result<Vec<_>>>()?;
+        let column_of = |kind: fn(&FieldKind) -> bool| {
+            compared
+                .iter()
+                .position(|&(i, c)| c == Comparator::Name && kind(schema.fields()[i].kind()))
+        };
+        let swap = match (
+            column_of(|k| matches!(k, FieldKind::GivenName)),
+            column_of(|k| matches!(k, FieldKind::FamilyName)),
+        ) {
+            (Some(given), Some(family)) => Some(Swap { given, family }),
+            _ => None,
+        };
+        let grouped = config.contact_evidence == ContactEvidence::Strongest;
+        let contact = compared
+            .iter()
+            .map(|&(i, _)| grouped && is_contact(schema.fields()[i].kind()))
+            .collect();
+        Ok(Self {
+            normalizer: Normalizer::new(schema),
+            config,
+            compared,
+            rules,
+            resolved,
+            swap,
+            contact,
+        })
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        self.normalizer.schema()
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The blocking rules in use (the configured ones or the defaults).
+    pub fn blocking_rules(&self) -> &[BlockingRule] {
+        &self.rules
+    }
+
+    /// The compared fields and their comparators, in comparison order.
+    pub fn compared_fields(&self) -> Vec<(String, Comparator)> {
+        let schema = self.schema();
+        self.compared
+            .iter()
+            .map(|&(i, c)| (schema.fields()[i].name().to_owned(), c))
+            .collect()
+    }
+
+    /// Finds the duplicates among `records`, training a model on them.
+    pub fn run(&self, records: &[Record]) -> Result<Outcome> {
+        self.execute(self.table(&[records])?, None, None)
+    }
+
+    /// Finds the duplicates among `records` with a model trained before.
+    pub fn run_with(&self, records: &[Record], model: &Model) -> Result<Outcome> {
+        self.execute(self.table(&[records])?, None, Some(model))
+    }
+
+    /// Links `left` to `right` (say a CRM and a billing system): pairs are
+    /// only made across the two. Rows of the outcome are `left` then
+    /// `right`.
+    pub fn link(&self, left: &[Record], right: &[Record]) -> Result<Outcome> {
+        self.execute(self.table(&[left, right])?, Some(left.len()), None)
+    }
+
+    /// [`Deduper::link`] with a model trained before.
+    pub fn link_with(&self, left: &[Record], right: &[Record], model: &Model) -> Result<Outcome> {
+        self.execute(self.table(&[left, right])?, Some(left.len()), Some(model))
+    }
+
+    fn table(&self, sources: &[&[Record]]) -> Result<Table> {
+        let mut table = Table::new(&self.compared);
+        for records in sources {
+            table.extend(&self.normalizer, records)?;
+        }
+        table.count_terms();
+        Ok(table)
+    }
+
+    fn training(&self) -> Training {
+        Training {
+            u_pairs: self.config.u_pairs,
+            seed: self.config.seed,
+        }
+    }
+
+    /// Rows in name order (ties by rank): the order of windows.
+    fn name_order(&self, table: &Table, ranks: &[u32]) -> Vec<u32> {
+        let names: Vec<&prepare::Column> = table
+            .columns
+            .iter()
+            .filter(|c| c.comparator == Comparator::Name)
+            .collect();
+        let mut order: Vec<u32> = (0..table.rows as u32).collect();
+        order.par_sort_unstable_by(|&x, &y| {
+            let (x, y) = (x as usize, y as usize);
+            names
+                .iter()
+                .map(|c| c.spelling.get(x).cmp(c.spelling.get(y)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(ranks[x].cmp(&ranks[y]))
+        });
+        order
+    }
+
+    /// Trains a model on `records` without running the rest. Pairs of rows
+    /// known to be the same customer (`known_matches`, may be empty) start
+    /// m where they point instead of at a generic guess; EM still decides.
+    pub fn train(&self, records: &[Record], known_matches: &[(usize, usize)]) -> Result<Model> {
+        let work = self.block(self.table(&[records])?, None);
+        let known = known_matches
+            .iter()
+            .map(|&(a, b)| {
+                let fits = a < records.len() && b < records.len() && a != b;
+                fits.then_some((a as u32, b as u32)).ok_or_else(|| {
+                    ErrorKind::InvalidDedupe {
+                        reason: format!("known match ({a}, {b}) is not two rows of the input"),
+                    }
+                    .into()
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.train_on(&work, None, &known))
+    }
+
+    fn execute(
+        &self,
+        table: Table,
+        split: Option<usize>,
+        model: Option<&Model>,
+    ) -> Result<Outcome> {
+        let work = self.block(table, split);
+        let model = match model {
+            Some(model) => {
+                model.check(self.schema().name(), &self.compared_fields())?;
+                model.clone()
+            }
+            None => self.train_on(&work, split, &[]),
+        };
+        Ok(self.finish(work, split, model))
+    }
+
+    /// Blocking and comparison: the candidate pairs and their levels.
+    fn block(&self, table: Table, split: Option<usize>) -> Work {
+        let ranks = table.ranks();
+        let order = self.name_order(&table, &ranks);
+        let limits = block::Limits {
+            max_block: self.config.max_block,
+            window: self.config.window,
+            sorted_neighbourhood: self.config.sorted_neighbourhood,
+        };
+        let (candidates, pairs_per_rule) =
+            block::candidates(&table, &order, &self.resolved, limits, split);
+        let width = table.columns.len();
+        let mut levels = vec![0u8; candidates.len() * width];
+        levels
+            .par_chunks_mut(width * 1024)
+            .zip(candidates.par_chunks(1024))
+            .for_each(|(out, pairs)| {
+                for (slot, &(a, b)) in out.chunks_exact_mut(width).zip(pairs) {
+                    model::levels(&table, self.swap, a as usize, b as usize, slot);
+                }
+            });
+        Work {
+            table,
+            ranks,
+            candidates,
+            levels,
+            pairs_per_rule,
+        }
+    }
+
+    /// u from random pairs, then m and the prior by EM.
+    fn train_on(&self, work: &Work, split: Option<usize>, known: &[(u32, u32)]) -> Model {
+        let random = model::random_pairs(&work.ranks, split, self.training());
+        let u = model::estimate_u(&work.table, self.swap, &random);
+        let patterns = model::patterns(&work.levels, work.table.columns.len());
+        let seed_m =
+            (!known.is_empty()).then(|| model::m_from_known(&work.table, self.swap, known));
+        model::train(
+            self.schema().name(),
+            self.compared_fields(),
+            u,
+            &patterns,
+            seed_m,
+            self.config.iterations,
+            &self.contact,
+        )
+    }
+
+    /// Scoring and clustering.
+    fn finish(&self, work: Work, split: Option<usize>, model: Model) -> Outcome {
+        let Work {
+            table,
+            ranks,
+            candidates,
+            levels,
+            pairs_per_rule,
+        } = work;
+        let width = table.columns.len();
+        let scorer = Scorer::new(&model, self.contact.clone());
+        let weights: Vec<f64> = candidates
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(a, b))| {
+                scorer.weight(
+                    &table,
+                    &levels[i * width..(i + 1) * width],
+                    a as usize,
+                    b as usize,
+                )
+            })
+            .collect();
+        drop(levels);
+        let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
+        let mut matched: Vec<usize> = (0..candidates.len())
+            .filter(|&i| weights[i] >= threshold_weight)
+            .collect();
+        let tie = |i: usize| {
+            let (a, b) = candidates[i];
+            let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
+            (ra.min(rb), ra.max(rb))
+        };
+        matched.par_sort_unstable_by(|&x, &y| {
+            weights[y]
+                .total_cmp(&weights[x])
+                .then_with(|| tie(x).cmp(&tie(y)))
+        });
+        let edges: Vec<(u32, u32)> = matched.iter().map(|&i| candidates[i]).collect();
+        let clusters = cluster::cluster(table.rows, &edges, self.config.clustering, |x, y| {
+            let mut levels = vec![0u8; width];
+            model::levels(&table, self.swap, x as usize, y as usize, &mut levels);
+            model::probability(scorer.weight(&table, &levels, x as usize, y as usize))
+        });
+        matched.sort_unstable();
+        let pairs: Vec<ScoredPair> = matched
+            .iter()
+            .map(|&i| {
+                let (a, b) = candidates[i];
+                ScoredPair {
+                    a: a as usize,
+                    b: b as usize,
+                    weight: weights[i],
+                    probability: model::probability(weights[i]),
+                }
+            })
+            .collect();
+        let mut ids = clusters.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let stats = Stats {
+            records: table.rows,
+            pairs_per_rule,
+            candidate_pairs: candidates.len(),
+            matched_pairs: pairs.len(),
+            clusters: ids.len(),
+        };
+        Outcome {
+            clusters,
+            pairs,
+            candidates,
+            split,
+            model,
+            stats,
+            table,
+            scorer,
+            swap: self.swap,
+        }
+    }
+}
+
+/// Candidate pairs with their comparison levels.
+struct Work {
+    table: Table,
+    ranks: Vec<u32>,
+    candidates: Vec<(u32, u32)>,
+    /// `candidates.len() × columns` levels, pair by pair.
+    levels: Vec<u8>,
+    pairs_per_rule: Vec<usize>,
+}
+
+/// Whether a field says where someone can be reached rather than who they
+/// are: everything but names, birth date, gender and identifiers.
+fn is_contact(kind: &FieldKind) -> bool {
+    !matches!(
+        kind,
+        FieldKind::FullName
+            | FieldKind::GivenName
+            | FieldKind::FamilyName
+            | FieldKind::BirthDate
+            | FieldKind::Gender
+            | FieldKind::NationalId(_)
+            | FieldKind::Iban
+            | FieldKind::PaymentCard
+    )
+}
+
+fn has_kind(schema: &Schema, test: impl Fn(&FieldKind) -> bool) -> bool {
+    schema.fields().iter().any(|f| test(f.kind()))
+}

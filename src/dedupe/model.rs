@@ -1,0 +1,542 @@
+//! The Fellegi–Sunter model: for each field and level, how likely that
+//! level is among true matches (m) and among non-matches (u). u comes from
+//! random pairs (nearly all non-matches); m from expectation–maximisation
+//! over the candidate pairs, without labels.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::compare::{self, Comparator};
+use super::prepare::Table;
+use crate::error::{ErrorKind, Result};
+
+/// Marks a field whose value is missing on either side.
+pub(crate) const MISSING: u8 = u8::MAX;
+
+/// A trained model: reusable on other data of the same schema
+/// ([`Model::to_json`], [`Model::from_json`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    schema: String,
+    prior: f64,
+    fields: Vec<FieldModel>,
+}
+
+/// What the model learnt about one field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldModel {
+    /// The field's name.
+    pub field: String,
+    /// How it is compared.
+    pub comparator: Comparator,
+    /// Probability of each level among matching pairs, from level 0.
+    pub m: Vec<f64>,
+    /// Probability of each level among non-matching pairs.
+    pub u: Vec<f64>,
+}
+
+impl FieldModel {
+    /// The match weight of `level`: log2(m / u), in bits.
+    pub fn weight(&self, level: usize) -> f64 {
+        (self.m[level] / self.u[level]).log2()
+    }
+}
+
+impl Model {
+    /// The name of the schema the model was trained on.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The share of candidate pairs that match, before looking at them.
+    pub fn prior(&self) -> f64 {
+        self.prior
+    }
+
+    /// The fields, in the order they are compared.
+    pub fn fields(&self) -> &[FieldModel] {
+        &self.fields
+    }
+
+    /// The model as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// A model saved by [`Model::to_json`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        let model: Self = serde_json::from_str(json).map_err(|e| ErrorKind::Json {
+            document: crate::error::JsonDocument::Schema,
+            line: e.line(),
+            column: e.column(),
+            detail: format!("dedupe model: {e}"),
+        })?;
+        let bad = |reason: String| -> crate::Error { ErrorKind::InvalidDedupe { reason }.into() };
+        if !(model.prior > 0.0 && model.prior < 1.0) {
+            return Err(bad(
+                "model prior must lie strictly between 0 and 1".to_owned()
+            ));
+        }
+        for f in &model.fields {
+            let levels = f.comparator.levels().len();
+            let fine = |p: &[f64]| p.len() == levels && p.iter().all(|&x| x > 0.0 && x <= 1.0);
+            if !fine(&f.m) || !fine(&f.u) {
+                return Err(bad(format!(
+                    "model field `{}`: m and u need {levels} probabilities in (0, 1]",
+                    f.field
+                )));
+            }
+        }
+        Ok(model)
+    }
+
+    /// Checks the model fits the compared fields `names` of `schema`.
+    pub(crate) fn check(&self, schema: &str, compared: &[(String, Comparator)]) -> Result<()> {
+        let fits = self.schema == schema
+            && self.fields.len() == compared.len()
+            && self
+                .fields
+                .iter()
+                .zip(compared)
+                .all(|(f, (n, c))| f.field == *n && f.comparator == *c);
+        if fits {
+            Ok(())
+        } else {
+            Err(ErrorKind::InvalidDedupe {
+                reason: format!(
+                    "the model was trained for schema `{}` with other compared fields",
+                    self.schema
+                ),
+            }
+            .into())
+        }
+    }
+}
+
+/// Which columns hold the given and family names, compared crosswise
+/// when a record has them swapped.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Swap {
+    pub given: usize,
+    pub family: usize,
+}
+
+/// Writes the level of every column for rows `a` and `b` into `out`.
+pub(crate) fn levels(table: &Table, swap: Option<Swap>, a: usize, b: usize, out: &mut [u8]) {
+    for (slot, column) in out.iter_mut().zip(&table.columns) {
+        *slot = compare::level(column.comparator, column.get(a), column.get(b)).unwrap_or(MISSING);
+    }
+    if let Some(Swap { given, family }) = swap {
+        let (g, f) = (out[given], out[family]);
+        if g != MISSING && f != MISSING && g + f < 6 {
+            let cross = |x: usize, y: usize| {
+                let (cx, cy) = (&table.columns[x], &table.columns[y]);
+                compare::level(Comparator::Name, cx.get(a), cy.get(b)).unwrap_or(0)
+            };
+            let (sg, sf) = (cross(given, family), cross(family, given));
+            if sg >= 2 && sf >= 2 && sg + sf > g + f {
+                out[given] = sg.min(2);
+                out[family] = sf.min(2);
+            }
+        }
+    }
+}
+
+/// The weights of a model, ready for scoring.
+///
+/// Contact fields (email, phone, address parts: everything but names,
+/// birth date, gender and identifiers) describe where someone can be
+/// reached, and they agree together: family members share a street, a
+/// postcode, a landline and sometimes an email. Counting each agreement as
+/// independent evidence would make a household one person. So among the
+/// contact fields only the strongest agreement counts; every disagreement
+/// still counts.
+#[derive(Clone, Debug)]
+pub(crate) struct Scorer {
+    prior_weight: f64,
+    /// weights[f][level]
+    weights: Vec<Vec<f64>>,
+    /// u at the exact level, for columns weighed by term frequency.
+    exact_u: Vec<Option<f64>>,
+    contact: Vec<bool>,
+}
+
+impl Scorer {
+    /// `contact` marks the contact columns.
+    pub(crate) fn new(model: &Model, contact: Vec<bool>) -> Self {
+        Self {
+            prior_weight: (model.prior / (1.0 - model.prior)).log2(),
+            weights: model
+                .fields
+                .iter()
+                .map(|f| (0..f.m.len()).map(|l| f.weight(l)).collect())
+                .collect(),
+            exact_u: model
+                .fields
+                .iter()
+                .map(|f| {
+                    f.comparator
+                        .uses_term_frequency()
+                        .then(|| f.u[f.u.len() - 1])
+                })
+                .collect(),
+            contact,
+        }
+    }
+
+    pub(crate) fn prior_weight(&self) -> f64 {
+        self.prior_weight
+    }
+
+    /// The weight of column `f` at `level` for a pair whose shared value
+    /// (at the exact level) is held by `count` of `rows` records: the
+    /// level's weight, and the term-frequency adjustment.
+    pub(crate) fn field_weight(&self, f: usize, level: u8, count: u32, rows: usize) -> (f64, f64) {
+        if level == MISSING {
+            return (0.0, 0.0);
+        }
+        let levels = &self.weights[f];
+        let base = levels[level as usize];
+        let adjust = match self.exact_u[f] {
+            Some(u) if level as usize == levels.len() - 1 && count > 0 && rows > 0 => {
+                let share = f64::from(count) / rows as f64;
+                (u / share).log2()
+            }
+            _ => 0.0,
+        };
+        (base, adjust)
+    }
+
+    /// Each column's weight and term-frequency part, and whether it counts
+    /// (a contact agreement other than the strongest does not).
+    pub(crate) fn parts(
+        &self,
+        table: &Table,
+        levels: &[u8],
+        a: usize,
+        b: usize,
+    ) -> impl Iterator<Item = (f64, f64, bool)> {
+        let weights: Vec<(f64, f64)> = levels
+            .iter()
+            .enumerate()
+            .map(|(f, &level)| {
+                let counts = &table.columns[f].counts;
+                let count = if counts.is_empty() {
+                    0
+                } else {
+                    counts[a].max(counts[b])
+                };
+                self.field_weight(f, level, count, table.rows)
+            })
+            .collect();
+        let strongest = self.strongest_contact(weights.iter().map(|&(w, t)| w + t));
+        weights.into_iter().enumerate().map(move |(f, (w, t))| {
+            let counts = !self.contact[f] || w + t <= 0.0 || Some(f) == strongest;
+            (w, t, counts)
+        })
+    }
+
+    fn strongest_contact(&self, weights: impl Iterator<Item = f64>) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for (f, w) in weights.enumerate() {
+            if self.contact[f] && w > 0.0 && best.is_none_or(|(_, b)| w > b) {
+                best = Some((f, w));
+            }
+        }
+        best.map(|(f, _)| f)
+    }
+
+    /// The total weight of a pair.
+    pub(crate) fn weight(&self, table: &Table, levels: &[u8], a: usize, b: usize) -> f64 {
+        let mut total = self.prior_weight;
+        let mut best_contact = 0.0f64;
+        for (f, &level) in levels.iter().enumerate() {
+            let counts = &table.columns[f].counts;
+            let count = if counts.is_empty() {
+                0
+            } else {
+                counts[a].max(counts[b])
+            };
+            let (base, adjust) = self.field_weight(f, level, count, table.rows);
+            let w = base + adjust;
+            if self.contact[f] && w > 0.0 {
+                best_contact = best_contact.max(w);
+            } else {
+                total += w;
+            }
+        }
+        total + best_contact
+    }
+}
+
+/// The probability that goes with a weight in bits.
+pub(crate) fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// A small deterministic generator (SplitMix64) for sampling.
+#[derive(Clone, Debug)]
+pub(crate) struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (n > 0).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// Training settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Training {
+    pub u_pairs: usize,
+    pub seed: u64,
+}
+
+/// Level counts per column, from pairs.
+fn count_levels(table: &Table, swap: Option<Swap>, pairs: &[(u32, u32)]) -> Vec<Vec<u64>> {
+    let width = table.columns.len();
+    let blank = || -> Vec<Vec<u64>> {
+        table
+            .columns
+            .iter()
+            .map(|c| vec![0; c.comparator.levels().len()])
+            .collect()
+    };
+    pairs
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut counts = blank();
+            let mut out = vec![0u8; width];
+            for &(a, b) in chunk {
+                levels(table, swap, a as usize, b as usize, &mut out);
+                for (f, &l) in out.iter().enumerate() {
+                    if l != MISSING {
+                        counts[f][l as usize] += 1;
+                    }
+                }
+            }
+            counts
+        })
+        .reduce(blank, |mut x, y| {
+            for (cx, cy) in x.iter_mut().zip(y) {
+                for (a, b) in cx.iter_mut().zip(cy) {
+                    *a += b;
+                }
+            }
+            x
+        })
+}
+
+/// Random pairs for estimating u: every pair when there are few, else a
+/// seeded sample. Pairs are drawn by rank (content order), so the sample
+/// does not depend on input order. With `split`, pairs run across it.
+pub(crate) fn random_pairs(
+    ranks: &[u32],
+    split: Option<usize>,
+    settings: Training,
+) -> Vec<(u32, u32)> {
+    let n = ranks.len();
+    let mut by_rank = vec![0u32; n];
+    for (row, &rank) in ranks.iter().enumerate() {
+        by_rank[rank as usize] = row as u32;
+    }
+    let (left, right) = match split {
+        Some(s) => (s, n - s),
+        None => (n, n),
+    };
+    let total = match split {
+        Some(_) => left as u128 * right as u128,
+        None => n as u128 * n.saturating_sub(1) as u128 / 2,
+    };
+    if total <= settings.u_pairs as u128 {
+        let mut pairs = Vec::with_capacity(total as usize);
+        for a in 0..left {
+            let others = match split {
+                Some(s) => s..n,
+                None => a + 1..n,
+            };
+            pairs.extend(others.map(|b| (a as u32, b as u32)));
+        }
+        return pairs;
+    }
+    // Ranks within each side, so the sample is order-free per side.
+    let side_order = |range: std::ops::Range<usize>| -> Vec<u32> {
+        let mut rows: Vec<u32> = range.map(|r| r as u32).collect();
+        rows.sort_unstable_by_key(|&r| ranks[r as usize]);
+        rows
+    };
+    let (lefts, rights) = match split {
+        Some(s) => (side_order(0..s), side_order(s..n)),
+        None => (by_rank.clone(), by_rank),
+    };
+    let mut rng = SplitMix(settings.seed);
+    let mut pairs = Vec::with_capacity(settings.u_pairs);
+    while pairs.len() < settings.u_pairs {
+        let a = lefts[rng.below(lefts.len() as u64) as usize];
+        let b = rights[rng.below(rights.len() as u64) as usize];
+        if a != b {
+            pairs.push((a, b));
+        }
+    }
+    pairs
+}
+
+/// Estimates u from `random` pairs, with one pseudo-count per level so no
+/// level is impossible.
+pub(crate) fn estimate_u(
+    table: &Table,
+    swap: Option<Swap>,
+    random: &[(u32, u32)],
+) -> Vec<Vec<f64>> {
+    count_levels(table, swap, random)
+        .into_iter()
+        .map(|counts| {
+            let total: u64 = counts.iter().sum();
+            let levels = counts.len() as f64;
+            counts
+                .iter()
+                .map(|&c| (c as f64 + 1.0) / (total as f64 + levels))
+                .collect()
+        })
+        .collect()
+}
+
+/// Distinct level patterns of `pairs` with how often each occurs, sorted.
+pub(crate) fn patterns(levels: &[u8], width: usize) -> Vec<(Vec<u8>, u64)> {
+    let mut counts: HashMap<&[u8], u64> = HashMap::new();
+    if width > 0 {
+        for pattern in levels.chunks_exact(width) {
+            *counts.entry(pattern).or_default() += 1;
+        }
+    }
+    let mut patterns: Vec<(Vec<u8>, u64)> =
+        counts.into_iter().map(|(p, c)| (p.to_vec(), c)).collect();
+    patterns.sort_unstable();
+    patterns
+}
+
+/// Trains m, u and the prior by EM over the candidate pairs' `patterns`.
+/// u starts from the random pairs' estimate and m from `seed_m` (known
+/// matches) or a generic guess; both are then fitted to the candidate
+/// pairs, the population the model scores (blocking makes candidates agree
+/// far more often than random pairs do, so u from random pairs alone would
+/// overstate every agreement).
+pub(crate) fn train(
+    schema: &str,
+    fields: Vec<(String, Comparator)>,
+    mut u: Vec<Vec<f64>>,
+    patterns: &[(Vec<u8>, u64)],
+    seed_m: Option<Vec<Vec<f64>>>,
+    iterations: usize,
+    contact: &[bool],
+) -> Model {
+    let mut m: Vec<Vec<f64>> = seed_m.unwrap_or_else(|| {
+        u.iter()
+            .map(|levels| {
+                let n = levels.len();
+                (0..n)
+                    .map(|l| {
+                        if l + 1 == n {
+                            0.9
+                        } else {
+                            0.1 / (n - 1) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    let mut prior = 0.01f64;
+    for _ in 0..iterations {
+        let mut m_sum: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
+        let mut u_sum = m_sum.clone();
+        let (mut matched, mut total) = (0.0f64, 0.0f64);
+        for (pattern, count) in patterns {
+            let mut odds = (prior / (1.0 - prior)).log2();
+            let mut best_contact = 0.0f64;
+            for (f, &l) in pattern.iter().enumerate() {
+                if l != MISSING {
+                    let w = (m[f][l as usize] / u[f][l as usize]).log2();
+                    if contact[f] && w > 0.0 {
+                        best_contact = best_contact.max(w);
+                    } else {
+                        odds += w;
+                    }
+                }
+            }
+            let posterior = probability(odds + best_contact);
+            let count = *count as f64;
+            matched += posterior * count;
+            total += count;
+            for (f, &l) in pattern.iter().enumerate() {
+                if l != MISSING {
+                    m_sum[f][l as usize] += posterior * count;
+                    u_sum[f][l as usize] += (1.0 - posterior) * count;
+                }
+            }
+        }
+        let mut change = refit(&mut m, &m_sum).max(refit(&mut u, &u_sum));
+        let next_prior = if total > 0.0 {
+            (matched / total).clamp(1e-9, 1.0 - 1e-9)
+        } else {
+            prior
+        };
+        change = change.max((next_prior - prior).abs());
+        prior = next_prior;
+        if change < 1e-7 {
+            break;
+        }
+    }
+    Model {
+        schema: schema.to_owned(),
+        prior,
+        fields: fields
+            .into_iter()
+            .zip(m.into_iter().zip(u))
+            .map(|((field, comparator), (m, u))| FieldModel {
+                field,
+                comparator,
+                m,
+                u,
+            })
+            .collect(),
+    }
+}
+
+/// Replaces each field's probabilities by its expected counts, normalized
+/// with a small pseudo-count so no level becomes impossible; fields with no
+/// data keep their values. Returns the largest change.
+fn refit(probabilities: &mut [Vec<f64>], sums: &[Vec<f64>]) -> f64 {
+    let mut change = 0.0f64;
+    for (levels, sums) in probabilities.iter_mut().zip(sums) {
+        let sum: f64 = sums.iter().sum();
+        if sum <= 0.0 {
+            continue;
+        }
+        for (p, s) in levels.iter_mut().zip(sums) {
+            let next = ((s + 1e-3) / (sum + 1e-3 * sums.len() as f64)).max(1e-6);
+            change = change.max((next - *p).abs());
+            *p = next;
+        }
+    }
+    change
+}
+
+/// m estimated from pairs known to match (the EM's starting point).
+pub(crate) fn m_from_known(
+    table: &Table,
+    swap: Option<Swap>,
+    known: &[(u32, u32)],
+) -> Vec<Vec<f64>> {
+    estimate_u(table, swap, known)
+}
