@@ -34,6 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         generated.as_secs_f64()
     );
     println!("candidate pairs    {}", stats.candidate_pairs);
+    println!("pairs per rule     {:?}", stats.pairs_per_rule);
     println!(
         "pairs completeness {:.4}",
         outcome.pairs_completeness(&data.people)

@@ -102,6 +102,10 @@ enum custodia_status
    */
   CUSTODIA_STATUS_SCHEMA_MISMATCH = 3004,
   /*
+   A duplicate-detection setting or model that cannot work.
+   */
+  CUSTODIA_STATUS_INVALID_DEDUPE = 4001,
+  /*
    A masking policy without the audience asked for.
    */
   CUSTODIA_STATUS_UNKNOWN_AUDIENCE = 5001,
@@ -159,6 +163,14 @@ typedef enum custodia_severity custodia_severity;
 typedef uint32_t custodia_severity;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/*
+ How duplicate detection compares one field. Each comparator sorts a pair
+ of values into one of a few levels, from `different` (level 0) to
+ `exact`; the model learns how much each level says. A missing value on
+ either side says nothing.
+ */
+typedef struct Comparator Comparator;
 
 /*
  Secret keys by id. Keys are copied in, never printed, and zeroized when

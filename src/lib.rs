@@ -65,6 +65,11 @@
 //!   date, id) usable on its own; match keys for duplicate detection.
 //! - [`validate`]: [`Validator`] reports every [`Issue`] with a stable
 //!   [`IssueCode`]; checksums of national ids, IBANs and cards; user rules.
+//! - [`dedupe`]: [`dedupe::Deduper`] finds the records of one customer
+//!   (blocking, per-kind comparators with nicknames, pinyin and phonetic
+//!   codes, a Fellegi–Sunter model trained without labels, clusters,
+//!   explanations) in one data set or across two; [`dedupe::generate`]
+//!   makes test data with known duplicates.
 //! - [`mask`]: [`Masker`] applies a [`Policy`] per audience: redaction,
 //!   partial masks, display profiles, generalization, keyed pseudonyms
 //!   (HMAC-SHA-256) and reversible FF1 tokens; [`mask::k_anonymity`].
@@ -74,8 +79,12 @@
 //! # Crate features
 //!
 //! - `cli` (off by default): builds the `custodia` command-line tool and
-//!   pulls in what only it needs (clap, csv, rayon, indicatif). The library
+//!   pulls in what only it needs (clap, csv, indicatif). The library
 //!   itself never depends on it.
+//!
+//! Duplicate detection uses all cores through rayon (results are the same
+//! whatever the thread count); set `RAYON_NUM_THREADS` or install a rayon
+//! thread pool to limit it.
 //!
 //! `serde` support is always on, because schemas, records and policies are
 //! read from JSON.

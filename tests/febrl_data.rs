@@ -1,5 +1,8 @@
 //! The Febrl benchmark files (tests/data/febrl) as custodia records, for the
-//! accuracy test and the `febrl` example.
+//! accuracy test and the `febrl` example. The files ship with the crate, so a
+//! failure to read them is a broken checkout and may panic.
+
+#![allow(clippy::expect_used)]
 
 use std::path::PathBuf;
 

@@ -6,5 +6,7 @@
 mod api;
 mod c_abi;
 mod cli;
+mod dedupe;
+mod febrl_data;
 mod header;
 mod props;

@@ -150,7 +150,7 @@ impl BlockingRule {
         use Transform as T;
         add(vec![
             family.as_ref().map(|f| part(f, T::Phonetic)),
-            given.as_ref().map(|g| part(g, T::Initial)),
+            given.as_ref().map(|g| part(g, T::Prefix(2))),
         ]);
         add(vec![
             family.as_ref().map(|f| part(f, T::Phonetic)),
@@ -177,12 +177,12 @@ impl BlockingRule {
             postcode.as_ref().map(|p| part(p, T::Key)),
         ]);
         add(vec![
-            street.as_ref().map(|s| part(s, T::Prefix(4))),
-            postcode.as_ref().map(|p| part(p, T::Key)),
+            family.as_ref().map(|f| part(f, T::Phonetic)),
+            city.as_ref().map(|c| part(c, T::Key)),
         ]);
         add(vec![
             street.as_ref().map(|s| part(s, T::Prefix(4))),
-            city.as_ref().map(|c| part(c, T::Key)),
+            postcode.as_ref().map(|p| part(p, T::Key)),
         ]);
         add(vec![
             birth.as_ref().map(|b| part(b, T::Key)),
@@ -278,11 +278,16 @@ impl Resolved {
         Ok(Self { parts })
     }
 
+    /// The columns the rule reads.
+    pub(crate) fn columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().map(|&(c, _)| c)
+    }
+
     /// The rule's key for `row` (a hash), or `None` when a part is missing.
     pub(crate) fn key(&self, table: &Table, row: usize) -> Option<u64> {
         let mut hasher = DefaultHasher::new();
         for &(column, transform) in &self.parts {
-            let value = table.columns[column].get(row);
+            let value = table.get(column, row);
             let key = value.key;
             let spelling = if value.spelling.is_empty() {
                 key
@@ -335,16 +340,29 @@ pub(crate) struct Limits {
     pub sorted_neighbourhood: bool,
 }
 
-/// The candidate pairs, each `(a, b)` with `a < b`, sorted, each once.
-/// With `split`, rows below it are one source and the rest the other, and
-/// only pairs across the two are made.
+/// A row without a key for a rule.
+pub(crate) const NO_KEY: u64 = u64::MAX;
+
+/// What blocking found.
+pub(crate) struct Blocked {
+    /// Candidate pairs, each `(a, b)` with `a < b`, sorted, each once.
+    pub pairs: Vec<(u32, u32)>,
+    /// Pairs each rule made before uniting (then the sorted
+    /// neighbourhood's).
+    pub per_rule: Vec<usize>,
+    /// Each rule's key per row ([`NO_KEY`] when it has none).
+    pub keys: Vec<Vec<u64>>,
+}
+
+/// The candidate pairs. With `split`, rows below it are one source and the
+/// rest the other, and only pairs across the two are made.
 pub(crate) fn candidates(
     table: &Table,
     order: &[u32],
     rules: &[Resolved],
     limits: Limits,
     split: Option<usize>,
-) -> (Vec<(u32, u32)>, Vec<usize>) {
+) -> Blocked {
     let across = |a: u32, b: u32| split.is_none_or(|s| ((a as usize) < s) != ((b as usize) < s));
     let mut position = vec![0u32; table.rows];
     for (p, &row) in order.iter().enumerate() {
@@ -352,6 +370,7 @@ pub(crate) fn candidates(
     }
     let mut pairs: Vec<u64> = Vec::new();
     let mut per_rule = Vec::with_capacity(rules.len() + 1);
+    let mut keys = Vec::with_capacity(rules.len());
     let push = |pairs: &mut Vec<u64>, a: u32, b: u32| {
         if a != b && across(a, b) {
             let (a, b) = (a.min(b), a.max(b));
@@ -362,9 +381,17 @@ pub(crate) fn candidates(
         let before = pairs.len();
         let mut keyed: Vec<(u64, u32, u32)> = (0..table.rows)
             .into_par_iter()
-            .filter_map(|row| rule.key(table, row).map(|k| (k, position[row], row as u32)))
+            .filter_map(|row| {
+                rule.key(table, row)
+                    .map(|k| (k.min(NO_KEY - 1), position[row], row as u32))
+            })
             .collect();
         keyed.par_sort_unstable();
+        let mut rule_keys = vec![NO_KEY; table.rows];
+        for &(k, _, row) in &keyed {
+            rule_keys[row as usize] = k;
+        }
+        keys.push(rule_keys);
         for block in keyed.chunk_by(|x, y| x.0 == y.0) {
             if block.len() <= limits.max_block {
                 for (i, x) in block.iter().enumerate() {
@@ -397,5 +424,9 @@ pub(crate) fn candidates(
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect();
-    (pairs, per_rule)
+    Blocked {
+        pairs,
+        per_rule,
+        keys,
+    }
 }

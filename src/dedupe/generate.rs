@@ -593,7 +593,7 @@ fn new_person(rng: &mut SplitMix) -> Person {
     } else {
         (*rng.pick(if female { c.given_f } else { c.given_m })).to_owned()
     };
-    let family = (*rng.pick(c.family)).to_owned();
+    let family = family_name(rng, c);
     let birth = (
         1935 + rng.below(72) as i32,
         1 + rng.below(12) as u32,
@@ -614,6 +614,52 @@ fn new_person(rng: &mut SplitMix) -> Person {
         street: format!("{} {}", 1 + rng.below(300), rng.pick(c.streets)),
         city,
         postcode,
+    }
+}
+
+/// Surnames have a long tail: half the people outside China carry one of
+/// thousands of rarer names (a stem and an ending of the country's style).
+fn family_name(rng: &mut SplitMix, c: &Country) -> String {
+    let (stems, endings): (&[&str], &[&str]) = match c.code {
+        "CN" => return (*rng.pick(c.family)).to_owned(),
+        "DE" => (
+            &[
+                "Berg", "Wald", "Hof", "Stein", "Brand", "Lind", "Roth", "Kirch", "Feld", "Haus",
+                "Bach", "Horn", "Eck", "Dorn", "Kron", "Wies", "Moos", "Sand", "Tann", "Reh",
+            ],
+            &[
+                "mann", "er", "hardt", "meier", "huber", "ner", "bauer", "ler", "inger", "mayr",
+                "brecht", "ke", "sch", "el", "wald", "berg", "feld", "lein", "rich", "ow",
+            ],
+        ),
+        "FR" => (
+            &[
+                "Beau", "Bel", "Mont", "Val", "Roche", "Char", "Four", "Lac", "Bois", "Ville",
+                "Pont", "Mar", "Ber", "Cour", "Gar", "Dur", "Lan", "Mor", "Rou", "Chev",
+            ],
+            &[
+                "champ", "mont", "ier", "ard", "eau", "et", "ot", "in", "on", "ault", "ois", "y",
+                "elle", "ac", "enne", "ière", "aud", "ette", "agne", "oux",
+            ],
+        ),
+        _ => (
+            &[
+                "Ash", "Black", "Brook", "Cald", "Dun", "Fair", "Green", "Hart", "Kings", "Lang",
+                "Mar", "North", "Pen", "Ram", "Shel", "Stan", "Thorn", "Wal", "West", "Whit",
+            ],
+            &[
+                "ford", "ley", "ton", "wood", "field", "well", "by", "ham", "worth", "combe",
+                "dale", "more", "wick", "hurst", "bury", "stone", "den", "land", "ridge", "shaw",
+            ],
+        ),
+    };
+    if rng.chance(0.5) {
+        (*rng.pick(c.family)).to_owned()
+    } else {
+        let stem = stems[rng.below(stems.len() as u64) as usize];
+        let ending = endings[rng.below(endings.len() as u64) as usize];
+        let extra = ["", "s", "e", "an", "en", "i"][rng.below(6) as usize];
+        format!("{stem}{ending}{extra}")
     }
 }
 
@@ -796,30 +842,33 @@ fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Cus
     } else {
         format!("{family}{given}")
     };
-    let mut customer = Customer::default();
-    customer.customer_id = Some(format!("C{record_no:09}"));
-    customer.source = Some(["crm", "billing", "web"][(record_no % 3) as usize].to_owned());
-    if full_only {
-        customer.full_name = Some(full);
+    let (full_name, given_name, family_name) = if full_only {
+        (Some(full), None, None)
     } else {
-        customer.given_name = Some(given);
-        customer.family_name = Some(family);
+        (None, Some(given), Some(family))
+    };
+    Customer {
+        customer_id: Some(format!("C{record_no:09}")),
+        source: Some(["crm", "billing", "web"][(record_no % 3) as usize].to_owned()),
+        full_name,
+        given_name,
+        family_name,
+        gender: Some(if p.female { "female" } else { "male" }.to_owned()),
+        birth_date: (!drop_birth).then_some(birth),
+        email: email.filter(|_| !drop_email),
+        phone: (!drop_phone).then_some(phone),
+        street: Some(p.street),
+        city: Some(c.cities[p.city].0.to_owned()),
+        postcode: Some(p.postcode),
+        country: Some(c.code.to_owned()),
+        updated_at: Some(format!(
+            "20{:02}-{:02}-{:02}",
+            15 + record_no % 10,
+            1 + record_no % 12,
+            1 + record_no % 28
+        )),
+        ..Customer::default()
     }
-    customer.gender = Some(if p.female { "female" } else { "male" }.to_owned());
-    customer.birth_date = (!drop_birth).then_some(birth);
-    customer.email = email.filter(|_| !drop_email);
-    customer.phone = (!drop_phone).then_some(phone);
-    customer.street = Some(p.street);
-    customer.city = Some(c.cities[p.city].0.to_owned());
-    customer.postcode = Some(p.postcode);
-    customer.country = Some(c.code.to_owned());
-    customer.updated_at = Some(format!(
-        "20{:02}-{:02}-{:02}",
-        15 + record_no % 10,
-        1 + record_no % 12,
-        1 + record_no % 28
-    ));
-    customer
 }
 
 /// The number in national form with the trunk prefix (`0412 345 678`), or

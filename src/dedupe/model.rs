@@ -50,7 +50,8 @@ impl Model {
         &self.schema
     }
 
-    /// The share of candidate pairs that match, before looking at them.
+    /// The probability that two records taken at random are the same
+    /// customer, before looking at them.
     pub fn prior(&self) -> f64 {
         self.prior
     }
@@ -125,15 +126,15 @@ pub(crate) struct Swap {
 
 /// Writes the level of every column for rows `a` and `b` into `out`.
 pub(crate) fn levels(table: &Table, swap: Option<Swap>, a: usize, b: usize, out: &mut [u8]) {
-    for (slot, column) in out.iter_mut().zip(&table.columns) {
-        *slot = compare::level(column.comparator, column.get(a), column.get(b)).unwrap_or(MISSING);
+    for (c, (slot, column)) in out.iter_mut().zip(&table.columns).enumerate() {
+        *slot =
+            compare::level(column.comparator, table.get(c, a), table.get(c, b)).unwrap_or(MISSING);
     }
     if let Some(Swap { given, family }) = swap {
         let (g, f) = (out[given], out[family]);
         if g != MISSING && f != MISSING && g + f < 6 {
             let cross = |x: usize, y: usize| {
-                let (cx, cy) = (&table.columns[x], &table.columns[y]);
-                compare::level(Comparator::Name, cx.get(a), cy.get(b)).unwrap_or(0)
+                compare::level(Comparator::Name, table.get(x, a), table.get(y, b)).unwrap_or(0)
             };
             let (sg, sf) = (cross(given, family), cross(family, given));
             if sg >= 2 && sf >= 2 && sg + sf > g + f {
@@ -425,78 +426,120 @@ pub(crate) fn patterns(levels: &[u8], width: usize) -> Vec<(Vec<u8>, u64)> {
     patterns
 }
 
-/// Trains m, u and the prior by EM over the candidate pairs' `patterns`.
-/// u starts from the random pairs' estimate and m from `seed_m` (known
-/// matches) or a generic guess; both are then fitted to the candidate
-/// pairs, the population the model scores (blocking makes candidates agree
-/// far more often than random pairs do, so u from random pairs alone would
-/// overstate every agreement).
-pub(crate) fn train(
-    schema: &str,
-    fields: Vec<(String, Comparator)>,
-    mut u: Vec<Vec<f64>>,
+/// One EM fit of m (and the prior among `patterns`) with u fixed.
+/// Likelihoods follow the scorer: among contact columns only the strongest
+/// agreement counts.
+pub(crate) fn fit_m(
+    u: &[Vec<f64>],
+    mut m: Vec<Vec<f64>>,
     patterns: &[(Vec<u8>, u64)],
-    seed_m: Option<Vec<Vec<f64>>>,
     iterations: usize,
     contact: &[bool],
-) -> Model {
-    let mut m: Vec<Vec<f64>> = seed_m.unwrap_or_else(|| {
-        u.iter()
-            .map(|levels| {
-                let n = levels.len();
-                (0..n)
-                    .map(|l| {
-                        if l + 1 == n {
-                            0.9
-                        } else {
-                            0.1 / (n - 1) as f64
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
-    });
-    let mut prior = 0.01f64;
+) -> Vec<Vec<f64>> {
+    let mut prior = 0.1f64;
     for _ in 0..iterations {
         let mut m_sum: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
-        let mut u_sum = m_sum.clone();
         let (mut matched, mut total) = (0.0f64, 0.0f64);
         for (pattern, count) in patterns {
-            let mut odds = (prior / (1.0 - prior)).log2();
-            let mut best_contact = 0.0f64;
-            for (f, &l) in pattern.iter().enumerate() {
-                if l != MISSING {
-                    let w = (m[f][l as usize] / u[f][l as usize]).log2();
-                    if contact[f] && w > 0.0 {
-                        best_contact = best_contact.max(w);
-                    } else {
-                        odds += w;
-                    }
-                }
-            }
-            let posterior = probability(odds + best_contact);
+            let weight = pattern_weight(pattern, &m, u, contact);
+            let posterior = probability((prior / (1.0 - prior)).log2() + weight);
             let count = *count as f64;
             matched += posterior * count;
             total += count;
             for (f, &l) in pattern.iter().enumerate() {
                 if l != MISSING {
                     m_sum[f][l as usize] += posterior * count;
-                    u_sum[f][l as usize] += (1.0 - posterior) * count;
                 }
             }
         }
-        let mut change = refit(&mut m, &m_sum).max(refit(&mut u, &u_sum));
-        let next_prior = if total > 0.0 {
+        let mut change = refit(&mut m, &m_sum);
+        let next = if total > 0.0 {
             (matched / total).clamp(1e-9, 1.0 - 1e-9)
         } else {
             prior
         };
-        change = change.max((next_prior - prior).abs());
-        prior = next_prior;
+        change = change.max((next - prior).abs());
+        prior = next;
         if change < 1e-7 {
             break;
         }
     }
+    m
+}
+
+/// The weight of a level pattern without prior or term frequency.
+fn pattern_weight(pattern: &[u8], m: &[Vec<f64>], u: &[Vec<f64>], contact: &[bool]) -> f64 {
+    let (mut sum, mut best_contact) = (0.0f64, 0.0f64);
+    for (f, &l) in pattern.iter().enumerate() {
+        if l != MISSING {
+            let w = (m[f][l as usize] / u[f][l as usize]).log2();
+            if contact[f] && w > 0.0 {
+                best_contact = best_contact.max(w);
+            } else {
+                sum += w;
+            }
+        }
+    }
+    sum + best_contact
+}
+
+/// A generic first guess at m: most matches agree exactly.
+pub(crate) fn initial_m(u: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    u.iter()
+        .map(|levels| {
+            let n = levels.len();
+            (0..n)
+                .map(|l| {
+                    if l + 1 == n {
+                        0.9
+                    } else {
+                        0.1 / (n - 1) as f64
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The probability that two records taken at random match: the expected
+/// matches among the candidate `patterns` (nearly all matches are
+/// candidates) over `total_pairs`, solved as a fixed point.
+pub(crate) fn estimate_prior(
+    patterns: &[(Vec<u8>, u64)],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    contact: &[bool],
+    total_pairs: f64,
+) -> f64 {
+    let weights: Vec<(f64, f64)> = patterns
+        .iter()
+        .map(|(p, c)| (pattern_weight(p, m, u, contact), *c as f64))
+        .collect();
+    let candidates: f64 = weights.iter().map(|&(_, c)| c).sum();
+    let mut prior = (candidates / total_pairs.max(1.0)).clamp(1e-12, 0.5) * 0.1;
+    for _ in 0..200 {
+        let odds = (prior / (1.0 - prior)).log2();
+        let expected: f64 = weights
+            .iter()
+            .map(|&(w, c)| probability(odds + w) * c)
+            .sum();
+        let next = (expected / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+        if (next - prior).abs() <= 1e-6 * prior {
+            return next;
+        }
+        prior = next;
+    }
+    prior
+}
+
+/// A model from its parts.
+pub(crate) fn assemble(
+    schema: &str,
+    fields: Vec<(String, Comparator)>,
+    m: Vec<Vec<f64>>,
+    u: Vec<Vec<f64>>,
+    prior: f64,
+) -> Model {
     Model {
         schema: schema.to_owned(),
         prior,

@@ -11,7 +11,7 @@ use super::compare::{Comparator, Prepared};
 use super::names;
 use crate::error::{ErrorKind, Result};
 use crate::normalize::Normalizer;
-use crate::schema::{FieldKind, Record};
+use crate::schema::Record;
 
 /// Many strings in one buffer.
 #[derive(Clone, Debug, Default)]
@@ -43,101 +43,96 @@ impl Strings {
     }
 }
 
-/// One compared field of every record.
+/// One compared field: how it is compared and where its values sit.
 #[derive(Clone, Debug)]
 pub(crate) struct Column {
     pub comparator: Comparator,
     /// The field's position in the schema.
     pub field: usize,
-    pub keys: Strings,
-    /// Names only: spelling, phonetic code, nickname groups.
-    pub spelling: Strings,
-    pub phonetic: Strings,
+    /// The slot of the match key in a row; names also have the spelling
+    /// and the phonetic code in the next two slots.
+    slot: usize,
+    /// Whether nickname groups are looked up (given names).
+    nicknames: bool,
+    /// Names only: packed nickname groups per row.
     pub nick: Vec<u32>,
     /// How many records share the key (term frequency), when the comparator
     /// weighs it; filled by [`Table::count_terms`].
     pub counts: Vec<u32>,
 }
 
-impl Column {
-    fn new(comparator: Comparator, field: usize) -> Self {
-        Self {
-            comparator,
-            field,
-            keys: Strings::default(),
-            spelling: Strings::default(),
-            phonetic: Strings::default(),
-            nick: Vec::new(),
-            counts: Vec::new(),
-        }
-    }
-
-    pub(crate) fn get(&self, row: usize) -> Prepared<'_> {
-        if self.comparator == Comparator::Name {
-            Prepared {
-                key: self.keys.get(row),
-                spelling: self.spelling.get(row),
-                phonetic: self.phonetic.get(row),
-                nick: self.nick[row],
-            }
-        } else {
-            Prepared {
-                key: self.keys.get(row),
-                ..Prepared::default()
-            }
-        }
-    }
-
-    fn push(&mut self, key: &str, nicknames: bool) -> Result<()> {
-        self.keys.push(key)?;
-        if self.comparator == Comparator::Name {
-            let spelling = names::spelling(key);
-            self.phonetic.push(&names::phonetic(&spelling))?;
-            self.spelling.push(&spelling)?;
-            self.nick.push(if nicknames {
-                names::nickname_groups(key)
-            } else {
-                0
-            });
-        }
-        Ok(())
-    }
-
-    fn append(&mut self, other: &Self) -> Result<()> {
-        self.keys.append(&other.keys)?;
-        self.spelling.append(&other.spelling)?;
-        self.phonetic.append(&other.phonetic)?;
-        self.nick.extend_from_slice(&other.nick);
-        Ok(())
-    }
-}
-
-/// The compared fields of a set of records, row by row.
+/// The compared fields of a set of records. Row-major: all the strings of
+/// one row sit together, so comparing a pair touches a few cache lines
+/// rather than one per field.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     pub columns: Vec<Column>,
     pub rows: usize,
+    strings: Strings,
+    /// Strings per row.
+    slots: usize,
 }
 
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
 
 impl Table {
-    /// An empty table for the compared fields `(schema index, comparator)`.
-    pub(crate) fn new(fields: &[(usize, Comparator)]) -> Self {
+    /// An empty table for the compared fields `(schema index, comparator,
+    /// given name)`.
+    pub(crate) fn new(fields: &[(usize, Comparator, bool)]) -> Self {
+        let mut slots = 0;
+        let columns = fields
+            .iter()
+            .map(|&(field, comparator, nicknames)| {
+                let slot = slots;
+                slots += if comparator == Comparator::Name { 3 } else { 1 };
+                Column {
+                    comparator,
+                    field,
+                    slot,
+                    nicknames,
+                    nick: Vec::new(),
+                    counts: Vec::new(),
+                }
+            })
+            .collect();
         Self {
-            columns: fields.iter().map(|&(f, c)| Column::new(c, f)).collect(),
+            columns,
             rows: 0,
+            strings: Strings::default(),
+            slots,
+        }
+    }
+
+    fn fields(&self) -> Vec<(usize, Comparator, bool)> {
+        self.columns
+            .iter()
+            .map(|c| (c.field, c.comparator, c.nicknames))
+            .collect()
+    }
+
+    /// The prepared value of column `c` in `row`.
+    pub(crate) fn get(&self, c: usize, row: usize) -> Prepared<'_> {
+        let column = &self.columns[c];
+        let at = row * self.slots + column.slot;
+        if column.comparator == Comparator::Name {
+            Prepared {
+                key: self.strings.get(at),
+                spelling: self.strings.get(at + 1),
+                phonetic: self.strings.get(at + 2),
+                nick: column.nick[row],
+            }
+        } else {
+            Prepared {
+                key: self.strings.get(at),
+                ..Prepared::default()
+            }
         }
     }
 
     /// Normalizes `records` (in parallel) and adds them as rows.
     pub(crate) fn extend(&mut self, normalizer: &Normalizer, records: &[Record]) -> Result<()> {
-        let fields: Vec<_> = self
-            .columns
-            .iter()
-            .map(|c| (c.field, c.comparator))
-            .collect();
+        let fields = self.fields();
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
             .map(|chunk| {
@@ -150,8 +145,9 @@ impl Table {
             .collect();
         for part in parts {
             let part = part?;
+            self.strings.append(&part.strings)?;
             for (column, other) in self.columns.iter_mut().zip(&part.columns) {
-                column.append(other)?;
+                column.nick.extend_from_slice(&other.nick);
             }
             self.rows += part.rows;
         }
@@ -160,15 +156,23 @@ impl Table {
 
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
-        let schema = normalizer.schema();
         let normalized = normalizer.normalize(record)?.record;
         for column in &mut self.columns {
             let value = &normalized.values()[column.field];
             let key = normalizer
                 .match_key(column.field, value)
                 .unwrap_or_default();
-            let given = matches!(schema.fields()[column.field].kind(), FieldKind::GivenName);
-            column.push(&key, given)?;
+            self.strings.push(&key)?;
+            if column.comparator == Comparator::Name {
+                let spelling = names::spelling(&key);
+                self.strings.push(&spelling)?;
+                self.strings.push(&names::phonetic(&spelling))?;
+                column.nick.push(if column.nicknames {
+                    names::nickname_groups(&key)
+                } else {
+                    0
+                });
+            }
         }
         self.rows += 1;
         Ok(())
@@ -177,17 +181,18 @@ impl Table {
     /// Counts how many rows share each key of the columns that weigh term
     /// frequency.
     pub(crate) fn count_terms(&mut self) {
+        let (strings, slots, rows) = (&self.strings, self.slots, self.rows);
         for column in &mut self.columns {
             if !column.comparator.uses_term_frequency() {
                 continue;
             }
+            let slot = column.slot;
+            let key = |row: usize| strings.get(row * slots + slot);
             let mut counts: HashMap<&str, u32> = HashMap::new();
-            for row in 0..self.rows {
-                *counts.entry(column.keys.get(row)).or_default() += 1;
+            for row in 0..rows {
+                *counts.entry(key(row)).or_default() += 1;
             }
-            column.counts = (0..self.rows)
-                .map(|row| counts[column.keys.get(row)])
-                .collect();
+            column.counts = (0..rows).map(|row| counts[key(row)]).collect();
         }
     }
 
@@ -195,7 +200,9 @@ impl Table {
     pub(crate) fn content_hash(&self, row: usize) -> u64 {
         let mut hasher = DefaultHasher::new();
         for column in &self.columns {
-            column.keys.get(row).hash(&mut hasher);
+            self.strings
+                .get(row * self.slots + column.slot)
+                .hash(&mut hasher);
         }
         hasher.finish()
     }

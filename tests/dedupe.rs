@@ -1,0 +1,250 @@
+//! Duplicate detection through the public API: accuracy on Febrl, the
+//! generator's truth, determinism, linking, explanations, models, errors.
+
+use custodia::dedupe::generate::Generator;
+use custodia::dedupe::{BlockingRule, Config, ContactEvidence, Deduper, Model};
+use custodia::{ErrorCode, Record, Schema};
+use proptest::prelude::*;
+
+use crate::febrl_data;
+
+/// The one setting used for every Febrl file: its fields were corrupted
+/// independently and it has no households.
+fn febrl_config() -> Config {
+    Config {
+        contact_evidence: ContactEvidence::Independent,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn febrl_accuracy_without_soc_sec_id_meets_the_targets() {
+    let schema = febrl_data::schema(false);
+    let deduper = Deduper::with_config(&schema, febrl_config()).unwrap();
+    for file in ["febrl1.csv", "febrl2.csv"] {
+        let (records, truth) = febrl_data::load(file, &schema);
+        let outcome = deduper.run(&records).unwrap();
+        let scores = outcome.scores(&truth);
+        assert!(
+            scores.f1() >= 0.997,
+            "{file}: {scores:?} F1 {}",
+            scores.f1()
+        );
+    }
+    let (left, mut truth) = febrl_data::load("febrl4a.csv", &schema);
+    let (right, right_truth) = febrl_data::load("febrl4b.csv", &schema);
+    truth.extend(right_truth);
+    let outcome = deduper.link(&left, &right).unwrap();
+    let scores = outcome.scores(&truth);
+    assert!(
+        scores.f1() >= 0.997,
+        "febrl4: {scores:?} F1 {}",
+        scores.f1()
+    );
+    assert_eq!(scores.actual, 5000);
+    // A link pairs only across the two sources.
+    assert_eq!(outcome.split(), Some(left.len()));
+    assert!(
+        outcome
+            .pairs()
+            .iter()
+            .all(|p| p.a < left.len() && p.b >= left.len())
+    );
+}
+
+#[test]
+fn generated_customers_are_deduplicated_with_default_settings() {
+    let data = Generator::new(11).generate(10_000).unwrap();
+    let outcome = Deduper::new(&Schema::customer())
+        .unwrap()
+        .run(&data.records)
+        .unwrap();
+    let scores = outcome.scores(&data.people);
+    assert!(outcome.pairs_completeness(&data.people) > 0.99);
+    // A floor against regressions on a small sample; the figures at 100k
+    // and 1M records come from `examples/dedupe_bench.rs`.
+    assert!(scores.f1() >= 0.93, "{scores:?} F1 {}", scores.f1());
+    assert!(
+        scores.precision() >= 0.9 && scores.recall() >= 0.97,
+        "{scores:?}"
+    );
+}
+
+/// Clusters as sets of input positions, whatever the ids.
+fn partition(clusters: &[u32], positions: &[usize]) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (row, &id) in clusters.iter().enumerate() {
+        groups.entry(id).or_default().push(positions[row]);
+    }
+    let mut parts: Vec<Vec<usize>> = groups
+        .into_values()
+        .map(|mut g| {
+            g.sort_unstable();
+            g
+        })
+        .collect();
+    parts.sort();
+    parts
+}
+
+#[test]
+fn clusters_do_not_depend_on_input_order_or_thread_count() {
+    let data = Generator::new(5).generate(3000).unwrap();
+    let deduper = Deduper::new(&Schema::customer()).unwrap();
+    let base = deduper.run(&data.records).unwrap();
+    let identity: Vec<usize> = (0..data.records.len()).collect();
+    // Reversed and rotated input gives the same partition of the records.
+    for shift in [0, 1234] {
+        let mut order: Vec<usize> = identity.iter().rev().copied().collect();
+        order.rotate_left(shift);
+        let shuffled: Vec<Record> = order.iter().map(|&i| data.records[i].clone()).collect();
+        let outcome = deduper.run(&shuffled).unwrap();
+        assert_eq!(
+            partition(outcome.clusters(), &order),
+            partition(base.clusters(), &identity)
+        );
+    }
+    // One thread gives exactly what all threads give, weights included.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let single = pool.install(|| deduper.run(&data.records)).unwrap();
+    assert_eq!(single.clusters(), base.clusters());
+    assert_eq!(single.pairs(), base.pairs());
+    assert_eq!(single.model(), base.model());
+}
+
+#[test]
+fn explanations_name_levels_and_add_up() {
+    let schema = Schema::customer();
+    let rows = [
+        r#"{"customer_id": "1", "given_name": "Robert", "family_name": "Smith", "birth_date": "1980-03-14", "email": "bob.smith@example.com", "phone": "+61412345678"}"#,
+        r#"{"customer_id": "2", "given_name": "Bob", "family_name": "Smith", "birth_date": "14/03/1980", "email": "Bob.Smith@Example.com", "phone": "0412 345 678", "country": "AU"}"#,
+        r#"{"customer_id": "3", "full_name": "张伟", "birth_date": "1975-01-02"}"#,
+        r#"{"customer_id": "4", "full_name": "Wei Zhang", "birth_date": "1975-01-02"}"#,
+        r#"{"customer_id": "5", "given_name": "Alice", "family_name": "Jones", "birth_date": "1962-11-30"}"#,
+    ];
+    // Among enough other customers for the model to learn from.
+    let mut records: Vec<Record> = rows
+        .iter()
+        .map(|r| Record::from_json(&schema, r).unwrap())
+        .collect();
+    records.extend(Generator::new(2).generate(3000).unwrap().records);
+    let outcome = Deduper::new(&schema).unwrap().run(&records).unwrap();
+    let e = outcome.explain(0, 1).unwrap();
+    let level = |e: &custodia::dedupe::Explanation, field: &str| {
+        e.fields.iter().find(|f| f.field == field).unwrap().level
+    };
+    assert_eq!(
+        level(&e, "given_name"),
+        Some("close"),
+        "Bob is a nickname of Robert"
+    );
+    assert_eq!(level(&e, "birth_date"), Some("exact"));
+    assert_eq!(level(&e, "email"), Some("exact"));
+    assert_eq!(level(&e, "iban"), None);
+    let total: f64 = e.prior_weight + e.fields.iter().map(|f| f.weight).sum::<f64>();
+    assert!((total - e.weight).abs() < 1e-9);
+    assert_eq!(outcome.clusters()[0], outcome.clusters()[1]);
+    assert_ne!(outcome.clusters()[0], outcome.clusters()[4]);
+    // 张伟 meets Wei Zhang through pinyin.
+    let e = outcome.explain(2, 3).unwrap();
+    assert_eq!(level(&e, "given_name"), Some("close"));
+    assert_eq!(level(&e, "family_name"), Some("close"));
+    assert!(outcome.explain(0, records.len()).is_none());
+}
+
+#[test]
+fn a_saved_model_scores_new_data_the_same() {
+    let data = Generator::new(9).generate(2000).unwrap();
+    let deduper = Deduper::new(&Schema::customer()).unwrap();
+    let trained = deduper.run(&data.records).unwrap();
+    let model = Model::from_json(&trained.model().to_json()).unwrap();
+    assert_eq!(&model, trained.model());
+    let again = deduper.run_with(&data.records, &model).unwrap();
+    assert_eq!(again.clusters(), trained.clusters());
+    // Known matches seed the EM; the result still finds the duplicates.
+    let known: Vec<(usize, usize)> = trained
+        .pairs()
+        .iter()
+        .take(20)
+        .map(|p| (p.a, p.b))
+        .collect();
+    let seeded = deduper.train(&data.records, &known).unwrap();
+    assert_eq!(seeded.fields().len(), model.fields().len());
+    // A model of another schema is refused.
+    let febrl = Deduper::new(&febrl_data::schema(false)).unwrap();
+    let (records, _) = febrl_data::load("febrl1.csv", &febrl_data::schema(false));
+    let err = febrl.run_with(&records, &model).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidDedupe);
+}
+
+#[test]
+fn bad_settings_and_inputs_are_typed_errors() {
+    let schema = Schema::customer();
+    let bad = |config: Config| Deduper::with_config(&schema, config).unwrap_err();
+    let err = bad(Config {
+        threshold: 1.0,
+        ..Config::default()
+    });
+    assert_eq!(err.code(), ErrorCode::InvalidDedupe);
+    assert!(err.to_string().contains("threshold"));
+    let rule = BlockingRule::parse("nickname + birth_date:year").unwrap();
+    let err = bad(Config {
+        blocking: vec![rule],
+        ..Config::default()
+    });
+    assert!(err.to_string().contains("no field `nickname`"), "{err}");
+    let err = BlockingRule::parse("family_name:sound").unwrap_err();
+    assert!(
+        err.to_string().contains("unknown transform `sound`"),
+        "{err}"
+    );
+    assert_eq!(
+        BlockingRule::parse("family_name:phonetic + birth_date:year")
+            .unwrap()
+            .to_string(),
+        "family_name:phonetic + birth_date:year"
+    );
+    let err = Config::from_json(r#"{"threshold": 0.9, "windw": 3}"#).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidDedupe);
+    let config = Config::from_json(r#"{"threshold": 0.8, "blocking": ["email"]}"#).unwrap();
+    assert_eq!(Config::from_json(&config.to_json()).unwrap(), config);
+    // A schema with nothing to compare.
+    let notes =
+        Schema::from_json(r#"{"name": "notes", "fields": [{"name": "text", "kind": "text"}]}"#)
+            .unwrap();
+    assert_eq!(
+        Deduper::new(&notes).unwrap_err().code(),
+        ErrorCode::InvalidDedupe
+    );
+    // Records of another schema.
+    let other = Record::from_json(&febrl_data::schema(false), r#"{"rec_id": "x"}"#).unwrap();
+    let err = Deduper::new(&schema).unwrap().run(&[other]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SchemaMismatch);
+    // Empty input is fine.
+    let outcome = Deduper::new(&schema).unwrap().run(&[]).unwrap();
+    assert!(outcome.clusters().is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The score of a pair does not depend on which record comes first.
+    #[test]
+    fn scores_are_symmetric(a in 0usize..400, b in 0usize..400) {
+        let outcome = &*SMALL;
+        let (x, y) = (outcome.explain(a, b).unwrap(), outcome.explain(b, a).unwrap());
+        prop_assert_eq!(x.weight, y.weight);
+        prop_assert_eq!(x.fields, y.fields);
+    }
+}
+
+static SMALL: std::sync::LazyLock<custodia::dedupe::Outcome> = std::sync::LazyLock::new(|| {
+    let data = Generator::new(3).generate(400).unwrap();
+    Deduper::new(&Schema::customer())
+        .unwrap()
+        .run(&data.records)
+        .unwrap()
+});
