@@ -248,3 +248,55 @@ static SMALL: std::sync::LazyLock<custodia::dedupe::Outcome> = std::sync::LazyLo
         .run(&data.records)
         .unwrap()
 });
+
+#[test]
+fn the_index_scores_exactly_as_the_batch() {
+    let data = Generator::new(21).generate(2000).unwrap();
+    let deduper = Deduper::new(&Schema::customer()).unwrap();
+    let model = deduper.run(&data.records).unwrap().model().clone();
+    let (indexed, queries) = data.records.split_at(1990);
+    let mut index = deduper.index(&model).unwrap();
+    index.extend(&indexed[..1000]).unwrap();
+    for record in &indexed[1000..] {
+        index.insert(record).unwrap();
+    }
+    assert_eq!(index.len(), 1990);
+    let mut found = 0;
+    for (i, query) in queries.iter().enumerate() {
+        let matches = index.query(query, 5).unwrap();
+        assert!(matches.len() <= 5);
+        assert!(matches.windows(2).all(|w| w[0].weight >= w[1].weight));
+        // The batch over the indexed records and the query gives each pair
+        // the same weight, to the last bit.
+        let mut all = indexed.to_vec();
+        all.push(query.clone());
+        let batch = deduper.run_with(&all, &model).unwrap();
+        for m in &matches {
+            let pair = batch.explain(m.row, all.len() - 1).unwrap();
+            assert_eq!(pair.weight, m.weight, "query {i}, row {}", m.row);
+            let why = index.explain(query, m.row).unwrap().unwrap();
+            assert_eq!(why.weight, m.weight);
+        }
+        // The batch's matches of the query are the index's top matches.
+        let batch_matches: Vec<usize> = batch
+            .pairs()
+            .iter()
+            .filter(|p| p.b == all.len() - 1)
+            .map(|p| p.a)
+            .collect();
+        let top: Vec<usize> = matches
+            .iter()
+            .filter(|m| m.probability >= 0.9)
+            .map(|m| m.row)
+            .collect();
+        for row in &batch_matches {
+            assert!(
+                top.contains(row),
+                "query {i}: batch match {row} not among {top:?}"
+            );
+        }
+        found += batch_matches.len();
+    }
+    assert!(found > 0, "some queries have duplicates in the index");
+    assert!(index.explain(&queries[0], 5000).unwrap().is_none());
+}

@@ -44,6 +44,7 @@ mod cluster;
 mod compare;
 mod evaluate;
 pub mod generate;
+mod index;
 mod model;
 mod names;
 mod prepare;
@@ -55,12 +56,13 @@ pub use block::{BlockingRule, KeyPart, Transform};
 pub use cluster::Clustering;
 pub use compare::Comparator;
 pub use evaluate::PairScores;
+pub use index::{Index, Match};
 pub use model::{FieldModel, Model};
 
 use crate::error::{ErrorKind, Result};
 use crate::normalize::Normalizer;
 use crate::schema::{FieldKind, Record, Schema};
-use model::{MISSING, Scorer, Swap, Training};
+use model::{Evidence, MISSING, Scorer, Swap, Training};
 use prepare::Table;
 
 /// Settings of duplicate detection. The defaults are the ones the accuracy
@@ -177,8 +179,8 @@ pub struct Deduper {
     rules: Vec<BlockingRule>,
     resolved: Vec<block::Resolved>,
     swap: Option<Swap>,
-    /// Which compared fields are contact fields.
-    contact: Vec<bool>,
+    /// How each compared field's weight adds up.
+    groups: Vec<Evidence>,
 }
 
 /// One pair of records that matched, by row (see [`Outcome`]).
@@ -314,13 +316,29 @@ fn explain(
 ) -> Explanation {
     let mut levels = vec![0u8; table.columns.len()];
     model::levels(table, swap, a, b, &mut levels);
-    let mut weight = scorer.prior_weight();
+    explanation(
+        scorer,
+        model,
+        &levels,
+        |f| table.term_count(f, a, b),
+        table.rows,
+    )
+}
+
+/// The explanation of a pair with these levels.
+fn explanation(
+    scorer: &Scorer,
+    model: &Model,
+    levels: &[u8],
+    count: impl Fn(usize) -> u32,
+    rows: usize,
+) -> Explanation {
+    let weight = scorer.weight_with(levels, &count, rows);
     let fields = scorer
-        .parts(table, &levels, a, b)
+        .parts(levels, &count, rows)
         .enumerate()
         .map(|(f, (base, adjust, counts))| {
             let (base, adjust) = if counts { (base, adjust) } else { (0.0, 0.0) };
-            weight += base + adjust;
             let fm = &model.fields()[f];
             let level = levels[f];
             FieldExplanation {
@@ -392,10 +410,12 @@ impl Deduper {
             (Some(given), Some(family)) => Some(Swap { given, family }),
             _ => None,
         };
-        let grouped = config.contact_evidence == ContactEvidence::Strongest;
-        let contact = compared
+        let groups = compared
             .iter()
-            .map(|&(i, _)| grouped && is_contact(schema.fields()[i].kind()))
+            .map(|&(i, _)| match config.contact_evidence {
+                ContactEvidence::Strongest => evidence(schema.fields()[i].kind()),
+                ContactEvidence::Independent => Evidence::Own,
+            })
             .collect();
         Ok(Self {
             normalizer: Normalizer::new(schema),
@@ -404,7 +424,7 @@ impl Deduper {
             rules,
             resolved,
             swap,
-            contact,
+            groups,
         })
     }
 
@@ -475,6 +495,23 @@ impl Deduper {
         Ok(table)
     }
 
+    /// A table with this deduper's compared fields and no rows.
+    fn empty_table(&self) -> Table {
+        let schema = self.schema();
+        let fields: Vec<_> = self
+            .compared
+            .iter()
+            .map(|&(i, c)| {
+                (
+                    i,
+                    c,
+                    matches!(schema.fields()[i].kind(), FieldKind::GivenName),
+                )
+            })
+            .collect();
+        Table::new(&fields)
+    }
+
     fn training(&self) -> Training {
         Training {
             u_pairs: self.config.u_pairs,
@@ -484,18 +521,11 @@ impl Deduper {
 
     /// Rows in name order (ties by rank): the order of windows.
     fn name_order(&self, table: &Table, ranks: &[u32]) -> Vec<u32> {
-        let names: Vec<usize> = (0..table.columns.len())
-            .filter(|&c| table.columns[c].comparator == Comparator::Name)
-            .collect();
+        let names = index::name_columns(table);
         let mut order: Vec<u32> = (0..table.rows as u32).collect();
         order.par_sort_unstable_by(|&x, &y| {
             let (x, y) = (x as usize, y as usize);
-            names
-                .iter()
-                .map(|&c| table.get(c, x).spelling.cmp(table.get(c, y).spelling))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(ranks[x].cmp(&ranks[y]))
+            index::name_order(&names, (table, x), (table, y)).then(ranks[x].cmp(&ranks[y]))
         });
         order
     }
@@ -610,17 +640,26 @@ impl Deduper {
                     start.clone(),
                     &patterns,
                     self.config.iterations,
-                    &self.contact,
+                    &self.groups,
                 );
                 (excluded, m)
             })
             .collect();
         // Average each column's m over the sessions that estimated it.
+        // Sessions blocked only on what a household shares (email, phone,
+        // address, family name) are left out when others exist: their
+        // non-matches are mostly family members, whom EM cannot tell from
+        // duplicates without the fields that differ between them.
+        let personal =
+            |excluded: &[usize]| excluded.iter().any(|&c| self.groups[c] == Evidence::Own);
         let mut m = start;
         for (c, levels) in m.iter_mut().enumerate() {
+            let estimated = |(excluded, _): &&(Vec<usize>, Vec<Vec<f64>>)| !excluded.contains(&c);
+            let any_personal = sessions.iter().filter(estimated).any(|(e, _)| personal(e));
             let fits: Vec<&Vec<f64>> = sessions
                 .iter()
-                .filter(|(excluded, _)| !excluded.contains(&c))
+                .filter(estimated)
+                .filter(|(excluded, _)| !any_personal || personal(excluded))
                 .map(|(_, m)| &m[c])
                 .collect();
             if !fits.is_empty() {
@@ -635,7 +674,7 @@ impl Deduper {
             Some(s) => s as f64 * (rows - s as f64),
             None => rows * (rows - 1.0) / 2.0,
         };
-        let prior = model::estimate_prior(&patterns, &m, &u, &self.contact, total_pairs);
+        let prior = model::estimate_prior(&patterns, &m, &u, &self.groups, total_pairs);
         model::assemble(self.schema().name(), self.compared_fields(), m, u, prior)
     }
 
@@ -650,7 +689,7 @@ impl Deduper {
             ..
         } = work;
         let width = table.columns.len();
-        let scorer = Scorer::new(&model, self.contact.clone());
+        let scorer = Scorer::new(&model, self.groups.clone());
         let weights: Vec<f64> = candidates
             .par_iter()
             .enumerate()
@@ -737,20 +776,19 @@ struct Work {
     keys: Vec<Vec<u64>>,
 }
 
-/// Whether a field says where someone can be reached rather than who they
-/// are: everything but names, birth date, gender and identifiers.
-fn is_contact(kind: &FieldKind) -> bool {
-    !matches!(
-        kind,
-        FieldKind::FullName
-            | FieldKind::GivenName
-            | FieldKind::FamilyName
-            | FieldKind::BirthDate
-            | FieldKind::Gender
-            | FieldKind::NationalId(_)
-            | FieldKind::Iban
-            | FieldKind::PaymentCard
-    )
+/// How a field's evidence adds up when contact evidence is grouped: the
+/// family name, email and phone are what a household shares; address parts
+/// also change together when someone moves; the rest is the person's own.
+fn evidence(kind: &FieldKind) -> Evidence {
+    match kind {
+        FieldKind::FamilyName | FieldKind::Email | FieldKind::Phone => Evidence::Shared,
+        FieldKind::Street
+        | FieldKind::City
+        | FieldKind::Region
+        | FieldKind::Postcode
+        | FieldKind::Country => Evidence::Address,
+        _ => Evidence::Own,
+    }
 }
 
 fn has_kind(schema: &Schema, test: impl Fn(&FieldKind) -> bool) -> bool {

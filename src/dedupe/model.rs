@@ -126,15 +126,24 @@ pub(crate) struct Swap {
 
 /// Writes the level of every column for rows `a` and `b` into `out`.
 pub(crate) fn levels(table: &Table, swap: Option<Swap>, a: usize, b: usize, out: &mut [u8]) {
-    for (c, (slot, column)) in out.iter_mut().zip(&table.columns).enumerate() {
-        *slot =
-            compare::level(column.comparator, table.get(c, a), table.get(c, b)).unwrap_or(MISSING);
+    levels_between((table, a), (table, b), swap, out);
+}
+
+/// [`levels`] for rows of two tables (a query and an index).
+pub(crate) fn levels_between(
+    (ta, a): (&Table, usize),
+    (tb, b): (&Table, usize),
+    swap: Option<Swap>,
+    out: &mut [u8],
+) {
+    for (c, (slot, column)) in out.iter_mut().zip(&ta.columns).enumerate() {
+        *slot = compare::level(column.comparator, ta.get(c, a), tb.get(c, b)).unwrap_or(MISSING);
     }
     if let Some(Swap { given, family }) = swap {
         let (g, f) = (out[given], out[family]);
         if g != MISSING && f != MISSING && g + f < 6 {
             let cross = |x: usize, y: usize| {
-                compare::level(Comparator::Name, table.get(x, a), table.get(y, b)).unwrap_or(0)
+                compare::level(Comparator::Name, ta.get(x, a), tb.get(y, b)).unwrap_or(0)
             };
             let (sg, sf) = (cross(given, family), cross(family, given));
             if sg >= 2 && sf >= 2 && sg + sf > g + f {
@@ -161,12 +170,68 @@ pub(crate) struct Scorer {
     weights: Vec<Vec<f64>>,
     /// u at the exact level, for columns weighed by term frequency.
     exact_u: Vec<Option<f64>>,
-    contact: Vec<bool>,
+    groups: Vec<Evidence>,
+}
+
+/// How a column's weight adds up with the others'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Evidence {
+    /// Counts on its own (given name, birth date, identifiers).
+    Own,
+    /// Shared by a household (family name, email, phone): only the
+    /// strongest agreement among shared and address columns counts; a
+    /// disagreement counts on its own.
+    Shared,
+    /// A part of the address: agrees as [`Evidence::Shared`]; of its
+    /// disagreements only the strongest counts (a move changes street,
+    /// city and postcode at once).
+    Address,
+}
+
+/// The total of column weights `weight_of(f)` under `groups`.
+pub(crate) fn combine(groups: &[Evidence], mut weight_of: impl FnMut(usize) -> f64) -> f64 {
+    let (mut sum, mut best, mut worst) = (0.0f64, 0.0f64, 0.0f64);
+    for (f, group) in groups.iter().enumerate() {
+        let w = weight_of(f);
+        match group {
+            Evidence::Own => sum += w,
+            Evidence::Shared | Evidence::Address if w > 0.0 => best = best.max(w),
+            Evidence::Shared => sum += w,
+            Evidence::Address => worst = worst.min(w),
+        }
+    }
+    sum + best + worst
+}
+
+/// Which of `weights` count under `groups` (see [`combine`]).
+pub(crate) fn counted(groups: &[Evidence], weights: &[f64]) -> Vec<bool> {
+    let pick = |test: &dyn Fn(usize, f64) -> bool, better: &dyn Fn(f64, f64) -> bool| {
+        let mut pick: Option<(usize, f64)> = None;
+        for (f, &w) in weights.iter().enumerate() {
+            if test(f, w) && pick.is_none_or(|(_, b)| better(w, b)) {
+                pick = Some((f, w));
+            }
+        }
+        pick.map(|(f, _)| f)
+    };
+    let best = pick(&|f, w| groups[f] != Evidence::Own && w > 0.0, &|w, b| w > b);
+    let worst = pick(
+        &|f, w| groups[f] == Evidence::Address && w < 0.0,
+        &|w, b| w < b,
+    );
+    (0..weights.len())
+        .map(|f| match groups[f] {
+            Evidence::Own => true,
+            _ if weights[f] > 0.0 => best == Some(f),
+            Evidence::Shared => true,
+            Evidence::Address => weights[f] == 0.0 || worst == Some(f),
+        })
+        .collect()
 }
 
 impl Scorer {
-    /// `contact` marks the contact columns.
-    pub(crate) fn new(model: &Model, contact: Vec<bool>) -> Self {
+    /// `groups` says how each column's weight adds up.
+    pub(crate) fn new(model: &Model, groups: Vec<Evidence>) -> Self {
         Self {
             prior_weight: (model.prior / (1.0 - model.prior)).log2(),
             weights: model
@@ -183,7 +248,7 @@ impl Scorer {
                         .then(|| f.u[f.u.len() - 1])
                 })
                 .collect(),
-            contact,
+            groups,
         }
     }
 
@@ -211,64 +276,41 @@ impl Scorer {
     }
 
     /// Each column's weight and term-frequency part, and whether it counts
-    /// (a contact agreement other than the strongest does not).
+    /// (a contact agreement other than the strongest does not). `count(f)`
+    /// says how many of `rows` records hold the pair's value of column `f`.
     pub(crate) fn parts(
         &self,
-        table: &Table,
         levels: &[u8],
-        a: usize,
-        b: usize,
+        count: impl Fn(usize) -> u32,
+        rows: usize,
     ) -> impl Iterator<Item = (f64, f64, bool)> {
         let weights: Vec<(f64, f64)> = levels
             .iter()
             .enumerate()
-            .map(|(f, &level)| {
-                let counts = &table.columns[f].counts;
-                let count = if counts.is_empty() {
-                    0
-                } else {
-                    counts[a].max(counts[b])
-                };
-                self.field_weight(f, level, count, table.rows)
-            })
+            .map(|(f, &level)| self.field_weight(f, level, count(f), rows))
             .collect();
-        let strongest = self.strongest_contact(weights.iter().map(|&(w, t)| w + t));
-        weights.into_iter().enumerate().map(move |(f, (w, t))| {
-            let counts = !self.contact[f] || w + t <= 0.0 || Some(f) == strongest;
-            (w, t, counts)
-        })
+        let totals: Vec<f64> = weights.iter().map(|(w, t)| w + t).collect();
+        let counts = counted(&self.groups, &totals);
+        weights.into_iter().zip(counts).map(|((w, t), c)| (w, t, c))
     }
 
-    fn strongest_contact(&self, weights: impl Iterator<Item = f64>) -> Option<usize> {
-        let mut best: Option<(usize, f64)> = None;
-        for (f, w) in weights.enumerate() {
-            if self.contact[f] && w > 0.0 && best.is_none_or(|(_, b)| w > b) {
-                best = Some((f, w));
-            }
-        }
-        best.map(|(f, _)| f)
-    }
-
-    /// The total weight of a pair.
+    /// The total weight of rows `a` and `b` of `table`.
     pub(crate) fn weight(&self, table: &Table, levels: &[u8], a: usize, b: usize) -> f64 {
-        let mut total = self.prior_weight;
-        let mut best_contact = 0.0f64;
-        for (f, &level) in levels.iter().enumerate() {
-            let counts = &table.columns[f].counts;
-            let count = if counts.is_empty() {
-                0
-            } else {
-                counts[a].max(counts[b])
-            };
-            let (base, adjust) = self.field_weight(f, level, count, table.rows);
-            let w = base + adjust;
-            if self.contact[f] && w > 0.0 {
-                best_contact = best_contact.max(w);
-            } else {
-                total += w;
-            }
-        }
-        total + best_contact
+        self.weight_with(levels, |f| table.term_count(f, a, b), table.rows)
+    }
+
+    /// The total weight of a pair, `count` and `rows` as for [`Scorer::parts`].
+    pub(crate) fn weight_with(
+        &self,
+        levels: &[u8],
+        count: impl Fn(usize) -> u32,
+        rows: usize,
+    ) -> f64 {
+        self.prior_weight
+            + combine(&self.groups, |f| {
+                let (base, adjust) = self.field_weight(f, levels[f], count(f), rows);
+                base + adjust
+            })
     }
 }
 
@@ -434,14 +476,14 @@ pub(crate) fn fit_m(
     mut m: Vec<Vec<f64>>,
     patterns: &[(Vec<u8>, u64)],
     iterations: usize,
-    contact: &[bool],
+    groups: &[Evidence],
 ) -> Vec<Vec<f64>> {
     let mut prior = 0.1f64;
     for _ in 0..iterations {
         let mut m_sum: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
         let (mut matched, mut total) = (0.0f64, 0.0f64);
         for (pattern, count) in patterns {
-            let weight = pattern_weight(pattern, &m, u, contact);
+            let weight = pattern_weight(pattern, &m, u, groups);
             let posterior = probability((prior / (1.0 - prior)).log2() + weight);
             let count = *count as f64;
             matched += posterior * count;
@@ -468,19 +510,11 @@ pub(crate) fn fit_m(
 }
 
 /// The weight of a level pattern without prior or term frequency.
-fn pattern_weight(pattern: &[u8], m: &[Vec<f64>], u: &[Vec<f64>], contact: &[bool]) -> f64 {
-    let (mut sum, mut best_contact) = (0.0f64, 0.0f64);
-    for (f, &l) in pattern.iter().enumerate() {
-        if l != MISSING {
-            let w = (m[f][l as usize] / u[f][l as usize]).log2();
-            if contact[f] && w > 0.0 {
-                best_contact = best_contact.max(w);
-            } else {
-                sum += w;
-            }
-        }
-    }
-    sum + best_contact
+fn pattern_weight(pattern: &[u8], m: &[Vec<f64>], u: &[Vec<f64>], groups: &[Evidence]) -> f64 {
+    combine(groups, |f| match pattern[f] {
+        MISSING => 0.0,
+        l => (m[f][l as usize] / u[f][l as usize]).log2(),
+    })
 }
 
 /// A generic first guess at m: most matches agree exactly.
@@ -508,12 +542,12 @@ pub(crate) fn estimate_prior(
     patterns: &[(Vec<u8>, u64)],
     m: &[Vec<f64>],
     u: &[Vec<f64>],
-    contact: &[bool],
+    groups: &[Evidence],
     total_pairs: f64,
 ) -> f64 {
     let weights: Vec<(f64, f64)> = patterns
         .iter()
-        .map(|(p, c)| (pattern_weight(p, m, u, contact), *c as f64))
+        .map(|(p, c)| (pattern_weight(p, m, u, groups), *c as f64))
         .collect();
     let candidates: f64 = weights.iter().map(|&(_, c)| c).sum();
     let mut prior = (candidates / total_pairs.max(1.0)).clamp(1e-12, 0.5) * 0.1;

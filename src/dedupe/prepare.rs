@@ -196,6 +196,22 @@ impl Table {
         }
     }
 
+    /// How many rows hold the key rows `a` and `b` share in column `f`
+    /// (0 unless the column weighs term frequency).
+    pub(crate) fn term_count(&self, f: usize, a: usize, b: usize) -> u32 {
+        let counts = &self.columns[f].counts;
+        if counts.is_empty() {
+            0
+        } else {
+            counts[a].max(counts[b])
+        }
+    }
+
+    /// The match key of column `c` in `row`.
+    pub(crate) fn key(&self, c: usize, row: usize) -> &str {
+        self.strings.get(row * self.slots + self.columns[c].slot)
+    }
+
     /// A hash of the row's content, the same whatever position it has.
     pub(crate) fn content_hash(&self, row: usize) -> u64 {
         let mut hasher = DefaultHasher::new();

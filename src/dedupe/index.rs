@@ -1,0 +1,225 @@
+//! The incremental index: records inserted one at a time (or in bulk), and
+//! the likely duplicates of a new record found before it is saved, the
+//! data-entry check a CRM needs. Scores are the batch scores: a query's
+//! weight for an indexed record is exactly what [`Deduper::run_with`] gives
+//! that pair over the indexed records plus the query.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::model::{self, Scorer};
+use super::prepare::Table;
+use super::{Comparator, Deduper, Explanation, Model, explanation};
+use crate::error::Result;
+use crate::schema::Record;
+
+/// A likely duplicate found by [`Index::query`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Match {
+    /// The indexed record's row (its insertion order, from 0).
+    pub row: usize,
+    /// The match weight in bits.
+    pub weight: f64,
+    /// The match probability.
+    pub probability: f64,
+}
+
+/// Records indexed by their blocking keys, scored with a trained [`Model`].
+/// Build one with [`Deduper::index`]. Queries take `&self` and may run on
+/// many threads at once; inserts take `&mut self`.
+#[derive(Clone, Debug)]
+pub struct Index {
+    deduper: Deduper,
+    model: Model,
+    scorer: Scorer,
+    table: Table,
+    /// Per blocking rule: key -> rows, in name order.
+    buckets: Vec<HashMap<u64, Vec<u32>>>,
+    /// Per column weighed by term frequency: key -> how many rows hold it.
+    terms: Vec<HashMap<String, u32>>,
+}
+
+impl Deduper {
+    /// An empty index that scores with `model` (from [`Deduper::train`] or
+    /// an earlier run's [`Outcome::model`](super::Outcome::model)).
+    pub fn index(&self, model: &Model) -> Result<Index> {
+        model.check(self.schema().name(), &self.compared_fields())?;
+        Ok(Index {
+            deduper: self.clone(),
+            model: model.clone(),
+            scorer: Scorer::new(model, self.groups.clone()),
+            table: self.empty_table(),
+            buckets: vec![HashMap::new(); self.resolved.len()],
+            terms: vec![HashMap::new(); self.compared.len()],
+        })
+    }
+}
+
+impl Index {
+    /// How many records are indexed.
+    pub fn len(&self) -> usize {
+        self.table.rows
+    }
+
+    /// Whether no record is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.table.rows == 0
+    }
+
+    /// The model queries are scored with.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Indexes one record; returns its row.
+    pub fn insert(&mut self, record: &Record) -> Result<usize> {
+        self.table.push(&self.deduper.normalizer, record)?;
+        let row = self.table.rows - 1;
+        self.add_keys(row);
+        Ok(row)
+    }
+
+    /// Indexes many records, normalizing them in parallel; rows follow
+    /// on from [`Index::len`] in input order.
+    pub fn extend(&mut self, records: &[Record]) -> Result<()> {
+        let first = self.table.rows;
+        self.table.extend(&self.deduper.normalizer, records)?;
+        for row in first..self.table.rows {
+            self.add_keys(row);
+        }
+        Ok(())
+    }
+
+    fn add_keys(&mut self, row: usize) {
+        for (c, column) in self.table.columns.iter().enumerate() {
+            if column.comparator.uses_term_frequency() {
+                let key = self.table.key(c, row);
+                if !key.is_empty() {
+                    *self.terms[c].entry(key.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        let names = name_columns(&self.table);
+        for (rule, buckets) in self.deduper.resolved.iter().zip(&mut self.buckets) {
+            if let Some(key) = rule.key(&self.table, row) {
+                let bucket = buckets.entry(key).or_default();
+                let at = bucket.partition_point(|&other| {
+                    name_order(&names, (&self.table, other as usize), (&self.table, row)).is_lt()
+                });
+                bucket.insert(at, row as u32);
+            }
+        }
+    }
+
+    /// The `k` indexed records most likely to be the same customer as
+    /// `record`, strongest first (ties by row). Every candidate blocking
+    /// finds is scored; filter by [`Match::probability`] against your
+    /// threshold. `record` is not inserted.
+    pub fn query(&self, record: &Record, k: usize) -> Result<Vec<Match>> {
+        let query = self.prepare(record)?;
+        let names = name_columns(&self.table);
+        let (max_block, window) = (self.deduper.config.max_block, self.deduper.config.window);
+        let mut rows: Vec<u32> = Vec::new();
+        for (rule, buckets) in self.deduper.resolved.iter().zip(&self.buckets) {
+            let Some(bucket) = rule.key(&query, 0).and_then(|key| buckets.get(&key)) else {
+                continue;
+            };
+            if bucket.len() <= max_block {
+                rows.extend_from_slice(bucket);
+            } else {
+                // As in the batch path: only the neighbours in name order.
+                let at = bucket.partition_point(|&other| {
+                    name_order(&names, (&self.table, other as usize), (&query, 0)).is_lt()
+                });
+                rows.extend_from_slice(
+                    &bucket[at.saturating_sub(window)..(at + window).min(bucket.len())],
+                );
+            }
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        let mut levels = vec![0u8; self.table.columns.len()];
+        let mut matches: Vec<Match> = rows
+            .into_iter()
+            .map(|row| {
+                let row = row as usize;
+                let weight = self.weight(&query, row, &mut levels);
+                Match {
+                    row,
+                    weight,
+                    probability: model::probability(weight),
+                }
+            })
+            .collect();
+        matches.sort_by(|x, y| y.weight.total_cmp(&x.weight).then(x.row.cmp(&y.row)));
+        matches.truncate(k);
+        Ok(matches)
+    }
+
+    /// Why `record` scores what it does against indexed row `row`; `None`
+    /// for a row out of range.
+    pub fn explain(&self, record: &Record, row: usize) -> Result<Option<Explanation>> {
+        if row >= self.table.rows {
+            return Ok(None);
+        }
+        let query = self.prepare(record)?;
+        let mut levels = vec![0u8; self.table.columns.len()];
+        model::levels_between(
+            (&query, 0),
+            (&self.table, row),
+            self.deduper.swap,
+            &mut levels,
+        );
+        Ok(Some(explanation(
+            &self.scorer,
+            &self.model,
+            &levels,
+            |f| self.term_count(&query, f),
+            self.table.rows + 1,
+        )))
+    }
+
+    fn prepare(&self, record: &Record) -> Result<Table> {
+        let mut query = self.deduper.empty_table();
+        query.push(&self.deduper.normalizer, record)?;
+        Ok(query)
+    }
+
+    /// Rows holding the query's key in column `f`, the query included, as
+    /// a batch run over the index and the query would count them.
+    fn term_count(&self, query: &Table, f: usize) -> u32 {
+        if !self.table.columns[f].comparator.uses_term_frequency() {
+            return 0;
+        }
+        self.terms[f].get(query.key(f, 0)).copied().unwrap_or(0) + 1
+    }
+
+    fn weight(&self, query: &Table, row: usize, levels: &mut [u8]) -> f64 {
+        model::levels_between((query, 0), (&self.table, row), self.deduper.swap, levels);
+        self.scorer
+            .weight_with(levels, |f| self.term_count(query, f), self.table.rows + 1)
+    }
+}
+
+/// The name columns, which set the order of windows.
+pub(crate) fn name_columns(table: &Table) -> Vec<usize> {
+    (0..table.columns.len())
+        .filter(|&c| table.columns[c].comparator == Comparator::Name)
+        .collect()
+}
+
+/// Name order of two rows, possibly of two tables (spellings of the name
+/// columns in turn).
+pub(crate) fn name_order(
+    names: &[usize],
+    (ta, a): (&Table, usize),
+    (tb, b): (&Table, usize),
+) -> Ordering {
+    names
+        .iter()
+        .map(|&c| ta.get(c, a).spelling.cmp(tb.get(c, b).spelling))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
