@@ -345,7 +345,8 @@ pub(crate) const NO_KEY: u64 = u64::MAX;
 
 /// What blocking found.
 pub(crate) struct Blocked {
-    /// Candidate pairs, each `(a, b)` with `a < b`, sorted, each once.
+    /// Candidate pairs, each `(a, b)` with `a < b`, each once, in name
+    /// order (see [`candidates`]).
     pub pairs: Vec<(u32, u32)>,
     /// Pairs each rule made before uniting (then the sorted
     /// neighbourhood's).
@@ -371,10 +372,13 @@ pub(crate) fn candidates(
     let mut pairs: Vec<u64> = Vec::new();
     let mut per_rule = Vec::with_capacity(rules.len() + 1);
     let mut keys = Vec::with_capacity(rules.len());
+    // Pairs are kept as positions in name order, so that after sorting,
+    // the pairs of one block of similar names are compared one after
+    // another and their rows are still in cache.
     let push = |pairs: &mut Vec<u64>, a: u32, b: u32| {
         if a != b && across(a, b) {
-            let (a, b) = (a.min(b), a.max(b));
-            pairs.push(u64::from(a) << 32 | u64::from(b));
+            let (x, y) = (position[a as usize], position[b as usize]);
+            pairs.push(u64::from(x.min(y)) << 32 | u64::from(x.max(y)));
         }
     };
     for rule in rules {
@@ -422,7 +426,10 @@ pub(crate) fn candidates(
     pairs.dedup();
     let pairs = pairs
         .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
+        .map(|p| {
+            let (a, b) = (order[(p >> 32) as usize], order[p as u32 as usize]);
+            (a.min(b), a.max(b))
+        })
         .collect();
     Blocked {
         pairs,

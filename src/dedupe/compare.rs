@@ -87,6 +87,17 @@ impl Comparator {
         }
     }
 
+    /// How costly a comparison is, in three classes: codes, dates and exact
+    /// values (0); names and email (1); addresses and cities (2). Scoring
+    /// compares cheap columns first and stores their values first in a row.
+    pub(crate) fn cost(self) -> usize {
+        match self {
+            Self::Exact | Self::Date | Self::Code | Self::Phone => 0,
+            Self::Name | Self::Email => 1,
+            Self::Text | Self::Address => 2,
+        }
+    }
+
     /// Whether a match at the exact level is weighed by how common the
     /// value is (a shared rare surname says more than a shared common one).
     pub fn uses_term_frequency(self) -> bool {

@@ -98,7 +98,7 @@ impl Default for Config {
         Self {
             threshold: 0.9,
             blocking: Vec::new(),
-            max_block: 64,
+            max_block: 12,
             window: 4,
             sorted_neighbourhood: true,
             clustering: Clustering::default(),
@@ -567,7 +567,7 @@ impl Deduper {
         Ok(self.finish(work, split, model))
     }
 
-    /// Blocking and comparison: the candidate pairs and their levels.
+    /// Blocking: the candidate pairs.
     fn block(&self, table: Table, split: Option<usize>) -> Work {
         let ranks = table.ranks();
         let order = self.name_order(&table, &ranks);
@@ -581,21 +581,10 @@ impl Deduper {
             per_rule: pairs_per_rule,
             keys,
         } = block::candidates(&table, &order, &self.resolved, limits, split);
-        let width = table.columns.len();
-        let mut levels = vec![0u8; candidates.len() * width];
-        levels
-            .par_chunks_mut(width * 1024)
-            .zip(candidates.par_chunks(1024))
-            .for_each(|(out, pairs)| {
-                for (slot, &(a, b)) in out.chunks_exact_mut(width).zip(pairs) {
-                    model::levels(&table, self.swap, a as usize, b as usize, slot);
-                }
-            });
         Work {
             table,
             ranks,
             candidates,
-            levels,
             pairs_per_rule,
             keys,
         }
@@ -616,7 +605,19 @@ impl Deduper {
         } else {
             model::m_from_known(table, self.swap, known)
         };
+        // Training looks at every candidate up to TRAINING_PAIRS, and at a
+        // fixed stride through them beyond that.
         let stride = (work.candidates.len() / TRAINING_PAIRS).max(1);
+        let sample: Vec<(u32, u32)> = work.candidates.iter().step_by(stride).copied().collect();
+        let mut sampled = vec![0u8; sample.len() * width];
+        sampled
+            .par_chunks_mut(width * 1024)
+            .zip(sample.par_chunks(1024))
+            .for_each(|(out, pairs)| {
+                for (slot, &(a, b)) in out.chunks_exact_mut(width).zip(pairs) {
+                    model::levels(table, self.swap, a as usize, b as usize, slot);
+                }
+            });
         let sessions: Vec<(Vec<usize>, Vec<Vec<f64>>)> = self
             .resolved
             .par_iter()
@@ -624,11 +625,11 @@ impl Deduper {
             .map(|(rule, keys)| {
                 let excluded: Vec<usize> = rule.columns().collect();
                 let mut levels = Vec::new();
-                for (i, &(a, b)) in work.candidates.iter().enumerate().step_by(stride) {
+                for (pattern, &(a, b)) in sampled.chunks_exact(width).zip(&sample) {
                     let key = keys[a as usize];
                     if key != block::NO_KEY && key == keys[b as usize] {
                         let at = levels.len();
-                        levels.extend_from_slice(&work.levels[i * width..(i + 1) * width]);
+                        levels.extend_from_slice(pattern);
                         for &c in &excluded {
                             levels[at + c] = MISSING;
                         }
@@ -668,12 +669,14 @@ impl Deduper {
                 }
             }
         }
-        let patterns = model::patterns(&work.levels, width);
+        let patterns = model::patterns(&sampled, width);
         let rows = table.rows as f64;
         let total_pairs = match split {
             Some(s) => s as f64 * (rows - s as f64),
             None => rows * (rows - 1.0) / 2.0,
         };
+        // The sample stands for all candidates: so many of all pairs.
+        let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
         let prior = model::estimate_prior(&patterns, &m, &u, &self.groups, total_pairs);
         model::assemble(self.schema().name(), self.compared_fields(), m, u, prior)
     }
@@ -684,55 +687,50 @@ impl Deduper {
             table,
             ranks,
             candidates,
-            levels,
             pairs_per_rule,
             ..
         } = work;
         let width = table.columns.len();
         let scorer = Scorer::new(&model, self.groups.clone());
-        let weights: Vec<f64> = candidates
+        let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
+        let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
+        let mut matched: Vec<(usize, f64)> = candidates
             .par_iter()
             .enumerate()
-            .map(|(i, &(a, b))| {
-                scorer.weight(
-                    &table,
-                    &levels[i * width..(i + 1) * width],
-                    a as usize,
-                    b as usize,
-                )
-            })
-            .collect();
-        drop(levels);
-        let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
-        let mut matched: Vec<usize> = (0..candidates.len())
-            .filter(|&i| weights[i] >= threshold_weight)
+            .map_init(
+                || vec![0u8; width],
+                |levels, (i, &(a, b))| {
+                    pruned
+                        .weight(&table, a as usize, b as usize, levels)
+                        .map(|w| (i, w))
+                },
+            )
+            .flatten()
             .collect();
         let tie = |i: usize| {
             let (a, b) = candidates[i];
             let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
             (ra.min(rb), ra.max(rb))
         };
-        matched.par_sort_unstable_by(|&x, &y| {
-            weights[y]
-                .total_cmp(&weights[x])
-                .then_with(|| tie(x).cmp(&tie(y)))
+        matched.par_sort_unstable_by(|&(x, wx), &(y, wy)| {
+            wy.total_cmp(&wx).then_with(|| tie(x).cmp(&tie(y)))
         });
-        let edges: Vec<(u32, u32)> = matched.iter().map(|&i| candidates[i]).collect();
+        let edges: Vec<(u32, u32)> = matched.iter().map(|&(i, _)| candidates[i]).collect();
         let clusters = cluster::cluster(table.rows, &edges, self.config.clustering, |x, y| {
             let mut levels = vec![0u8; width];
             model::levels(&table, self.swap, x as usize, y as usize, &mut levels);
             model::probability(scorer.weight(&table, &levels, x as usize, y as usize))
         });
-        matched.sort_unstable();
+        matched.sort_unstable_by_key(|&(i, _)| candidates[i]);
         let pairs: Vec<ScoredPair> = matched
             .iter()
-            .map(|&i| {
+            .map(|&(i, weight)| {
                 let (a, b) = candidates[i];
                 ScoredPair {
                     a: a as usize,
                     b: b as usize,
-                    weight: weights[i],
-                    probability: model::probability(weights[i]),
+                    weight,
+                    probability: model::probability(weight),
                 }
             })
             .collect();
@@ -762,15 +760,13 @@ impl Deduper {
 
 /// Candidate pairs a training session looks at, at most (a fixed stride
 /// through the candidates beyond that).
-const TRAINING_PAIRS: usize = 2_000_000;
+const TRAINING_PAIRS: usize = 1_000_000;
 
-/// Candidate pairs with their comparison levels.
+/// Candidate pairs and what blocking knew about them.
 struct Work {
     table: Table,
     ranks: Vec<u32>,
     candidates: Vec<(u32, u32)>,
-    /// `candidates.len() × columns` levels, pair by pair.
-    levels: Vec<u8>,
     pairs_per_rule: Vec<usize>,
     /// Each blocking rule's key per row.
     keys: Vec<Vec<u64>>,
@@ -793,4 +789,48 @@ fn evidence(kind: &FieldKind) -> Evidence {
 
 fn has_kind(schema: &Schema, test: impl Fn(&FieldKind) -> bool) -> bool {
     schema.fields().iter().any(|f| test(f.kind()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedupe::generate::Generator;
+
+    /// Pruned scoring keeps exactly the pairs whose full weight reaches the
+    /// threshold, with that weight to the bit.
+    #[test]
+    fn pruned_scoring_keeps_exactly_the_pairs_at_the_threshold() {
+        let data = Generator::new(5).generate(3000).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let work = deduper.block(deduper.table(&[&data.records]).unwrap(), None);
+        let model = deduper.train_on(&work, None, &[]);
+        let scorer = Scorer::new(&model, deduper.groups.clone());
+        let table = &work.table;
+        let mut levels = vec![0u8; table.columns.len()];
+        let mut pruned_levels = levels.clone();
+        for threshold in [0.2f64, 0.9, 0.999] {
+            let bits = (threshold / (1.0 - threshold)).log2();
+            let pruned = model::Pruned::new(&scorer, table, deduper.swap, bits);
+            let (mut kept, mut dropped) = (0, 0);
+            for &(a, b) in &work.candidates {
+                let (a, b) = (a as usize, b as usize);
+                model::levels(table, deduper.swap, a, b, &mut levels);
+                let full = scorer.weight(table, &levels, a, b);
+                match pruned.weight(table, a, b, &mut pruned_levels) {
+                    Some(weight) => {
+                        assert_eq!(weight.to_bits(), full.to_bits(), "pair ({a}, {b})");
+                        kept += 1;
+                    }
+                    None => {
+                        assert!(full < bits, "pair ({a}, {b}) dropped at {full} ≥ {bits}");
+                        dropped += 1;
+                    }
+                }
+            }
+            assert!(
+                kept > 0 && dropped > 0,
+                "{threshold}: {kept} kept, {dropped} dropped"
+            );
+        }
+    }
 }

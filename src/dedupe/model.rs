@@ -136,9 +136,25 @@ pub(crate) fn levels_between(
     swap: Option<Swap>,
     out: &mut [u8],
 ) {
-    for (c, (slot, column)) in out.iter_mut().zip(&ta.columns).enumerate() {
-        *slot = compare::level(column.comparator, ta.get(c, a), tb.get(c, b)).unwrap_or(MISSING);
+    for (c, slot) in out.iter_mut().enumerate() {
+        *slot = column_level((ta, a), (tb, b), c);
     }
+    apply_swap((ta, a), (tb, b), swap, out);
+}
+
+/// The level of column `c` between row `a` of `ta` and row `b` of `tb`.
+fn column_level((ta, a): (&Table, usize), (tb, b): (&Table, usize), c: usize) -> u8 {
+    compare::level(ta.columns[c].comparator, ta.get(c, a), tb.get(c, b)).unwrap_or(MISSING)
+}
+
+/// Given and family names swapped between the two records count as close:
+/// rewrites their levels in `out` when the crosswise comparison is better.
+fn apply_swap(
+    (ta, a): (&Table, usize),
+    (tb, b): (&Table, usize),
+    swap: Option<Swap>,
+    out: &mut [u8],
+) {
     if let Some(Swap { given, family }) = swap {
         let (g, f) = (out[given], out[family]);
         if g != MISSING && f != MISSING && g + f < 6 {
@@ -151,6 +167,99 @@ pub(crate) fn levels_between(
                 out[family] = sf.min(2);
             }
         }
+    }
+}
+
+/// Scores candidate pairs against a threshold, comparing the cheap columns
+/// first (codes, dates, exact values), then names and email, then
+/// addresses and cities, and stopping as soon as a pair cannot reach the
+/// threshold whatever the columns not yet compared say. Most candidates
+/// are clear non-matches, so most string similarity is never computed.
+///
+/// The bound is exact, not a heuristic: each column not yet compared
+/// counts at its best possible weight for this pair, and the total only
+/// grows with any column's weight, so a pair is dropped only when its full
+/// weight is below the threshold. Pairs that reach it get the same weight,
+/// bit for bit, as [`Scorer::weight`] gives.
+pub(crate) struct Pruned<'a> {
+    scorer: &'a Scorer,
+    swap: Option<Swap>,
+    /// Column indices, cheapest stage first.
+    stages: Vec<Vec<usize>>,
+    /// The stage of each column.
+    stage_of: Vec<usize>,
+    /// Each column's best weight below the exact level.
+    below_exact: Vec<f64>,
+    threshold: f64,
+}
+
+impl<'a> Pruned<'a> {
+    /// Pairs of `table`'s rows are kept at or above `threshold` (bits).
+    pub(crate) fn new(
+        scorer: &'a Scorer,
+        table: &Table,
+        swap: Option<Swap>,
+        threshold: f64,
+    ) -> Self {
+        let costs: Vec<usize> = table.columns.iter().map(|c| c.comparator.cost()).collect();
+        let mut present = costs.clone();
+        present.sort_unstable();
+        present.dedup();
+        let mut stage_of: Vec<usize> = costs
+            .iter()
+            .map(|c| present.partition_point(|p| p < c))
+            .collect();
+        // Swapped names rewrite both levels: compare them in one stage.
+        if let Some(Swap { given, family }) = swap {
+            let later = stage_of[given].max(stage_of[family]);
+            stage_of[given] = later;
+            stage_of[family] = later;
+        }
+        let mut stages = vec![Vec::new(); present.len()];
+        for (c, &stage) in stage_of.iter().enumerate() {
+            stages[stage].push(c);
+        }
+        Self {
+            scorer,
+            swap,
+            stages,
+            stage_of,
+            below_exact: (0..table.columns.len())
+                .map(|f| scorer.below_exact(f))
+                .collect(),
+            threshold,
+        }
+    }
+
+    /// The weight of rows `a` and `b` when it reaches the threshold, with
+    /// their levels in `out`; `None` when it does not.
+    pub(crate) fn weight(&self, table: &Table, a: usize, b: usize, out: &mut [u8]) -> Option<f64> {
+        let (rows, last) = (table.rows, self.stages.len().saturating_sub(1));
+        for (i, stage) in self.stages.iter().enumerate() {
+            for &c in stage {
+                out[c] = column_level((table, a), (table, b), c);
+            }
+            if self.swap.is_some_and(|s| self.stage_of[s.given] == i) {
+                apply_swap((table, a), (table, b), self.swap, out);
+            }
+            if i < last {
+                let bound = self.scorer.prior_weight
+                    + combine(&self.scorer.groups, |f| {
+                        if self.stage_of[f] <= i {
+                            self.scorer
+                                .level_weight(f, out[f], || table.term_count(f, a, b), rows)
+                        } else {
+                            let count = table.term_count(f, a, b);
+                            self.scorer.ceiling(f, self.below_exact[f], count, rows)
+                        }
+                    });
+                if bound < self.threshold {
+                    return None;
+                }
+            }
+        }
+        let weight = self.scorer.weight(table, out, a, b);
+        (weight >= self.threshold).then_some(weight)
     }
 }
 
@@ -273,6 +382,39 @@ impl Scorer {
             _ => 0.0,
         };
         (base, adjust)
+    }
+
+    /// The highest weight column `f` can give a pair whose shared value
+    /// would be held by `count` of `rows` records (0 for a missing value).
+    /// `below_exact` is [`Scorer::below_exact`]`(f)`.
+    fn ceiling(&self, f: usize, below_exact: f64, count: u32, rows: usize) -> f64 {
+        let exact = self.weights[f].len() - 1;
+        let (base, adjust) = self.field_weight(f, exact as u8, count, rows);
+        below_exact.max(base + adjust)
+    }
+
+    /// The highest weight column `f` gives below its exact level (0 for a
+    /// missing value).
+    fn below_exact(&self, f: usize) -> f64 {
+        let levels = &self.weights[f];
+        levels[..levels.len() - 1]
+            .iter()
+            .copied()
+            .fold(0.0, f64::max)
+    }
+
+    /// [`Scorer::field_weight`] in total, counting terms only when needed.
+    fn level_weight(&self, f: usize, level: u8, count: impl Fn() -> u32, rows: usize) -> f64 {
+        if level == MISSING {
+            return 0.0;
+        }
+        let levels = &self.weights[f];
+        if self.exact_u[f].is_some() && level as usize == levels.len() - 1 {
+            let (base, adjust) = self.field_weight(f, level, count(), rows);
+            base + adjust
+        } else {
+            levels[level as usize]
+        }
     }
 
     /// Each column's weight and term-frequency part, and whether it counts

@@ -56,9 +56,9 @@ pub(crate) struct Column {
     nicknames: bool,
     /// Names only: packed nickname groups per row.
     pub nick: Vec<u32>,
-    /// How many records share the key (term frequency), when the comparator
-    /// weighs it; filled by [`Table::count_terms`].
-    pub counts: Vec<u32>,
+    /// The column's place in a row of term counts, when the comparator
+    /// weighs term frequency.
+    term: Option<usize>,
 }
 
 /// The compared fields of a set of records. Row-major: all the strings of
@@ -71,6 +71,14 @@ pub(crate) struct Table {
     strings: Strings,
     /// Strings per row.
     slots: usize,
+    /// Column indices in the order their strings sit in a row.
+    layout: Vec<usize>,
+    /// How many records share each row's key, per column that weighs term
+    /// frequency; row-major like the strings, so that scoring a pair reads
+    /// one cache line of them. Filled by [`Table::count_terms`].
+    terms: Vec<u32>,
+    /// Term counts per row.
+    term_slots: usize,
 }
 
 /// Records per parallel work item.
@@ -80,19 +88,36 @@ impl Table {
     /// An empty table for the compared fields `(schema index, comparator,
     /// given name)`.
     pub(crate) fn new(fields: &[(usize, Comparator, bool)]) -> Self {
+        // Cheap columns first in a row: scoring reads them for every pair
+        // and most pairs stop there, so they should share cache lines.
+        let mut layout: Vec<usize> = (0..fields.len()).collect();
+        layout.sort_by_key(|&c| fields[c].1.cost());
+        let mut slot_of = vec![0; fields.len()];
         let mut slots = 0;
+        for &c in &layout {
+            slot_of[c] = slots;
+            slots += if fields[c].1 == Comparator::Name {
+                3
+            } else {
+                1
+            };
+        }
+        let mut term_slots = 0;
         let columns = fields
             .iter()
-            .map(|&(field, comparator, nicknames)| {
-                let slot = slots;
-                slots += if comparator == Comparator::Name { 3 } else { 1 };
+            .zip(slot_of)
+            .map(|(&(field, comparator, nicknames), slot)| {
+                let term = comparator.uses_term_frequency().then(|| {
+                    term_slots += 1;
+                    term_slots - 1
+                });
                 Column {
                     comparator,
                     field,
                     slot,
                     nicknames,
                     nick: Vec::new(),
-                    counts: Vec::new(),
+                    term,
                 }
             })
             .collect();
@@ -101,6 +126,9 @@ impl Table {
             rows: 0,
             strings: Strings::default(),
             slots,
+            layout,
+            terms: Vec::new(),
+            term_slots,
         }
     }
 
@@ -157,7 +185,8 @@ impl Table {
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
-        for column in &mut self.columns {
+        for &c in &self.layout {
+            let column = &mut self.columns[c];
             let value = &normalized.values()[column.field];
             let key = normalizer
                 .match_key(column.field, value)
@@ -182,28 +211,31 @@ impl Table {
     /// frequency.
     pub(crate) fn count_terms(&mut self) {
         let (strings, slots, rows) = (&self.strings, self.slots, self.rows);
-        for column in &mut self.columns {
-            if !column.comparator.uses_term_frequency() {
-                continue;
-            }
+        let mut terms = vec![0; rows * self.term_slots];
+        for column in &self.columns {
+            let Some(term) = column.term else { continue };
             let slot = column.slot;
             let key = |row: usize| strings.get(row * slots + slot);
             let mut counts: HashMap<&str, u32> = HashMap::new();
             for row in 0..rows {
                 *counts.entry(key(row)).or_default() += 1;
             }
-            column.counts = (0..rows).map(|row| counts[key(row)]).collect();
+            for row in 0..rows {
+                terms[row * self.term_slots + term] = counts[key(row)];
+            }
         }
+        self.terms = terms;
     }
 
     /// How many rows hold the key rows `a` and `b` share in column `f`
     /// (0 unless the column weighs term frequency).
     pub(crate) fn term_count(&self, f: usize, a: usize, b: usize) -> u32 {
-        let counts = &self.columns[f].counts;
-        if counts.is_empty() {
-            0
-        } else {
-            counts[a].max(counts[b])
+        match self.columns[f].term {
+            Some(term) if !self.terms.is_empty() => {
+                let at = |row: usize| self.terms[row * self.term_slots + term];
+                at(a).max(at(b))
+            }
+            _ => 0,
         }
     }
 
@@ -215,10 +247,8 @@ impl Table {
     /// A hash of the row's content, the same whatever position it has.
     pub(crate) fn content_hash(&self, row: usize) -> u64 {
         let mut hasher = DefaultHasher::new();
-        for column in &self.columns {
-            self.strings
-                .get(row * self.slots + column.slot)
-                .hash(&mut hasher);
+        for c in 0..self.columns.len() {
+            self.key(c, row).hash(&mut hasher);
         }
         hasher.finish()
     }
