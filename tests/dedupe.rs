@@ -300,3 +300,168 @@ fn the_index_scores_exactly_as_the_batch() {
     assert!(found > 0, "some queries have duplicates in the index");
     assert!(index.explain(&queries[0], 5000).unwrap().is_none());
 }
+
+/// A customer record from JSON.
+fn customer(json: &str) -> Record {
+    Record::from_json(&Schema::customer(), json).unwrap()
+}
+
+#[test]
+fn golden_records_follow_each_survivorship_rule_and_say_where_values_came_from() {
+    use custodia::dedupe::{MergePolicy, Merger, Survivorship};
+    let records = vec![
+        customer(
+            r#"{"customer_id": "crm-1", "source": "crm", "given_name": "Liz", "family_name": "Taylor",
+                "email": "liz@example.com", "phone": "+44 20 7946 0018", "updated_at": "2024-03-01"}"#,
+        ),
+        customer(
+            r#"{"customer_id": "bill-7", "source": "billing", "given_name": "Elizabeth",
+                "family_name": "Taylor", "email": "e.taylor@example.com", "city": "London",
+                "updated_at": "2025-06-30"}"#,
+        ),
+        customer(
+            r#"{"customer_id": "web-3", "source": "web", "given_name": "Liz", "family_name": "Taylor",
+                "email": "liz@example.com", "street": "1 High St", "city": "London", "postcode": "SW1A 1AA",
+                "updated_at": "2023-01-15"}"#,
+        ),
+        customer(r#"{"customer_id": "solo", "given_name": "Ann"}"#),
+    ];
+    let clusters = [5, 5, 5, 9];
+    let schema = Schema::customer();
+    let mut policy = MergePolicy::customer();
+    policy.trusted_sources = vec!["CRM".into(), "billing".into()];
+    policy
+        .fields
+        .insert("email".into(), vec![Survivorship::TrustedSource]);
+    policy
+        .fields
+        .insert("given_name".into(), vec![Survivorship::Longest]);
+    policy
+        .fields
+        .insert("customer_id".into(), vec![Survivorship::MostComplete]);
+    policy
+        .fields
+        .insert("family_name".into(), vec![Survivorship::MostFrequent]);
+    let golden = Merger::new(&schema, &policy)
+        .unwrap()
+        .merge(&records, &clusters)
+        .unwrap();
+    assert_eq!(golden.len(), 2, "one golden record per cluster");
+    let taylor = &golden[0];
+    assert_eq!((taylor.cluster, taylor.members.clone()), (5, vec![0, 1, 2]));
+    let value = |field: &str| taylor.record.text(field).map(str::to_owned);
+    // Trusted source: the CRM's email although billing's is newer.
+    assert_eq!(value("email").as_deref(), Some("liz@example.com"));
+    assert_eq!(taylor.source_of("email"), Some(0));
+    // Longest given name.
+    assert_eq!(value("given_name").as_deref(), Some("Elizabeth"));
+    assert_eq!(taylor.source_of("given_name"), Some(1));
+    // Most complete record's id: row 2 fills the most fields.
+    assert_eq!(value("customer_id").as_deref(), Some("web-3"));
+    // Most recent (the default rule here): the city from billing (2025),
+    // the street only row 2 has, the phone only row 0 has, normalized.
+    assert_eq!(taylor.source_of("city"), Some(1));
+    assert_eq!(taylor.source_of("street"), Some(2));
+    assert_eq!(value("phone").as_deref(), Some("+442079460018"));
+    assert_eq!(value("updated_at").as_deref(), Some("2025-06-30"));
+    // Most frequent: all three agree; the tie goes to the earliest record.
+    assert_eq!(taylor.source_of("family_name"), Some(0));
+    // Nobody had these.
+    assert_eq!(taylor.source_of("iban"), None);
+    assert!(taylor.record.get("iban").unwrap().is_null());
+    assert_eq!(golden[1].members, vec![3]);
+    assert_eq!(golden[1].record.text("given_name"), Some("Ann"));
+}
+
+#[test]
+fn every_golden_value_is_a_members_normalized_value() {
+    use custodia::Normalizer;
+    use custodia::dedupe::{MergePolicy, Merger};
+    let data = Generator::new(8).generate(1500).unwrap();
+    let schema = Schema::customer();
+    let outcome = Deduper::new(&schema).unwrap().run(&data.records).unwrap();
+    let golden = Merger::new(&schema, &MergePolicy::customer())
+        .unwrap()
+        .merge(&data.records, outcome.clusters())
+        .unwrap();
+    let normalizer = Normalizer::new(&schema);
+    let mut seen = vec![false; data.records.len()];
+    for g in &golden {
+        for &m in &g.members {
+            assert!(!seen[m], "row {m} in two golden records");
+            seen[m] = true;
+            assert_eq!(outcome.clusters()[m], g.cluster);
+        }
+        for (f, source) in g.sources.iter().enumerate() {
+            let value = &g.record.values()[f];
+            match source {
+                Some(row) => {
+                    assert!(g.members.contains(row));
+                    let member = normalizer.normalize(&data.records[*row]).unwrap().record;
+                    assert_eq!(value, &member.values()[f]);
+                }
+                None => {
+                    assert!(value.is_null());
+                    for &m in &g.members {
+                        let member = normalizer.normalize(&data.records[m]).unwrap().record;
+                        assert!(member.values()[f].is_null(), "a value was dropped");
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        seen.iter().all(|&s| s),
+        "every record is in a golden record"
+    );
+    assert!(golden.iter().any(|g| g.members.len() > 1));
+}
+
+#[test]
+fn bad_merge_policies_are_typed_errors() {
+    use custodia::dedupe::{MergePolicy, Merger, Survivorship};
+    let schema = Schema::customer();
+    let check = |policy: MergePolicy, needle: &str| {
+        let error = Merger::new(&schema, &policy).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidDedupe);
+        assert!(error.to_string().contains(needle), "{error}");
+    };
+    check(
+        MergePolicy {
+            rules: vec![Survivorship::MostRecent],
+            ..MergePolicy::default()
+        },
+        "updated_field",
+    );
+    let mut policy = MergePolicy::default();
+    policy
+        .fields
+        .insert("email".into(), vec![Survivorship::TrustedSource]);
+    check(policy, "source_field");
+    let mut policy = MergePolicy::default();
+    policy.fields.insert("nickname".into(), vec![]);
+    check(policy, "`nickname`");
+    check(
+        MergePolicy {
+            updated_field: Some("modified".into()),
+            ..MergePolicy::default()
+        },
+        "`modified`",
+    );
+    check(
+        MergePolicy {
+            rules: vec![],
+            ..MergePolicy::default()
+        },
+        "no survivorship rule",
+    );
+    let error = MergePolicy::from_json(r#"{"rules": ["newest"]}"#).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::InvalidDedupe);
+    let policy = MergePolicy::customer();
+    assert_eq!(MergePolicy::from_json(&policy.to_json()).unwrap(), policy);
+    let merger = Merger::new(&schema, &policy).unwrap();
+    let error = merger
+        .merge(&[customer(r#"{"customer_id": "x"}"#)], &[])
+        .unwrap_err();
+    assert!(error.to_string().contains("1 records but 0 cluster ids"));
+}

@@ -17,7 +17,9 @@
 //!    (union–find, strongest first, optionally refusing weak chains).
 //!
 //! [`Deduper::link`] does the same across two sources, pairing only across
-//! them. Every scored pair can be explained field by field
+//! them. A [`Merger`] turns each cluster into a [`GoldenRecord`] by
+//! survivorship rules, and an [`Index`] answers "who is this new record
+//! likely to be?" one record at a time. Every scored pair can be explained field by field
 //! ([`Outcome::explain`]). Results do not depend on the order of the input
 //! records or the number of threads.
 //!
@@ -45,6 +47,7 @@ mod compare;
 mod evaluate;
 pub mod generate;
 mod index;
+mod merge;
 mod model;
 mod names;
 mod prepare;
@@ -57,6 +60,7 @@ pub use cluster::Clustering;
 pub use compare::Comparator;
 pub use evaluate::PairScores;
 pub use index::{Index, Match};
+pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
 pub use model::{FieldModel, Model};
 
 use crate::error::{ErrorKind, Result};

@@ -1,0 +1,339 @@
+//! Golden records: one merged record per cluster, each value chosen by
+//! survivorship rules and traced to the record it came from.
+//!
+//! For each field, the candidates are the cluster's records that have a
+//! value there (a missing value never wins over a present one). The
+//! field's rules are tried in order, each keeping only the candidates it
+//! ranks best; what ties after the last rule goes to the earliest record.
+//! Values are compared normalized, so `+86 138 1234 5678` and
+//! `13812345678` count as one phone for [`Survivorship::MostFrequent`].
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorKind, Result};
+use crate::normalize::Normalizer;
+use crate::schema::{Record, Schema, Value};
+
+/// How a field's surviving value is chosen among the records of a cluster
+/// that have one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Survivorship {
+    /// From the record changed last, by the policy's `updated_field`
+    /// (normalized values compared: ISO 8601 dates and times, numbers;
+    /// records without one count as oldest).
+    MostRecent,
+    /// From the record with the most fields filled in.
+    MostComplete,
+    /// The value most of the records hold.
+    MostFrequent,
+    /// From the most trusted source: the policy's `source_field` ranked by
+    /// `trusted_sources` (first is most trusted; case is ignored; sources
+    /// not listed come after all listed ones).
+    TrustedSource,
+    /// The longest text, in characters (a full street line over a short
+    /// one, `Elizabeth` over `Liz`).
+    Longest,
+}
+
+/// Which survivorship rules apply to which fields; JSON like
+///
+/// ```json
+/// {"rules": ["most_recent", "most_complete"],
+///  "fields": {"email": ["trusted_source", "most_recent"]},
+///  "updated_field": "updated_at", "source_field": "source",
+///  "trusted_sources": ["crm", "billing"]}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MergePolicy {
+    /// The rules of fields not named in `fields`, tried in order.
+    pub rules: Vec<Survivorship>,
+    /// Rules per field name, replacing `rules` for that field.
+    pub fields: BTreeMap<String, Vec<Survivorship>>,
+    /// The field saying when a record last changed (for `most_recent`).
+    pub updated_field: Option<String>,
+    /// The field naming the system a record came from (for
+    /// `trusted_source`).
+    pub source_field: Option<String>,
+    /// Sources, most trusted first.
+    pub trusted_sources: Vec<String>,
+}
+
+impl Default for MergePolicy {
+    /// The most frequent value, then the one from the most complete record.
+    fn default() -> Self {
+        Self {
+            rules: vec![Survivorship::MostFrequent, Survivorship::MostComplete],
+            fields: BTreeMap::new(),
+            updated_field: None,
+            source_field: None,
+            trusted_sources: Vec::new(),
+        }
+    }
+}
+
+impl MergePolicy {
+    /// For the built-in customer schema: the most recent value by
+    /// `updated_at`, then the most frequent, then the one from the most
+    /// complete record; `source` names the system (list yours in
+    /// `trusted_sources` and use [`Survivorship::TrustedSource`]).
+    pub fn customer() -> Self {
+        Self {
+            rules: vec![
+                Survivorship::MostRecent,
+                Survivorship::MostFrequent,
+                Survivorship::MostComplete,
+            ],
+            updated_field: Some("updated_at".to_owned()),
+            source_field: Some("source".to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// Reads a policy from JSON (see [`MergePolicy`]).
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| {
+            ErrorKind::InvalidDedupe {
+                reason: format!("merge policy: {e}"),
+            }
+            .into()
+        })
+    }
+
+    /// The policy as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// One merged record: the values that survived, and where each came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoldenRecord {
+    /// The cluster's id (as given to [`Merger::merge`]).
+    pub cluster: u32,
+    /// The rows of the cluster's records, ascending.
+    pub members: Vec<usize>,
+    /// The merged, normalized record.
+    pub record: Record,
+    /// For each schema field, in order: the row its value came from, or
+    /// `None` when no member had one.
+    pub sources: Vec<Option<usize>>,
+}
+
+impl GoldenRecord {
+    /// The row the value of `field` came from (`None` when no member had
+    /// one or the schema has no such field).
+    pub fn source_of(&self, field: &str) -> Option<usize> {
+        let index = self.record.schema().index_of(field)?;
+        self.sources[index]
+    }
+}
+
+/// Merges clusters of records into golden records under a
+/// [`MergePolicy`]. Build it once; it can be shared between threads.
+#[derive(Clone, Debug)]
+pub struct Merger {
+    normalizer: Normalizer,
+    /// The rules of each schema field.
+    rules: Vec<Vec<Survivorship>>,
+    updated: Option<usize>,
+    source: Option<usize>,
+    trusted: Vec<String>,
+}
+
+impl Merger {
+    /// Checks `policy` against `schema`: named fields must exist, every
+    /// field needs at least one rule, `most_recent` needs `updated_field`
+    /// and `trusted_source` needs `source_field`.
+    pub fn new(schema: &Schema, policy: &MergePolicy) -> Result<Self> {
+        let bad = |reason: String| -> crate::Error {
+            ErrorKind::InvalidDedupe {
+                reason: format!("merge policy: {reason}"),
+            }
+            .into()
+        };
+        let field = |name: &Option<String>, setting: &str| -> Result<Option<usize>> {
+            name.as_ref()
+                .map(|n| {
+                    schema
+                        .index_of(n)
+                        .ok_or_else(|| bad(format!("{setting} `{n}` is not a field of the schema")))
+                })
+                .transpose()
+        };
+        let updated = field(&policy.updated_field, "updated_field")?;
+        let source = field(&policy.source_field, "source_field")?;
+        if let Some(name) = policy.fields.keys().find(|n| schema.index_of(n).is_none()) {
+            return Err(bad(format!("`{name}` is not a field of the schema")));
+        }
+        let rules: Vec<Vec<Survivorship>> = schema
+            .fields()
+            .iter()
+            .map(|f| policy.fields.get(f.name()).unwrap_or(&policy.rules).clone())
+            .collect();
+        for (f, rules) in schema.fields().iter().zip(&rules) {
+            let name = f.name();
+            if rules.is_empty() {
+                return Err(bad(format!("field `{name}` has no survivorship rule")));
+            }
+            if rules.contains(&Survivorship::MostRecent) && updated.is_none() {
+                return Err(bad(format!(
+                    "field `{name}` uses most_recent, which needs updated_field"
+                )));
+            }
+            if rules.contains(&Survivorship::TrustedSource) && source.is_none() {
+                return Err(bad(format!(
+                    "field `{name}` uses trusted_source, which needs source_field"
+                )));
+            }
+        }
+        Ok(Self {
+            normalizer: Normalizer::new(schema),
+            rules,
+            updated,
+            source,
+            trusted: policy.trusted_sources.clone(),
+        })
+    }
+
+    /// One golden record per cluster, ordered by cluster id. `clusters`
+    /// gives each record's cluster, as [`Outcome::clusters`] does (for a
+    /// link, pass the left records followed by the right ones). Records are
+    /// normalized first.
+    ///
+    /// [`Outcome::clusters`]: super::Outcome::clusters
+    pub fn merge(&self, records: &[Record], clusters: &[u32]) -> Result<Vec<GoldenRecord>> {
+        if records.len() != clusters.len() {
+            return Err(ErrorKind::InvalidDedupe {
+                reason: format!(
+                    "merge: {} records but {} cluster ids",
+                    records.len(),
+                    clusters.len()
+                ),
+            }
+            .into());
+        }
+        let normalized: Vec<Record> = records
+            .par_iter()
+            .map(|r| self.normalizer.normalize(r).map(|n| n.record))
+            .collect::<Result<_>>()?;
+        let mut rows: Vec<usize> = (0..records.len()).collect();
+        rows.sort_unstable_by_key(|&r| (clusters[r], r));
+        let groups: Vec<&[usize]> = rows.chunk_by(|&x, &y| clusters[x] == clusters[y]).collect();
+        groups
+            .par_iter()
+            .map(|members| self.golden(&normalized, clusters[members[0]], members))
+            .collect()
+    }
+
+    /// The golden record of one cluster.
+    fn golden(&self, records: &[Record], cluster: u32, members: &[usize]) -> Result<GoldenRecord> {
+        let filled = |row: usize| {
+            records[row]
+                .values()
+                .iter()
+                .filter(|v| !v.is_null())
+                .count()
+        };
+        let mut record = records[members[0]].clone();
+        let mut sources = Vec::with_capacity(self.rules.len());
+        for (f, rules) in self.rules.iter().enumerate() {
+            let value = |row: usize| &records[row].values()[f];
+            let mut candidates: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&row| !value(row).is_null())
+                .collect();
+            for rule in rules {
+                if candidates.len() < 2 {
+                    break;
+                }
+                match rule {
+                    Survivorship::MostRecent => {
+                        let at = self.updated.unwrap_or(f);
+                        keep_best(&mut candidates, |x, y| {
+                            recency(&records[x].values()[at], &records[y].values()[at])
+                        });
+                    }
+                    Survivorship::MostComplete => {
+                        keep_best(&mut candidates, |x, y| filled(x).cmp(&filled(y)));
+                    }
+                    Survivorship::MostFrequent => {
+                        let mut counts: HashMap<&Value, usize> = HashMap::new();
+                        for &row in &candidates {
+                            *counts.entry(value(row)).or_default() += 1;
+                        }
+                        let count = |row: usize| counts[value(row)];
+                        keep_best(&mut candidates, |x, y| count(x).cmp(&count(y)));
+                    }
+                    Survivorship::TrustedSource => {
+                        let at = self.source.unwrap_or(f);
+                        let trust = |row: usize| self.trust(&records[row].values()[at]);
+                        // Lower rank is more trusted.
+                        keep_best(&mut candidates, |x, y| trust(y).cmp(&trust(x)));
+                    }
+                    Survivorship::Longest => {
+                        let length =
+                            |row: usize| value(row).as_str().map_or(0, |s| s.chars().count());
+                        keep_best(&mut candidates, |x, y| length(x).cmp(&length(y)));
+                    }
+                }
+            }
+            let chosen = candidates.first().copied();
+            let surviving = chosen.map_or(Value::Null, |row| value(row).clone());
+            record.set_at(f, surviving)?;
+            sources.push(chosen);
+        }
+        Ok(GoldenRecord {
+            cluster,
+            members: members.to_vec(),
+            record,
+            sources,
+        })
+    }
+
+    /// A source's rank in the trusted list (its length when not listed).
+    fn trust(&self, source: &Value) -> usize {
+        source
+            .as_str()
+            .and_then(|s| {
+                self.trusted
+                    .iter()
+                    .position(|t| t.trim().eq_ignore_ascii_case(s.trim()))
+            })
+            .unwrap_or(self.trusted.len())
+    }
+}
+
+/// Keeps the candidates that `better` ranks highest (all of them on a
+/// tie), in their order.
+fn keep_best(candidates: &mut Vec<usize>, better: impl Fn(usize, usize) -> Ordering) {
+    let Some(best) = candidates.iter().copied().reduce(|b, c| {
+        if better(c, b) == Ordering::Greater {
+            c
+        } else {
+            b
+        }
+    }) else {
+        return;
+    };
+    candidates.retain(|&c| better(c, best) == Ordering::Equal);
+}
+
+/// Which of two "last changed" values is later: numbers by value, text
+/// (ISO 8601 dates and times) by its order; a missing value is oldest.
+fn recency(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        _ => a.as_str().cmp(&b.as_str()),
+    }
+}
