@@ -173,6 +173,25 @@ typedef uint32_t custodia_severity;
 typedef struct Comparator Comparator;
 
 /*
+ A configured duplicate finder for one schema. Immutable: may be shared
+ between threads.
+ */
+typedef struct custodia_deduper custodia_deduper;
+
+/*
+ Golden records, one per cluster, ordered by cluster id. Immutable: may
+ be shared between threads.
+ */
+typedef struct custodia_golden custodia_golden;
+
+/*
+ Records indexed for "who is this new record likely to be?" queries.
+ Queries may run from several threads at once; an insert needs the index
+ to itself (no query or insert in another thread meanwhile).
+ */
+typedef struct custodia_index custodia_index;
+
+/*
  Secret keys by id. Keys are copied in, never printed, and zeroized when
  freed. Use from one thread at a time.
  */
@@ -185,10 +204,22 @@ typedef struct custodia_keyring custodia_keyring;
 typedef struct custodia_masker custodia_masker;
 
 /*
+ Survivorship rules compiled for a schema. Immutable: may be shared
+ between threads.
+ */
+typedef struct custodia_merger custodia_merger;
+
+/*
  Puts records of one schema into canonical form. Immutable: one
  normalizer may be used by any number of threads at once.
  */
 typedef struct custodia_normalizer custodia_normalizer;
+
+/*
+ What a batch run found: each record's cluster, the matched pairs and the
+ trained model. Immutable: may be shared between threads.
+ */
+typedef struct custodia_outcome custodia_outcome;
 
 /*
  A masking policy: per audience, per field, an operator. Immutable: may
@@ -264,6 +295,46 @@ typedef struct custodia_issue {
    */
   struct custodia_str message;
 } custodia_issue;
+
+/*
+ Two records found to be the same customer.
+ */
+typedef struct custodia_pair {
+  /*
+   The first record's row (its position in the input, from 0).
+   */
+  size_t a;
+  /*
+   The second record's row, greater than `a`.
+   */
+  size_t b;
+  /*
+   The match weight in bits (log2 of the odds).
+   */
+  double weight;
+  /*
+   The match probability, from 0 to 1.
+   */
+  double probability;
+} custodia_pair;
+
+/*
+ An indexed record likely to be the same customer as a query.
+ */
+typedef struct custodia_match {
+  /*
+   The indexed record's row (in insertion order, from 0).
+   */
+  size_t row;
+  /*
+   The match weight in bits.
+   */
+  double weight;
+  /*
+   The match probability, from 0 to 1.
+   */
+  double probability;
+} custodia_match;
 
 #ifdef __cplusplus
 extern "C" {
@@ -442,6 +513,318 @@ custodia_status custodia_report_json(const struct custodia_report *report,
  `report` is NULL or a live report handle.
  */
 void custodia_report_free(struct custodia_report *report);
+
+/*
+ Makes a duplicate finder for `schema`. `config_json` holds settings
+ (threshold, blocking rules, ...; see the README), or is (NULL, 0) for
+ the defaults. Fails with CUSTODIA_STATUS_JSON or _INVALID_DEDUPE. Free
+ with custodia_deduper_free.
+
+ # Safety
+ `schema` is a live schema handle; `config_json` is NULL or points to
+ `config_len` readable bytes; `deduper_out` is writable.
+ */
+custodia_status custodia_deduper_new(const struct custodia_schema *schema,
+                                     const char *config_json,
+                                     size_t config_len,
+                                     struct custodia_deduper **deduper_out);
+
+/*
+ Frees a duplicate finder. NULL is a no-op.
+
+ # Safety
+ `deduper` is NULL or a live handle no other thread is using.
+ */
+void custodia_deduper_free(struct custodia_deduper *deduper);
+
+/*
+ Finds the duplicates among `count` records, training a model on them.
+ The records are copied (they may be freed afterwards); rows in the
+ outcome are positions in `records`. Free the outcome with
+ custodia_outcome_free. Thread-safe for the deduper.
+
+ # Safety
+ `deduper` is a live handle; `records` points to `count` live record
+ handles (or is NULL with `count` 0); `outcome_out` is writable.
+ */
+custodia_status custodia_deduper_run(const struct custodia_deduper *deduper,
+                                     const struct custodia_record *const *records,
+                                     size_t count,
+                                     struct custodia_outcome **outcome_out);
+
+/*
+ custodia_deduper_run with a model trained before (JSON from
+ custodia_outcome_model_json), so that a new batch is scored the same
+ way. Fails with CUSTODIA_STATUS_INVALID_DEDUPE when the model was
+ trained for other fields.
+
+ # Safety
+ As for custodia_deduper_run; `model_json` points to `model_len`
+ readable bytes.
+ */
+custodia_status custodia_deduper_run_with_model(const struct custodia_deduper *deduper,
+                                                const struct custodia_record *const *records,
+                                                size_t count,
+                                                const char *model_json,
+                                                size_t model_len,
+                                                struct custodia_outcome **outcome_out);
+
+/*
+ Links two sources (say a CRM and a billing system): pairs are only made
+ across them. Rows in the outcome are the `left` records, then the
+ `right` ones (row `left_count + i` is `right[i]`).
+
+ # Safety
+ As for custodia_deduper_run, for both arrays.
+ */
+custodia_status custodia_deduper_link(const struct custodia_deduper *deduper,
+                                      const struct custodia_record *const *left,
+                                      size_t left_count,
+                                      const struct custodia_record *const *right,
+                                      size_t right_count,
+                                      struct custodia_outcome **outcome_out);
+
+/*
+ Frees an outcome. NULL is a no-op.
+
+ # Safety
+ `outcome` is NULL or a live handle no other thread is using.
+ */
+void custodia_outcome_free(struct custodia_outcome *outcome);
+
+/*
+ The cluster id of every record, by row: records of one customer share
+ an id (the smallest row among them). `*clusters_out` points into the
+ outcome (valid until it is freed) and holds `*len_out` ids.
+
+ # Safety
+ `outcome` is a live handle; the out-pointers are writable.
+ */
+custodia_status custodia_outcome_clusters(const struct custodia_outcome *outcome,
+                                          const uint32_t **clusters_out,
+                                          size_t *len_out);
+
+/*
+ The number of matched pairs; 0 for NULL.
+
+ # Safety
+ `outcome` is NULL or a live handle.
+ */
+size_t custodia_outcome_pair_count(const struct custodia_outcome *outcome);
+
+/*
+ Reads matched pair `index` (from 0; pairs are sorted by row) into
+ `*pair_out`. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
+
+ # Safety
+ `outcome` is a live handle; `pair_out` is writable.
+ */
+custodia_status custodia_outcome_pair(const struct custodia_outcome *outcome,
+                                      size_t index,
+                                      struct custodia_pair *pair_out);
+
+/*
+ Why rows `a` and `b` score as they do, as JSON: the prior, the total
+ weight and probability, and per field its level, weight and whether it
+ counted. Works for any two rows, matched or not; values never appear.
+ CUSTODIA_STATUS_INDEX_OUT_OF_RANGE for a row past the end. Free the
+ string with custodia_string_free.
+
+ # Safety
+ `outcome` is a live handle; the out-pointers are writable.
+ */
+custodia_status custodia_outcome_explain_json(const struct custodia_outcome *outcome,
+                                              size_t a,
+                                              size_t b,
+                                              char **json_out,
+                                              size_t *len_out);
+
+/*
+ The model the run trained (or was given), as JSON, for
+ custodia_deduper_run_with_model and custodia_index_new. Free the string
+ with custodia_string_free.
+
+ # Safety
+ `outcome` is a live handle; the out-pointers are writable.
+ */
+custodia_status custodia_outcome_model_json(const struct custodia_outcome *outcome,
+                                            char **json_out,
+                                            size_t *len_out);
+
+/*
+ Makes an empty index that scores with a trained model (JSON from
+ custodia_outcome_model_json). Its scores equal the batch run's for the
+ same pair. Free with custodia_index_free.
+
+ # Safety
+ `deduper` is a live handle; `model_json` points to `model_len` readable
+ bytes; `index_out` is writable.
+ */
+custodia_status custodia_index_new(const struct custodia_deduper *deduper,
+                                   const char *model_json,
+                                   size_t model_len,
+                                   struct custodia_index **index_out);
+
+/*
+ Adds a record (copied) to the index and writes its row (insertion
+ order, from 0) to `*row_out`. Needs the index to itself.
+
+ # Safety
+ `index` is a live handle no other thread is using; `record` is a live
+ record handle; `row_out` is writable.
+ */
+custodia_status custodia_index_insert(struct custodia_index *index,
+                                      const struct custodia_record *record,
+                                      size_t *row_out);
+
+/*
+ The `k` indexed records most likely to be the same customer as
+ `record` (which is not added), strongest first, written to
+ `matches[0..*count_out]`; `matches` has room for `k`. Fewer when fewer
+ share a blocking key with it. Queries may run from several threads.
+
+ # Safety
+ `index` and `record` are live handles; `matches` has room for `k`
+ entries (or is NULL with `k` 0); `count_out` is writable.
+ */
+custodia_status custodia_index_query(const struct custodia_index *index,
+                                     const struct custodia_record *record,
+                                     size_t k,
+                                     struct custodia_match *matches,
+                                     size_t *count_out);
+
+/*
+ The number of indexed records; 0 for NULL.
+
+ # Safety
+ `index` is NULL or a live handle.
+ */
+size_t custodia_index_len(const struct custodia_index *index);
+
+/*
+ Frees an index. NULL is a no-op.
+
+ # Safety
+ `index` is NULL or a live handle no other thread is using.
+ */
+void custodia_index_free(struct custodia_index *index);
+
+/*
+ Compiles survivorship rules for `schema` from a merge policy in JSON
+ (see the README), or (NULL, 0) for the default (the most frequent
+ value, then the most complete record). Fails with CUSTODIA_STATUS_
+ INVALID_DEDUPE naming the setting. Free with custodia_merger_free.
+
+ # Safety
+ `schema` is a live schema handle; `policy_json` is NULL or points to
+ `policy_len` readable bytes; `merger_out` is writable.
+ */
+custodia_status custodia_merger_new(const struct custodia_schema *schema,
+                                    const char *policy_json,
+                                    size_t policy_len,
+                                    struct custodia_merger **merger_out);
+
+/*
+ Frees a merger. NULL is a no-op.
+
+ # Safety
+ `merger` is NULL or a live handle no other thread is using.
+ */
+void custodia_merger_free(struct custodia_merger *merger);
+
+/*
+ Merges `count` records into one golden record per cluster;
+ `clusters[i]` is record i's cluster id (as custodia_outcome_clusters
+ gives). Free the result with custodia_golden_free. Thread-safe for the
+ merger.
+
+ # Safety
+ `merger` is a live handle; `records` points to `count` live record
+ handles and `clusters` to `count` ids (both may be NULL with `count`
+ 0); `golden_out` is writable.
+ */
+custodia_status custodia_merger_merge(const struct custodia_merger *merger,
+                                      const struct custodia_record *const *records,
+                                      size_t count,
+                                      const uint32_t *clusters,
+                                      struct custodia_golden **golden_out);
+
+/*
+ The number of golden records; 0 for NULL.
+
+ # Safety
+ `golden` is NULL or a live handle.
+ */
+size_t custodia_golden_len(const struct custodia_golden *golden);
+
+/*
+ Golden record `index` (from 0): its cluster id to `*cluster_out`, and a
+ copy of the merged record to `*record_out` (free it with
+ custodia_record_free). CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
+
+ # Safety
+ `golden` is a live handle; the out-pointers are writable.
+ */
+custodia_status custodia_golden_record(const struct custodia_golden *golden,
+                                       size_t index,
+                                       uint32_t *cluster_out,
+                                       struct custodia_record **record_out);
+
+/*
+ Where the value of field `field_index` (schema order) of golden record
+ `index` came from: the input row, or -1 when no record of the cluster
+ had a value. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE for either index past
+ the end.
+
+ # Safety
+ `golden` is a live handle; `row_out` is writable.
+ */
+custodia_status custodia_golden_source(const struct custodia_golden *golden,
+                                       size_t index,
+                                       size_t field_index,
+                                       int64_t *row_out);
+
+/*
+ Frees golden records. NULL is a no-op.
+
+ # Safety
+ `golden` is NULL or a live handle no other thread is using.
+ */
+void custodia_golden_free(struct custodia_golden *golden);
+
+/*
+ Deduplicates a JSON array of record objects and writes
+ `{"clusters": [...], "pairs": [{"a", "b", "weight", "probability"}]}`
+ (cluster ids by position; pairs sorted by row). Errors name the record
+ (`record 3: ...`). Free the string with custodia_string_free.
+ Thread-safe.
+
+ # Safety
+ `deduper` is a live handle; `json` points to `len` readable bytes; the
+ out-pointers are writable.
+ */
+custodia_status custodia_dedupe_json(const struct custodia_deduper *deduper,
+                                     const char *json,
+                                     size_t len,
+                                     char **json_out,
+                                     size_t *len_out);
+
+/*
+ Merges records into golden records, JSON in and out: input
+ `{"records": [{...}, ...], "clusters": [0, 0, 2, ...]}`, output an array
+ of `{"cluster", "members", "record", "sources"}` (sources: the row each
+ field's value came from, or null). Free the string with
+ custodia_string_free. Thread-safe.
+
+ # Safety
+ `merger` is a live handle; `json` points to `len` readable bytes; the
+ out-pointers are writable.
+ */
+custodia_status custodia_merge_json(const struct custodia_merger *merger,
+                                    const char *json,
+                                    size_t len,
+                                    char **json_out,
+                                    size_t *len_out);
 
 /*
  Makes an empty key ring. Free with custodia_keyring_free.

@@ -116,7 +116,13 @@ fn check_c_program(name: &str) {
     // a leaked handle.
     run(Command::new(&asan)
         .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-        .env("LSAN_OPTIONS", "use_stacks=0:use_registers=0")
+        .env(
+            "LSAN_OPTIONS",
+            format!(
+                "use_stacks=0:use_registers=0:suppressions={}",
+                root().join("tests/c/lsan.supp").display()
+            ),
+        )
         .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1"));
 }
 
@@ -142,6 +148,12 @@ fn c_clean() {
 #[cfg_attr(miri, ignore)]
 fn c_mask() {
     check_c_program("mask");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn c_dedupe() {
+    check_c_program("dedupe");
 }
 
 #[test]
@@ -267,6 +279,8 @@ fn install_and_pkg_config() {
             "\"139****5678\"",
             "not a valid email address",
             "refused",
+            "records 1 and 4 match",
+            "record 4 is customer #1",
         ] {
             assert!(text.contains(expected), "{expected} in {text}");
         }

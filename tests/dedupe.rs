@@ -465,3 +465,41 @@ fn bad_merge_policies_are_typed_errors() {
         .unwrap_err();
     assert!(error.to_string().contains("1 records but 0 cluster ids"));
 }
+
+/// Eight customers: too few to learn from, so the built-in customer model
+/// supplies m and u (the prior still comes from the batch).
+const HANDFUL: [&str; 8] = [
+    r#"{"customer_id": "1", "given_name": "Robert", "family_name": "Smith", "birth_date": "1980-04-02", "email": "bob.smith@example.com", "phone": "+1 415 555 0101", "postcode": "94110", "country": "US"}"#,
+    r#"{"customer_id": "2", "given_name": "Bob", "family_name": "Smith", "birth_date": "1980-04-02", "email": "bob.smith@example.com", "phone": "(415) 555-0101", "postcode": "94110", "country": "US"}"#,
+    r#"{"customer_id": "3", "given_name": "Alice", "family_name": "Jones", "birth_date": "1975-11-30", "email": "alice@example.org", "phone": "+1 212 555 0199", "postcode": "10001", "country": "US"}"#,
+    r#"{"customer_id": "4", "full_name": "张伟", "birth_date": "1990-01-02", "phone": "13812345678", "country": "CN"}"#,
+    r#"{"customer_id": "5", "full_name": "Zhang Wei", "birth_date": "1990-01-02", "phone": "+86 138 1234 5678", "country": "CN"}"#,
+    r#"{"customer_id": "6", "given_name": "Maria", "family_name": "Garcia", "birth_date": "1988-07-14", "email": "maria.garcia@example.es", "country": "ES"}"#,
+    r#"{"customer_id": "7", "given_name": "Hans", "family_name": "Müller", "birth_date": "1965-03-03", "postcode": "10115", "country": "DE"}"#,
+    r#"{"customer_id": "8", "given_name": "Alice", "family_name": "Jones", "birth_date": "1975-11-30", "email": "ALICE@example.org", "country": "US"}"#,
+];
+
+#[test]
+fn a_handful_of_customers_is_deduplicated_with_the_built_in_model() {
+    let records: Vec<Record> = HANDFUL.iter().map(|json| customer(json)).collect();
+    let deduper = Deduper::new(&Schema::customer()).unwrap();
+    let outcome = deduper.run(&records).unwrap();
+    assert_eq!(outcome.clusters(), &[0, 0, 2, 3, 3, 5, 6, 2]);
+    let built_in = Model::customer();
+    for (trained, shipped) in outcome.model().fields().iter().zip(built_in.fields()) {
+        assert_eq!((&trained.m, &trained.u), (&shipped.m, &shipped.u));
+    }
+    assert_ne!(
+        outcome.model().prior(),
+        built_in.prior(),
+        "prior from the batch"
+    );
+    // The shipped model fits the customer schema's compared fields.
+    let names: Vec<String> = deduper
+        .compared_fields()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let shipped: Vec<&str> = built_in.fields().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, shipped);
+}

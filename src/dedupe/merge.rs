@@ -133,6 +133,28 @@ impl GoldenRecord {
         let index = self.record.schema().index_of(field)?;
         self.sources[index]
     }
+
+    /// The golden record as JSON: `{"cluster": 5, "members": [0, 2],
+    /// "record": {...}, "sources": {"email": 2, "iban": null, ...}}`.
+    pub fn to_json(&self) -> String {
+        let record: serde_json::Value =
+            serde_json::from_str(&self.record.to_json()).unwrap_or_default();
+        let sources: serde_json::Map<String, serde_json::Value> = self
+            .record
+            .schema()
+            .fields()
+            .iter()
+            .zip(&self.sources)
+            .map(|(field, source)| (field.name().to_owned(), (*source).into()))
+            .collect();
+        serde_json::json!({
+            "cluster": self.cluster,
+            "members": self.members,
+            "record": record,
+            "sources": sources,
+        })
+        .to_string()
+    }
 }
 
 /// Merges clusters of records into golden records under a
@@ -200,6 +222,11 @@ impl Merger {
             source,
             trusted: policy.trusted_sources.clone(),
         })
+    }
+
+    /// The schema of the records it merges.
+    pub fn schema(&self) -> &Schema {
+        self.normalizer.schema()
     }
 
     /// One golden record per cluster, ordered by cluster id. `clusters`

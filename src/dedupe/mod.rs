@@ -602,13 +602,6 @@ impl Deduper {
     fn train_on(&self, work: &Work, split: Option<usize>, known: &[(u32, u32)]) -> Model {
         let table = &work.table;
         let width = table.columns.len();
-        let random = model::random_pairs(&work.ranks, split, self.training());
-        let u = model::estimate_u(table, self.swap, &random);
-        let start = if known.is_empty() {
-            model::initial_m(&u)
-        } else {
-            model::m_from_known(table, self.swap, known)
-        };
         // Training looks at every candidate up to TRAINING_PAIRS, and at a
         // fixed stride through them beyond that.
         let stride = (work.candidates.len() / TRAINING_PAIRS).max(1);
@@ -622,6 +615,56 @@ impl Deduper {
                     model::levels(table, self.swap, a as usize, b as usize, slot);
                 }
             });
+        let (m, u) = match self.built_in_model(work, known) {
+            Some(model) => model
+                .fields()
+                .iter()
+                .map(|f| (f.m.clone(), f.u.clone()))
+                .unzip(),
+            None => self.fit(work, split, known, &sample, &sampled),
+        };
+        let patterns = model::patterns(&sampled, width);
+        let rows = table.rows as f64;
+        let total_pairs = match split {
+            Some(s) => s as f64 * (rows - s as f64),
+            None => rows * (rows - 1.0) / 2.0,
+        };
+        // The sample stands for all candidates: so many of all pairs.
+        let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
+        let prior = model::estimate_prior(&patterns, &m, &u, &self.groups, total_pairs);
+        model::assemble(self.schema().name(), self.compared_fields(), m, u, prior)
+    }
+
+    /// The built-in customer model, when a batch is too small to learn m
+    /// and u from (and has no known matches) and the model fits.
+    fn built_in_model(&self, work: &Work, known: &[(u32, u32)]) -> Option<Model> {
+        let small = work.candidates.len() < MIN_TRAINING_CANDIDATES && known.is_empty();
+        let model = small.then(Model::customer)?;
+        model
+            .check(self.schema().name(), &self.compared_fields())
+            .is_ok()
+            .then_some(model)
+    }
+
+    /// m and u learnt from the batch: u from random pairs, m by EM per
+    /// blocking rule on the `sample` of candidates (levels `sampled`).
+    fn fit(
+        &self,
+        work: &Work,
+        split: Option<usize>,
+        known: &[(u32, u32)],
+        sample: &[(u32, u32)],
+        sampled: &[u8],
+    ) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        let table = &work.table;
+        let width = table.columns.len();
+        let random = model::random_pairs(&work.ranks, split, self.training());
+        let u = model::estimate_u(table, self.swap, &random);
+        let start = if known.is_empty() {
+            model::initial_m(&u)
+        } else {
+            model::m_from_known(table, self.swap, known)
+        };
         let sessions: Vec<(Vec<usize>, Vec<Vec<f64>>)> = self
             .resolved
             .par_iter()
@@ -629,7 +672,7 @@ impl Deduper {
             .map(|(rule, keys)| {
                 let excluded: Vec<usize> = rule.columns().collect();
                 let mut levels = Vec::new();
-                for (pattern, &(a, b)) in sampled.chunks_exact(width).zip(&sample) {
+                for (pattern, &(a, b)) in sampled.chunks_exact(width).zip(sample) {
                     let key = keys[a as usize];
                     if key != block::NO_KEY && key == keys[b as usize] {
                         let at = levels.len();
@@ -673,16 +716,7 @@ impl Deduper {
                 }
             }
         }
-        let patterns = model::patterns(&sampled, width);
-        let rows = table.rows as f64;
-        let total_pairs = match split {
-            Some(s) => s as f64 * (rows - s as f64),
-            None => rows * (rows - 1.0) / 2.0,
-        };
-        // The sample stands for all candidates: so many of all pairs.
-        let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
-        let prior = model::estimate_prior(&patterns, &m, &u, &self.groups, total_pairs);
-        model::assemble(self.schema().name(), self.compared_fields(), m, u, prior)
+        (m, u)
     }
 
     /// Scoring and clustering.
@@ -761,6 +795,11 @@ impl Deduper {
         }
     }
 }
+
+/// Below this many candidate pairs a batch says too little to learn m and
+/// u from: the built-in customer model supplies them when it fits the
+/// schema (the prior is still estimated on the batch).
+const MIN_TRAINING_CANDIDATES: usize = 1_000;
 
 /// Candidate pairs a training session looks at, at most (a fixed stride
 /// through the candidates beyond that).

@@ -4,6 +4,7 @@
 //! over the candidate pairs, without labels.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,14 @@ use crate::error::{ErrorKind, Result};
 
 /// Marks a field whose value is missing on either side.
 pub(crate) const MISSING: u8 = u8::MAX;
+
+static CUSTOMER_MODEL: LazyLock<Model> = LazyLock::new(|| {
+    match Model::from_json(include_str!("customer_model.json")) {
+        Ok(model) => model,
+        // The file is generated and checked by a test.
+        Err(_) => unreachable!("the built-in customer model is valid"),
+    }
+});
 
 /// A trained model: reusable on other data of the same schema
 /// ([`Model::to_json`], [`Model::from_json`]).
@@ -59,6 +68,15 @@ impl Model {
     /// The fields, in the order they are compared.
     pub fn fields(&self) -> &[FieldModel] {
         &self.fields
+    }
+
+    /// The built-in model of the standard customer schema with its default
+    /// compared fields, trained on 200,000 generated customers (see
+    /// `examples/train_customer_model.rs`). A run uses its m and u when a
+    /// batch of customers is too small to learn them from (under 1,000
+    /// candidate pairs), estimating only the prior on the batch.
+    pub fn customer() -> Self {
+        CUSTOMER_MODEL.clone()
     }
 
     /// The model as JSON.
