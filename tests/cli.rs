@@ -310,3 +310,193 @@ fn csv_quoting_survives_the_round_trip() {
     );
     assert_eq!(&row[3], "2");
 }
+
+/// Eight customers, three of them duplicated, as CSV.
+const DUPLICATES: &str =
+    "customer_id,source,given_name,family_name,birth_date,email,phone,postcode,country,updated_at
+1,crm,Robert,Smith,1980-04-02,bob.smith@example.com,+1 415 555 0101,94110,US,2024-01-01
+2,billing,Bob,Smith,1980-04-02,bob.smith@example.com,(415) 555-0101,94110,US,2025-05-05
+3,crm,Alice,Jones,1975-11-30,alice@example.org,+1 212 555 0199,10001,US,2023-03-03
+4,crm,,,1990-01-02,,13812345678,,CN,
+5,web,Wei,Zhang,1990-01-02,,+86 138 1234 5678,,CN,
+6,crm,Maria,Garcia,1988-07-14,maria.garcia@example.es,,,ES,
+7,crm,Hans,Müller,1965-03-03,,,10115,DE,
+8,web,Alice,Jones,1975-11-30,ALICE@example.org,,,US,2024-12-24
+9,crm,Broken,Row,1975-11-30
+";
+
+#[test]
+fn dedupe_writes_cluster_ids_pairs_golden_records_and_a_summary() {
+    let pairs = scratch("dedupe-pairs.csv");
+    let golden = scratch("dedupe-golden.csv");
+    let report = scratch("dedupe-report.json");
+    let rejects = scratch("dedupe-rejects.csv");
+    let out = custodia(
+        &[
+            "dedupe",
+            "--pairs",
+            pairs.to_str().unwrap(),
+            "--golden",
+            golden.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        DUPLICATES.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "one row is malformed");
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert!(lines.next().unwrap().ends_with(",_row,cluster_id"));
+    // Each row ends with its `_row` and its cluster: the `_row` of the
+    // cluster's first record. Row 5 has no name, but its phone and birth
+    // date are row 6's (Wei Zhang).
+    let clusters: Vec<(String, String)> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.rsplitn(3, ',').collect();
+            (cells[1].to_owned(), cells[0].to_owned())
+        })
+        .collect();
+    let expected = [
+        ("2", "2"),
+        ("3", "2"),
+        ("4", "4"),
+        ("5", "5"),
+        ("6", "5"),
+        ("7", "7"),
+        ("8", "8"),
+        ("9", "4"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    assert_eq!(clusters, expected, "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("rows in 9 = rows out 8 + rows rejected 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 matched pairs"), "{stderr}");
+    let pairs = std::fs::read_to_string(&pairs).unwrap();
+    let pair_lines: Vec<&str> = pairs.lines().collect();
+    assert_eq!(pair_lines[0], "row_a,row_b,weight,probability,explanation");
+    assert!(pair_lines[1].starts_with("2,3,"), "{pairs}");
+    assert!(
+        pair_lines[1].contains("given_name=close") && pair_lines[1].contains("birth_date=exact")
+    );
+    assert!(!pairs.contains("bob.smith"), "no values in explanations");
+    assert!(pair_lines[2].starts_with("4,9,"), "{pairs}");
+    assert!(pair_lines[3].starts_with("5,6,"), "{pairs}");
+    let golden = std::fs::read_to_string(&golden).unwrap();
+    let golden_lines: Vec<&str> = golden.lines().collect();
+    assert!(golden_lines[0].starts_with("cluster_id,customer_id,"));
+    assert_eq!(golden_lines.len(), 1 + 5, "one golden record per customer");
+    // Robert/Bob: the most recent record (row 3, 2025) wins.
+    let smith = golden_lines.iter().find(|l| l.starts_with("2,")).unwrap();
+    assert!(
+        smith.contains(",Bob,Smith,") && smith.contains(",2;3,"),
+        "{smith}"
+    );
+    assert!(smith.contains("given_name=3"), "{smith}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["dedupe"]["clusters"], 5);
+    assert_eq!(report["dedupe"]["duplicate_clusters"], 3);
+    assert_eq!(report["rows_in"], 9);
+    let rejects = std::fs::read_to_string(&rejects).unwrap();
+    assert!(rejects.contains("10,row_length"), "{rejects}");
+}
+
+#[test]
+fn dedupe_json_lines_and_saved_models() {
+    let model = scratch("dedupe-model.json");
+    let golden = scratch("dedupe-golden.jsonl");
+    let csv_to_jsonl: String = {
+        let mut lines = DUPLICATES.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        lines
+            .filter(|l| l.split(',').count() == header.len())
+            .map(|l| {
+                let object: serde_json::Map<String, serde_json::Value> = header
+                    .iter()
+                    .zip(l.split(','))
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| ((*k).to_owned(), (*v).into()))
+                    .collect();
+                serde_json::Value::Object(object).to_string() + "\n"
+            })
+            .collect()
+    };
+    let first = custodia(
+        &[
+            "dedupe",
+            "--format",
+            "jsonl",
+            "--save-model",
+            model.to_str().unwrap(),
+            "--golden",
+            golden.to_str().unwrap(),
+            "--quiet",
+        ],
+        csv_to_jsonl.as_bytes(),
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(first.stderr.is_empty(), "--quiet");
+    let rows: Vec<serde_json::Value> = text(&first.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 8);
+    assert_eq!(rows[1]["cluster_id"], 1, "Bob is Robert's (line 1)");
+    assert_eq!(rows[7]["cluster_id"], 3, "the second Alice is line 3's");
+    assert_eq!(rows[4]["cluster_id"], 4, "Wei Zhang is line 4's");
+    let golden: Vec<serde_json::Value> = std::fs::read_to_string(&golden)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(golden.len(), 5);
+    assert_eq!(golden[0]["_members"], serde_json::json!([1, 2]));
+    assert_eq!(golden[0]["_sources"]["given_name"], 2);
+    assert!(golden[0]["_sources"]["iban"].is_null());
+    // The saved model scores the same input the same way.
+    let again = custodia(
+        &[
+            "dedupe",
+            "--format",
+            "jsonl",
+            "--model",
+            model.to_str().unwrap(),
+            "--quiet",
+        ],
+        csv_to_jsonl.as_bytes(),
+    );
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(text(&again.stdout), text(&first.stdout));
+}
+
+#[test]
+fn dedupe_settings_errors_are_usage_errors() {
+    let config = scratch("dedupe-bad-config.json");
+    std::fs::write(&config, r#"{"threshold": 1.5}"#).unwrap();
+    let out = custodia(&["dedupe", "--config", config.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("threshold"),
+        "{}",
+        text(&out.stderr)
+    );
+    let policy = scratch("dedupe-bad-policy.json");
+    std::fs::write(&policy, r#"{"rules": ["trusted_source"]}"#).unwrap();
+    let out = custodia(&["dedupe", "--merge-policy", policy.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("source_field"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = custodia(&["dedupe", "--model", "/nonexistent/model.json"], b"");
+    assert_eq!(out.status.code(), Some(3));
+}

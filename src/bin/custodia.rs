@@ -1,5 +1,5 @@
-//! The custodia command-line tool: clean and mask customer files in
-//! pipelines. A thin shell over the library; see `custodia --help`.
+//! The custodia command-line tool: clean, deduplicate and mask customer
+//! files in pipelines. A thin shell over the library; see `custodia --help`.
 //!
 //! Exit codes: 0 every row clean, 1 some rows rejected, 2 usage or
 //! configuration error, 3 I/O error.
@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use custodia::dedupe::{Config, Deduper, MergePolicy, Merger, Model};
 use custodia::mask::{Key, KeyRing, Masker, Policy};
 use custodia::{CsvHeader, Normalizer, Record, Schema, Severity, Validator};
 use rayon::prelude::*;
@@ -51,6 +52,14 @@ enum Command {
         #[arg(long)]
         keys: Option<PathBuf>,
     },
+    /// Clean rows, then find the records of one customer: every output row
+    /// gets a `cluster_id` (the `_row` of the cluster's first record).
+    Dedupe {
+        #[command(flatten)]
+        io: IoArgs,
+        #[command(flatten)]
+        dedupe: DedupeArgs,
+    },
     /// Print the built-in customer schema, or check and print a schema file.
     Schema {
         /// A schema JSON file to check.
@@ -90,6 +99,34 @@ struct IoArgs {
     quiet: bool,
 }
 
+#[derive(Args, Clone, Default)]
+struct DedupeArgs {
+    /// Duplicate-detection settings JSON file (threshold, blocking rules...;
+    /// default: the built-in settings).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Score with this saved model instead of training one on the input.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Save the model used (trained or given) to this JSON file.
+    #[arg(long)]
+    save_model: Option<PathBuf>,
+    /// Write the matched pairs here (CSV: `row_a`, `row_b`, `weight`,
+    /// `probability`, `explanation` with each field's level and weight).
+    #[arg(long)]
+    pairs: Option<PathBuf>,
+    /// Write one golden record per cluster here, in the output format, with
+    /// `cluster_id`, `_members` and `_sources` (field=row of its value).
+    #[arg(long)]
+    golden: Option<PathBuf>,
+    /// Survivorship rules for golden records, a merge policy JSON file
+    /// (default: most recent by `updated_at`, then most frequent, then most
+    /// complete, when the schema has `updated_at`; else most frequent, then
+    /// most complete).
+    #[arg(long)]
+    merge_policy: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Csv,
@@ -116,6 +153,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Clean(io) => run(&io, &Stage::Clean),
+        Command::Dedupe { io, dedupe } => {
+            Stage::dedupe(&io, dedupe).and_then(|stage| run(&io, &stage))
+        }
         Command::Mask {
             io,
             audience,
@@ -136,6 +176,10 @@ fn main() -> ExitCode {
             ExitCode::from(3)
         }
     }
+}
+
+fn read_file(path: &PathBuf) -> Result<String, Fatal> {
+    std::fs::read_to_string(path).map_err(|e| io_error(&path.display().to_string(), e))
 }
 
 fn load_schema(path: Option<&PathBuf>) -> Result<Schema, Fatal> {
@@ -182,9 +226,56 @@ enum Stage {
         audience: String,
         masker: Box<Masker>,
     },
+    /// Cleaned like `Clean`, then kept for deduplication at the end.
+    Dedupe(Box<Dedupe>),
+}
+
+/// A dedupe run's tools and where its extra outputs go.
+struct Dedupe {
+    schema: Schema,
+    deduper: Deduper,
+    model: Option<Model>,
+    merger: Merger,
+    args: DedupeArgs,
 }
 
 impl Stage {
+    fn dedupe(io: &IoArgs, args: DedupeArgs) -> Result<Self, Fatal> {
+        let schema = load_schema(io.schema.as_ref())?;
+        let in_file =
+            |path: &PathBuf, e: custodia::Error| Fatal::Usage(format!("{}: {e}", path.display()));
+        let config = match &args.config {
+            Some(path) => Config::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?,
+            None => Config::default(),
+        };
+        let deduper = Deduper::with_config(&schema, config)?;
+        let model = match &args.model {
+            Some(path) => Some(Model::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?),
+            None => None,
+        };
+        let policy = match &args.merge_policy {
+            Some(path) => {
+                MergePolicy::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?
+            }
+            None if schema.index_of("updated_at").is_some() => {
+                let mut policy = MergePolicy::customer();
+                if schema.index_of("source").is_none() {
+                    policy.source_field = None;
+                }
+                policy
+            }
+            None => MergePolicy::default(),
+        };
+        let merger = Merger::new(&schema, &policy)?;
+        Ok(Self::Dedupe(Box::new(Dedupe {
+            schema,
+            deduper,
+            model,
+            merger,
+            args,
+        })))
+    }
+
     fn mask(
         io: &IoArgs,
         audience: String,
@@ -284,6 +375,18 @@ struct Summary {
     rows_rejected: u64,
     rejects_by_issue: BTreeMap<String, u64>,
     changes_by_rule: BTreeMap<&'static str, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dedupe: Option<DedupeSummary>,
+}
+
+/// What a dedupe run found, for the summary.
+#[derive(serde::Serialize)]
+struct DedupeSummary {
+    clusters: usize,
+    duplicate_clusters: usize,
+    records_in_duplicate_clusters: usize,
+    candidate_pairs: usize,
+    matched_pairs: usize,
 }
 
 fn process(
@@ -294,8 +397,10 @@ fn process(
 ) -> Result<ExitCode, Fatal> {
     let schema = match stage {
         Stage::Mask { masker, .. } => masker.schema().clone(),
+        Stage::Dedupe(dedupe) => dedupe.schema.clone(),
         Stage::Clean => load_schema(io.schema.as_ref())?,
     };
+    let deduping = matches!(stage, Stage::Dedupe(_));
     let normalizer = Normalizer::new(&schema);
     let validator = Validator::new(&schema);
     let reader = BufReader::with_capacity(1 << 16, input);
@@ -344,6 +449,9 @@ fn process(
             })?);
             let mut names = columns.clone();
             names.push("_row".into());
+            if deduping {
+                names.push("cluster_id".into());
+            }
             write_csv(&mut out, &names, "writing")?;
             if let Some(rej) = rejects.as_mut() {
                 // `_row` and `_issues` first: a malformed row may have any
@@ -357,6 +465,8 @@ fn process(
     let field_of_column: Vec<Option<usize>> = header
         .as_ref()
         .map_or_else(Vec::new, |h| h.field_indices().collect());
+    // Rows kept for deduplication: their numbers and clean records.
+    let mut kept: Vec<(u64, Record)> = Vec::new();
 
     loop {
         // Read one chunk; bounded, so memory stays constant.
@@ -393,14 +503,16 @@ fn process(
             match outcome {
                 Outcome::Out(record) => {
                     summary.rows_out += 1;
-                    write_row(
-                        &mut out,
-                        io.format,
-                        &columns,
-                        &field_of_column,
-                        &record,
-                        row.number,
-                    )?;
+                    if deduping {
+                        kept.push((row.number, record));
+                    } else {
+                        let line = Line {
+                            record: &record,
+                            number: row.number,
+                            cluster: None,
+                        };
+                        write_row(&mut out, io.format, &columns, &field_of_column, &line)?;
+                    }
                 }
                 Outcome::Rejected(codes) => {
                     summary.rows_rejected += 1;
@@ -416,6 +528,14 @@ fn process(
         if let Some(bar) = &progress {
             bar.set_position(summary.rows_in);
         }
+    }
+    if let Stage::Dedupe(dedupe) = stage {
+        let layout = Layout {
+            format: io.format,
+            columns: &columns,
+            field_of_column: &field_of_column,
+        };
+        summary.dedupe = Some(finish_dedupe(dedupe, &kept, &mut out, &layout)?);
     }
     out.flush().map_err(|e| io_error("writing", e))?;
     if let Some(rej) = rejects.as_mut() {
@@ -434,6 +554,17 @@ fn process(
         }
         for (rule, n) in &summary.changes_by_rule {
             eprintln!("  changed by {rule}: {n}");
+        }
+        if let Some(d) = &summary.dedupe {
+            eprintln!(
+                "customers {} in {} records ({} records in {} clusters of duplicates), {} matched pairs of {} compared",
+                d.clusters,
+                summary.rows_out,
+                d.records_in_duplicate_clusters,
+                d.duplicate_clusters,
+                d.matched_pairs,
+                d.candidate_pairs
+            );
         }
     }
     if let Some(path) = &io.report {
@@ -581,7 +712,7 @@ fn handle_row(
     };
     let rules = std::mem::take(&mut normalized.changes);
     match stage {
-        Stage::Clean => match validator.validate_normalized(&normalized) {
+        Stage::Clean | Stage::Dedupe(_) => match validator.validate_normalized(&normalized) {
             Ok(report) if report.is_valid() => (Outcome::Out(normalized.record), rules),
             Ok(report) => {
                 let codes = report
@@ -602,14 +733,26 @@ fn handle_row(
     }
 }
 
+/// One output row: the record, its input row number and, from dedupe, its
+/// cluster id.
+struct Line<'a> {
+    record: &'a Record,
+    number: u64,
+    cluster: Option<u64>,
+}
+
 fn write_row(
     out: &mut impl Write,
     format: Format,
     columns: &[String],
     field_of_column: &[Option<usize>],
-    record: &Record,
-    number: u64,
+    line: &Line<'_>,
 ) -> Result<(), Fatal> {
+    let Line {
+        record,
+        number,
+        cluster,
+    } = *line;
     match format {
         Format::Csv => {
             let cells: Vec<std::borrow::Cow<'_, str>> = field_of_column
@@ -628,7 +771,12 @@ fn write_row(
                 })
                 .collect();
             let number = number.to_string();
-            let cells = cells.iter().map(|c| c.as_ref()).chain([number.as_str()]);
+            let cluster = cluster.map(|c| c.to_string());
+            let cells = cells
+                .iter()
+                .map(|c| c.as_ref())
+                .chain([number.as_str()])
+                .chain(cluster.as_deref());
             write_csv_cells(out, cells).map_err(|e| io_error("writing", e))
         }
         Format::Jsonl => {
@@ -639,7 +787,9 @@ fn write_row(
                 .and_then(|j| j.strip_suffix('}'))
                 .unwrap_or("");
             let sep = if body.is_empty() { "" } else { "," };
-            writeln!(out, "{{{body}{sep}\"_row\":{number}}}").map_err(|e| io_error("writing", e))
+            let cluster = cluster.map_or_else(String::new, |c| format!(",\"cluster_id\":{c}"));
+            writeln!(out, "{{{body}{sep}\"_row\":{number}{cluster}}}")
+                .map_err(|e| io_error("writing", e))
         }
     }
 }
@@ -657,4 +807,178 @@ fn write_reject(out: &mut impl Write, row: &Row, codes: &[String]) -> Result<(),
             write_csv(out, &record, "writing rejects")
         }
     }
+}
+
+/// How output rows are laid out.
+struct Layout<'a> {
+    format: Format,
+    columns: &'a [String],
+    field_of_column: &'a [Option<usize>],
+}
+
+/// Deduplicates the kept rows, writes them with their cluster ids (in input
+/// order), and the pairs, golden records and model when asked.
+fn finish_dedupe(
+    dedupe: &Dedupe,
+    kept: &[(u64, Record)],
+    out: &mut impl Write,
+    layout: &Layout<'_>,
+) -> Result<DedupeSummary, Fatal> {
+    let records: Vec<Record> = kept.iter().map(|(_, r)| r.clone()).collect();
+    let outcome = match &dedupe.model {
+        Some(model) => dedupe.deduper.run_with(&records, model)?,
+        None => dedupe.deduper.run(&records)?,
+    };
+    // A cluster is named by the input row of its first record.
+    let row_of = |i: usize| kept[i].0;
+    let clusters = outcome.clusters();
+    for (i, (number, record)) in kept.iter().enumerate() {
+        let line = Line {
+            record,
+            number: *number,
+            cluster: Some(row_of(clusters[i] as usize)),
+        };
+        write_row(
+            out,
+            layout.format,
+            layout.columns,
+            layout.field_of_column,
+            &line,
+        )?;
+    }
+    let args = &dedupe.args;
+    if let Some(path) = &args.pairs {
+        write_pairs(path, &outcome, &row_of)?;
+    }
+    if let Some(path) = &args.golden {
+        let golden = dedupe.merger.merge(&records, clusters)?;
+        write_golden(path, layout.format, &dedupe.schema, &golden, &row_of)?;
+    }
+    if let Some(path) = &args.save_model {
+        std::fs::write(path, outcome.model().to_json())
+            .map_err(|e| io_error(&path.display().to_string(), e))?;
+    }
+    let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
+    for &c in clusters {
+        *sizes.entry(c).or_default() += 1;
+    }
+    let stats = outcome.stats();
+    Ok(DedupeSummary {
+        clusters: sizes.len(),
+        duplicate_clusters: sizes.values().filter(|&&n| n > 1).count(),
+        records_in_duplicate_clusters: sizes.values().filter(|&&n| n > 1).sum(),
+        candidate_pairs: stats.candidate_pairs,
+        matched_pairs: stats.matched_pairs,
+    })
+}
+
+fn create(path: &PathBuf) -> Result<BufWriter<File>, Fatal> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| io_error(&path.display().to_string(), e))
+}
+
+/// The matched pairs as CSV, rows named by their input row numbers.
+fn write_pairs(
+    path: &PathBuf,
+    outcome: &custodia::dedupe::Outcome,
+    row_of: &dyn Fn(usize) -> u64,
+) -> Result<(), Fatal> {
+    let what = path.display().to_string();
+    let mut file = create(path)?;
+    let header = ["row_a", "row_b", "weight", "probability", "explanation"];
+    write_csv_cells(&mut file, header.into_iter()).map_err(|e| io_error(&what, e))?;
+    for pair in outcome.pairs() {
+        let explanation = outcome
+            .explain(pair.a, pair.b)
+            .map_or_else(String::new, |e| {
+                e.fields
+                    .iter()
+                    .map(|f| match f.level {
+                        Some(level) => format!("{}={level}({:+.2})", f.field, f.weight),
+                        None => format!("{}=missing", f.field),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";")
+            });
+        let cells = [
+            row_of(pair.a).to_string(),
+            row_of(pair.b).to_string(),
+            format!("{:.4}", pair.weight),
+            format!("{:.6}", pair.probability),
+            explanation,
+        ];
+        write_csv_cells(&mut file, cells.iter().map(String::as_str))
+            .map_err(|e| io_error(&what, e))?;
+    }
+    file.flush().map_err(|e| io_error(&what, e))
+}
+
+/// Golden records, one per cluster: CSV with the schema's fields, or JSON
+/// Lines; `cluster_id`, `_members` and `_sources` use input row numbers.
+fn write_golden(
+    path: &PathBuf,
+    format: Format,
+    schema: &Schema,
+    golden: &[custodia::dedupe::GoldenRecord],
+    row_of: &dyn Fn(usize) -> u64,
+) -> Result<(), Fatal> {
+    let what = path.display().to_string();
+    let mut file = create(path)?;
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
+    if format == Format::Csv {
+        let header = ["cluster_id"]
+            .into_iter()
+            .chain(names.iter().copied())
+            .chain(["_members", "_sources"]);
+        write_csv_cells(&mut file, header).map_err(|e| io_error(&what, e))?;
+    }
+    for g in golden {
+        let cluster = row_of(g.cluster as usize);
+        let members: Vec<u64> = g.members.iter().map(|&m| row_of(m)).collect();
+        match format {
+            Format::Csv => {
+                let sources = names
+                    .iter()
+                    .zip(&g.sources)
+                    .filter_map(|(name, s)| s.map(|row| format!("{name}={}", row_of(row))))
+                    .collect::<Vec<_>>()
+                    .join(";");
+                let values: Vec<String> = g
+                    .record
+                    .values()
+                    .iter()
+                    .map(|v| v.to_text().map(|t| t.into_owned()).unwrap_or_default())
+                    .collect();
+                let members = members
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";");
+                let cells = std::iter::once(cluster.to_string())
+                    .chain(values)
+                    .chain([members, sources]);
+                let cells: Vec<String> = cells.collect();
+                write_csv_cells(&mut file, cells.iter().map(String::as_str))
+                    .map_err(|e| io_error(&what, e))?;
+            }
+            Format::Jsonl => {
+                let record: serde_json::Value =
+                    serde_json::from_str(&g.record.to_json()).unwrap_or_default();
+                let sources: serde_json::Map<String, serde_json::Value> = names
+                    .iter()
+                    .zip(&g.sources)
+                    .map(|(name, s)| ((*name).to_owned(), s.map(row_of).into()))
+                    .collect();
+                let line = serde_json::json!({
+                    "cluster_id": cluster,
+                    "record": record,
+                    "_members": members,
+                    "_sources": sources,
+                });
+                writeln!(file, "{line}").map_err(|e| io_error(&what, e))?;
+            }
+        }
+    }
+    file.flush().map_err(|e| io_error(&what, e))
 }
