@@ -500,3 +500,79 @@ fn dedupe_settings_errors_are_usage_errors() {
     let out = custodia(&["dedupe", "--model", "/nonexistent/model.json"], b"");
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn run_takes_a_whole_pipeline_from_one_config_file() {
+    let dir = scratch("pipeline");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("customers.csv"), DUPLICATES).unwrap();
+    std::fs::write(
+        dir.join("keys.json"),
+        r#"{"pseudonym": "000102030405060708090a0b0c0d0e0f", "token": "0f0e0d0c0b0a09080706050403020100"}"#,
+    )
+    .unwrap();
+    let config = dir.join("pipeline.json");
+    std::fs::write(
+        &config,
+        r#"{
+            "input": "customers.csv",
+            "output": "support.csv",
+            "rejects": "rejects.csv",
+            "report": "report.json",
+            "quiet": true,
+            "steps": ["clean", "dedupe", "mask"],
+            "dedupe": {"pairs": "pairs.csv", "golden": "golden.csv"},
+            "mask": {"audience": "support", "keys": "keys.json"}
+        }"#,
+    )
+    .unwrap();
+    let out = custodia(&["run", config.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let support = read("support.csv");
+    let lines: Vec<&str> = support.lines().collect();
+    assert!(lines[0].ends_with(",_row,cluster_id"));
+    assert_eq!(lines.len(), 1 + 8);
+    // Robert's row: masked for support, clustered with Bob's.
+    assert!(
+        lines[1].ends_with(",2,2") && lines[2].ends_with(",3,2"),
+        "{support}"
+    );
+    assert!(
+        !support.contains("bob.smith@example.com"),
+        "emails masked: {support}"
+    );
+    assert!(support.contains("b***@example.com"), "{support}");
+    // Golden records are masked too; pairs never hold values.
+    let golden = read("golden.csv");
+    assert_eq!(golden.lines().count(), 1 + 5);
+    assert!(!golden.contains("bob.smith@example.com"), "{golden}");
+    assert!(read("pairs.csv").lines().count() == 1 + 3);
+    assert!(read("rejects.csv").contains("row_length"));
+    let report: serde_json::Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert_eq!(report["rows_in"], 9);
+    assert_eq!(report["dedupe"]["matched_pairs"], 3);
+
+    for (steps, needle) in [
+        (r#"["mask", "clean"]"#, "in that order"),
+        (r#"["dedupe"]"#, "needs the clean step"),
+        (r#"["clean", "scrub"]"#, "steps must be"),
+        (r#"["clean", "mask"]"#, "\"mask\" section"),
+    ] {
+        let bad = dir.join("bad.json");
+        std::fs::write(
+            &bad,
+            format!(r#"{{"input": "customers.csv", "steps": {steps}}}"#),
+        )
+        .unwrap();
+        let out = custodia(&["run", bad.to_str().unwrap()], b"");
+        assert_eq!(out.status.code(), Some(2), "{steps}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{steps}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = custodia(&["run", dir.join("missing.json").to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -60,6 +60,13 @@ enum Command {
         #[command(flatten)]
         dedupe: DedupeArgs,
     },
+    /// Run a whole pipeline from one JSON config file: schema, input,
+    /// steps (`clean`, `dedupe`, `mask`, in that order), their settings and
+    /// outputs. See the README for the format.
+    Run {
+        /// The pipeline config file.
+        config: PathBuf,
+    },
     /// Print the built-in customer schema, or check and print a schema file.
     Schema {
         /// A schema JSON file to check.
@@ -152,16 +159,25 @@ fn io_error(what: &str, err: impl std::fmt::Display) -> Fatal {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Clean(io) => run(&io, &Stage::Clean),
-        Command::Dedupe { io, dedupe } => {
-            Stage::dedupe(&io, dedupe).and_then(|stage| run(&io, &stage))
-        }
+        Command::Clean(io) => Stage::clean(&io).and_then(|stage| run(&io, &stage)),
+        Command::Dedupe { io, dedupe } => Stage::clean(&io)
+            .and_then(|stage| stage.with_dedupe(dedupe))
+            .and_then(|stage| run(&io, &stage)),
         Command::Mask {
             io,
             audience,
             policy,
             keys,
-        } => Stage::mask(&io, audience, policy, keys).and_then(|stage| run(&io, &stage)),
+        } => Stage::normalize(&io)
+            .and_then(|stage| {
+                stage.with_mask(MaskArgs {
+                    audience,
+                    policy,
+                    keys,
+                })
+            })
+            .and_then(|stage| run(&io, &stage)),
+        Command::Run { config } => pipeline(&config),
         Command::Schema { schema } => print_schema(schema),
         Command::Demo => demo(),
     };
@@ -210,7 +226,7 @@ fn demo() -> Result<ExitCode, Fatal> {
         mappings: Vec::new(),
         quiet: false,
     };
-    let stage = Stage::Clean;
+    let stage = Stage::clean(&io)?;
     process(
         &io,
         &stage,
@@ -219,20 +235,33 @@ fn demo() -> Result<ExitCode, Fatal> {
     )
 }
 
-/// What each row goes through.
-enum Stage {
-    Clean,
-    Mask {
-        audience: String,
-        masker: Box<Masker>,
-    },
-    /// Cleaned like `Clean`, then kept for deduplication at the end.
-    Dedupe(Box<Dedupe>),
+/// What each row goes through: normalization always, then validation
+/// (rows with errors are rejected), deduplication once all rows are in,
+/// and masking for one audience, each when asked.
+struct Stage {
+    schema: Schema,
+    validate: bool,
+    dedupe: Option<Box<Dedupe>>,
+    mask: Option<MaskStep>,
+}
+
+/// Masking for one audience.
+struct MaskStep {
+    audience: String,
+    masker: Box<Masker>,
+}
+
+/// The masking step's settings.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaskArgs {
+    audience: String,
+    policy: Option<PathBuf>,
+    keys: Option<PathBuf>,
 }
 
 /// A dedupe run's tools and where its extra outputs go.
 struct Dedupe {
-    schema: Schema,
     deduper: Deduper,
     model: Option<Model>,
     merger: Merger,
@@ -240,15 +269,33 @@ struct Dedupe {
 }
 
 impl Stage {
-    fn dedupe(io: &IoArgs, args: DedupeArgs) -> Result<Self, Fatal> {
-        let schema = load_schema(io.schema.as_ref())?;
+    /// Normalization only (masking adds to it).
+    fn normalize(io: &IoArgs) -> Result<Self, Fatal> {
+        Ok(Self {
+            schema: load_schema(io.schema.as_ref())?,
+            validate: false,
+            dedupe: None,
+            mask: None,
+        })
+    }
+
+    /// Normalization and validation.
+    fn clean(io: &IoArgs) -> Result<Self, Fatal> {
+        Ok(Self {
+            validate: true,
+            ..Self::normalize(io)?
+        })
+    }
+
+    fn with_dedupe(mut self, args: DedupeArgs) -> Result<Self, Fatal> {
+        let schema = &self.schema;
         let in_file =
             |path: &PathBuf, e: custodia::Error| Fatal::Usage(format!("{}: {e}", path.display()));
         let config = match &args.config {
             Some(path) => Config::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?,
             None => Config::default(),
         };
-        let deduper = Deduper::with_config(&schema, config)?;
+        let deduper = Deduper::with_config(schema, config)?;
         let model = match &args.model {
             Some(path) => Some(Model::from_json(&read_file(path)?).map_err(|e| in_file(path, e))?),
             None => None,
@@ -266,36 +313,30 @@ impl Stage {
             }
             None => MergePolicy::default(),
         };
-        let merger = Merger::new(&schema, &policy)?;
-        Ok(Self::Dedupe(Box::new(Dedupe {
-            schema,
+        let merger = Merger::new(schema, &policy)?;
+        self.dedupe = Some(Box::new(Dedupe {
             deduper,
             model,
             merger,
             args,
-        })))
+        }));
+        Ok(self)
     }
 
-    fn mask(
-        io: &IoArgs,
-        audience: String,
-        policy: Option<PathBuf>,
-        keys: Option<PathBuf>,
-    ) -> Result<Self, Fatal> {
-        let schema = load_schema(io.schema.as_ref())?;
+    fn with_mask(mut self, args: MaskArgs) -> Result<Self, Fatal> {
+        let MaskArgs {
+            audience,
+            policy,
+            keys,
+        } = args;
         let policy = match policy {
             None => Policy::customer_default(),
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| io_error(&path.display().to_string(), e))?;
-                Policy::from_json(&text)
-                    .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?
-            }
+            Some(path) => Policy::from_json(&read_file(&path)?)
+                .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?,
         };
         let mut ring = KeyRing::new();
         if let Some(path) = keys {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| io_error(&path.display().to_string(), e))?;
+            let text = read_file(&path)?;
             let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| {
                 Fatal::Usage(format!(
                     "{}: expected a JSON object of key id to hex secret",
@@ -308,17 +349,128 @@ impl Stage {
                 ring = ring.with(Key::new(id, &secret)?);
             }
         }
-        let masker = Masker::new(&schema, &policy, ring)?;
+        let masker = Masker::new(&self.schema, &policy, ring)?;
         if policy.audience(&audience).is_none() {
             return Err(Fatal::Usage(format!(
                 "the policy has no audience `{audience}`"
             )));
         }
-        Ok(Self::Mask {
+        self.mask = Some(MaskStep {
             audience,
             masker: Box::new(masker),
-        })
+        });
+        Ok(self)
     }
+
+    /// The view of a clean record this run writes: masked when asked.
+    fn shown(&self, record: Record) -> Result<Record, custodia::Error> {
+        match &self.mask {
+            Some(step) => step.masker.mask_normalized(record, &step.audience),
+            None => Ok(record),
+        }
+    }
+}
+
+/// A pipeline config file (`custodia run`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineConfig {
+    schema: Option<PathBuf>,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    format: Option<String>,
+    rejects: Option<PathBuf>,
+    report: Option<PathBuf>,
+    #[serde(default)]
+    map: BTreeMap<String, String>,
+    #[serde(default)]
+    quiet: bool,
+    steps: Vec<String>,
+    dedupe: Option<DedupeConfig>,
+    mask: Option<MaskArgs>,
+}
+
+/// The dedupe step's settings in a pipeline config.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DedupeConfig {
+    config: Option<PathBuf>,
+    model: Option<PathBuf>,
+    save_model: Option<PathBuf>,
+    pairs: Option<PathBuf>,
+    golden: Option<PathBuf>,
+    merge_policy: Option<PathBuf>,
+}
+
+/// Runs the pipeline a config file describes. Relative paths in it are
+/// relative to the config file's directory.
+fn pipeline(path: &PathBuf) -> Result<ExitCode, Fatal> {
+    let text = read_file(path)?;
+    let config: PipelineConfig = serde_json::from_str(&text)
+        .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?;
+    let base = path.parent().map(PathBuf::from).unwrap_or_default();
+    let at = |p: Option<PathBuf>| p.map(|p| base.join(p));
+    let usage = |what: &str| Fatal::Usage(format!("{}: {what}", path.display()));
+    let order = ["clean", "dedupe", "mask"];
+    let positions: Option<Vec<usize>> = config
+        .steps
+        .iter()
+        .map(|s| order.iter().position(|o| o == s))
+        .collect();
+    let step = |name: &str| config.steps.iter().any(|s| s == name);
+    match positions {
+        Some(p) if !p.is_empty() && p.windows(2).all(|w| w[0] < w[1]) => {}
+        _ => {
+            return Err(usage(
+                "steps must be some of \"clean\", \"dedupe\", \"mask\", in that order, each once",
+            ));
+        }
+    }
+    if step("dedupe") && !step("clean") {
+        return Err(usage("the dedupe step needs the clean step before it"));
+    }
+    let format = match config.format.as_deref() {
+        None | Some("csv") => Format::Csv,
+        Some("jsonl") => Format::Jsonl,
+        Some(other) => return Err(usage(&format!("format `{other}`: expected csv or jsonl"))),
+    };
+    let io = IoArgs {
+        schema: at(config.schema.clone()),
+        input: at(config.input.clone()),
+        output: at(config.output.clone()),
+        format,
+        rejects: at(config.rejects.clone()),
+        report: at(config.report.clone()),
+        mappings: config.map.iter().map(|(c, f)| format!("{c}={f}")).collect(),
+        quiet: config.quiet,
+    };
+    let mut stage = if step("clean") {
+        Stage::clean(&io)?
+    } else {
+        Stage::normalize(&io)?
+    };
+    if step("dedupe") {
+        let d = config.dedupe.unwrap_or_default();
+        stage = stage.with_dedupe(DedupeArgs {
+            config: at(d.config),
+            model: at(d.model),
+            save_model: at(d.save_model),
+            pairs: at(d.pairs),
+            golden: at(d.golden),
+            merge_policy: at(d.merge_policy),
+        })?;
+    }
+    if step("mask") {
+        let mask = config
+            .mask
+            .ok_or_else(|| usage("the mask step needs a \"mask\" section with an audience"))?;
+        stage = stage.with_mask(MaskArgs {
+            audience: mask.audience,
+            policy: at(mask.policy),
+            keys: at(mask.keys),
+        })?;
+    }
+    run(&io, &stage)
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
@@ -363,8 +515,19 @@ enum Raw {
 
 /// What became of one row.
 enum Outcome {
-    Out(Record),
+    /// The clean record, and the masked view when masking.
+    Out {
+        clean: Record,
+        shown: Option<Record>,
+    },
     Rejected(Vec<String>),
+}
+
+/// A clean row kept for deduplication.
+struct Kept {
+    number: u64,
+    clean: Record,
+    shown: Option<Record>,
 }
 
 /// Counts for the summary.
@@ -395,12 +558,8 @@ fn process(
     input: Box<dyn Read>,
     output: Box<dyn Write>,
 ) -> Result<ExitCode, Fatal> {
-    let schema = match stage {
-        Stage::Mask { masker, .. } => masker.schema().clone(),
-        Stage::Dedupe(dedupe) => dedupe.schema.clone(),
-        Stage::Clean => load_schema(io.schema.as_ref())?,
-    };
-    let deduping = matches!(stage, Stage::Dedupe(_));
+    let schema = stage.schema.clone();
+    let deduping = stage.dedupe.is_some();
     let normalizer = Normalizer::new(&schema);
     let validator = Validator::new(&schema);
     let reader = BufReader::with_capacity(1 << 16, input);
@@ -465,8 +624,9 @@ fn process(
     let field_of_column: Vec<Option<usize>> = header
         .as_ref()
         .map_or_else(Vec::new, |h| h.field_indices().collect());
-    // Rows kept for deduplication: their numbers and clean records.
-    let mut kept: Vec<(u64, Record)> = Vec::new();
+    // Rows kept for deduplication: their numbers, clean records and the
+    // view to write.
+    let mut kept: Vec<Kept> = Vec::new();
 
     loop {
         // Read one chunk; bounded, so memory stays constant.
@@ -501,13 +661,17 @@ fn process(
                 *summary.changes_by_rule.entry(rule.name()).or_default() += 1;
             }
             match outcome {
-                Outcome::Out(record) => {
+                Outcome::Out { clean, shown } => {
                     summary.rows_out += 1;
                     if deduping {
-                        kept.push((row.number, record));
+                        kept.push(Kept {
+                            number: row.number,
+                            clean,
+                            shown,
+                        });
                     } else {
                         let line = Line {
-                            record: &record,
+                            record: shown.as_ref().unwrap_or(&clean),
                             number: row.number,
                             cluster: None,
                         };
@@ -529,13 +693,13 @@ fn process(
             bar.set_position(summary.rows_in);
         }
     }
-    if let Stage::Dedupe(dedupe) = stage {
+    if let Some(dedupe) = &stage.dedupe {
         let layout = Layout {
             format: io.format,
             columns: &columns,
             field_of_column: &field_of_column,
         };
-        summary.dedupe = Some(finish_dedupe(dedupe, &kept, &mut out, &layout)?);
+        summary.dedupe = Some(finish_dedupe(stage, dedupe, &kept, &mut out, &layout)?);
     }
     out.flush().map_err(|e| io_error("writing", e))?;
     if let Some(rej) = rejects.as_mut() {
@@ -711,26 +875,30 @@ fn handle_row(
         Err(e) => return (Outcome::Rejected(vec![code(e)]), Vec::new()),
     };
     let rules = std::mem::take(&mut normalized.changes);
-    match stage {
-        Stage::Clean | Stage::Dedupe(_) => match validator.validate_normalized(&normalized) {
-            Ok(report) if report.is_valid() => (Outcome::Out(normalized.record), rules),
+    if stage.validate {
+        match validator.validate_normalized(&normalized) {
+            Ok(report) if report.is_valid() => {}
             Ok(report) => {
                 let codes = report
                     .errors()
                     .filter(|i| i.level() == Severity::Error)
                     .map(|i| i.code().name().to_owned())
                     .collect();
-                (Outcome::Rejected(codes), rules)
+                return (Outcome::Rejected(codes), rules);
             }
-            Err(e) => (Outcome::Rejected(vec![code(e)]), rules),
-        },
-        Stage::Mask { audience, masker } => {
-            match masker.mask_normalized(normalized.record, audience) {
-                Ok(masked) => (Outcome::Out(masked), rules),
-                Err(e) => (Outcome::Rejected(vec![code(e)]), rules),
-            }
+            Err(e) => return (Outcome::Rejected(vec![code(e)]), rules),
         }
     }
+    let clean = normalized.record;
+    let shown = match &stage.mask {
+        // Dedupe compares the clean record; the masked view is written.
+        Some(_) => match stage.shown(clean.clone()) {
+            Ok(masked) => Some(masked),
+            Err(e) => return (Outcome::Rejected(vec![code(e)]), rules),
+        },
+        None => None,
+    };
+    (Outcome::Out { clean, shown }, rules)
 }
 
 /// One output row: the record, its input row number and, from dedupe, its
@@ -819,23 +987,24 @@ struct Layout<'a> {
 /// Deduplicates the kept rows, writes them with their cluster ids (in input
 /// order), and the pairs, golden records and model when asked.
 fn finish_dedupe(
+    stage: &Stage,
     dedupe: &Dedupe,
-    kept: &[(u64, Record)],
+    kept: &[Kept],
     out: &mut impl Write,
     layout: &Layout<'_>,
 ) -> Result<DedupeSummary, Fatal> {
-    let records: Vec<Record> = kept.iter().map(|(_, r)| r.clone()).collect();
+    let records: Vec<Record> = kept.iter().map(|k| k.clean.clone()).collect();
     let outcome = match &dedupe.model {
         Some(model) => dedupe.deduper.run_with(&records, model)?,
         None => dedupe.deduper.run(&records)?,
     };
     // A cluster is named by the input row of its first record.
-    let row_of = |i: usize| kept[i].0;
+    let row_of = |i: usize| kept[i].number;
     let clusters = outcome.clusters();
-    for (i, (number, record)) in kept.iter().enumerate() {
+    for (i, k) in kept.iter().enumerate() {
         let line = Line {
-            record,
-            number: *number,
+            record: k.shown.as_ref().unwrap_or(&k.clean),
+            number: k.number,
             cluster: Some(row_of(clusters[i] as usize)),
         };
         write_row(
@@ -851,8 +1020,17 @@ fn finish_dedupe(
         write_pairs(path, &outcome, &row_of)?;
     }
     if let Some(path) = &args.golden {
-        let golden = dedupe.merger.merge(&records, clusters)?;
-        write_golden(path, layout.format, &dedupe.schema, &golden, &row_of)?;
+        let mut golden = dedupe.merger.merge(&records, clusters)?;
+        // Golden records show no more than the rows they came from.
+        for g in &mut golden {
+            g.record = stage.shown(g.record.clone()).map_err(|e| {
+                Fatal::Usage(format!(
+                    "golden record of cluster {}: {e}",
+                    row_of(g.cluster as usize)
+                ))
+            })?;
+        }
+        write_golden(path, layout.format, &stage.schema, &golden, &row_of)?;
     }
     if let Some(path) = &args.save_model {
         std::fs::write(path, outcome.model().to_json())
