@@ -38,7 +38,8 @@
 /*
  The result of every fallible custodia function. 0 is success; the other
  numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
- 3000s: records, 5000s: masking, 9000s: internal) and never reused.
+ 3000s: records, 4000s: duplicate detection, 5000s: masking, 9000s:
+ internal) and never reused.
  */
 enum custodia_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

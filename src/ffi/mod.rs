@@ -27,7 +27,8 @@ use crate::error::{Error, ErrorCode};
 
 /// The result of every fallible custodia function. 0 is success; the other
 /// numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
-/// 3000s: records, 5000s: masking, 9000s: internal) and never reused.
+/// 3000s: records, 4000s: duplicate detection, 5000s: masking, 9000s:
+/// internal) and never reused.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum custodia_status {
