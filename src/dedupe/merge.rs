@@ -98,12 +98,7 @@ impl MergePolicy {
 
     /// Reads a policy from JSON (see [`MergePolicy`]).
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
-            ErrorKind::InvalidDedupe {
-                reason: format!("merge policy: {e}"),
-            }
-            .into()
-        })
+        super::settings_from_json(json, "merge policy")
     }
 
     /// The policy as JSON.

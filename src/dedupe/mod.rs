@@ -114,15 +114,24 @@ impl Default for Config {
     }
 }
 
+/// Dedupe settings of any kind from JSON; errors are
+/// [`ErrorKind::InvalidDedupe`] starting with `what`.
+pub(crate) fn settings_from_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    what: &str,
+) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        ErrorKind::InvalidDedupe {
+            reason: format!("{what}: {e}"),
+        }
+        .into()
+    })
+}
+
 impl Config {
     /// Settings from JSON (keys as the field names; missing keys default).
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
-            ErrorKind::InvalidDedupe {
-                reason: format!("settings JSON: {e}"),
-            }
-            .into()
-        })
+        settings_from_json(json, "settings JSON")
     }
 
     /// The settings as JSON.
