@@ -90,10 +90,18 @@ fn is_nfc_starter(c: char) -> bool {
 /// leading or trailing space: then [`clean`] has nothing to do.
 fn is_clean_ascii(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && bytes.iter().all(|b| (0x20..0x7f).contains(b))
-        && !text.contains("  ")
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    // One pass: printable, and no two spaces in a row (`contains("  ")`
+    // ran a substring search over every value, measured at 7 % of
+    // normalization).
+    let mut previous = 0u8;
+    bytes.iter().all(|&b| {
+        let fine = (0x20..0x7f).contains(&b) && !(b == b' ' && previous == b' ');
+        previous = b;
+        fine
+    })
 }
 
 /// Whether [`clean`] would leave nothing of `text` (only white space and
