@@ -503,3 +503,35 @@ fn a_handful_of_customers_is_deduplicated_with_the_built_in_model() {
     let shipped: Vec<&str> = built_in.fields().iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, shipped);
 }
+
+#[test]
+fn an_index_built_in_bulk_answers_as_one_built_record_by_record() {
+    let data = Generator::new(21).generate(3000).unwrap();
+    // Tiny blocks, so that nearly every query reads a window of a bucket
+    // and the order within buckets matters.
+    let config = Config {
+        max_block: 2,
+        window: 1,
+        ..Config::default()
+    };
+    let deduper = Deduper::with_config(&Schema::customer(), config).unwrap();
+    let model = deduper.train(&data.records, &[]).unwrap();
+    let mut bulk = deduper.index(&model).unwrap();
+    bulk.extend(&data.records[..1000]).unwrap();
+    bulk.extend(&data.records[1000..2500]).unwrap();
+    let mut one_by_one = deduper.index(&model).unwrap();
+    for (i, record) in data.records[..2500].iter().enumerate() {
+        assert_eq!(one_by_one.insert(record).unwrap(), i);
+    }
+    assert_eq!(bulk.len(), one_by_one.len());
+    let mut found = 0;
+    for record in &data.records[2500..] {
+        let (a, b) = (
+            bulk.query(record, 5).unwrap(),
+            one_by_one.query(record, 5).unwrap(),
+        );
+        assert_eq!(a, b);
+        found += a.len();
+    }
+    assert!(found > 0);
+}

@@ -241,20 +241,25 @@ impl Merger {
             }
             .into());
         }
-        let normalized: Vec<Record> = records
-            .par_iter()
-            .map(|r| self.normalizer.normalize(r).map(|n| n.record))
-            .collect::<Result<_>>()?;
         let mut rows: Vec<usize> = (0..records.len()).collect();
         rows.sort_unstable_by_key(|&r| (clusters[r], r));
         let groups: Vec<&[usize]> = rows.chunk_by(|&x, &y| clusters[x] == clusters[y]).collect();
         groups
             .par_iter()
-            .map(|members| self.golden(&normalized, clusters[members[0]], members))
+            .map(|members| {
+                // Normalized cluster by cluster: memory holds the golden
+                // records, not a second copy of every input record.
+                let normalized = members
+                    .iter()
+                    .map(|&row| self.normalizer.normalize(&records[row]).map(|n| n.record))
+                    .collect::<Result<Vec<_>>>()?;
+                self.golden(&normalized, clusters[members[0]], members)
+            })
             .collect()
     }
 
-    /// The golden record of one cluster.
+    /// The golden record of one cluster: `records[i]` is row `members[i]`,
+    /// normalized.
     fn golden(&self, records: &[Record], cluster: u32, members: &[usize]) -> Result<GoldenRecord> {
         let filled = |row: usize| {
             records[row]
@@ -263,14 +268,13 @@ impl Merger {
                 .filter(|v| !v.is_null())
                 .count()
         };
-        let mut record = records[members[0]].clone();
+        let mut record = records[0].clone();
         let mut sources = Vec::with_capacity(self.rules.len());
         for (f, rules) in self.rules.iter().enumerate() {
-            let value = |row: usize| &records[row].values()[f];
-            let mut candidates: Vec<usize> = members
-                .iter()
-                .copied()
-                .filter(|&row| !value(row).is_null())
+            let value = |i: usize| &records[i].values()[f];
+            // Positions in `records`, in row order.
+            let mut candidates: Vec<usize> = (0..records.len())
+                .filter(|&i| !value(i).is_null())
                 .collect();
             for rule in rules {
                 if candidates.len() < 2 {
@@ -310,7 +314,7 @@ impl Merger {
             let chosen = candidates.first().copied();
             let surviving = chosen.map_or(Value::Null, |row| value(row).clone());
             record.set_at(f, surviving)?;
-            sources.push(chosen);
+            sources.push(chosen.map(|i| members[i]));
         }
         Ok(GoldenRecord {
             cluster,
