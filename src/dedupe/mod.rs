@@ -488,19 +488,7 @@ impl Deduper {
     }
 
     fn table(&self, sources: &[&[Record]]) -> Result<Table> {
-        let schema = self.schema();
-        let fields: Vec<_> = self
-            .compared
-            .iter()
-            .map(|&(i, c)| {
-                (
-                    i,
-                    c,
-                    matches!(schema.fields()[i].kind(), FieldKind::GivenName),
-                )
-            })
-            .collect();
-        let mut table = Table::new(&fields);
+        let mut table = self.empty_table();
         for records in sources {
             table.extend(&self.normalizer, records)?;
         }
