@@ -264,10 +264,15 @@ impl<'a> Pruned<'a> {
                 let bound = self.scorer.prior_weight
                     + combine(&self.scorer.groups, |f| {
                         if self.stage_of[f] <= i {
-                            self.scorer
-                                .level_weight(f, out[f], || table.term_count(f, a, b), rows)
+                            let (base, adjust) = self.scorer.field_weight(
+                                f,
+                                out[f],
+                                || table.term_count(f, a, b),
+                                rows,
+                            );
+                            base + adjust
                         } else {
-                            let count = table.term_count(f, a, b);
+                            let count = || table.term_count(f, a, b);
                             self.scorer.ceiling(f, self.below_exact[f], count, rows)
                         }
                     });
@@ -384,28 +389,35 @@ impl Scorer {
     }
 
     /// The weight of column `f` at `level` for a pair whose shared value
-    /// (at the exact level) is held by `count` of `rows` records: the
-    /// level's weight, and the term-frequency adjustment.
-    pub(crate) fn field_weight(&self, f: usize, level: u8, count: u32, rows: usize) -> (f64, f64) {
+    /// (at the exact level) is held by `count()` of `rows` records: the
+    /// level's weight, and the term-frequency adjustment. `count` is only
+    /// called for an exact match on a column weighed by term frequency.
+    pub(crate) fn field_weight(
+        &self,
+        f: usize,
+        level: u8,
+        count: impl FnOnce() -> u32,
+        rows: usize,
+    ) -> (f64, f64) {
         if level == MISSING {
             return (0.0, 0.0);
         }
         let levels = &self.weights[f];
         let base = levels[level as usize];
         let adjust = match self.exact_u[f] {
-            Some(u) if level as usize == levels.len() - 1 && count > 0 && rows > 0 => {
-                let share = f64::from(count) / rows as f64;
-                (u / share).log2()
-            }
+            Some(u) if level as usize == levels.len() - 1 && rows > 0 => match count() {
+                0 => 0.0,
+                count => (u / (f64::from(count) / rows as f64)).log2(),
+            },
             _ => 0.0,
         };
         (base, adjust)
     }
 
     /// The highest weight column `f` can give a pair whose shared value
-    /// would be held by `count` of `rows` records (0 for a missing value).
+    /// would be held by `count()` of `rows` records (0 for a missing value).
     /// `below_exact` is [`Scorer::below_exact`]`(f)`.
-    fn ceiling(&self, f: usize, below_exact: f64, count: u32, rows: usize) -> f64 {
+    fn ceiling(&self, f: usize, below_exact: f64, count: impl FnOnce() -> u32, rows: usize) -> f64 {
         let exact = self.weights[f].len() - 1;
         let (base, adjust) = self.field_weight(f, exact as u8, count, rows);
         below_exact.max(base + adjust)
@@ -421,20 +433,6 @@ impl Scorer {
             .fold(0.0, f64::max)
     }
 
-    /// [`Scorer::field_weight`] in total, counting terms only when needed.
-    fn level_weight(&self, f: usize, level: u8, count: impl Fn() -> u32, rows: usize) -> f64 {
-        if level == MISSING {
-            return 0.0;
-        }
-        let levels = &self.weights[f];
-        if self.exact_u[f].is_some() && level as usize == levels.len() - 1 {
-            let (base, adjust) = self.field_weight(f, level, count(), rows);
-            base + adjust
-        } else {
-            levels[level as usize]
-        }
-    }
-
     /// Each column's weight and term-frequency part, and whether it counts
     /// (a contact agreement other than the strongest does not). `count(f)`
     /// says how many of `rows` records hold the pair's value of column `f`.
@@ -447,7 +445,7 @@ impl Scorer {
         let weights: Vec<(f64, f64)> = levels
             .iter()
             .enumerate()
-            .map(|(f, &level)| self.field_weight(f, level, count(f), rows))
+            .map(|(f, &level)| self.field_weight(f, level, || count(f), rows))
             .collect();
         let totals: Vec<f64> = weights.iter().map(|(w, t)| w + t).collect();
         let counts = counted(&self.groups, &totals);
@@ -468,7 +466,7 @@ impl Scorer {
     ) -> f64 {
         self.prior_weight
             + combine(&self.groups, |f| {
-                let (base, adjust) = self.field_weight(f, levels[f], count(f), rows);
+                let (base, adjust) = self.field_weight(f, levels[f], || count(f), rows);
                 base + adjust
             })
     }
