@@ -207,11 +207,8 @@ fn read_file(path: &PathBuf) -> Result<String, Fatal> {
 fn load_schema(path: Option<&PathBuf>) -> Result<Schema, Fatal> {
     match path {
         None => Ok(Schema::customer()),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| io_error(&path.display().to_string(), e))?;
-            Schema::from_json(&text).map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))
-        }
+        Some(path) => Schema::from_json(&read_file(path)?)
+            .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display()))),
     }
 }
 
@@ -533,11 +530,14 @@ enum Outcome {
     Rejected(Vec<String>),
 }
 
-/// A clean row kept for deduplication.
+/// The clean rows kept for deduplication, side by side: `clean` is what
+/// the deduper and merger read (as a slice, with no copy), `shown` the
+/// masked view to write, when masking.
+#[derive(Default)]
 struct Kept {
-    number: u64,
-    clean: Record,
-    shown: Option<Record>,
+    numbers: Vec<u64>,
+    clean: Vec<Record>,
+    shown: Vec<Option<Record>>,
 }
 
 /// Counts for the summary.
@@ -636,13 +636,13 @@ fn process(
         .map_or_else(Vec::new, |h| h.field_indices().collect());
     // Rows kept for deduplication: their numbers, clean records and the
     // view to write.
-    let mut kept: Vec<Kept> = Vec::new();
+    let mut kept = Kept::default();
 
     // Three stages run at once, so reading and writing overlap the work:
     // a thread reads chunks of rows, another processes each chunk on all
     // cores (order kept), and this one writes. Bounded queues keep memory
     // constant.
-    let started = std::thread::scope(|scope| -> Result<(), Fatal> {
+    std::thread::scope(|scope| -> Result<(), Fatal> {
         let (read_tx, read_rx) = mpsc::sync_channel::<Result<Vec<Row>, Fatal>>(2);
         let (done_tx, done_rx) = mpsc::sync_channel::<Result<Processed, Fatal>>(2);
         let width = columns.len();
@@ -696,11 +696,9 @@ fn process(
                     Outcome::Out { clean, shown } => {
                         summary.rows_out += 1;
                         if deduping {
-                            kept.push(Kept {
-                                number: row.number,
-                                clean,
-                                shown,
-                            });
+                            kept.numbers.push(row.number);
+                            kept.clean.push(clean);
+                            kept.shown.push(shown);
                         } else {
                             let line = Line {
                                 record: shown.as_ref().unwrap_or(&clean),
@@ -726,8 +724,7 @@ fn process(
             }
         }
         Ok(())
-    });
-    started?;
+    })?;
     if let Some(dedupe) = &stage.dedupe {
         let layout = Layout {
             format: io.format,
@@ -1024,22 +1021,22 @@ struct Layout<'a> {
 fn finish_dedupe(
     stage: &Stage,
     dedupe: &Dedupe,
-    kept: &[Kept],
+    kept: &Kept,
     out: &mut impl Write,
     layout: &Layout<'_>,
 ) -> Result<DedupeSummary, Fatal> {
-    let records: Vec<Record> = kept.iter().map(|k| k.clean.clone()).collect();
+    let records = &kept.clean;
     let outcome = match &dedupe.model {
-        Some(model) => dedupe.deduper.run_with(&records, model)?,
-        None => dedupe.deduper.run(&records)?,
+        Some(model) => dedupe.deduper.run_with(records, model)?,
+        None => dedupe.deduper.run(records)?,
     };
     // A cluster is named by the input row of its first record.
-    let row_of = |i: usize| kept[i].number;
+    let row_of = |i: usize| kept.numbers[i];
     let clusters = outcome.clusters();
-    for (i, k) in kept.iter().enumerate() {
+    for (i, clean) in records.iter().enumerate() {
         let line = Line {
-            record: k.shown.as_ref().unwrap_or(&k.clean),
-            number: k.number,
+            record: kept.shown[i].as_ref().unwrap_or(clean),
+            number: kept.numbers[i],
             cluster: Some(row_of(clusters[i] as usize)),
         };
         write_row(
@@ -1055,7 +1052,7 @@ fn finish_dedupe(
         write_pairs(path, &outcome, &row_of)?;
     }
     if let Some(path) = &args.golden {
-        let mut golden = dedupe.merger.merge(&records, clusters)?;
+        let mut golden = dedupe.merger.merge(records, clusters)?;
         // Golden records show no more than the rows they came from.
         for g in &mut golden {
             g.record = stage.shown(g.record.clone()).map_err(|e| {
