@@ -12,7 +12,7 @@ mod febrl_data;
 
 use std::time::Instant;
 
-use custodia::dedupe::{Config, ContactEvidence, Deduper};
+use custodia::dedupe::{Config, ContactEvidence, Deduper, Outcome};
 
 fn main() -> Result<(), custodia::Error> {
     println!(
@@ -33,38 +33,39 @@ fn main() -> Result<(), custodia::Error> {
             let (records, truth) = febrl_data::load(file, &schema);
             let start = Instant::now();
             let outcome = deduper.run(&records)?;
-            let scores = outcome.scores(&truth);
-            println!(
-                "{:<8} {:<10} {:>9} {:>9} {:>8.4} {:>9.4} {:>8.4} {:>8.4}  ({:.0} ms)",
-                &file[..6],
-                columns,
-                records.len(),
-                outcome.stats().candidate_pairs,
-                outcome.pairs_completeness(&truth),
-                scores.precision(),
-                scores.recall(),
-                scores.f1(),
-                start.elapsed().as_secs_f64() * 1e3,
-            );
+            print_row(&file[..6], columns, records.len(), &outcome, &truth, start);
         }
         let (left, mut truth) = febrl_data::load("febrl4a.csv", &schema);
         let (right, right_truth) = febrl_data::load("febrl4b.csv", &schema);
         truth.extend(right_truth);
         let start = Instant::now();
         let outcome = deduper.link(&left, &right)?;
-        let scores = outcome.scores(&truth);
-        println!(
-            "{:<8} {:<10} {:>9} {:>9} {:>8.4} {:>9.4} {:>8.4} {:>8.4}  ({:.0} ms)",
-            "febrl4",
-            columns,
-            left.len() + right.len(),
-            outcome.stats().candidate_pairs,
-            outcome.pairs_completeness(&truth),
-            scores.precision(),
-            scores.recall(),
-            scores.f1(),
-            start.elapsed().as_secs_f64() * 1e3,
-        );
+        let records = left.len() + right.len();
+        print_row("febrl4", columns, records, &outcome, &truth, start);
     }
     Ok(())
+}
+
+/// One line of the table: sizes, blocking recall, scores and time.
+fn print_row<T: Eq + std::hash::Hash>(
+    data: &str,
+    columns: &str,
+    records: usize,
+    outcome: &Outcome,
+    truth: &[T],
+    start: Instant,
+) {
+    let scores = outcome.scores(truth);
+    println!(
+        "{:<8} {:<10} {:>9} {:>9} {:>8.4} {:>9.4} {:>8.4} {:>8.4}  ({:.0} ms)",
+        data,
+        columns,
+        records,
+        outcome.stats().candidate_pairs,
+        outcome.pairs_completeness(truth),
+        scores.precision(),
+        scores.recall(),
+        scores.f1(),
+        start.elapsed().as_secs_f64() * 1e3,
+    );
 }
