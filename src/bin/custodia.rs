@@ -1173,8 +1173,6 @@ fn write_golden(
                     .map_err(|e| io_error(&what, e))?;
             }
             Format::Jsonl => {
-                let record: serde_json::Value =
-                    serde_json::from_str(&g.record.to_json()).unwrap_or_default();
                 let sources: serde_json::Map<String, serde_json::Value> = names
                     .iter()
                     .zip(&g.sources)
@@ -1182,7 +1180,7 @@ fn write_golden(
                     .collect();
                 let line = serde_json::json!({
                     "cluster_id": cluster,
-                    "record": record,
+                    "record": g.record,
                     "_members": members,
                     "_sources": sources,
                 });

@@ -132,8 +132,6 @@ impl GoldenRecord {
     /// The golden record as JSON: `{"cluster": 5, "members": [0, 2],
     /// "record": {...}, "sources": {"email": 2, "iban": null, ...}}`.
     pub fn to_json(&self) -> String {
-        let record: serde_json::Value =
-            serde_json::from_str(&self.record.to_json()).unwrap_or_default();
         let sources: serde_json::Map<String, serde_json::Value> = self
             .record
             .schema()
@@ -145,7 +143,7 @@ impl GoldenRecord {
         serde_json::json!({
             "cluster": self.cluster,
             "members": self.members,
-            "record": record,
+            "record": self.record,
             "sources": sources,
         })
         .to_string()
