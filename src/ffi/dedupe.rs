@@ -143,11 +143,29 @@ fn records_from_json(schema: &Schema, json: &str) -> Result<Vec<Record>, Failure
             column: e.column(),
             detail: "expected a JSON array of record objects".into(),
         })?;
+    records_from_values(schema, items)
+}
+
+/// Records from parsed JSON values, each an object; errors say which.
+fn records_from_values(
+    schema: &Schema,
+    items: Vec<serde_json::Value>,
+) -> Result<Vec<Record>, Failure> {
     items
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            Record::from_json(schema, &item.to_string()).map_err(|e| {
+            let record = match item {
+                serde_json::Value::Object(object) => Record::from_json_object(schema, object),
+                _ => Err(ErrorKind::Json {
+                    document: JsonDocument::Record,
+                    line: 0,
+                    column: 0,
+                    detail: "expected a JSON object".into(),
+                }
+                .into()),
+            };
+            record.map_err(|e| {
                 let mut failure = Failure::from(e);
                 failure.message = format!("record {i}: {}", failure.message);
                 failure
@@ -745,7 +763,7 @@ pub unsafe extern "C" fn custodia_merge_json(
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Input {
-        records: serde_json::Value,
+        records: Vec<serde_json::Value>,
         clusters: Vec<u32>,
     }
     // SAFETY: forwarded from this function's contract.
@@ -757,7 +775,7 @@ pub unsafe extern "C" fn custodia_merge_json(
                 column: e.column(),
                 detail: "expected {\"records\": [...], \"clusters\": [...]}".into(),
             })?;
-            let records = records_from_json(m.schema(), &input.records.to_string())?;
+            let records = records_from_values(m.schema(), input.records)?;
             let golden = m.merge(&records, &input.clusters)?;
             let items: Vec<String> = golden.iter().map(GoldenRecord::to_json).collect();
             Ok(format!("[{}]", items.join(",")))
