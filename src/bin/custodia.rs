@@ -574,12 +574,7 @@ fn process(
     let validator = Validator::new(&schema);
     let reader = BufReader::with_capacity(1 << 16, input);
     let mut out = BufWriter::with_capacity(1 << 16, output);
-    let mut rejects: Option<BufWriter<File>> = match &io.rejects {
-        Some(path) => Some(BufWriter::new(
-            File::create(path).map_err(|e| io_error(&path.display().to_string(), e))?,
-        )),
-        None => None,
-    };
+    let mut rejects = io.rejects.as_ref().map(create).transpose()?;
     let progress = (!io.quiet && io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_message("rows");
