@@ -205,13 +205,15 @@ fn parse_number(
 }
 
 fn summary(util: &PhoneNumberUtil, number: &PhoneNumber) -> ParsedPhone {
-    let valid = util.is_valid_number(number);
+    // What `is_valid_number` does, keeping the region it finds: for a
+    // calling code shared by several regions (+1, +44, +7) finding it
+    // costs as much as the validity check.
+    let region = util.get_region_for_number(number);
+    let valid = region.is_some_and(|r| util.is_valid_number_for_region(number, r));
     ParsedPhone {
         e164: util.format(number, PhoneNumberFormat::E164).into_owned(),
         extension: number.extension.clone().filter(|e| !e.is_empty()),
-        region: util
-            .get_region_for_number(number)
-            .and_then(|r| RegionCode::new(r.as_region_str().as_str())),
+        region: region.and_then(|r| RegionCode::new(r.as_region_str().as_str())),
         phone_type: PhoneType::Unknown,
         valid,
         possible: valid || util.is_possible_number_with_reason(number).is_ok(),
