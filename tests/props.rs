@@ -160,6 +160,19 @@ mod normalize_validate {
         }
 
         #[test]
+        fn plain_ascii_emails_take_a_short_way_to_the_same_result(
+            s in "[a-zA-Z0-9.+_@-]{0,24}",
+            ascii_domain in any::<bool>(),
+        ) {
+            let full = email::parse(&s).map(|p| format!("{}@{}", p.local, p.domain_unicode));
+            let normalized = email::normalize(&s, ascii_domain);
+            match full {
+                Some(full) => prop_assert_eq!(normalized, full.as_str()),
+                None => prop_assert_eq!(normalized, text::clean(&s)),
+            }
+        }
+
+        #[test]
         fn records_normalize_idempotently_and_validate_without_panics(
             values in prop::collection::vec(messy(), 18)
         ) {

@@ -26,14 +26,32 @@ static COUNTRY_INDEX: LazyLock<HashMap<String, RegionCode>> = LazyLock::new(|| {
     index
 });
 
-static COUNTRY_CODES: LazyLock<std::collections::HashSet<RegionCode>> =
-    LazyLock::new(|| COUNTRY_INDEX.values().copied().collect());
+/// Every known alpha-2 code, in a 26 × 26 table: checking a code (done for
+/// every record) costs no hashing.
+static COUNTRY_CODES: LazyLock<[bool; 26 * 26]> = LazyLock::new(|| {
+    let mut known = [false; 26 * 26];
+    for slot in COUNTRY_INDEX.values().filter_map(|c| code_slot(c.as_str())) {
+        known[slot] = true;
+    }
+    known
+});
+
+fn code_slot(code: &str) -> Option<usize> {
+    match *code.as_bytes() {
+        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            Some(usize::from(a - b'A') * 26 + usize::from(b - b'A'))
+        }
+        _ => None,
+    }
+}
+
+fn is_known_code(code: &str) -> bool {
+    code_slot(code).is_some_and(|slot| COUNTRY_CODES[slot])
+}
 
 /// Whether `text` is already an ISO 3166-1 alpha-2 code in upper case.
 pub fn is_country_code(text: &str) -> bool {
-    text.len() == 2
-        && text.bytes().all(|b| b.is_ascii_uppercase())
-        && RegionCode::new(text).is_some_and(|c| COUNTRY_CODES.contains(&c))
+    is_known_code(text)
 }
 
 /// The ISO 3166-1 alpha-2 code of a country given by code (`cn`, `CHN`) or
@@ -42,7 +60,7 @@ pub fn country_code(country: &str) -> Option<RegionCode> {
     let trimmed = country.trim();
     if trimmed.len() == 2
         && trimmed.is_ascii()
-        && let Some(code) = RegionCode::new(trimmed).filter(|c| COUNTRY_CODES.contains(c))
+        && let Some(code) = RegionCode::new(trimmed).filter(|c| is_known_code(c.as_str()))
     {
         return Some(code);
     }

@@ -171,7 +171,9 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
             return sure(Date::from_iso(head));
         }
     }
-    let mut numbers: Vec<(u32, usize)> = Vec::with_capacity(3);
+    // Each number with its digit count; no form has more than three.
+    let mut found = [(0, 0); 3];
+    let mut count = 0;
     let mut month_word = None;
     let mut cjk_order = false;
     for token in text
@@ -185,7 +187,8 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
                 .unwrap_or(rest.len());
             if digits_end > 0 {
                 let n = digits(&rest.as_bytes()[..digits_end]).ok_or(DateError::Unrecognized)?;
-                numbers.push((n, digits_end));
+                *found.get_mut(count).ok_or(DateError::Unrecognized)? = (n, digits_end);
+                count += 1;
                 rest = &rest[digits_end..];
                 continue;
             }
@@ -196,12 +199,11 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
             rest = &rest[word_end..];
             match word {
                 "年" | "年月" | "月" | "日" | "号" => cjk_order = true,
-                "st" | "nd" | "rd" | "th" if !numbers.is_empty() => {}
+                "st" | "nd" | "rd" | "th" if count > 0 => {}
                 _ => {
-                    let lower = word.to_ascii_lowercase();
-                    let month = (lower.len() >= 3)
-                        .then(|| MONTHS.iter().position(|m| lower.starts_with(m)))
-                        .flatten()
+                    let month = word
+                        .get(..3)
+                        .and_then(|head| MONTHS.iter().position(|m| head.eq_ignore_ascii_case(m)))
                         .filter(|_| month_word.is_none())
                         .ok_or(DateError::Unrecognized)?;
                     month_word = Some(month as u32 + 1);
@@ -209,7 +211,7 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
             }
         }
     }
-    match (month_word, numbers.as_slice()) {
+    match (month_word, &found[..count]) {
         (None, &[(n, 8)]) if !cjk_order => {
             sure(Date::new((n / 10_000) as i32, n / 100 % 100, n % 100))
         }
@@ -307,6 +309,12 @@ mod tests {
         assert_eq!(parse("soon", None), Err(DateError::Unrecognized));
         assert_eq!(parse("1/2/90", None), Err(DateError::Unrecognized));
         assert_eq!(parse("", None), Err(DateError::Unrecognized));
+        assert_eq!(parse("ññ 2 1990", None), Err(DateError::Unrecognized));
+        assert_eq!(parse("1 2 3 1990", None), Err(DateError::Unrecognized));
+        assert_eq!(
+            parse("2 MARCH 1990", None).map(|p| p.date.to_string()),
+            Ok("1990-03-02".into())
+        );
         assert_eq!(
             parse("99999999999999999999", None),
             Err(DateError::Unrecognized)

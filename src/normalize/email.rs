@@ -57,18 +57,19 @@ pub fn parse(address: &str) -> Option<EmailParts> {
     })
 }
 
-/// An ASCII address with one `@`, no white space or controls, and a lower
-/// case domain without ACE labels, which [`normalize`] leaves as it is.
-fn is_canonical_ascii(address: &str) -> bool {
-    let Some((local, domain)) = address.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
+/// Where the `@` is in a plain ASCII address: one `@` with text on both
+/// sides, no white space or controls, a domain without a final dot or ACE
+/// labels. [`normalize`] only lower-cases such a domain.
+fn plain_ascii_at(address: &str) -> Option<usize> {
+    let at = address.find('@')?;
+    let domain = &address[at + 1..];
+    let plain = at > 0
         && !domain.is_empty()
         && !domain.ends_with('.')
         && address.bytes().all(|b| b.is_ascii_graphic())
-        && !domain.bytes().any(|b| b.is_ascii_uppercase() || b == b'@')
-        && !has_ace_label(domain)
+        && !domain.contains('@')
+        && !has_ace_label(domain);
+    plain.then_some(at)
 }
 
 fn has_ace_label(domain: &str) -> bool {
@@ -81,8 +82,13 @@ fn has_ace_label(domain: &str) -> bool {
 /// case in Unicode form (or ASCII form when `ascii_domain`). Text without
 /// a usable `@` is only cleaned; validation reports it.
 pub fn normalize(address: &str, ascii_domain: bool) -> Cow<'_, str> {
-    if is_canonical_ascii(address) {
-        return Cow::Borrowed(address);
+    if let Some(at) = plain_ascii_at(address) {
+        if !address[at..].bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Borrowed(address);
+        }
+        let mut out = address.to_owned();
+        out[at..].make_ascii_lowercase();
+        return Cow::Owned(out);
     }
     let Some(parts) = parse(address) else {
         return text::clean(address);

@@ -55,22 +55,65 @@ pub const GENDERS: [&str; 4] = ["female", "male", "other", "unknown"];
 /// (English, German, French, Spanish, Chinese, Japanese); `None` when the
 /// value is not recognized.
 pub fn gender(text: &str) -> Option<&'static str> {
-    if let Some(canonical) = GENDERS.iter().find(|g| **g == text) {
-        return Some(canonical);
+    let text = text.trim();
+    let find = |text: &str| {
+        GENDER_SPELLINGS
+            .iter()
+            .find(|(spellings, _)| spellings.iter().any(|s| s.eq_ignore_ascii_case(text)))
+            .map(|(_, gender)| *gender)
+    };
+    // Comparing without regard to ASCII case needs no lower-cased copy;
+    // other text (`Männlich`, `女`) is lower-cased first.
+    if text.is_ascii() {
+        find(text)
+    } else {
+        find(&text.to_lowercase())
     }
-    let lower = text.trim().to_lowercase();
-    Some(match lower.as_str() {
-        "f" | "female" | "w" | "woman" | "weiblich" | "femme" | "mujer" | "femenino" | "女"
-        | "女性" | "girl" | "mrs" | "ms" => "female",
-        "m" | "male" | "man" | "männlich" | "homme" | "hombre" | "masculino" | "男" | "男性"
-        | "boy" => "male",
-        "x" | "o" | "other" | "diverse" | "d" | "divers" | "non-binary" | "nonbinary" | "其他" => {
-            "other"
-        }
-        "u" | "unknown" | "n/a" | "na" | "unspecified" | "未知" | "-" => "unknown",
-        _ => return None,
-    })
 }
+
+/// Each canonical gender with its spellings, in lower case.
+const GENDER_SPELLINGS: [(&[&str], &str); 4] = [
+    (
+        &[
+            "female", "f", "w", "woman", "weiblich", "femme", "mujer", "femenino", "女", "女性",
+            "girl", "mrs", "ms",
+        ],
+        "female",
+    ),
+    (
+        &[
+            "male",
+            "m",
+            "man",
+            "männlich",
+            "homme",
+            "hombre",
+            "masculino",
+            "男",
+            "男性",
+            "boy",
+        ],
+        "male",
+    ),
+    (
+        &[
+            "other",
+            "x",
+            "o",
+            "diverse",
+            "d",
+            "divers",
+            "non-binary",
+            "nonbinary",
+            "其他",
+        ],
+        "other",
+    ),
+    (
+        &["unknown", "u", "n/a", "na", "unspecified", "未知", "-"],
+        "unknown",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
@@ -109,6 +152,9 @@ mod tests {
         assert_eq!(gender("F"), Some("female"));
         assert_eq!(gender("男"), Some("male"));
         assert_eq!(gender(" Divers "), Some("other"));
+        assert_eq!(gender("MÄNNLICH"), Some("male"));
+        assert_eq!(gender("Female"), Some("female"));
+        assert_eq!(gender("N/A"), Some("unknown"));
         assert_eq!(gender("maybe"), None);
     }
 }

@@ -511,11 +511,6 @@ impl Normalizer {
         if full_present == parts_present {
             return;
         }
-        let (full_text, given_text, family_text) = (
-            text_at(record, Some(full)),
-            text_at(record, given),
-            text_at(record, family),
-        );
         let mut set = |record: &mut Record, index: usize, text: String, rule: Rule| {
             let after_chars = text.chars().count();
             if let Some(slot) = record.value_mut(index) {
@@ -530,25 +525,26 @@ impl Normalizer {
                 });
             }
         };
-        match full_text {
-            Some(full_name) if given_text.is_none() && family_text.is_none() => {
-                if given.is_none() && family.is_none() {
-                    return;
-                }
-                let parts = name::split(&full_name);
-                if let (Some(i), Some(g)) = (given, parts.given) {
-                    set(record, i, g, Rule::NameSplit);
-                }
-                if let (Some(i), Some(f)) = (family, parts.family) {
-                    set(record, i, f, Rule::NameSplit);
-                }
+        if full_present {
+            if given.is_none() && family.is_none() {
+                return;
             }
-            None => {
-                if let Some(joined) = name::join(given_text.as_deref(), family_text.as_deref()) {
-                    set(record, full, joined, Rule::NameJoin);
-                }
+            // `split` cleans the text itself.
+            let Some(full_name) = record.get_at(full).and_then(Value::as_str) else {
+                return;
+            };
+            let parts = name::split(full_name);
+            if let (Some(i), Some(g)) = (given, parts.given) {
+                set(record, i, g, Rule::NameSplit);
             }
-            Some(_) => {}
+            if let (Some(i), Some(f)) = (family, parts.family) {
+                set(record, i, f, Rule::NameSplit);
+            }
+        } else {
+            let (given_text, family_text) = (text_at(record, given), text_at(record, family));
+            if let Some(joined) = name::join(given_text.as_deref(), family_text.as_deref()) {
+                set(record, full, joined, Rule::NameJoin);
+            }
         }
     }
 

@@ -110,11 +110,10 @@ fn check_domain(domain: &str) -> Result<usize, EmailProblem> {
     if ascii.len() > 253 {
         return Err((IssueCode::EmailLength, "domain longer than 253 octets"));
     }
-    let labels: Vec<&str> = ascii.split('.').collect();
-    if labels.len() < 2 {
+    let Some((_, tld)) = ascii.rsplit_once('.') else {
         return bad("domain has no dot");
-    }
-    for label in &labels {
+    };
+    for label in ascii.split('.') {
         if label.is_empty() {
             return bad("empty domain label");
         }
@@ -131,7 +130,6 @@ fn check_domain(domain: &str) -> Result<usize, EmailProblem> {
             return bad("domain label starts or ends with a hyphen");
         }
     }
-    let tld = labels[labels.len() - 1];
     if tld.len() < 2 || tld.bytes().all(|b| b.is_ascii_digit()) {
         return bad("top-level domain is too short or numeric");
     }
