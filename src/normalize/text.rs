@@ -101,11 +101,34 @@ fn scan_ascii(text: &str) -> AsciiScan {
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return AsciiScan::Dirty;
     }
-    // One pass: printable, and no two spaces in a row (`contains("  ")`
-    // ran a substring search over every value, measured at 7 % of
-    // normalization; a separate `is_ascii` pass first cost another 2 %).
-    let mut previous = 0u8;
-    for &b in bytes {
+    // Eight bytes at a time (a byte at a time was a tenth of normalizing a
+    // record): any byte not ASCII, below 0x20 or 0x7F, or two spaces in a
+    // row (also across two words).
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const EACH: u64 = 0x0101_0101_0101_0101;
+    // The high bit of each byte of `w` that is zero, exactly.
+    let zeros = |w: u64| !(((w & LOW) + LOW) | w | LOW);
+    let mut words = bytes.chunks_exact(8);
+    let mut previous_spaces = 0u64;
+    for chunk in &mut words {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        if w & HIGH != 0 {
+            return AsciiScan::NotAscii;
+        }
+        let spaces = zeros(w ^ (EACH * 0x20));
+        let control = w.wrapping_sub(EACH * 0x20) & !w & HIGH != 0;
+        let delete = zeros(w ^ (EACH * 0x7F)) != 0;
+        let double = spaces & (spaces << 8 | previous_spaces >> 56) != 0;
+        if control || delete || double {
+            return AsciiScan::Dirty;
+        }
+        previous_spaces = spaces;
+    }
+    let mut previous = if previous_spaces >> 63 == 1 { b' ' } else { 0 };
+    for &b in words.remainder() {
         if !b.is_ascii() {
             return AsciiScan::NotAscii;
         }
@@ -282,6 +305,42 @@ fn is_separator(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// What [`scan_ascii`] finds, a byte at a time.
+    fn scan_bytewise(text: &str) -> AsciiScan {
+        let b = text.as_bytes();
+        if !text.is_ascii() {
+            return AsciiScan::NotAscii;
+        }
+        let printable = b.iter().all(|c| (0x20..0x7f).contains(c));
+        let spaced = b.first() == Some(&b' ') || b.last() == Some(&b' ') || text.contains("  ");
+        if printable && !spaced {
+            AsciiScan::Clean
+        } else {
+            AsciiScan::Dirty
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_word_scan_agrees_with_a_byte_loop(text in prop_oneof![
+            "[ a]{0,40}",
+            "[ a\t\x00\x1f\x7f~!é]{0,40}",
+            "(a{1,9} ){0,6}[\x00-\x7f]?a{0,9}",
+            // One double space anywhere, e.g. across two words of 8 bytes.
+            "a{1,20}  a{1,20}",
+        ]) {
+            let (fast, slow) = (scan_ascii(&text), scan_bytewise(&text));
+            // Non-ASCII text may stop the scan before ASCII dirt: then the
+            // Unicode rules decide, so either answer leads to the same result.
+            if !matches!(slow, AsciiScan::NotAscii) {
+                prop_assert_eq!(std::mem::discriminant(&fast), std::mem::discriminant(&slow));
+            } else {
+                prop_assert!(!matches!(fast, AsciiScan::Clean));
+            }
+        }
+    }
 
     #[test]
     fn blank_means_cleans_to_nothing() {

@@ -10,6 +10,7 @@ pub mod checksum;
 pub mod email;
 mod report;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use email::EmailRules;
@@ -108,15 +109,26 @@ impl ValidatorBuilder {
     }
 }
 
-/// Where a field is checked: its index, the record's region, and phones
-/// that normalization parsed already.
+/// Where a field is checked: its index, the record's region, phones that
+/// normalization parsed already, and whether normalization wrote the
+/// values (then they are clean already).
 struct Checks<'a> {
     index: usize,
     region: Option<RegionCode>,
     phones: &'a [PhoneCheck],
+    normalized: bool,
 }
 
 impl Checks<'_> {
+    /// The text as [`text::clean`] leaves it, which a normalized value is.
+    fn clean<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.normalized {
+            Cow::Borrowed(text)
+        } else {
+            text::clean(text)
+        }
+    }
+
     /// The parse of a phone whose value normalization wrote and has not
     /// been changed since.
     fn known_phone(&self, text: &str) -> Option<&phone::ParsedPhone> {
@@ -170,11 +182,16 @@ impl Validator {
     /// # Errors
     /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) if the record is of another schema.
     pub fn validate(&self, record: &Record) -> Result<Report> {
-        self.validate_with(record, &[])
+        self.validate_with(record, &[], false)
     }
 
     /// Validates with the phones normalization already parsed.
-    fn validate_with(&self, record: &Record, phones: &[PhoneCheck]) -> Result<Report> {
+    fn validate_with(
+        &self,
+        record: &Record,
+        phones: &[PhoneCheck],
+        normalized: bool,
+    ) -> Result<Report> {
         record.check_schema(&self.schema)?;
         let mut issues = Vec::new();
         let mut facts = Facts::default();
@@ -184,6 +201,7 @@ impl Validator {
                 index,
                 region,
                 phones,
+                normalized,
             };
             self.check_field(&checks, field, value, &mut facts, &mut issues);
         }
@@ -195,12 +213,14 @@ impl Validator {
     }
 
     /// Checks a normalized record and puts the issues normalization found
-    /// (such as an ambiguous date) first in the report.
+    /// (such as an ambiguous date) first in the report. Values are checked
+    /// as they stand: normalization cleaned them, so they are not cleaned
+    /// again.
     ///
     /// # Errors
     /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) if the record is of another schema.
     pub fn validate_normalized(&self, normalized: &Normalized) -> Result<Report> {
-        let found = self.validate_with(&normalized.record, &normalized.phones)?;
+        let found = self.validate_with(&normalized.record, &normalized.phones, true)?;
         let mut report = Report::new(normalized.issues.clone());
         report.extend(found);
         Ok(report)
@@ -234,7 +254,10 @@ impl Validator {
             }));
             return;
         }
-        if let Some(max) = field.max_len() {
+        // No more characters than bytes: most values need no count.
+        if let Some(max) = field.max_len()
+            && text.len() > max
+        {
             let chars = text.chars().count();
             if chars > max {
                 issues.push(
@@ -245,7 +268,7 @@ impl Validator {
         let region = record_region.or_else(|| self.schema.region_for(field));
         match field.kind() {
             FieldKind::Email => {
-                if let Err((code, detail)) = email::check(&text::clean(text), self.email) {
+                if let Err((code, detail)) = email::check(&checks.clean(text), self.email) {
                     issues.push(issue(code).detail(detail));
                 }
             }
@@ -276,27 +299,29 @@ impl Validator {
                     }
                 }
             }
-            FieldKind::Date | FieldKind::BirthDate => match date::parse(&text::clean(text), region)
-            {
-                Err(date::DateError::NoSuchDay) => {
-                    issues.push(issue(IssueCode::DateInvalid).detail("no such day"))
-                }
-                Err(_) => issues
-                    .push(issue(IssueCode::DateInvalid).detail("not a date format custodia reads")),
-                Ok(parsed) if *field.kind() == FieldKind::BirthDate => {
-                    let d = parsed.date;
-                    if d > self.today {
-                        issues.push(issue(IssueCode::BirthDateInFuture));
-                    } else if d.years_until(self.today) > self.max_age {
-                        issues.push(
-                            issue(IssueCode::BirthDateTooOld)
-                                .detail(format!("more than {} years ago", self.max_age)),
-                        );
+            FieldKind::Date | FieldKind::BirthDate => {
+                match date::parse(&checks.clean(text), region) {
+                    Err(date::DateError::NoSuchDay) => {
+                        issues.push(issue(IssueCode::DateInvalid).detail("no such day"))
                     }
-                    facts.birth_date.get_or_insert((index, d));
+                    Err(_) => issues.push(
+                        issue(IssueCode::DateInvalid).detail("not a date format custodia reads"),
+                    ),
+                    Ok(parsed) if *field.kind() == FieldKind::BirthDate => {
+                        let d = parsed.date;
+                        if d > self.today {
+                            issues.push(issue(IssueCode::BirthDateInFuture));
+                        } else if d.years_until(self.today) > self.max_age {
+                            issues.push(
+                                issue(IssueCode::BirthDateTooOld)
+                                    .detail(format!("more than {} years ago", self.max_age)),
+                            );
+                        }
+                        facts.birth_date.get_or_insert((index, d));
+                    }
+                    Ok(_) => {}
                 }
-                Ok(_) => {}
-            },
+            }
             FieldKind::Gender => match id::gender(text) {
                 Some(g) => {
                     facts.gender.get_or_insert((index, g));
