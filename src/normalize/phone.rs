@@ -2,13 +2,16 @@
 //! swapped. The backend is `rlibphonenumber`, a port of Google's
 //! libphonenumber that agreed with the original on every number we tried.
 //!
-//! Its metadata is loaded lazily, on the first call in each thread that
-//! parses phones: that first call costs about 15 ms (under 1 ms when the
-//! thread takes over the copy of a thread that has ended, so there are at
-//! most as many copies as threads parsing at once); after that a parse,
-//! validity check and E.164 format takes under a microsecond.
+//! Its metadata is loaded lazily: the first call in a thread that parses
+//! phones costs about 15 ms (under 1 ms when the thread takes over the copy
+//! of a thread that has ended); there is one copy per thread for up to as
+//! many threads as cores, at most four, and one shared by any others.
+//! After that a parse, validity check and E.164 format takes under a
+//! microsecond.
 
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rlibphonenumber::{
     PHONE_NUMBER_UTIL, PhoneNumber, PhoneNumberFormat, PhoneNumberType, PhoneNumberUtil, Region,
@@ -146,7 +149,30 @@ pub(crate) fn parse_quick(
 /// Utils no thread holds, for the next thread that needs one.
 static SPARE_UTILS: Mutex<Vec<PhoneNumberUtil>> = Mutex::new(Vec::new());
 
-/// A thread's own util, given back when the thread ends.
+/// At most this many threads get a util of their own (fewer when there
+/// are fewer cores); the others share the library's one. Each util holds
+/// its own regex programs and caches, which grow with every numbering plan
+/// used: about 15 MB with a handful of countries, and over 100 MB per
+/// thread once all 245 regions have been parsed (measured; a shared util
+/// grows by a similar amount per thread, for its per-thread caches).
+const MAX_OWN_UTILS: usize = 4;
+
+static OWN_UTILS_MADE: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether one more thread may make a util of its own.
+fn may_make_own_util() -> bool {
+    let limit = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_OWN_UTILS);
+    OWN_UTILS_MADE
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |made| {
+            (made < limit).then_some(made + 1)
+        })
+        .is_ok()
+}
+
+/// A thread's own util, given back when the thread ends; `None` when the
+/// thread shares the library's util.
 struct ThreadUtil(Option<PhoneNumberUtil>);
 
 impl Drop for ThreadUtil {
@@ -163,21 +189,25 @@ thread_local! {
             .lock()
             .ok()
             .and_then(|mut spare| spare.pop())
-            .or_else(|| PhoneNumberUtil::new().ok()),
+            .or_else(|| {
+                may_make_own_util()
+                    .then(PhoneNumberUtil::new)
+                    .and_then(Result::ok)
+            }),
     );
 }
 
-/// Runs `f` with this thread's util. Each thread has its own because
-/// every regex inside a util keeps its match caches in a pool that is
-/// fast for one thread and takes a lock for all others: shared by the two
-/// cores of a `clean` run, the locks and the cache lines they bounce cost
-/// 15 % of its CPU time. Threads that end give their util back, so
-/// short-lived threads reuse utils instead of loading the metadata again.
+/// Runs `f` with this thread's util. Threads have their own because every
+/// regex inside a util keeps its match caches in a pool that is fast for
+/// one thread and takes a lock for all others: shared by the two cores of
+/// a `clean` run, the locks and the cache lines they bounce cost 15 % of
+/// its CPU time. Threads that end give their util back, so short-lived
+/// threads reuse utils instead of loading the metadata again.
 fn with_util<T>(f: impl Fn(&PhoneNumberUtil) -> T) -> T {
     match THREAD_UTIL.try_with(|own| own.0.as_ref().map(&f)) {
         Ok(Some(out)) => out,
-        // While the thread ends (called from another thread-local's
-        // destructor), or if a copy could not load: the shared util.
+        // Threads beyond the limit, and a thread that is ending (called
+        // from another thread-local's destructor): the shared util.
         _ => f(&PHONE_NUMBER_UTIL),
     }
 }
@@ -340,6 +370,11 @@ mod tests {
         let all: Vec<_> = rx.iter().collect();
         assert_eq!(all.len(), 24);
         assert!(all.iter().all(|n| n.as_deref() == Some("+8613800138000")));
+        // Twelve threads parsed, four at a time: no more own utils than
+        // the limit, the other threads shared one.
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let made = OWN_UTILS_MADE.load(Ordering::Relaxed);
+        assert!((1..=cores.min(MAX_OWN_UTILS)).contains(&made), "{made}");
     }
 
     #[test]
