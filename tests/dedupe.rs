@@ -146,6 +146,13 @@ fn explanations_name_levels_and_add_up() {
     assert_eq!(level(&e, "iban"), None);
     let total: f64 = e.prior_weight + e.fields.iter().map(|f| f.weight).sum::<f64>();
     assert!((total - e.weight).abs() < 1e-9);
+    // Email and phone both agree: only the stronger contact counts, and
+    // the explanation says which one did not.
+    let counted = |field: &str| e.fields.iter().find(|f| f.field == field).unwrap().counted;
+    assert_ne!(counted("email"), counted("phone"));
+    for f in e.fields.iter().filter(|f| !f.counted) {
+        assert_eq!(f.weight, 0.0, "{}", f.field);
+    }
     assert_eq!(outcome.clusters()[0], outcome.clusters()[1]);
     assert_ne!(outcome.clusters()[0], outcome.clusters()[4]);
     // 张伟 meets Wei Zhang through pinyin.

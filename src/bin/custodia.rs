@@ -1100,7 +1100,11 @@ fn write_pairs(
                 e.fields
                     .iter()
                     .map(|f| match f.level {
-                        Some(level) => format!("{}={level}({:+.2})", f.field, f.weight),
+                        Some(level) if f.counted => {
+                            format!("{}={level}({:+.2})", f.field, f.weight)
+                        }
+                        // Another contact field agreed more strongly.
+                        Some(level) => format!("{}={level}(outweighed)", f.field),
                         None => format!("{}=missing", f.field),
                     })
                     .collect::<Vec<_>>()

@@ -236,6 +236,10 @@ pub struct FieldExplanation {
     /// for a contact field that agrees less strongly than another one (see
     /// [`Deduper`]: only the strongest contact agreement counts).
     pub weight: f64,
+    /// Whether the field's agreement counts: `false` (and `weight` 0) for
+    /// a contact field whose agreement another one outweighs (see
+    /// [`ContactEvidence::Strongest`]).
+    pub counted: bool,
     /// The term-frequency part of `weight` (negative for common values).
     pub term_frequency: f64,
 }
@@ -360,6 +364,7 @@ fn explanation(
                 level: (level != MISSING).then(|| fm.comparator.levels()[level as usize]),
                 weight: base + adjust,
                 term_frequency: adjust,
+                counted: counts,
             }
         })
         .collect();

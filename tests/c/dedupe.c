@@ -93,6 +93,7 @@ static void batch(custodia_deduper *deduper) {
     char *json = NULL;
     CHECK_STATUS(custodia_outcome_explain_json(outcome, 0, 1, &json, &len), CUSTODIA_STATUS_OK);
     CHECK(json && contains(json, "\"given_name\"") && contains(json, "\"probability\"") &&
+          contains(json, "\"counted\":true") &&
           !contains(json, "bob.smith") && !contains(json, "Robert"));
     custodia_string_free(json);
     /* Any two rows can be explained, matched or not. */
