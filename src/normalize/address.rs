@@ -45,13 +45,9 @@ fn code_slot(code: &str) -> Option<usize> {
     }
 }
 
-fn is_known_code(code: &str) -> bool {
-    code_slot(code).is_some_and(|slot| COUNTRY_CODES[slot])
-}
-
 /// Whether `text` is already an ISO 3166-1 alpha-2 code in upper case.
 pub fn is_country_code(text: &str) -> bool {
-    is_known_code(text)
+    code_slot(text).is_some_and(|slot| COUNTRY_CODES[slot])
 }
 
 /// The ISO 3166-1 alpha-2 code of a country given by code (`cn`, `CHN`) or
@@ -60,7 +56,7 @@ pub fn country_code(country: &str) -> Option<RegionCode> {
     let trimmed = country.trim();
     if trimmed.len() == 2
         && trimmed.is_ascii()
-        && let Some(code) = RegionCode::new(trimmed).filter(|c| is_known_code(c.as_str()))
+        && let Some(code) = RegionCode::new(trimmed).filter(|c| is_country_code(c.as_str()))
     {
         return Some(code);
     }

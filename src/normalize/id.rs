@@ -48,8 +48,13 @@ pub fn normalize_national_id(text: &str, scheme: IdScheme) -> Cow<'_, str> {
     id
 }
 
-/// The canonical genders.
-pub const GENDERS: [&str; 4] = ["female", "male", "other", "unknown"];
+/// The canonical genders: `female`, `male`, `other`, `unknown`.
+pub const GENDERS: [&str; 4] = [
+    GENDER_SPELLINGS[0].1,
+    GENDER_SPELLINGS[1].1,
+    GENDER_SPELLINGS[2].1,
+    GENDER_SPELLINGS[3].1,
+];
 
 /// Maps the usual spellings to `female`, `male`, `other` or `unknown`
 /// (English, German, French, Spanish, Chinese, Japanese); `None` when the
