@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 pub use keys::{Key, KeyRing};
 pub use operator::{
-    Generalize, Operator, Partial, Profile, REDACTED, generalize, partial, profile,
+    Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED, generalize, partial, profile,
 };
 pub use policy::Policy;
 

@@ -59,7 +59,8 @@ pub struct Partial {
     pub last: usize,
     /// The mask character.
     pub mask: char,
-    /// Write exactly this many mask characters, hiding the true length.
+    /// Write exactly this many mask characters (at most [`MAX_FIXED`]),
+    /// hiding the true length.
     pub fixed: Option<usize>,
 }
 
@@ -74,7 +75,8 @@ pub enum Profile {
     /// `+86*******8000`: country calling code and last 4 digits kept.
     Phone,
     /// `138****8000`: the Chinese display convention for mobiles (first 3
-    /// and last 4 national digits); other numbers as [`Profile::Phone`].
+    /// and last 4 of the 11 national digits of a `+861…` number, extension
+    /// dropped); other numbers as [`Profile::Phone`].
     PhoneCn,
     /// `张*`, `欧阳**`, `J*** S****`: family name (CJK) or initials kept.
     Name,
@@ -155,19 +157,28 @@ pub enum Generalize {
 /// The default redaction marker.
 pub const REDACTED: &str = "[redacted]";
 
+/// The most mask characters [`Partial::fixed`] writes (a larger number is
+/// taken as this).
+pub const MAX_FIXED: usize = 1024;
+
 /// Applies `partial` to `text`. It reveals at most the characters it was
 /// told to keep, and never the whole value: when the value is not longer
 /// than what it was told to keep, at most half of it is shown.
 pub fn partial(text: &str, p: Partial) -> String {
-    if text.is_ascii() {
-        // One byte, one character: no segmentation needed.
-        let n = text.len();
-        let wanted = p.first + p.last;
+    let wanted = p.first.saturating_add(p.last);
+    // How much is shown and hidden of `n` characters.
+    let split = |n: usize| {
         let reveal = if wanted < n { wanted } else { n / 2 };
         let first = p.first.min(reveal);
         let last = p.last.min(reveal - first);
-        let hidden = p.fixed.unwrap_or(n - first - last);
-        let mut out = String::with_capacity(n + hidden * p.mask.len_utf8());
+        let hidden = p.fixed.map_or(n - first - last, |f| f.min(MAX_FIXED));
+        (first, last, hidden)
+    };
+    if text.is_ascii() {
+        // One byte, one character: no segmentation needed.
+        let n = text.len();
+        let (first, last, hidden) = split(n);
+        let mut out = String::with_capacity(first + last + hidden * p.mask.len_utf8());
         out.push_str(&text[..first]);
         out.extend(std::iter::repeat_n(p.mask, hidden));
         out.push_str(&text[n - last..]);
@@ -175,11 +186,7 @@ pub fn partial(text: &str, p: Partial) -> String {
     }
     let graphemes: Vec<&str> = text.graphemes(true).collect();
     let n = graphemes.len();
-    let wanted = p.first + p.last;
-    let reveal = if wanted < n { wanted } else { n / 2 };
-    let first = p.first.min(reveal);
-    let last = p.last.min(reveal - first);
-    let hidden = p.fixed.unwrap_or(n - first - last);
+    let (first, last, hidden) = split(n);
     let mut out = String::with_capacity(text.len());
     out.extend(graphemes[..first].iter().copied());
     out.extend(std::iter::repeat_n(p.mask, hidden));
@@ -215,6 +222,10 @@ pub fn profile(text: &str, profile: Profile) -> String {
     if matches!(profile, Profile::Phone | Profile::PhoneCn) && is_masked_phone(text) {
         return text.to_owned();
     }
+    if let (Profile::PhoneCn, Some(national)) = (profile, cn_mobile(text)) {
+        // 11 ASCII digits: first 3 and last 4 shown.
+        return format!("{}****{}", &national[..3], &national[7..]);
+    }
     match profile {
         Profile::Email | Profile::EmailDomainMasked => match text.rsplit_once('@') {
             Some((local, domain)) => {
@@ -228,12 +239,6 @@ pub fn profile(text: &str, profile: Profile) -> String {
             }
             None => partial(text, keep(1, 0)),
         },
-        Profile::PhoneCn if text.starts_with("+86") && text.len() >= 10 => {
-            let national = &text[3..];
-            let digits = national.bytes().take_while(u8::is_ascii_digit).count();
-            let national = &national[..digits];
-            format!("{}****{}", &national[..3], &national[national.len() - 4..])
-        }
         Profile::Phone | Profile::PhoneCn => {
             let main = text.split(';').next().unwrap_or(text);
             match main.strip_prefix('+') {
@@ -257,6 +262,17 @@ pub fn profile(text: &str, profile: Profile) -> String {
         Profile::CardLast4 => partial(text, keep(0, 4)),
         Profile::CardPci => partial(text, keep(6, 4)),
     }
+}
+
+/// The 11 national digits of a Chinese mobile number in E.164
+/// (`+861xxxxxxxxxx`, perhaps with an extension after `;`).
+fn cn_mobile(text: &str) -> Option<&str> {
+    let national = text.strip_prefix("+86")?;
+    let national = national.split(';').next().unwrap_or(national);
+    (national.len() == 11
+        && national.starts_with('1')
+        && national.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(national)
 }
 
 /// The length of the country calling code at the start of E.164 digits:
@@ -314,12 +330,9 @@ fn is_generalized(text: &str, how: Generalize) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match how {
         Generalize::Year => text.len() == 4 && digits(text),
-        Generalize::YearMonth => {
-            text.len() == 7
-                && digits(&text[..4])
-                && text.as_bytes()[4] == b'-'
-                && digits(&text[5..])
-        }
+        Generalize::YearMonth => text
+            .split_once('-')
+            .is_some_and(|(y, m)| y.len() == 4 && m.len() == 2 && digits(y) && digits(m)),
         Generalize::AgeBand { .. } | Generalize::Range { .. } => text
             .split_once('-')
             .is_some_and(|(a, b)| digits(a) && digits(b)),
@@ -327,9 +340,14 @@ fn is_generalized(text: &str, how: Generalize) -> bool {
     }
 }
 
+/// The largest magnitude [`Generalize::Range`] takes: 2^53, beyond which
+/// not every whole number is a float.
+const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
 /// Applies a generalization. `None` when the value does not fit it (it is
-/// then redacted by the caller). Generalizing a generalized value changes
-/// nothing.
+/// then redacted by the caller): not a date, or for a range not a number
+/// within ±2^53 (nor a width above it). Generalizing a generalized value
+/// changes nothing.
 pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
     if is_generalized(text, how) {
         return Some(text.to_owned());
@@ -348,6 +366,10 @@ pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
         Generalize::Prefix { keep } => Some(text.graphemes(true).take(keep).collect()),
         Generalize::Range { width } => {
             let n: f64 = text.parse().ok()?;
+            // Beyond 2^53 not every whole number is a float: no exact range.
+            if !n.is_finite() || n.abs() > MAX_EXACT || width as f64 > MAX_EXACT {
+                return None;
+            }
             let width = width.max(1) as f64;
             let low = (n / width).floor() * width;
             Some(format!("{}-{}", low as i64, (low + width) as i64 - 1))
@@ -440,6 +462,59 @@ mod tests {
         for p in Profile::ALL {
             assert_eq!(Profile::from_name(p.name()), Some(*p));
         }
+    }
+
+    /// Inputs that used to panic (byte slicing inside a character,
+    /// arithmetic overflow, a capacity overflow).
+    #[test]
+    fn hostile_values_never_panic() {
+        assert_eq!(profile("+86-abcdefgh", Profile::PhoneCn), "********efgh");
+        assert_eq!(profile("+86-abcdefgh", Profile::Phone), "********efgh");
+        assert_eq!(profile("+86€€€€€€€€€", Profile::PhoneCn), "********€€€€");
+        assert_eq!(
+            profile("+861381234a678", Profile::PhoneCn),
+            "**********a678"
+        );
+        // Not a mobile: the general phone profile.
+        assert_eq!(profile("+861065529988", Profile::PhoneCn), "+86******9988");
+        assert_eq!(
+            profile("+8613812345678;ext=9", Profile::PhoneCn),
+            "138****5678"
+        );
+        let today = Date::new(2026, 11, 22).unwrap();
+        for how in [
+            Generalize::Year,
+            Generalize::YearMonth,
+            Generalize::AgeBand { width: 10 },
+        ] {
+            for text in ["ab€xy", "1990€06", "€€-€€", "1990-€", "-", ""] {
+                assert_eq!(generalize(text, how, today), None, "{text}");
+            }
+        }
+        let range = |text, width| generalize(text, Generalize::Range { width }, today);
+        for text in ["inf", "-inf", "NaN", "1e300", "-1e300", "-9007199254740994"] {
+            assert_eq!(range(text, 10), None, "{text}");
+        }
+        assert_eq!(range("5", u64::MAX), None);
+        assert_eq!(range("-5", 10).as_deref(), Some("-10--1"));
+        assert_eq!(
+            range("-9007199254740992", 1).as_deref(),
+            Some("-9007199254740992--9007199254740992")
+        );
+        let huge = Partial {
+            first: usize::MAX,
+            last: usize::MAX,
+            mask: '*',
+            fixed: Some(usize::MAX),
+        };
+        assert_eq!(
+            partial("abcd", huge),
+            format!("ab{}", "*".repeat(MAX_FIXED))
+        );
+        assert_eq!(
+            partial("张伟丽娜", huge),
+            format!("张伟{}", "*".repeat(MAX_FIXED))
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::operator::{Generalize, Operator, Partial, Profile, REDACTED};
+use super::operator::{Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED};
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
 
 /// Which operator each audience applies to each field.
@@ -281,6 +281,9 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
                 return Err("`char` must be one character".into());
             };
             let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
+            if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
+                return Err(format!("`length` must be at most {MAX_FIXED}"));
+            }
             Operator::Partial(Partial {
                 first: uint("first", 0)? as usize,
                 last: uint("last", 0)? as usize,
@@ -403,6 +406,10 @@ mod tests {
             (
                 r#"{"audiences": {"s": {"a": {"op": "generalize", "to": "decade"}}}}"#,
                 "`to` must be",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "length": 1025}}}}"#,
+                "`length` must be at most 1024",
             ),
             (r#"{"audiences": []}"#, "must be an object"),
             (r#"{"audience": {}}"#, "unknown key `audience`"),
