@@ -275,6 +275,53 @@ fn masking_for_an_audience() {
 }
 
 #[test]
+fn bad_key_files_are_refused_naming_the_key_never_the_secret() {
+    let input = "customer_id,phone,country\nc1,138 1234 5678,CN\n";
+    let secret = "5ec7e75ec7e75ec7e75ec7e75ec7e75e";
+    for (name, json, says) in [
+        (
+            "dup-keys.json",
+            format!(
+                r#"{{"pseudonym": "{secret}", "pseudonym": "000102030405060708090a0b0c0d0e0f"}}"#
+            ),
+            "key `pseudonym`: the key id is given twice",
+        ),
+        (
+            "short-keys.json",
+            format!(r#"{{"pseudonym": "{}"}}"#, &secret[..16]),
+            "key `pseudonym`: secrets are 16, 24 or 32 bytes",
+        ),
+        (
+            "nothex-keys.json",
+            format!(r#"{{"pseudonym": "{}xx"}}"#, &secret[..30]),
+            "key `pseudonym`: the secret is not hexadecimal",
+        ),
+        (
+            "array-keys.json",
+            format!(r#"["{secret}"]"#),
+            "keys JSON, line 1",
+        ),
+    ] {
+        let keys = scratch(name);
+        std::fs::write(&keys, json).unwrap();
+        let out = custodia(
+            &[
+                "mask",
+                "--audience",
+                "support",
+                "--keys",
+                keys.to_str().unwrap(),
+            ],
+            input.as_bytes(),
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert!(!stderr.contains("5ec7"), "{name}: {stderr}");
+    }
+}
+
+#[test]
 fn schema_subcommand_and_exit_codes() {
     let out = custodia(&["schema"], b"");
     assert_eq!(out.status.code(), Some(0));

@@ -13,9 +13,10 @@ use std::sync::mpsc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use custodia::dedupe::{Config, Deduper, MergePolicy, Merger, Model};
-use custodia::mask::{Key, KeyRing, Masker, Policy};
+use custodia::mask::{KeyRing, Masker, Policy};
 use custodia::{CsvHeader, Normalizer, Record, Schema, Severity, Validator};
 use rayon::prelude::*;
+use zeroize::Zeroizing;
 
 /// Rows are built on one thread and freed on another; glibc's allocator
 /// spent a third of the run on that (measured), mimalloc a few percent.
@@ -337,21 +338,15 @@ impl Stage {
             Some(path) => Policy::from_json(&read_file(&path)?)
                 .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?,
         };
-        let mut ring = KeyRing::new();
-        if let Some(path) = keys {
-            let text = read_file(&path)?;
-            let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| {
-                Fatal::Usage(format!(
-                    "{}: expected a JSON object of key id to hex secret",
-                    path.display()
-                ))
-            })?;
-            for (id, hex) in map {
-                let secret = decode_hex(&hex)
-                    .ok_or_else(|| Fatal::Usage(format!("key `{id}`: the secret is not hex")))?;
-                ring = ring.with(Key::new(id, &secret)?);
+        let ring = match keys {
+            None => KeyRing::new(),
+            Some(path) => {
+                // The file holds secrets: its text is zeroized when read.
+                let text = Zeroizing::new(read_file(&path)?);
+                KeyRing::from_json(&text)
+                    .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?
             }
-        }
+        };
         let masker = Masker::new(&self.schema, &policy, ring)?;
         if policy.audience(&audience).is_none() {
             return Err(Fatal::Usage(format!(
@@ -474,17 +469,6 @@ fn pipeline(path: &PathBuf) -> Result<ExitCode, Fatal> {
         })?;
     }
     run(&io, &stage)
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    let hex = hex.trim();
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 fn run(io: &IoArgs, stage: &Stage) -> Result<ExitCode, Fatal> {

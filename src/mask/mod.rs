@@ -11,9 +11,11 @@
 mod keys;
 mod operator;
 pub(crate) mod policy;
+mod state;
 pub mod token;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use keys::{Key, KeyRing};
 pub use operator::{
@@ -25,31 +27,47 @@ use crate::error::{ErrorKind, FieldPath, Result};
 use crate::normalize::Normalizer;
 use crate::normalize::date::Date;
 use crate::schema::{Record, Schema, Value};
+use state::KeyStates;
 
 /// Applies a policy to records. Cheap to clone and safe to share between
-/// threads; keys live inside it and are zeroized when it is dropped.
+/// threads. It keeps no secret, only the states expanded from its keys
+/// (HMAC, AES key schedules), which are zeroized when the last clone is
+/// dropped.
 #[derive(Clone, Debug)]
 pub struct Masker {
     schema: Schema,
     normalizer: Normalizer,
-    keys: KeyRing,
+    keys: Arc<KeyStates>,
     audiences: HashMap<String, Vec<Operator>>,
     today: Date,
 }
 
 impl Masker {
-    /// Compiles `policy` for `schema` with the keys it names.
+    /// Compiles `policy` for `schema` with the keys it names, for every
+    /// audience of the policy. The ring is dropped (and its secrets
+    /// zeroized) once the keys are expanded.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidPolicy`] for a field the schema lacks or a token
     /// on a kind that cannot be tokenized; [`ErrorKind::UnknownKey`] for a
     /// key id missing from `keys`.
     pub fn new(schema: &Schema, policy: &Policy, keys: KeyRing) -> Result<Self> {
+        Self::compile(schema, policy, &keys, None)
+    }
+
+    fn compile(
+        schema: &Schema,
+        policy: &Policy,
+        keys: &KeyRing,
+        wanted: Option<&[&str]>,
+    ) -> Result<Self> {
+        let states = KeyStates::new(keys)?;
         let mut audiences = HashMap::new();
         for audience in policy.audiences() {
             let rules = policy
                 .audience(audience)
                 .map_or_else(Default::default, Clone::clone);
+            let compiled = wanted.is_none_or(|w| w.contains(&audience));
             let mut ops = vec![
                 Operator::Redact {
                     marker: REDACTED.into()
@@ -66,32 +84,32 @@ impl Masker {
                                 schema.name()
                             ),
                         })?;
-                match &op {
-                    Operator::Hash { key, .. } => {
-                        keys.require(key)?;
+                if let Operator::Token { .. } = &op
+                    && !token::supports(schema.fields()[index].kind())
+                {
+                    return Err(ErrorKind::InvalidPolicy {
+                        reason: format!(
+                            "audience `{audience}`: field `{field_name}` of kind `{}` cannot be tokenized",
+                            schema.fields()[index].kind().name()
+                        ),
                     }
-                    Operator::Token { key, .. } => {
-                        keys.require(key)?;
-                        if !token::supports(schema.fields()[index].kind()) {
-                            return Err(ErrorKind::InvalidPolicy {
-                                reason: format!(
-                                    "audience `{audience}`: field `{field_name}` of kind `{}` cannot be tokenized",
-                                    schema.fields()[index].kind().name()
-                                ),
-                            }
-                            .into());
-                        }
-                    }
-                    _ => {}
+                    .into());
+                }
+                if let (Operator::Hash { key, .. } | Operator::Token { key, .. }, true) =
+                    (&op, compiled)
+                {
+                    states.require(key)?;
                 }
                 ops[index] = op;
             }
-            audiences.insert(audience.to_owned(), ops);
+            if compiled {
+                audiences.insert(audience.to_owned(), ops);
+            }
         }
         Ok(Self {
             schema: schema.clone(),
             normalizer: Normalizer::new(schema),
-            keys,
+            keys: Arc::new(states),
             audiences,
             today: Date::today(),
         })
@@ -165,9 +183,10 @@ impl Masker {
                     Some(generalize(&text, *g, self.today).unwrap_or_else(|| REDACTED.to_owned()))
                 }
                 Operator::Hash { key, bytes } => {
-                    let key = self.keys.require(key)?;
+                    let state = self.keys.require(key)?;
                     let input = self.normalizer.match_key(index, value).unwrap_or_default();
                     Some(operator::pseudonym(
+                        state,
                         key,
                         field.kind().name(),
                         &input,
@@ -417,6 +436,90 @@ mod tests {
     }
 
     #[test]
+    fn values_a_token_could_not_give_back_are_refused() {
+        let m = masker();
+        let tokenized = |field: &str, value: &str| {
+            let mut r = Record::new(&Schema::customer());
+            r.set(field, value).unwrap();
+            m.mask_normalized(r, "auditor")
+        };
+        for (field, bad, good) in [
+            ("payment_card", "4111111111111112", "4111111111111111"),
+            ("iban", "DE00370400440532013000", "DE89370400440532013000"),
+            ("iban", "DE99370400440532013000", "DE89370400440532013000"),
+            ("national_id", "110105194912310021", "11010519491231002X"),
+        ] {
+            let err = tokenized(field, bad).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::CannotMask, "{bad}");
+            let message = err.to_string();
+            assert!(
+                message.contains(field) && message.contains("check"),
+                "{message}"
+            );
+            assert!(!message.contains(&bad[bad.len() - 6..]), "{message}");
+            let token = tokenized(field, good).unwrap();
+            assert_eq!(
+                m.detokenize(token, "auditor").unwrap().text(field),
+                Some(good)
+            );
+        }
+        // A token altered by hand is refused too, not "repaired".
+        let token = tokenized("payment_card", "4111111111111111").unwrap();
+        let mut altered = token.clone();
+        let digits = token.text("payment_card").unwrap();
+        let last = (digits.as_bytes()[15] - b'0' + 1) % 10;
+        altered
+            .set("payment_card", format!("{}{last}", &digits[..15]))
+            .unwrap();
+        assert_eq!(
+            m.detokenize(altered, "auditor").unwrap_err().code(),
+            crate::ErrorCode::CannotMask
+        );
+    }
+
+    #[test]
+    fn the_key_id_is_bound_into_pseudonyms_and_tokens() {
+        let secret = [42u8; 32];
+        let policy = |id: &str| {
+            Policy::new("p")
+                .rule(
+                    "a",
+                    "email",
+                    Operator::Hash {
+                        key: id.into(),
+                        bytes: 12,
+                    },
+                )
+                .rule(
+                    "a",
+                    "phone",
+                    Operator::Token {
+                        key: id.into(),
+                        tagged: false,
+                    },
+                )
+        };
+        let mask = |id: &str| {
+            let ring = KeyRing::new().with(Key::new(id, &secret).unwrap());
+            Masker::new(&Schema::customer(), &policy(id), ring)
+                .unwrap()
+                .mask(&record(), "a")
+                .unwrap()
+        };
+        let (a, b) = (mask("ka"), mask("kb"));
+        let digest = |r: &Record| {
+            r.text("email")
+                .unwrap()
+                .split_once(':')
+                .unwrap()
+                .1
+                .to_owned()
+        };
+        assert_ne!(digest(&a), digest(&b));
+        assert_ne!(a.text("phone"), b.text("phone"));
+    }
+
+    #[test]
     fn k_anonymity_of_an_export() {
         let m = masker();
         let schema = Schema::customer();
@@ -437,3 +540,7 @@ mod tests {
         assert!(k_anonymity(&records, &["nope"], 2).is_err());
     }
 }
+
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+mod residue_tests;

@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 use unicode_segmentation::UnicodeSegmentation;
+
+use super::state::{KeyState, scrubbed};
 
 use crate::normalize::date::Date;
 use crate::normalize::name;
@@ -378,22 +379,29 @@ pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
 }
 
 /// The keyed pseudonym of `text`: `key_id:` and `bytes` bytes of
-/// HMAC-SHA-256 in hex. `domain` separates kinds, so that the same digits
+/// HMAC-SHA-256 (keyed with the pseudonym key derived from the secret and
+/// `key_id`) in hex. `domain` separates kinds, so that the same digits
 /// as a phone and as an id give unrelated pseudonyms.
-pub(crate) fn pseudonym(key: &super::Key, domain: &str, text: &str, bytes: usize) -> String {
-    let mut out = String::with_capacity(key.id().len() + 1 + 2 * bytes);
-    // HMAC accepts keys of any length, so this never fails; an empty
-    // pseudonym would be a visible fault, never a leak.
-    if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.secret()) {
+pub(crate) fn pseudonym(
+    key: &KeyState,
+    key_id: &str,
+    domain: &str,
+    text: &str,
+    bytes: usize,
+) -> String {
+    let digest = scrubbed(|| {
+        let mut mac = key.mac.clone();
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(text.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        out.push_str(key.id());
-        out.push(':');
-        for b in digest.iter().take(bytes.clamp(8, 32)) {
-            let _ = write!(out, "{b:02x}");
-        }
+        mac.finalize().into_bytes()
+    });
+    let bytes = bytes.clamp(8, 32);
+    let mut out = String::with_capacity(key_id.len() + 1 + 2 * bytes);
+    out.push_str(key_id);
+    out.push(':');
+    for b in digest.iter().take(bytes) {
+        let _ = write!(out, "{b:02x}");
     }
     out
 }
@@ -545,12 +553,50 @@ mod tests {
 
     #[test]
     fn pseudonyms_are_keyed_and_stable() {
-        let k1 = super::super::Key::new("k1", &[1u8; 32]).unwrap();
-        let k2 = super::super::Key::new("k2", &[2u8; 32]).unwrap();
-        let a = pseudonym(&k1, "email", "ann@example.com", 12);
-        assert_eq!(a, pseudonym(&k1, "email", "ann@example.com", 12));
+        use super::super::{Key, KeyRing, state::KeyStates};
+        let ring = KeyRing::new()
+            .with(Key::new("k1", &[1u8; 32]).unwrap())
+            .with(Key::new("k2", &[2u8; 32]).unwrap())
+            .with(Key::new("k3", &[1u8; 32]).unwrap());
+        let states = KeyStates::new(&ring).unwrap();
+        let k = |id| states.get(id).unwrap();
+        let a = pseudonym(k("k1"), "k1", "email", "ann@example.com", 12);
+        assert_eq!(a, pseudonym(k("k1"), "k1", "email", "ann@example.com", 12));
         assert!(a.starts_with("k1:") && a.len() == 3 + 24);
-        assert_ne!(a, pseudonym(&k2, "email", "ann@example.com", 12));
-        assert_ne!(a, pseudonym(&k1, "phone", "ann@example.com", 12));
+        assert_ne!(a, pseudonym(k("k2"), "k1", "email", "ann@example.com", 12));
+        assert_ne!(a, pseudonym(k("k1"), "k1", "phone", "ann@example.com", 12));
+        // The same secret under another id: another key.
+        let (_, digest) = a.split_at(3);
+        let same_secret = pseudonym(k("k3"), "k3", "email", "ann@example.com", 12);
+        assert!(!same_secret.ends_with(digest));
+        assert_eq!(pseudonym(k("k1"), "k1", "email", "", 99).len(), 3 + 64);
+        assert_eq!(pseudonym(k("k1"), "k1", "email", "", 0).len(), 3 + 16);
     }
+
+    /// HMAC-SHA-256 under the derived pseudonym key, computed independently
+    /// with Python's standard library:
+    ///
+    /// ```python
+    /// import hmac, hashlib
+    /// def hkdf(ikm, info, n):
+    ///     prk = hmac.new(b"\0" * 32, ikm, hashlib.sha256).digest()
+    ///     return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()[:n]
+    /// key = hkdf(bytes(range(32)), b"custodia/v1/pseudonym/ka", 32)
+    /// hmac.new(key, b"email\0ann@example.com", hashlib.sha256).hexdigest()[:24]
+    /// ```
+    #[test]
+    fn pseudonym_vectors() {
+        use super::super::{Key, KeyRing, state::KeyStates};
+        let secret: Vec<u8> = (0u8..32).collect();
+        let ring = KeyRing::new()
+            .with(Key::new("ka", &secret).unwrap())
+            .with(Key::new("kb", &secret).unwrap());
+        let states = KeyStates::new(&ring).unwrap();
+        let of = |id| pseudonym(states.get(id).unwrap(), id, "email", "ann@example.com", 12);
+        assert_eq!(of("ka"), PSEUDONYM_KA);
+        assert_eq!(of("kb"), PSEUDONYM_KB);
+    }
+
+    const PSEUDONYM_KA: &str = "ka:3bd8ee95a3e037eb135e4f99";
+    const PSEUDONYM_KB: &str = "kb:5787ae41235b0e8fa675783e";
 }

@@ -77,7 +77,7 @@ impl Policy {
     /// naming the audience and field of a bad operator.
     pub fn from_json(json: &str) -> Result<Self> {
         let root: Json = serde_json::from_str(json).map_err(|e| ErrorKind::Json {
-            document: JsonDocument::Schema,
+            document: JsonDocument::Policy,
             line: e.line(),
             column: e.column(),
             detail: "malformed policy JSON".into(),
@@ -417,9 +417,8 @@ mod tests {
             let err = Policy::from_json(json).unwrap_err();
             assert!(err.to_string().contains(says), "{json}: {err}");
         }
-        assert_eq!(
-            Policy::from_json("{").unwrap_err().code(),
-            crate::ErrorCode::Json
-        );
+        let err = Policy::from_json("{").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Json);
+        assert!(err.to_string().starts_with("policy JSON"), "{err}");
     }
 }
