@@ -347,12 +347,15 @@ impl Stage {
                     .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?
             }
         };
-        let masker = Masker::new(&self.schema, &policy, ring)?;
-        if policy.audience(&audience).is_none() {
-            return Err(Fatal::Usage(format!(
-                "the policy has no audience `{audience}`"
-            )));
-        }
+        // Only the keys this audience uses must be there.
+        let masker = Masker::for_audiences(&self.schema, &policy, ring, &[&audience]).map_err(
+            |e| match e.code() {
+                custodia::ErrorCode::UnknownAudience => {
+                    Fatal::Usage(format!("the policy has no audience `{audience}`"))
+                }
+                _ => Fatal::from(e),
+            },
+        )?;
         self.mask = Some(MaskStep {
             audience,
             masker: Box::new(masker),

@@ -55,6 +55,30 @@ impl Masker {
         Self::compile(schema, policy, &keys, None)
     }
 
+    /// Compiles `policy` for `schema`, to mask for `audiences` only: only
+    /// the keys those audiences use must be in `keys` (an audience that
+    /// uses none, such as `support` in the built-in policy, needs no keys
+    /// at all). The whole policy is still checked against the schema.
+    ///
+    /// # Errors
+    /// As for [`Masker::new`] (keys only of `audiences`), and
+    /// [`ErrorKind::UnknownAudience`] for an audience the policy does not
+    /// define.
+    pub fn for_audiences(
+        schema: &Schema,
+        policy: &Policy,
+        keys: KeyRing,
+        audiences: &[&str],
+    ) -> Result<Self> {
+        if let Some(missing) = audiences.iter().find(|a| policy.audience(a).is_none()) {
+            return Err(ErrorKind::UnknownAudience {
+                audience: (*missing).to_owned(),
+            }
+            .into());
+        }
+        Self::compile(schema, policy, &keys, Some(audiences))
+    }
+
     fn compile(
         schema: &Schema,
         policy: &Policy,
@@ -433,6 +457,49 @@ mod tests {
         let err = m.mask_normalized(short, "auditor").unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::CannotMask);
         assert!(!err.to_string().contains("10086"));
+    }
+
+    #[test]
+    fn keys_are_needed_only_by_the_audiences_that_use_them() {
+        let (schema, policy) = (Schema::customer(), Policy::customer_default());
+        let support = Masker::for_audiences(&schema, &policy, KeyRing::new(), &["support"])
+            .unwrap()
+            .with_today(Date::new(2026, 11, 22).unwrap());
+        let all = masker();
+        assert_eq!(
+            support.mask(&record(), "support").unwrap(),
+            all.mask(&record(), "support").unwrap()
+        );
+        // Only the audiences asked for are compiled.
+        let err = support.mask(&record(), "analytics").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::UnknownAudience);
+        for (audiences, key) in [
+            (&["analytics"][..], "pseudonym"),
+            (&["support", "auditor"], "token"),
+        ] {
+            let err =
+                Masker::for_audiences(&schema, &policy, KeyRing::new(), audiences).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::UnknownKey);
+            assert!(err.to_string().contains(&format!("`{key}`")), "{err}");
+        }
+        let err =
+            Masker::for_audiences(&schema, &policy, keys(), &["support", "marketing"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no masking policy for audience `marketing`"
+        );
+        // The whole policy is still checked against the schema.
+        let bad = policy.clone().rule("analytics", "nope", Operator::Keep);
+        let err = Masker::for_audiences(&schema, &bad, KeyRing::new(), &["support"]).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidPolicy);
+        // And `new` still wants every key.
+        let err = Masker::new(
+            &schema,
+            &policy,
+            KeyRing::new().with(Key::new("token", &[1; 16]).unwrap()),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`pseudonym`"), "{err}");
     }
 
     #[test]
