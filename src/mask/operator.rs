@@ -175,8 +175,9 @@ pub fn partial(text: &str, p: Partial) -> String {
         let hidden = p.fixed.map_or(n - first - last, |f| f.min(MAX_FIXED));
         (first, last, hidden)
     };
-    if text.is_ascii() {
-        // One byte, one character: no segmentation needed.
+    if text.is_ascii() && !text.contains("\r\n") {
+        // One byte, one character (CR LF is the one ASCII pair that is a
+        // single character): no segmentation needed.
         let n = text.len();
         let (first, last, hidden) = split(n);
         let mut out = String::with_capacity(first + last + hidden * p.mask.len_utf8());
@@ -187,12 +188,50 @@ pub fn partial(text: &str, p: Partial) -> String {
     }
     let graphemes: Vec<&str> = text.graphemes(true).collect();
     let n = graphemes.len();
-    let (first, last, hidden) = split(n);
+    let (mut first, mut last, mut hidden) = split(n);
+    // A kept character that would merge with the mask character beside it
+    // (a prepended mark before it, a combining mark after a control
+    // character) is masked too, so the result reads as it was written.
+    let mut mask = [0u8; 4];
+    let mask: &str = p.mask.encode_utf8(&mut mask);
+    let apart = |a: &str, b: &str| {
+        let mut pair = String::with_capacity(a.len() + b.len());
+        pair.push_str(a);
+        pair.push_str(b);
+        pair.graphemes(true).count() == 2
+    };
+    let grow = |hidden: usize| {
+        if p.fixed.is_some() {
+            hidden
+        } else {
+            hidden + 1
+        }
+    };
+    if hidden > 0 && first > 0 && !apart(graphemes[first - 1], mask) {
+        first -= 1;
+        hidden = grow(hidden);
+    }
+    if hidden > 0 && last > 0 && !apart(mask, graphemes[n - last]) {
+        last -= 1;
+        hidden = grow(hidden);
+    }
     let mut out = String::with_capacity(text.len());
     out.extend(graphemes[..first].iter().copied());
     out.extend(std::iter::repeat_n(p.mask, hidden));
     out.extend(graphemes[n - last..].iter().copied());
     out
+}
+
+/// Whether `c` can be a mask character: visible, and a character of its
+/// own next to any other (not a combining mark, joiner, regional indicator
+/// or control, which would merge with what they mask).
+pub(crate) fn standalone(c: char) -> bool {
+    let alone = |s: &str| s.graphemes(true).count() == 2;
+    !c.is_control()
+        && !c.is_whitespace()
+        && alone(&format!("{c}{c}"))
+        && alone(&format!("a{c}"))
+        && alone(&format!("{c}a"))
 }
 
 fn keep(first: usize, last: usize) -> Partial {
@@ -220,6 +259,26 @@ fn is_masked_phone(text: &str) -> bool {
 /// Applies a display profile to a normalized value. Applying it again to
 /// its own output changes nothing.
 pub fn profile(text: &str, profile: Profile) -> String {
+    // Masking can change how the rest reads (hiding the one Latin letter
+    // of a mixed name leaves a CJK-looking name; a mask character can join
+    // a combining mark that followed a control character), so the profile
+    // is applied until its output no longer changes: the result is
+    // idempotent and shows no more than the first pass did. A value that
+    // does not settle in a few passes keeps only its spaces.
+    let mut out = profile_once(text, profile);
+    for _ in 0..4 {
+        let again = profile_once(&out, profile);
+        if again == out {
+            return out;
+        }
+        out = again;
+    }
+    out.graphemes(true)
+        .map(|g| if g == " " { " " } else { "*" })
+        .collect()
+}
+
+fn profile_once(text: &str, profile: Profile) -> String {
     if matches!(profile, Profile::Phone | Profile::PhoneCn) && is_masked_phone(text) {
         return text.to_owned();
     }
@@ -294,6 +353,7 @@ pub(crate) fn calling_code_len(digits: &str) -> usize {
 }
 
 /// `张伟` is `张*`, `欧阳娜娜` is `欧阳**`, `John Smith` is `J*** S****`.
+///
 fn mask_name(text: &str) -> String {
     if name::is_cjk_name(text) {
         // Already masked: keep what was kept, mask everything after it.
@@ -418,6 +478,10 @@ mod tests {
         assert_eq!(partial("e\u{301}abc", keep(1, 0)), "e\u{301}***");
         assert_eq!(partial("ab", keep(3, 4)), "a*");
         assert_eq!(partial("a", keep(1, 1)), "*");
+        assert_eq!(partial("\r\nab", keep(1, 0)), "\r\n**");
+        // Kept marks that would join the mask are masked too.
+        assert_eq!(partial("\r\u{301}bcd", keep(0, 4)), "**bcd");
+        assert_eq!(partial("a\u{600}\rcd", keep(2, 0)), "a****");
         let fixed = Partial {
             first: 1,
             last: 0,
@@ -447,6 +511,10 @@ mod tests {
         assert_eq!(profile("张伟", Profile::Name), "张*");
         assert_eq!(profile("欧阳娜娜", Profile::Name), "欧阳**");
         assert_eq!(profile("John Smith", Profile::Name), "J*** S****");
+        // A mixed name whose masked form looks CJK settles at once.
+        let mixed = profile("张\u{fdfa} 👨\u{200d}👩\u{200d}👧\u{200d}👦", Profile::Name);
+        assert_eq!(mixed, "张***");
+        assert_eq!(profile(&mixed, Profile::Name), mixed);
         assert_eq!(
             profile("11010519491231002X", Profile::CnResidentId1x1),
             "1****************X"

@@ -280,6 +280,11 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
             let (Some(mask), None) = (chars.next(), chars.next()) else {
                 return Err("`char` must be one character".into());
             };
+            if !super::operator::standalone(mask) {
+                return Err(
+                    "`char` must be a visible character that does not combine with others".into(),
+                );
+            }
             let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
             if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
                 return Err(format!("`length` must be at most {MAX_FIXED}"));
@@ -406,6 +411,18 @@ mod tests {
             (
                 r#"{"audiences": {"s": {"a": {"op": "generalize", "to": "decade"}}}}"#,
                 "`to` must be",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": "\u0301"}}}}"#,
+                "does not combine",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": "\u0890"}}}}"#,
+                "does not combine",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": " "}}}}"#,
+                "visible character",
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "length": 1025}}}}"#,
