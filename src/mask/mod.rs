@@ -610,4 +610,4 @@ mod tests {
 
 #[cfg(test)]
 #[cfg(target_os = "linux")]
-mod residue_tests;
+pub(crate) mod residue_tests;

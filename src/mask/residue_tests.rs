@@ -18,7 +18,7 @@ const VEIL: u8 = 0xa5;
 
 /// Random bytes from the standard library's per-process hash seeds,
 /// written straight into zeroizing memory.
-fn random_secret(len: usize) -> Zeroizing<Vec<u8>> {
+pub(crate) fn random_secret(len: usize) -> Zeroizing<Vec<u8>> {
     let mut secret = Zeroizing::new(vec![0u8; len]);
     for (i, chunk) in secret.chunks_mut(8).enumerate() {
         let mut h = RandomState::new().build_hasher();
@@ -29,7 +29,7 @@ fn random_secret(len: usize) -> Zeroizing<Vec<u8>> {
 }
 
 /// A pattern to look for, kept veiled.
-struct Needle {
+pub(crate) struct Needle {
     what: &'static str,
     veiled: Vec<u8>,
 }
@@ -56,7 +56,7 @@ fn needles(what: &'static str, secret: &[u8], out: &mut Vec<Needle>) {
 }
 
 /// The needles for a key: its secret and the keys derived from it.
-fn key_needles(key: &Key, out: &mut Vec<Needle>) {
+pub(crate) fn key_needles(key: &Key, out: &mut Vec<Needle>) {
     needles("secret", key.secret(), out);
     // Derived the way a masker derives them, stack scrubbed alike.
     let (pseudonym, token) = state::scrubbed_deep(|| {
@@ -71,7 +71,7 @@ fn key_needles(key: &Key, out: &mut Vec<Needle>) {
 
 /// Reads every readable mapping of this process and reports which needles
 /// occur where.
-fn scan(needles: &[Needle]) -> Vec<String> {
+pub(crate) fn scan(needles: &[Needle]) -> Vec<String> {
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     let mut mem = File::open("/proc/self/mem").unwrap();
     let longest = needles.iter().map(|n| n.veiled.len()).max().unwrap_or(1);
