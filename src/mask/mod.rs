@@ -184,8 +184,18 @@ impl Masker {
         self.apply(ops, record)
     }
 
-    /// Applies one audience's operators, field by field.
-    fn apply(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
+    /// Applies one audience's operators, field by field. When some use a
+    /// key, the stack the cryptographic code used is cleared afterwards,
+    /// once for the record (see [`state`]).
+    fn apply(&self, ops: &[Operator], record: Record) -> Result<Record> {
+        if ops.iter().any(Operator::uses_key) {
+            state::scrubbed(|| self.apply_fields(ops, record))
+        } else {
+            self.apply_fields(ops, record)
+        }
+    }
+
+    fn apply_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
         for (index, op) in ops.iter().enumerate() {
             if *op == Operator::Keep {
                 continue;
@@ -254,8 +264,12 @@ impl Masker {
     /// # Errors
     /// [`ErrorKind::UnknownKey`] and [`ErrorKind::CannotMask`] for a value
     /// that is not a token.
-    pub fn detokenize(&self, mut record: Record, audience: &str) -> Result<Record> {
+    pub fn detokenize(&self, record: Record, audience: &str) -> Result<Record> {
         let ops = self.operators(&record, audience)?;
+        state::scrubbed(|| self.detokenize_fields(ops, record))
+    }
+
+    fn detokenize_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
         for (index, op) in ops.iter().enumerate() {
             let Operator::Token { key, tagged } = op else {
                 continue;

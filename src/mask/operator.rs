@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use hmac::Mac;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::state::{KeyState, scrubbed};
+use super::state::KeyState;
 
 use crate::normalize::date::Date;
 use crate::normalize::name;
@@ -48,6 +48,13 @@ pub enum Operator {
         /// (this gives up the pure format).
         tagged: bool,
     },
+}
+
+impl Operator {
+    /// Whether the operator uses a key (hash, token).
+    pub(crate) fn uses_key(&self) -> bool {
+        matches!(self, Self::Hash { .. } | Self::Token { .. })
+    }
 }
 
 /// Keep the first `first` and last `last` characters (grapheme clusters, so
@@ -266,6 +273,11 @@ pub fn profile(text: &str, profile: Profile) -> String {
     // idempotent and shows no more than the first pass did. A value that
     // does not settle in a few passes keeps only its spaces.
     let mut out = profile_once(text, profile);
+    if out.is_ascii() && !out.contains('\r') {
+        // One byte, one character, and nothing to merge or read another
+        // way: every profile gives such an output back unchanged.
+        return out;
+    }
     for _ in 0..4 {
         let again = profile_once(&out, profile);
         if again == out {
@@ -441,7 +453,8 @@ pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
 /// The keyed pseudonym of `text`: `key_id:` and `bytes` bytes of
 /// HMAC-SHA-256 (keyed with the pseudonym key derived from the secret and
 /// `key_id`) in hex. `domain` separates kinds, so that the same digits
-/// as a phone and as an id give unrelated pseudonyms.
+/// as a phone and as an id give unrelated pseudonyms. The caller clears
+/// the stack afterwards ([`scrubbed`](super::state::scrubbed)).
 pub(crate) fn pseudonym(
     key: &KeyState,
     key_id: &str,
@@ -449,13 +462,11 @@ pub(crate) fn pseudonym(
     text: &str,
     bytes: usize,
 ) -> String {
-    let digest = scrubbed(|| {
-        let mut mac = key.mac.clone();
-        mac.update(domain.as_bytes());
-        mac.update(&[0]);
-        mac.update(text.as_bytes());
-        mac.finalize().into_bytes()
-    });
+    let mut mac = key.mac.clone();
+    mac.update(domain.as_bytes());
+    mac.update(&[0]);
+    mac.update(text.as_bytes());
+    let digest = mac.finalize().into_bytes();
     let bytes = bytes.clamp(8, 32);
     let mut out = String::with_capacity(key_id.len() + 1 + 2 * bytes);
     out.push_str(key_id);

@@ -258,57 +258,36 @@ fn depth_of(f: impl FnOnce()) -> usize {
 /// a key is left behind).
 #[test]
 fn scrubs_reach_deeper_than_the_calls_go() {
-    use crate::schema::{FieldKind, IdScheme};
     let ring = KeyRing::new()
-        .with(Key::new("a", &random_secret(32)).unwrap())
-        .with(Key::new("b", &random_secret(16)).unwrap());
+        .with(Key::new("pseudonym", &random_secret(32)).unwrap())
+        .with(Key::new("token", &random_secret(16)).unwrap());
     let expand = depth_of(|| drop(state::KeyStates::expand_all(&ring).unwrap()));
+    let masker = Masker::new(&Schema::customer(), &Policy::customer_default(), ring).unwrap();
+    let record = masker
+        .normalizer
+        .normalize(&customer_record())
+        .unwrap()
+        .record;
+    let mut deepest = 0;
+    for audience in ["analytics", "auditor"] {
+        let ops = masker.audiences[audience].as_slice();
+        let masked = masker.apply(ops, record.clone()).unwrap();
+        let depth = depth_of(|| drop(masker.apply_fields(ops, record.clone()).unwrap()));
+        eprintln!("{audience}: {depth} bytes");
+        deepest = deepest.max(depth);
+        let depth = depth_of(|| drop(masker.detokenize_fields(ops, masked).unwrap()));
+        deepest = deepest.max(depth);
+    }
+    eprintln!("expanding: {expand} bytes, masking: {deepest} bytes");
     assert!(
         expand < state::EXPAND_WORDS * 8,
         "expanding keys: {expand} bytes"
     );
-    let states = state::KeyStates::new(&ring).unwrap();
-    let key = states.get("a").unwrap();
-    let mut deepest = 0;
-    for (kind, value) in [
-        (FieldKind::Iban, "DE89370400440532013000"),
-        (FieldKind::PaymentCard, "4111111111111111"),
-        (FieldKind::Phone, "+8613812345678"),
-        (
-            FieldKind::NationalId(IdScheme::CnResidentId),
-            "11010519491231002X",
-        ),
-        (
-            FieldKind::NationalId(IdScheme::CnUscc),
-            "91350100M000100Y43",
-        ),
-        (FieldKind::NationalId(IdScheme::UsSsn), "123456789"),
-    ] {
-        let token = token::transform(&kind, key, value, false).unwrap();
-        for (text, decrypt) in [(value, false), (token.as_str(), true)] {
-            let depth = depth_of(|| {
-                token::transform_unscrubbed(&kind, key, text, decrypt).unwrap();
-            });
-            deepest = deepest.max(depth);
-        }
-    }
-    let mac = depth_of(|| {
-        let mut mac = key.mac.clone();
-        hmac::Mac::update(&mut mac, b"email\0ann@example.com");
-        std::hint::black_box(hmac::Mac::finalize(mac));
-    });
-    deepest = deepest.max(mac);
     assert!(
         deepest < state::CALL_WORDS * 8,
-        "tokens and pseudonyms: {deepest} bytes"
+        "masking a record: {deepest} bytes"
     );
     // What a scrubbed call leaves: nothing below, as deep as the scrub.
-    assert!(
-        depth_of(|| drop(token::transform(
-            &FieldKind::Iban,
-            key,
-            "DE89370400440532013000",
-            false
-        ))) >= state::CALL_WORDS * 8
-    );
+    let ops = masker.audiences["auditor"].as_slice();
+    assert!(depth_of(|| drop(masker.apply(ops, record.clone()))) >= state::CALL_WORDS * 8);
 }

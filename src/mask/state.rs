@@ -13,8 +13,10 @@
 //!   `hmac`, `sha2` and `aes` crates;
 //! - copies those crates make on the stack while they work (an AES schedule
 //!   cloned per FF1 call, the padded HMAC key while a MAC is keyed): Rust
-//!   does not clear a stack frame it leaves, so every call into them runs
-//!   through [`scrubbed`], which overwrites the stack they used.
+//!   does not clear a stack frame it leaves, so key expansion, and the
+//!   masking or detokenizing of a record with keyed operators, run through
+//!   [`scrubbed`], which overwrites the stack they used (once per record:
+//!   about 1 µs).
 
 use std::fmt;
 
@@ -149,14 +151,17 @@ fn expand(key: &Key) -> Result<Box<KeyState>> {
     }))
 }
 
-/// The stack, in 8-byte words, cleared after a call that uses an expanded
-/// key (one FF1 token, one HMAC). The deepest such call, measured by the
-/// residue tests, uses 4.8 KiB of stack in release builds and 17 KiB in
-/// debug builds: this is over three times that, and nearly twice.
+/// The stack, in 8-byte words, cleared after a record is masked or
+/// detokenized with expanded keys (FF1 tokens, HMAC pseudonyms). The
+/// deepest, the built-in `auditor` audience, uses 4.8 KiB of stack in
+/// release builds and 16 KiB in debug builds (measured by the residue
+/// tests, which fail if it grows past this): this is three times that,
+/// and twice.
 pub(crate) const CALL_WORDS: usize = if cfg!(debug_assertions) { 4096 } else { 2048 };
 
 /// The stack cleared after expanding keys (HKDF, HMAC and AES key set-up),
 /// which goes deeper: 7.7 KiB in release builds, 44 KiB in debug builds.
+/// It happens once per masker.
 pub(crate) const EXPAND_WORDS: usize = if cfg!(debug_assertions) { 8192 } else { 4096 };
 
 /// Overwrites the `WORDS * 8` bytes of stack below the caller's frame,
@@ -175,9 +180,9 @@ fn run<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// Runs `f`, which uses an expanded key, then clears the stack below the
-/// caller's frame: everything `f` and its callees left there. What `f`
-/// returns must not be secret.
+/// Runs `f`, which uses expanded keys, then clears the stack below the
+/// caller's frame: everything `f` and its callees left there (as deep as
+/// [`CALL_WORDS`]). What `f` returns must not be secret.
 pub(crate) fn scrubbed<T>(f: impl FnOnce() -> T) -> T {
     let out = run(f);
     scrub_stack::<CALL_WORDS>();

@@ -112,16 +112,10 @@ const CHECK: TokenError =
 /// recomputed only for values whose check digit is right, so it is what it
 /// was. A value with a wrong check digit, too few or too many characters to
 /// encrypt, or another form is refused with a reason (never the value).
+///
+/// The caller clears the stack afterwards
+/// ([`scrubbed`](super::state::scrubbed)).
 pub(crate) fn transform(
-    kind: &FieldKind,
-    key: &KeyState,
-    text: &str,
-    decrypt: bool,
-) -> Result<String, TokenError> {
-    scrubbed(|| transform_unscrubbed(kind, key, text, decrypt))
-}
-
-pub(crate) fn transform_unscrubbed(
     kind: &FieldKind,
     key: &KeyState,
     text: &str,
