@@ -279,6 +279,37 @@ fn masking_for_an_audience() {
 }
 
 #[test]
+fn values_a_token_could_not_give_back_are_rejected() {
+    let keys = scratch("token-keys.json");
+    std::fs::write(&keys, r#"{"token": "0f0e0d0c0b0a09080706050403020100"}"#).unwrap();
+    let rejects = scratch("token-rejects.csv");
+    // Row 3's card fails Luhn: its token would come back as row 2's card.
+    let input = "customer_id,payment_card\nc1,4111111111111111\nc2,4111111111111112\n";
+    let out = custodia(
+        &[
+            "mask",
+            "--audience",
+            "auditor",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        !stdout.contains("4111111111111111") && !stdout.contains("c2"),
+        "{stdout}"
+    );
+    let rejects = std::fs::read_to_string(&rejects).unwrap();
+    assert!(rejects.contains("3,cannot_mask,c2"), "{rejects}");
+    assert!(!text(&out.stderr).contains("1112"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn bad_key_files_are_refused_naming_the_key_never_the_secret() {
     let input = "customer_id,phone,country\nc1,138 1234 5678,CN\n";
     let secret = "5ec7e75ec7e75ec7e75ec7e75ec7e75e";

@@ -1,17 +1,7 @@
 //! Secret keys for pseudonyms and tokens: supplied by the caller, never
-//! printed, zeroized on drop.
-//!
-//! A secret is never used as it is. Each use gets its own key, derived with
-//! HKDF-SHA-256 (RFC 5869; no salt, the secret as input key material) with
-//! the purpose and the key id as `info`:
-//!
-//! | use | `info` | length |
-//! |---|---|---|
-//! | pseudonyms (HMAC-SHA-256) | `custodia/v1/pseudonym/` + id | 32 bytes |
-//! | tokens (FF1 over AES) | `custodia/v1/token/` + id | the secret's (16, 24 or 32: AES-128, -192, -256) |
-//!
-//! So one secret filed under two ids gives unrelated pseudonyms and tokens,
-//! and a pseudonym key says nothing about the token key of the same secret.
+//! printed, zeroized on drop, and never used as they are: each use gets a
+//! key derived from the secret and the key id (see the module docs of
+//! [`mask`](super)).
 
 use std::fmt;
 

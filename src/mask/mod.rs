@@ -7,6 +7,36 @@
 //! [`Operator`]. A field the policy does not mention is redacted (default
 //! deny); an audience the policy does not define is an error.
 //! [`k_anonymity`] checks an export before it leaves.
+//!
+//! # Keys
+//!
+//! A [`Key`] is an id and a secret of 16, 24 or 32 bytes; key files are
+//! read with [`KeyRing::from_json`]. A secret is never used as it is: each
+//! use gets its own key, derived with HKDF-SHA-256 (RFC 5869; no salt, the
+//! secret as input key material) with the purpose and the key id as
+//! `info`:
+//!
+//! | use | `info` | length |
+//! |---|---|---|
+//! | pseudonyms ([`Operator::Hash`], HMAC-SHA-256) | `custodia/v1/pseudonym/` + id | 32 bytes |
+//! | tokens ([`Operator::Token`], FF1 over AES) | `custodia/v1/token/` + id | the secret's (AES-128, -192, -256) |
+//!
+//! So one secret under two ids gives unrelated pseudonyms and tokens.
+//!
+//! [`Masker::new`] needs every key its policy names;
+//! [`Masker::for_audiences`] only those of the audiences it is made for.
+//! A masker keeps no secret: it expands the derived keys once into HMAC
+//! and AES states that are zeroized when its last clone is dropped, and it
+//! overwrites the stack the cryptographic code used after expanding keys
+//! and after each record it masks or detokenizes with keys.
+//!
+//! # Hostile values
+//!
+//! No operator panics on any text. Display profiles and generalizations
+//! are idempotent. A token gives back exactly its value and no two values
+//! share one, so a value for which that cannot hold (a wrong check digit,
+//! too few or too many digits; see [`token`]) is refused with
+//! [`ErrorKind::CannotMask`], naming the field and never the value.
 
 mod keys;
 mod operator;

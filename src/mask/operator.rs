@@ -29,8 +29,9 @@ pub enum Operator {
     Profile(Profile),
     /// Made coarser.
     Generalize(Generalize),
-    /// A keyed pseudonym: HMAC-SHA-256 of the normalized value, truncated,
-    /// hex-encoded, prefixed with the key id (`k1:3fa2…`). The same value
+    /// A keyed pseudonym: HMAC-SHA-256 of the normalized value under a key
+    /// derived from the secret and its id, truncated, hex-encoded, prefixed
+    /// with the key id (`k1:3fa2…`). The same value
     /// and key give the same pseudonym everywhere, so joins still work;
     /// another key gives unlinkable ones.
     Hash {

@@ -1,4 +1,6 @@
-//! Reversible, format-preserving tokens: FF1 (NIST SP 800-38G) over AES.
+//! Reversible, format-preserving tokens: FF1 (NIST SP 800-38G) over AES,
+//! keyed with the token key derived from a key's secret and id (see
+//! [`mask`](super)).
 //!
 //! What each kind keeps and encrypts, and why:
 //!
