@@ -103,6 +103,10 @@ enum custodia_status
    */
   CUSTODIA_STATUS_SCHEMA_MISMATCH = 3004,
   /*
+   A record that names the same field twice (a JSON key, a CSV column).
+   */
+  CUSTODIA_STATUS_DUPLICATE_KEY = 3005,
+  /*
    A duplicate-detection setting or model that cannot work.
    */
   CUSTODIA_STATUS_INVALID_DEDUPE = 4001,

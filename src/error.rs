@@ -151,6 +151,13 @@ pub enum ErrorKind {
         /// What was given (a type, never the value).
         found: &'static str,
     },
+    /// A record names the same field twice (a JSON key, a CSV column), so
+    /// which value was meant is unknown.
+    #[error("field `{path}`: given twice in one record")]
+    DuplicateKey {
+        /// The field named twice.
+        path: FieldPath,
+    },
     /// A CSV row whose column count differs from its header's.
     #[error("row has {found} columns but the header has {expected}")]
     RowLength {
@@ -228,6 +235,7 @@ impl ErrorKind {
             Self::WrongType { .. } => ErrorCode::WrongType,
             Self::RowLength { .. } => ErrorCode::RowLength,
             Self::SchemaMismatch { .. } => ErrorCode::SchemaMismatch,
+            Self::DuplicateKey { .. } => ErrorCode::DuplicateKey,
             Self::UnknownAudience { .. } => ErrorCode::UnknownAudience,
             Self::UnknownKey { .. } => ErrorCode::UnknownKey,
             Self::InvalidKey { .. } => ErrorCode::InvalidKey,
@@ -243,6 +251,7 @@ impl ErrorKind {
             | Self::TooLarge { path, .. }
             | Self::UnknownKind { path, .. }
             | Self::DuplicateField { path }
+            | Self::DuplicateKey { path }
             | Self::BadOption { path, .. }
             | Self::UnknownField { path }
             | Self::WrongType { path, .. }
@@ -335,6 +344,8 @@ pub enum ErrorCode {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A record that names the same field twice.
+    DuplicateKey = 3005,
     /// A duplicate-detection setting or model that cannot work.
     InvalidDedupe = 4001,
     /// A masking policy without the audience asked for.
@@ -367,6 +378,7 @@ impl ErrorCode {
         Self::WrongType,
         Self::RowLength,
         Self::SchemaMismatch,
+        Self::DuplicateKey,
         Self::InvalidDedupe,
         Self::UnknownAudience,
         Self::UnknownKey,
@@ -405,6 +417,7 @@ impl ErrorCode {
             Self::WrongType => "WRONG_TYPE",
             Self::RowLength => "ROW_LENGTH",
             Self::SchemaMismatch => "SCHEMA_MISMATCH",
+            Self::DuplicateKey => "DUPLICATE_KEY",
             Self::InvalidDedupe => "INVALID_DEDUPE",
             Self::UnknownAudience => "UNKNOWN_AUDIENCE",
             Self::UnknownKey => "UNKNOWN_KEY",

@@ -60,6 +60,8 @@ pub enum custodia_status {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A record that names the same field twice (a JSON key, a CSV column).
+    DuplicateKey = 3005,
     /// A duplicate-detection setting or model that cannot work.
     InvalidDedupe = 4001,
     /// A masking policy without the audience asked for.
@@ -93,6 +95,7 @@ impl From<ErrorCode> for custodia_status {
             ErrorCode::WrongType => Self::WrongType,
             ErrorCode::RowLength => Self::RowLength,
             ErrorCode::SchemaMismatch => Self::SchemaMismatch,
+            ErrorCode::DuplicateKey => Self::DuplicateKey,
             ErrorCode::InvalidDedupe => Self::InvalidDedupe,
             ErrorCode::UnknownAudience => Self::UnknownAudience,
             ErrorCode::UnknownKey => Self::UnknownKey,
@@ -165,7 +168,11 @@ fn set_last_error(message: String, path: Option<String>) {
 
 /// Runs `body`, turning a panic into `on_panic`. Every exported function
 /// goes through here, so unwinding never reaches C.
+/// The first call installs custodia's panic hook
+/// ([`crate::panic::install_panic_hook`]), so a panic's message, which may
+/// quote a customer value, never reaches the host's standard error.
 pub(crate) fn guard<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+    crate::panic::install_panic_hook();
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
 }
 
@@ -184,7 +191,13 @@ pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> custodia_status
             set_last_error(String::new(), None);
             custodia_status::Ok
         }
-        Err(failure) => {
+        Err(mut failure) => {
+            if failure.status == custodia_status::Panic
+                && let Some(place) = crate::panic::take_last_panic()
+            {
+                failure.message =
+                    format!("internal error (panic at {place}); free the handles involved");
+            }
             set_last_error(failure.message, failure.path);
             failure.status
         }
@@ -225,6 +238,7 @@ pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
             Some(ErrorCode::WrongType) => c"WRONG_TYPE",
             Some(ErrorCode::RowLength) => c"ROW_LENGTH",
             Some(ErrorCode::SchemaMismatch) => c"SCHEMA_MISMATCH",
+            Some(ErrorCode::DuplicateKey) => c"DUPLICATE_KEY",
             Some(ErrorCode::InvalidDedupe) => c"INVALID_DEDUPE",
             Some(ErrorCode::UnknownAudience) => c"UNKNOWN_AUDIENCE",
             Some(ErrorCode::UnknownKey) => c"UNKNOWN_KEY",
