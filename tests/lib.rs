@@ -9,4 +9,5 @@ mod cli;
 mod dedupe;
 mod febrl_data;
 mod header;
+mod hostile;
 mod props;
