@@ -38,7 +38,8 @@
 /*
  The result of every fallible custodia function. 0 is success; the other
  numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
- 3000s: records, 4000s: duplicate detection, 5000s: masking, 9000s:
+ 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
+ input and output, 9000s:
  internal) and never reused.
  */
 enum custodia_status
@@ -130,6 +131,20 @@ enum custodia_status
    A value a masking operator cannot transform.
    */
   CUSTODIA_STATUS_CANNOT_MASK = 5005,
+  /*
+   Reading an input or writing an output failed.
+   */
+  CUSTODIA_STATUS_IO = 6001,
+  /*
+   An input that cannot be read as set up (its encoding, its header, a
+   column named in the settings).
+   */
+  CUSTODIA_STATUS_INPUT = 6002,
+  /*
+   Pipeline settings that cannot work (steps out of order, a missing
+   section, an unknown key or issue code).
+   */
+  CUSTODIA_STATUS_INVALID_PIPELINE = 6003,
   /*
    An internal error (a caught panic). Free the handles involved rather
    than using them again.
