@@ -15,6 +15,7 @@ mod clean;
 mod dedupe;
 mod handle;
 mod mask;
+mod pipeline;
 mod record;
 mod schema;
 mod text;

@@ -19,7 +19,8 @@ use crate::schema::Schema;
 /// {
 ///   "schema": {"name": "crm", "fields": [...]},
 ///   "format": "csv", "delimiter": ",", "header": true,
-///   "map": {"mobile": "phone"}, "drop": ["notes"],
+///   "map": {"mobile": "phone"}, "drop": ["notes"], "keep": ["account"],
+///   "sources": {"billing": {"map": {"tel": "phone"}}},
 ///   "warnings_column": false, "reject_on": ["phone_possible_not_valid"],
 ///   "steps": ["clean", "dedupe", "mask"],
 ///   "dedupe": {"config": {"threshold": 0.9}, "merge_policy": {...}, "model": {...}},
@@ -52,6 +53,11 @@ pub struct PipelineConfig {
     pub map: BTreeMap<String, String>,
     /// Input columns left out of the output.
     pub drop: Vec<String>,
+    /// Columns outside the schema written even when masking.
+    pub keep: Vec<String>,
+    /// Settings of named sources, for a link: each source's `map` replaces
+    /// the one above when that source is read.
+    pub sources: BTreeMap<String, SourceSettings>,
     /// Whether output rows get a `_warnings` column (warning codes joined
     /// by `;`).
     pub warnings_column: bool,
@@ -65,6 +71,15 @@ pub struct PipelineConfig {
     /// The mask step's settings (required with the `mask` step).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mask: Option<MaskSettings>,
+}
+
+/// The settings of one named source of a link.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SourceSettings {
+    /// The source's columns read as schema fields.
+    pub map: BTreeMap<String, String>,
 }
 
 /// The dedupe step's settings, each optional.
@@ -101,6 +116,8 @@ impl Default for PipelineConfig {
             header: true,
             map: BTreeMap::new(),
             drop: Vec::new(),
+            keep: Vec::new(),
+            sources: BTreeMap::new(),
             warnings_column: false,
             reject_on: Vec::new(),
             steps: vec!["clean".into()],
@@ -141,6 +158,31 @@ impl PipelineConfig {
     /// Whether the steps include `step`.
     pub fn has_step(&self, step: &str) -> bool {
         self.steps.iter().any(|s| s == step)
+    }
+
+    /// How the source `name` of a link is read: the run options, with the
+    /// source's own `map` when `sources` has one.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidPipeline`] for a bad delimiter.
+    pub fn options_for(&self, name: &str) -> Result<RunOptions> {
+        let mut options = self.run_options()?;
+        if let Some(source) = self.sources.get(name) {
+            options.map.clone_from(&source.map);
+        }
+        Ok(options)
+    }
+
+    fn run_options(&self) -> Result<RunOptions> {
+        Ok(RunOptions {
+            format: self.format,
+            delimiter: super::run::delimiter(&self.delimiter)?,
+            header: self.header,
+            map: self.map.clone(),
+            drop: self.drop.clone(),
+            keep: self.keep.clone(),
+            warnings_column: self.warnings_column,
+        })
     }
 
     /// Builds the pipeline and how it reads and writes rows; `keys` are the
@@ -204,14 +246,7 @@ impl PipelineConfig {
             }
             builder = builder.mask(Masker::new(&schema, &policy, keys)?, &mask.audience);
         }
-        let options = RunOptions {
-            format: self.format,
-            delimiter: super::run::delimiter(&self.delimiter)?,
-            header: self.header,
-            map: self.map.clone(),
-            drop: self.drop.clone(),
-            warnings_column: self.warnings_column,
-        };
+        let options = self.run_options()?;
         Ok((builder.build()?, options))
     }
 }

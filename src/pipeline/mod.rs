@@ -24,7 +24,7 @@ mod read;
 mod run;
 mod write;
 
-pub use config::{DedupeSettings, MaskSettings, PipelineConfig};
+pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
 pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
 
 use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome};

@@ -53,6 +53,9 @@ pub struct RunOptions {
     pub map: BTreeMap<String, String>,
     /// Input columns left out of the output.
     pub drop: Vec<String>,
+    /// Columns outside the schema written even when masking (which leaves
+    /// the others out): say, an id of your own.
+    pub keep: Vec<String>,
     /// Whether output rows get a `_warnings` column.
     pub warnings_column: bool,
 }
@@ -65,6 +68,7 @@ impl Default for RunOptions {
             header: true,
             map: BTreeMap::new(),
             drop: Vec::new(),
+            keep: Vec::new(),
             warnings_column: false,
         }
     }
@@ -990,6 +994,48 @@ fn header_names(row: Row, source: Option<&str>) -> Result<Vec<String>> {
     }
 }
 
+/// A header name as loosely matched: lower case, letters and digits only
+/// (`Full Name`, `full-name` and `full_name` are all `fullname`).
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Columns that name a field but for case, spaces, hyphens or
+/// underscores (`E-mail`, `Full Name`, `Country`) read as that field,
+/// unless another column names it exactly or was mapped to it.
+fn loose_names(schema: &Schema, mapped: &mut [String], explicit: &BTreeMap<String, String>) {
+    let taken: std::collections::HashSet<String> = mapped
+        .iter()
+        .filter(|n| schema.index_of(n).is_some())
+        .cloned()
+        .chain(explicit.values().map(|f| f.trim().to_owned()))
+        .collect();
+    let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, name) in mapped.iter().enumerate() {
+        if schema.index_of(name).is_some() {
+            continue;
+        }
+        let key = loose(name);
+        if let Some(field) = schema.fields().iter().find(|f| loose(f.name()) == key)
+            && !taken.contains(field.name())
+        {
+            // Two loose matches for one field: neither is read as it.
+            claimed
+                .entry(field.name().to_owned())
+                .and_modify(|slot| *slot = usize::MAX)
+                .or_insert(i);
+        }
+    }
+    for (field, slot) in claimed {
+        if let Some(name) = mapped.get_mut(slot) {
+            *name = field;
+        }
+    }
+}
+
 /// Maps a CSV header onto the schema.
 fn csv_layout(
     options: &RunOptions,
@@ -1018,7 +1064,16 @@ fn csv_layout(
         })?;
         mapped[slot] = to.to_owned();
     }
+    loose_names(schema, &mut mapped, &options.map);
     let mut written = vec![true; names.len()];
+    for k in &options.keep {
+        if !trimmed.contains(&k.trim()) {
+            return Err(Error::input(format!(
+                "{}keep: the input has no column `{k}`",
+                side(source)
+            )));
+        }
+    }
     for d in &options.drop {
         let slot = trimmed.iter().position(|c| *c == d.trim()).ok_or_else(|| {
             Error::input(format!(
@@ -1043,7 +1098,8 @@ fn csv_layout(
             summary.columns_outside_schema += 1;
             // A masking policy cannot say how to mask what it does not
             // know; linked sources have different columns.
-            if !pass_through {
+            let kept = options.keep.iter().any(|k| k.trim() == trimmed[i]);
+            if !pass_through && !kept {
                 written[i] = false;
             } else if written[i] {
                 summary.columns_passed_through += 1;

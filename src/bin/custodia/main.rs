@@ -145,6 +145,10 @@ pub(crate) struct RowArgs {
     /// Leave this input column out of the output (repeatable).
     #[arg(long = "drop", value_name = "COLUMN")]
     pub(crate) drop: Vec<String>,
+    /// Write this column outside the schema even when masking (which
+    /// otherwise leaves such columns out; repeatable).
+    #[arg(long = "keep", value_name = "COLUMN")]
+    pub(crate) keep: Vec<String>,
     /// Add a `_warnings` column: the row's warning codes joined by `;`.
     #[arg(long)]
     pub(crate) warnings_column: bool,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use custodia::Schema;
 use custodia::mask::KeyRing;
-use custodia::pipeline::{MaskSettings, PipelineConfig, RunOptions};
+use custodia::pipeline::{MaskSettings, PipelineConfig, SourceSettings};
 use serde_json::Value;
 
 use crate::files::{Job, LinkJob};
@@ -45,6 +45,7 @@ pub(crate) fn default_rows() -> RowArgs {
         no_header: false,
         mappings: Vec::new(),
         drop: Vec::new(),
+        keep: Vec::new(),
         warnings_column: false,
         reject_on: Vec::new(),
     }
@@ -72,6 +73,7 @@ fn config(io: &IoArgs, rows: &RowArgs, steps: &[&str]) -> Result<PipelineConfig,
     config.header = !rows.no_header;
     config.map = mappings(&rows.mappings, "--map")?;
     config.drop.clone_from(&rows.drop);
+    config.keep.clone_from(&rows.keep);
     config.warnings_column = rows.warnings_column;
     config.reject_on.clone_from(&rows.reject_on);
     config.steps = steps.iter().map(|s| (*s).to_owned()).collect();
@@ -152,14 +154,21 @@ pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
     };
     let mut config = config(&io, &rows, &["clean", "dedupe"])?;
     dedupe_settings(&mut config, dedupe)?;
+    for (name, map, flag) in [
+        (&args.left_name, &args.left_map, "--left-map"),
+        (&args.right_name, &args.right_map, "--right-map"),
+    ] {
+        let mut source = SourceSettings::default();
+        source.map = mappings(map, flag)?;
+        config.sources.insert(name.clone(), source);
+    }
     let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), &io)?, dedupe);
-    let mut right_options = job.options.clone();
-    right_options.map = mappings(&args.right_map, "--right-map")?;
+    job.options = config.options_for(&args.left_name)?;
     job.link = Some(LinkJob {
         left_name: args.left_name.clone(),
         right_name: args.right_name.clone(),
         right: args.right.clone(),
-        right_options,
+        right_options: config.options_for(&args.right_name)?,
     });
     Ok(job)
 }
@@ -278,46 +287,53 @@ pub(crate) fn pipeline_file(path: &Path) -> Result<Job, Fatal> {
             ));
         }
     };
+    // Each side's name and input; their maps go to `sources`.
+    let mut link_inputs = Vec::new();
+    if let Some((left, right)) = sides {
+        for (mut side, default) in [(left, "left"), (right, "right")] {
+            let name = match side.remove("name") {
+                None => default.to_owned(),
+                Some(Value::String(name)) => name,
+                Some(_) => return Err(usage(format!("`{default}.name`: expected a string"))),
+            };
+            let input = take_path(&mut side, "input", &base)?
+                .ok_or_else(|| usage(format!("`{default}` needs an `input`")))?;
+            if let Some(map) = side.remove("map") {
+                let sources = file
+                    .entry("sources")
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let Value::Object(sources) = sources {
+                    sources.insert(name.clone(), serde_json::json!({ "map": map }));
+                }
+            }
+            if let Some(key) = side.keys().next() {
+                return Err(usage(format!(
+                    "`{default}`: unknown key `{key}` (expected name, input, map)"
+                )));
+            }
+            link_inputs.push((name, input));
+        }
+    }
     let config = PipelineConfig::from_json(&Value::Object(file).to_string())
         .map_err(|e| usage(e.to_string()))?;
     let keys = keys(keys_path.as_deref())?;
-    let mut job = match sides {
-        None => job(&config, keys, &io)?,
-        Some((mut left, mut right)) => {
-            let left_input = take_path(&mut left, "input", &base)?;
-            let right_input = take_path(&mut right, "input", &base)?
-                .ok_or_else(|| usage("`right` needs an `input`".into()))?;
+    let mut job = match (link_inputs.pop(), link_inputs.pop()) {
+        (Some((right_name, right)), Some((left_name, left))) => {
             let io = IoArgs {
-                input: left_input,
+                input: Some(left),
                 ..io
             };
             let mut job = job(&config, keys, &io)?;
-            let side_map =
-                |side: &serde_json::Map<String, Value>| -> Result<BTreeMap<String, String>, Fatal> {
-                    match side.get("map") {
-                        None => Ok(BTreeMap::new()),
-                        Some(m) => serde_json::from_value(m.clone()).map_err(|_| {
-                            usage("`map`: expected an object of column to field".into())
-                        }),
-                    }
-                };
-            let name = |side: &serde_json::Map<String, Value>, default: &str| {
-                side.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(default)
-                    .to_owned()
-            };
-            job.options.map = side_map(&left)?;
-            let mut right_options: RunOptions = job.options.clone();
-            right_options.map = side_map(&right)?;
+            job.options = config.options_for(&left_name)?;
             job.link = Some(LinkJob {
-                left_name: name(&left, "left"),
-                right_name: name(&right, "right"),
-                right: right_input,
-                right_options,
+                right_options: config.options_for(&right_name)?,
+                left_name,
+                right_name,
+                right,
             });
             job
         }
+        _ => job(&config, keys, &io)?,
     };
     job.pairs = outputs.pairs;
     job.golden = outputs.golden;
