@@ -228,14 +228,6 @@ typedef uint32_t custodia_output;
 #endif // __cplusplus
 
 /*
- How duplicate detection compares one field. Each comparator sorts a pair
- of values into one of a few levels, from `different` (level 0) to
- `exact`; the model learns how much each level says. A missing value on
- either side says nothing.
- */
-typedef struct Comparator Comparator;
-
-/*
  A configured duplicate finder for one schema. Immutable: may be shared
  between threads.
  */
