@@ -77,7 +77,7 @@ fn every_declared_name_is_prefixed() {
             .filter(|_| {
                 line.starts_with(|c: char| c.is_ascii_alphabetic()) && !line.starts_with("#")
             })
-            .and_then(|(head, _)| head.rsplit(|c: char| c == ' ' || c == '*').next());
+            .and_then(|(head, _)| head.rsplit([' ', '*']).next());
         for name in declared.into_iter().chain(function) {
             let skip = ["CUSTODIA_H", "__cplusplus", "extern"].contains(&name)
                 || name.starts_with("__STDC");
