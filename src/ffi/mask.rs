@@ -89,9 +89,10 @@ pub unsafe extern "C" fn custodia_keyring_add(
 }
 
 /// Makes a key ring from JSON, an object of key id to secret in hex:
-/// `{"pseudonym": "000102...1f", "token": "0f0e...00"}`. Each secret is 32,
-/// 48 or 64 hex digits (16, 24 or 32 bytes), each id 1–32 ASCII letters,
-/// digits, `_` or `-`, given once. Fails with CUSTODIA_STATUS_JSON for
+/// `{"pseudonym": "000102...1f", "token": "0f0e...00"}`. Each secret has
+/// 32, 48 or 64 hex digits (16, 24 or 32 bytes); each id has 1–32 ASCII
+/// letters, digits, `_` or `-` and is given once. Fails with
+/// CUSTODIA_STATUS_JSON for
 /// text that is not such an object (the message gives the line and column,
 /// never the text) and _INVALID_KEY naming the key id for a duplicate or
 /// bad id or a bad secret; no secret appears in any message. The secrets

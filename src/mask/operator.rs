@@ -274,9 +274,11 @@ pub fn profile(text: &str, profile: Profile) -> String {
     // idempotent and shows no more than the first pass did. A value that
     // does not settle in a few passes keeps only its spaces.
     let mut out = profile_once(text, profile);
-    if out.is_ascii() && !out.contains('\r') {
+    if profile != Profile::Name && out.is_ascii() && !out.contains('\r') {
         // One byte, one character, and nothing to merge or read another
-        // way: every profile gives such an output back unchanged.
+        // way: every profile but `name` gives such an output back
+        // unchanged (a CJK name can keep an ASCII "family name" that,
+        // without the CJK characters, reads as a Western name).
         return out;
     }
     for _ in 0..4 {
@@ -527,6 +529,8 @@ mod tests {
         let mixed = profile("张\u{fdfa} 👨\u{200d}👩\u{200d}👧\u{200d}👦", Profile::Name);
         assert_eq!(mixed, "张***");
         assert_eq!(profile(&mixed, Profile::Name), mixed);
+        let digits = profile("86张伟", Profile::Name);
+        assert_eq!(profile(&digits, Profile::Name), digits);
         assert_eq!(
             profile("11010519491231002X", Profile::CnResidentId1x1),
             "1****************X"
