@@ -274,11 +274,12 @@ pub fn profile(text: &str, profile: Profile) -> String {
     // idempotent and shows no more than the first pass did. A value that
     // does not settle in a few passes keeps only its spaces.
     let mut out = profile_once(text, profile);
-    if profile != Profile::Name && out.is_ascii() && !out.contains('\r') {
-        // One byte, one character, and nothing to merge or read another
-        // way: every profile but `name` gives such an output back
-        // unchanged (a CJK name can keep an ASCII "family name" that,
-        // without the CJK characters, reads as a Western name).
+    // One byte, one character, and nothing to merge or read another way:
+    // every profile gives such an output back unchanged, except `name`
+    // after its CJK rule (a CJK name can keep an ASCII "family name" that,
+    // without the CJK characters, reads as a Western name).
+    let ascii = out.is_ascii() && !out.contains('\r');
+    if ascii && (profile != Profile::Name || !name::is_cjk_name(text)) {
         return out;
     }
     for _ in 0..4 {
