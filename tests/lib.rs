@@ -13,3 +13,4 @@ mod header;
 mod hostile;
 mod mask_props;
 mod props;
+mod quickstart;

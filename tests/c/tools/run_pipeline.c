@@ -1,6 +1,6 @@
 /* Runs a pipeline through the C API, for the test that compares the CLI,
  * the Rust API and C byte for byte:
- *   run_pipeline SETTINGS.json OUTDIR INPUT [LEFT_NAME RIGHT_NAME RIGHT]
+ *   run_pipeline [--keys KEYS.json] SETTINGS.json OUTDIR INPUT [LEFT_NAME RIGHT_NAME RIGHT]
  * writes OUTDIR/{rows,rejects,pairs,golden} and exits 0, or prints the
  * last error and exits 1. */
 #include <stdio.h>
@@ -41,6 +41,12 @@ static int spill(const custodia_run *run, uint32_t part, const char *dir, const 
 }
 
 int main(int argc, char **argv) {
+    const char *keys_path = NULL;
+    if (argc > 2 && strcmp(argv[1], "--keys") == 0) {
+        keys_path = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 4 && argc != 7) {
         fprintf(stderr, "usage: run_pipeline SETTINGS OUTDIR INPUT [LEFT_NAME RIGHT_NAME RIGHT]\n");
         return 2;
@@ -52,7 +58,17 @@ int main(int argc, char **argv) {
     int failed = 1;
     custodia_pipeline *pipeline = NULL;
     custodia_run *run = NULL;
-    custodia_status status = custodia_pipeline_new(settings, settings_len, NULL, &pipeline);
+    custodia_keyring *keys = NULL;
+    custodia_status status = CUSTODIA_STATUS_OK;
+    if (keys_path) {
+        size_t keys_len = 0;
+        char *keys_json = slurp(keys_path, &keys_len);
+        status = custodia_keyring_from_json(keys_json, keys_len, &keys);
+        free(keys_json);
+    }
+    if (status == CUSTODIA_STATUS_OK) {
+        status = custodia_pipeline_new(settings, settings_len, keys, &pipeline);
+    }
     if (status == CUSTODIA_STATUS_OK) {
         if (argc == 7) {
             status = custodia_pipeline_link(pipeline, argv[4], strlen(argv[4]), input, input_len,
@@ -72,6 +88,7 @@ int main(int argc, char **argv) {
     }
     custodia_run_free(run);
     custodia_pipeline_free(pipeline);
+    custodia_keyring_free(keys);
     free(settings);
     free(input);
     free(right);
