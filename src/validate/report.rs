@@ -109,8 +109,10 @@ issue_codes! {
     PhoneUnparsable = 120, "phone_unparsable", Error, "is not a phone number";
     /// A phone number that its numbering plan does not allow.
     PhoneInvalid = 121, "phone_invalid", Error, "is not a valid phone number";
-    /// A phone number of possible length that the plan does not list.
-    PhonePossibleNotValid = 122, "phone_possible_not_valid", Warning, "is a possible but not a valid phone number";
+    /// A phone number of possible length outside every range of its
+    /// numbering plan (an error unless the validator accepts possible
+    /// numbers).
+    PhonePossibleNotValid = 122, "phone_possible_not_valid", Error, "is a possible but not a valid phone number";
     /// Not a date, or no such day.
     DateInvalid = 130, "date_invalid", Error, "is not a valid date";
     /// Day and month could be either way round.
