@@ -749,6 +749,13 @@ def deliberate(case, ref_valid, ref_norm, ours):
     kind, value = case["kind"], case["value"]
     valid = ours["valid"]
     warnings = ours.get("warnings", [])
+    if value.strip() != value:
+        # Surrounding white space is not part of a value (RFC 5322 §3.4.1
+        # allows folding white space around an address): trimmed.
+        again = dict(case, value=value.strip())
+        if REFERENCES[kind](again) == (valid, ours["normalized"] if valid else None) or (
+                not valid and not REFERENCES[kind](again)[0]):
+            return "surrounding_white_space"
     if kind == "cn_resident_id":
         if not ref_valid and valid and "id_upgraded" in warnings:
             return "ric_legacy_15"

@@ -333,8 +333,14 @@ impl Normalizer {
         };
         let Value::Text(before) = value else { return };
         let mut rules = Rules::default();
-        let cleaned = text::clean(before);
-        if matches!(cleaned, Cow::Owned(_)) {
+        // An email is only trimmed: what cleaning removes or folds inside
+        // it would make another address of it, or hide a corrupted one.
+        let cleaned = if *field.kind() == FieldKind::Email {
+            Cow::Borrowed(before.trim())
+        } else {
+            text::clean(before)
+        };
+        if matches!(cleaned, Cow::Owned(_)) || cleaned.len() != before.len() {
             rules.insert(Rule::Text);
         }
         let result = self.normalize_text(field, &cleaned, region, &mut rules, notes);

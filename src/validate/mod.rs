@@ -284,7 +284,7 @@ impl Validator {
         let region = record_region.or_else(|| self.schema.region_for(field));
         match field.kind() {
             FieldKind::Email => {
-                if let Err((code, detail)) = email::check(&checks.clean(text), self.email) {
+                if let Err((code, detail)) = email::check(text.trim(), self.email) {
                     issues.push(issue(code).detail(detail));
                 }
             }
