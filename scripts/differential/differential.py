@@ -510,16 +510,17 @@ def ref_ric(case):
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def valid_uscc(rng):
+def valid_uscc(rng, department=None):
     code, _, _ = rng.choice(divisions())
-    head = rng.choice("123456789ABCDEFGNY") + rng.choice("1239")
+    head = (department or rng.choice("123456789")) + rng.choice("1239")
     org = "".join(rng.choice("0123456789" * 3 + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
     first17 = head + code + org
     return first17 + std_uscc.calc_check_digit(first17)
 
 
 USCC_CATEGORIES = [
-    ("valid", 24), ("lower_case", 4), ("spaces", 4), ("letter_in_division", 10),
+    ("valid", 24), ("department_letter", 4), ("lower_case", 4), ("spaces", 4),
+    ("letter_in_division", 10),
     ("bad_letter", 4), ("digit_changed", 8), ("digit_dropped", 4), ("digit_inserted", 4),
     ("digits_transposed", 6), ("letter", 4), ("junk", 3), ("full_width", 4), ("zero_width", 3),
     ("control", 3),
@@ -532,7 +533,9 @@ def uscc_cases(rng, count):
         code = valid_uscc(rng)
         category = weighted(rng, USCC_CATEGORIES)
         v = code
-        if category == "lower_case":
+        if category == "department_letter":
+            v = valid_uscc(rng, rng.choice("ANY"))
+        elif category == "lower_case":
             v = code.lower()
         elif category == "spaces":
             v = rng.choice([code[:2] + " " + code[2:8] + " " + code[8:], code[:9] + "-" + code[9:], " " + code])
@@ -756,9 +759,35 @@ def deliberate(case, ref_valid, ref_norm, ours):
         if REFERENCES[kind](again) == (valid, ours["normalized"] if valid else None) or (
                 not valid and not REFERENCES[kind](again)[0]):
             return "surrounding_white_space"
-    if kind == "cn_resident_id":
-        if not ref_valid and valid and "id_upgraded" in warnings:
-            return "ric_legacy_15"
+    if kind == "cn_resident_id" and not ref_valid and valid and "id_upgraded" in warnings:
+        # GB 11643-1999 §5: the 15-digit ids of GB 11643-1989 are read
+        # as 18 digits (century 19, check character computed); a warning
+        # says the check character was not verified.
+        return "ric_legacy_15"
+    if kind in ("cn_resident_id", "cn_uscc", "us_ssn", "iban", "payment_card"):
+        # Separators between digit groups (spaces, hyphens, dots, slashes)
+        # are removed, as they are for IBANs (ISO 13616 prints
+        # groups of four) and cards (ISO/IEC 7812).
+        compact = "".join(c for c in value if not (unicodedata.category(c) in ("Zs", "Zl", "Zp") or c in "-./\u2010\u2011\u2012\u2013\u2014\u2015\u2212"))
+        # Full-width letters and digits are read as ASCII (Unicode
+        # compatibility forms, NFKC); python-stdnum maps only the digits.
+        folded = unicodedata.normalize("NFKC", compact) if any(
+            "\uff01" <= c <= "\uff5e" for c in compact) else compact
+        if folded != value:
+            again = REFERENCES[kind](dict(case, value=folded))
+            if again[0] == valid and (not valid or again[1] == ours["normalized"]):
+                return "id_full_width" if folded != compact else "id_separators"
+    if kind == "cn_uscc" and valid and not ref_valid and not value.strip()[:2].isdigit():
+        # Letters as registration department or organization type (GB
+        # 32100-2015 table 1 has departments A, N and Y); python-stdnum
+        # wants digits there.
+        # The same code from department 9, check character recomputed.
+        first17 = "91" + std_uscc.compact(value)[2:17]
+        if REFERENCES[kind](dict(case, value=first17 + std_uscc.calc_check_digit(first17)))[0]:
+            return "uscc_department_letter"
+    if kind == "payment_card" and not valid and ref_valid and "id_format" in ours["errors"]:
+        # The card's network (by its prefix) does not issue that length.
+        return "card_network_length"
     return None
 
 
@@ -822,6 +851,7 @@ def main():
             s["norm_agree"] += bool(ref_valid) and same_norm
             if rule:
                 s["deliberate"] += 1
+                s["rule:" + rule] += 1
             elif not (same_valid and same_norm):
                 s["unexplained"] += 1
         if not (same_valid and same_norm) and rule is None and shown[keys[1]] < args.show:
@@ -849,6 +879,14 @@ def main():
                 failed.append(kind)
     total = sum(stats[(k, "*")]["cases"] for k in kinds)
     unexplained = sum(stats[(k, "*")]["unexplained"] for k in kinds)
+    rules = collections.Counter()
+    for key, s in stats.items():
+        if key[1] != "*":
+            for name, n in s.items():
+                if name.startswith("rule:"):
+                    rules[name[5:]] += n
+    for name, n in sorted(rules.items()):
+        print("deliberate: %-24s %6d" % (name, n))
     print("%d cases (seed %d); %d unexplained differences" % (total, args.seed, unexplained))
     if failed:
         print("below %.2f%% agreement: %s" % (args.min_agreement, ", ".join(failed)))

@@ -9,7 +9,7 @@
 //! | IBAN | country code, letters in the BBAN | the BBAN's digits | the two check digits (mod 97) |
 //! | CN resident id | the 6-digit region code | the 11 digits of birth date and sequence | the check character |
 //! | US SSN | length | all 9 digits | — |
-//! | CN unified social credit code | length | the first 17 characters (radix 31) | the check character |
+//! | CN unified social credit code | the 6-digit division code | the other 11 of the first 17 characters (radix 31) | the check character |
 //!
 //! FF1 needs at least a million possible inputs (radix^length ≥ 10^6), so a
 //! value with fewer than 6 encryptable digits cannot be tokenized and is an
@@ -169,11 +169,14 @@ pub(crate) fn transform(
             let values = values
                 .filter(|v| v.len() == 18)
                 .ok_or("not a normalized credit code")?;
-            let body = Cipher::new(key, 31)?.run(tweak, values[..17].to_vec(), decrypt)?;
-            let mut out: String = body
-                .iter()
-                .map(|&v| char::from(ALPHABET[usize::from(v)]))
-                .collect();
+            // The division code (characters 3 to 8) is kept, as a resident
+            // id's is: the token stays a valid code.
+            let plain = [&values[..2], &values[8..17]].concat();
+            let body = Cipher::new(key, 31)?.run(tweak, plain, decrypt)?;
+            let letter = |v: &u16| char::from(ALPHABET[usize::from(*v)]);
+            let mut out: String = body[..2].iter().map(letter).collect();
+            out.push_str(&text[2..8]);
+            out.extend(body[2..].iter().map(letter));
             // The check character that makes the code valid again.
             let check = (0..31u16)
                 .map(|v| char::from(ALPHABET[usize::from(v)]))

@@ -19,7 +19,7 @@ pub mod text;
 use std::borrow::Cow;
 
 use crate::error::{FieldPath, Result};
-use crate::schema::{CasePolicy, Field, FieldKind, Record, RegionCode, Schema, Value};
+use crate::schema::{CasePolicy, Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
 use crate::validate::{Issue, IssueCode};
 
 /// A normalization step, for the change log.
@@ -335,10 +335,14 @@ impl Normalizer {
         let mut rules = Rules::default();
         // An email is only trimmed: what cleaning removes or folds inside
         // it would make another address of it, or hide a corrupted one.
-        let cleaned = if *field.kind() == FieldKind::Email {
-            Cow::Borrowed(before.trim())
-        } else {
-            text::clean(before)
+        // Identifiers are compacted by their own rules, which likewise
+        // keep what would hide a corrupted value.
+        let cleaned = match field.kind() {
+            FieldKind::Email
+            | FieldKind::NationalId(_)
+            | FieldKind::Iban
+            | FieldKind::PaymentCard => Cow::Borrowed(before.trim()),
+            _ => text::clean(before),
         };
         if matches!(cleaned, Cow::Owned(_)) || cleaned.len() != before.len() {
             rules.insert(Rule::Text);
@@ -458,14 +462,13 @@ impl Normalizer {
                 }
             }),
             FieldKind::NationalId(scheme) => {
-                let rule = if current.len() == 15 {
-                    Rule::IdUpgrade
-                } else {
-                    Rule::Identifier
-                };
-                apply(rules, rule, &mut current, |s| {
+                apply(rules, Rule::Identifier, &mut current, |s| {
                     owned(id::normalize_national_id(s, *scheme))
                 });
+                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(cleaned) {
+                    rules.insert(Rule::IdUpgrade);
+                    notes.issues.push(id::upgraded_issue(field.path().clone()));
+                }
             }
             FieldKind::Iban | FieldKind::PaymentCard => {
                 apply(rules, Rule::Identifier, &mut current, |s| {
@@ -789,7 +792,10 @@ mod tests {
         ] {
             assert!(rules.contains(&rule), "{rule:?} in {rules:?}");
         }
-        assert!(n.issues.is_empty());
+        // The upgraded id's check character was computed, not verified.
+        let codes: Vec<_> = n.issues.iter().map(Issue::code).collect();
+        assert_eq!(codes, [IssueCode::IdUpgraded]);
+        assert_eq!(n.issues[0].level(), crate::Severity::Warning);
     }
 
     #[test]

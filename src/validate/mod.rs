@@ -364,6 +364,9 @@ impl Validator {
                 }
             }
             FieldKind::NationalId(scheme) => {
+                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(text) {
+                    issues.push(id::upgraded_issue(field.path().clone()));
+                }
                 let id = id::normalize_national_id(text, *scheme);
                 let checked = match scheme {
                     IdScheme::CnResidentId => {

@@ -131,6 +131,9 @@ issue_codes! {
     IdBirthDate = 143, "id_birth_date", Error, "has an impossible embedded birth date";
     /// An identifier in a range that is never issued.
     IdNeverIssued = 144, "id_never_issued", Error, "is in a range that is never issued";
+    /// A legacy 15-digit China resident id upgraded to 18 digits: its check
+    /// character was computed, not verified.
+    IdUpgraded = 145, "id_upgraded", Warning, "was upgraded from 15 to 18 digits";
     /// A country that custodia does not recognize.
     CountryUnknown = 170, "country_unknown", Error, "is not a known country";
     /// A postcode that does not fit its country's format.
