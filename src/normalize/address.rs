@@ -8,14 +8,16 @@ use super::text;
 use crate::schema::RegionCode;
 
 /// ISO 3166-1: alpha-2, alpha-3, English name, then other names (native
-/// names, common short forms), one country a line.
+/// names, common short forms), one country a line; plus the codes outside
+/// ISO 3166-1 that the phone and IBAN registries use (the file's header
+/// says which and why).
 const COUNTRIES: &str = include_str!("countries.txt");
 
 static COUNTRY_INDEX: LazyLock<HashMap<String, RegionCode>> = LazyLock::new(|| {
     let mut index = HashMap::with_capacity(1024);
     for line in COUNTRIES.lines() {
         let mut names = line.split('|');
-        let Some(code) = names.next().and_then(RegionCode::new) else {
+        let Some(code) = names.next().and_then(RegionCode::letters) else {
             continue;
         };
         index.insert(code.as_str().to_ascii_lowercase(), code);
@@ -56,7 +58,7 @@ pub fn country_code(country: &str) -> Option<RegionCode> {
     let trimmed = country.trim();
     if trimmed.len() == 2
         && trimmed.is_ascii()
-        && let Some(code) = RegionCode::new(trimmed).filter(|c| is_country_code(c.as_str()))
+        && let Some(code) = RegionCode::new(trimmed)
     {
         return Some(code);
     }
@@ -257,6 +259,11 @@ mod tests {
         }
         assert_eq!(code("Atlantis"), None);
         assert_eq!(code("ZZ"), None);
+        assert_eq!(RegionCode::new("ZZ"), None);
+        // Outside ISO 3166-1, used by the phone and IBAN registries.
+        for (text, expected) in [("XK", "XK"), ("Kosovo", "XK"), ("ac", "AC"), ("TA", "TA")] {
+            assert_eq!(code(text).as_deref(), Some(expected), "{text}");
+        }
         assert_eq!(code(""), None);
     }
 
