@@ -81,14 +81,20 @@ pub fn normalize(address: &str, ascii_domain: bool) -> Cow<'_, str> {
     let Ok(checked) = analyze(trimmed, rules) else {
         return Cow::Borrowed(trimmed);
     };
+    let borrowed = matches!(
+        (&checked.local, &checked.domain),
+        (Cow::Borrowed(_), Cow::Borrowed(_))
+    );
     let domain = if ascii_domain {
-        &checked.ascii_domain
+        checked.ascii_domain()
     } else {
         &checked.domain
     };
-    let unchanged = trimmed.len() == checked.local.len() + 1 + domain.len()
-        && trimmed.starts_with(&*checked.local)
-        && trimmed.ends_with(&**domain);
+    // Borrowed parts are the very text of the address.
+    let unchanged = (borrowed && domain.len() == checked.domain.len())
+        || (trimmed.len() == checked.local.len() + 1 + domain.len()
+            && trimmed.starts_with(&*checked.local)
+            && trimmed.ends_with(domain));
     if unchanged {
         Cow::Borrowed(trimmed)
     } else {

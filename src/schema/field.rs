@@ -252,7 +252,7 @@ impl RegionCode {
     /// Parses a known region code, in either case: `cn` is `CN`; `ZZ` and
     /// other unassigned codes are `None`.
     pub fn new(code: &str) -> Option<Self> {
-        Self::letters(code).filter(|c| crate::normalize::address::is_country_code(c.as_str()))
+        Self::letters(code).filter(|c| crate::normalize::address::is_known_region(c.0))
     }
 
     /// Any two ASCII letters, upper-cased (for reading the table itself).

@@ -39,8 +39,15 @@ pub struct CheckedEmail<'a> {
     pub local: Cow<'a, str>,
     /// The domain in lower case, Unicode form for internationalized names.
     pub domain: Cow<'a, str>,
+    /// The domain in ASCII (`xn--`) form, when it differs from `domain`.
+    ascii: Option<Cow<'a, str>>,
+}
+
+impl CheckedEmail<'_> {
     /// The domain in ASCII (`xn--`) form.
-    pub ascii_domain: Cow<'a, str>,
+    pub fn ascii_domain(&self) -> &str {
+        self.ascii.as_deref().unwrap_or(&self.domain)
+    }
 }
 
 /// Special-use domain names that cannot receive mail: RFC 6761 (`test`,
@@ -67,8 +74,41 @@ const ROLE_MAILBOXES: [&str; 15] = [
     "ftp",
 ];
 
+/// ASCII `atext` (RFC 5322 §3.2.3), by byte.
+const ATEXT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'/'
+                    | b'='
+                    | b'?'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'{'
+                    | b'|'
+                    | b'}'
+                    | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
 fn is_ascii_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+    c.is_ascii() && ATEXT[c as usize]
 }
 
 /// Characters not allowed anywhere in an address: anything but letters,
@@ -89,6 +129,9 @@ pub fn check(address: &str, rules: EmailRules) -> Result<(), EmailProblem> {
 
 /// Checks one address and gives its canonical parts.
 pub fn analyze(address: &str, rules: EmailRules) -> Result<CheckedEmail<'_>, EmailProblem> {
+    if let Some(checked) = plain_ascii(address) {
+        return Ok(checked);
+    }
     let syntax = |detail| Err((IssueCode::EmailSyntax, detail));
     let (local, domain) = split(address)?;
     if local.is_empty() {
@@ -146,10 +189,85 @@ pub fn analyze(address: &str, rules: EmailRules) -> Result<CheckedEmail<'_>, Ema
     if longest > 254 {
         return Err((IssueCode::EmailLength, "address longer than 254 octets"));
     }
+    let ascii = (ascii_domain != domain).then_some(ascii_domain);
     Ok(CheckedEmail {
         local,
         domain,
-        ascii_domain,
+        ascii,
+    })
+}
+
+/// The common case in one pass over the bytes: a valid ASCII address of a
+/// dot-atom local part and a domain of plain (not `xn--`) labels. `None`
+/// for anything else, valid or not, which [`analyze`] then checks in full
+/// (and finds the same for the addresses this accepts).
+fn plain_ascii(address: &str) -> Option<CheckedEmail<'_>> {
+    let b = address.as_bytes();
+    let at = b.iter().position(|&c| c == b'@')?;
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    if local.is_empty() || local.len() > 64 || b.len() > 254 || domain.len() > 253 {
+        return None;
+    }
+    let mut previous = b'.';
+    for &c in local {
+        let ok = if c == b'.' {
+            previous != b'.'
+        } else {
+            ATEXT[usize::from(c)]
+        };
+        if !ok {
+            return None;
+        }
+        previous = c;
+    }
+    if previous == b'.' {
+        return None;
+    }
+    let mut upper = false;
+    let mut labels = 0;
+    for label in domain.split(|&c| c == b'.') {
+        labels += 1;
+        let plain = !label.is_empty()
+            && label.len() <= 63
+            && label[0] != b'-'
+            && label[label.len() - 1] != b'-'
+            && !(label.len() >= 4 && &label[2..4] == b"--")
+            && label
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-');
+        if !plain {
+            return None;
+        }
+        upper |= label.iter().any(u8::is_ascii_uppercase);
+    }
+    let tld = domain.rsplit(|&c| c == b'.').next()?;
+    if labels < 2
+        || !tld.last().is_some_and(u8::is_ascii_alphabetic)
+        || SPECIAL_USE
+            .iter()
+            .any(|s| s.as_bytes().eq_ignore_ascii_case(tld))
+    {
+        return None;
+    }
+    let local = &address[..at];
+    let domain = &address[at + 1..];
+    let local = if local.len() <= 10
+        && local.bytes().any(|c| c.is_ascii_uppercase())
+        && ROLE_MAILBOXES.iter().any(|r| local.eq_ignore_ascii_case(r))
+    {
+        Cow::Owned(local.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(local)
+    };
+    let domain = if upper {
+        Cow::Owned(domain.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(domain)
+    };
+    Some(CheckedEmail {
+        local,
+        domain,
+        ascii: None,
     })
 }
 
@@ -433,7 +551,10 @@ mod tests {
         let checked = analyze("INFO@XN--FSQU00A.xn--fiqs8s", EmailRules::default()).unwrap();
         assert_eq!(checked.local, "info");
         assert_eq!(checked.domain, "例子.中国");
-        assert_eq!(checked.ascii_domain, "xn--fsqu00a.xn--fiqs8s");
+        assert_eq!(checked.ascii_domain(), "xn--fsqu00a.xn--fiqs8s");
+        let plain = analyze("Ann@Example.COM", EmailRules::default()).unwrap();
+        assert_eq!((&*plain.local, &*plain.domain), ("Ann", "example.com"));
+        assert_eq!(plain.ascii_domain(), "example.com");
     }
 
     #[test]
