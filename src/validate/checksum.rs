@@ -288,9 +288,48 @@ pub fn iban(iban: &str) -> Result<(), IdProblem> {
         return Err(IdProblem::Format);
     }
     match iban_remainder(iban) {
-        Some(1) => Ok(()),
+        Some(1) if iban_national_check(&iban[..2], &iban[4..]) => Ok(()),
         Some(_) => Err(IdProblem::Checksum),
         None => Err(IdProblem::Format),
+    }
+}
+
+/// The national check digits inside the BBAN of the countries whose
+/// account numbers carry them (as `python-stdnum` checks them): Belgium
+/// (MOD 97 of the first ten digits), Spain (the two MOD 11 digits of the
+/// CCC), Montenegro (MOD 97-10 over the BBAN) and Norway (MOD 11 of the
+/// account number). True for other countries.
+fn iban_national_check(country: &str, bban: &str) -> bool {
+    let digits: Option<Vec<u64>> = bban
+        .bytes()
+        .map(|b| b.is_ascii_digit().then(|| u64::from(b - b'0')))
+        .collect();
+    let Some(d) = digits else {
+        return !matches!(country, "BE" | "ES" | "ME" | "NO");
+    };
+    let number = |s: &[u64]| s.iter().fold(0u64, |n, x| n * 10 + x);
+    match (country, d.len()) {
+        ("BE", 12) => {
+            let check = number(&d[..10]) % 97;
+            (if check == 0 { 97 } else { check }) == number(&d[10..])
+        }
+        ("ES", 20) => {
+            let digit = |s: &[u64]| {
+                let sum: u64 = s.iter().enumerate().map(|(i, x)| x << i).sum::<u64>() % 11;
+                if sum < 2 { sum } else { 11 - sum }
+            };
+            let mut bank = vec![0, 0];
+            bank.extend_from_slice(&d[..8]);
+            digit(&bank) == d[8] && digit(&d[10..]) == d[9]
+        }
+        ("ME", _) => d.iter().fold(0u64, |r, x| (r * 10 + x) % 97) == 1,
+        ("NO", 11) => {
+            const WEIGHTS: [u64; 10] = [6, 7, 8, 9, 4, 5, 6, 7, 8, 9];
+            let sum: u64 = d[..10].iter().zip(WEIGHTS).map(|(x, w)| x * w).sum();
+            sum % 11 == d[10]
+        }
+        ("BE" | "ES" | "NO", _) => false,
+        _ => true,
     }
 }
 
@@ -509,6 +548,27 @@ mod tests {
         assert_eq!(iban_bban_fits("GB", "WEST12345698765432"), Some(true));
         assert_eq!(iban_bban_fits("GB", "12345698765432WEST"), Some(false));
         assert_eq!(iban_length("XK"), Some(20));
+        // National check digits (the registry's examples).
+        for good in [
+            "BE68539007547034",
+            "ES9121000418450200051332",
+            "ME25505000012345678951",
+            "NO9386011117947",
+        ] {
+            assert_eq!(iban(good), Ok(()), "{good}");
+        }
+        // MOD 97 recomputed, the national check digits left wrong.
+        for (country, bban) in [
+            ("BE", "539007547035"),
+            ("ES", "21000418460200051332"),
+            ("ME", "505000012345678952"),
+            ("NO", "86011117948"),
+        ] {
+            let check = 98 - iban_remainder(&format!("{country}00{bban}")).unwrap();
+            let number = format!("{country}{check:02}{bban}");
+            assert_eq!(iban_remainder(&number), Some(1));
+            assert_eq!(iban(&number), Err(IdProblem::Checksum), "{number}");
+        }
     }
 
     #[test]
