@@ -259,6 +259,13 @@ impl Validator {
                 }
                 return;
             }
+            // White space alone is no value: normalization makes it null.
+            Value::Text(text) if text::is_blank(text) => {
+                if field.is_required() {
+                    issues.push(issue(IssueCode::Required));
+                }
+                return;
+            }
             Value::Text(text) => text.as_str(),
             _ => return,
         };
