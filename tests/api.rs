@@ -55,6 +55,22 @@ fn every_kind_loads_and_round_trips() {
     assert_eq!(schema.name(), "everything");
     assert_eq!(schema.version(), 7);
     assert_eq!(schema.default_region(), RegionCode::new("DE"));
+    // Regions outside ISO 3166-1 that the phone and IBAN registries use.
+    for code in ["XK", "AC", "TA"] {
+        let json = format!(
+            r#"{{"name": "s", "region": "{code}", "fields": [{{"name": "a", "kind": "phone"}}]}}"#
+        );
+        assert_eq!(
+            Schema::from_json(&json).unwrap().default_region(),
+            RegionCode::new(code)
+        );
+    }
+    assert_eq!(RegionCode::new("ZZ"), None);
+    let err = schema_error(
+        r#"{"name": "s", "fields": [{"name": "a", "kind": "phone", "region": "QQ"}]}"#,
+    );
+    assert_eq!(err.code(), ErrorCode::BadOption);
+    assert!(err.to_string().contains("region"), "{err}");
     assert_eq!(schema.len(), 24);
     assert!(schema.allows_extra_fields());
     assert_eq!(schema.max_value_bytes(), 4096);
@@ -302,6 +318,10 @@ fn invalid_schemas_say_why() {
         ),
         (
             r#"{"name": "s", "region": "x", "fields": [{"name": "a", "kind": "text"}]}"#,
+            "region",
+        ),
+        (
+            r#"{"name": "s", "region": "ZZ", "fields": [{"name": "a", "kind": "text"}]}"#,
             "region",
         ),
         (

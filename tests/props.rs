@@ -160,16 +160,53 @@ mod normalize_validate {
         }
 
         #[test]
-        fn plain_ascii_emails_take_a_short_way_to_the_same_result(
-            s in "[a-zA-Z0-9.+_@-]{0,24}",
+        fn email_normalization_never_repairs_an_invalid_address(
+            s in prop_oneof![
+                "[a-zA-Z0-9.+_@ -]{0,24}",
+                "[ a-zA-Zü0-9.@\u{7}\u{7f}\u{200B}\u{AD}＠ｚ。．]{0,24}",
+            ],
             ascii_domain in any::<bool>(),
         ) {
-            let full = email::parse(&s).map(|p| format!("{}@{}", p.local, p.domain_unicode));
+            let rules = custodia::validate::EmailRules::default();
             let normalized = email::normalize(&s, ascii_domain);
-            match full {
-                Some(full) => prop_assert_eq!(normalized, full.as_str()),
-                None => prop_assert_eq!(normalized, text::clean(&s)),
+            let valid = custodia::validate::email::check(s.trim(), rules).is_ok();
+            // Valid before (white space around aside) exactly when valid after...
+            prop_assert_eq!(custodia::validate::email::check(&normalized, rules).is_ok(), valid);
+            // ...and an invalid address is kept as written.
+            if !valid {
+                prop_assert_eq!(normalized, s.trim());
             }
+        }
+
+        #[test]
+        fn normalization_keeps_the_verdict_of_phones_emails_and_ids(
+            value in prop_oneof![
+                messy(),
+                "[+0-9 ()\u{7}\u{200B}ext.x;=-]{0,24}",
+                "[0-9Xx -]{15,22}",
+            ],
+            country in prop::sample::select(vec!["", "CN", "US", "DE", "AU", "GB"]),
+            field in prop::sample::select(vec!["phone", "email", "national_id", "iban", "payment_card"]),
+        ) {
+            let schema = Schema::customer();
+            let mut record = Record::new(&schema);
+            record.set(field, value.as_str()).unwrap();
+            if !country.is_empty() {
+                record.set("country", country).unwrap();
+            }
+            let errors = |report: custodia::Report| {
+                report
+                    .issues()
+                    .iter()
+                    .any(|i| i.path().as_str() == field && i.level() == custodia::Severity::Error)
+            };
+            let validator = Validator::new(&schema);
+            let before = errors(validator.validate(&record).unwrap());
+            let normalized = Normalizer::new(&schema).normalize(&record).unwrap();
+            let after = errors(validator.validate_normalized(&normalized).unwrap());
+            let fresh = errors(validator.validate(&normalized.record).unwrap());
+            prop_assert_eq!(before, after, "{:?}", normalized.record.get(field));
+            prop_assert_eq!(after, fresh);
         }
 
         #[test]

@@ -11,7 +11,7 @@
 //! | IBAN | country code, letters in the BBAN | the BBAN's digits | the two check digits (mod 97) |
 //! | CN resident id | the 6-digit region code | the 11 digits of birth date and sequence | the check character |
 //! | US SSN | length | all 9 digits | — |
-//! | CN unified social credit code | length | the first 17 characters (radix 31) | the check character |
+//! | CN unified social credit code | the 6-digit division code | the other 11 of the first 17 characters (radix 31) | the check character |
 //!
 //! A token reverses to exactly its value, and two values never share a
 //! token. So a value is tokenized only when that holds, and is otherwise an
@@ -199,10 +199,17 @@ pub(crate) fn transform(
             if checksum::cn_uscc(text).is_err() {
                 return Err(CHECK);
             }
-            let body = key.radix31.run(tweak, values[..17].to_vec(), decrypt)?;
+            // The division code (characters 3 to 8) is kept, as a resident
+            // id's is: the token stays a valid code.
+            let kept = text.get(2..8).ok_or("not a normalized credit code")?;
+            let plain = [&values[..2], &values[8..17]].concat();
+            let body = key.radix31.run(tweak, plain, decrypt)?;
             let mut out = String::with_capacity(18);
-            for v in body {
-                let c = ALPHABET.get(usize::from(v)).ok_or("cannot be tokenized")?;
+            for (i, v) in body.iter().enumerate() {
+                if i == 2 {
+                    out.push_str(kept);
+                }
+                let c = ALPHABET.get(usize::from(*v)).ok_or("cannot be tokenized")?;
                 out.push(char::from(*c));
             }
             // The check character that makes the code valid again.

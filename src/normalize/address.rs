@@ -2,20 +2,24 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
+
+use regex::Regex;
 
 use super::text;
 use crate::schema::RegionCode;
 
 /// ISO 3166-1: alpha-2, alpha-3, English name, then other names (native
-/// names, common short forms), one country a line.
+/// names, common short forms), one country a line; plus the codes outside
+/// ISO 3166-1 that the phone and IBAN registries use (the file's header
+/// says which and why).
 const COUNTRIES: &str = include_str!("countries.txt");
 
 static COUNTRY_INDEX: LazyLock<HashMap<String, RegionCode>> = LazyLock::new(|| {
     let mut index = HashMap::with_capacity(1024);
     for line in COUNTRIES.lines() {
         let mut names = line.split('|');
-        let Some(code) = names.next().and_then(RegionCode::new) else {
+        let Some(code) = names.next().and_then(RegionCode::letters) else {
             continue;
         };
         index.insert(code.as_str().to_ascii_lowercase(), code);
@@ -45,9 +49,17 @@ fn code_slot(code: &str) -> Option<usize> {
     }
 }
 
-/// Whether `text` is already an ISO 3166-1 alpha-2 code in upper case.
+/// Whether `text` is already a known region code (ISO 3166-1 alpha-2, or
+/// `XK`, `AC`, `TA`) in upper case.
 pub fn is_country_code(text: &str) -> bool {
     code_slot(text).is_some_and(|slot| COUNTRY_CODES[slot])
+}
+
+/// Whether two upper-case ASCII letters are a known region code.
+pub(crate) fn is_known_region(code: [u8; 2]) -> bool {
+    let slot =
+        usize::from(code[0].wrapping_sub(b'A')) * 26 + usize::from(code[1].wrapping_sub(b'A'));
+    code.iter().all(u8::is_ascii_uppercase) && COUNTRY_CODES[slot]
 }
 
 /// The ISO 3166-1 alpha-2 code of a country given by code (`cn`, `CHN`) or
@@ -56,7 +68,7 @@ pub fn country_code(country: &str) -> Option<RegionCode> {
     let trimmed = country.trim();
     if trimmed.len() == 2
         && trimmed.is_ascii()
-        && let Some(code) = RegionCode::new(trimmed).filter(|c| is_country_code(c.as_str()))
+        && let Some(code) = RegionCode::new(trimmed)
     {
         return Some(code);
     }
@@ -73,93 +85,122 @@ pub(crate) fn record_region(
     RegionCode::new(text).or_else(|| country_code(text))
 }
 
-/// Whether custodia knows a postcode format for `country`.
-pub fn has_postcode_format(country: RegionCode) -> bool {
-    matches!(
-        country.as_str(),
-        "US" | "GB" | "CA" | "DE" | "FR" | "CN" | "JP" | "IN" | "BR" | "AU"
-    )
+/// Each country's postcode format (see the file's header for the source).
+const POSTCODES: &str = include_str!("postcodes.txt");
+
+/// The pattern of each country's postcodes, by code slot.
+static POSTCODE_PATTERNS: LazyLock<Vec<Option<&'static str>>> = LazyLock::new(|| {
+    let mut patterns = vec![None; 26 * 26];
+    for line in POSTCODES.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split('\t');
+        if let (Some(slot), Some(pattern)) = (parts.next().and_then(code_slot), parts.next()) {
+            patterns[slot] = Some(pattern);
+        }
+    }
+    patterns
+});
+
+/// Compiled on first use, country by country.
+static POSTCODE_REGEXES: [OnceLock<Option<Regex>>; 26 * 26] = [const { OnceLock::new() }; 26 * 26];
+
+fn postcode_regex(country: RegionCode) -> Option<&'static Regex> {
+    let slot = code_slot(country.as_str())?;
+    let pattern = POSTCODE_PATTERNS[slot]?;
+    POSTCODE_REGEXES[slot]
+        // `\d` of the source means ASCII digits (the regex crate's is any
+        // Unicode digit).
+        .get_or_init(|| Regex::new(&format!("^(?:{})$", pattern.replace("\\d", "[0-9]"))).ok())
+        .as_ref()
 }
 
-/// Puts a postcode into its country's usual form: `sw1a1aa` is `SW1A 1AA`
-/// (GB), `k1a0b1` is `K1A 0B1` (CA), `1000001` is `100-0001` (JP),
-/// `01310100` is `01310-100` (BR), `123456789` is `12345-6789` (US).
-/// Unknown countries and values that do not fit are only cleaned and
-/// upper-cased.
+/// Whether custodia knows a postcode format for `country`.
+pub fn has_postcode_format(country: RegionCode) -> bool {
+    postcode_regex(country).is_some()
+}
+
+/// Postal marks written before a Japanese postcode (`〒100-0001`).
+const POSTAL_MARKS: [char; 3] = ['\u{3012}', '\u{3020}', '\u{3036}'];
+
+/// Puts a postcode into its country's usual form: a postal mark (`〒`)
+/// before it is dropped, and `sw1a1aa` is `SW1A 1AA` (GB), `k1a0b1` is
+/// `K1A 0B1` (CA), `1000001` is `100-0001` (JP), `01310100` is `01310-100`
+/// (BR), `123456789` is `12345-6789` (US). Values of other countries, and
+/// values that do not fit, are only cleaned and upper-cased.
 pub fn normalize_postcode(postcode: &str, country: Option<RegionCode>) -> Cow<'_, str> {
-    if let Some(c) = country
-        && postcode_is_valid(postcode, c) == Some(true)
+    // Postal marks are not ASCII: most values need no look for them.
+    let unmarked = if postcode
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphanumeric)
     {
-        return Cow::Borrowed(postcode);
-    }
-    let upper = text::nfc(text::clean(postcode).to_uppercase());
-    let compact: String = upper.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let digits = compact.bytes().all(|b| b.is_ascii_digit());
-    let alnum = compact.bytes().all(|b| b.is_ascii_alphanumeric());
-    let out = match (country.as_ref().map(RegionCode::as_str), compact.len()) {
-        (Some("GB"), 5..=7) if alnum => format!(
-            "{} {}",
-            &compact[..compact.len() - 3],
-            &compact[compact.len() - 3..]
-        ),
-        (Some("CA"), 6) if alnum => format!("{} {}", &compact[..3], &compact[3..]),
-        (Some("JP"), 7) if digits => format!("{}-{}", &compact[..3], &compact[3..]),
-        (Some("BR"), 8) if digits => format!("{}-{}", &compact[..5], &compact[5..]),
-        (Some("US"), 9) if digits => format!("{}-{}", &compact[..5], &compact[5..]),
-        _ => upper,
+        postcode
+    } else {
+        postcode
+            .trim_start()
+            .trim_start_matches(POSTAL_MARKS)
+            .trim_start()
+    };
+    let cleaned = text::clean(unmarked);
+    let upper = if cleaned.is_ascii() && !cleaned.bytes().any(|b| b.is_ascii_lowercase()) {
+        cleaned
+    } else {
+        Cow::Owned(text::nfc(cleaned.to_uppercase()))
+    };
+    let out = match country.and_then(|c| reformat_postcode(&upper, c)) {
+        Some(formatted) => Cow::Owned(formatted),
+        None => upper,
     };
     if out == postcode {
         Cow::Borrowed(postcode)
     } else {
-        Cow::Owned(out)
+        Cow::Owned(out.into_owned())
     }
 }
 
-/// Whether a normalized postcode has its country's format; `None` when the
-/// country's format is not known.
-pub fn postcode_is_valid(postcode: &str, country: RegionCode) -> Option<bool> {
-    let b = postcode.as_bytes();
-    let all_digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let alpha = |c: u8| c.is_ascii_uppercase();
-    let digit = |c: u8| c.is_ascii_digit();
-    Some(match country.as_str() {
-        "US" => {
-            (b.len() == 5 && all_digits(b))
-                || (b.len() == 10 && all_digits(&b[..5]) && b[5] == b'-' && all_digits(&b[6..]))
-        }
-        "GB" => {
-            let Some((outward, inward)) = postcode.split_once(' ') else {
-                return Some(false);
-            };
-            let (o, i) = (outward.as_bytes(), inward.as_bytes());
-            postcode == "GIR 0AA"
-                || ((2..=4).contains(&o.len())
-                    && alpha(o[0])
-                    && o.iter().all(|c| c.is_ascii_alphanumeric())
-                    && o.iter().any(|&c| digit(c))
-                    && i.len() == 3
-                    && digit(i[0])
-                    && alpha(i[1])
-                    && alpha(i[2]))
-        }
-        "CA" => {
-            b.len() == 7
-                && alpha(b[0])
-                && digit(b[1])
-                && alpha(b[2])
-                && b[3] == b' '
-                && digit(b[4])
-                && alpha(b[5])
-                && digit(b[6])
-        }
-        "DE" | "FR" => b.len() == 5 && all_digits(b),
-        "CN" => b.len() == 6 && all_digits(b),
-        "IN" => b.len() == 6 && all_digits(b) && b[0] != b'0',
-        "JP" => b.len() == 8 && all_digits(&b[..3]) && b[3] == b'-' && all_digits(&b[4..]),
-        "BR" => b.len() == 9 && all_digits(&b[..5]) && b[5] == b'-' && all_digits(&b[6..]),
-        "AU" => b.len() == 4 && all_digits(b),
+/// The usual form of a postcode of the countries that custodia formats,
+/// when it is not in that form already.
+fn reformat_postcode(upper: &str, country: RegionCode) -> Option<String> {
+    let b = upper.as_bytes();
+    let formatted = match country.as_str() {
+        "GB" => b.len() >= 6 && b[b.len() - 4] == b' ',
+        "CA" => b.len() == 7 && b[3] == b' ',
+        "JP" => b.len() == 8 && b[3] == b'-',
+        "BR" => b.len() == 9 && b[5] == b'-',
+        "US" => b.len() == 5 || (b.len() == 10 && b[5] == b'-'),
+        _ => return None,
+    };
+    if formatted {
+        return None;
+    }
+    let compact: String = upper.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits = compact.bytes().all(|b| b.is_ascii_digit());
+    let alnum = compact.bytes().all(|b| b.is_ascii_alphanumeric());
+    let split = |at: usize, sep: char| format!("{}{sep}{}", &compact[..at], &compact[at..]);
+    Some(match (country.as_str(), compact.len()) {
+        ("GB", 5..=7) if alnum => split(compact.len() - 3, ' '),
+        ("CA", 6) if alnum => split(3, ' '),
+        ("JP", 7) if digits => split(3, '-'),
+        ("BR", 8) if digits => split(5, '-'),
+        ("US", 9) if digits => split(5, '-'),
         _ => return None,
     })
+}
+
+/// Whether a normalized postcode has its country's format; `None` when the
+/// country's format is not known (or it has no postcodes).
+pub fn postcode_is_valid(postcode: &str, country: RegionCode) -> Option<bool> {
+    let slot = code_slot(country.as_str())?;
+    let pattern = POSTCODE_PATTERNS[slot]?;
+    // Most countries' postcodes are a number of digits (`\d{5}`): checked
+    // without the regex, which gives the same answer.
+    if let Some(n) = pattern
+        .strip_prefix("\\d{")
+        .and_then(|p| p.strip_suffix('}'))
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        return Some(postcode.len() == n && postcode.bytes().all(|b| b.is_ascii_digit()));
+    }
+    postcode_regex(country).map(|re| re.is_match(postcode))
 }
 
 /// English street types and their abbreviations.
@@ -257,6 +298,11 @@ mod tests {
         }
         assert_eq!(code("Atlantis"), None);
         assert_eq!(code("ZZ"), None);
+        assert_eq!(RegionCode::new("ZZ"), None);
+        // Outside ISO 3166-1, used by the phone and IBAN registries.
+        for (text, expected) in [("XK", "XK"), ("Kosovo", "XK"), ("ac", "AC"), ("TA", "TA")] {
+            assert_eq!(code(text).as_deref(), Some(expected), "{text}");
+        }
         assert_eq!(code(""), None);
     }
 
@@ -266,28 +312,50 @@ mod tests {
         assert_eq!(normalize_postcode("sw1a1aa", r("GB")), "SW1A 1AA");
         assert_eq!(normalize_postcode("k1a0b1", r("CA")), "K1A 0B1");
         assert_eq!(normalize_postcode("1000001", r("JP")), "100-0001");
+        assert_eq!(normalize_postcode("〒100-0001", r("JP")), "100-0001");
+        assert_eq!(normalize_postcode("〒 1000001", r("JP")), "100-0001");
         assert_eq!(normalize_postcode("01310100", r("BR")), "01310-100");
         assert_eq!(normalize_postcode("123456789", r("US")), "12345-6789");
         assert_eq!(normalize_postcode("２０００", r("AU")), "2000");
+        assert!(matches!(
+            normalize_postcode("10117", r("DE")),
+            Cow::Borrowed(_)
+        ));
         for (code, good, bad) in [
             ("US", "94103", "9410"),
-            ("GB", "SW1A 1AA", "SW1A1AA"),
+            ("GB", "SW1A 1AA", "SW1A 1A"),
             ("CA", "K1A 0B1", "K1A 0B"),
             ("DE", "10117", "1011"),
             ("FR", "75001", "7500A"),
             ("CN", "200000", "20000"),
-            ("JP", "100-0001", "1000001"),
-            ("IN", "110001", "010001"),
-            ("BR", "01310-100", "01310100"),
+            ("JP", "100-0001", "100-001"),
+            ("IN", "110001", "11001"),
+            ("BR", "01310-100", "0131-0100"),
             ("AU", "2000", "20000"),
+            ("NL", "1234 AB", "0234 AB"),
+            ("PL", "00-950", "00950"),
+            ("NZ", "6011", "601"),
         ] {
             let c = RegionCode::new(code).unwrap();
             assert_eq!(postcode_is_valid(good, c), Some(true), "{code} {good}");
             assert_eq!(postcode_is_valid(bad, c), Some(false), "{code} {bad}");
             assert!(has_postcode_format(c));
         }
+        // The digits-only shortcut agrees with the regex.
+        for code in ["DE", "CN", "AU", "AT"] {
+            let c = RegionCode::new(code).unwrap();
+            let re = postcode_regex(c).unwrap();
+            for text in ["1234", "12345", "123456", "1234a", "１２３４", "12 345"] {
+                assert_eq!(
+                    postcode_is_valid(text, c),
+                    Some(re.is_match(text)),
+                    "{code} {text}"
+                );
+            }
+        }
+        // Hong Kong has no postcodes.
         assert_eq!(
-            postcode_is_valid("1234", RegionCode::new("NZ").unwrap()),
+            postcode_is_valid("999077", RegionCode::new("HK").unwrap()),
             None
         );
     }

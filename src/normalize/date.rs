@@ -149,9 +149,101 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// Month names and their usual abbreviations in German, French, Spanish,
+/// Italian, Portuguese and Dutch, lower case without diacritics (English
+/// is matched by its first three letters, `MONTHS`).
+const MONTH_NAMES: [&[&str]; 12] = [
+    &[
+        "januar", "janner", "janvier", "enero", "ene", "gennaio", "gen", "janeiro", "januari",
+    ],
+    &[
+        "februar",
+        "feber",
+        "fevrier",
+        "fev",
+        "febrero",
+        "febbraio",
+        "fevereiro",
+        "februari",
+    ],
+    &[
+        "marz", "maerz", "mrz", "mars", "marzo", "marco", "maart", "mrt",
+    ],
+    &["april", "avril", "avr", "abril", "abr", "aprile"],
+    &["mai", "mayo", "maggio", "mag", "maio", "mei"],
+    &["juni", "juin", "junio", "giugno", "giu", "junho"],
+    &["juli", "juillet", "juil", "julio", "luglio", "lug", "julho"],
+    &["august", "aout", "agosto", "ago", "augustus"],
+    &[
+        "september",
+        "septembre",
+        "septiembre",
+        "settembre",
+        "set",
+        "setembro",
+        "sept",
+    ],
+    &[
+        "oktober", "okt", "octobre", "octubre", "ottobre", "ott", "outubro", "out",
+    ],
+    &["november", "novembre", "noviembre", "novembro"],
+    &[
+        "dezember",
+        "dez",
+        "decembre",
+        "diciembre",
+        "dic",
+        "dicembre",
+        "dezembro",
+        "december",
+    ],
+];
+
+/// Words between the parts of a written date: `3 de abril de 1967`.
+fn is_filler(word: &str) -> bool {
+    [
+        "de", "del", "di", "of", "the", "le", "el", "den", "der", "van",
+    ]
+    .iter()
+    .any(|f| word.eq_ignore_ascii_case(f))
+}
+
+/// The month a word names: an English name or abbreviation by its first
+/// three letters, else a German, French, Spanish, Italian, Portuguese or
+/// Dutch name or abbreviation (case and diacritics ignored: `März`,
+/// `août`).
+fn month_number(word: &str) -> Option<u32> {
+    let english = word
+        .get(..3)
+        .and_then(|head| MONTHS.iter().position(|m| head.eq_ignore_ascii_case(m)));
+    let position = english.or_else(|| {
+        let key = super::text::match_key(word);
+        MONTH_NAMES
+            .iter()
+            .position(|names| names.contains(&key.as_str()))
+    })?;
+    Some(position as u32 + 1)
+}
+
+/// Japanese eras (the year before each one's first) and the Republic of
+/// China calendar (民國/民国, year 1 is 1912).
+const ERAS: [(&str, u32); 7] = [
+    ("明治", 1867),
+    ("大正", 1911),
+    ("昭和", 1925),
+    ("平成", 1988),
+    ("令和", 2018),
+    ("民國", 1911),
+    ("民国", 1911),
+];
+
 /// Reads a date: ISO `1990-01-02` (a time after it is ignored),
 /// `19900102`, `1990/1/2`, `1990.1.2`, `02.01.1990`, `02/01/1990`,
-/// `1990年1月2日`, `Jan 2 1990`, `2 January 1990`, `January 2, 1990`.
+/// `1990年1月2日`, `Jan 2 1990`, `2 January 1990`, `January 2, 1990`;
+/// month names in German, French, Spanish, Italian, Portuguese and Dutch
+/// (`26. März 1965`, `5 juillet 1959`, `3 de abril de 1967`); Japanese era
+/// dates (`昭和59年3月17日`, `令和元年5月1日`) and Republic of China years
+/// (`民國80年1月2日`).
 /// Numeric day-month order follows `region` (month first for the US and a
 /// few others, day first elsewhere) unless one of the numbers is over 12;
 /// when both orders were possible the result says it was ambiguous.
@@ -176,6 +268,7 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
     let mut count = 0;
     let mut month_word = None;
     let mut cjk_order = false;
+    let mut era: Option<u32> = None;
     for token in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
@@ -197,18 +290,46 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
                 .unwrap_or(rest.len());
             let word = &rest[..word_end];
             rest = &rest[word_end..];
+            // An era name starts a year (`昭和59年`, `民國80年`), and `元`
+            // is its first year (`令和元年`).
+            let mut word = word;
+            if let Some(&(name, offset)) = ERAS.iter().find(|(name, _)| word.starts_with(name)) {
+                if era.is_some() || count > 0 {
+                    return Err(DateError::Unrecognized);
+                }
+                era = Some(offset);
+                word = &word[name.len()..];
+            }
+            if let Some(after) = word
+                .strip_prefix('元')
+                .filter(|_| era.is_some() && count == 0)
+            {
+                found[0] = (1, 1);
+                count = 1;
+                word = after;
+            }
             match word {
+                "" if era.is_some() => {}
                 "年" | "年月" | "月" | "日" | "号" => cjk_order = true,
-                "st" | "nd" | "rd" | "th" if count > 0 => {}
+                "st" | "nd" | "rd" | "th" | "er" | "e" if count > 0 => {}
+                _ if is_filler(word) => {}
                 _ => {
-                    let month = word
-                        .get(..3)
-                        .and_then(|head| MONTHS.iter().position(|m| head.eq_ignore_ascii_case(m)))
+                    let month = month_number(word)
                         .filter(|_| month_word.is_none())
                         .ok_or(DateError::Unrecognized)?;
-                    month_word = Some(month as u32 + 1);
+                    month_word = Some(month);
                 }
             }
+        }
+    }
+    if let Some(offset) = era {
+        // An era year is counted from 1: 昭和1 is 1926, 平成1 is 1989.
+        match found.first_mut() {
+            Some((year, digits)) if count == 3 && *year >= 1 && *digits <= 2 && cjk_order => {
+                *year += offset;
+                *digits = 4;
+            }
+            _ => return Err(DateError::Unrecognized),
         }
     }
     match (month_word, &found[..count]) {
@@ -278,6 +399,38 @@ mod tests {
                 "1990-01-02",
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn month_names_eras_and_roc_years() {
+        for (text, expected) in [
+            ("26. März 1965", "1965-03-26"),
+            ("26. Maerz 1965", "1965-03-26"),
+            ("5 juillet 1959", "1959-07-05"),
+            ("1er août 1990", "1990-08-01"),
+            ("3 de abril de 1967", "1967-04-03"),
+            ("12 dicembre 1971", "1971-12-12"),
+            ("3 de março de 1967", "1967-03-03"),
+            ("14 mei 1980", "1980-05-14"),
+            ("14 Jänner 1980", "1980-01-14"),
+            ("昭和59年3月17日", "1984-03-17"),
+            ("平成11年7月3日", "1999-07-03"),
+            ("令和元年5月1日", "2019-05-01"),
+            ("平成元年1月8日", "1989-01-08"),
+            ("民國80年1月2日", "1991-01-02"),
+            ("民国38年10月1日", "1949-10-01"),
+        ] {
+            assert_eq!(iso(text, "DE"), expected, "{text}");
+        }
+        for bad in [
+            "昭和年3月17日",
+            "昭和0年3月17日",
+            "昭和1984年3月17日",
+            "26. Mörz 1965",
+            "元年5月1日",
+        ] {
+            assert!(parse(bad, None).is_err(), "{bad}");
         }
     }
 

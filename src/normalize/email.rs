@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::text;
+use crate::validate::email::{EmailRules, analyze};
 
 /// An address split at its last `@`, with the domain in both forms.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,51 +58,47 @@ pub fn parse(address: &str) -> Option<EmailParts> {
     })
 }
 
-/// Where the `@` is in a plain ASCII address: one `@` with text on both
-/// sides, no white space or controls, a domain without a final dot or ACE
-/// labels. [`normalize`] only lower-cases such a domain.
-fn plain_ascii_at(address: &str) -> Option<usize> {
-    let at = address.find('@')?;
-    let domain = &address[at + 1..];
-    let plain = at > 0
-        && !domain.is_empty()
-        && !domain.ends_with('.')
-        && address.bytes().all(|b| b.is_ascii_graphic())
-        && !domain.contains('@')
-        && !has_ace_label(domain);
-    plain.then_some(at)
-}
-
 fn has_ace_label(domain: &str) -> bool {
     domain
         .split('.')
         .any(|label| label.len() > 4 && label[..4].eq_ignore_ascii_case("xn--"))
 }
 
-/// The canonical address: cleaned, local part kept as given, domain lower
-/// case in Unicode form (or ASCII form when `ascii_domain`). Text without
-/// a usable `@` is only cleaned; validation reports it.
+/// The canonical address, as the reference `email-validator` writes it:
+/// surrounding white space trimmed, the local part in Unicode NFC (kept
+/// as given otherwise: it belongs to the receiving host, RFC 5321 §2.4;
+/// RFC 2142 role mailboxes such as `INFO` in lower case), the domain in
+/// lower case, in Unicode form (or ASCII form when `ascii_domain`). Nothing
+/// else is repaired: an address with white space, control or invisible
+/// characters inside, a full-width `＠` or a final dot is not a valid
+/// address and is kept as written (trimmed) for validation to report.
 pub fn normalize(address: &str, ascii_domain: bool) -> Cow<'_, str> {
-    if let Some(at) = plain_ascii_at(address) {
-        if !address[at..].bytes().any(|b| b.is_ascii_uppercase()) {
-            return Cow::Borrowed(address);
-        }
-        let mut out = address.to_owned();
-        out[at..].make_ascii_lowercase();
-        return Cow::Owned(out);
-    }
-    let Some(parts) = parse(address) else {
-        return text::clean(address);
+    let trimmed = address.trim();
+    let rules = EmailRules {
+        quoted_local_part: true,
+        ip_literal: true,
     };
-    let domain = match (&parts.domain_ascii, ascii_domain) {
-        (Some(ascii), true) => ascii,
-        _ => &parts.domain_unicode,
+    let Ok(checked) = analyze(trimmed, rules) else {
+        return Cow::Borrowed(trimmed);
     };
-    let out = format!("{}@{domain}", parts.local);
-    if out == address {
-        Cow::Borrowed(address)
+    let borrowed = matches!(
+        (&checked.local, &checked.domain),
+        (Cow::Borrowed(_), Cow::Borrowed(_))
+    );
+    let domain = if ascii_domain {
+        checked.ascii_domain()
     } else {
-        Cow::Owned(out)
+        &checked.domain
+    };
+    // Borrowed parts are the very text of the address.
+    let unchanged = (borrowed && domain.len() == checked.domain.len())
+        || (trimmed.len() == checked.local.len() + 1 + domain.len()
+            && trimmed.starts_with(&*checked.local)
+            && trimmed.ends_with(domain));
+    if unchanged {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(format!("{}@{domain}", checked.local))
     }
 }
 
@@ -177,9 +174,35 @@ mod tests {
             "nana@例子.中国"
         );
         assert_eq!(normalize("no-at-sign ", false), "no-at-sign");
+        assert_eq!(normalize("INFO@Example.com", false), "info@example.com");
         assert_eq!(
-            normalize("ｚｈａｎｇ＠example.com", false),
+            normalize("jose\u{301}@example.com", false),
+            "jos\u{e9}@example.com"
+        );
+        assert_eq!(
+            normalize("zhang@ｅｘａｍｐｌｅ．ｃｏｍ", false),
             "zhang@example.com"
+        );
+    }
+
+    #[test]
+    fn repairs_that_would_change_or_hide_the_address_are_not_made() {
+        for address in [
+            "a\u{7}b@example.com",
+            "a\u{7f}b@example.com",
+            "a\u{1b}b@example.com",
+            "an\u{200b}n@example.com",
+            "an\u{ad}n@example.com",
+            "ann@example.com.",
+            "ann smith@example.com",
+            "ｚｈａｎｇ＠example.com",
+        ] {
+            assert_eq!(normalize(address, false), address, "{address:?}");
+        }
+        // A full-width local part is a different mailbox: kept as written.
+        assert_eq!(
+            normalize("ｚｈａｎｇ@example.com", false),
+            "ｚｈａｎｇ@example.com"
         );
     }
 

@@ -2,27 +2,36 @@
 
 use std::borrow::Cow;
 
+use crate::error::FieldPath;
 use crate::schema::IdScheme;
 use crate::validate::checksum::cn_resident_check;
+use crate::validate::{Issue, IssueCode};
 
-/// Removes separators (white space, hyphens, dots, slashes) and
-/// upper-cases: `de89 3704 0044 0532 0130 00` is `DE89370400440532013000`.
+/// Removes separators (spaces, hyphens and dashes, dots, slashes),
+/// reads full-width letters and digits as ASCII, and upper-cases:
+/// `de89 3704 0044 0532 0130 00` is `DE89370400440532013000`. Nothing else
+/// is removed: a control character (a tab too) or an invisible one stays,
+/// and validation
+/// refuses the value, as the reference (`python-stdnum`) does. Text with
+/// nothing but separators is kept as it is.
 pub fn compact(text: &str) -> Cow<'_, str> {
-    let keep = |c: char| !(c.is_whitespace() || matches!(c, '-' | '.' | '/'));
+    let separator = |c: char| {
+        (c.is_whitespace() && !c.is_control())
+            || matches!(c, '-' | '.' | '/' | '\u{2010}'..='\u{2015}' | '\u{2212}')
+    };
     if text
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() && !b.is_ascii_lowercase())
     {
         return Cow::Borrowed(text);
     }
-    let compacted = super::text::clean(text)
+    let out: String = text
         .chars()
         .map(super::text::half_width)
-        .filter(|&c| keep(c))
+        .filter(|&c| !separator(c))
         .flat_map(char::to_uppercase)
         .collect();
-    let out = super::text::nfc(compacted);
-    if out == text {
+    if out == text || out.is_empty() {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(out)
@@ -46,6 +55,19 @@ pub fn normalize_national_id(text: &str, scheme: IdScheme) -> Cow<'_, str> {
         }
     }
     id
+}
+
+/// Whether `text` is a legacy 15-digit China resident id (GB 11643-1989),
+/// which [`normalize_national_id`] upgrades to 18 digits.
+pub fn is_legacy_resident_id(text: &str) -> bool {
+    let id = compact(text);
+    id.len() == 15 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The warning for an upgraded legacy resident id: its check character
+/// was computed, not verified, so a typing error in it goes unnoticed.
+pub(crate) fn upgraded_issue(path: FieldPath) -> Issue {
+    Issue::new(path, IssueCode::IdUpgraded).detail("check character computed, not verified")
 }
 
 /// The canonical genders: `female`, `male`, `other`, `unknown`.

@@ -19,7 +19,7 @@ pub mod text;
 use std::borrow::Cow;
 
 use crate::error::{FieldPath, Result};
-use crate::schema::{CasePolicy, Field, FieldKind, Record, RegionCode, Schema, Value};
+use crate::schema::{CasePolicy, Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
 use crate::validate::{Issue, IssueCode};
 
 /// A normalization step, for the change log.
@@ -185,6 +185,7 @@ pub struct Normalizer {
     schema: Schema,
     email_ascii: bool,
     email_provider_rules: bool,
+    possible_phones: bool,
     country: Option<usize>,
     names: NameFields,
 }
@@ -202,6 +203,7 @@ pub struct NormalizerBuilder {
     schema: Schema,
     email_ascii: bool,
     email_provider_rules: bool,
+    possible_phones: bool,
 }
 
 impl NormalizerBuilder {
@@ -220,6 +222,19 @@ impl NormalizerBuilder {
         self
     }
 
+    /// Store numbers that are possible but not valid (of a length their
+    /// country uses, outside every range of its numbering plan) in E.164
+    /// too. Off by default: such a value is kept as written, and
+    /// validation reports it as an error unless
+    /// [`ValidatorBuilder::accept_possible_phones`] says otherwise.
+    ///
+    /// [`ValidatorBuilder::accept_possible_phones`]: crate::validate::ValidatorBuilder::accept_possible_phones
+    #[must_use]
+    pub fn accept_possible_phones(mut self, accept: bool) -> Self {
+        self.possible_phones = accept;
+        self
+    }
+
     /// Builds the normalizer.
     pub fn build(self) -> Normalizer {
         let find =
@@ -234,6 +249,7 @@ impl NormalizerBuilder {
             names,
             email_ascii: self.email_ascii,
             email_provider_rules: self.email_provider_rules,
+            possible_phones: self.possible_phones,
             schema: self.schema,
         }
     }
@@ -251,6 +267,7 @@ impl Normalizer {
             schema: schema.clone(),
             email_ascii: false,
             email_provider_rules: false,
+            possible_phones: false,
         }
     }
 
@@ -306,17 +323,31 @@ impl Normalizer {
         let Some(field) = self.schema.field_at(index) else {
             return;
         };
+        let region = record_region.or_else(|| self.schema.region_for(field));
+        if *field.kind() == FieldKind::Phone {
+            self.normalize_phone(record, index, field, region, changes, notes);
+            return;
+        }
         let Some(value) = record.value_mut(index) else {
             return;
         };
         let Value::Text(before) = value else { return };
         let mut rules = Rules::default();
-        let region = record_region.or_else(|| self.schema.region_for(field));
-        let cleaned = text::clean(before);
-        if matches!(cleaned, Cow::Owned(_)) {
+        // An email is only trimmed: what cleaning removes or folds inside
+        // it would make another address of it, or hide a corrupted one.
+        // Identifiers are compacted by their own rules, which likewise
+        // keep what would hide a corrupted value.
+        let cleaned = match field.kind() {
+            FieldKind::Email
+            | FieldKind::NationalId(_)
+            | FieldKind::Iban
+            | FieldKind::PaymentCard => Cow::Borrowed(before.trim()),
+            _ => text::clean(before),
+        };
+        if matches!(cleaned, Cow::Owned(_)) || cleaned.len() != before.len() {
             rules.insert(Rule::Text);
         }
-        let result = self.normalize_text(index, field, &cleaned, region, &mut rules, notes);
+        let result = self.normalize_text(field, &cleaned, region, &mut rules, notes);
         if rules.is_empty() {
             return;
         }
@@ -352,11 +383,10 @@ impl Normalizer {
     }
 
     /// The canonical text for one cleaned value; pushes the rules that
-    /// changed it. Values already in canonical form (an E.164 phone, an ISO
-    /// date, a country code) are recognized cheaply and not parsed again.
+    /// changed it. Values already in canonical form (an ISO date, a country
+    /// code) are recognized cheaply and not parsed again.
     fn normalize_text<'a>(
         &self,
-        index: usize,
         field: &Field,
         cleaned: &'a str,
         region: Option<RegionCode>,
@@ -387,19 +417,6 @@ impl Normalizer {
                 let (local, domain) = canonical.rsplit_once('@')?;
                 let (local, domain) = email::apply_provider_rules(local, domain);
                 Some(format!("{local}@{domain}"))
-            }),
-            FieldKind::Phone => apply(rules, Rule::Phone, &mut current, |s| {
-                if is_e164(s) {
-                    return None;
-                }
-                let parsed = phone::parse_quick(s, region).ok().filter(|p| p.possible)?;
-                let canonical = parsed.canonical();
-                notes.phones.push(phone::PhoneCheck {
-                    index,
-                    canonical: canonical.clone(),
-                    parsed,
-                });
-                Some(canonical)
             }),
             FieldKind::Street => {
                 apply(rules, Rule::StreetType, &mut current, |s| {
@@ -445,14 +462,13 @@ impl Normalizer {
                 }
             }),
             FieldKind::NationalId(scheme) => {
-                let rule = if current.len() == 15 {
-                    Rule::IdUpgrade
-                } else {
-                    Rule::Identifier
-                };
-                apply(rules, rule, &mut current, |s| {
+                apply(rules, Rule::Identifier, &mut current, |s| {
                     owned(id::normalize_national_id(s, *scheme))
                 });
+                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(cleaned) {
+                    rules.insert(Rule::IdUpgrade);
+                    notes.issues.push(id::upgraded_issue(field.path().clone()));
+                }
             }
             FieldKind::Iban | FieldKind::PaymentCard => {
                 apply(rules, Rule::Identifier, &mut current, |s| {
@@ -479,6 +495,127 @@ impl Normalizer {
             }),
         }
         Some(current)
+    }
+
+    /// A phone goes to E.164 when it parses, as written, to a valid number
+    /// (or a possible one, when told to accept those); otherwise it stays
+    /// as written, for validation to report: the value is not cleaned
+    /// first, because removing a control or invisible character that the
+    /// phone backend refuses would turn a corrupted value into a number.
+    /// An extension moves to the field `<name>_extension` when the schema
+    /// has one, or else to the record's extras under that name.
+    fn normalize_phone(
+        &self,
+        record: &mut Record,
+        index: usize,
+        field: &Field,
+        region: Option<RegionCode>,
+        changes: &mut Vec<Change>,
+        notes: &mut Notes,
+    ) {
+        let Some(Value::Text(before)) = record.get_at(index) else {
+            return;
+        };
+        let before_chars = before.chars().count();
+        let (parsed, unchanged) = if text::is_blank(before) {
+            (None, false)
+        } else {
+            let parsed = phone::parse_quick(before, region);
+            let unchanged = parsed.as_ref().is_ok_and(|p| p.e164 == *before);
+            (Some(parsed), unchanged)
+        };
+        let change = |record: &mut Record, value: Value, changes: &mut Vec<Change>| {
+            let after_chars = value.to_text().map_or(0, |t| t.chars().count());
+            let rules = if value.is_null() {
+                Rule::Text
+            } else {
+                Rule::Phone
+            };
+            if let Some(slot) = record.value_mut(index) {
+                *slot = value;
+            }
+            changes.push(Change {
+                index,
+                field: field.path().clone(),
+                rules: rules.into(),
+                before_chars,
+                after_chars,
+            });
+        };
+        let Some(parsed) = parsed else {
+            change(record, Value::Null, changes);
+            return;
+        };
+        let accepted = parsed
+            .as_ref()
+            .is_ok_and(|p| p.valid || (self.possible_phones && p.possible));
+        let as_written = |record: &Record| record.text(field.name()).unwrap_or_default().to_owned();
+        let parsed = match parsed {
+            Ok(p) if accepted => p,
+            parsed => {
+                let stored = as_written(record);
+                notes.phones.push(phone::PhoneCheck {
+                    index,
+                    stored,
+                    parsed,
+                });
+                return;
+            }
+        };
+        if let Some(extension) = &parsed.extension
+            && !self.store_extension(record, field, extension, changes)
+        {
+            // Another extension is there already: the number stays as
+            // written, so that neither is lost.
+            let stored = as_written(record);
+            notes.phones.push(phone::PhoneCheck {
+                index,
+                stored,
+                parsed: Ok(parsed),
+            });
+            return;
+        }
+        if !unchanged {
+            change(record, Value::Text(parsed.e164.clone()), changes);
+        }
+        notes.phones.push(phone::PhoneCheck {
+            index,
+            stored: parsed.e164.clone(),
+            parsed: Ok(parsed),
+        });
+    }
+
+    /// Puts a phone's extension into `<name>_extension`: the schema's field
+    /// of that name, or else the record's extras. False when that place
+    /// holds another value already.
+    fn store_extension(
+        &self,
+        record: &mut Record,
+        field: &Field,
+        extension: &str,
+        changes: &mut Vec<Change>,
+    ) -> bool {
+        let name = format!("{}_extension", field.name());
+        let Some(index) = self.schema.index_of(&name) else {
+            return record.set_extra_text(&name, extension);
+        };
+        match record.get_at(index) {
+            Some(Value::Text(held)) => text::clean(held) == extension,
+            Some(Value::Null) => {
+                if let Some(slot) = record.value_mut(index) {
+                    *slot = Value::Text(extension.to_owned());
+                }
+                changes.push(Change {
+                    index,
+                    field: FieldPath::new(name),
+                    rules: Rule::Phone.into(),
+                    before_chars: 0,
+                    after_chars: extension.chars().count(),
+                });
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Fills given and family names from the full name when both are empty,
@@ -616,16 +753,6 @@ fn owned(result: Cow<'_, str>) -> Option<String> {
     }
 }
 
-/// Whether text is already an E.164 number as custodia writes it (`+`,
-/// 8 to 15 digits), which normalization keeps without parsing again.
-fn is_e164(text: &str) -> bool {
-    text.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && !digits.starts_with('0')
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,7 +792,10 @@ mod tests {
         ] {
             assert!(rules.contains(&rule), "{rule:?} in {rules:?}");
         }
-        assert!(n.issues.is_empty());
+        // The upgraded id's check character was computed, not verified.
+        let codes: Vec<_> = n.issues.iter().map(Issue::code).collect();
+        assert_eq!(codes, [IssueCode::IdUpgraded]);
+        assert_eq!(n.issues[0].level(), crate::Severity::Warning);
     }
 
     #[test]
@@ -701,6 +831,60 @@ mod tests {
             .normalize(&n.record)
             .unwrap();
         assert_eq!(again.record, n.record);
+    }
+
+    #[test]
+    fn phone_extensions_are_kept_beside_the_e164_number() {
+        // The customer schema has no field for it: the record's extras.
+        let n = normalize(r#"{"phone": "+262 692 12 34 56 ext. 738"}"#);
+        assert_eq!(n.record.text("phone"), Some("+262692123456"));
+        let extra = n
+            .record
+            .extras()
+            .iter()
+            .find(|(k, _)| k == "phone_extension");
+        assert_eq!(extra.and_then(|(_, v)| v.as_str()), Some("738"));
+        assert!(n.record.to_json().contains(r#""phone_extension":"738""#));
+        // A schema with a field for it.
+        let schema = Schema::from_json(
+            r#"{"name": "x", "region": "DE", "fields": [{"name": "tel", "kind": "phone"},
+                {"name": "tel_extension", "kind": "text"}]}"#,
+        )
+        .unwrap();
+        let record = Record::from_json(&schema, r#"{"tel": "+262692123456;ext=738"}"#).unwrap();
+        let n = Normalizer::new(&schema).normalize(&record).unwrap();
+        assert_eq!(n.record.text("tel"), Some("+262692123456"));
+        assert_eq!(n.record.text("tel_extension"), Some("738"));
+        // Another extension there already: nothing is overwritten or lost.
+        let record = Record::from_json(
+            &schema,
+            r#"{"tel": "+262692123456;ext=738", "tel_extension": "12"}"#,
+        )
+        .unwrap();
+        let n = Normalizer::new(&schema).normalize(&record).unwrap();
+        assert_eq!(n.record.text("tel"), Some("+262692123456;ext=738"));
+        assert_eq!(n.record.text("tel_extension"), Some("12"));
+    }
+
+    #[test]
+    fn phones_are_parsed_as_written_and_invalid_ones_kept() {
+        // Already E.164 but with a national prefix: parsed, not trusted.
+        let n = normalize(r#"{"phone": "+4902012345678"}"#);
+        assert_eq!(n.record.text("phone"), Some("+492012345678"));
+        // A control character is not removed to make a number of it.
+        let n = normalize(r#"{"phone": "030\u00071234567", "country": "DE"}"#);
+        assert_eq!(n.record.text("phone"), Some("030\u{7}1234567"));
+        // Possible but not valid: kept as written unless accepted.
+        let n = normalize(r#"{"phone": "+44 0201 234567"}"#);
+        assert_eq!(n.record.text("phone"), Some("+44 0201 234567"));
+        let schema = Schema::customer();
+        let record = Record::from_json(&schema, r#"{"phone": "+44 0201 234567"}"#).unwrap();
+        let relaxed = Normalizer::builder(&schema)
+            .accept_possible_phones(true)
+            .build()
+            .normalize(&record)
+            .unwrap();
+        assert_eq!(relaxed.record.text("phone"), Some("+44201234567"));
     }
 
     #[test]

@@ -88,8 +88,9 @@ pub struct ParsedPhone {
 }
 
 impl ParsedPhone {
-    /// The canonical text: E.164, with `;ext=` and the extension if any
-    /// (RFC 3966 style).
+    /// E.164 with `;ext=` and the extension if any (RFC 3966 style). Not
+    /// what normalization stores: a stored phone is E.164 alone, and its
+    /// extension goes to a field of its own.
     pub fn canonical(&self) -> String {
         match &self.extension {
             Some(ext) => format!("{};ext={ext}", self.e164),
@@ -268,22 +269,20 @@ fn phone_type(t: PhoneNumberType) -> PhoneType {
 }
 
 /// What normalization learnt about a phone value, so that validation of
-/// the normalized record need not parse it again.
+/// the normalized record need not parse it again: the value it stored
+/// and what parsing the value gave.
 #[derive(Clone, Debug)]
 pub(crate) struct PhoneCheck {
     pub(crate) index: usize,
-    pub(crate) canonical: String,
-    pub(crate) parsed: ParsedPhone,
+    pub(crate) stored: String,
+    pub(crate) parsed: Result<ParsedPhone, PhoneError>,
 }
 
-/// The canonical form of a phone value: E.164 (with extension) when it
-/// parses to a possible number; otherwise `None` (the caller keeps the
-/// cleaned text and validation reports it).
+/// The canonical form of a phone value: E.164 when it parses to a number
+/// that is valid in its numbering plan; otherwise `None`. An extension is
+/// not part of it: see [`ParsedPhone::extension`].
 pub fn normalize(text: &str, region: Option<RegionCode>) -> Option<String> {
-    parse(text, region)
-        .ok()
-        .filter(|p| p.possible || p.valid)
-        .map(|p| p.canonical())
+    parse(text, region).ok().filter(|p| p.valid).map(|p| p.e164)
 }
 
 #[cfg(test)]
@@ -325,8 +324,11 @@ mod tests {
         );
         assert_eq!(
             normalize("+61 2 9374 4000 x 123", au).as_deref(),
-            Some("+61293744000;ext=123")
+            Some("+61293744000")
         );
+        let p = parse("+61 2 9374 4000 x 123", au).unwrap();
+        assert_eq!(p.extension.as_deref(), Some("123"));
+        assert_eq!(p.canonical(), "+61293744000;ext=123");
         let p = parse("+1 800 555 0199", au).unwrap();
         assert_eq!(
             (p.phone_type, p.region),
@@ -375,6 +377,40 @@ mod tests {
         let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         let made = OWN_UTILS_MADE.load(Ordering::Relaxed);
         assert!((1..=cores.min(MAX_OWN_UTILS)).contains(&made), "{made}");
+    }
+
+    #[test]
+    fn e164_input_is_parsed_like_any_other() {
+        // A national prefix written after the country code is dropped, as
+        // libphonenumber does: the number is +49 201 2345678.
+        assert_eq!(
+            normalize("+4902012345678", None).as_deref(),
+            Some("+492012345678")
+        );
+        assert_eq!(
+            normalize("+49 0201 2345678", None),
+            normalize("+4902012345678", None)
+        );
+        // Possible length but outside every range of the plan: not valid.
+        let p = parse("+440201234567", None).unwrap();
+        assert_eq!((p.possible, p.valid), (true, false));
+        assert_eq!(normalize("+440201234567", None), None);
+    }
+
+    #[test]
+    fn international_dialling_prefixes_of_the_default_region() {
+        let de = RegionCode::new("DE");
+        let us = RegionCode::new("US");
+        assert_eq!(
+            normalize("00 1 251 286 3193", de).as_deref(),
+            Some("+12512863193")
+        );
+        assert_eq!(
+            normalize("011 33 6 44 36 76 96", us).as_deref(),
+            Some("+33644367696")
+        );
+        // 011 is not an international prefix in Germany.
+        assert_eq!(normalize("011 33 6 44 36 76 96", de), None);
     }
 
     #[test]

@@ -240,13 +240,23 @@ impl fmt::Debug for Pattern {
     }
 }
 
-/// An ISO 3166-1 alpha-2 region code such as `CN` or `DE`, stored upper case.
+/// A region code such as `CN` or `DE`, stored upper case: an ISO 3166-1
+/// alpha-2 code, or one of the codes outside it that the phone numbering
+/// and IBAN registries use (`XK` Kosovo, user-assigned; `AC` Ascension
+/// Island and `TA` Tristan da Cunha, exceptionally reserved). The one table
+/// of them is `src/normalize/countries.txt`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode([u8; 2]);
 
 impl RegionCode {
-    /// Parses two ASCII letters, in either case.
+    /// Parses a known region code, in either case: `cn` is `CN`; `ZZ` and
+    /// other unassigned codes are `None`.
     pub fn new(code: &str) -> Option<Self> {
+        Self::letters(code).filter(|c| crate::normalize::address::is_known_region(c.0))
+    }
+
+    /// Any two ASCII letters, upper-cased (for reading the table itself).
+    pub(crate) fn letters(code: &str) -> Option<Self> {
         match code.as_bytes() {
             &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
                 Some(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
@@ -257,7 +267,7 @@ impl RegionCode {
 
     /// The code as upper-case text.
     pub fn as_str(&self) -> &str {
-        // Both bytes are ASCII letters (checked in `new`), so this never fails.
+        // Both bytes are ASCII letters (checked in `letters`), so this never fails.
         std::str::from_utf8(&self.0).unwrap_or("ZZ")
     }
 }

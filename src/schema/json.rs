@@ -252,7 +252,7 @@ impl RawSchema {
             .max_value_bytes(self.max_value_bytes.unwrap_or(DEFAULT_MAX_VALUE_BYTES));
         if let Some(region) = self.region {
             let code = RegionCode::new(&region).ok_or_else(|| {
-                invalid("region must be a two-letter ISO 3166-1 code such as \"CN\"".into())
+                invalid("region must be a known two-letter region code (ISO 3166-1, or XK, AC, TA) such as \"CN\"".into())
             })?;
             builder = builder.region(code);
         }
@@ -347,7 +347,7 @@ impl RawField {
             let code = RegionCode::new(&region).ok_or_else(|| {
                 bad(
                     "region",
-                    "must be a two-letter ISO 3166-1 code such as \"CN\"".into(),
+                    "must be a known two-letter region code (ISO 3166-1, or XK, AC, TA) such as \"CN\"".into(),
                 )
             })?;
             field = field.region(code);

@@ -143,6 +143,26 @@ impl Record {
         self.values.get_mut(index)
     }
 
+    /// Keeps `text` among the extras under `name`, whether or not the
+    /// schema allows extra fields: normalization puts there what it moves
+    /// out of a value and the schema has no field for (a phone's
+    /// extension). False when `name` holds other text already.
+    pub(crate) fn set_extra_text(&mut self, name: &str, text: &str) -> bool {
+        match self.extras.iter_mut().find(|(n, _)| n == name) {
+            Some((_, Value::Text(held))) => held == text,
+            Some((_, slot)) if slot.is_null() => {
+                *slot = Value::Text(text.to_owned());
+                true
+            }
+            Some(_) => false,
+            None => {
+                self.extras
+                    .push((name.to_owned(), Value::Text(text.to_owned())));
+                true
+            }
+        }
+    }
+
     /// The text of the field called `name`, if it holds text.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(Value::as_str)

@@ -1,5 +1,7 @@
 //! Check digits and structure rules of national ids and financial numbers.
 
+use std::sync::LazyLock;
+
 use crate::normalize::date::Date;
 
 /// Why an identifier failed.
@@ -33,11 +35,48 @@ pub fn cn_resident_check(first17: &[u8]) -> Option<u8> {
     Some(b"10X98765432"[(sum % 11) as usize])
 }
 
-/// Province-level codes that begin a China resident id.
-const CN_PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
-];
+/// GB/T 2260 division codes with the years each was in use (see the
+/// header of the file for its source and date).
+const CN_DIVISIONS: &str = include_str!("data/cn_divisions.txt");
+
+/// `(code, first year, last year)`, sorted by code; a code may have
+/// several entries (renamed or reused).
+static DIVISIONS: LazyLock<Vec<(u32, u16, u16)>> = LazyLock::new(|| {
+    let mut table: Vec<(u32, u16, u16)> = CN_DIVISIONS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut words = line.split(' ');
+            let code = words.next()?.parse().ok()?;
+            let span = words
+                .next()
+                .and_then(|w| w.strip_prefix('[')?.strip_suffix(']'));
+            let (first, last) = match span.and_then(|s| s.split_once('-')) {
+                Some((first, last)) => (first.parse().unwrap_or(0), last.parse().unwrap_or(9999)),
+                None => (0, 9999),
+            };
+            Some((code, first, last))
+        })
+        .collect();
+    table.sort_unstable();
+    table
+});
+
+/// Whether `code` was a GB/T 2260 administrative division in `year`:
+/// `None` when the code never was one, `Some(false)` when it was, but not
+/// in that year.
+pub fn cn_division_in_use(code: u32, year: i32) -> Option<bool> {
+    let start = DIVISIONS.partition_point(|(c, _, _)| *c < code);
+    let entries = DIVISIONS[start..].iter().take_while(|(c, _, _)| *c == code);
+    let mut known = false;
+    for &(_, first, last) in entries {
+        known = true;
+        if (i32::from(first)..=i32::from(last)).contains(&year) {
+            return Some(true);
+        }
+    }
+    known.then_some(false)
+}
 
 /// What a valid China resident id says about its holder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +88,9 @@ pub struct ResidentIdInfo {
 }
 
 /// Checks an 18-character China resident id (digits, last may be `X`):
-/// province code, birth date (a real date, not after `today`), and check
+/// birth date (a real date, not after `today`), administrative division
+/// code (GB/T 2260, in use in the year of birth: an id keeps the code of
+/// where and when it was issued, retired codes included), and check
 /// character.
 pub fn cn_resident_id(id: &str, today: Date) -> Result<ResidentIdInfo, IdProblem> {
     let b = id.as_bytes();
@@ -59,14 +100,13 @@ pub fn cn_resident_id(id: &str, today: Date) -> Result<ResidentIdInfo, IdProblem
     {
         return Err(IdProblem::Format);
     }
-    let province = (b[0] - b'0') * 10 + (b[1] - b'0');
-    if !CN_PROVINCES.contains(&province) {
-        return Err(IdProblem::Region);
-    }
     let num = |s: &[u8]| s.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
     let birth_date = Date::new(num(&b[6..10]) as i32, num(&b[10..12]), num(&b[12..14]))
         .filter(|d| d.year() >= 1850 && *d <= today)
         .ok_or(IdProblem::BirthDate)?;
+    if cn_division_in_use(num(&b[..6]), birth_date.year()) != Some(true) {
+        return Err(IdProblem::Region);
+    }
     if cn_resident_check(&b[..17]) != Some(b[17]) {
         return Err(IdProblem::Checksum);
     }
@@ -79,7 +119,8 @@ pub fn cn_resident_id(id: &str, today: Date) -> Result<ResidentIdInfo, IdProblem
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Checks a China unified social credit code (GB 32100): 18 characters of
-/// its 31-character alphabet, the last a MOD 31 check character.
+/// its 31-character alphabet, characters 3 to 8 the division code
+/// (digits), the last a MOD 31 check character.
 pub fn cn_uscc(code: &str) -> Result<(), IdProblem> {
     const WEIGHTS: [u32; 17] = [
         1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
@@ -90,6 +131,12 @@ pub fn cn_uscc(code: &str) -> Result<(), IdProblem> {
         .map(|c| USCC_ALPHABET.iter().position(|a| a == c).map(|p| p as u32))
         .collect();
     let values = values.filter(|v| v.len() == 18).ok_or(IdProblem::Format)?;
+    // Characters 3 to 8 are the GB/T 2260 division code: digits. (The
+    // registration department and organization type before them may be
+    // letters: GB 32100-2015 table 1 has departments A, N and Y.)
+    if !b[2..8].iter().all(u8::is_ascii_digit) {
+        return Err(IdProblem::Format);
+    }
     let sum: u32 = values[..17].iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
     let check = (31 - sum % 31) % 31;
     if values[17] == check {
@@ -112,111 +159,96 @@ pub fn us_ssn(ssn: &str) -> Result<(), IdProblem> {
     {
         return Err(IdProblem::NeverIssued);
     }
-    if ssn == "078051120" || ssn == "219099999" {
+    // Printed in advertising (a wallet insert, a bank brochure, a TV
+    // commercial) and never issued to anyone, per the SSA.
+    if matches!(ssn, "078051120" | "219099999" | "457555462") {
         return Err(IdProblem::NeverIssued);
     }
     Ok(())
 }
 
-/// IBAN lengths by country (SWIFT IBAN registry).
-const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24),
-    ("AE", 23),
-    ("AL", 28),
-    ("AT", 20),
-    ("AZ", 28),
-    ("BA", 20),
-    ("BE", 16),
-    ("BG", 22),
-    ("BH", 22),
-    ("BI", 27),
-    ("BR", 29),
-    ("BY", 28),
-    ("CH", 21),
-    ("CR", 22),
-    ("CY", 28),
-    ("CZ", 24),
-    ("DE", 22),
-    ("DJ", 27),
-    ("DK", 18),
-    ("DO", 28),
-    ("EE", 20),
-    ("EG", 29),
-    ("ES", 24),
-    ("FI", 18),
-    ("FK", 18),
-    ("FO", 18),
-    ("FR", 27),
-    ("GB", 22),
-    ("GE", 22),
-    ("GI", 23),
-    ("GL", 18),
-    ("GR", 27),
-    ("GT", 28),
-    ("HN", 28),
-    ("HR", 21),
-    ("HU", 28),
-    ("IE", 22),
-    ("IL", 23),
-    ("IQ", 23),
-    ("IS", 26),
-    ("IT", 27),
-    ("JO", 30),
-    ("KW", 30),
-    ("KZ", 20),
-    ("LB", 28),
-    ("LC", 32),
-    ("LI", 21),
-    ("LT", 20),
-    ("LU", 20),
-    ("LV", 21),
-    ("LY", 25),
-    ("MC", 27),
-    ("MD", 24),
-    ("ME", 22),
-    ("MK", 19),
-    ("MN", 20),
-    ("MR", 27),
-    ("MT", 31),
-    ("MU", 30),
-    ("NI", 28),
-    ("NL", 18),
-    ("NO", 15),
-    ("OM", 23),
-    ("PK", 24),
-    ("PL", 28),
-    ("PS", 29),
-    ("PT", 25),
-    ("QA", 29),
-    ("RO", 24),
-    ("RS", 22),
-    ("RU", 33),
-    ("SA", 24),
-    ("SC", 31),
-    ("SD", 18),
-    ("SE", 24),
-    ("SI", 19),
-    ("SK", 24),
-    ("SM", 27),
-    ("SO", 23),
-    ("ST", 25),
-    ("SV", 28),
-    ("TL", 23),
-    ("TN", 24),
-    ("TR", 26),
-    ("UA", 29),
-    ("VA", 22),
-    ("VG", 24),
-    ("XK", 20),
-    ("YE", 30),
-];
+/// The BBAN structure of each country's IBAN, from the ISO 13616
+/// registry (see the header of the file for its source and date).
+const IBAN_STRUCTURES: &str = include_str!("data/iban_structures.txt");
+
+/// One run of a BBAN: how many characters of which class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BbanRun {
+    /// `n`: digits.
+    Digits(u8),
+    /// `a`: upper-case letters.
+    Letters(u8),
+    /// `c`: letters or digits.
+    Alphanumeric(u8),
+}
+
+/// Country code to the runs of its BBAN.
+static IBAN_FORMATS: LazyLock<Vec<([u8; 2], Vec<BbanRun>)>> = LazyLock::new(|| {
+    IBAN_STRUCTURES
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (country, structure) = line.split_once(' ')?;
+            let country: [u8; 2] = country.as_bytes().try_into().ok()?;
+            let mut runs = Vec::new();
+            let mut rest = structure.trim();
+            while !rest.is_empty() {
+                let (count, tail) = rest.split_once('!')?;
+                let count: u8 = count.parse().ok()?;
+                let mut chars = tail.chars();
+                runs.push(match chars.next()? {
+                    'n' => BbanRun::Digits(count),
+                    'a' => BbanRun::Letters(count),
+                    'c' => BbanRun::Alphanumeric(count),
+                    _ => return None,
+                });
+                rest = chars.as_str();
+            }
+            Some((country, runs))
+        })
+        .collect()
+});
+
+fn iban_format(country: &str) -> Option<&'static [BbanRun]> {
+    IBAN_FORMATS
+        .iter()
+        .find(|(c, _)| c.as_slice() == country.as_bytes())
+        .map(|(_, runs)| runs.as_slice())
+}
 
 /// The expected length of an IBAN of `country`, if it issues IBANs.
 pub fn iban_length(country: &str) -> Option<usize> {
-    IBAN_LENGTHS
-        .iter()
-        .find(|(c, _)| *c == country)
-        .map(|(_, n)| *n)
+    let runs = iban_format(country)?;
+    Some(
+        4 + runs
+            .iter()
+            .map(|run| match *run {
+                BbanRun::Digits(n) | BbanRun::Letters(n) | BbanRun::Alphanumeric(n) => {
+                    usize::from(n)
+                }
+            })
+            .sum::<usize>(),
+    )
+}
+
+/// Whether `bban` has the structure the registry gives for `country`
+/// (`DE`: 18 digits). `None` when the country issues no IBANs.
+pub fn iban_bban_fits(country: &str, bban: &str) -> Option<bool> {
+    let runs = iban_format(country)?;
+    let mut rest = bban.as_bytes();
+    for run in runs {
+        let (n, ok): (u8, fn(&u8) -> bool) = match *run {
+            BbanRun::Digits(n) => (n, u8::is_ascii_digit),
+            BbanRun::Letters(n) => (n, u8::is_ascii_uppercase),
+            BbanRun::Alphanumeric(n) => (n, |c: &u8| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        };
+        let n = usize::from(n);
+        if rest.len() < n || !rest[..n].iter().all(ok) {
+            return Some(false);
+        }
+        rest = &rest[n..];
+    }
+    Some(rest.is_empty())
 }
 
 /// The ISO 7064 MOD 97-10 remainder of an IBAN (1 when it is valid).
@@ -241,7 +273,8 @@ pub fn iban_remainder(iban: &str) -> Option<u32> {
     Some(rem)
 }
 
-/// Checks an IBAN (upper case, no spaces): country, length, MOD 97.
+/// Checks an IBAN (upper case, no spaces): country, length and BBAN
+/// structure (ISO 13616 registry), MOD 97.
 pub fn iban(iban: &str) -> Result<(), IdProblem> {
     let b = iban.as_bytes();
     if b.len() < 5
@@ -251,13 +284,52 @@ pub fn iban(iban: &str) -> Result<(), IdProblem> {
         return Err(IdProblem::Format);
     }
     let expected = iban_length(&iban[..2]).ok_or(IdProblem::Region)?;
-    if b.len() != expected {
+    if b.len() != expected || iban_bban_fits(&iban[..2], &iban[4..]) != Some(true) {
         return Err(IdProblem::Format);
     }
     match iban_remainder(iban) {
-        Some(1) => Ok(()),
+        Some(1) if iban_national_check(&iban[..2], &iban[4..]) => Ok(()),
         Some(_) => Err(IdProblem::Checksum),
         None => Err(IdProblem::Format),
+    }
+}
+
+/// The national check digits inside the BBAN of the countries whose
+/// account numbers carry them (as `python-stdnum` checks them): Belgium
+/// (MOD 97 of the first ten digits), Spain (the two MOD 11 digits of the
+/// CCC), Montenegro (MOD 97-10 over the BBAN) and Norway (MOD 11 of the
+/// account number). True for other countries.
+fn iban_national_check(country: &str, bban: &str) -> bool {
+    let digits: Option<Vec<u64>> = bban
+        .bytes()
+        .map(|b| b.is_ascii_digit().then(|| u64::from(b - b'0')))
+        .collect();
+    let Some(d) = digits else {
+        return !matches!(country, "BE" | "ES" | "ME" | "NO");
+    };
+    let number = |s: &[u64]| s.iter().fold(0u64, |n, x| n * 10 + x);
+    match (country, d.len()) {
+        ("BE", 12) => {
+            let check = number(&d[..10]) % 97;
+            (if check == 0 { 97 } else { check }) == number(&d[10..])
+        }
+        ("ES", 20) => {
+            let digit = |s: &[u64]| {
+                let sum: u64 = s.iter().enumerate().map(|(i, x)| x << i).sum::<u64>() % 11;
+                if sum < 2 { sum } else { 11 - sum }
+            };
+            let mut bank = vec![0, 0];
+            bank.extend_from_slice(&d[..8]);
+            digit(&bank) == d[8] && digit(&d[10..]) == d[9]
+        }
+        ("ME", _) => d.iter().fold(0u64, |r, x| (r * 10 + x) % 97) == 1,
+        ("NO", 11) => {
+            const WEIGHTS: [u64; 10] = [6, 7, 8, 9, 4, 5, 6, 7, 8, 9];
+            let sum: u64 = d[..10].iter().zip(WEIGHTS).map(|(x, w)| x * w).sum();
+            sum % 11 == d[10]
+        }
+        ("BE" | "ES" | "NO", _) => false,
+        _ => true,
     }
 }
 
@@ -396,6 +468,29 @@ mod tests {
             Err(IdProblem::BirthDate)
         );
         assert_eq!(cn_resident_id("110105", today()), Err(IdProblem::Format));
+        // Division codes: 119999 never existed; 460200 (Sanya's city
+        // districts) was not a county-level code in 1980; 110103
+        // (Chongwen, Beijing) was retired in 2010 and stays valid for the
+        // ids issued while it was in use.
+        for (first17, ok) in [
+            ("11999919900101123", false),
+            ("46020019800101123", false),
+            ("11010319800101123", true),
+            ("11010320150101123", false),
+        ] {
+            let id = format!(
+                "{first17}{}",
+                char::from(cn_resident_check(first17.as_bytes()).unwrap())
+            );
+            let found = cn_resident_id(&id, today());
+            assert_eq!(found.is_ok(), ok, "{id}");
+            if !ok {
+                assert_eq!(found, Err(IdProblem::Region), "{id}");
+            }
+        }
+        assert_eq!(cn_division_in_use(110103, 2009), Some(true));
+        assert_eq!(cn_division_in_use(110103, 2011), Some(false));
+        assert_eq!(cn_division_in_use(119999, 2000), None);
     }
 
     #[test]
@@ -403,6 +498,23 @@ mod tests {
         assert_eq!(cn_uscc("91350100M000100Y43"), Ok(()));
         assert_eq!(cn_uscc("91350100M000100Y44"), Err(IdProblem::Checksum));
         assert_eq!(cn_uscc("91350100M000100YI3"), Err(IdProblem::Format));
+        // Positions 3 to 8 are the division code: digits only.
+        let first17 = "9135F100M000100Y4";
+        let check = (0..31)
+            .map(|i| format!("{first17}{}", char::from(USCC_ALPHABET[i])))
+            .find(|code| {
+                let values: Vec<u32> = code
+                    .bytes()
+                    .map(|c| USCC_ALPHABET.iter().position(|a| *a == c).unwrap() as u32)
+                    .collect();
+                let weights = [
+                    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+                ];
+                let sum: u32 = values[..17].iter().zip(weights).map(|(v, w)| v * w).sum();
+                values[17] == (31 - sum % 31) % 31
+            })
+            .unwrap();
+        assert_eq!(cn_uscc(&check), Err(IdProblem::Format));
     }
 
     #[test]
@@ -415,6 +527,8 @@ mod tests {
             "123006789",
             "123450000",
             "078051120",
+            "219099999",
+            "457555462",
         ] {
             assert_eq!(us_ssn(bad), Err(IdProblem::NeverIssued), "{bad}");
         }
@@ -428,6 +542,33 @@ mod tests {
         assert_eq!(iban("DE89370400440532013001"), Err(IdProblem::Checksum));
         assert_eq!(iban("DE8937040044053201300"), Err(IdProblem::Format));
         assert_eq!(iban("ZZ89370400440532013000"), Err(IdProblem::Region));
+        // Length and MOD 97 right, but a German BBAN is 18 digits.
+        assert_eq!(iban("DE71334520582961482V95"), Err(IdProblem::Format));
+        assert_eq!(iban_bban_fits("DE", "370400440532013000"), Some(true));
+        assert_eq!(iban_bban_fits("GB", "WEST12345698765432"), Some(true));
+        assert_eq!(iban_bban_fits("GB", "12345698765432WEST"), Some(false));
+        assert_eq!(iban_length("XK"), Some(20));
+        // National check digits (the registry's examples).
+        for good in [
+            "BE68539007547034",
+            "ES9121000418450200051332",
+            "ME25505000012345678951",
+            "NO9386011117947",
+        ] {
+            assert_eq!(iban(good), Ok(()), "{good}");
+        }
+        // MOD 97 recomputed, the national check digits left wrong.
+        for (country, bban) in [
+            ("BE", "539007547035"),
+            ("ES", "21000418460200051332"),
+            ("ME", "505000012345678952"),
+            ("NO", "86011117948"),
+        ] {
+            let check = 98 - iban_remainder(&format!("{country}00{bban}")).unwrap();
+            let number = format!("{country}{check:02}{bban}");
+            assert_eq!(iban_remainder(&number), Some(1));
+            assert_eq!(iban(&number), Err(IdProblem::Checksum), "{number}");
+        }
     }
 
     #[test]

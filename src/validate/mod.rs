@@ -45,6 +45,7 @@ pub struct Validator {
     today: Date,
     max_age: i32,
     email: EmailRules,
+    possible_phones: bool,
     rules: Vec<Arc<dyn Rule>>,
     country: Option<usize>,
 }
@@ -96,6 +97,20 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Report a phone number that is possible but not valid (of a length
+    /// its country uses, outside every range of its numbering plan) as a
+    /// warning rather than an error. Off by default: libphonenumber calls
+    /// such a number invalid, and most are typing errors or junk. Pair it
+    /// with [`NormalizerBuilder::accept_possible_phones`], which stores
+    /// them in E.164.
+    ///
+    /// [`NormalizerBuilder::accept_possible_phones`]: crate::normalize::NormalizerBuilder::accept_possible_phones
+    #[must_use]
+    pub fn accept_possible_phones(mut self, accept: bool) -> Self {
+        self.inner.possible_phones = accept;
+        self
+    }
+
     /// Adds a rule of your own, run after the built-in checks.
     #[must_use]
     pub fn rule(mut self, rule: impl Rule + 'static) -> Self {
@@ -129,13 +144,13 @@ impl Checks<'_> {
         }
     }
 
-    /// The parse of a phone whose value normalization wrote and has not
+    /// The parse of a phone whose value normalization stored and has not
     /// been changed since.
-    fn known_phone(&self, text: &str) -> Option<&phone::ParsedPhone> {
+    fn known_phone(&self, text: &str) -> Option<&Result<phone::ParsedPhone, phone::PhoneError>> {
         let known = self
             .phones
             .iter()
-            .find(|p| p.index == self.index && p.canonical == text);
+            .find(|p| p.index == self.index && p.stored == text);
         known.map(|p| &p.parsed)
     }
 }
@@ -163,6 +178,7 @@ impl Validator {
                 today: Date::today(),
                 max_age: 130,
                 email: EmailRules::default(),
+                possible_phones: false,
                 rules: Vec::new(),
                 country: schema
                     .fields()
@@ -243,6 +259,13 @@ impl Validator {
                 }
                 return;
             }
+            // White space alone is no value: normalization makes it null.
+            Value::Text(text) if text::is_blank(text) => {
+                if field.is_required() {
+                    issues.push(issue(IssueCode::Required));
+                }
+                return;
+            }
             Value::Text(text) => text.as_str(),
             _ => return,
         };
@@ -268,14 +291,14 @@ impl Validator {
         let region = record_region.or_else(|| self.schema.region_for(field));
         match field.kind() {
             FieldKind::Email => {
-                if let Err((code, detail)) = email::check(&checks.clean(text), self.email) {
+                if let Err((code, detail)) = email::check(text.trim(), self.email) {
                     issues.push(issue(code).detail(detail));
                 }
             }
             FieldKind::Phone => {
                 let parsed_here;
                 let parsed = match checks.known_phone(text) {
-                    Some(known) => Ok(known),
+                    Some(known) => known.as_ref().map_err(|e| *e),
                     None => {
                         parsed_here = phone::parse_quick(text, region);
                         parsed_here.as_ref().map_err(|e| *e)
@@ -291,7 +314,13 @@ impl Validator {
                     }
                     Ok(p) => {
                         if !p.valid {
-                            issues.push(issue(IssueCode::PhonePossibleNotValid));
+                            let found = issue(IssueCode::PhonePossibleNotValid)
+                                .detail("outside every range of its numbering plan");
+                            issues.push(if self.possible_phones {
+                                found.severity(report::Severity::Warning)
+                            } else {
+                                found
+                            });
                         }
                         if let Some(r) = p.region {
                             facts.phone_region.get_or_insert((index, r));
@@ -342,6 +371,9 @@ impl Validator {
                 }
             }
             FieldKind::NationalId(scheme) => {
+                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(text) {
+                    issues.push(id::upgraded_issue(field.path().clone()));
+                }
                 let id = id::normalize_national_id(text, *scheme);
                 let checked = match scheme {
                     IdScheme::CnResidentId => {
@@ -544,6 +576,30 @@ mod tests {
                 changed.has(IssueCode::PhoneUnparsable) || changed.has(IssueCode::PhoneInvalid);
             assert!(flagged, "{phone}: {:?}", changed.issues());
         }
+    }
+
+    #[test]
+    fn possible_but_invalid_phones_are_errors_by_default() {
+        let schema = Schema::customer();
+        let record = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c", "phone": "+44 0201 234567"}"#,
+        )
+        .unwrap();
+        let report = validator().validate(&record).unwrap();
+        assert!(report.has(IssueCode::PhonePossibleNotValid));
+        assert!(!report.is_valid());
+        let relaxed = Validator::builder(&schema)
+            .accept_possible_phones(true)
+            .build()
+            .validate(&record)
+            .unwrap();
+        assert!(relaxed.has(IssueCode::PhonePossibleNotValid));
+        assert!(relaxed.is_valid());
+        // Normalization keeps such a value as written; the verdict is the same.
+        let normalized = crate::Normalizer::new(&schema).normalize(&record).unwrap();
+        let again = validator().validate_normalized(&normalized).unwrap();
+        assert_eq!(again, report);
     }
 
     #[test]

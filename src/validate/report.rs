@@ -109,8 +109,10 @@ issue_codes! {
     PhoneUnparsable = 120, "phone_unparsable", Error, "is not a phone number";
     /// A phone number that its numbering plan does not allow.
     PhoneInvalid = 121, "phone_invalid", Error, "is not a valid phone number";
-    /// A phone number of possible length that the plan does not list.
-    PhonePossibleNotValid = 122, "phone_possible_not_valid", Warning, "is a possible but not a valid phone number";
+    /// A phone number of possible length outside every range of its
+    /// numbering plan (an error unless the validator accepts possible
+    /// numbers).
+    PhonePossibleNotValid = 122, "phone_possible_not_valid", Error, "is a possible but not a valid phone number";
     /// Not a date, or no such day.
     DateInvalid = 130, "date_invalid", Error, "is not a valid date";
     /// Day and month could be either way round.
@@ -129,6 +131,9 @@ issue_codes! {
     IdBirthDate = 143, "id_birth_date", Error, "has an impossible embedded birth date";
     /// An identifier in a range that is never issued.
     IdNeverIssued = 144, "id_never_issued", Error, "is in a range that is never issued";
+    /// A legacy 15-digit China resident id upgraded to 18 digits: its check
+    /// character was computed, not verified.
+    IdUpgraded = 145, "id_upgraded", Warning, "was upgraded from 15 to 18 digits";
     /// A country that custodia does not recognize.
     CountryUnknown = 170, "country_unknown", Error, "is not a known country";
     /// A postcode that does not fit its country's format.
