@@ -416,14 +416,20 @@ fn valid_value() -> impl Strategy<Value = (usize, String)> {
             (3, format!("{p}{}", char::from(check)))
         }),
         "[0-9]{9}".prop_map(|s| (4, s)),
-        vec(select(USCC.chars().collect::<Vec<_>>()), 17).prop_map(|c| {
-            let body: String = c.into_iter().collect();
-            let check = USCC
-                .chars()
-                .find(|c| checksum::cn_uscc(&format!("{body}{c}")).is_ok())
-                .unwrap();
-            (5, format!("{body}{check}"))
-        }),
+        (
+            vec(select(USCC.chars().collect::<Vec<_>>()), 11),
+            "[0-9]{6}"
+        )
+            .prop_map(|(c, division)| {
+                // Characters 3 to 8 are a division code: digits.
+                let c: String = c.into_iter().collect();
+                let body = format!("{}{division}{}", &c[..2], &c[2..]);
+                let check = USCC
+                    .chars()
+                    .find(|c| checksum::cn_uscc(&format!("{body}{c}")).is_ok())
+                    .unwrap();
+                (5, format!("{body}{check}"))
+            }),
     ]
 }
 

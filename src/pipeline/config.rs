@@ -64,6 +64,9 @@ pub struct PipelineConfig {
     /// Issue codes that reject a row even though their severity is
     /// warning; `warning` for all of them.
     pub reject_on: Vec<String>,
+    /// Accept phone numbers of a possible length that their plan does not
+    /// list, as warnings (`phone_possible_not_valid`) instead of errors.
+    pub accept_possible_phones: bool,
     /// Some of `clean`, `dedupe`, `mask`, in that order.
     pub steps: Vec<String>,
     /// The dedupe step's settings.
@@ -120,6 +123,7 @@ impl Default for PipelineConfig {
             sources: BTreeMap::new(),
             warnings_column: false,
             reject_on: Vec::new(),
+            accept_possible_phones: false,
             steps: vec!["clean".into()],
             dedupe: DedupeSettings {
                 config: serde_json::to_value(Config::default()).ok(),
@@ -214,7 +218,9 @@ impl PipelineConfig {
             None => Schema::customer(),
             Some(value) => Schema::from_json(&value.to_string())?,
         };
-        let mut builder = Pipeline::builder(&schema).reject_on(&self.reject_on)?;
+        let mut builder = Pipeline::builder(&schema)
+            .accept_possible_phones(self.accept_possible_phones)
+            .reject_on(&self.reject_on)?;
         if self.has_step("dedupe") {
             let config = match &self.dedupe.config {
                 Some(value) => Config::from_json(&value.to_string())?,

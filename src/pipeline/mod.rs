@@ -65,6 +65,7 @@ struct DedupeStep {
 pub struct PipelineBuilder {
     schema: Schema,
     validate: bool,
+    accept_possible_phones: bool,
     reject_on: RejectOn,
     mask: Option<MaskStep>,
     dedupe: Option<(Deduper, Option<Model>, Option<MergePolicy>)>,
@@ -84,6 +85,15 @@ impl RejectOn {
 }
 
 impl PipelineBuilder {
+    /// Accepts phone numbers of a possible length that their numbering plan
+    /// does not list, as warnings (by default they are errors); see
+    /// [`NormalizerBuilder::accept_possible_phones`](crate::normalize::NormalizerBuilder::accept_possible_phones).
+    #[must_use]
+    pub fn accept_possible_phones(mut self, accept: bool) -> Self {
+        self.accept_possible_phones = accept;
+        self
+    }
+
     /// Rejects rows with any of these issue codes (names such as
     /// `phone_possible_not_valid`) even when their severity is warning;
     /// `warning` rejects every warning.
@@ -177,9 +187,16 @@ impl PipelineBuilder {
             None => None,
         };
         let validate = self.validate || self.mask.is_some();
+        let possible = self.accept_possible_phones;
         Ok(Pipeline {
-            normalizer: Normalizer::new(schema),
-            validator: validate.then(|| Validator::new(schema)),
+            normalizer: Normalizer::builder(schema)
+                .accept_possible_phones(possible)
+                .build(),
+            validator: validate.then(|| {
+                Validator::builder(schema)
+                    .accept_possible_phones(possible)
+                    .build()
+            }),
             reject_on: self.reject_on,
             mask: self.mask,
             dedupe,
@@ -244,6 +261,7 @@ impl Pipeline {
         PipelineBuilder {
             schema: schema.clone(),
             validate: true,
+            accept_possible_phones: false,
             reject_on: RejectOn::default(),
             mask: None,
             dedupe: None,

@@ -464,6 +464,7 @@ impl Pipeline {
         let mut summary = Summary::default();
         let schema = self.schema().clone();
         let all_fields: Vec<Option<usize>> = (0..schema.len()).map(Some).collect();
+        let present: Vec<usize> = (0..schema.len()).collect();
         let layout = Layout {
             format,
             delimiter: left.options.delimiter,
@@ -471,12 +472,15 @@ impl Pipeline {
             columns: all_fields,
             dropped: Vec::new(),
             warnings_column: left.options.warnings_column,
+            appended: write::extension_columns(&schema, &present),
+            extension_columns: Vec::new(),
         };
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
         if format == Format::Csv {
             let head = names
                 .iter()
                 .copied()
+                .chain(layout.appended.iter().map(String::as_str))
                 .chain(["_source", "_row", "cluster_id"])
                 .chain(layout.warnings_column.then_some("_warnings"));
             write::csv_text(&mut *out, layout.delimiter, head)
@@ -603,6 +607,8 @@ impl Pipeline {
                     written: Vec::new(),
                     dropped: options.drop.iter().map(|d| d.trim().to_owned()).collect(),
                     warnings_column: options.warnings_column,
+                    appended: Vec::new(),
+                    extension_columns: Vec::new(),
                 },
                 drop_unknown: !pass_through,
                 drop: options.drop.iter().map(|d| d.trim().to_owned()).collect(),
@@ -863,6 +869,7 @@ impl<R> Input<R> {
             .zip(&layout.written)
             .filter(|(_, w)| **w)
             .map(|(n, _)| n.as_str())
+            .chain(layout.appended.iter().map(String::as_str))
             .chain(["_row"])
             .chain(deduping.then_some("cluster_id"))
             .chain(layout.warnings_column.then_some("_warnings"));
@@ -1106,6 +1113,26 @@ fn csv_layout(
             }
         }
     }
+    let present: Vec<usize> = columns
+        .iter()
+        .zip(&written)
+        .filter_map(|(field, &w)| field.filter(|_| w))
+        .collect();
+    // Masked output holds only what the policy covers.
+    let mut appended = if pass_through {
+        write::extension_columns(schema, &present)
+    } else {
+        Vec::new()
+    };
+    // An input column of that name (outside the schema) holds it instead.
+    let extension_columns: Vec<(usize, String)> = appended
+        .iter()
+        .filter_map(|ext| {
+            let column = trimmed.iter().position(|c| c == ext)?;
+            written[column].then(|| (column, ext.clone()))
+        })
+        .collect();
+    appended.retain(|ext| !trimmed.contains(&ext.as_str()));
     Ok((
         (!names.is_empty()).then_some(header),
         Layout {
@@ -1115,6 +1142,8 @@ fn csv_layout(
             written,
             dropped: Vec::new(),
             warnings_column: options.warnings_column,
+            appended,
+            extension_columns,
         },
     ))
 }

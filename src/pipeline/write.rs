@@ -89,6 +89,46 @@ pub(crate) struct Layout {
     pub(crate) dropped: Vec<String>,
     /// Whether rows end with a `_warnings` column.
     pub(crate) warnings_column: bool,
+    /// Columns the input lacks that normalization fills: a phone's
+    /// extension (`phone_extension`), which the E.164 value cannot hold.
+    pub(crate) appended: Vec<String>,
+    /// Input columns outside the schema that hold a phone's extension: the
+    /// one normalization found, if any, is written there.
+    pub(crate) extension_columns: Vec<(usize, String)>,
+}
+
+/// The `<phone>_extension` columns a layout appends: for each phone field
+/// among `present` (schema fields the output has) whose extension field is
+/// not among them.
+pub(crate) fn extension_columns(schema: &Schema, present: &[usize]) -> Vec<String> {
+    let names: Vec<&str> = present
+        .iter()
+        .filter_map(|&i| schema.field_at(i))
+        .map(|f| f.name())
+        .collect();
+    present
+        .iter()
+        .filter_map(|&i| schema.field_at(i))
+        .filter(|f| matches!(f.kind(), crate::schema::FieldKind::Phone))
+        .map(|f| format!("{}_extension", f.name()))
+        .filter(|ext| !names.contains(&ext.as_str()))
+        .collect()
+}
+
+/// The value of an appended column: the schema field of that name, or the
+/// record's extra value.
+fn appended_value<'r>(record: &'r Record, name: &str) -> Cow<'r, str> {
+    record
+        .get(name)
+        .or_else(|| {
+            record
+                .extras()
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v)
+        })
+        .and_then(Value::to_text)
+        .unwrap_or_default()
 }
 
 /// Extra members of a JSON Lines row that are outside the schema, passed
@@ -127,13 +167,29 @@ impl Layout {
                             .get_at(*f)
                             .and_then(Value::to_text)
                             .unwrap_or_default(),
-                        None => Cow::Borrowed(cells.and_then(|c| c.get(i)).unwrap_or_default()),
+                        None => {
+                            let found = self
+                                .extension_columns
+                                .iter()
+                                .find(|(column, _)| *column == i)
+                                .map(|(_, name)| appended_value(line.record, name))
+                                .filter(|v| !v.is_empty());
+                            found.unwrap_or_else(|| {
+                                Cow::Borrowed(cells.and_then(|c| c.get(i)).unwrap_or_default())
+                            })
+                        }
                     })
+                    .collect();
+                let appended: Vec<Cow<'_, str>> = self
+                    .appended
+                    .iter()
+                    .map(|name| appended_value(line.record, name))
                     .collect();
                 let number = line.row.line.to_string();
                 let cluster = line.cluster.map(|c| c.to_string());
                 let cells = values
                     .iter()
+                    .chain(&appended)
                     .map(|c| c.as_ref())
                     .chain(line.source)
                     .chain([number.as_str()])

@@ -156,6 +156,10 @@ pub(crate) struct RowArgs {
     /// `warning` for every warning.
     #[arg(long, value_name = "CODE[,CODE...]", value_delimiter = ',')]
     pub(crate) reject_on: Vec<String>,
+    /// Accept phone numbers of a possible length that their numbering plan
+    /// does not list, with a warning (by default they are errors).
+    #[arg(long)]
+    pub(crate) accept_possible_phones: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

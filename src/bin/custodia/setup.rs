@@ -49,6 +49,7 @@ pub(crate) fn default_rows() -> RowArgs {
         keep: Vec::new(),
         warnings_column: false,
         reject_on: Vec::new(),
+        accept_possible_phones: false,
     }
 }
 
@@ -77,6 +78,7 @@ fn config(io: &IoArgs, rows: &RowArgs, steps: &[&str]) -> Result<PipelineConfig,
     config.keep.clone_from(&rows.keep);
     config.warnings_column = rows.warnings_column;
     config.reject_on.clone_from(&rows.reject_on);
+    config.accept_possible_phones = rows.accept_possible_phones;
     config.steps = steps.iter().map(|s| (*s).to_owned()).collect();
     Ok(config)
 }
