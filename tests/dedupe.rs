@@ -8,22 +8,16 @@ use proptest::prelude::*;
 
 use crate::febrl_data;
 
-/// The one setting used for every Febrl file: its fields were corrupted
-/// independently and it has no households.
-fn febrl_config() -> Config {
-    Config {
-        contact_evidence: ContactEvidence::Independent,
-        ..Config::default()
-    }
-}
-
+/// Default settings, as for any other data: Febrl has no households, and
+/// the model finds that out.
 #[test]
 fn febrl_accuracy_without_soc_sec_id_meets_the_targets() {
     let schema = febrl_data::schema(false);
-    let deduper = Deduper::with_config(&schema, febrl_config()).unwrap();
+    let deduper = Deduper::new(&schema).unwrap();
     for file in ["febrl1.csv", "febrl2.csv"] {
         let (records, truth) = febrl_data::load(file, &schema);
         let outcome = deduper.run(&records).unwrap();
+        assert_eq!(outcome.model().household_prior(), 0.0, "{file}");
         let scores = outcome.scores(&truth);
         assert!(
             scores.f1() >= 0.997,
@@ -144,13 +138,31 @@ fn explanations_name_levels_and_add_up() {
     assert_eq!(level(&e, "birth_date"), Some("exact"));
     assert_eq!(level(&e, "email"), Some("exact"));
     assert_eq!(level(&e, "iban"), None);
-    let total: f64 = e.prior_weight + e.fields.iter().map(|f| f.weight).sum::<f64>();
-    assert!((total - e.weight).abs() < 1e-9);
-    // Email and phone both agree: only the stronger contact counts, and
-    // the explanation says which one did not.
-    let counted = |field: &str| e.fields.iter().find(|f| f.field == field).unwrap().counted;
+    let adds_up = |e: &custodia::dedupe::Explanation| {
+        let fields = e.fields.iter().map(|f| f.weight).sum::<f64>();
+        assert!((e.prior_weight + fields + e.household_weight - e.weight).abs() < 1e-9);
+        assert!(e.household_weight <= 0.0);
+    };
+    adds_up(&e);
+    // Generated customers live in households: the model has learnt them.
+    assert!(outcome.model().household_prior() > 0.0);
+    assert!(e.fields.iter().all(|f| f.counted));
+    // Grouped contact evidence: email and phone both agree, only the
+    // stronger counts, and the explanation says which one did not.
+    let config = Config {
+        contact_evidence: ContactEvidence::Strongest,
+        ..Config::default()
+    };
+    let grouped = Deduper::with_config(&schema, config)
+        .unwrap()
+        .run(&records)
+        .unwrap();
+    let g = grouped.explain(0, 1).unwrap();
+    adds_up(&g);
+    assert_eq!(g.household_weight, 0.0);
+    let counted = |field: &str| g.fields.iter().find(|f| f.field == field).unwrap().counted;
     assert_ne!(counted("email"), counted("phone"));
-    for f in e.fields.iter().filter(|f| !f.counted) {
+    for f in g.fields.iter().filter(|f| !f.counted) {
         assert_eq!(f.weight, 0.0, "{}", f.field);
     }
     assert_eq!(outcome.clusters()[0], outcome.clusters()[1]);

@@ -1097,7 +1097,8 @@ fn write_pairs(
         let explanation = outcome
             .explain(pair.a, pair.b)
             .map_or_else(String::new, |e| {
-                e.fields
+                let mut parts: Vec<String> = e
+                    .fields
                     .iter()
                     .map(|f| match f.level {
                         Some(level) if f.counted => {
@@ -1107,8 +1108,12 @@ fn write_pairs(
                         Some(level) => format!("{}={level}(outweighed)", f.field),
                         None => format!("{}=missing", f.field),
                     })
-                    .collect::<Vec<_>>()
-                    .join(";")
+                    .collect();
+                // The chance of two people of one household.
+                if e.household_weight != 0.0 {
+                    parts.push(format!("household({:+.2})", e.household_weight));
+                }
+                parts.join(";")
             });
         let cells = [
             row_of(pair.a).to_string(),
