@@ -51,6 +51,7 @@ mod merge;
 mod model;
 mod names;
 mod prepare;
+mod scripts;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -531,14 +532,23 @@ impl Deduper {
             .compared
             .iter()
             .map(|&(i, c)| {
-                (
-                    i,
-                    c,
-                    matches!(schema.fields()[i].kind(), FieldKind::GivenName),
-                )
+                let role = match schema.fields()[i].kind() {
+                    FieldKind::GivenName => scripts::Role::Given,
+                    FieldKind::FamilyName => scripts::Role::Family,
+                    _ => scripts::Role::Whole,
+                };
+                (i, c, role)
             })
             .collect();
-        Table::new(&fields)
+        let first =
+            |test: fn(&FieldKind) -> bool| schema.fields().iter().position(|f| test(f.kind()));
+        let hints = prepare::Hints {
+            country: first(|k| matches!(k, FieldKind::Country)),
+            phone: first(|k| matches!(k, FieldKind::Phone)),
+            given: first(|k| matches!(k, FieldKind::GivenName)),
+            family: first(|k| matches!(k, FieldKind::FamilyName)),
+        };
+        Table::new(&fields, hints)
     }
 
     fn training(&self) -> Training {
