@@ -135,7 +135,13 @@ pub(crate) fn phonetic(spelling: &str) -> String {
     if !spelling.bytes().any(|b| b.is_ascii_alphabetic()) {
         return String::new();
     }
-    METAPHONE.double_metaphone(spelling).primary()
+    if spelling.is_ascii() {
+        return METAPHONE.double_metaphone(spelling).primary();
+    }
+    // The encoder slices its input by bytes: give it the Latin letters
+    // only (a character no script spells is left in a spelling as is).
+    let latin: String = spelling.chars().filter(char::is_ascii).collect();
+    METAPHONE.double_metaphone(&latin).primary()
 }
 
 #[cfg(test)]
@@ -178,5 +184,7 @@ mod tests {
         assert_eq!(phonetic("smith"), phonetic("smyth"));
         assert_ne!(phonetic("smith"), phonetic("jones"));
         assert_eq!(phonetic("张"), "");
+        // Letters no script spells do not trip the encoder.
+        assert_eq!(phonetic("zuo々muyang"), phonetic("zuomuyang"));
     }
 }

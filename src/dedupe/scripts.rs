@@ -247,9 +247,15 @@ fn japanese(run: &str, role: Role) -> Vec<String> {
 
 fn chinese(run: &str) -> String {
     let mut out = String::new();
+    let mut last = "";
     for c in run.chars() {
         match c.to_pinyin() {
-            Some(p) => out.push_str(p.plain()),
+            Some(p) => {
+                last = p.plain();
+                out.push_str(last);
+            }
+            // The iteration mark repeats the character before it (佐々木).
+            None if c == '々' => out.push_str(last),
             None => out.push(c),
         }
     }
@@ -472,6 +478,8 @@ mod tests {
         assert_eq!(s("o'neil", Role::Family, Reading::Chinese), "oneil");
         assert_eq!(s("zhang wei", Role::Whole, Reading::Chinese), "zhangwei");
         assert_eq!(s("张伟", Role::Whole, Reading::Chinese), "zhangwei");
+        assert_eq!(s("佐々木", Role::Family, Reading::Chinese), "zuozuomu");
+        assert_eq!(s("佐々木", Role::Family, Reading::Japanese), "sasaki");
         assert_eq!(s("louise", Role::Given, Reading::Chinese), "louise");
         for name in ["boyd", "mayer", "harvey", "troy"] {
             assert_eq!(s(name, Role::Family, Reading::Chinese), name);

@@ -151,7 +151,8 @@ const MONTHS: [&str; 12] = [
 
 /// Reads a date: ISO `1990-01-02` (a time after it is ignored),
 /// `19900102`, `1990/1/2`, `1990.1.2`, `02.01.1990`, `02/01/1990`,
-/// `1990年1月2日`, `Jan 2 1990`, `2 January 1990`, `January 2, 1990`.
+/// `1990年1月2日`, `Jan 2 1990`, `2 January 1990`, `January 2, 1990`,
+/// and Japanese era dates (`昭和55年3月4日`, `令和元年5月1日`, `S55.03.04`).
 /// Numeric day-month order follows `region` (month first for the US and a
 /// few others, day first elsewhere) unless one of the numbers is over 12;
 /// when both orders were possible the result says it was ambiguous.
@@ -164,6 +165,9 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
         })
         .ok_or(DateError::NoSuchDay)
     };
+    if let Some(numbers) = japanese_era(text) {
+        return sure(numbers.and_then(|(y, m, d)| Date::new(y, m, d)));
+    }
     if text.len() >= 10 && text.is_char_boundary(10) {
         let head = &text[..10];
         let rest = &text[10..];
@@ -238,6 +242,41 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
     }
 }
 
+/// Japanese eras: name, initial, first Gregorian year.
+const ERAS: [(&str, char, i32); 5] = [
+    ("令和", 'R', 2019),
+    ("平成", 'H', 1989),
+    ("昭和", 'S', 1926),
+    ("大正", 'T', 1912),
+    ("明治", 'M', 1868),
+];
+
+/// A Japanese era date, `昭和55年3月4日` (`元年` is the first year) or
+/// `S55.03.04`: `None` when the text does not start with an era, else its
+/// Gregorian (year, month, day) when it has three numbers.
+fn japanese_era(text: &str) -> Option<Option<(i32, u32, u32)>> {
+    let (start, rest) = ERAS.iter().find_map(|&(name, initial, start)| {
+        let rest = text.strip_prefix(name).or_else(|| {
+            let rest = text.strip_prefix(initial)?;
+            rest.starts_with(|c: char| c.is_ascii_digit())
+                .then_some(rest)
+        })?;
+        Some((start, rest))
+    })?;
+    let rest = rest
+        .strip_prefix('元')
+        .map_or(rest.to_owned(), |r| format!("1{r}"));
+    let numbers: Vec<u32> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty() && t.len() <= 2)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    Some(match numbers[..] {
+        [year, month, day] if year >= 1 => Some((start + year as i32 - 1, month, day)),
+        _ => None,
+    })
+}
+
 fn looks_iso(head: &str) -> bool {
     let b = head.as_bytes();
     b[4] == b'-'
@@ -272,6 +311,8 @@ mod tests {
             "2 January 1990",
             "January 2nd, 1990",
             " ２ Jan 1990",
+            "平成2年1月2日",
+            "H2.01.02",
         ] {
             assert_eq!(
                 iso(&crate::normalize::text::clean(text), "DE"),
@@ -279,6 +320,24 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn japanese_era_dates() {
+        assert_eq!(iso("昭和55年3月4日", "JP"), "1980-03-04");
+        assert_eq!(iso("S55.03.04", "JP"), "1980-03-04");
+        assert_eq!(iso("令和元年5月1日", "JP"), "2019-05-01");
+        assert_eq!(iso("大正15年12月24日", "JP"), "1926-12-24");
+        assert_eq!(
+            parse("昭和55年2月30日", None).map(|p| p.date),
+            Err(DateError::NoSuchDay)
+        );
+        assert_eq!(
+            parse("平成年", None).map(|p| p.date),
+            Err(DateError::NoSuchDay)
+        );
+        // Month names starting with an era's initial are not eras.
+        assert_eq!(iso("Sep 2 1990", "JP"), "1990-09-02");
     }
 
     #[test]
