@@ -150,7 +150,8 @@ impl Config {
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
             return Err(bad("threshold must lie strictly between 0 and 1"));
         }
-        if let Clustering::Strict { min_probability } = self.clustering
+        if let Clustering::Strict { min_probability } | Clustering::Average { min_probability } =
+            self.clustering
             && !(0.0..1.0).contains(&min_probability)
         {
             return Err(bad("clustering min_probability must lie in [0, 1)"));
