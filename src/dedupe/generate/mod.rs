@@ -855,6 +855,7 @@ fn mobile(rng: &mut SplitMix, c: &Country) -> String {
         "GB" => format!("7{}", 4 + rng.below(6)),
         "DE" => format!("1{}", [5, 6, 7][rng.below(3) as usize]),
         "CN" => format!("1{}", [3, 5, 8][rng.below(3) as usize]),
+        "RU" => format!("9{}", [1, 2, 6, 8][rng.below(4) as usize]),
         _ => prefix.to_owned(),
     };
     format!(
