@@ -5,16 +5,19 @@
 //! [`Deduper::run`] then
 //!
 //! 1. normalizes every record and prepares match keys, name spellings
-//!    (pinyin for Chinese), phonetic codes and nickname groups, once;
+//!    (names in other scripts in Latin letters, read by what the record
+//!    says of itself), phonetic codes and nickname groups, once;
 //! 2. **blocks**: pairs records that share a key of any [`BlockingRule`]
 //!    (plus, optionally, neighbours in name order), each pair once, with
 //!    huge blocks cut down to a window so a common key cannot explode;
 //! 3. **compares** each candidate pair field by field into levels;
 //! 4. **trains** a Fellegi–Sunter [`Model`] without labels: u from random
-//!    pairs, m and the prior by EM, and weighs exact name matches by how
-//!    common the name is (term frequency);
+//!    pairs, m and the prior by EM, a household class when the data has
+//!    households ([`ContactEvidence::Learned`]), and weighs exact name
+//!    matches by how common the name is (term frequency);
 //! 5. **clusters** pairs whose match probability reaches the threshold
-//!    (union–find, strongest first, optionally refusing weak chains).
+//!    (strongest first, joining two clusters only when their members
+//!    match on average; see [`Clustering`]).
 //!
 //! [`Deduper::link`] does the same across two sources, pairing only across
 //! them. A [`Merger`] turns each cluster into a [`GoldenRecord`] by
