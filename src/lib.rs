@@ -73,8 +73,12 @@
 //! - [`mask`]: [`Masker`] applies a [`Policy`] per audience: redaction,
 //!   partial masks, display profiles, generalization, keyed pseudonyms
 //!   (HMAC-SHA-256) and reversible FF1 tokens; [`mask::k_anonymity`].
+//! - [`pipeline`]: [`Pipeline`] composes the stages (normalize, validate,
+//!   mask, deduplicate, merge) as the command-line tool and the C library
+//!   run them, so every face gives the same answer.
 //! - [`Error`], [`ErrorKind`] and [`ErrorCode`]: one error type whose codes
-//!   are the C ABI's status codes.
+//!   are the C ABI's status codes; [`panic::install_panic_hook`] keeps a
+//!   panic's message (which may quote a value) off standard error.
 //!
 //! # Crate features
 //!
@@ -128,12 +132,15 @@ pub mod error;
 mod ffi;
 pub mod mask;
 pub mod normalize;
+pub mod panic;
+pub mod pipeline;
 pub mod schema;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
 pub use mask::{Key, KeyRing, Masker, Policy};
 pub use normalize::{Change, Normalized, Normalizer, Rule, Rules};
+pub use pipeline::{Pipeline, PipelineBuilder, Processed};
 pub use schema::{
     CasePolicy, CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record,
     RegionCode, Schema, SchemaBuilder, Value,

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn binary() -> &'static Path {
+pub(crate) fn binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let release = !cfg!(debug_assertions);
@@ -38,14 +38,14 @@ fn binary() -> &'static Path {
     })
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = binary().parent().unwrap().join("cli-tests");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
 
 /// Runs the CLI with `args` and `stdin`.
-fn custodia(args: &[&str], stdin: &[u8]) -> Output {
+pub(crate) fn custodia(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(binary())
         .args(args)
         .stdin(Stdio::piped())
@@ -53,14 +53,22 @@ fn custodia(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the CLI starts");
-    // A run that stops early (a usage error, say) may not read its input.
-    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    child.wait_with_output().unwrap()
+    // Written from another thread: the output may fill its pipe before
+    // the whole input is in. A run that stops early (a usage error, say)
+    // may not read its input.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        if let Err(e) = pipe.write_all(&input) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -166,9 +174,12 @@ fn json_lines_in_and_out() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
     assert_eq!(lines[0]["phone"], "+8613800138000");
     assert_eq!(lines[0]["_row"], 1);
+    // A member outside the schema is passed through unchanged.
+    assert_eq!(lines[5]["_row"], 7);
+    assert_eq!(lines[5]["loyalty_tier"], "gold");
     assert!(out.stderr.is_empty(), "--quiet");
     let out = custodia(
         &["clean", "--format", "jsonl"],
@@ -190,27 +201,58 @@ fn mapping_bom_and_header_errors() {
         text(&out.stdout),
         "id,mobile,country,_row\nc1,+8613800138000,CN,2\n"
     );
-    let out = custodia(&["clean"], csv.as_bytes());
-    assert_eq!(out.status.code(), Some(2));
+    // Without the mapping, `id` and `mobile` are columns outside the
+    // schema: passed through, and the row lacks its required customer id.
+    let out = custodia(&["clean", "--rejects", "/dev/null"], csv.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("field `id`: not in the schema"),
+        text(&out.stderr).contains("rejected for required: 1"),
         "{}",
         text(&out.stderr)
     );
+    // Header names are matched after trimming white space.
+    let out = custodia(
+        &["clean", "--quiet"],
+        b" customer_id , phone \nc1,+86 138 0013 8000\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "\" customer_id \",\" phone \",_row\nc1,+8613800138000,2\n"
+    );
+    // A header that names no field is most likely a data row.
+    let out = custodia(&["clean"], b"c1,Ann Smith\nc2,Bob Jones\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no column of the header names a field"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stderr).contains("Ann"), "{}", text(&out.stderr));
+    let out = custodia(&["clean", "--map", "id=nope"], csv.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
     let out = custodia(&["clean", "--map", "nope=phone"], csv.as_bytes());
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn other_encodings_get_a_clear_error() {
-    // "张伟" in GBK.
-    let out = custodia(&["clean"], b"customer_id,full_name\nc1,\xd5\xc5\xce\xb0\n");
-    assert_eq!(out.status.code(), Some(2));
+    // "张伟" in GBK: the row is rejected, the others go on.
+    let out = custodia(
+        &["clean"],
+        b"customer_id,full_name\nc1,\xd5\xc5\xce\xb0\nc2,Ann\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("not UTF-8"),
+        text(&out.stderr).contains("line 2: not UTF-8"),
         "{}",
         text(&out.stderr)
     );
+    assert_eq!(text(&out.stdout), "customer_id,full_name,_row\nc2,Ann,3\n");
+    // A header that is not UTF-8 stops the run with a hint.
+    let out = custodia(&["clean"], b"\xd5\xc5,full_name\nc1,Ann\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("iconv"), "{}", text(&out.stderr));
 }
 
 #[test]

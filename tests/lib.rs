@@ -7,6 +7,8 @@ mod api;
 mod c_abi;
 mod cli;
 mod dedupe;
+mod faces;
 mod febrl_data;
 mod header;
+mod hostile;
 mod props;

@@ -96,6 +96,20 @@ impl MergePolicy {
         }
     }
 
+    /// The default for records of `schema`: [`MergePolicy::customer`] when
+    /// the schema has an `updated_at` field (without the source field when
+    /// it has no `source`), else [`MergePolicy::default`].
+    pub fn for_schema(schema: &Schema) -> Self {
+        if schema.index_of("updated_at").is_none() {
+            return Self::default();
+        }
+        let mut policy = Self::customer();
+        if schema.index_of("source").is_none() {
+            policy.source_field = None;
+        }
+        policy
+    }
+
     /// Reads a policy from JSON (see [`MergePolicy`]).
     pub fn from_json(json: &str) -> Result<Self> {
         super::settings_from_json(json, "merge policy")

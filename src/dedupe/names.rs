@@ -130,18 +130,14 @@ pub(crate) fn spelling(key: &str) -> String {
 static METAPHONE: LazyLock<DoubleMetaphone> = LazyLock::new(DoubleMetaphone::default);
 
 /// The Double Metaphone primary code of a spelling (`smith`, `smyth` ->
-/// `SM0`); empty when the spelling has no Latin letters.
+/// `SM0`) from its ASCII letters; empty when it has none. The encoder
+/// slices its input by bytes, so it only ever sees ASCII.
 pub(crate) fn phonetic(spelling: &str) -> String {
-    if !spelling.bytes().any(|b| b.is_ascii_alphabetic()) {
+    let letters: String = spelling.chars().filter(char::is_ascii_alphabetic).collect();
+    if letters.is_empty() {
         return String::new();
     }
-    if spelling.is_ascii() {
-        return METAPHONE.double_metaphone(spelling).primary();
-    }
-    // The encoder slices its input by bytes: give it the Latin letters
-    // only (a character no script spells is left in a spelling as is).
-    let latin: String = spelling.chars().filter(char::is_ascii).collect();
-    METAPHONE.double_metaphone(&latin).primary()
+    METAPHONE.double_metaphone(&letters).primary()
 }
 
 #[cfg(test)]
@@ -186,5 +182,29 @@ mod tests {
         assert_eq!(phonetic("张"), "");
         // Letters no script spells do not trip the encoder.
         assert_eq!(phonetic("zuo々muyang"), phonetic("zuomuyang"));
+    }
+
+    #[test]
+    fn phonetic_codes_take_any_text() {
+        for name in [
+            "michał",
+            "MICHAŁ",
+            "søren",
+            "þór",
+            "æsa",
+            "œuvre",
+            "佐々木",
+            "山﨑",
+            "石川さくら",
+            "zach🙂",
+            "rich©",
+            "zelda€",
+            "ß",
+            "İi",
+            "\u{0}x\u{7f}",
+        ] {
+            let _ = phonetic(&spelling(name));
+        }
+        assert_eq!(phonetic("zach🙂"), phonetic("zach"));
     }
 }

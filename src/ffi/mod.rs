@@ -15,6 +15,7 @@ mod clean;
 mod dedupe;
 mod handle;
 mod mask;
+mod pipeline;
 mod record;
 mod schema;
 mod text;
@@ -27,7 +28,8 @@ use crate::error::{Error, ErrorCode};
 
 /// The result of every fallible custodia function. 0 is success; the other
 /// numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
-/// 3000s: records, 4000s: duplicate detection, 5000s: masking, 9000s:
+/// 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
+/// input and output, 9000s:
 /// internal) and never reused.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub enum custodia_status {
     RowLength = 3003,
     /// A record used with the wrong schema.
     SchemaMismatch = 3004,
+    /// A record that names the same field twice (a JSON key, a CSV column).
+    DuplicateKey = 3005,
     /// A duplicate-detection setting or model that cannot work.
     InvalidDedupe = 4001,
     /// A masking policy without the audience asked for.
@@ -72,6 +76,14 @@ pub enum custodia_status {
     InvalidPolicy = 5004,
     /// A value a masking operator cannot transform.
     CannotMask = 5005,
+    /// Reading an input or writing an output failed.
+    Io = 6001,
+    /// An input that cannot be read as set up (its encoding, its header, a
+    /// column named in the settings).
+    Input = 6002,
+    /// Pipeline settings that cannot work (steps out of order, a missing
+    /// section, an unknown key or issue code).
+    InvalidPipeline = 6003,
     /// An internal error (a caught panic). Free the handles involved rather
     /// than using them again.
     Panic = 9001,
@@ -93,12 +105,16 @@ impl From<ErrorCode> for custodia_status {
             ErrorCode::WrongType => Self::WrongType,
             ErrorCode::RowLength => Self::RowLength,
             ErrorCode::SchemaMismatch => Self::SchemaMismatch,
+            ErrorCode::DuplicateKey => Self::DuplicateKey,
             ErrorCode::InvalidDedupe => Self::InvalidDedupe,
             ErrorCode::UnknownAudience => Self::UnknownAudience,
             ErrorCode::UnknownKey => Self::UnknownKey,
             ErrorCode::InvalidKey => Self::InvalidKey,
             ErrorCode::InvalidPolicy => Self::InvalidPolicy,
             ErrorCode::CannotMask => Self::CannotMask,
+            ErrorCode::Io => Self::Io,
+            ErrorCode::Input => Self::Input,
+            ErrorCode::InvalidPipeline => Self::InvalidPipeline,
             ErrorCode::Panic => Self::Panic,
         }
     }
@@ -165,7 +181,11 @@ fn set_last_error(message: String, path: Option<String>) {
 
 /// Runs `body`, turning a panic into `on_panic`. Every exported function
 /// goes through here, so unwinding never reaches C.
+/// The first call installs custodia's panic hook
+/// ([`crate::panic::install_panic_hook`]), so a panic's message, which may
+/// quote a customer value, never reaches the host's standard error.
 pub(crate) fn guard<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+    crate::panic::install_panic_hook();
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
 }
 
@@ -184,7 +204,13 @@ pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> custodia_status
             set_last_error(String::new(), None);
             custodia_status::Ok
         }
-        Err(failure) => {
+        Err(mut failure) => {
+            if failure.status == custodia_status::Panic
+                && let Some(place) = crate::panic::take_last_panic()
+            {
+                failure.message =
+                    format!("internal error (panic at {place}); free the handles involved");
+            }
             set_last_error(failure.message, failure.path);
             failure.status
         }
@@ -225,12 +251,16 @@ pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
             Some(ErrorCode::WrongType) => c"WRONG_TYPE",
             Some(ErrorCode::RowLength) => c"ROW_LENGTH",
             Some(ErrorCode::SchemaMismatch) => c"SCHEMA_MISMATCH",
+            Some(ErrorCode::DuplicateKey) => c"DUPLICATE_KEY",
             Some(ErrorCode::InvalidDedupe) => c"INVALID_DEDUPE",
             Some(ErrorCode::UnknownAudience) => c"UNKNOWN_AUDIENCE",
             Some(ErrorCode::UnknownKey) => c"UNKNOWN_KEY",
             Some(ErrorCode::InvalidKey) => c"INVALID_KEY",
             Some(ErrorCode::InvalidPolicy) => c"INVALID_POLICY",
             Some(ErrorCode::CannotMask) => c"CANNOT_MASK",
+            Some(ErrorCode::Io) => c"IO",
+            Some(ErrorCode::Input) => c"INPUT",
+            Some(ErrorCode::InvalidPipeline) => c"INVALID_PIPELINE",
             Some(ErrorCode::Panic) => c"PANIC",
             None => c"UNKNOWN_STATUS",
         };

@@ -109,6 +109,21 @@ impl Masker {
         self
     }
 
+    /// Checks that the policy has `audience`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownAudience`].
+    pub fn check_audience(&self, audience: &str) -> Result<()> {
+        if self.audiences.contains_key(audience) {
+            Ok(())
+        } else {
+            Err(ErrorKind::UnknownAudience {
+                audience: audience.to_owned(),
+            }
+            .into())
+        }
+    }
+
     fn operators(&self, record: &Record, audience: &str) -> Result<&[Operator]> {
         record.check_schema(&self.schema)?;
         self.audiences

@@ -160,12 +160,20 @@ pub(crate) fn half_width(c: char) -> char {
     }
 }
 
-/// Zero-width characters, byte order marks and control characters (other
-/// than white space, which is collapsed instead).
+/// Zero-width characters, byte order marks, bidirectional controls (which
+/// can make a value display as another: `\u{202E}` reverses what follows)
+/// and control characters (other than white space, which is collapsed
+/// instead).
 fn is_removed(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061C}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
     ) || (c.is_control() && !c.is_whitespace())
 }
 
@@ -258,8 +266,10 @@ pub fn title_case(text: &str) -> String {
 
 /// The folded form of `text` that duplicate detection compares: cleaned,
 /// NFKC, case-folded (Turkish dotted and dotless i both fold to `i`, `ß` to
-/// `ss`), Latin diacritics stripped, and name separators (`·`, `・`, `•`,
-/// `.`, `-`, `_`, `,`) turned into single spaces.
+/// `ss`), Latin diacritics stripped, the Latin letters that carry their
+/// mark inside the letter spelt as their base letters (`ł` `l`, `ø` `o`,
+/// `đ`/`ð` `d`, `æ` `ae`, `œ` `oe`, `þ` `th`), and name separators (`·`,
+/// `・`, `•`, `.`, `-`, `_`, `,`) turned into single spaces.
 pub fn match_key(text: &str) -> String {
     let cleaned = clean(text);
     let mut out = String::with_capacity(cleaned.len());
@@ -279,6 +289,11 @@ pub fn match_key(text: &str) -> String {
         match c {
             'ı' | 'İ' => out.push('i'),
             'ß' | 'ẞ' => out.push_str("ss"),
+            c if !c.is_ascii()
+                && let Some(base) = latin_base(c) =>
+            {
+                out.push_str(base)
+            }
             c => out.extend(c.to_lowercase()),
         }
     }
@@ -287,6 +302,22 @@ pub fn match_key(text: &str) -> String {
         out.retain(|c| !is_stripped_mark(c));
     }
     out.nfc().collect()
+}
+
+/// The base letters of a Latin letter whose mark is part of the letter
+/// (no Unicode decomposition strips it), in lower case.
+fn latin_base(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ł' | 'Ł' => "l",
+        'ø' | 'Ø' => "o",
+        'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+        'ħ' | 'Ħ' => "h",
+        'ŧ' | 'Ŧ' => "t",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'þ' | 'Þ' => "th",
+        _ => return None,
+    })
 }
 
 /// Combining diacritical marks used by Latin, Greek and Cyrillic letters.
@@ -362,6 +393,10 @@ mod tests {
         assert_eq!(clean("１３８　００１３"), "138 0013");
         assert_eq!(clean("Ｚｈａｎｇ　Ｗｅｉ"), "Zhang Wei");
         assert_eq!(clean("张\u{200B}伟\u{FEFF}"), "张伟");
+        assert_eq!(
+            clean("\u{202E}Evil\u{202C} \u{2067}x\u{2069}\u{200F}"),
+            "Evil x"
+        );
         assert_eq!(clean("a\u{0000}b\u{0007}c"), "abc");
         // NFC: e + combining acute becomes é.
         assert_eq!(clean("Jose\u{0301}"), "José");

@@ -161,6 +161,72 @@ pub(crate) fn json_error(document: JsonDocument, err: &serde_json::Error, detail
     .into()
 }
 
+/// A JSON object's members in their order, as parsed from text: a key
+/// that appears twice is an error ([`ErrorKind::DuplicateKey`]) instead
+/// of the last one silently winning.
+pub(crate) fn parse_object(
+    document: JsonDocument,
+    json: &str,
+) -> Result<Vec<(String, serde_json::Value)>> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let parsed = UniqueObject::deserialize(&mut de).and_then(|object| de.end().map(|()| object));
+    match parsed {
+        Ok(UniqueObject::Members(members)) => Ok(members),
+        Ok(UniqueObject::Duplicate(key)) => Err(ErrorKind::DuplicateKey {
+            path: key.as_str().into(),
+        }
+        .into()),
+        Err(e) => {
+            let detail = match e.classify() {
+                serde_json::error::Category::Data => "expected a JSON object",
+                serde_json::error::Category::Eof => "unexpected end of input",
+                _ => "malformed JSON",
+            };
+            Err(json_error(document, &e, detail.into()))
+        }
+    }
+}
+
+/// A JSON object read member by member, stopping at a repeated key.
+enum UniqueObject {
+    Members(Vec<(String, serde_json::Value)>),
+    Duplicate(String),
+}
+
+impl<'de> Deserialize<'de> for UniqueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueObject, A::Error> {
+                let mut members: Vec<(String, serde_json::Value)> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value()?;
+                    if !seen.insert(key.clone()) {
+                        // Read the rest, so that malformed JSON after the
+                        // repeat is reported as such.
+                        while map
+                            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                            .is_some()
+                        {}
+                        return Ok(UniqueObject::Duplicate(key));
+                    }
+                    members.push((key, value));
+                }
+                Ok(UniqueObject::Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// serde's own explanation, without its position suffix (we report line and
 /// column separately). Schemas hold no customer data, so quoting is fine.
 fn schema_detail(err: &serde_json::Error) -> String {

@@ -42,18 +42,40 @@ impl Record {
     ///
     /// # Errors
     /// [`ErrorKind::Json`] if the text is not a JSON object (the message
-    /// never quotes the input), and the errors of [`Record::set`].
+    /// never quotes the input), [`ErrorKind::DuplicateKey`] if it names a
+    /// field twice, and the errors of [`Record::set`].
     pub fn from_json(schema: &Schema, json: &str) -> Result<Self> {
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json)
-            .map_err(|e| {
-                let detail = match e.classify() {
-                    serde_json::error::Category::Data => "expected a JSON object",
-                    serde_json::error::Category::Eof => "unexpected end of input",
-                    _ => "malformed JSON",
-                };
-                super::json::json_error(JsonDocument::Record, &e, detail.into())
-            })?;
-        Self::from_json_object(schema, object)
+        let members = super::json::parse_object(JsonDocument::Record, json)?;
+        Self::from_json_members(schema, members)
+    }
+
+    /// Builds a record from the members of a JSON object that name fields of
+    /// the schema, and returns the others, in their order, instead of
+    /// failing on them (or keeping them as extras): for a caller that passes
+    /// columns it does not know through unchanged.
+    ///
+    /// # Errors
+    /// As for [`Record::from_json`], but never [`ErrorKind::UnknownField`].
+    pub fn from_json_known(
+        schema: &Schema,
+        json: &str,
+    ) -> Result<(Self, Vec<(String, serde_json::Value)>)> {
+        let members = super::json::parse_object(JsonDocument::Record, json)?;
+        let (known, unknown) = members
+            .into_iter()
+            .partition(|(name, _)| schema.index_of(name).is_some());
+        Ok((Self::from_json_members(schema, known)?, unknown))
+    }
+
+    fn from_json_members(
+        schema: &Schema,
+        members: Vec<(String, serde_json::Value)>,
+    ) -> Result<Self> {
+        let mut record = Self::new(schema);
+        for (name, json) in members {
+            record.set(&name, json_value(schema, &name, json)?)?;
+        }
+        Ok(record)
     }
 
     /// Builds a record from a parsed JSON object. Strings, numbers, booleans
@@ -62,37 +84,7 @@ impl Record {
         schema: &Schema,
         object: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self> {
-        let mut record = Self::new(schema);
-        for (name, json) in object {
-            let value = match json {
-                serde_json::Value::Null => Value::Null,
-                serde_json::Value::Bool(b) => Value::Boolean(b),
-                serde_json::Value::Number(n) => match n.as_i64() {
-                    Some(i) => Value::Integer(i),
-                    None => {
-                        let text = n.to_string();
-                        super::Decimal::parse(&text).map_or(Value::Text(text), Value::Decimal)
-                    }
-                },
-                serde_json::Value::String(s) => Value::Text(s),
-                serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                    let found = if json.is_array() {
-                        "an array"
-                    } else {
-                        "an object"
-                    };
-                    let expected = schema.field(&name).map_or("text", |f| expected(f.kind()));
-                    return Err(ErrorKind::WrongType {
-                        path: FieldPath::new(name),
-                        expected,
-                        found,
-                    }
-                    .into());
-                }
-            };
-            record.set(&name, value)?;
-        }
-        Ok(record)
+        Self::from_json_members(schema, object.into_iter().collect())
     }
 
     /// Builds a record from `(field name, value)` pairs. Later pairs replace
@@ -210,6 +202,13 @@ impl Record {
         Ok(())
     }
 
+    /// Adds an extra field known not to be there yet.
+    fn push_extra(&mut self, name: &str, value: Value) -> Result<()> {
+        self.check_size(name, &value)?;
+        self.extras.push((name.to_owned(), value));
+        Ok(())
+    }
+
     fn check_size(&self, name: &str, value: &Value) -> Result<()> {
         let (len, limit) = (value.byte_len(), self.schema.max_value_bytes());
         if len > limit {
@@ -287,6 +286,38 @@ impl fmt::Debug for Record {
     }
 }
 
+/// The value a JSON member gives the field `name`. Strings, numbers,
+/// booleans and null are accepted; arrays and objects are
+/// [`ErrorKind::WrongType`].
+fn json_value(schema: &Schema, name: &str, json: serde_json::Value) -> Result<Value> {
+    Ok(match json {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Boolean(b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Integer(i),
+            None => {
+                let text = n.to_string();
+                super::Decimal::parse(&text).map_or(Value::Text(text), Value::Decimal)
+            }
+        },
+        serde_json::Value::String(s) => Value::Text(s),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+            let found = if json.is_array() {
+                "an array"
+            } else {
+                "an object"
+            };
+            let expected = schema.field(name).map_or("text", |f| expected(f.kind()));
+            return Err(ErrorKind::WrongType {
+                path: FieldPath::new(name),
+                expected,
+                found,
+            }
+            .into());
+        }
+    })
+}
+
 /// A CSV header mapped onto a schema once, to turn many rows into records.
 ///
 /// A UTF-8 byte order mark before the first column name is ignored.
@@ -300,6 +331,8 @@ pub struct CsvHeader {
 enum Column {
     Field(usize),
     Extra(String),
+    /// A column outside the schema that the caller handles itself.
+    Skip,
 }
 
 impl CsvHeader {
@@ -310,20 +343,31 @@ impl CsvHeader {
     /// (unless it allows extra fields), [`ErrorKind::DuplicateField`] for a
     /// name that appears twice.
     pub fn new<S: AsRef<str>>(schema: &Schema, header: &[S]) -> Result<Self> {
+        Self::build(schema, header, false)
+    }
+
+    /// Maps the columns that name schema fields and leaves the others out of
+    /// the records ([`CsvHeader::field_indices`] says `None` for them), for
+    /// a caller that passes them through itself. Names are matched as given
+    /// (trim them first if the file pads them).
+    ///
+    /// # Errors
+    /// [`ErrorKind::DuplicateField`] for two columns naming one field.
+    pub fn known<S: AsRef<str>>(schema: &Schema, header: &[S]) -> Result<Self> {
+        Self::build(schema, header, true)
+    }
+
+    fn build<S: AsRef<str>>(schema: &Schema, header: &[S], skip_unknown: bool) -> Result<Self> {
         let mut columns = Vec::with_capacity(header.len());
+        let mut seen = std::collections::HashSet::with_capacity(header.len());
         for (i, name) in header.iter().enumerate() {
             let mut name = name.as_ref();
             if i == 0 {
                 name = name.strip_prefix('\u{feff}').unwrap_or(name);
             }
-            if header[..i].iter().any(|earlier| earlier.as_ref() == name) {
-                return Err(ErrorKind::DuplicateField {
-                    path: FieldPath::new(name),
-                }
-                .into());
-            }
-            columns.push(match schema.index_of(name) {
+            let column = match schema.index_of(name) {
                 Some(index) => Column::Field(index),
+                None if skip_unknown => Column::Skip,
                 None if schema.allows_extra_fields() => Column::Extra(name.to_owned()),
                 None => {
                     return Err(ErrorKind::UnknownField {
@@ -331,7 +375,14 @@ impl CsvHeader {
                     }
                     .into());
                 }
-            });
+            };
+            if !matches!(column, Column::Skip) && !seen.insert(name) {
+                return Err(ErrorKind::DuplicateField {
+                    path: FieldPath::new(name),
+                }
+                .into());
+            }
+            columns.push(column);
         }
         Ok(Self {
             schema: schema.clone(),
@@ -353,7 +404,7 @@ impl CsvHeader {
     pub fn field_indices(&self) -> impl Iterator<Item = Option<usize>> + '_ {
         self.columns.iter().map(|c| match c {
             Column::Field(i) => Some(*i),
-            Column::Extra(_) => None,
+            Column::Extra(_) | Column::Skip => None,
         })
     }
 
@@ -375,7 +426,9 @@ impl CsvHeader {
             let cell = cell.as_ref();
             match column {
                 Column::Field(index) => record.set_at(*index, cell)?,
-                Column::Extra(name) => record.set(name, cell)?,
+                // Names are unique (checked when the header was built).
+                Column::Extra(name) => record.push_extra(name, cell.into())?,
+                Column::Skip => {}
             }
         }
         Ok(record)

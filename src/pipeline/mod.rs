@@ -1,0 +1,376 @@
+//! The stages composed: normalize, validate, then mask, and deduplicate
+//! once every row is in. The command-line tool and the C library run rows
+//! through a [`Pipeline`], so both give the same answer for the same input.
+//!
+//! ```
+//! use custodia::{Pipeline, Record, Schema};
+//!
+//! let schema = Schema::customer();
+//! let pipeline = Pipeline::builder(&schema).build()?;
+//! let row = Record::from_json(&schema, r#"{"customer_id": "c-1",
+//!     "email": "Ann@Example.COM", "birth_date": "1990-02-30"}"#)?;
+//! let done = pipeline.process(row)?;
+//! assert!(done.is_rejected()); // 30 February
+//! assert_eq!(done.record.text("email"), Some("Ann@example.com"));
+//! // For matching, a field that failed validation counts as missing.
+//! let compared = pipeline.comparable(&done);
+//! assert_eq!(compared.text("birth_date"), None);
+//! assert_eq!(compared.text("email"), Some("Ann@example.com"));
+//! # Ok::<(), custodia::Error>(())
+//! ```
+
+mod config;
+mod read;
+mod run;
+mod write;
+
+pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
+pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
+
+use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome};
+use crate::error::{ErrorKind, Result};
+use crate::mask::Masker;
+use crate::normalize::{Change, Normalizer};
+use crate::schema::{Record, Schema, Value};
+use crate::validate::{IssueCode, Report, Severity, Validator};
+
+/// Stages to run on every record, built once and shared by all threads.
+#[derive(Debug)]
+pub struct Pipeline {
+    normalizer: Normalizer,
+    validator: Option<Validator>,
+    reject_on: RejectOn,
+    mask: Option<MaskStep>,
+    dedupe: Option<DedupeStep>,
+}
+
+/// Masking for one audience.
+#[derive(Debug)]
+struct MaskStep {
+    masker: Masker,
+    audience: String,
+}
+
+/// Deduplication and merging, with a saved model or one to train.
+#[derive(Debug)]
+struct DedupeStep {
+    deduper: Deduper,
+    model: Option<Model>,
+    merger: Merger,
+}
+
+/// Builds a [`Pipeline`]: normalization always, validation unless turned
+/// off, masking and deduplication when given.
+#[derive(Debug)]
+pub struct PipelineBuilder {
+    schema: Schema,
+    validate: bool,
+    reject_on: RejectOn,
+    mask: Option<MaskStep>,
+    dedupe: Option<(Deduper, Option<Model>, Option<MergePolicy>)>,
+}
+
+/// Warnings that reject a row as errors do.
+#[derive(Clone, Debug, Default)]
+struct RejectOn {
+    all_warnings: bool,
+    codes: Vec<IssueCode>,
+}
+
+impl RejectOn {
+    fn rejects(&self, issue: &crate::Issue) -> bool {
+        issue.level() == Severity::Error || self.all_warnings || self.codes.contains(&issue.code())
+    }
+}
+
+impl PipelineBuilder {
+    /// Rejects rows with any of these issue codes (names such as
+    /// `phone_possible_not_valid`) even when their severity is warning;
+    /// `warning` rejects every warning.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidPipeline`] for a name that is no issue code.
+    pub fn reject_on<S: AsRef<str>>(mut self, codes: &[S]) -> Result<Self> {
+        for name in codes {
+            let name = name.as_ref().trim();
+            if name == "warning" {
+                self.reject_on.all_warnings = true;
+                continue;
+            }
+            let code = IssueCode::ALL
+                .iter()
+                .copied()
+                .find(|c| c.name() == name)
+                .ok_or_else(|| ErrorKind::InvalidPipeline {
+                    reason: format!("reject_on: `{name}` is not an issue code"),
+                })?;
+            self.reject_on.codes.push(code);
+        }
+        Ok(self)
+    }
+
+    /// Whether rows are validated (on by default). Without validation no
+    /// row is rejected.
+    pub fn validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// Writes each row as `audience` of `masker`'s policy may see it. Rows
+    /// are validated first, whatever [`PipelineBuilder::validate`] says, so
+    /// that no malformed value reaches a mask.
+    pub fn mask(mut self, masker: Masker, audience: impl Into<String>) -> Self {
+        self.mask = Some(MaskStep {
+            masker,
+            audience: audience.into(),
+        });
+        self
+    }
+
+    /// Deduplicates the rows with `deduper`, scoring with `model` when
+    /// given (else training one on the rows), and merges clusters into
+    /// golden records by `merge` (default: [`MergePolicy::for_schema`]).
+    pub fn dedupe(
+        mut self,
+        deduper: Deduper,
+        model: Option<Model>,
+        merge: Option<MergePolicy>,
+    ) -> Self {
+        self.dedupe = Some((deduper, model, merge));
+        self
+    }
+
+    /// The pipeline.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) when
+    /// a masker or deduper was made for another schema; the errors of
+    /// [`Merger::new`] and [`Masker`] for an audience the policy lacks.
+    pub fn build(self) -> Result<Pipeline> {
+        let schema = &self.schema;
+        let mismatch = |what: &str, other: &Schema| -> Result<()> {
+            if other == schema {
+                Ok(())
+            } else {
+                Err(crate::ErrorKind::SchemaMismatch {
+                    expected: format!("{} (the pipeline's)", schema.name()),
+                    record: format!("{} (the {what}'s)", other.name()),
+                }
+                .into())
+            }
+        };
+        if let Some(step) = &self.mask {
+            mismatch("masker", step.masker.schema())?;
+            step.masker.check_audience(&step.audience)?;
+        }
+        let dedupe = match self.dedupe {
+            Some((deduper, model, merge)) => {
+                mismatch("deduper", deduper.schema())?;
+                let policy = merge.unwrap_or_else(|| MergePolicy::for_schema(schema));
+                let merger = Merger::new(schema, &policy)?;
+                Some(DedupeStep {
+                    deduper,
+                    model,
+                    merger,
+                })
+            }
+            None => None,
+        };
+        let validate = self.validate || self.mask.is_some();
+        Ok(Pipeline {
+            normalizer: Normalizer::new(schema),
+            validator: validate.then(|| Validator::new(schema)),
+            reject_on: self.reject_on,
+            mask: self.mask,
+            dedupe,
+        })
+    }
+}
+
+/// What became of one record.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Processed {
+    /// The normalized record.
+    pub record: Record,
+    /// The issues validation found (empty when validation is off).
+    pub report: Report,
+    /// What normalization changed.
+    pub changes: Vec<Change>,
+    /// The view to write, when masking: the masked record (its fields that
+    /// failed validation left empty).
+    pub shown: Option<Record>,
+    rejected: bool,
+}
+
+impl Processed {
+    /// Whether validation found an error: the row goes to the rejects (and,
+    /// when deduplicating, is still matched, without the failed fields).
+    pub fn is_rejected(&self) -> bool {
+        self.rejected
+    }
+
+    /// The codes that rejected the row: its errors, and the warnings the
+    /// pipeline rejects on.
+    pub fn reject_codes(&self) -> Vec<String> {
+        if !self.rejected {
+            return Vec::new();
+        }
+        let mut codes: Vec<String> = self
+            .report
+            .errors()
+            .map(|i| i.code().name().to_owned())
+            .collect();
+        if codes.is_empty() {
+            codes = self
+                .report
+                .warnings()
+                .map(|i| i.code().name().to_owned())
+                .collect();
+        }
+        codes
+    }
+
+    /// The record to write: the masked view when masking, else the
+    /// normalized record.
+    pub fn output(&self) -> &Record {
+        self.shown.as_ref().unwrap_or(&self.record)
+    }
+}
+
+impl Pipeline {
+    /// A pipeline for records of `schema`.
+    pub fn builder(schema: &Schema) -> PipelineBuilder {
+        PipelineBuilder {
+            schema: schema.clone(),
+            validate: true,
+            reject_on: RejectOn::default(),
+            mask: None,
+            dedupe: None,
+        }
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        self.normalizer.schema()
+    }
+
+    /// Whether the pipeline validates rows (rows with errors are rejected).
+    pub fn validates(&self) -> bool {
+        self.validator.is_some()
+    }
+
+    /// Whether the pipeline deduplicates.
+    pub fn dedupes(&self) -> bool {
+        self.dedupe.is_some()
+    }
+
+    /// Whether the pipeline masks.
+    pub fn masks(&self) -> bool {
+        self.mask.is_some()
+    }
+
+    /// Normalizes, validates and masks one record. A masked view is made
+    /// for a rejected row only when the pipeline deduplicates (where every
+    /// row is written).
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for a
+    /// record of another schema, and masking errors (a missing key, a value
+    /// an operator cannot transform).
+    pub fn process(&self, record: Record) -> Result<Processed> {
+        let mut normalized = self.normalizer.normalize_owned(record)?;
+        let changes = std::mem::take(&mut normalized.changes);
+        let report = match &self.validator {
+            Some(validator) => validator.validate_normalized(&normalized)?,
+            None => Report::new(Vec::new()),
+        };
+        let rejected = report.issues().iter().any(|i| self.reject_on.rejects(i));
+        let mut done = Processed {
+            record: normalized.record,
+            report,
+            changes,
+            shown: None,
+            rejected,
+        };
+        if let Some(step) = &self.mask
+            && (!done.is_rejected() || self.dedupe.is_some())
+        {
+            let view = step
+                .masker
+                .mask_normalized(self.comparable(&done), &step.audience)?;
+            done.shown = Some(view);
+        }
+        Ok(done)
+    }
+
+    /// The record without the fields that failed validation: what
+    /// deduplication compares and masking sees, so that a malformed value
+    /// counts as missing instead of keeping the row out.
+    pub fn comparable(&self, done: &Processed) -> Record {
+        let mut record = done.record.clone();
+        let schema = record.schema().clone();
+        for issue in done.report.errors() {
+            if issue.level() == Severity::Error
+                && let Some(index) = schema.index_of(issue.path().as_str())
+                && let Some(value) = record.value_mut(index)
+            {
+                *value = Value::Null;
+            }
+        }
+        record
+    }
+
+    /// Deduplicates `records` (as [`Pipeline::comparable`] made them), with
+    /// the saved model or one trained on them.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) when the
+    /// pipeline has no dedupe step, and the errors of [`Deduper::run`].
+    pub fn dedupe(&self, records: &[Record]) -> Result<Outcome> {
+        let step = self.dedupe_step()?;
+        match &step.model {
+            Some(model) => step.deduper.run_with(records, model),
+            None => step.deduper.run(records),
+        }
+    }
+
+    /// Links the records `left` to `right` with the dedupe step's deduper
+    /// and model.
+    ///
+    /// # Errors
+    /// As for [`Pipeline::dedupe`].
+    pub fn link_records(&self, left: &[Record], right: &[Record]) -> Result<Outcome> {
+        let step = self.dedupe_step()?;
+        match &step.model {
+            Some(model) => step.deduper.link_with(left, right, model),
+            None => step.deduper.link(left, right),
+        }
+    }
+
+    /// Golden records of the clusters, masked for the pipeline's audience
+    /// when it masks (a golden record shows no more than its rows do).
+    ///
+    /// # Errors
+    /// As for [`Pipeline::dedupe`], and masking errors.
+    pub fn golden(&self, records: &[Record], clusters: &[u32]) -> Result<Vec<GoldenRecord>> {
+        let step = self.dedupe_step()?;
+        let mut golden = step.merger.merge(records, clusters)?;
+        if let Some(mask) = &self.mask {
+            for g in &mut golden {
+                let record = std::mem::replace(&mut g.record, Record::new(self.schema()));
+                g.record = mask.masker.mask_normalized(record, &mask.audience)?;
+            }
+        }
+        Ok(golden)
+    }
+
+    fn dedupe_step(&self) -> Result<&DedupeStep> {
+        self.dedupe.as_ref().ok_or_else(|| {
+            crate::ErrorKind::InvalidDedupe {
+                reason: "the pipeline has no dedupe step".into(),
+            }
+            .into()
+        })
+    }
+}

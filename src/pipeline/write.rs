@@ -1,0 +1,353 @@
+//! Writing rows, rejects, pairs and golden records, as CSV or JSON Lines.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use super::Format;
+use super::read::{Raw, Row};
+use crate::dedupe::{GoldenRecord, Outcome};
+use crate::schema::{Record, Schema, Value};
+
+/// Writes one CSV record (RFC 4180): fields with the delimiter, a quote, a
+/// line break or an edge space are quoted, quotes doubled.
+pub(crate) fn csv_record<'a>(
+    out: &mut (impl Write + ?Sized),
+    delimiter: u8,
+    cells: impl Iterator<Item = &'a [u8]>,
+) -> io::Result<()> {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.write_all(&[delimiter])?;
+        }
+        let quote = cell
+            .iter()
+            .any(|&b| b == delimiter || matches!(b, b'"' | b'\n' | b'\r'))
+            || cell.first() == Some(&b' ')
+            || cell.last() == Some(&b' ');
+        if quote {
+            out.write_all(b"\"")?;
+            for part in cell.split_inclusive(|&b| b == b'"') {
+                out.write_all(part)?;
+                if part.last() == Some(&b'"') {
+                    out.write_all(b"\"")?;
+                }
+            }
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(cell)?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+/// [`csv_record`] for text cells.
+pub(crate) fn csv_text<'a>(
+    out: &mut (impl Write + ?Sized),
+    delimiter: u8,
+    cells: impl Iterator<Item = &'a str>,
+) -> io::Result<()> {
+    csv_record(out, delimiter, cells.map(str::as_bytes))
+}
+
+/// A row named in an output: its line, and in a link its source (`crm:2`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowRef<'a> {
+    pub(crate) source: Option<&'a str>,
+    pub(crate) line: u64,
+}
+
+impl std::fmt::Display for RowRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.source {
+            Some(source) => write!(f, "{source}:{}", self.line),
+            None => write!(f, "{}", self.line),
+        }
+    }
+}
+
+impl RowRef<'_> {
+    /// A number, or `"source:line"` in a link.
+    fn json(self) -> serde_json::Value {
+        match self.source {
+            Some(_) => self.to_string().into(),
+            None => self.line.into(),
+        }
+    }
+}
+
+/// Where the columns of an output row come from.
+#[derive(Clone)]
+pub(crate) struct Layout {
+    pub(crate) format: Format,
+    pub(crate) delimiter: u8,
+    /// Per input column: the schema field it holds, or `None` for a column
+    /// outside the schema (passed through from the input row).
+    pub(crate) columns: Vec<Option<usize>>,
+    /// Which input columns are written.
+    pub(crate) written: Vec<bool>,
+    /// Schema fields left out of JSON Lines output (`--drop`).
+    pub(crate) dropped: Vec<String>,
+    /// Whether rows end with a `_warnings` column.
+    pub(crate) warnings_column: bool,
+}
+
+/// Extra members of a JSON Lines row that are outside the schema, passed
+/// through in their order.
+pub(crate) type Unknown = Vec<(String, serde_json::Value)>;
+
+/// One output row: its record, the input row (for columns outside the
+/// schema) and, from dedupe, its cluster id.
+pub(crate) struct Line<'a> {
+    pub(crate) record: &'a Record,
+    pub(crate) row: &'a Row,
+    pub(crate) unknown: Option<&'a Unknown>,
+    /// The source a linked row came from.
+    pub(crate) source: Option<&'a str>,
+    pub(crate) cluster: Option<RowRef<'a>>,
+    /// Warning codes joined by `;`, when warnings get a column.
+    pub(crate) warnings: Option<&'a str>,
+}
+
+impl Layout {
+    pub(crate) fn write(&self, out: &mut (impl Write + ?Sized), line: &Line<'_>) -> io::Result<()> {
+        match self.format {
+            Format::Csv => {
+                let cells = match &line.row.raw {
+                    Raw::Csv(cells) => Some(cells),
+                    _ => None,
+                };
+                let values: Vec<Cow<'_, str>> = self
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| self.written[i])
+                    .map(|(i, field)| match field {
+                        Some(f) => line
+                            .record
+                            .get_at(*f)
+                            .and_then(Value::to_text)
+                            .unwrap_or_default(),
+                        None => Cow::Borrowed(cells.and_then(|c| c.get(i)).unwrap_or_default()),
+                    })
+                    .collect();
+                let number = line.row.line.to_string();
+                let cluster = line.cluster.map(|c| c.to_string());
+                let cells = values
+                    .iter()
+                    .map(|c| c.as_ref())
+                    .chain(line.source)
+                    .chain([number.as_str()])
+                    .chain(cluster.as_deref())
+                    .chain(line.warnings);
+                csv_text(out, self.delimiter, cells)
+            }
+            Format::Jsonl => {
+                // The record's own JSON keeps schema order; members outside
+                // the schema follow, then `_row` and `cluster_id`.
+                let mut json = line.record.to_json();
+                if !self.dropped.is_empty()
+                    && let Ok(serde_json::Value::Object(mut object)) =
+                        serde_json::from_str::<serde_json::Value>(&json)
+                {
+                    object.retain(|name, _| !self.dropped.contains(name));
+                    json = serde_json::Value::Object(object).to_string();
+                }
+                let body = json
+                    .strip_prefix('{')
+                    .and_then(|j| j.strip_suffix('}'))
+                    .unwrap_or("");
+                out.write_all(b"{")?;
+                out.write_all(body.as_bytes())?;
+                let mut first = body.is_empty();
+                for (name, value) in line.unknown.into_iter().flatten() {
+                    if !first {
+                        out.write_all(b",")?;
+                    }
+                    first = false;
+                    serde_json::to_writer(&mut *out, name)?;
+                    out.write_all(b":")?;
+                    serde_json::to_writer(&mut *out, value)?;
+                }
+                let sep = if first { "" } else { "," };
+                if let Some(source) = line.source {
+                    write!(out, "{sep}\"_source\":")?;
+                    serde_json::to_writer(&mut *out, source)?;
+                    out.write_all(b",")?;
+                } else {
+                    out.write_all(sep.as_bytes())?;
+                }
+                write!(out, "\"_row\":{}", line.row.line)?;
+                if let Some(c) = line.cluster {
+                    write!(out, ",\"cluster_id\":{}", c.json())?;
+                }
+                if let Some(w) = line.warnings {
+                    out.write_all(b",\"_warnings\":")?;
+                    serde_json::to_writer(&mut *out, w)?;
+                }
+                out.write_all(b"}\n")
+            }
+        }
+    }
+}
+
+/// Writes a rejected row: `_row`, `_issues` and the row as it came in (for
+/// CSV its cells, or the bytes of an unreadable row in one cell; for JSON
+/// Lines the line as `_raw`, or `_raw_hex` when it is not UTF-8).
+pub(crate) fn reject(
+    out: &mut (impl Write + ?Sized),
+    format: Format,
+    delimiter: u8,
+    source: Option<&str>,
+    row: &Row,
+    codes: &[String],
+) -> io::Result<()> {
+    let issues = codes.join(";");
+    let number = row.line.to_string();
+    if format == Format::Jsonl {
+        let mut object = serde_json::Map::new();
+        if let Some(source) = source {
+            object.insert("_source".into(), source.into());
+        }
+        object.insert("_row".into(), row.line.into());
+        object.insert("_issues".into(), issues.into());
+        match &row.raw {
+            Raw::Json(line) => {
+                object.insert("_raw".into(), line.as_str().into());
+            }
+            Raw::Unreadable { bytes, .. } => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    object.insert("_raw".into(), text.into());
+                }
+                Err(_) => {
+                    object.insert("_raw_hex".into(), hex(bytes).into());
+                }
+            },
+            Raw::Csv(cells) => {
+                let cells: Vec<&str> = cells.iter().collect();
+                object.insert("_raw".into(), cells.into());
+            }
+        }
+        return writeln!(out, "{}", serde_json::Value::Object(object));
+    }
+    let head = source
+        .map(str::as_bytes)
+        .into_iter()
+        .chain([number.as_bytes(), issues.as_bytes()]);
+    match &row.raw {
+        Raw::Csv(cells) => csv_record(out, delimiter, head.chain(cells.iter().map(str::as_bytes))),
+        Raw::Unreadable { bytes, .. } => csv_record(out, delimiter, head.chain([bytes.as_slice()])),
+        Raw::Json(line) => csv_record(out, delimiter, head.chain([line.as_bytes()])),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The matched pairs as CSV, rows named by their input lines.
+pub(crate) fn pairs<'a>(
+    file: &mut (impl Write + ?Sized),
+    outcome: &Outcome,
+    row_of: &dyn Fn(usize) -> RowRef<'a>,
+) -> io::Result<()> {
+    let header = ["row_a", "row_b", "weight", "probability", "explanation"];
+    csv_text(file, b',', header.into_iter())?;
+    for pair in outcome.pairs() {
+        let explanation = outcome
+            .explain(pair.a, pair.b)
+            .map_or_else(String::new, |e| {
+                let mut parts: Vec<String> = e
+                    .fields
+                    .iter()
+                    .map(|f| match f.level {
+                        Some(level) if f.counted => {
+                            format!("{}={level}({:+.2})", f.field, f.weight)
+                        }
+                        // Another contact field agreed more strongly.
+                        Some(level) => format!("{}={level}(outweighed)", f.field),
+                        None => format!("{}=missing", f.field),
+                    })
+                    .collect();
+                // The chance of two people of one household.
+                if e.household_weight != 0.0 {
+                    parts.push(format!("household({:+.2})", e.household_weight));
+                }
+                parts.join(";")
+            });
+        let cells = [
+            row_of(pair.a).to_string(),
+            row_of(pair.b).to_string(),
+            format!("{:.4}", pair.weight),
+            format!("{:.6}", pair.probability),
+            explanation,
+        ];
+        csv_text(file, b',', cells.iter().map(String::as_str))?;
+    }
+    file.flush()
+}
+
+/// Golden records, one per cluster: CSV with the schema's fields, or JSON
+/// Lines; `cluster_id`, `_members` and `_sources` use input lines.
+pub(crate) fn golden<'a>(
+    file: &mut (impl Write + ?Sized),
+    format: Format,
+    schema: &Schema,
+    golden: &[GoldenRecord],
+    row_of: &dyn Fn(usize) -> RowRef<'a>,
+) -> io::Result<()> {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
+    if format == Format::Csv {
+        let header = ["cluster_id"]
+            .into_iter()
+            .chain(names.iter().copied())
+            .chain(["_members", "_sources"]);
+        csv_text(file, b',', header)?;
+    }
+    for g in golden {
+        let cluster = row_of(g.cluster as usize);
+        let members: Vec<RowRef<'a>> = g.members.iter().map(|&m| row_of(m)).collect();
+        match format {
+            Format::Csv => {
+                let sources = names
+                    .iter()
+                    .zip(&g.sources)
+                    .filter_map(|(name, s)| s.map(|row| format!("{name}={}", row_of(row))))
+                    .collect::<Vec<_>>()
+                    .join(";");
+                let values = g
+                    .record
+                    .values()
+                    .iter()
+                    .map(|v| v.to_text().map(Cow::into_owned).unwrap_or_default());
+                let members = members
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";");
+                let cells: Vec<String> = std::iter::once(cluster.to_string())
+                    .chain(values)
+                    .chain([members, sources])
+                    .collect();
+                csv_text(file, b',', cells.iter().map(String::as_str))?;
+            }
+            Format::Jsonl => {
+                let sources: serde_json::Map<String, serde_json::Value> = names
+                    .iter()
+                    .zip(&g.sources)
+                    .map(|(name, s)| {
+                        let row = s.map_or(serde_json::Value::Null, |r| row_of(r).json());
+                        ((*name).to_owned(), row)
+                    })
+                    .collect();
+                let line = serde_json::json!({
+                    "cluster_id": cluster.json(),
+                    "record": g.record,
+                    "_members": members.iter().map(|m| m.json()).collect::<Vec<_>>(),
+                    "_sources": sources,
+                });
+                writeln!(file, "{line}")?;
+            }
+        }
+    }
+    file.flush()
+}
