@@ -1,5 +1,5 @@
 //! Duplicate detection accuracy on the Febrl benchmark, without labels and
-//! with the same settings for every file:
+//! with default settings:
 //!
 //!     cargo run --release --example febrl
 //!
@@ -12,7 +12,7 @@ mod febrl_data;
 
 use std::time::Instant;
 
-use custodia::dedupe::{Config, ContactEvidence, Deduper, Outcome};
+use custodia::dedupe::{Deduper, Outcome};
 
 fn main() -> Result<(), custodia::Error> {
     println!(
@@ -21,13 +21,7 @@ fn main() -> Result<(), custodia::Error> {
     );
     for soc_sec_id in [false, true] {
         let schema = febrl_data::schema(soc_sec_id);
-        // Febrl corrupts every field independently and has no households:
-        // contact fields count independently (one setting for all files).
-        let config = Config {
-            contact_evidence: ContactEvidence::Independent,
-            ..Config::default()
-        };
-        let deduper = Deduper::with_config(&schema, config)?;
+        let deduper = Deduper::new(&schema)?;
         let columns = if soc_sec_id { "all" } else { "no ssid" };
         for file in ["febrl1.csv", "febrl2.csv"] {
             let (records, truth) = febrl_data::load(file, &schema);

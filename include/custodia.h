@@ -692,8 +692,8 @@ custodia_status custodia_outcome_pair(const struct custodia_outcome *outcome,
 
 /*
  Why rows `a` and `b` score as they do, as JSON: the prior, the total
- weight and probability, and per field its level, weight and whether it
- counted. Works for any two rows, matched or not; values never appear.
+ weight and probability, per field its level, weight and whether it
+ counted, and what the chance of two people of one household takes off. Works for any two rows, matched or not; values never appear.
  CUSTODIA_STATUS_INDEX_OUT_OF_RANGE for a row past the end. Free the
  string with custodia_string_free.
 

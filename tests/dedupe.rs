@@ -8,22 +8,16 @@ use proptest::prelude::*;
 
 use crate::febrl_data;
 
-/// The one setting used for every Febrl file: its fields were corrupted
-/// independently and it has no households.
-fn febrl_config() -> Config {
-    Config {
-        contact_evidence: ContactEvidence::Independent,
-        ..Config::default()
-    }
-}
-
+/// Default settings, as for any other data: Febrl has no households, and
+/// the model finds that out.
 #[test]
 fn febrl_accuracy_without_soc_sec_id_meets_the_targets() {
     let schema = febrl_data::schema(false);
-    let deduper = Deduper::with_config(&schema, febrl_config()).unwrap();
+    let deduper = Deduper::new(&schema).unwrap();
     for file in ["febrl1.csv", "febrl2.csv"] {
         let (records, truth) = febrl_data::load(file, &schema);
         let outcome = deduper.run(&records).unwrap();
+        assert_eq!(outcome.model().household_prior(), 0.0, "{file}");
         let scores = outcome.scores(&truth);
         assert!(
             scores.f1() >= 0.997,
@@ -144,13 +138,31 @@ fn explanations_name_levels_and_add_up() {
     assert_eq!(level(&e, "birth_date"), Some("exact"));
     assert_eq!(level(&e, "email"), Some("exact"));
     assert_eq!(level(&e, "iban"), None);
-    let total: f64 = e.prior_weight + e.fields.iter().map(|f| f.weight).sum::<f64>();
-    assert!((total - e.weight).abs() < 1e-9);
-    // Email and phone both agree: only the stronger contact counts, and
-    // the explanation says which one did not.
-    let counted = |field: &str| e.fields.iter().find(|f| f.field == field).unwrap().counted;
+    let adds_up = |e: &custodia::dedupe::Explanation| {
+        let fields = e.fields.iter().map(|f| f.weight).sum::<f64>();
+        assert!((e.prior_weight + fields + e.household_weight - e.weight).abs() < 1e-9);
+        assert!(e.household_weight <= 0.0);
+    };
+    adds_up(&e);
+    // Generated customers live in households: the model has learnt them.
+    assert!(outcome.model().household_prior() > 0.0);
+    assert!(e.fields.iter().all(|f| f.counted));
+    // Grouped contact evidence: email and phone both agree, only the
+    // stronger counts, and the explanation says which one did not.
+    let config = Config {
+        contact_evidence: ContactEvidence::Strongest,
+        ..Config::default()
+    };
+    let grouped = Deduper::with_config(&schema, config)
+        .unwrap()
+        .run(&records)
+        .unwrap();
+    let g = grouped.explain(0, 1).unwrap();
+    adds_up(&g);
+    assert_eq!(g.household_weight, 0.0);
+    let counted = |field: &str| g.fields.iter().find(|f| f.field == field).unwrap().counted;
     assert_ne!(counted("email"), counted("phone"));
-    for f in e.fields.iter().filter(|f| !f.counted) {
+    for f in g.fields.iter().filter(|f| !f.counted) {
         assert_eq!(f.weight, 0.0, "{}", f.field);
     }
     assert_eq!(outcome.clusters()[0], outcome.clusters()[1]);
@@ -541,4 +553,56 @@ fn an_index_built_in_bulk_answers_as_one_built_record_by_record() {
         found += a.len();
     }
     assert!(found > 0);
+}
+
+/// Names across scripts meet, and household members who share everything
+/// but a given name (twins) or a birth date (father and son of one name)
+/// stay apart, with default settings among multilingual customers.
+#[test]
+fn names_across_scripts_meet_and_households_stay_apart() {
+    let schema = Schema::customer();
+    let rows = [
+        // 0, 1: one person in kanji and in a romanization.
+        r#"{"customer_id": "a1", "full_name": "安藤 雄一", "birth_date": "昭和55年3月4日", "phone": "+819012345678", "country": "JP"}"#,
+        r#"{"customer_id": "a2", "full_name": "Yuichi Andoh", "birth_date": "1980-03-04", "phone": "090-1234-5678", "country": "JP"}"#,
+        // 2, 3: hangul and a romanization.
+        r#"{"customer_id": "b1", "full_name": "이민준", "birth_date": "1991-07-08", "phone": "+821098765432", "country": "KR"}"#,
+        r#"{"customer_id": "b2", "given_name": "Min-jun", "family_name": "Rhee", "birth_date": "1991-07-08", "phone": "+821098765432", "country": "KR"}"#,
+        // 4, 5: Cyrillic and Latin.
+        r#"{"customer_id": "c1", "given_name": "Дмитрий", "family_name": "Иванов", "birth_date": "1975-11-02", "email": "d.ivanov@example.ru", "country": "RU"}"#,
+        r#"{"customer_id": "c2", "given_name": "Dmitriy", "family_name": "Ivanov", "birth_date": "1975-11-02", "email": "d.ivanov@example.ru", "country": "RU"}"#,
+        // 6, 7: twins at one address.
+        r#"{"customer_id": "d1", "given_name": "Emma", "family_name": "Thornbury", "birth_date": "1990-05-06", "phone": "+61298765432", "street": "12 Acacia Road", "city": "Sydney", "postcode": "2000", "country": "AU"}"#,
+        r#"{"customer_id": "d2", "given_name": "Grace", "family_name": "Thornbury", "birth_date": "1990-05-06", "phone": "+61298765432", "street": "12 Acacia Road", "city": "Sydney", "postcode": "2000", "country": "AU"}"#,
+        // 8, 9: father and son of one name at one address.
+        r#"{"customer_id": "e1", "given_name": "Walter", "family_name": "Pennington", "birth_date": "1952-02-11", "phone": "+13125550187", "street": "40 Elm Street", "city": "Chicago", "postcode": "60601", "country": "US"}"#,
+        r#"{"customer_id": "e2", "full_name": "Walter Pennington Jr.", "birth_date": "1981-09-30", "phone": "+13125550187", "street": "40 Elm Street", "city": "Chicago", "postcode": "60601", "country": "US"}"#,
+    ];
+    let mut records: Vec<Record> = rows
+        .iter()
+        .map(|r| Record::from_json(&schema, r).unwrap())
+        .collect();
+    records.extend(Generator::multilingual(9).generate(5000).unwrap().records);
+    let outcome = Deduper::new(&schema).unwrap().run(&records).unwrap();
+    let c = outcome.clusters();
+    let why = |a: usize, b: usize| format!("{:?}", outcome.explain(a, b));
+    for (a, b) in [(0, 1), (2, 3), (4, 5)] {
+        assert_eq!(c[a], c[b], "rows {a} and {b}: {}", why(a, b));
+    }
+    for (a, b) in [(6, 7), (8, 9)] {
+        assert_ne!(c[a], c[b], "rows {a} and {b}: {}", why(a, b));
+    }
+    assert!(outcome.model().household_prior() > 0.0);
+}
+
+#[test]
+fn multilingual_customers_are_deduplicated_with_default_settings() {
+    let data = Generator::multilingual(4).generate(10_000).unwrap();
+    let outcome = Deduper::new(&Schema::customer())
+        .unwrap()
+        .run(&data.records)
+        .unwrap();
+    let scores = outcome.scores(&data.people);
+    // A floor against regressions; `examples/accuracy.rs` has the figures.
+    assert!(scores.f1() >= 0.96, "{scores:?} F1 {}", scores.f1());
 }

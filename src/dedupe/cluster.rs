@@ -18,12 +18,24 @@ pub enum Clustering {
         /// The least probability any two members of a cluster may have.
         min_probability: f64,
     },
+    /// Two clusters are joined only if their members match on average: the
+    /// mean match weight (log-odds) over every pair of members across them
+    /// reaches the weight of `min_probability`. A record that clearly
+    /// differs from a cluster's members cannot join it through one strong
+    /// link, while one weak pair (a missing or mistyped field) does not
+    /// keep a customer's records apart. Pairs are taken strongest first; a
+    /// join that would need more than 4,096 checks is refused.
+    Average {
+        /// The probability whose weight the mean weight across two
+        /// clusters must reach.
+        min_probability: f64,
+    },
 }
 
 impl Default for Clustering {
     fn default() -> Self {
-        Self::Strict {
-            min_probability: 0.05,
+        Self::Average {
+            min_probability: 0.9,
         }
     }
 }
@@ -32,6 +44,12 @@ impl Default for Clustering {
 /// join that would need more is refused, which bounds the work and keeps
 /// clusters of one customer (rarely more than a few dozen records) intact.
 const MAX_CHECKS: usize = 4096;
+
+/// The weight of a probability in bits, bounded (a probability of 0 or 1
+/// would be infinite).
+fn log_odds(p: f64) -> f64 {
+    (p / (1.0 - p)).log2().clamp(-64.0, 64.0)
+}
 
 /// Union–find over rows, keeping each cluster's members.
 struct Sets {
@@ -70,7 +88,8 @@ pub(crate) fn cluster(
     let mut sets = Sets::new(rows);
     let strict = match mode {
         Clustering::Connected => None,
-        Clustering::Strict { min_probability } => Some(min_probability),
+        Clustering::Strict { min_probability } => Some((min_probability, false)),
+        Clustering::Average { min_probability } => Some((min_probability, true)),
     };
     if strict.is_some() {
         sets.members = (0..rows as u32).map(|r| vec![r]).collect();
@@ -80,13 +99,22 @@ pub(crate) fn cluster(
         if ra == rb {
             continue;
         }
-        if let Some(floor) = strict {
+        if let Some((floor, average)) = strict {
             let (ma, mb) = (&sets.members[ra as usize], &sets.members[rb as usize]);
             let fits = ma.len() * mb.len() <= MAX_CHECKS
-                && ma.iter().all(|&x| {
-                    mb.iter()
-                        .all(|&y| x == a && y == b || probability(x, y) >= floor)
-                });
+                && if average {
+                    let total: f64 = ma
+                        .iter()
+                        .flat_map(|&x| mb.iter().map(move |&y| (x, y)))
+                        .map(|(x, y)| log_odds(probability(x, y)))
+                        .sum();
+                    total / (ma.len() * mb.len()) as f64 >= log_odds(floor)
+                } else {
+                    ma.iter().all(|&x| {
+                        mb.iter()
+                            .all(|&y| x == a && y == b || probability(x, y) >= floor)
+                    })
+                };
             if !fits {
                 continue;
             }
@@ -136,5 +164,27 @@ mod tests {
             cluster(3, &[(0, 1), (1, 2)], Clustering::Connected, score),
             [0, 0, 0]
         );
+        let average = Clustering::default();
+        assert_eq!(cluster(3, &[(0, 1), (1, 2)], average, score), [0, 0, 2]);
+    }
+
+    #[test]
+    fn average_mode_keeps_a_customer_whose_one_pair_is_weak() {
+        // 0, 1 and 2 match strongly, but 0 and 2 weakly (a missing field):
+        // 2 still joins on average; 3 differs from all but 2 and does not.
+        let score = |a: u32, b: u32| match (a.min(b), a.max(b)) {
+            (0, 2) => 0.01,
+            (_, 3) if a.min(b) != 2 => 1e-9,
+            _ => 0.9999,
+        };
+        let edges = [(0, 1), (1, 2), (2, 3)];
+        assert_eq!(
+            cluster(4, &edges, Clustering::default(), score),
+            [0, 0, 0, 3]
+        );
+        let strict = Clustering::Strict {
+            min_probability: 0.05,
+        };
+        assert_eq!(cluster(4, &edges, strict, score), [0, 0, 2, 2]);
     }
 }

@@ -176,7 +176,21 @@ fn name(a: Prepared<'_>, b: Prepared<'_>) -> u8 {
     if a.key == b.key {
         return 3;
     }
-    let (x, y) = (a.spelling, b.spelling);
+    if a.spelling.contains('|') || b.spelling.contains('|') {
+        // Several readings: the best pair of them.
+        return a
+            .spelling
+            .split('|')
+            .flat_map(|x| b.spelling.split('|').map(move |y| spelt(x, y, a, b)))
+            .max()
+            .unwrap_or(0);
+    }
+    spelt(a.spelling, b.spelling, a, b)
+}
+
+/// The level of two names by their spellings `x` and `y` (one reading
+/// each) and the rest of what was prepared of them.
+fn spelt(x: &str, y: &str, a: Prepared<'_>, b: Prepared<'_>) -> u8 {
     if x == y || names::same_group(a.nick, b.nick) || within_one_edit(x, y) {
         return 2;
     }

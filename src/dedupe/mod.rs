@@ -5,16 +5,19 @@
 //! [`Deduper::run`] then
 //!
 //! 1. normalizes every record and prepares match keys, name spellings
-//!    (pinyin for Chinese), phonetic codes and nickname groups, once;
+//!    (names in other scripts in Latin letters, read by what the record
+//!    says of itself), phonetic codes and nickname groups, once;
 //! 2. **blocks**: pairs records that share a key of any [`BlockingRule`]
 //!    (plus, optionally, neighbours in name order), each pair once, with
 //!    huge blocks cut down to a window so a common key cannot explode;
 //! 3. **compares** each candidate pair field by field into levels;
 //! 4. **trains** a Fellegi–Sunter [`Model`] without labels: u from random
-//!    pairs, m and the prior by EM, and weighs exact name matches by how
-//!    common the name is (term frequency);
+//!    pairs, m and the prior by EM, a household class when the data has
+//!    households ([`ContactEvidence::Learned`]), and weighs exact name
+//!    matches by how common the name is (term frequency);
 //! 5. **clusters** pairs whose match probability reaches the threshold
-//!    (union–find, strongest first, optionally refusing weak chains).
+//!    (strongest first, joining two clusters only when their members
+//!    match on average; see [`Clustering`]).
 //!
 //! [`Deduper::link`] does the same across two sources, pairing only across
 //! them. A [`Merger`] turns each cluster into a [`GoldenRecord`] by
@@ -51,6 +54,7 @@ mod merge;
 mod model;
 mod names;
 mod prepare;
+mod scripts;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -149,7 +153,8 @@ impl Config {
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
             return Err(bad("threshold must lie strictly between 0 and 1"));
         }
-        if let Clustering::Strict { min_probability } = self.clustering
+        if let Clustering::Strict { min_probability } | Clustering::Average { min_probability } =
+            self.clustering
             && !(0.0..1.0).contains(&min_probability)
         {
             return Err(bad("clustering min_probability must lie in [0, 1)"));
@@ -170,15 +175,23 @@ impl Config {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ContactEvidence {
-    /// Only the strongest contact agreement counts (disagreements all
-    /// count). Family members share a street, postcode, landline and
-    /// sometimes an email; counted as independent evidence those would make
-    /// a household one person. Right for real customer files.
+    /// Every field counts on its own, and the model learns from the data
+    /// how often two different people share contact details: besides
+    /// matches and non-matches, EM fits a third kind of pair, two people of
+    /// one household (family members share a surname, a street, a landline
+    /// and sometimes an email, but not a given name and rarely a birth
+    /// date). A pair that agrees on what a household shares then needs its
+    /// personal fields to agree too. Data without households leaves that
+    /// kind empty, and the model is plain Fellegi–Sunter.
     #[default]
+    Learned,
+    /// Only the strongest contact agreement counts (disagreements all
+    /// count), so a household's shared street, postcode, landline and email
+    /// add up to one agreement.
     Strongest,
-    /// Every field counts on its own, as plain Fellegi–Sunter does. Right
-    /// for data whose fields were corrupted independently and which has no
-    /// households (the Febrl benchmark).
+    /// Every field counts on its own, as plain Fellegi–Sunter does, without
+    /// a household class: for data whose fields were corrupted
+    /// independently and which has no households.
     Independent,
 }
 
@@ -194,6 +207,9 @@ pub struct Deduper {
     swap: Option<Swap>,
     /// How each compared field's weight adds up.
     groups: Vec<Evidence>,
+    /// What a household shares, per compared field (with a household
+    /// class; see [`ContactEvidence::Learned`]).
+    households: Option<Vec<bool>>,
 }
 
 /// One pair of records that matched, by row (see [`Outcome`]).
@@ -216,7 +232,11 @@ pub struct Explanation {
     pub prior_weight: f64,
     /// One entry per compared field.
     pub fields: Vec<FieldExplanation>,
-    /// The total weight.
+    /// What the chance that the two are different people of one household
+    /// takes off (0 or less; 0 without a household class, see
+    /// [`ContactEvidence::Learned`]).
+    pub household_weight: f64,
+    /// The total weight: the prior's, the fields' and the household's.
     pub weight: f64,
     /// The match probability.
     pub probability: f64,
@@ -370,6 +390,7 @@ fn explanation(
         .collect();
     Explanation {
         prior_weight: scorer.prior_weight(),
+        household_weight: scorer.household_weight(levels, &count, rows),
         fields,
         weight,
         probability: model::probability(weight),
@@ -432,9 +453,15 @@ impl Deduper {
             .iter()
             .map(|&(i, _)| match config.contact_evidence {
                 ContactEvidence::Strongest => evidence(schema.fields()[i].kind()),
-                ContactEvidence::Independent => Evidence::Own,
+                ContactEvidence::Independent | ContactEvidence::Learned => Evidence::Own,
             })
             .collect();
+        let households = (config.contact_evidence == ContactEvidence::Learned).then(|| {
+            compared
+                .iter()
+                .map(|&(i, _)| evidence(schema.fields()[i].kind()) != Evidence::Own)
+                .collect()
+        });
         Ok(Self {
             normalizer: Normalizer::new(schema),
             config,
@@ -443,6 +470,7 @@ impl Deduper {
             resolved,
             swap,
             groups,
+            households,
         })
     }
 
@@ -508,14 +536,23 @@ impl Deduper {
             .compared
             .iter()
             .map(|&(i, c)| {
-                (
-                    i,
-                    c,
-                    matches!(schema.fields()[i].kind(), FieldKind::GivenName),
-                )
+                let role = match schema.fields()[i].kind() {
+                    FieldKind::GivenName => scripts::Role::Given,
+                    FieldKind::FamilyName => scripts::Role::Family,
+                    _ => scripts::Role::Whole,
+                };
+                (i, c, role)
             })
             .collect();
-        Table::new(&fields)
+        let first =
+            |test: fn(&FieldKind) -> bool| schema.fields().iter().position(|f| test(f.kind()));
+        let hints = prepare::Hints {
+            country: first(|k| matches!(k, FieldKind::Country)),
+            phone: first(|k| matches!(k, FieldKind::Phone)),
+            given: first(|k| matches!(k, FieldKind::GivenName)),
+            family: first(|k| matches!(k, FieldKind::FamilyName)),
+        };
+        Table::new(&fields, hints)
     }
 
     fn training(&self) -> Training {
@@ -617,12 +654,17 @@ impl Deduper {
                     model::levels(table, self.swap, a as usize, b as usize, slot);
                 }
             });
-        let (m, u) = match self.built_in_model(work, known) {
-            Some(model) => model
-                .fields()
-                .iter()
-                .map(|f| (f.m.clone(), f.u.clone()))
-                .unzip(),
+        let model::Probabilities { m, u, h } = match self.built_in_model(work, known) {
+            Some(model) => {
+                let (m, u) = model
+                    .fields()
+                    .iter()
+                    .map(|f| (f.m.clone(), f.u.clone()))
+                    .unzip();
+                let h = (self.households.is_some() && model.household_prior() > 0.0)
+                    .then(|| model.fields().iter().map(|f| f.h.clone()).collect());
+                model::Probabilities { m, u, h }
+            }
             None => self.fit(work, split, known, &sample, &sampled),
         };
         let patterns = model::patterns(&sampled, width);
@@ -633,8 +675,28 @@ impl Deduper {
         };
         // The sample stands for all candidates: so many of all pairs.
         let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
-        let prior = model::estimate_prior(&patterns, &m, &u, &self.groups, total_pairs);
-        model::assemble(self.schema().name(), self.compared_fields(), m, u, prior)
+        let mut priors =
+            model::estimate_priors(&patterns, &m, &u, h.as_deref(), &self.groups, total_pairs);
+        if let Some(hh) = &h
+            && !model::households_earn_their_place(
+                &patterns,
+                &m,
+                &u,
+                hh,
+                &self.groups,
+                priors,
+                total_pairs,
+            )
+        {
+            priors = model::estimate_priors(&patterns, &m, &u, None, &self.groups, total_pairs);
+        }
+        let probabilities = model::Probabilities { m, u, h };
+        model::assemble(
+            self.schema().name(),
+            self.compared_fields(),
+            probabilities,
+            priors,
+        )
     }
 
     /// The built-in customer model, when a batch is too small to learn m
@@ -648,8 +710,9 @@ impl Deduper {
             .then_some(model)
     }
 
-    /// m and u learnt from the batch: u from random pairs, m by EM per
-    /// blocking rule on the `sample` of candidates (levels `sampled`).
+    /// m and u (and h with a household class) learnt from the batch: u
+    /// from random pairs, m and h by EM per blocking rule on the `sample`
+    /// of candidates (levels `sampled`).
     fn fit(
         &self,
         work: &Work,
@@ -657,7 +720,7 @@ impl Deduper {
         known: &[(u32, u32)],
         sample: &[(u32, u32)],
         sampled: &[u8],
-    ) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    ) -> model::Probabilities {
         let table = &work.table;
         let width = table.columns.len();
         let random = model::random_pairs(&work.ranks, split, self.training());
@@ -667,7 +730,16 @@ impl Deduper {
         } else {
             model::m_from_known(table, self.swap, known)
         };
-        let sessions: Vec<(Vec<usize>, Vec<Vec<f64>>)> = self
+        // Household members agree like duplicates on what they share, and
+        // like strangers on the rest.
+        let start_h: Option<Vec<Vec<f64>>> = self.households.as_ref().map(|shared| {
+            shared
+                .iter()
+                .zip(start.iter().zip(&u))
+                .map(|(&shared, (m, u))| if shared { m.clone() } else { u.clone() })
+                .collect()
+        });
+        let sessions: Vec<(Vec<usize>, model::Fit)> = self
             .resolved
             .par_iter()
             .zip(&work.keys)
@@ -685,14 +757,16 @@ impl Deduper {
                     }
                 }
                 let patterns = model::patterns(&levels, width);
-                let m = model::fit_m(
+                let shared = self.households.as_deref().unwrap_or_default();
+                let fit = model::fit(
                     &u,
                     start.clone(),
+                    (start_h.clone(), shared),
                     &patterns,
                     self.config.iterations,
                     &self.groups,
                 );
-                (excluded, m)
+                (excluded, fit)
             })
             .collect();
         // Average each column's m over the sessions that estimated it.
@@ -700,17 +774,19 @@ impl Deduper {
         // address, family name) are left out when others exist: their
         // non-matches are mostly family members, whom EM cannot tell from
         // duplicates without the fields that differ between them.
+        let schema = self.schema();
+        let kind = |c: usize| schema.fields()[self.compared[c].0].kind();
         let personal =
-            |excluded: &[usize]| excluded.iter().any(|&c| self.groups[c] == Evidence::Own);
+            |excluded: &[usize]| excluded.iter().any(|&c| evidence(kind(c)) == Evidence::Own);
         let mut m = start;
         for (c, levels) in m.iter_mut().enumerate() {
-            let estimated = |(excluded, _): &&(Vec<usize>, Vec<Vec<f64>>)| !excluded.contains(&c);
+            let estimated = |(excluded, _): &&(Vec<usize>, model::Fit)| !excluded.contains(&c);
             let any_personal = sessions.iter().filter(estimated).any(|(e, _)| personal(e));
             let fits: Vec<&Vec<f64>> = sessions
                 .iter()
                 .filter(estimated)
                 .filter(|(excluded, _)| !any_personal || personal(excluded))
-                .map(|(_, m)| &m[c])
+                .map(|(_, fit)| &fit.m[c])
                 .collect();
             if !fits.is_empty() {
                 for (l, p) in levels.iter_mut().enumerate() {
@@ -718,7 +794,40 @@ impl Deduper {
                 }
             }
         }
-        (m, u)
+        // Each column's h: the sessions that estimated it, weighed by the
+        // household pairs they saw.
+        let h = start_h.map(|mut h| {
+            let shared = self.households.as_deref().unwrap_or_default();
+            // Sessions blocked only on what a household shares, and on
+            // something that names one home or contact point (an email, a
+            // phone, a street or a postcode; a family name in a city does
+            // not): their non-matches are mostly household members.
+            let home = |c: usize| {
+                matches!(
+                    kind(c),
+                    FieldKind::Email | FieldKind::Phone | FieldKind::Street | FieldKind::Postcode
+                )
+            };
+            let household_session = |excluded: &[usize]| {
+                excluded.iter().all(|&c| shared.get(c) == Some(&true))
+                    && excluded.iter().any(|&c| home(c))
+            };
+            for (c, levels) in h.iter_mut().enumerate() {
+                let fits: Vec<(&Vec<f64>, f64)> = sessions
+                    .iter()
+                    .filter(|(excluded, _)| !excluded.contains(&c) && household_session(excluded))
+                    .filter_map(|(_, fit)| Some((&fit.h.as_ref()?[c], fit.households)))
+                    .collect();
+                let mass: f64 = fits.iter().map(|&(_, w)| w).sum();
+                if mass > 0.0 {
+                    for (l, p) in levels.iter_mut().enumerate() {
+                        *p = fits.iter().map(|(f, w)| f[l] * w).sum::<f64>() / mass;
+                    }
+                }
+            }
+            h
+        });
+        model::Probabilities { m, u, h }
     }
 
     /// Scoring and clustering.

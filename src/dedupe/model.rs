@@ -13,6 +13,17 @@ use super::compare::{self, Comparator};
 use super::prepare::Table;
 use crate::error::{ErrorKind, Result};
 
+/// Probabilities per column and level.
+pub(crate) type PerLevel = Vec<Vec<f64>>;
+
+/// What a model says of each column and level: m, u and, with a household
+/// class, h.
+pub(crate) struct Probabilities {
+    pub m: PerLevel,
+    pub u: PerLevel,
+    pub h: Option<PerLevel>,
+}
+
 /// Marks a field whose value is missing on either side.
 pub(crate) const MISSING: u8 = u8::MAX;
 
@@ -30,7 +41,15 @@ static CUSTOMER_MODEL: LazyLock<Model> = LazyLock::new(|| {
 pub struct Model {
     schema: String,
     prior: f64,
+    /// The probability that two records taken at random are two people of
+    /// one household (0 when the model has no household class).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    household_prior: f64,
     fields: Vec<FieldModel>,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// What the model learnt about one field.
@@ -44,6 +63,11 @@ pub struct FieldModel {
     pub m: Vec<f64>,
     /// Probability of each level among non-matching pairs.
     pub u: Vec<f64>,
+    /// Probability of each level among pairs of two people of one
+    /// household (family members, flatmates: different people who share
+    /// contact details); empty when the model has no household class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub h: Vec<f64>,
 }
 
 impl FieldModel {
@@ -63,6 +87,13 @@ impl Model {
     /// customer, before looking at them.
     pub fn prior(&self) -> f64 {
         self.prior
+    }
+
+    /// The probability that two records taken at random are two different
+    /// people of one household; 0 when the model has no household class
+    /// (see [`ContactEvidence::Learned`](super::ContactEvidence::Learned)).
+    pub fn household_prior(&self) -> f64 {
+        self.household_prior
     }
 
     /// The fields, in the order they are compared.
@@ -98,12 +129,21 @@ impl Model {
                 "model prior must lie strictly between 0 and 1".to_owned()
             ));
         }
+        let households = model.household_prior != 0.0;
+        if !(0.0..1.0).contains(&model.household_prior)
+            || model.prior + model.household_prior >= 1.0
+        {
+            return Err(bad(
+                "model household_prior must lie in [0, 1 - prior)".to_owned()
+            ));
+        }
         for f in &model.fields {
             let levels = f.comparator.levels().len();
             let fine = |p: &[f64]| p.len() == levels && p.iter().all(|&x| x > 0.0 && x <= 1.0);
-            if !fine(&f.m) || !fine(&f.u) {
+            if !fine(&f.m) || !fine(&f.u) || (households && !fine(&f.h)) {
                 return Err(bad(format!(
-                    "model field `{}`: m and u need {levels} probabilities in (0, 1]",
+                    "model field `{}`: m and u (and h with a household_prior) need {levels} \
+                     probabilities in (0, 1]",
                     f.field
                 )));
             }
@@ -303,6 +343,27 @@ pub(crate) struct Scorer {
     /// u at the exact level, for columns weighed by term frequency.
     exact_u: Vec<Option<f64>>,
     groups: Vec<Evidence>,
+    /// The household class, when the model has one.
+    household: Option<Household>,
+}
+
+/// The household class of a model, ready for scoring: how much likelier a
+/// pair is to be two people of one household than two people at random.
+#[derive(Clone, Debug)]
+struct Household {
+    /// log2(household prior / non-household non-match prior).
+    prior_weight: f64,
+    /// log2(h / u), per column and level.
+    weights: Vec<Vec<f64>>,
+}
+
+/// log2(1 + 2^x), without overflow.
+fn log2_1p_exp2(x: f64) -> f64 {
+    if x > 40.0 {
+        x
+    } else {
+        x.exp2().ln_1p() / std::f64::consts::LN_2
+    }
 }
 
 /// How a column's weight adds up with the others'.
@@ -364,8 +425,18 @@ pub(crate) fn counted(groups: &[Evidence], weights: &[f64]) -> Vec<bool> {
 impl Scorer {
     /// `groups` says how each column's weight adds up.
     pub(crate) fn new(model: &Model, groups: Vec<Evidence>) -> Self {
+        let unrelated = 1.0 - model.prior - model.household_prior;
+        let household = (model.household_prior > 0.0).then(|| Household {
+            prior_weight: (model.household_prior / unrelated).log2(),
+            weights: model
+                .fields
+                .iter()
+                .map(|f| f.h.iter().zip(&f.u).map(|(h, u)| (h / u).log2()).collect())
+                .collect(),
+        });
         Self {
-            prior_weight: (model.prior / (1.0 - model.prior)).log2(),
+            household,
+            prior_weight: (model.prior / unrelated).log2(),
             weights: model
                 .fields
                 .iter()
@@ -464,11 +535,40 @@ impl Scorer {
         count: impl Fn(usize) -> u32,
         rows: usize,
     ) -> f64 {
-        self.prior_weight
-            + combine(&self.groups, |f| {
-                let (base, adjust) = self.field_weight(f, levels[f], || count(f), rows);
-                base + adjust
-            })
+        let mut household = self.household.as_ref().map(|h| h.prior_weight);
+        let fields = combine(&self.groups, |f| {
+            let (base, adjust) = self.field_weight(f, levels[f], || count(f), rows);
+            if let (Some(v), Some(h)) = (household.as_mut(), &self.household)
+                && levels[f] != MISSING
+            {
+                *v += h.weights[f][levels[f] as usize] + adjust;
+            }
+            base + adjust
+        });
+        self.prior_weight + fields - household.map_or(0.0, log2_1p_exp2)
+    }
+
+    /// What the household class takes off the weight of a pair with these
+    /// levels (0 or less; 0 without a household class): log2 of one plus
+    /// the odds that the pair is two people of one household rather than
+    /// two people at random. `count` and `rows` as for [`Scorer::parts`].
+    pub(crate) fn household_weight(
+        &self,
+        levels: &[u8],
+        count: impl Fn(usize) -> u32,
+        rows: usize,
+    ) -> f64 {
+        let Some(h) = &self.household else {
+            return 0.0;
+        };
+        let mut v = h.prior_weight;
+        for (f, &level) in levels.iter().enumerate() {
+            if level != MISSING {
+                let (_, adjust) = self.field_weight(f, level, || count(f), rows);
+                v += h.weights[f][level as usize] + adjust;
+            }
+        }
+        -log2_1p_exp2(v)
     }
 }
 
@@ -626,33 +726,60 @@ pub(crate) fn patterns(levels: &[u8], width: usize) -> Vec<(Vec<u8>, u64)> {
     patterns
 }
 
-/// One EM fit of m (and the prior among `patterns`) with u fixed.
-/// Likelihoods follow the scorer: among contact columns only the strongest
-/// agreement counts.
-pub(crate) fn fit_m(
+/// What one EM fit found.
+pub(crate) struct Fit {
+    /// m per column and level.
+    pub m: Vec<Vec<f64>>,
+    /// h per column and level, with a household class.
+    pub h: Option<Vec<Vec<f64>>>,
+    /// The expected number of household pairs among the patterns.
+    pub households: f64,
+}
+
+/// One EM fit of m (and, when `h` is given, of the household class) with
+/// u fixed; the priors among `patterns` are estimated on the way.
+/// Likelihoods follow the scorer: with `groups` grouping contact columns,
+/// only the strongest contact agreement counts.
+///
+/// With a household class each pair is one of three kinds: the same
+/// person (m), two people of one household (h), or two people at random
+/// (u, fixed). Within each kind the columns are independent. Households
+/// explain pairs that agree on what a family shares but differ in given
+/// name or birth date; data without households leaves the class empty, and
+/// the model is then the two-kind one.
+pub(crate) fn fit(
     u: &[Vec<f64>],
     mut m: Vec<Vec<f64>>,
+    (mut h, shared): (Option<Vec<Vec<f64>>>, &[bool]),
     patterns: &[(Vec<u8>, u64)],
     iterations: usize,
     groups: &[Evidence],
-) -> Vec<Vec<f64>> {
-    let mut prior = 0.1f64;
+) -> Fit {
+    let (mut prior, mut prior_h) = (0.1f64, if h.is_some() { 0.05f64 } else { 0.0 });
+    let mut households = 0.0;
     for _ in 0..iterations {
         let mut m_sum: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
-        let (mut matched, mut total) = (0.0f64, 0.0f64);
+        let mut h_sum = m_sum.clone();
+        let (mut matched, mut in_households, mut total) = (0.0f64, 0.0f64, 0.0f64);
         for (pattern, count) in patterns {
-            let weight = pattern_weight(pattern, &m, u, groups);
-            let posterior = probability((prior / (1.0 - prior)).log2() + weight);
+            let (wm, wh) = pattern_weights(pattern, &m, u, h.as_deref(), groups);
+            let (pm, ph) = posteriors(prior, prior_h, wm, wh);
             let count = *count as f64;
-            matched += posterior * count;
+            matched += pm * count;
+            in_households += ph * count;
             total += count;
             for (f, &l) in pattern.iter().enumerate() {
                 if l != MISSING {
-                    m_sum[f][l as usize] += posterior * count;
+                    m_sum[f][l as usize] += pm * count;
+                    h_sum[f][l as usize] += ph * count;
                 }
             }
         }
         let mut change = refit(&mut m, &m_sum);
+        if let Some(h) = h.as_mut() {
+            change = change.max(refit_household(h, &h_sum, u, shared));
+        }
+        households = in_households;
         let next = if total > 0.0 {
             (matched / total).clamp(1e-9, 1.0 - 1e-9)
         } else {
@@ -660,19 +787,59 @@ pub(crate) fn fit_m(
         };
         change = change.max((next - prior).abs());
         prior = next;
+        if h.is_some() && total > 0.0 {
+            let next = (in_households / total).clamp(1e-9, (1.0 - prior) * 0.5);
+            change = change.max((next - prior_h).abs());
+            prior_h = next;
+        }
         if change < 1e-7 {
             break;
         }
     }
-    m
+    Fit { m, h, households }
 }
 
-/// The weight of a level pattern without prior or term frequency.
-fn pattern_weight(pattern: &[u8], m: &[Vec<f64>], u: &[Vec<f64>], groups: &[Evidence]) -> f64 {
-    combine(groups, |f| match pattern[f] {
+/// The posterior probabilities of a match and of a household pair, given
+/// the priors and the pattern's weights (log2 of m/u and h/u).
+fn posteriors(prior: f64, prior_h: f64, wm: f64, wh: f64) -> (f64, f64) {
+    let rest = 1.0 - prior - prior_h;
+    // In log2 space, relative to the largest term.
+    let lm = prior.log2() + wm;
+    let lh = if prior_h > 0.0 {
+        prior_h.log2() + wh
+    } else {
+        f64::NEG_INFINITY
+    };
+    let lu = rest.log2();
+    let top = lm.max(lh).max(lu);
+    let (em, eh, eu) = ((lm - top).exp2(), (lh - top).exp2(), (lu - top).exp2());
+    let sum = em + eh + eu;
+    (em / sum, eh / sum)
+}
+
+/// The weights of a level pattern without prior or term frequency: of a
+/// match (log2 m/u, under `groups`) and of a household pair (log2 h/u, 0
+/// without `h`).
+fn pattern_weights(
+    pattern: &[u8],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    h: Option<&[Vec<f64>]>,
+    groups: &[Evidence],
+) -> (f64, f64) {
+    let wm = combine(groups, |f| match pattern[f] {
         MISSING => 0.0,
         l => (m[f][l as usize] / u[f][l as usize]).log2(),
-    })
+    });
+    let wh = h.map_or(0.0, |h| {
+        pattern
+            .iter()
+            .enumerate()
+            .filter(|&(_, &l)| l != MISSING)
+            .map(|(f, &l)| (h[f][l as usize] / u[f][l as usize]).log2())
+            .sum()
+    });
+    (wm, wh)
 }
 
 /// A generic first guess at m: most matches agree exactly.
@@ -693,48 +860,103 @@ pub(crate) fn initial_m(u: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// The probability that two records taken at random match: the expected
-/// matches among the candidate `patterns` (nearly all matches are
-/// candidates) over `total_pairs`, solved as a fixed point.
-pub(crate) fn estimate_prior(
+/// The probabilities that two records taken at random match, and that
+/// they are two people of one household (0 without `h`): the expected
+/// matches and household pairs among the candidate `patterns` (nearly all
+/// of them are candidates) over `total_pairs`, solved as a fixed point.
+pub(crate) fn estimate_priors(
     patterns: &[(Vec<u8>, u64)],
     m: &[Vec<f64>],
     u: &[Vec<f64>],
+    h: Option<&[Vec<f64>]>,
     groups: &[Evidence],
     total_pairs: f64,
-) -> f64 {
-    let weights: Vec<(f64, f64)> = patterns
+) -> (f64, f64) {
+    let weights: Vec<(f64, f64, f64)> = patterns
         .iter()
-        .map(|(p, c)| (pattern_weight(p, m, u, groups), *c as f64))
+        .map(|(p, c)| {
+            let (wm, wh) = pattern_weights(p, m, u, h, groups);
+            (wm, wh, *c as f64)
+        })
         .collect();
-    let candidates: f64 = weights.iter().map(|&(_, c)| c).sum();
-    let mut prior = (candidates / total_pairs.max(1.0)).clamp(1e-12, 0.5) * 0.1;
+    let candidates: f64 = weights.iter().map(|&(_, _, c)| c).sum();
+    let total = total_pairs.max(1.0);
+    let start = (candidates / total).clamp(1e-12, 0.5) * 0.1;
+    let (mut prior, mut prior_h) = (start, if h.is_some() { start } else { 0.0 });
     for _ in 0..200 {
-        let odds = (prior / (1.0 - prior)).log2();
-        let expected: f64 = weights
-            .iter()
-            .map(|&(w, c)| probability(odds + w) * c)
-            .sum();
-        let next = (expected / total_pairs.max(1.0)).clamp(1e-12, 0.5);
-        if (next - prior).abs() <= 1e-6 * prior {
-            return next;
+        let (mut matched, mut shared) = (0.0, 0.0);
+        for &(wm, wh, c) in &weights {
+            let (pm, ph) = posteriors(prior, prior_h, wm, wh);
+            matched += pm * c;
+            shared += ph * c;
         }
+        let next = (matched / total).clamp(1e-12, 0.5);
+        let next_h = if h.is_some() {
+            (shared / total).clamp(1e-12, 0.4)
+        } else {
+            0.0
+        };
+        let settled = (next - prior).abs() <= 1e-6 * prior
+            && (next_h - prior_h).abs() <= 1e-6 * prior_h.max(1e-12);
         prior = next;
+        prior_h = next_h;
+        if settled {
+            break;
+        }
     }
-    prior
+    (prior, prior_h)
+}
+
+/// Whether the household class earns its place: the likelihood of the
+/// candidate `patterns` with it (priors `(prior, prior_h)`) against the
+/// same model without it (the match prior estimated again), by the
+/// Bayesian information criterion, which charges each extra parameter half
+/// the log of the number of pairs. Data without households gains next to
+/// nothing from the class and drops it.
+pub(crate) fn households_earn_their_place(
+    patterns: &[(Vec<u8>, u64)],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    h: &[Vec<f64>],
+    groups: &[Evidence],
+    (prior, prior_h): (f64, f64),
+    total_pairs: f64,
+) -> bool {
+    let weights: Vec<(f64, f64, f64)> = patterns
+        .iter()
+        .map(|(p, c)| {
+            let (wm, wh) = pattern_weights(p, m, u, Some(h), groups);
+            (wm, wh, *c as f64)
+        })
+        .collect();
+    // Log-likelihoods relative to all pairs being unrelated (u cancels).
+    let with = |prior: f64, prior_h: f64| -> f64 {
+        let rest = 1.0 - prior - prior_h;
+        weights
+            .iter()
+            .map(|&(wm, wh, c)| c * (prior * wm.exp2() + prior_h * wh.exp2() + rest).ln())
+            .sum()
+    };
+    let (alone, _) = estimate_priors(patterns, m, u, None, groups, total_pairs);
+    let gain = with(prior, prior_h) - with(alone, 0.0);
+    let pairs: f64 = weights.iter().map(|&(_, _, c)| c).sum();
+    let parameters = 1 + h.iter().map(|levels| levels.len() - 1).sum::<usize>();
+    gain > 0.5 * parameters as f64 * pairs.max(2.0).ln()
 }
 
 /// A model from its parts.
 pub(crate) fn assemble(
     schema: &str,
     fields: Vec<(String, Comparator)>,
-    m: Vec<Vec<f64>>,
-    u: Vec<Vec<f64>>,
-    prior: f64,
+    Probabilities { m, u, h }: Probabilities,
+    (prior, household_prior): (f64, f64),
 ) -> Model {
+    let households = household_prior > 0.0;
+    let mut h = h.filter(|_| households).map(Vec::into_iter);
     Model {
         schema: schema.to_owned(),
         prior,
+        household_prior: if households { household_prior } else { 0.0 },
         fields: fields
             .into_iter()
             .zip(m.into_iter().zip(u))
@@ -743,6 +965,7 @@ pub(crate) fn assemble(
                 comparator,
                 m,
                 u,
+                h: h.as_mut().and_then(Iterator::next).unwrap_or_default(),
             })
             .collect(),
     }
@@ -767,6 +990,43 @@ fn refit(probabilities: &mut [Vec<f64>], sums: &[Vec<f64>]) -> f64 {
     change
 }
 
+/// The most a household shares of what is personal (a given name, a
+/// birth date): twins share a birth date, a father and his son (Jr. and
+/// Sr.) a given name; bounded so the household class cannot turn into a
+/// second kind of match.
+const MAX_HOUSEHOLD_SHARING: f64 = 0.25;
+
+/// [`refit`] for the household class: columns a household shares
+/// (`shared`) are fitted freely; on the others two people of one household
+/// are two different people, who agree exactly with some probability
+/// (twins, Jr. and Sr.) and otherwise like two people at random, so only
+/// that probability is fitted. Returns the largest change.
+fn refit_household(h: &mut [Vec<f64>], sums: &[Vec<f64>], u: &[Vec<f64>], shared: &[bool]) -> f64 {
+    let mut change = 0.0f64;
+    for (f, (levels, sums)) in h.iter_mut().zip(sums).enumerate() {
+        if shared.get(f).copied().unwrap_or(false) {
+            change = change.max(refit(
+                std::slice::from_mut(levels),
+                std::slice::from_ref(sums),
+            ));
+            continue;
+        }
+        let total: f64 = sums.iter().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let exact = levels.len() - 1;
+        let (u, p) = (&u[f], sums[exact] / total);
+        let alpha = ((p - u[exact]) / (1.0 - u[exact])).clamp(1e-4, MAX_HOUSEHOLD_SHARING);
+        for (l, x) in levels.iter_mut().enumerate() {
+            let next = (1.0 - alpha) * u[l] + if l == exact { alpha } else { 0.0 };
+            change = change.max((next - *x).abs());
+            *x = next;
+        }
+    }
+    change
+}
+
 /// m estimated from pairs known to match (the EM's starting point).
 pub(crate) fn m_from_known(
     table: &Table,
@@ -774,4 +1034,146 @@ pub(crate) fn m_from_known(
     known: &[(u32, u32)],
 ) -> Vec<Vec<f64>> {
     estimate_u(table, swap, known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four columns: a given name and a birth date (personal), a street
+    /// and a phone (shared by a household).
+    fn u() -> Vec<Vec<f64>> {
+        vec![
+            vec![0.98, 0.01, 0.005, 0.005],
+            vec![0.97, 0.02, 0.0099, 0.0001],
+            vec![0.95, 0.03, 0.0195, 0.0005],
+            vec![0.9998, 0.0001, 0.0001],
+        ]
+    }
+
+    fn fitted(patterns: &[(Vec<u8>, u64)]) -> (Fit, (f64, f64), bool) {
+        let u = u();
+        let shared = [false, false, true, true];
+        let m = initial_m(&u);
+        // Like strangers on what is personal, like duplicates on the rest.
+        let start_h = (0..4)
+            .map(|c| {
+                if shared[c] {
+                    m[c].clone()
+                } else {
+                    u[c].clone()
+                }
+            })
+            .collect();
+        let groups = [Evidence::Own; 4];
+        let fit = fit(&u, m, (Some(start_h), &shared), patterns, 200, &groups);
+        let h = fit.h.clone().unwrap_or_default();
+        let total = 1e7;
+        let priors = estimate_priors(patterns, &fit.m, &u, Some(&h), &groups, total);
+        let earns = households_earn_their_place(patterns, &fit.m, &u, &h, &groups, priors, total);
+        (fit, priors, earns)
+    }
+
+    #[test]
+    fn a_household_class_is_learnt_where_households_are_and_dropped_elsewhere() {
+        let duplicates = [
+            (vec![3, 3, 3, 2], 100),
+            (vec![2, 3, 3, 2], 20),
+            (vec![3, 3, 3, 0], 10),
+            (vec![3, 2, 0, 2], 10),
+        ];
+        let others = [
+            (vec![0, 0, 0, 0], 5000),
+            (vec![0, 1, 0, 0], 300),
+            (vec![0, 0, 1, 0], 200),
+        ];
+        let members = [(vec![0, 0, 3, 2], 200), (vec![0, 0, 3, 0], 150)];
+        let with: Vec<_> = duplicates
+            .iter()
+            .chain(&others)
+            .chain(&members)
+            .cloned()
+            .collect();
+        let (fit, (prior, prior_h), earns) = fitted(&with);
+        assert!(earns);
+        let h = fit.h.unwrap_or_default();
+        assert!(h[2][3] > 0.9, "households share the street: {h:?}");
+        assert!(h[0][0] > 0.9, "but not the given name: {h:?}");
+        assert!(fit.m[0][3] > 0.7, "duplicates do: {:?}", fit.m);
+        assert!(prior_h > prior, "{prior_h} {prior}");
+        // Without households the class explains too little to keep.
+        let without: Vec<_> = duplicates.iter().chain(&others).cloned().collect();
+        assert!(!fitted(&without).2);
+    }
+
+    #[test]
+    fn the_household_class_takes_weight_off_pairs_that_only_share_a_home() {
+        let u = &u()[1..3];
+        let field = |name: &str, m: Vec<f64>, u: Vec<f64>, h: Vec<f64>| FieldModel {
+            field: name.to_owned(),
+            comparator: Comparator::Name,
+            m,
+            u,
+            h,
+        };
+        let model = Model {
+            schema: "s".into(),
+            prior: 1e-3,
+            household_prior: 1e-2,
+            fields: vec![
+                field(
+                    "birth_date",
+                    vec![0.05, 0.02, 0.13, 0.8],
+                    u[0].clone(),
+                    u[0].clone(),
+                ),
+                field(
+                    "street",
+                    vec![0.05, 0.02, 0.03, 0.9],
+                    u[1].clone(),
+                    vec![0.05, 0.02, 0.03, 0.9],
+                ),
+            ],
+        };
+        let plain = Model {
+            household_prior: 0.0,
+            ..model.clone()
+        };
+        let with = Scorer::new(&model, vec![Evidence::Own; 2]);
+        let without = Scorer::new(&plain, vec![Evidence::Own; 2]);
+        let weigh = |s: &Scorer, levels: &[u8]| s.weight_with(levels, |_| 0, 0);
+        // Same street, another birth date: a household member.
+        let member = [0u8, 3];
+        assert!(weigh(&with, &member) < weigh(&without, &member) - 3.0);
+        let penalty = with.household_weight(&member, |_| 0, 0);
+        assert!(penalty < 0.0);
+        // The household weight is what sets the two apart (the priors
+        // differ a little too).
+        let fields: f64 = with.parts(&member, |_| 0, 0).map(|(w, t, _)| w + t).sum();
+        assert!((with.prior_weight() + fields + penalty - weigh(&with, &member)).abs() < 1e-9);
+        // The birth date agrees too: still a match.
+        let same = [3u8, 3];
+        assert!(probability(weigh(&with, &same)) > 0.9);
+        assert_eq!(without.household_weight(&member, |_| 0, 0), 0.0);
+    }
+
+    #[test]
+    fn household_models_round_trip_and_bad_ones_are_refused() {
+        let json = r#"{"schema": "s", "prior": 0.001, "household_prior": 0.002, "fields": [
+            {"field": "g", "comparator": "exact", "m": [0.1, 0.9], "u": [0.9, 0.1], "h": [0.8, 0.2]}]}"#;
+        let model = Model::from_json(json).unwrap();
+        assert_eq!(model.household_prior(), 0.002);
+        assert_eq!(Model::from_json(&model.to_json()).unwrap(), model);
+        let no_h = json.replace(r#", "h": [0.8, 0.2]"#, "");
+        assert!(Model::from_json(&no_h).is_err());
+        let too_big = json.replace("0.002", "0.9995");
+        assert!(Model::from_json(&too_big).is_err());
+        // A model without households says nothing of them.
+        let plain = json
+            .replace(r#""household_prior": 0.002, "#, "")
+            .replace(r#", "h": [0.8, 0.2]"#, "");
+        let plain = Model::from_json(&plain).unwrap();
+        assert_eq!(plain.household_prior(), 0.0);
+        assert!(!plain.to_json().contains("household"));
+    }
 }

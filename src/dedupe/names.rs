@@ -180,6 +180,8 @@ mod tests {
         assert_eq!(phonetic("smith"), phonetic("smyth"));
         assert_ne!(phonetic("smith"), phonetic("jones"));
         assert_eq!(phonetic("张"), "");
+        // Letters no script spells do not trip the encoder.
+        assert_eq!(phonetic("zuo々muyang"), phonetic("zuomuyang"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::compare::{Comparator, Prepared};
 use super::names;
+use super::scripts::{self, Reading, Role};
 use crate::error::{ErrorKind, Result};
 use crate::normalize::Normalizer;
 use crate::schema::Record;
@@ -52,8 +53,8 @@ pub(crate) struct Column {
     /// The slot of the match key in a row; names also have the spelling
     /// and the phonetic code in the next two slots.
     slot: usize,
-    /// Whether nickname groups are looked up (given names).
-    nicknames: bool,
+    /// What a name field holds (given names get nickname groups).
+    role: Role,
     /// Names only: packed nickname groups per row.
     pub nick: Vec<u32>,
     /// The column's place in a row of term counts, when the comparator
@@ -67,6 +68,8 @@ pub(crate) struct Column {
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     pub columns: Vec<Column>,
+    /// Where the fields that say how names are read sit in the schema.
+    hints: Hints,
     pub rows: usize,
     strings: Strings,
     /// Strings per row.
@@ -81,13 +84,42 @@ pub(crate) struct Table {
     term_slots: usize,
 }
 
+/// Schema positions of the fields that say how a record's names are read
+/// (see [`scripts::Reading`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Hints {
+    pub country: Option<usize>,
+    pub phone: Option<usize>,
+    pub given: Option<usize>,
+    pub family: Option<usize>,
+}
+
+impl Hints {
+    /// How the names of a normalized record are read: by its country, else
+    /// its phone's country code, else whether its names are Japanese.
+    fn reading(&self, record: &Record) -> Reading {
+        let text = |at: Option<usize>| at.and_then(|i| record.values()[i].as_str());
+        text(self.country)
+            .and_then(scripts::reading_of_country)
+            .or_else(|| text(self.phone).and_then(scripts::reading_of_phone))
+            .unwrap_or_else(|| {
+                let (family, given) = (text(self.family), text(self.given));
+                if scripts::looks_japanese(family.unwrap_or(""), given.unwrap_or("")) {
+                    Reading::Japanese
+                } else {
+                    Reading::Chinese
+                }
+            })
+    }
+}
+
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
 
 impl Table {
     /// An empty table for the compared fields `(schema index, comparator,
-    /// given name)`.
-    pub(crate) fn new(fields: &[(usize, Comparator, bool)]) -> Self {
+    /// name role)`, reading names by `hints`.
+    pub(crate) fn new(fields: &[(usize, Comparator, Role)], hints: Hints) -> Self {
         // Cheap columns first in a row: scoring reads them for every pair
         // and most pairs stop there, so they should share cache lines.
         let mut layout: Vec<usize> = (0..fields.len()).collect();
@@ -106,7 +138,7 @@ impl Table {
         let columns = fields
             .iter()
             .zip(slot_of)
-            .map(|(&(field, comparator, nicknames), slot)| {
+            .map(|(&(field, comparator, role), slot)| {
                 let term = comparator.uses_term_frequency().then(|| {
                     term_slots += 1;
                     term_slots - 1
@@ -115,7 +147,7 @@ impl Table {
                     comparator,
                     field,
                     slot,
-                    nicknames,
+                    role,
                     nick: Vec::new(),
                     term,
                 }
@@ -123,6 +155,7 @@ impl Table {
             .collect();
         Self {
             columns,
+            hints,
             rows: 0,
             strings: Strings::default(),
             slots,
@@ -132,10 +165,10 @@ impl Table {
         }
     }
 
-    fn fields(&self) -> Vec<(usize, Comparator, bool)> {
+    fn fields(&self) -> Vec<(usize, Comparator, Role)> {
         self.columns
             .iter()
-            .map(|c| (c.field, c.comparator, c.nicknames))
+            .map(|c| (c.field, c.comparator, c.role))
             .collect()
     }
 
@@ -164,7 +197,7 @@ impl Table {
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
             .map(|chunk| {
-                let mut part = Self::new(&fields);
+                let mut part = Self::new(&fields, self.hints.clone());
                 for record in chunk {
                     part.push(normalizer, record)?;
                 }
@@ -185,6 +218,7 @@ impl Table {
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
+        let reading = self.hints.reading(&normalized);
         for &c in &self.layout {
             let column = &mut self.columns[c];
             let value = &normalized.values()[column.field];
@@ -193,10 +227,11 @@ impl Table {
                 .unwrap_or_default();
             self.strings.push(&key)?;
             if column.comparator == Comparator::Name {
-                let spelling = names::spelling(&key);
+                let spelling = scripts::spelling(&key, column.role, reading);
                 self.strings.push(&spelling)?;
-                self.strings.push(&names::phonetic(&spelling))?;
-                column.nick.push(if column.nicknames {
+                let first = spelling.split('|').next().unwrap_or_default();
+                self.strings.push(&names::phonetic(first))?;
+                column.nick.push(if column.role == Role::Given {
                     names::nickname_groups(&key)
                 } else {
                     0

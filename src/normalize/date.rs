@@ -242,8 +242,8 @@ const ERAS: [(&str, u32); 7] = [
 /// `1990年1月2日`, `Jan 2 1990`, `2 January 1990`, `January 2, 1990`;
 /// month names in German, French, Spanish, Italian, Portuguese and Dutch
 /// (`26. März 1965`, `5 juillet 1959`, `3 de abril de 1967`); Japanese era
-/// dates (`昭和59年3月17日`, `令和元年5月1日`) and Republic of China years
-/// (`民國80年1月2日`).
+/// dates (`昭和59年3月17日`, `令和元年5月1日`, and with the era's initial,
+/// `S59.03.17`) and Republic of China years (`民國80年1月2日`).
 /// Numeric day-month order follows `region` (month first for the US and a
 /// few others, day first elsewhere) unless one of the numbers is over 12;
 /// when both orders were possible the result says it was ambiguous.
@@ -256,6 +256,9 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
         })
         .ok_or(DateError::NoSuchDay)
     };
+    if let Some(numbers) = era_initial(text) {
+        return sure(numbers.and_then(|(y, m, d)| Date::new(y, m, d)));
+    }
     if text.len() >= 10 && text.is_char_boundary(10) {
         let head = &text[..10];
         let rest = &text[10..];
@@ -359,6 +362,37 @@ pub fn parse(text: &str, region: Option<RegionCode>) -> Result<ParsedDate, DateE
     }
 }
 
+/// Japanese eras by their initials (`S55.03.04` is 昭和55年3月4日), and
+/// their first Gregorian years.
+const ERA_INITIALS: [(char, i32); 5] = [
+    ('R', 2019),
+    ('H', 1989),
+    ('S', 1926),
+    ('T', 1912),
+    ('M', 1868),
+];
+
+/// A Japanese era date written with the era's initial, `S55.03.04`:
+/// `None` when the text does not start with an initial and a digit, else
+/// its Gregorian (year, month, day) when it has three numbers. Era names
+/// (`昭和55年3月4日`) are read by [`parse`] itself.
+fn era_initial(text: &str) -> Option<Option<(i32, u32, u32)>> {
+    let (start, rest) = ERA_INITIALS.iter().find_map(|&(initial, start)| {
+        let rest = text.strip_prefix(initial)?;
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            .then_some((start, rest))
+    })?;
+    let numbers: Vec<u32> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty() && t.len() <= 2)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    Some(match numbers[..] {
+        [year, month, day] if year >= 1 => Some((start + year as i32 - 1, month, day)),
+        _ => None,
+    })
+}
+
 fn looks_iso(head: &str) -> bool {
     let b = head.as_bytes();
     b[4] == b'-'
@@ -393,6 +427,8 @@ mod tests {
             "2 January 1990",
             "January 2nd, 1990",
             " ２ Jan 1990",
+            "平成2年1月2日",
+            "H2.01.02",
         ] {
             assert_eq!(
                 iso(&crate::normalize::text::clean(text), "DE"),
@@ -432,6 +468,21 @@ mod tests {
         ] {
             assert!(parse(bad, None).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn japanese_era_dates() {
+        assert_eq!(iso("昭和55年3月4日", "JP"), "1980-03-04");
+        assert_eq!(iso("S55.03.04", "JP"), "1980-03-04");
+        assert_eq!(iso("令和元年5月1日", "JP"), "2019-05-01");
+        assert_eq!(iso("大正15年12月24日", "JP"), "1926-12-24");
+        assert_eq!(
+            parse("昭和55年2月30日", None).map(|p| p.date),
+            Err(DateError::NoSuchDay)
+        );
+        assert!(parse("平成年", None).is_err());
+        // Month names starting with an era's initial are not eras.
+        assert_eq!(iso("Sep 2 1990", "JP"), "1990-09-02");
     }
 
     #[test]

@@ -312,7 +312,8 @@ pub(crate) fn pairs<'a>(
         let explanation = outcome
             .explain(pair.a, pair.b)
             .map_or_else(String::new, |e| {
-                e.fields
+                let mut parts: Vec<String> = e
+                    .fields
                     .iter()
                     .map(|f| match f.level {
                         Some(level) if f.counted => {
@@ -322,8 +323,12 @@ pub(crate) fn pairs<'a>(
                         Some(level) => format!("{}={level}(outweighed)", f.field),
                         None => format!("{}=missing", f.field),
                     })
-                    .collect::<Vec<_>>()
-                    .join(";")
+                    .collect();
+                // The chance of two people of one household.
+                if e.household_weight != 0.0 {
+                    parts.push(format!("household({:+.2})", e.household_weight));
+                }
+                parts.join(";")
             });
         let cells = [
             row_of(pair.a).to_string(),

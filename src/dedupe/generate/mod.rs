@@ -2,7 +2,11 @@
 //! for tests and benchmarks of duplicate detection.
 //!
 //! People live in six countries (US, GB, DE, FR, AU, CN; Chinese names in
-//! characters, sometimes in pinyin). Some have duplicate records with the
+//! characters, sometimes in pinyin); [`Generator::multilingual`] adds
+//! Japan, Korea, Russia and Greece with names in kanji, kana, hangul,
+//! Cyrillic and Greek beside their romanizations, Japanese era dates,
+//! more households with twins and fathers and sons of one name, and
+//! invalid fields. Some have duplicate records with the
 //! faults real customer files have: typos, nicknames, swapped given and
 //! family names, missing fields, phones and dates written another way,
 //! another email domain, a move to a new address. And the data holds the
@@ -10,6 +14,8 @@
 //! (family members sharing surname, address, landline and sometimes an
 //! email; twins sharing a birth date), and namesakes (common names with the
 //! same birth year).
+
+mod world;
 
 use rayon::prelude::*;
 
@@ -31,6 +37,18 @@ pub struct Generator {
     pub households: f64,
     /// Share of people given the name and birth year of another.
     pub namesakes: f64,
+    /// Share of household members who are twins of the person before
+    /// (same birth date).
+    pub twins: f64,
+    /// Share of household members who carry the given name of the person
+    /// before, a generation apart (father and son, Jr. and Sr.).
+    pub juniors: f64,
+    /// Share of records with one invalid field (an impossible date, a phone
+    /// too short, an email without `@`, a postcode of letters).
+    pub invalid: f64,
+    /// People also live in Japan, Korea, Russia and Greece, with names in
+    /// their own scripts beside romanizations.
+    pub multilingual: bool,
 }
 
 impl Default for Generator {
@@ -41,6 +59,10 @@ impl Default for Generator {
             max_duplicates: 3,
             households: 0.2,
             namesakes: 0.02,
+            twins: 0.05,
+            juniors: 0.0,
+            invalid: 0.0,
+            multilingual: false,
         }
     }
 }
@@ -60,6 +82,12 @@ struct Person {
     country: usize,
     given: String,
     family: String,
+    /// Other spellings of (given, family) in other scripts and
+    /// romanizations, the native one first; empty for the six countries.
+    forms: Vec<(String, String)>,
+    /// The family name's entry in its country's list (for the forms of a
+    /// household member).
+    family_entry: usize,
     female: bool,
     birth: (i32, u32, u32),
     email: Option<String>,
@@ -367,7 +395,7 @@ const CN_STREETS: &[&str] = &[
     "文化路",
 ];
 
-static COUNTRIES: [Country; 6] = [
+static COUNTRIES: [Country; 10] = [
     Country {
         code: "US",
         given_f: EN_F,
@@ -479,6 +507,47 @@ static COUNTRIES: [Country; 6] = [
         mobile: ("13", 9),
         calling: "86",
     },
+    // The world countries: names come from `world`.
+    Country {
+        code: "JP",
+        given_f: &[],
+        given_m: &[],
+        family: &[],
+        streets: world::JP_STREETS,
+        cities: world::JP_CITIES,
+        mobile: ("90", 8),
+        calling: "81",
+    },
+    Country {
+        code: "KR",
+        given_f: &[],
+        given_m: &[],
+        family: &[],
+        streets: world::KR_STREETS,
+        cities: world::KR_CITIES,
+        mobile: ("10", 8),
+        calling: "82",
+    },
+    Country {
+        code: "RU",
+        given_f: &[],
+        given_m: &[],
+        family: &[],
+        streets: world::RU_STREETS,
+        cities: world::RU_CITIES,
+        mobile: ("9", 9),
+        calling: "7",
+    },
+    Country {
+        code: "GR",
+        given_f: &[],
+        given_m: &[],
+        family: &[],
+        streets: world::GR_STREETS,
+        cities: world::GR_CITIES,
+        mobile: ("69", 8),
+        calling: "30",
+    },
 ];
 
 const DOMAINS: &[&str] = &[
@@ -501,6 +570,23 @@ impl Generator {
     pub fn new(seed: u64) -> Self {
         Self {
             seed,
+            ..Self::default()
+        }
+    }
+
+    /// The multilingual, household-heavy profile: ten countries (the six,
+    /// Japan, Korea, Russia, Greece), names in their own scripts beside
+    /// romanizations, Japanese era dates, 35 % of people in a household
+    /// with the person before (15 % of them twins, 8 % sharing a given
+    /// name a generation apart) and 4 % of records with an invalid field.
+    pub fn multilingual(seed: u64) -> Self {
+        Self {
+            seed,
+            households: 0.35,
+            twins: 0.15,
+            juniors: 0.08,
+            invalid: 0.04,
+            multilingual: true,
             ..Self::default()
         }
     }
@@ -538,9 +624,9 @@ impl Generator {
         let mut record_no = u64::from(first) * 8;
         while out.len() < want {
             let person = match &previous {
-                Some(p) if rng.chance(self.households) => household_member(&mut rng, p),
-                Some(p) if rng.chance(self.namesakes) => namesake(&mut rng, p),
-                _ => new_person(&mut rng),
+                Some(p) if rng.chance(self.households) => household_member(&mut rng, p, self),
+                Some(p) if rng.chance(self.namesakes) => namesake(&mut rng, p, self),
+                _ => new_person(&mut rng, self),
             };
             let copies = if rng.chance(self.duplicated) {
                 1 + rng.below(self.max_duplicates as u64) as usize
@@ -551,7 +637,10 @@ impl Generator {
                 if out.len() == want {
                     break;
                 }
-                let customer = write(&mut rng, &person, copy > 0, record_no);
+                let mut customer = write(&mut rng, &person, copy > 0, record_no);
+                if self.invalid > 0.0 && rng.chance(self.invalid) {
+                    spoil(&mut rng, &mut customer);
+                }
                 record_no += 1;
                 out.push((customer.to_record()?, id));
             }
@@ -581,10 +670,17 @@ impl SplitMix {
     }
 }
 
-fn new_person(rng: &mut SplitMix) -> Person {
-    let country = *rng.pick(&[0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5]);
+fn new_person(rng: &mut SplitMix, g: &Generator) -> Person {
+    let country = if g.multilingual {
+        *rng.pick(&[0, 0, 1, 2, 3, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9])
+    } else {
+        *rng.pick(&[0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5])
+    };
     let c = &COUNTRIES[country];
     let female = rng.chance(0.5);
+    if country >= WORLD {
+        return world_person(rng, country, female);
+    }
     let given = if c.code == "CN" && rng.chance(0.5) {
         // Two-character given names from two single ones.
         let list = if female { c.given_f } else { c.given_m };
@@ -607,6 +703,8 @@ fn new_person(rng: &mut SplitMix) -> Person {
         country,
         given,
         family,
+        forms: Vec::new(),
+        family_entry: 0,
         female,
         birth,
         email,
@@ -614,6 +712,71 @@ fn new_person(rng: &mut SplitMix) -> Person {
         street: format!("{} {}", 1 + rng.below(300), rng.pick(c.streets)),
         city,
         postcode,
+    }
+}
+
+/// The first of the world countries in [`COUNTRIES`].
+const WORLD: usize = 6;
+
+/// A new person of a world country.
+fn world_person(rng: &mut SplitMix, country: usize, female: bool) -> Person {
+    let c = &COUNTRIES[country];
+    let (forms, family_entry) = world_forms(rng, country, female, None);
+    let birth = (
+        1935 + rng.below(72) as i32,
+        1 + rng.below(12) as u32,
+        1 + rng.below(28) as u32,
+    );
+    let (city, postcode) = address(rng, c);
+    let email = match latin_form(&forms) {
+        Some((g, f)) if rng.chance(0.8) => Some(email_for(rng, g, f, birth.0)),
+        _ => None,
+    };
+    Person {
+        country,
+        given: forms[0].0.clone(),
+        family: forms[0].1.clone(),
+        forms,
+        family_entry,
+        female,
+        birth,
+        email,
+        phone: mobile(rng, c),
+        street: format!("{} {}", rng.pick(c.streets), 1 + rng.below(300)),
+        city,
+        postcode,
+    }
+}
+
+/// Makes one field of a record invalid: an impossible date, a phone too
+/// short, an email without `@`, or a postcode of letters.
+fn spoil(rng: &mut SplitMix, customer: &mut Customer) {
+    match rng.below(4) {
+        0 => {
+            if let Some(date) = customer.birth_date.as_mut() {
+                let year: String = date.chars().filter(char::is_ascii_digit).take(4).collect();
+                *date = format!(
+                    "{year}{}",
+                    ["1332", "0230", "0000", "1231X"][rng.below(4) as usize]
+                );
+            }
+        }
+        1 => {
+            if let Some(phone) = customer.phone.as_mut() {
+                let keep = phone.chars().count().saturating_sub(5).max(2);
+                *phone = phone.chars().take(keep).collect();
+            }
+        }
+        2 => {
+            if let Some(email) = customer.email.as_mut() {
+                *email = email.replacen('@', "", 1);
+            }
+        }
+        _ => {
+            if let Some(postcode) = customer.postcode.as_mut() {
+                *postcode = format!("X{}Q", postcode.len());
+            }
+        }
     }
 }
 
@@ -674,6 +837,8 @@ fn address(rng: &mut SplitMix, c: &Country) -> (usize, String) {
         ),
         "US" | "FR" | "DE" => format!("{prefix}{}", rng.digits(5 - prefix.len())),
         "AU" => format!("{prefix}{}", rng.digits(4 - prefix.len())),
+        "JP" => format!("{prefix}-{}", rng.digits(4)),
+        "KR" | "GR" => format!("{prefix}{}", rng.digits(5 - prefix.len())),
         _ => format!("{prefix}{}", rng.digits(6 - prefix.len())),
     };
     (city, postcode)
@@ -690,6 +855,7 @@ fn mobile(rng: &mut SplitMix, c: &Country) -> String {
         "GB" => format!("7{}", 4 + rng.below(6)),
         "DE" => format!("1{}", [5, 6, 7][rng.below(3) as usize]),
         "CN" => format!("1{}", [3, 5, 8][rng.below(3) as usize]),
+        "RU" => format!("9{}", [1, 2, 6, 8][rng.below(4) as usize]),
         _ => prefix.to_owned(),
     };
     format!(
@@ -718,12 +884,23 @@ fn ascii_name(name: &str) -> String {
         .collect()
 }
 
-fn household_member(rng: &mut SplitMix, p: &Person) -> Person {
+fn household_member(rng: &mut SplitMix, p: &Person, g: &Generator) -> Person {
     let c = &COUNTRIES[p.country];
     let female = rng.chance(0.5);
-    let twin = rng.chance(0.05);
+    let twin = rng.chance(g.twins);
+    // Father and son (or mother and daughter) of one name.
+    let junior = !twin && g.juniors > 0.0 && rng.chance(g.juniors);
+    let female = if junior { p.female } else { female };
     let birth = if twin {
         p.birth
+    } else if junior {
+        let years = 24 + rng.below(9) as i32;
+        let year = if p.birth.0 + years <= 2008 {
+            p.birth.0 + years
+        } else {
+            p.birth.0 - years
+        };
+        (year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
     } else {
         let years = [-30i32, -25, -3, 2, 4, 28][rng.below(6) as usize];
         (
@@ -732,18 +909,36 @@ fn household_member(rng: &mut SplitMix, p: &Person) -> Person {
             1 + rng.below(28) as u32,
         )
     };
-    let mut given = (*rng.pick(if female { c.given_f } else { c.given_m })).to_owned();
-    if given == p.given {
-        given = (*rng.pick(if female { c.given_m } else { c.given_f })).to_owned();
-    }
+    let (given, forms) = if junior {
+        (p.given.clone(), p.forms.clone())
+    } else if p.forms.is_empty() {
+        let mut given = (*rng.pick(if female { c.given_f } else { c.given_m })).to_owned();
+        if given == p.given {
+            given = (*rng.pick(if female { c.given_m } else { c.given_f })).to_owned();
+        }
+        (given, Vec::new())
+    } else {
+        let mut forms = world_forms(rng, p.country, female, Some(p.family_entry)).0;
+        if forms[0].0 == p.given {
+            forms = world_forms(rng, p.country, !female, Some(p.family_entry)).0;
+        }
+        (forms[0].0.clone(), forms)
+    };
+    let latin = latin_form(&forms).map_or((given.as_str(), p.family.as_str()), |(g, f)| (g, f));
+    let (latin_given, latin_family) = (latin.0.to_owned(), latin.1.to_owned());
     let email = if rng.chance(0.3) {
         p.email.clone()
     } else {
         rng.chance(0.7)
-            .then(|| email_for(rng, &given, &p.family, birth.0))
+            .then(|| email_for(rng, &latin_given, &latin_family, birth.0))
     };
+    let family = forms
+        .first()
+        .map_or_else(|| p.family.clone(), |f| f.1.clone());
     Person {
         given,
+        family,
+        forms,
         female,
         birth,
         email,
@@ -757,11 +952,77 @@ fn household_member(rng: &mut SplitMix, p: &Person) -> Person {
     }
 }
 
-fn namesake(rng: &mut SplitMix, p: &Person) -> Person {
-    let mut other = new_person(rng);
+/// A Latin spelling among a person's forms (the first one after the
+/// native and, for Japan, the katakana).
+fn latin_form(forms: &[(String, String)]) -> Option<(&str, &str)> {
+    forms
+        .iter()
+        .find(|(g, f)| g.is_ascii() && f.is_ascii())
+        .map(|(g, f)| (g.as_str(), f.as_str()))
+}
+
+/// The spellings of a person of a world country (index 6 to 9), native
+/// first, and the family name's entry; `family` keeps a household's.
+fn world_forms(
+    rng: &mut SplitMix,
+    country: usize,
+    female: bool,
+    family: Option<usize>,
+) -> (Vec<(String, String)>, usize) {
+    use world::*;
+    let mut entry = |len: usize| family.unwrap_or_else(|| rng.below(len as u64) as usize % len);
+    match country {
+        6 => {
+            let f = entry(JP_FAMILY.len());
+            let (fk, fkana, fh) = JP_FAMILY[f % JP_FAMILY.len()];
+            let (gk, gkana, gh) = *rng.pick(if female { JP_GIVEN_F } else { JP_GIVEN_M });
+            let mut forms = vec![
+                (gk.to_owned(), fk.to_owned()),
+                (gkana.to_owned(), fkana.to_owned()),
+            ];
+            forms.extend((0..4).map(|style| (hepburn(gh, style), hepburn(fh, style))));
+            (forms, f)
+        }
+        7 => {
+            let f = entry(KR_FAMILY.len());
+            let (fh, fl) = KR_FAMILY[f % KR_FAMILY.len()];
+            let (gh, gl) = *rng.pick(if female { KR_GIVEN_F } else { KR_GIVEN_M });
+            (written_forms((gh, gl), (fh, fl)), f)
+        }
+        _ => {
+            let (families, given) = if country == 8 {
+                (RU_FAMILY, if female { RU_GIVEN_F } else { RU_GIVEN_M })
+            } else {
+                (GR_FAMILY, if female { GR_GIVEN_F } else { GR_GIVEN_M })
+            };
+            let f = entry(families.len());
+            let (male, woman) = families[f % families.len()];
+            let g = *rng.pick(given);
+            (written_forms(g, if female { woman } else { male }), f)
+        }
+    }
+}
+
+/// Native (given, family) then the Latin spellings, paired in turn.
+fn written_forms(given: world::Written, family: world::Written) -> Vec<(String, String)> {
+    let mut forms = vec![(given.0.to_owned(), family.0.to_owned())];
+    let n = given.1.len().max(family.1.len());
+    forms.extend((0..n).map(|i| {
+        (
+            given.1[i % given.1.len()].to_owned(),
+            family.1[i % family.1.len()].to_owned(),
+        )
+    }));
+    forms
+}
+
+fn namesake(rng: &mut SplitMix, p: &Person, g: &Generator) -> Person {
+    let mut other = new_person(rng, g);
     other.country = p.country;
     other.given = p.given.clone();
     other.family = p.family.clone();
+    other.forms = p.forms.clone();
+    other.family_entry = p.family_entry;
     other.female = p.female;
     other.birth.0 = p.birth.0;
     let c = &COUNTRIES[p.country];
@@ -777,6 +1038,19 @@ fn namesake(rng: &mut SplitMix, p: &Person) -> Person {
 fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Customer {
     let c = &COUNTRIES[p.country];
     let mut p = p.clone();
+    // A world person is written natively half the time, else in one of
+    // the romanizations (or katakana).
+    let form = (!p.forms.is_empty()).then(|| {
+        if rng.chance(0.5) {
+            0
+        } else {
+            1 + rng.below(p.forms.len() as u64 - 1) as usize
+        }
+    });
+    if let Some(form) = form {
+        p.given = p.forms[form].0.clone();
+        p.family = p.forms[form].1.clone();
+    }
     let mut fault = |chance: f64| duplicate && rng.chance(chance);
     let pinyin = p.country == 5 && fault(0.2);
     let moved = fault(0.15);
@@ -803,10 +1077,11 @@ fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Cus
         p.given = title(&names::spelling(&p.given));
         p.family = title(&names::spelling(&p.family));
     }
-    if typo_given {
+    // Typos in Latin letters (and in Chinese characters, as before).
+    if typo_given && (form.is_none() || p.given.is_ascii()) {
         p.given = typo(rng, &p.given);
     }
-    if typo_family {
+    if typo_family && (form.is_none() || p.family.is_ascii()) {
         p.family = typo(rng, &p.family);
     }
     let (given, family) = if swap {
@@ -824,6 +1099,7 @@ fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Cus
         1 if c.code == "US" => format!("{m}/{d}/{y}"),
         1 => format!("{d:02}.{m:02}.{y}"),
         2 if c.code == "CN" => format!("{y}年{m}月{d}日"),
+        2 if c.code == "JP" => era_date(y, m, d, record_no),
         _ => format!("{y}/{m}/{d}"),
     };
     let phone = if duplicate && rng.chance(0.5) {
@@ -836,9 +1112,12 @@ fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Cus
         _ if duplicate && rng.chance(0.2) => e.to_uppercase(),
         _ => e,
     });
-    let western = c.code != "CN" || pinyin;
+    let native_cjk = matches!(c.code, "JP" | "KR") && !(given.is_ascii() && family.is_ascii());
+    let western = (c.code != "CN" || pinyin) && !native_cjk;
     let full = if western {
         format!("{given} {family}")
+    } else if c.code == "JP" && record_no.is_multiple_of(2) {
+        format!("{family} {given}")
     } else {
         format!("{family}{given}")
     };
@@ -868,6 +1147,22 @@ fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Cus
             1 + record_no % 28
         )),
         ..Customer::default()
+    }
+}
+
+/// A Japanese era date: `昭和55年3月4日` or `S55.03.04` (by `record_no`),
+/// or the Gregorian date before the eras listed.
+fn era_date(y: i32, m: u32, d: u32, record_no: u64) -> String {
+    match world::ERAS.iter().find(|&&(_, _, start)| y >= start) {
+        Some(&(name, letter, start)) => {
+            let year = y - start + 1;
+            if record_no.is_multiple_of(2) {
+                format!("{name}{year}年{m}月{d}日")
+            } else {
+                format!("{letter}{year:02}.{m:02}.{d:02}")
+            }
+        }
+        None => format!("{y}年{m}月{d}日"),
     }
 }
 
@@ -956,6 +1251,66 @@ mod tests {
         assert_eq!(a.people, b.people);
         let c = Generator::new(8).generate(5000).unwrap();
         assert_ne!(a.records, c.records);
+    }
+
+    #[test]
+    fn the_multilingual_profile_writes_names_in_many_scripts() {
+        let g = Generator::multilingual(3).generate(20_000).unwrap();
+        let names: Vec<String> = g
+            .records
+            .iter()
+            .filter_map(|r| {
+                r.text("given_name")
+                    .or(r.text("full_name"))
+                    .map(str::to_owned)
+            })
+            .collect();
+        let any = |test: &dyn Fn(char) -> bool| names.iter().any(|n| n.chars().any(test));
+        assert!(any(&|c| ('\u{30A0}'..='\u{30FF}').contains(&c)), "katakana");
+        assert!(any(&|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "hangul");
+        assert!(any(&|c| ('\u{0400}'..='\u{04FF}').contains(&c)), "Cyrillic");
+        assert!(any(&|c| ('\u{0370}'..='\u{03FF}').contains(&c)), "Greek");
+        assert!(names.iter().any(|n| n == "Dmitriy" || n == "Dmitry"));
+        let countries: std::collections::HashSet<&str> =
+            g.records.iter().filter_map(|r| r.text("country")).collect();
+        assert!(countries.len() >= 10, "{countries:?}");
+        let dates = |test: &dyn Fn(&str) -> bool| {
+            g.records
+                .iter()
+                .filter_map(|r| r.text("birth_date"))
+                .filter(|d| test(d))
+                .count()
+        };
+        assert!(dates(&|d| d.starts_with("昭和") || d.starts_with('S')) > 10);
+        // Invalid fields: impossible dates, emails without @.
+        assert!(dates(&|d| d.ends_with("1332")) > 10);
+        let no_at = g
+            .records
+            .iter()
+            .filter_map(|r| r.text("email"))
+            .filter(|e| !e.contains('@'))
+            .count();
+        assert!(no_at > 10, "{no_at}");
+        // Twins and fathers and sons: two people with one family and
+        // given name at one street, or one birth date and one street.
+        let mut seen = std::collections::HashMap::new();
+        let (mut same_name, mut same_birth) = (0, 0);
+        for (r, p) in g.records.iter().zip(&g.people) {
+            let street = r.text("street").unwrap_or_default().to_owned();
+            let name = (r.text("given_name"), r.text("family_name"));
+            let birth = r.text("birth_date");
+            if let Some((other, other_name, other_birth)) =
+                seen.insert(street.clone(), (*p, name, birth))
+                && other != *p
+            {
+                same_name += usize::from(other_name == name && name.0.is_some());
+                same_birth += usize::from(other_birth == birth && birth.is_some());
+            }
+        }
+        assert!(
+            same_name > 20 && same_birth > 20,
+            "{same_name} {same_birth}"
+        );
     }
 
     #[test]
