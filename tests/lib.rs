@@ -8,6 +8,7 @@ mod c_abi;
 mod cli;
 mod dedupe;
 mod febrl_data;
+mod fuzz_replay;
 mod header;
 mod hostile;
 mod props;
