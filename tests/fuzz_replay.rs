@@ -6,7 +6,7 @@
 use std::path::Path;
 
 #[path = "../fuzz/src/lib.rs"]
-#[allow(unreachable_pub, unsafe_code, dead_code)]
+#[allow(unreachable_pub, dead_code)]
 mod bodies;
 
 /// Runs `body` on every file of the target's crash and seed folders;
@@ -38,9 +38,13 @@ macro_rules! replay_tests {
         $(
             #[test]
             fn $target() {
+                // The C entry points install custodia's panic hook, which
+                // hides panic messages; the test harness keeps its own.
+                let hook = std::panic::take_hook();
                 // An empty input must not crash either.
                 bodies::$target(&[]);
                 replay(stringify!($target), bodies::$target);
+                std::panic::set_hook(hook);
             }
         )*
     };

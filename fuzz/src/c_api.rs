@@ -495,11 +495,16 @@ pub fn c_api(data: &[u8]) {
     unsafe { free_all(handles) };
 }
 
+/// Runs one call.
+///
+/// # Safety
+/// Every handle in `h` is live.
 #[allow(clippy::too_many_lines)]
 unsafe fn step(h: &mut Handles, op: Op) {
     let null = std::ptr::null_mut();
     let mut out: H = null;
-    // SAFETY (for the whole body): as promised by `c_api`.
+    // SAFETY: every handle passed is NULL or live in `h` (freed ones are
+    // removed), every buffer outlives its call, out-pointers are locals.
     unsafe {
         match op {
             Op::SchemaCustomer => {
