@@ -38,7 +38,8 @@
 /*
  The result of every fallible custodia function. 0 is success; the other
  numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
- 3000s: records, 4000s: duplicate detection, 5000s: masking, 9000s:
+ 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
+ input and output, 9000s:
  internal) and never reused.
  */
 enum custodia_status
@@ -131,6 +132,20 @@ enum custodia_status
    */
   CUSTODIA_STATUS_CANNOT_MASK = 5005,
   /*
+   Reading an input or writing an output failed.
+   */
+  CUSTODIA_STATUS_IO = 6001,
+  /*
+   An input that cannot be read as set up (its encoding, its header, a
+   column named in the settings).
+   */
+  CUSTODIA_STATUS_INPUT = 6002,
+  /*
+   Pipeline settings that cannot work (steps out of order, a missing
+   section, an unknown key or issue code).
+   */
+  CUSTODIA_STATUS_INVALID_PIPELINE = 6003,
+  /*
    An internal error (a caught panic). Free the handles involved rather
    than using them again.
    */
@@ -170,12 +185,47 @@ typedef uint32_t custodia_severity;
 #endif // __cplusplus
 
 /*
- How duplicate detection compares one field. Each comparator sorts a pair
- of values into one of a few levels, from `different` (level 0) to
- `exact`; the model learns how much each level says. A missing value on
- either side says nothing.
+ The parts of a run, for custodia_run_output. Pass the number (a
+ `uint32_t`); other numbers fail with CUSTODIA_STATUS_INDEX_OUT_OF_RANGE.
  */
-typedef struct Comparator Comparator;
+enum custodia_output
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /*
+   The output rows (CSV or JSON Lines, as the pipeline's format).
+   */
+  CUSTODIA_OUTPUT_ROWS = 1,
+  /*
+   The rejected rows, with `_row` and `_issues`. A row that was not
+   UTF-8 is here as its bytes were: this part may not be UTF-8.
+   */
+  CUSTODIA_OUTPUT_REJECTS = 2,
+  /*
+   The matched pairs (CSV), empty without a dedupe step.
+   */
+  CUSTODIA_OUTPUT_PAIRS = 3,
+  /*
+   The golden records, empty without a dedupe step.
+   */
+  CUSTODIA_OUTPUT_GOLDEN = 4,
+  /*
+   The summary as JSON (row counts, issues by code, changes by rule).
+   */
+  CUSTODIA_OUTPUT_SUMMARY = 5,
+  /*
+   The model a dedupe run scored with, as JSON; empty without one.
+   */
+  CUSTODIA_OUTPUT_MODEL = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum custodia_output custodia_output;
+#else
+typedef uint32_t custodia_output;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /*
  A configured duplicate finder for one schema. Immutable: may be shared
@@ -227,6 +277,12 @@ typedef struct custodia_normalizer custodia_normalizer;
 typedef struct custodia_outcome custodia_outcome;
 
 /*
+ A pipeline built from JSON settings: its stages, and how it reads and
+ writes rows. Immutable: one pipeline may run on many threads at once.
+ */
+typedef struct custodia_pipeline custodia_pipeline;
+
+/*
  A masking policy: per audience, per field, an operator. Immutable: may
  be shared between threads.
  */
@@ -244,6 +300,12 @@ typedef struct custodia_record custodia_record;
  strings. Use from one thread at a time.
  */
 typedef struct custodia_report custodia_report;
+
+/*
+ What one run of a pipeline wrote, each part as bytes, and its summary.
+ Owns its buffers. Use from one thread at a time.
+ */
+typedef struct custodia_run custodia_run;
 
 /*
  A record layout (see the JSON schema format in the README). Immutable:
@@ -966,6 +1028,101 @@ custodia_status custodia_mask_json(const struct custodia_masker *masker,
  `masker` is NULL or a live handle no other thread is using.
  */
 void custodia_masker_free(struct custodia_masker *masker);
+
+/*
+ Builds a pipeline from JSON settings: the format the command-line
+ tool's `run` files use, with settings objects inline instead of file
+ paths (`schema`, `format`, `delimiter`, `header`, `map`, `drop`,
+ `warnings_column`, `reject_on`, `steps`, `dedupe`, `mask`; see the
+ README). `keyring` holds the masking keys; NULL for none. On success
+ `*pipeline_out` owns a new handle; free it with custodia_pipeline_free.
+ Thread-safe.
+
+ # Safety
+ `json` points to `len` readable bytes; `keyring` is NULL or a live key
+ ring; `pipeline_out` is writable.
+ */
+custodia_status custodia_pipeline_new(const char *json,
+                                      size_t len,
+                                      const struct custodia_keyring *keyring,
+                                      struct custodia_pipeline **pipeline_out);
+
+/*
+ Runs the pipeline over `input` (`len` bytes of CSV or JSON Lines, as
+ the pipeline's format; bytes that are not UTF-8 cost only their row):
+ the same rows, rejects, pairs, golden records and summary as the
+ command-line tool writes for the same settings. On success `*run_out`
+ owns the result; read it with custodia_run_output and free it with
+ custodia_run_free. Rows the pipeline rejects are not a failure: see
+ custodia_run_is_clean. Thread-safe for the pipeline.
+
+ # Safety
+ `pipeline` is a live handle; `input` points to `len` readable bytes;
+ `run_out` is writable.
+ */
+custodia_status custodia_pipeline_run(const struct custodia_pipeline *pipeline,
+                                      const char *input,
+                                      size_t len,
+                                      struct custodia_run **run_out);
+
+/*
+ Links two inputs with the pipeline (which needs a dedupe step), named
+ `left_name` and `right_name` in `_source` and cluster ids; each is read
+ with the settings' `map`, or its own from `sources` when the settings
+ name it. The result is as for
+ custodia_pipeline_run. Thread-safe for the pipeline.
+
+ # Safety
+ `pipeline` is a live handle; each (pointer, length) pair points to that
+ many readable bytes (the names UTF-8); `run_out` is writable.
+ */
+custodia_status custodia_pipeline_link(const struct custodia_pipeline *pipeline,
+                                       const char *left_name,
+                                       size_t left_name_len,
+                                       const char *left,
+                                       size_t left_len,
+                                       const char *right_name,
+                                       size_t right_name_len,
+                                       const char *right,
+                                       size_t right_len,
+                                       struct custodia_run **run_out);
+
+/*
+ A view of one part of a run (a custodia_output number); valid until
+ custodia_run_free. Not NUL-terminated; only the rejects may hold bytes
+ that are not UTF-8.
+
+ # Safety
+ `run_handle` is a live run handle; `part_out` is writable.
+ */
+custodia_status custodia_run_output(const struct custodia_run *run_handle,
+                                    uint32_t part,
+                                    struct custodia_str *part_out);
+
+/*
+ Whether every row came through clean (none rejected, none written with
+ errors); false for NULL.
+
+ # Safety
+ `run_handle` is NULL or a live run handle.
+ */
+bool custodia_run_is_clean(const struct custodia_run *run_handle);
+
+/*
+ Frees a run. NULL is a no-op.
+
+ # Safety
+ `run_handle` is NULL or a live handle no other thread is using.
+ */
+void custodia_run_free(struct custodia_run *run_handle);
+
+/*
+ Frees a pipeline. NULL is a no-op.
+
+ # Safety
+ `pipeline` is NULL or a live handle no other thread is using.
+ */
+void custodia_pipeline_free(struct custodia_pipeline *pipeline);
 
 /*
  Makes a record of `schema` with every field null. On success

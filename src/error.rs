@@ -151,6 +151,30 @@ pub enum ErrorKind {
         /// What was given (a type, never the value).
         found: &'static str,
     },
+    /// Pipeline settings that cannot work (steps out of order, a missing
+    /// section, an unknown key or issue code).
+    #[error("pipeline settings: {reason}")]
+    InvalidPipeline {
+        /// What is wrong.
+        reason: String,
+    },
+    /// Reading the input or writing an output failed.
+    #[error("{what}: {message}")]
+    Io {
+        /// What was being done (`reading`, `writing rejects`...).
+        what: String,
+        /// The operating system's kind of error.
+        kind: std::io::ErrorKind,
+        /// Its message (never data).
+        message: String,
+    },
+    /// The input cannot be read as set up: its encoding, a header that
+    /// names no field, a column named in the settings that is not there.
+    #[error("{reason}")]
+    Input {
+        /// What is wrong, naming columns only by settings the caller gave.
+        reason: String,
+    },
     /// A record names the same field twice (a JSON key, a CSV column), so
     /// which value was meant is unknown.
     #[error("field `{path}`: given twice in one record")]
@@ -236,6 +260,9 @@ impl ErrorKind {
             Self::RowLength { .. } => ErrorCode::RowLength,
             Self::SchemaMismatch { .. } => ErrorCode::SchemaMismatch,
             Self::DuplicateKey { .. } => ErrorCode::DuplicateKey,
+            Self::Io { .. } => ErrorCode::Io,
+            Self::InvalidPipeline { .. } => ErrorCode::InvalidPipeline,
+            Self::Input { .. } => ErrorCode::Input,
             Self::UnknownAudience { .. } => ErrorCode::UnknownAudience,
             Self::UnknownKey { .. } => ErrorCode::UnknownKey,
             Self::InvalidKey { .. } => ErrorCode::InvalidKey,
@@ -261,6 +288,9 @@ impl ErrorKind {
             | Self::InvalidSchema { .. }
             | Self::RowLength { .. }
             | Self::SchemaMismatch { .. }
+            | Self::Io { .. }
+            | Self::Input { .. }
+            | Self::InvalidPipeline { .. }
             | Self::UnknownAudience { .. }
             | Self::UnknownKey { .. }
             | Self::InvalidKey { .. }
@@ -270,12 +300,58 @@ impl ErrorKind {
     }
 }
 
+/// serde's message for settings, with an unknown key's nearest valid one
+/// named first: "unknown field `treshold` (did you mean `threshold`?),
+/// expected one of ...".
+pub(crate) fn hint_unknown_key(message: &str) -> String {
+    let tick =
+        |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    for lead in ["unknown field `", "unknown variant `"] {
+        let Some(at) = message.find(lead) else {
+            continue;
+        };
+        let rest = &message[at + lead.len()..];
+        let Some((key, after)) = rest.split_once('`') else {
+            continue;
+        };
+        let nearest = tick(after)
+            .into_iter()
+            .map(|valid| (strsim::damerau_levenshtein(key, &valid), valid))
+            .min();
+        if let Some((distance, valid)) = nearest
+            && distance <= key.chars().count().max(3) / 2 + 1
+        {
+            let head = &message[..at + lead.len() + key.len() + 1];
+            return format!("{head} (did you mean `{valid}`?){after}");
+        }
+    }
+    message.to_owned()
+}
+
 /// custodia's error: what went wrong ([`Error::kind`]), its stable number
 /// ([`Error::code`]) and where ([`Error::field_path`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error(Box<ErrorKind>);
 
 impl Error {
+    /// An I/O error while doing `what`.
+    pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+        ErrorKind::Io {
+            what: what.to_owned(),
+            kind: err.kind(),
+            message: err.to_string(),
+        }
+        .into()
+    }
+
+    /// An input that cannot be read as set up.
+    pub(crate) fn input(reason: impl Into<String>) -> Self {
+        ErrorKind::Input {
+            reason: reason.into(),
+        }
+        .into()
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.0
@@ -358,6 +434,12 @@ pub enum ErrorCode {
     InvalidPolicy = 5004,
     /// A value an operator cannot transform.
     CannotMask = 5005,
+    /// Reading the input or writing an output failed.
+    Io = 6001,
+    /// The input cannot be read as set up (encoding, header, columns).
+    Input = 6002,
+    /// Pipeline settings that cannot work.
+    InvalidPipeline = 6003,
     /// A panic inside custodia, caught at the C boundary (C ABI only).
     Panic = 9001,
 }
@@ -385,6 +467,9 @@ impl ErrorCode {
         Self::InvalidKey,
         Self::InvalidPolicy,
         Self::CannotMask,
+        Self::Io,
+        Self::Input,
+        Self::InvalidPipeline,
         Self::Panic,
     ];
 
@@ -424,6 +509,9 @@ impl ErrorCode {
             Self::InvalidKey => "INVALID_KEY",
             Self::InvalidPolicy => "INVALID_POLICY",
             Self::CannotMask => "CANNOT_MASK",
+            Self::Io => "IO",
+            Self::Input => "INPUT",
+            Self::InvalidPipeline => "INVALID_PIPELINE",
             Self::Panic => "PANIC",
         }
     }
@@ -438,6 +526,20 @@ impl fmt::Display for ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_name_the_nearest_valid_one() {
+        let hinted = hint_unknown_key(
+            "unknown field `treshold`, expected one of `threshold`, `blocking` at line 1 column 11",
+        );
+        assert_eq!(
+            hinted,
+            "unknown field `treshold` (did you mean `threshold`?), expected one of `threshold`, `blocking` at line 1 column 11"
+        );
+        let far = "unknown field `zzzzzzzz`, expected one of `threshold`, `blocking`";
+        assert_eq!(hint_unknown_key(far), far);
+        assert_eq!(hint_unknown_key("other"), "other");
+    }
 
     #[test]
     fn codes_round_trip_and_are_sorted_and_unique() {

@@ -158,6 +158,12 @@ fn c_dedupe() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
+fn c_pipeline() {
+    check_c_program("pipeline");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
 fn c_threads() {
     check_c_program("threads");
 }

@@ -40,3 +40,55 @@ fn header_is_up_to_date() {
         "include/custodia.h is stale: run `CUSTODIA_BLESS=1 cargo test header`"
     );
 }
+
+/// Every name the header declares is under `custodia_` / `CUSTODIA_`, so
+/// it cannot clash with a C program's own (`typedef struct Comparator`
+/// once leaked in).
+#[test]
+#[cfg_attr(miri, ignore)]
+fn every_declared_name_is_prefixed() {
+    let header = String::from_utf8(generate()).unwrap();
+    let mut unprefixed = Vec::new();
+    let prefixed = |name: &str| {
+        name.starts_with("custodia_") || name.starts_with("CUSTODIA_") || name.is_empty()
+    };
+    for line in header.lines() {
+        let line = line.trim();
+        let words: Vec<&str> = line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let declared = match words.as_slice() {
+            ["typedef", .., last] => Some(*last),
+            ["define", name, ..] => Some(*name),
+            ["enum" | "struct", name, ..] if line.ends_with('{') => Some(*name),
+            [name, ..] if line.ends_with(',') || line.contains(" = ") => {
+                // An enum constant.
+                Some(*name).filter(|n| {
+                    n.chars()
+                        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+                })
+            }
+            _ => None,
+        };
+        // Function names: the word before the first `(` on a declaration.
+        let function = line
+            .split_once('(')
+            .filter(|_| {
+                line.starts_with(|c: char| c.is_ascii_alphabetic()) && !line.starts_with("#")
+            })
+            .and_then(|(head, _)| head.rsplit([' ', '*']).next());
+        for name in declared.into_iter().chain(function) {
+            let skip = ["CUSTODIA_H", "__cplusplus", "extern"].contains(&name)
+                || name.starts_with("__STDC");
+            if !skip && !prefixed(name) {
+                unprefixed.push(format!("{name}  ({line})"));
+            }
+        }
+    }
+    assert!(
+        unprefixed.is_empty(),
+        "unprefixed names in the header:\n{}",
+        unprefixed.join("\n")
+    );
+}

@@ -7,6 +7,7 @@ mod api;
 mod c_abi;
 mod cli;
 mod dedupe;
+mod faces;
 mod febrl_data;
 mod fuzz_replay;
 mod header;

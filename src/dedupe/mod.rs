@@ -122,7 +122,7 @@ pub(crate) fn settings_from_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     serde_json::from_str(json).map_err(|e| {
         ErrorKind::InvalidDedupe {
-            reason: format!("{what}: {e}"),
+            reason: format!("{what}: {}", crate::error::hint_unknown_key(&e.to_string())),
         }
         .into()
     })

@@ -15,6 +15,7 @@ mod clean;
 mod dedupe;
 mod handle;
 mod mask;
+mod pipeline;
 mod record;
 mod schema;
 mod text;
@@ -27,7 +28,8 @@ use crate::error::{Error, ErrorCode};
 
 /// The result of every fallible custodia function. 0 is success; the other
 /// numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
-/// 3000s: records, 4000s: duplicate detection, 5000s: masking, 9000s:
+/// 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
+/// input and output, 9000s:
 /// internal) and never reused.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +76,14 @@ pub enum custodia_status {
     InvalidPolicy = 5004,
     /// A value a masking operator cannot transform.
     CannotMask = 5005,
+    /// Reading an input or writing an output failed.
+    Io = 6001,
+    /// An input that cannot be read as set up (its encoding, its header, a
+    /// column named in the settings).
+    Input = 6002,
+    /// Pipeline settings that cannot work (steps out of order, a missing
+    /// section, an unknown key or issue code).
+    InvalidPipeline = 6003,
     /// An internal error (a caught panic). Free the handles involved rather
     /// than using them again.
     Panic = 9001,
@@ -102,6 +112,9 @@ impl From<ErrorCode> for custodia_status {
             ErrorCode::InvalidKey => Self::InvalidKey,
             ErrorCode::InvalidPolicy => Self::InvalidPolicy,
             ErrorCode::CannotMask => Self::CannotMask,
+            ErrorCode::Io => Self::Io,
+            ErrorCode::Input => Self::Input,
+            ErrorCode::InvalidPipeline => Self::InvalidPipeline,
             ErrorCode::Panic => Self::Panic,
         }
     }
@@ -245,6 +258,9 @@ pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
             Some(ErrorCode::InvalidKey) => c"INVALID_KEY",
             Some(ErrorCode::InvalidPolicy) => c"INVALID_POLICY",
             Some(ErrorCode::CannotMask) => c"CANNOT_MASK",
+            Some(ErrorCode::Io) => c"IO",
+            Some(ErrorCode::Input) => c"INPUT",
+            Some(ErrorCode::InvalidPipeline) => c"INVALID_PIPELINE",
             Some(ErrorCode::Panic) => c"PANIC",
             None => c"UNKNOWN_STATUS",
         };

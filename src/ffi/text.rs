@@ -26,9 +26,14 @@ pub struct custodia_str {
 impl custodia_str {
     /// A view of `text`, which must outlive the view's use in C.
     pub(crate) fn of(text: &str) -> Self {
+        Self::of_bytes(text.as_bytes())
+    }
+
+    /// A view of `bytes` (documented where they may not be UTF-8).
+    pub(crate) fn of_bytes(bytes: &[u8]) -> Self {
         Self {
-            ptr: text.as_ptr().cast(),
-            len: text.len(),
+            ptr: bytes.as_ptr().cast(),
+            len: bytes.len(),
         }
     }
 }

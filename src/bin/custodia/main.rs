@@ -1,12 +1,10 @@
-//! The custodia command-line tool: clean, deduplicate and mask customer
-//! files in pipelines. A thin shell over the library's
-//! [`custodia::Pipeline`]: this crate parses arguments (here), reads rows
-//! (`input`), runs them through the pipeline on all cores (`process`), and
-//! writes what came out (`output`); settings files are read in `setup`.
+//! The custodia command-line tool: clean, deduplicate, link and mask
+//! customer files in pipelines. A thin shell over the library's
+//! [`custodia::Pipeline`]: this file parses arguments, `setup` turns them
+//! and settings files into a pipeline, `files` opens inputs and outputs
+//! and reports what a run did.
 
-mod input;
-mod output;
-mod process;
+mod files;
 mod setup;
 
 use std::io::{self, Write};
@@ -14,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use custodia::pipeline::Format;
 
 /// Rows are built on one thread and freed on another; glibc's allocator
 /// spent a third of the run on that (measured), mimalloc a few percent.
@@ -21,9 +20,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXIT_CODES: &str = "\
-Exit codes: 0 every row clean; 1 some rows rejected (or, in dedupe, with
-errors); 2 usage or configuration error; 3 I/O error. A closed standard
-output (`| head`) ends the run quietly.";
+Header names are matched after trimming white space; columns outside the
+schema are passed through unchanged (mask leaves them out).
+
+Exit codes: 0 every row clean; 1 some rows rejected (or, in dedupe and link,
+written with errors); 2 usage or configuration error; 3 I/O error. A closed
+standard output (`| head`) ends the run quietly with 0.";
 
 #[derive(Parser)]
 #[command(
@@ -41,7 +43,12 @@ struct Cli {
 enum Command {
     /// Normalize and validate rows; rows with errors go to the reject file.
     #[command(after_help = EXIT_CODES)]
-    Clean(IoArgs),
+    Clean {
+        #[command(flatten)]
+        io: IoArgs,
+        #[command(flatten)]
+        rows: RowArgs,
+    },
     /// Clean rows and mask them for one audience of a masking policy; rows
     /// with errors go to the reject file. Columns outside the schema are
     /// not written (the policy cannot say how to mask them).
@@ -49,6 +56,8 @@ enum Command {
     Mask {
         #[command(flatten)]
         io: IoArgs,
+        #[command(flatten)]
+        rows: RowArgs,
         #[command(flatten)]
         mask: MaskArgs,
     },
@@ -61,11 +70,23 @@ enum Command {
         #[command(flatten)]
         io: IoArgs,
         #[command(flatten)]
+        rows: RowArgs,
+        #[command(flatten)]
+        dedupe: DedupeArgs,
+    },
+    /// Clean two sources (say a CRM and a billing export) and link them:
+    /// every readable row of both is written with `_source`, `_row` and a
+    /// shared `cluster_id` (`source:row` of the cluster's first record).
+    #[command(after_help = EXIT_CODES)]
+    Link {
+        #[command(flatten)]
+        link: LinkArgs,
+        #[command(flatten)]
         dedupe: DedupeArgs,
     },
     /// Run a whole pipeline from one JSON config file: schema, input,
-    /// steps (`clean`, `dedupe`, `mask`, in that order), their settings and
-    /// outputs. See the README for the format.
+    /// steps (`clean`, `dedupe` or `link`, `mask`, in that order), their
+    /// settings and outputs. See the README for the format.
     #[command(after_help = EXIT_CODES)]
     Run {
         /// The pipeline config file.
@@ -81,7 +102,7 @@ enum Command {
     Demo,
 }
 
-/// Input, output and what to do with the columns.
+/// Input, output, and where the other results go.
 #[derive(Args, Clone, Default)]
 pub(crate) struct IoArgs {
     /// Schema JSON file (default: the built-in customer schema).
@@ -93,16 +114,6 @@ pub(crate) struct IoArgs {
     /// Output file; `-` or none for standard output.
     #[arg(short, long)]
     pub(crate) output: Option<PathBuf>,
-    /// Input and output format.
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub(crate) format: Format,
-    /// CSV field delimiter: one ASCII character, or `tab`.
-    #[arg(short, long, default_value = ",")]
-    pub(crate) delimiter: String,
-    /// The CSV input has no header row: its columns are the schema's fields,
-    /// in order.
-    #[arg(long)]
-    pub(crate) no_header: bool,
     /// Where rejected rows go: `_row`, `_issues` (issue codes joined by `;`)
     /// and the row as it came in (default: nowhere; they are still counted).
     #[arg(long)]
@@ -110,23 +121,60 @@ pub(crate) struct IoArgs {
     /// Write the summary as JSON to this file too.
     #[arg(long)]
     pub(crate) report: Option<PathBuf>,
-    /// Read an input column as a schema field: `--map mobile=phone`.
-    /// Header names are matched after trimming white space, here and
-    /// against the schema.
-    #[arg(long = "map", value_name = "COLUMN=FIELD")]
-    pub(crate) mappings: Vec<String>,
-    /// Leave this input column out of the output (repeatable). Columns
-    /// outside the schema are otherwise passed through unchanged.
-    #[arg(long = "drop", value_name = "COLUMN")]
-    pub(crate) drop: Vec<String>,
     /// No summary and no progress on standard error.
     #[arg(short, long)]
     pub(crate) quiet: bool,
 }
 
+/// How rows are read and written.
+#[derive(Args, Clone)]
+pub(crate) struct RowArgs {
+    /// Input and output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub(crate) format: FormatArg,
+    /// CSV field delimiter: one ASCII character, or `tab`.
+    #[arg(short, long, default_value = ",")]
+    pub(crate) delimiter: String,
+    /// The CSV input has no header row: its columns are the schema's fields,
+    /// in order.
+    #[arg(long)]
+    pub(crate) no_header: bool,
+    /// Read an input column as a schema field: `--map mobile=phone`.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub(crate) mappings: Vec<String>,
+    /// Leave this input column out of the output (repeatable).
+    #[arg(long = "drop", value_name = "COLUMN")]
+    pub(crate) drop: Vec<String>,
+    /// Write this column outside the schema even when masking (which
+    /// otherwise leaves such columns out; repeatable).
+    #[arg(long = "keep", value_name = "COLUMN")]
+    pub(crate) keep: Vec<String>,
+    /// Add a `_warnings` column: the row's warning codes joined by `;`.
+    #[arg(long)]
+    pub(crate) warnings_column: bool,
+    /// Reject rows with these warning codes too (comma-separated), or
+    /// `warning` for every warning.
+    #[arg(long, value_name = "CODE[,CODE...]", value_delimiter = ',')]
+    pub(crate) reject_on: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Csv,
+    Jsonl,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Csv => Self::Csv,
+            FormatArg::Jsonl => Self::Jsonl,
+        }
+    }
+}
+
 /// The masking step's settings.
-#[derive(Args, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Args, Clone)]
 pub(crate) struct MaskArgs {
     /// The audience whose view to write (e.g. support, analytics).
     #[arg(long)]
@@ -141,13 +189,15 @@ pub(crate) struct MaskArgs {
 }
 
 /// The dedupe step's settings and extra outputs.
-#[derive(Args, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Args, Clone, Default)]
 pub(crate) struct DedupeArgs {
     /// Duplicate-detection settings JSON file (threshold, blocking rules...;
-    /// default: the built-in settings).
+    /// see --print-config; default: the built-in settings).
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,
+    /// Print the default duplicate-detection settings as JSON and exit.
+    #[arg(long)]
+    pub(crate) print_config: bool,
     /// Score with this saved model instead of training one on the input.
     #[arg(long)]
     pub(crate) model: Option<PathBuf>,
@@ -170,12 +220,56 @@ pub(crate) struct DedupeArgs {
     pub(crate) merge_policy: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Format {
-    #[default]
-    Csv,
-    Jsonl,
+/// The two sources of a link.
+#[derive(Args, Clone)]
+pub(crate) struct LinkArgs {
+    /// Schema JSON file for both sources (default: the built-in customer
+    /// schema); map each source's columns onto it with --left-map and
+    /// --right-map.
+    #[arg(short, long)]
+    pub(crate) schema: Option<PathBuf>,
+    /// The first source's file.
+    #[arg(long)]
+    pub(crate) left: PathBuf,
+    /// The second source's file.
+    #[arg(long)]
+    pub(crate) right: PathBuf,
+    /// The first source's name in `_source` and cluster ids.
+    #[arg(long, default_value = "left")]
+    pub(crate) left_name: String,
+    /// The second source's name in `_source` and cluster ids.
+    #[arg(long, default_value = "right")]
+    pub(crate) right_name: String,
+    /// Read a column of the first source as a schema field.
+    #[arg(long = "left-map", value_name = "COLUMN=FIELD")]
+    pub(crate) left_map: Vec<String>,
+    /// Read a column of the second source as a schema field.
+    #[arg(long = "right-map", value_name = "COLUMN=FIELD")]
+    pub(crate) right_map: Vec<String>,
+    /// Output file; `-` or none for standard output.
+    #[arg(short, long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Where rejected rows of both go, with `_source` first.
+    #[arg(long)]
+    pub(crate) rejects: Option<PathBuf>,
+    /// Write the summary as JSON to this file too.
+    #[arg(long)]
+    pub(crate) report: Option<PathBuf>,
+    /// Input and output format (both sources).
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub(crate) format: FormatArg,
+    /// CSV field delimiter (both sources).
+    #[arg(short, long, default_value = ",")]
+    pub(crate) delimiter: String,
+    /// Add a `_warnings` column.
+    #[arg(long)]
+    pub(crate) warnings_column: bool,
+    /// Reject rows with these warning codes too, or `warning`.
+    #[arg(long, value_name = "CODE[,CODE...]", value_delimiter = ',')]
+    pub(crate) reject_on: Vec<String>,
+    /// No summary and no progress on standard error.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
 }
 
 /// A failure that ends the run, with its exit code.
@@ -190,7 +284,7 @@ pub(crate) enum Fatal {
 
 impl Fatal {
     /// An I/O error while doing `what`; a broken pipe is a closed output.
-    pub(crate) fn io(what: &str, err: io::Error) -> Self {
+    pub(crate) fn io(what: &str, err: &io::Error) -> Self {
         if err.kind() == io::ErrorKind::BrokenPipe {
             Self::Closed
         } else {
@@ -201,7 +295,13 @@ impl Fatal {
 
 impl From<custodia::Error> for Fatal {
     fn from(err: custodia::Error) -> Self {
-        Self::Usage(err.to_string())
+        match err.kind() {
+            custodia::ErrorKind::Io { kind, .. } if *kind == io::ErrorKind::BrokenPipe => {
+                Self::Closed
+            }
+            custodia::ErrorKind::Io { .. } => Self::Io(err.to_string()),
+            _ => Self::Usage(err.to_string()),
+        }
     }
 }
 
@@ -210,16 +310,15 @@ fn main() -> ExitCode {
     custodia::panic::install_panic_hook();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Clean(io) => setup::clean(&io).and_then(|job| process::run(&io, &job)),
-        Command::Dedupe { io, dedupe } => {
-            setup::dedupe(&io, &dedupe).and_then(|job| process::run(&io, &job))
+        Command::Clean { io, rows } => setup::clean(&io, &rows).and_then(|run| run.go()),
+        Command::Mask { io, rows, mask } => setup::mask(&io, &rows, &mask).and_then(|run| run.go()),
+        Command::Dedupe { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
+        Command::Dedupe { io, rows, dedupe } => {
+            setup::dedupe(&io, &rows, &dedupe).and_then(|run| run.go())
         }
-        Command::Mask { io, mask } => {
-            setup::mask(&io, &mask).and_then(|job| process::run(&io, &job))
-        }
-        Command::Run { config } => {
-            setup::pipeline_file(&config).and_then(|(io, job)| process::run(&io, &job))
-        }
+        Command::Link { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
+        Command::Link { link, dedupe } => setup::link(&link, &dedupe).and_then(|run| run.go()),
+        Command::Run { config } => setup::pipeline_file(&config).and_then(|run| run.go()),
         Command::Schema { schema } => print_schema(schema.as_ref()),
         Command::Demo => demo(),
     };
@@ -237,37 +336,37 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes a line to standard error; if that is closed too, there is
-/// nowhere left to say it.
-pub(crate) fn say(line: &str) {
+/// Writes to standard error; if that is closed too, there is nowhere left
+/// to say it.
+pub(crate) fn say(text: &str) {
     let mut err = io::stderr().lock();
-    let _ = err.write_all(line.as_bytes());
-    let _ = err.write_all(b"\n");
+    let _ = err.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = err.write_all(b"\n");
+    }
 }
 
-fn print_schema(path: Option<&PathBuf>) -> Result<ExitCode, Fatal> {
-    let schema = setup::load_schema(path)?;
+/// Writes `text` to standard output.
+fn print(text: &str) -> Result<ExitCode, Fatal> {
     let mut out = io::stdout().lock();
-    writeln!(out, "{}", schema.to_json())
+    writeln!(out, "{text}")
         .and_then(|()| out.flush())
-        .map_err(|e| Fatal::io("writing", e))?;
+        .map_err(|e| Fatal::io("writing", &e))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Built-in sample customers for `custodia demo`.
-const SAMPLE_CSV: &str = include_str!("../../../examples/data/customers.csv");
+fn print_schema(path: Option<&PathBuf>) -> Result<ExitCode, Fatal> {
+    print(&setup::load_schema(path)?.to_json())
+}
+
+fn print_dedupe_config() -> Result<ExitCode, Fatal> {
+    print(&custodia::dedupe::Config::default().to_json())
+}
 
 fn demo() -> Result<ExitCode, Fatal> {
-    let io = IoArgs {
-        delimiter: ",".into(),
-        ..IoArgs::default()
-    };
-    let job = setup::clean(&io)?;
-    process::process(
-        &io,
-        &job,
-        Box::new(SAMPLE_CSV.as_bytes()),
-        None,
+    let run = setup::clean(&IoArgs::default(), &setup::default_rows())?;
+    run.go_on(
+        Box::new(files::SAMPLE_CSV.as_bytes()),
         Box::new(io::stdout().lock()),
     )
 }

@@ -1,128 +1,197 @@
-//! Settings files read into a [`Pipeline`]: the schema, the masking policy
-//! and keys, the dedupe settings, model and merge policy, and the pipeline
-//! file of `custodia run`. A file that cannot be used is a usage error
-//! (exit 2) that names the file.
+//! Arguments and settings files turned into a [`PipelineConfig`], and
+//! that into a [`Job`]. The `run` file is the library's pipeline JSON with
+//! file paths allowed in place of settings objects, plus where the rows
+//! come from and go. A file that cannot be used is a usage error (exit 2)
+//! that names the file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use custodia::dedupe::{Config, Deduper, MergePolicy, Model};
-use custodia::mask::{Key, KeyRing, Masker, Policy};
-use custodia::{Pipeline, Schema};
+use custodia::Schema;
+use custodia::mask::KeyRing;
+use custodia::pipeline::{MaskSettings, PipelineConfig, SourceSettings};
+use serde_json::Value;
 
-use crate::{DedupeArgs, Fatal, Format, IoArgs, MaskArgs};
-
-/// What a run does to its rows, and where dedupe's extra outputs go.
-pub(crate) struct Job {
-    pub(crate) pipeline: Pipeline,
-    pub(crate) dedupe: Option<DedupeArgs>,
-    pub(crate) masking: bool,
-}
+use crate::files::{Job, LinkJob};
+use crate::{DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs};
 
 /// Reads a settings file. Text that is not UTF-8 is a configuration error,
 /// not an I/O one.
 pub(crate) fn read_file(path: &Path) -> Result<String, Fatal> {
-    let bytes = std::fs::read(path).map_err(|e| Fatal::io(&path.display().to_string(), e))?;
+    let bytes = std::fs::read(path).map_err(|e| Fatal::io(&path.display().to_string(), &e))?;
     String::from_utf8(bytes)
         .map_err(|_| Fatal::Usage(format!("{}: not UTF-8 text", path.display())))
 }
 
-/// A settings file parsed by `parse`; its errors name the file.
-fn load<T>(path: &Path, parse: impl FnOnce(&str) -> custodia::Result<T>) -> Result<T, Fatal> {
-    parse(&read_file(path)?).map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))
+/// A settings file parsed as JSON.
+fn load_json(path: &Path) -> Result<Value, Fatal> {
+    serde_json::from_str(&read_file(path)?)
+        .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))
 }
 
 pub(crate) fn load_schema(path: Option<&PathBuf>) -> Result<Schema, Fatal> {
     match path {
         None => Ok(Schema::customer()),
-        Some(path) => load(path, Schema::from_json),
+        Some(path) => Schema::from_json(&read_file(path)?)
+            .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display()))),
     }
+}
+
+/// The row arguments' defaults (for `demo`).
+pub(crate) fn default_rows() -> RowArgs {
+    RowArgs {
+        format: FormatArg::Csv,
+        delimiter: ",".into(),
+        no_header: false,
+        mappings: Vec::new(),
+        drop: Vec::new(),
+        keep: Vec::new(),
+        warnings_column: false,
+        reject_on: Vec::new(),
+    }
+}
+
+/// `COLUMN=FIELD` arguments as a map.
+fn mappings(args: &[String], flag: &str) -> Result<BTreeMap<String, String>, Fatal> {
+    args.iter()
+        .map(|m| {
+            m.split_once('=')
+                .map(|(c, f)| (c.trim().to_owned(), f.trim().to_owned()))
+                .ok_or_else(|| Fatal::Usage(format!("{flag} `{m}`: expected COLUMN=FIELD")))
+        })
+        .collect()
+}
+
+/// A pipeline config with the row arguments.
+fn config(io: &IoArgs, rows: &RowArgs, steps: &[&str]) -> Result<PipelineConfig, Fatal> {
+    let mut config = PipelineConfig::default();
+    if let Some(path) = &io.schema {
+        config.schema = Some(load_json(path)?);
+    }
+    config.format = rows.format.into();
+    config.delimiter.clone_from(&rows.delimiter);
+    config.header = !rows.no_header;
+    config.map = mappings(&rows.mappings, "--map")?;
+    config.drop.clone_from(&rows.drop);
+    config.keep.clone_from(&rows.keep);
+    config.warnings_column = rows.warnings_column;
+    config.reject_on.clone_from(&rows.reject_on);
+    config.steps = steps.iter().map(|s| (*s).to_owned()).collect();
+    Ok(config)
+}
+
+fn dedupe_settings(config: &mut PipelineConfig, args: &DedupeArgs) -> Result<(), Fatal> {
+    let load = |p: &Option<PathBuf>| p.as_deref().map(load_json).transpose();
+    config.dedupe.config = load(&args.config)?;
+    config.dedupe.merge_policy = load(&args.merge_policy)?;
+    config.dedupe.model = load(&args.model)?;
+    Ok(())
+}
+
+fn job(config: &PipelineConfig, keys: KeyRing, io: &IoArgs) -> Result<Job, Fatal> {
+    let (pipeline, options) = config.build(keys)?;
+    Ok(Job {
+        pipeline,
+        options,
+        input: io.input.clone(),
+        output: io.output.clone(),
+        rejects: io.rejects.clone(),
+        report: io.report.clone(),
+        pairs: None,
+        golden: None,
+        save_model: None,
+        quiet: io.quiet,
+        link: None,
+    })
+}
+
+fn with_dedupe_outputs(mut job: Job, args: &DedupeArgs) -> Job {
+    job.pairs.clone_from(&args.pairs);
+    job.golden.clone_from(&args.golden);
+    job.save_model.clone_from(&args.save_model);
+    job
 }
 
 /// Normalize and validate.
-pub(crate) fn clean(io: &IoArgs) -> Result<Job, Fatal> {
-    let schema = load_schema(io.schema.as_ref())?;
-    Ok(Job {
-        pipeline: Pipeline::builder(&schema).build()?,
-        dedupe: None,
-        masking: false,
-    })
+pub(crate) fn clean(io: &IoArgs, rows: &RowArgs) -> Result<Job, Fatal> {
+    job(&config(io, rows, &["clean"])?, KeyRing::new(), io)
 }
 
 /// Clean, then mask for one audience.
-pub(crate) fn mask(io: &IoArgs, args: &MaskArgs) -> Result<Job, Fatal> {
-    let schema = load_schema(io.schema.as_ref())?;
-    let builder = Pipeline::builder(&schema);
-    let builder = builder.mask(masker(&schema, args)?, &args.audience);
-    Ok(Job {
-        pipeline: builder.build()?,
-        dedupe: None,
-        masking: true,
-    })
+pub(crate) fn mask(io: &IoArgs, rows: &RowArgs, args: &MaskArgs) -> Result<Job, Fatal> {
+    let mut config = config(io, rows, &["clean", "mask"])?;
+    let mut mask = MaskSettings::default();
+    mask.audience.clone_from(&args.audience);
+    mask.policy = args.policy.as_deref().map(load_json).transpose()?;
+    config.mask = Some(mask);
+    job(&config, keys(args.keys.as_deref())?, io)
 }
 
 /// Clean, then deduplicate.
-pub(crate) fn dedupe(io: &IoArgs, args: &DedupeArgs) -> Result<Job, Fatal> {
-    let schema = load_schema(io.schema.as_ref())?;
-    let (deduper, model, merge) = dedupe_parts(&schema, args)?;
-    Ok(Job {
-        pipeline: Pipeline::builder(&schema)
-            .dedupe(deduper, model, merge)
-            .build()?,
-        dedupe: Some(args.clone()),
-        masking: false,
-    })
+pub(crate) fn dedupe(io: &IoArgs, rows: &RowArgs, args: &DedupeArgs) -> Result<Job, Fatal> {
+    let mut config = config(io, rows, &["clean", "dedupe"])?;
+    dedupe_settings(&mut config, args)?;
+    Ok(with_dedupe_outputs(job(&config, KeyRing::new(), io)?, args))
 }
 
-fn dedupe_parts(
-    schema: &Schema,
-    args: &DedupeArgs,
-) -> Result<(Deduper, Option<Model>, Option<MergePolicy>), Fatal> {
-    let config = match &args.config {
-        Some(path) => load(path, Config::from_json)?,
-        None => Config::default(),
+/// Clean two sources, then link them.
+pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
+    let io = IoArgs {
+        schema: args.schema.clone(),
+        input: Some(args.left.clone()),
+        output: args.output.clone(),
+        rejects: args.rejects.clone(),
+        report: args.report.clone(),
+        quiet: args.quiet,
     };
-    let deduper = Deduper::with_config(schema, config)?;
-    let model = args
-        .model
-        .as_deref()
-        .map(|path| load(path, Model::from_json))
-        .transpose()?;
-    let merge = args
-        .merge_policy
-        .as_deref()
-        .map(|path| load(path, MergePolicy::from_json))
-        .transpose()?;
-    Ok((deduper, model, merge))
+    let rows = RowArgs {
+        format: args.format,
+        delimiter: args.delimiter.clone(),
+        mappings: args.left_map.clone(),
+        warnings_column: args.warnings_column,
+        reject_on: args.reject_on.clone(),
+        ..default_rows()
+    };
+    let mut config = config(&io, &rows, &["clean", "dedupe"])?;
+    dedupe_settings(&mut config, dedupe)?;
+    for (name, map, flag) in [
+        (&args.left_name, &args.left_map, "--left-map"),
+        (&args.right_name, &args.right_map, "--right-map"),
+    ] {
+        let mut source = SourceSettings::default();
+        source.map = mappings(map, flag)?;
+        config.sources.insert(name.clone(), source);
+    }
+    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), &io)?, dedupe);
+    job.options = config.options_for(&args.left_name)?;
+    job.link = Some(LinkJob {
+        left_name: args.left_name.clone(),
+        right_name: args.right_name.clone(),
+        right: args.right.clone(),
+        right_options: config.options_for(&args.right_name)?,
+    });
+    Ok(job)
 }
 
-fn masker(schema: &Schema, args: &MaskArgs) -> Result<Masker, Fatal> {
-    let policy = match &args.policy {
-        None => Policy::customer_default(),
-        Some(path) => load(path, Policy::from_json)?,
+/// The keys file: a JSON object of key id to hex secret.
+fn keys(path: Option<&Path>) -> Result<KeyRing, Fatal> {
+    let Some(path) = path else {
+        return Ok(KeyRing::new());
     };
+    let text = read_file(path)?;
+    let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| {
+        Fatal::Usage(format!(
+            "{}: expected a JSON object of key id to hex secret",
+            path.display()
+        ))
+    })?;
     let mut ring = KeyRing::new();
-    if let Some(path) = &args.keys {
-        let text = read_file(path)?;
-        let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| {
-            Fatal::Usage(format!(
-                "{}: expected a JSON object of key id to hex secret",
-                path.display()
-            ))
-        })?;
-        for (id, hex) in map {
-            let secret = decode_hex(&hex)
-                .ok_or_else(|| Fatal::Usage(format!("key `{id}`: the secret is not hex")))?;
-            ring = ring.with(Key::new(id, &secret)?);
-        }
+    for (id, hex) in map {
+        let secret = decode_hex(&hex)
+            .ok_or_else(|| Fatal::Usage(format!("key `{id}`: the secret is not hex")))?;
+        ring = ring.with(custodia::Key::new(id, &secret)?);
     }
-    if policy.audience(&args.audience).is_none() {
-        return Err(Fatal::Usage(format!(
-            "the policy has no audience `{}`",
-            args.audience
-        )));
-    }
-    Ok(Masker::new(schema, &policy, ring)?)
+    Ok(ring)
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
@@ -136,104 +205,138 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A pipeline config file (`custodia run`).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PipelineFile {
-    schema: Option<PathBuf>,
-    input: Option<PathBuf>,
-    output: Option<PathBuf>,
-    #[serde(default)]
-    format: Format,
-    delimiter: Option<String>,
-    #[serde(default)]
-    no_header: bool,
-    rejects: Option<PathBuf>,
-    report: Option<PathBuf>,
-    #[serde(default)]
-    map: BTreeMap<String, String>,
-    #[serde(default)]
-    drop: Vec<String>,
-    #[serde(default)]
-    quiet: bool,
-    steps: Vec<String>,
-    dedupe: Option<DedupeArgs>,
-    mask: Option<MaskArgs>,
+/// Takes a string key out of a JSON object, as a path relative to `base`.
+fn take_path(
+    object: &mut serde_json::Map<String, Value>,
+    key: &str,
+    base: &Path,
+) -> Result<Option<PathBuf>, Fatal> {
+    match object.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(p)) => Ok(Some(base.join(p))),
+        Some(_) => Err(Fatal::Usage(format!("`{key}`: expected a file path"))),
+    }
 }
 
-/// Reads the pipeline a config file describes. Relative paths in it are
-/// relative to the config file's directory.
-pub(crate) fn pipeline_file(path: &Path) -> Result<(IoArgs, Job), Fatal> {
-    let text = read_file(path)?;
-    let file: PipelineFile = serde_json::from_str(&text)
-        .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?;
-    let base = path.parent().map(PathBuf::from).unwrap_or_default();
-    let at = |p: Option<PathBuf>| p.map(|p| base.join(p));
-    let usage = |what: &str| Fatal::Usage(format!("{}: {what}", path.display()));
-    let order = ["clean", "dedupe", "mask"];
-    let positions: Option<Vec<usize>> = file
-        .steps
-        .iter()
-        .map(|s| order.iter().position(|o| o == s))
-        .collect();
-    let step = |name: &str| file.steps.iter().any(|s| s == name);
-    match positions {
-        Some(p) if !p.is_empty() && p.windows(2).all(|w| w[0] < w[1]) => {}
-        _ => {
-            return Err(usage(
-                "steps must be some of \"clean\", \"dedupe\", \"mask\", in that order, each once",
-            ));
+/// Replaces a settings value given as a file path with the file's JSON.
+fn inline(
+    object: &mut serde_json::Map<String, Value>,
+    key: &str,
+    base: &Path,
+) -> Result<(), Fatal> {
+    if let Some(Value::String(p)) = object.get(key) {
+        let value = load_json(&base.join(p))?;
+        object.insert(key.to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Reads the pipeline a `run` file describes. Relative paths in it are
+/// relative to the file's directory.
+pub(crate) fn pipeline_file(path: &Path) -> Result<Job, Fatal> {
+    let usage = |what: String| Fatal::Usage(format!("{}: {what}", path.display()));
+    let Value::Object(mut file) = load_json(path)? else {
+        return Err(usage("expected a JSON object".into()));
+    };
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let io = IoArgs {
+        schema: None,
+        input: take_path(&mut file, "input", &base)
+            .map_err(|_| usage("`input`: expected a file path".into()))?,
+        output: take_path(&mut file, "output", &base)?,
+        rejects: take_path(&mut file, "rejects", &base)?,
+        report: take_path(&mut file, "report", &base)?,
+        quiet: matches!(file.remove("quiet"), Some(Value::Bool(true))),
+    };
+    // Older files say `no_header`; the library says `header`.
+    if let Some(Value::Bool(no)) = file.remove("no_header") {
+        file.insert("header".into(), Value::Bool(!no));
+    }
+    inline(&mut file, "schema", &base)?;
+    let mut outputs = DedupeArgs::default();
+    let mut keys_path = None;
+    let mut link = None;
+    if let Some(Value::Object(dedupe)) = file.get_mut("dedupe") {
+        outputs.pairs = take_path(dedupe, "pairs", &base)?;
+        outputs.golden = take_path(dedupe, "golden", &base)?;
+        outputs.save_model = take_path(dedupe, "save_model", &base)?;
+        for key in ["config", "merge_policy", "model"] {
+            inline(dedupe, key, &base)?;
         }
     }
-    if step("dedupe") && !step("clean") {
-        return Err(usage("the dedupe step needs the clean step before it"));
+    if let Some(Value::Object(mask)) = file.get_mut("mask") {
+        keys_path = take_path(mask, "keys", &base)?;
+        inline(mask, "policy", &base)?;
     }
-    let io = IoArgs {
-        schema: at(file.schema),
-        input: at(file.input),
-        output: at(file.output),
-        format: file.format,
-        delimiter: file.delimiter.unwrap_or_else(|| ",".into()),
-        no_header: file.no_header,
-        rejects: at(file.rejects),
-        report: at(file.report),
-        mappings: file.map.iter().map(|(c, f)| format!("{c}={f}")).collect(),
-        drop: file.drop,
-        quiet: file.quiet,
+    // A `link` step: the dedupe step over two sources.
+    if let Some(Value::Array(steps)) = file.get_mut("steps") {
+        for step in steps.iter_mut() {
+            if step == "link" {
+                *step = Value::String("dedupe".into());
+                link = Some(());
+            }
+        }
+    }
+    let sides = match (file.remove("left"), file.remove("right"), link) {
+        (Some(Value::Object(left)), Some(Value::Object(right)), Some(())) => Some((left, right)),
+        (None, None, None) => None,
+        _ => {
+            return Err(usage(
+                "a `link` step needs `left` and `right` objects (name, input, map), and they need the step"
+                    .into(),
+            ));
+        }
     };
-    let schema = load_schema(io.schema.as_ref())?;
-    let mut builder = Pipeline::builder(&schema);
-    let mut dedupe = None;
-    if step("dedupe") {
-        let d = file.dedupe.unwrap_or_default();
-        let d = DedupeArgs {
-            config: at(d.config),
-            model: at(d.model),
-            save_model: at(d.save_model),
-            pairs: at(d.pairs),
-            golden: at(d.golden),
-            merge_policy: at(d.merge_policy),
-        };
-        let (deduper, model, merge) = dedupe_parts(&schema, &d)?;
-        builder = builder.dedupe(deduper, model, merge);
-        dedupe = Some(d);
+    // Each side's name and input; their maps go to `sources`.
+    let mut link_inputs = Vec::new();
+    if let Some((left, right)) = sides {
+        for (mut side, default) in [(left, "left"), (right, "right")] {
+            let name = match side.remove("name") {
+                None => default.to_owned(),
+                Some(Value::String(name)) => name,
+                Some(_) => return Err(usage(format!("`{default}.name`: expected a string"))),
+            };
+            let input = take_path(&mut side, "input", &base)?
+                .ok_or_else(|| usage(format!("`{default}` needs an `input`")))?;
+            if let Some(map) = side.remove("map") {
+                let sources = file
+                    .entry("sources")
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let Value::Object(sources) = sources {
+                    sources.insert(name.clone(), serde_json::json!({ "map": map }));
+                }
+            }
+            if let Some(key) = side.keys().next() {
+                return Err(usage(format!(
+                    "`{default}`: unknown key `{key}` (expected name, input, map)"
+                )));
+            }
+            link_inputs.push((name, input));
+        }
     }
-    let masking = step("mask");
-    if masking {
-        let mask = file
-            .mask
-            .ok_or_else(|| usage("the mask step needs a \"mask\" section with an audience"))?;
-        let mask = MaskArgs {
-            audience: mask.audience,
-            policy: at(mask.policy),
-            keys: at(mask.keys),
-        };
-        builder = builder.mask(masker(&schema, &mask)?, &mask.audience);
-    }
-    let job = Job {
-        pipeline: builder.build()?,
-        dedupe,
-        masking,
+    let config = PipelineConfig::from_json(&Value::Object(file).to_string())
+        .map_err(|e| usage(e.to_string()))?;
+    let keys = keys(keys_path.as_deref())?;
+    let mut job = match (link_inputs.pop(), link_inputs.pop()) {
+        (Some((right_name, right)), Some((left_name, left))) => {
+            let io = IoArgs {
+                input: Some(left),
+                ..io
+            };
+            let mut job = job(&config, keys, &io)?;
+            job.options = config.options_for(&left_name)?;
+            job.link = Some(LinkJob {
+                right_options: config.options_for(&right_name)?,
+                left_name,
+                right_name,
+                right,
+            });
+            job
+        }
+        _ => job(&config, keys, &io)?,
     };
-    Ok((io, job))
+    job.pairs = outputs.pairs;
+    job.golden = outputs.golden;
+    job.save_model = outputs.save_model;
+    Ok(job)
 }

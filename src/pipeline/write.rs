@@ -1,20 +1,17 @@
 //! Writing rows, rejects, pairs and golden records, as CSV or JSON Lines.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::io::{self, Write};
 
-use custodia::dedupe::{GoldenRecord, Outcome};
-use custodia::{Record, Schema, Value};
-
-use crate::input::{Raw, Row};
-use crate::{Fatal, Format};
+use super::Format;
+use super::read::{Raw, Row};
+use crate::dedupe::{GoldenRecord, Outcome};
+use crate::schema::{Record, Schema, Value};
 
 /// Writes one CSV record (RFC 4180): fields with the delimiter, a quote, a
 /// line break or an edge space are quoted, quotes doubled.
 pub(crate) fn csv_record<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     delimiter: u8,
     cells: impl Iterator<Item = &'a [u8]>,
 ) -> io::Result<()> {
@@ -45,21 +42,41 @@ pub(crate) fn csv_record<'a>(
 
 /// [`csv_record`] for text cells.
 pub(crate) fn csv_text<'a>(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     delimiter: u8,
     cells: impl Iterator<Item = &'a str>,
 ) -> io::Result<()> {
     csv_record(out, delimiter, cells.map(str::as_bytes))
 }
 
-/// Opens an output file.
-pub(crate) fn create(path: &Path) -> Result<BufWriter<File>, Fatal> {
-    File::create(path)
-        .map(|f| BufWriter::with_capacity(1 << 16, f))
-        .map_err(|e| Fatal::io(&path.display().to_string(), e))
+/// A row named in an output: its line, and in a link its source (`crm:2`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowRef<'a> {
+    pub(crate) source: Option<&'a str>,
+    pub(crate) line: u64,
+}
+
+impl std::fmt::Display for RowRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.source {
+            Some(source) => write!(f, "{source}:{}", self.line),
+            None => write!(f, "{}", self.line),
+        }
+    }
+}
+
+impl RowRef<'_> {
+    /// A number, or `"source:line"` in a link.
+    fn json(self) -> serde_json::Value {
+        match self.source {
+            Some(_) => self.to_string().into(),
+            None => self.line.into(),
+        }
+    }
 }
 
 /// Where the columns of an output row come from.
+#[derive(Clone)]
 pub(crate) struct Layout {
     pub(crate) format: Format,
     pub(crate) delimiter: u8,
@@ -70,6 +87,8 @@ pub(crate) struct Layout {
     pub(crate) written: Vec<bool>,
     /// Schema fields left out of JSON Lines output (`--drop`).
     pub(crate) dropped: Vec<String>,
+    /// Whether rows end with a `_warnings` column.
+    pub(crate) warnings_column: bool,
 }
 
 /// Extra members of a JSON Lines row that are outside the schema, passed
@@ -82,11 +101,15 @@ pub(crate) struct Line<'a> {
     pub(crate) record: &'a Record,
     pub(crate) row: &'a Row,
     pub(crate) unknown: Option<&'a Unknown>,
-    pub(crate) cluster: Option<u64>,
+    /// The source a linked row came from.
+    pub(crate) source: Option<&'a str>,
+    pub(crate) cluster: Option<RowRef<'a>>,
+    /// Warning codes joined by `;`, when warnings get a column.
+    pub(crate) warnings: Option<&'a str>,
 }
 
 impl Layout {
-    pub(crate) fn write(&self, out: &mut impl Write, line: &Line<'_>) -> io::Result<()> {
+    pub(crate) fn write(&self, out: &mut (impl Write + ?Sized), line: &Line<'_>) -> io::Result<()> {
         match self.format {
             Format::Csv => {
                 let cells = match &line.row.raw {
@@ -112,8 +135,10 @@ impl Layout {
                 let cells = values
                     .iter()
                     .map(|c| c.as_ref())
+                    .chain(line.source)
                     .chain([number.as_str()])
-                    .chain(cluster.as_deref());
+                    .chain(cluster.as_deref())
+                    .chain(line.warnings);
                 csv_text(out, self.delimiter, cells)
             }
             Format::Jsonl => {
@@ -144,9 +169,20 @@ impl Layout {
                     serde_json::to_writer(&mut *out, value)?;
                 }
                 let sep = if first { "" } else { "," };
-                write!(out, "{sep}\"_row\":{}", line.row.line)?;
+                if let Some(source) = line.source {
+                    write!(out, "{sep}\"_source\":")?;
+                    serde_json::to_writer(&mut *out, source)?;
+                    out.write_all(b",")?;
+                } else {
+                    out.write_all(sep.as_bytes())?;
+                }
+                write!(out, "\"_row\":{}", line.row.line)?;
                 if let Some(c) = line.cluster {
-                    write!(out, ",\"cluster_id\":{c}")?;
+                    write!(out, ",\"cluster_id\":{}", c.json())?;
+                }
+                if let Some(w) = line.warnings {
+                    out.write_all(b",\"_warnings\":")?;
+                    serde_json::to_writer(&mut *out, w)?;
                 }
                 out.write_all(b"}\n")
             }
@@ -158,45 +194,49 @@ impl Layout {
 /// CSV its cells, or the bytes of an unreadable row in one cell; for JSON
 /// Lines the line as `_raw`, or `_raw_hex` when it is not UTF-8).
 pub(crate) fn reject(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     format: Format,
     delimiter: u8,
+    source: Option<&str>,
     row: &Row,
     codes: &[String],
 ) -> io::Result<()> {
     let issues = codes.join(";");
     let number = row.line.to_string();
-    match (format, &row.raw) {
-        (Format::Jsonl, Raw::Json(line)) => {
-            let object = serde_json::json!({"_row": row.line, "_issues": issues, "_raw": line});
-            writeln!(out, "{object}")
+    if format == Format::Jsonl {
+        let mut object = serde_json::Map::new();
+        if let Some(source) = source {
+            object.insert("_source".into(), source.into());
         }
-        (Format::Jsonl, Raw::Unreadable { bytes, .. }) => {
-            let object = match std::str::from_utf8(bytes) {
-                Ok(text) => serde_json::json!({"_row": row.line, "_issues": issues, "_raw": text}),
-                Err(_) => {
-                    serde_json::json!({"_row": row.line, "_issues": issues, "_raw_hex": hex(bytes)})
+        object.insert("_row".into(), row.line.into());
+        object.insert("_issues".into(), issues.into());
+        match &row.raw {
+            Raw::Json(line) => {
+                object.insert("_raw".into(), line.as_str().into());
+            }
+            Raw::Unreadable { bytes, .. } => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    object.insert("_raw".into(), text.into());
                 }
-            };
-            writeln!(out, "{object}")
+                Err(_) => {
+                    object.insert("_raw_hex".into(), hex(bytes).into());
+                }
+            },
+            Raw::Csv(cells) => {
+                let cells: Vec<&str> = cells.iter().collect();
+                object.insert("_raw".into(), cells.into());
+            }
         }
-        (_, Raw::Csv(cells)) => csv_record(
-            out,
-            delimiter,
-            [number.as_bytes(), issues.as_bytes()]
-                .into_iter()
-                .chain(cells.iter().map(str::as_bytes)),
-        ),
-        (_, Raw::Unreadable { bytes, .. }) => csv_record(
-            out,
-            delimiter,
-            [number.as_bytes(), issues.as_bytes(), bytes.as_slice()].into_iter(),
-        ),
-        (Format::Csv, Raw::Json(line)) => csv_text(
-            out,
-            delimiter,
-            [number.as_str(), issues.as_str(), line.as_str()].into_iter(),
-        ),
+        return writeln!(out, "{}", serde_json::Value::Object(object));
+    }
+    let head = source
+        .map(str::as_bytes)
+        .into_iter()
+        .chain([number.as_bytes(), issues.as_bytes()]);
+    match &row.raw {
+        Raw::Csv(cells) => csv_record(out, delimiter, head.chain(cells.iter().map(str::as_bytes))),
+        Raw::Unreadable { bytes, .. } => csv_record(out, delimiter, head.chain([bytes.as_slice()])),
+        Raw::Json(line) => csv_record(out, delimiter, head.chain([line.as_bytes()])),
     }
 }
 
@@ -205,16 +245,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The matched pairs as CSV, rows named by their input lines.
-pub(crate) fn pairs(
-    path: &Path,
+pub(crate) fn pairs<'a>(
+    file: &mut (impl Write + ?Sized),
     outcome: &Outcome,
-    row_of: &dyn Fn(usize) -> u64,
-) -> Result<(), Fatal> {
-    let what = path.display().to_string();
-    let fail = |e: io::Error| Fatal::io(&what, e);
-    let mut file = create(path)?;
+    row_of: &dyn Fn(usize) -> RowRef<'a>,
+) -> io::Result<()> {
     let header = ["row_a", "row_b", "weight", "probability", "explanation"];
-    csv_text(&mut file, b',', header.into_iter()).map_err(fail)?;
+    csv_text(file, b',', header.into_iter())?;
     for pair in outcome.pairs() {
         let explanation = outcome
             .explain(pair.a, pair.b)
@@ -239,34 +276,31 @@ pub(crate) fn pairs(
             format!("{:.6}", pair.probability),
             explanation,
         ];
-        csv_text(&mut file, b',', cells.iter().map(String::as_str)).map_err(fail)?;
+        csv_text(file, b',', cells.iter().map(String::as_str))?;
     }
-    file.flush().map_err(fail)
+    file.flush()
 }
 
 /// Golden records, one per cluster: CSV with the schema's fields, or JSON
 /// Lines; `cluster_id`, `_members` and `_sources` use input lines.
-pub(crate) fn golden(
-    path: &Path,
+pub(crate) fn golden<'a>(
+    file: &mut (impl Write + ?Sized),
     format: Format,
     schema: &Schema,
     golden: &[GoldenRecord],
-    row_of: &dyn Fn(usize) -> u64,
-) -> Result<(), Fatal> {
-    let what = path.display().to_string();
-    let fail = |e: io::Error| Fatal::io(&what, e);
-    let mut file = create(path)?;
+    row_of: &dyn Fn(usize) -> RowRef<'a>,
+) -> io::Result<()> {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
     if format == Format::Csv {
         let header = ["cluster_id"]
             .into_iter()
             .chain(names.iter().copied())
             .chain(["_members", "_sources"]);
-        csv_text(&mut file, b',', header).map_err(fail)?;
+        csv_text(file, b',', header)?;
     }
     for g in golden {
         let cluster = row_of(g.cluster as usize);
-        let members: Vec<u64> = g.members.iter().map(|&m| row_of(m)).collect();
+        let members: Vec<RowRef<'a>> = g.members.iter().map(|&m| row_of(m)).collect();
         match format {
             Format::Csv => {
                 let sources = names
@@ -282,30 +316,33 @@ pub(crate) fn golden(
                     .map(|v| v.to_text().map(Cow::into_owned).unwrap_or_default());
                 let members = members
                     .iter()
-                    .map(u64::to_string)
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(";");
                 let cells: Vec<String> = std::iter::once(cluster.to_string())
                     .chain(values)
                     .chain([members, sources])
                     .collect();
-                csv_text(&mut file, b',', cells.iter().map(String::as_str)).map_err(fail)?;
+                csv_text(file, b',', cells.iter().map(String::as_str))?;
             }
             Format::Jsonl => {
                 let sources: serde_json::Map<String, serde_json::Value> = names
                     .iter()
                     .zip(&g.sources)
-                    .map(|(name, s)| ((*name).to_owned(), s.map(row_of).into()))
+                    .map(|(name, s)| {
+                        let row = s.map_or(serde_json::Value::Null, |r| row_of(r).json());
+                        ((*name).to_owned(), row)
+                    })
                     .collect();
                 let line = serde_json::json!({
-                    "cluster_id": cluster,
+                    "cluster_id": cluster.json(),
                     "record": g.record,
-                    "_members": members,
+                    "_members": members.iter().map(|m| m.json()).collect::<Vec<_>>(),
                     "_sources": sources,
                 });
-                writeln!(file, "{line}").map_err(fail)?;
+                writeln!(file, "{line}")?;
             }
         }
     }
-    file.flush().map_err(fail)
+    file.flush()
 }

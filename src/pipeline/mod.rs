@@ -19,18 +19,27 @@
 //! # Ok::<(), custodia::Error>(())
 //! ```
 
+mod config;
+mod read;
+mod run;
+mod write;
+
+pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
+pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
+
 use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::mask::Masker;
 use crate::normalize::{Change, Normalizer};
 use crate::schema::{Record, Schema, Value};
-use crate::validate::{Report, Severity, Validator};
+use crate::validate::{IssueCode, Report, Severity, Validator};
 
 /// Stages to run on every record, built once and shared by all threads.
 #[derive(Debug)]
 pub struct Pipeline {
     normalizer: Normalizer,
     validator: Option<Validator>,
+    reject_on: RejectOn,
     mask: Option<MaskStep>,
     dedupe: Option<DedupeStep>,
 }
@@ -56,11 +65,50 @@ struct DedupeStep {
 pub struct PipelineBuilder {
     schema: Schema,
     validate: bool,
+    reject_on: RejectOn,
     mask: Option<MaskStep>,
     dedupe: Option<(Deduper, Option<Model>, Option<MergePolicy>)>,
 }
 
+/// Warnings that reject a row as errors do.
+#[derive(Clone, Debug, Default)]
+struct RejectOn {
+    all_warnings: bool,
+    codes: Vec<IssueCode>,
+}
+
+impl RejectOn {
+    fn rejects(&self, issue: &crate::Issue) -> bool {
+        issue.level() == Severity::Error || self.all_warnings || self.codes.contains(&issue.code())
+    }
+}
+
 impl PipelineBuilder {
+    /// Rejects rows with any of these issue codes (names such as
+    /// `phone_possible_not_valid`) even when their severity is warning;
+    /// `warning` rejects every warning.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidPipeline`] for a name that is no issue code.
+    pub fn reject_on<S: AsRef<str>>(mut self, codes: &[S]) -> Result<Self> {
+        for name in codes {
+            let name = name.as_ref().trim();
+            if name == "warning" {
+                self.reject_on.all_warnings = true;
+                continue;
+            }
+            let code = IssueCode::ALL
+                .iter()
+                .copied()
+                .find(|c| c.name() == name)
+                .ok_or_else(|| ErrorKind::InvalidPipeline {
+                    reason: format!("reject_on: `{name}` is not an issue code"),
+                })?;
+            self.reject_on.codes.push(code);
+        }
+        Ok(self)
+    }
+
     /// Whether rows are validated (on by default). Without validation no
     /// row is rejected.
     pub fn validate(mut self, validate: bool) -> Self {
@@ -132,6 +180,7 @@ impl PipelineBuilder {
         Ok(Pipeline {
             normalizer: Normalizer::new(schema),
             validator: validate.then(|| Validator::new(schema)),
+            reject_on: self.reject_on,
             mask: self.mask,
             dedupe,
         })
@@ -151,13 +200,35 @@ pub struct Processed {
     /// The view to write, when masking: the masked record (its fields that
     /// failed validation left empty).
     pub shown: Option<Record>,
+    rejected: bool,
 }
 
 impl Processed {
     /// Whether validation found an error: the row goes to the rejects (and,
     /// when deduplicating, is still matched, without the failed fields).
     pub fn is_rejected(&self) -> bool {
-        !self.report.is_valid()
+        self.rejected
+    }
+
+    /// The codes that rejected the row: its errors, and the warnings the
+    /// pipeline rejects on.
+    pub fn reject_codes(&self) -> Vec<String> {
+        if !self.rejected {
+            return Vec::new();
+        }
+        let mut codes: Vec<String> = self
+            .report
+            .errors()
+            .map(|i| i.code().name().to_owned())
+            .collect();
+        if codes.is_empty() {
+            codes = self
+                .report
+                .warnings()
+                .map(|i| i.code().name().to_owned())
+                .collect();
+        }
+        codes
     }
 
     /// The record to write: the masked view when masking, else the
@@ -173,6 +244,7 @@ impl Pipeline {
         PipelineBuilder {
             schema: schema.clone(),
             validate: true,
+            reject_on: RejectOn::default(),
             mask: None,
             dedupe: None,
         }
@@ -193,6 +265,11 @@ impl Pipeline {
         self.dedupe.is_some()
     }
 
+    /// Whether the pipeline masks.
+    pub fn masks(&self) -> bool {
+        self.mask.is_some()
+    }
+
     /// Normalizes, validates and masks one record. A masked view is made
     /// for a rejected row only when the pipeline deduplicates (where every
     /// row is written).
@@ -208,11 +285,13 @@ impl Pipeline {
             Some(validator) => validator.validate_normalized(&normalized)?,
             None => Report::new(Vec::new()),
         };
+        let rejected = report.issues().iter().any(|i| self.reject_on.rejects(i));
         let mut done = Processed {
             record: normalized.record,
             report,
             changes,
             shown: None,
+            rejected,
         };
         if let Some(step) = &self.mask
             && (!done.is_rejected() || self.dedupe.is_some())
@@ -256,11 +335,12 @@ impl Pipeline {
         }
     }
 
-    /// Links `left` to `right` with the dedupe step's deduper and model.
+    /// Links the records `left` to `right` with the dedupe step's deduper
+    /// and model.
     ///
     /// # Errors
     /// As for [`Pipeline::dedupe`].
-    pub fn link(&self, left: &[Record], right: &[Record]) -> Result<Outcome> {
+    pub fn link_records(&self, left: &[Record], right: &[Record]) -> Result<Outcome> {
         let step = self.dedupe_step()?;
         match &step.model {
             Some(model) => step.deduper.link_with(left, right, model),

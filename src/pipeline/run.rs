@@ -1,0 +1,1120 @@
+//! A pipeline run over a whole input: rows read on one thread, put through
+//! the pipeline on all cores in chunks (order kept), written on the
+//! caller's; deduplication once every row is in. Every input row ends up
+//! in the output or the reject file, and the summary says so: rows in =
+//! rows out + rows rejected.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::read::{CsvReader, Limits, LineReader, Raw, Row, foreign_encoding};
+use super::write::{self, Layout, Line, RowRef, Unknown};
+use super::{Pipeline, Processed};
+use crate::dedupe::Model;
+use crate::error::{Error, Result};
+use crate::schema::{CsvHeader, Record, Schema};
+
+/// Rows processed together: bounds memory while keeping all cores busy.
+const CHUNK: usize = 8192;
+
+/// Unreadable rows whose line the summary names, at most.
+const NOTED_LINES: usize = 10;
+
+/// The file format of an input and its outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Format {
+    /// CSV (RFC 4180), UTF-8 with or without a byte order mark.
+    #[default]
+    Csv,
+    /// JSON Lines: one object a line.
+    Jsonl,
+}
+
+/// How a run reads its input and lays out its outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunOptions {
+    /// The input's (and outputs') format.
+    pub format: Format,
+    /// The CSV field delimiter (an ASCII byte).
+    pub delimiter: u8,
+    /// Whether a CSV input starts with a header row; without one its
+    /// columns are the schema's fields, in order.
+    pub header: bool,
+    /// Input columns read as schema fields (`column` to `field`). Header
+    /// names are matched after trimming white space.
+    pub map: BTreeMap<String, String>,
+    /// Input columns left out of the output.
+    pub drop: Vec<String>,
+    /// Columns outside the schema written even when masking (which leaves
+    /// the others out): say, an id of your own.
+    pub keep: Vec<String>,
+    /// Whether output rows get a `_warnings` column.
+    pub warnings_column: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            format: Format::Csv,
+            delimiter: b',',
+            header: true,
+            map: BTreeMap::new(),
+            drop: Vec::new(),
+            keep: Vec::new(),
+            warnings_column: false,
+        }
+    }
+}
+
+/// The delimiter a setting names: one ASCII character (not a quote or a
+/// line break), or `tab`.
+pub(crate) fn delimiter(text: &str) -> Result<u8> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        t if t.len() == 1 && t.is_ascii() && !matches!(t, "\"" | "\n" | "\r") => {
+            Ok(t.as_bytes()[0])
+        }
+        _ => Err(crate::ErrorKind::InvalidPipeline {
+            reason: "delimiter: expected one ASCII character (not a quote or line break), or `tab`"
+                .into(),
+        }
+        .into()),
+    }
+}
+
+/// Where a run writes. `rows` gets every row that is not rejected (in
+/// dedupe and link, every row that could be read), `rejects` the rejected
+/// ones with their issue codes, `pairs` and `golden` what dedupe and link
+/// found.
+#[non_exhaustive]
+pub struct Outputs<'a> {
+    /// The output rows.
+    pub rows: &'a mut dyn Write,
+    /// Rejected rows: `_row`, `_issues`, and the row as it came in.
+    pub rejects: Option<&'a mut dyn Write>,
+    /// Matched pairs, with each field's level and weight (CSV).
+    pub pairs: Option<&'a mut dyn Write>,
+    /// One golden record per cluster, in the output format.
+    pub golden: Option<&'a mut dyn Write>,
+}
+
+impl<'a> Outputs<'a> {
+    /// Output rows to `rows`, nothing else written.
+    pub fn new(rows: &'a mut dyn Write) -> Self {
+        Self {
+            rows,
+            rejects: None,
+            pairs: None,
+            golden: None,
+        }
+    }
+
+    /// Rejected rows to `rejects`.
+    #[must_use]
+    pub fn rejects(mut self, rejects: &'a mut dyn Write) -> Self {
+        self.rejects = Some(rejects);
+        self
+    }
+
+    /// Matched pairs to `pairs`.
+    #[must_use]
+    pub fn pairs(mut self, pairs: &'a mut dyn Write) -> Self {
+        self.pairs = Some(pairs);
+        self
+    }
+
+    /// Golden records to `golden`.
+    #[must_use]
+    pub fn golden(mut self, golden: &'a mut dyn Write) -> Self {
+        self.golden = Some(golden);
+        self
+    }
+}
+
+impl std::fmt::Debug for Outputs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outputs")
+            .field("rejects", &self.rejects.is_some())
+            .field("pairs", &self.pairs.is_some())
+            .field("golden", &self.golden.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One input of a link: its name (the `_source` column) and how to read it.
+#[derive(Debug)]
+pub struct Side<'a, R> {
+    /// The source's name, such as `crm`.
+    pub name: &'a str,
+    /// How its rows are read.
+    pub options: &'a RunOptions,
+    /// Its rows.
+    pub input: R,
+}
+
+/// What a run did, for a summary or a report. Nothing in it is a value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Rows read.
+    pub rows_in: u64,
+    /// Rows written.
+    pub rows_out: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Rows written with a cluster id although validation found errors in
+    /// them (dedupe and link); they are in the reject file too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_out_with_errors: Option<u64>,
+    /// Rejected rows (and rows out with errors) by issue code.
+    pub rejects_by_issue: BTreeMap<String, u64>,
+    /// Warnings by issue code.
+    pub warnings_by_issue: BTreeMap<String, u64>,
+    /// Values changed, by normalization rule.
+    pub changes_by_rule: BTreeMap<&'static str, u64>,
+    /// Input columns outside the schema.
+    pub columns_outside_schema: u64,
+    /// Of those, the ones passed through to the output.
+    pub columns_passed_through: u64,
+    /// The lines of the first unreadable rows, with why.
+    pub unreadable: Vec<(u64, &'static str)>,
+    /// What deduplication found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dedupe: Option<DedupeSummary>,
+    /// The model a dedupe or link run scored with (trained or given).
+    #[serde(skip)]
+    pub model: Option<Model>,
+}
+
+/// What a dedupe or link run found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DedupeSummary {
+    /// Customers: clusters, single records included.
+    pub clusters: usize,
+    /// Clusters of two or more records.
+    pub duplicate_clusters: usize,
+    /// Records in those clusters.
+    pub records_in_duplicate_clusters: usize,
+    /// Pairs compared.
+    pub candidate_pairs: usize,
+    /// Pairs at or above the threshold.
+    pub matched_pairs: usize,
+}
+
+impl Summary {
+    /// Whether every row came through clean: none rejected, none with
+    /// errors.
+    pub fn is_clean(&self) -> bool {
+        self.rows_rejected == 0 && self.rows_out_with_errors.is_none()
+    }
+
+    /// The summary as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The summary as lines of text, as the command-line tool prints it.
+    pub fn to_text(&self) -> String {
+        let mut lines = vec![format!(
+            "rows in {} = rows out {} + rows rejected {}",
+            self.rows_in, self.rows_out, self.rows_rejected
+        )];
+        if let Some(n) = self.rows_out_with_errors {
+            lines.push(format!(
+                "  rows out with errors: {n} (clustered with their failed fields left out; also in the reject file)"
+            ));
+        }
+        for (line, why) in &self.unreadable {
+            let what = match *why {
+                "unterminated_quote" => {
+                    "a quoted field opened on this line does not close (or runs too long); the line was rejected and reading went on at the next"
+                }
+                "encoding" => "not UTF-8",
+                "too_large" => "the row is over the size limit",
+                _ => "unreadable",
+            };
+            lines.push(format!("  line {line}: {what}"));
+        }
+        for (code, n) in &self.rejects_by_issue {
+            lines.push(format!("  rejected for {code}: {n}"));
+        }
+        for (code, n) in &self.warnings_by_issue {
+            lines.push(format!("  warned of {code}: {n}"));
+        }
+        for (rule, n) in &self.changes_by_rule {
+            lines.push(format!("  changed by {rule}: {n}"));
+        }
+        if self.columns_outside_schema > 0 {
+            lines.push(format!(
+                "  columns outside the schema: {} ({} passed through unchanged)",
+                self.columns_outside_schema, self.columns_passed_through
+            ));
+        }
+        if let Some(d) = &self.dedupe {
+            lines.push(format!(
+                "customers {} in {} records ({} records in {} clusters of duplicates), {} matched pairs of {} compared",
+                d.clusters,
+                self.rows_out,
+                d.records_in_duplicate_clusters,
+                d.duplicate_clusters,
+                d.matched_pairs,
+                d.candidate_pairs
+            ));
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+}
+
+/// Progress of a run: rows read so far and bytes of the input consumed.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// What became of one row on a worker thread.
+enum Handled {
+    /// Through the pipeline (rejected or not), with the members of a JSON
+    /// row that are outside the schema.
+    Done(Box<Processed>, Option<Unknown>),
+    /// Could not be made into a record; the issue codes say why.
+    Unusable(Vec<String>),
+}
+
+/// The rows kept for deduplication, side by side: `compared` is what the
+/// deduper and merger read (fields that failed validation left empty),
+/// `shown` the view to write when it is not `compared` itself.
+#[derive(Default)]
+struct Kept {
+    rows: Vec<Row>,
+    compared: Vec<Record>,
+    shown: Vec<Option<Record>>,
+    unknown: Vec<Option<Unknown>>,
+    warnings: Vec<Option<String>>,
+}
+
+/// Rows from either format.
+enum Source<R> {
+    Csv(CsvReader<R>),
+    Lines(LineReader<R>),
+}
+
+impl<R: BufRead> Source<R> {
+    fn next_row(&mut self) -> std::io::Result<Option<Row>> {
+        match self {
+            Self::Csv(r) => r.next_row(),
+            Self::Lines(r) => r.next_row(),
+        }
+    }
+
+    fn consumed(&self) -> u64 {
+        match self {
+            Self::Csv(r) => r.consumed(),
+            Self::Lines(r) => r.consumed(),
+        }
+    }
+}
+
+/// An input opened for a run: its rows still to read, how they become
+/// records, and how they are written.
+struct Input<R> {
+    source: Source<BufReader<R>>,
+    header: Option<CsvHeader>,
+    /// Input column names (CSV), as in the header.
+    names: Vec<String>,
+    layout: Layout,
+    drop_unknown: bool,
+    drop: Vec<String>,
+}
+
+impl Pipeline {
+    /// Runs the pipeline over a whole input: every row is normalized,
+    /// validated (rejected rows go to `outputs.rejects`), masked, and
+    /// written to `outputs.rows` in input order; with a dedupe step every
+    /// readable row is clustered once all are in, and the pairs and golden
+    /// records are written when asked. `progress` hears of each chunk.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io) when reading or writing
+    /// fails (a closed output is one, of kind `BrokenPipe`);
+    /// [`ErrorKind::Input`](crate::ErrorKind::Input) for an input that
+    /// cannot be read as set up (a header that is not UTF-8 or names no
+    /// field, UTF-16, a mapped or dropped column that is not there); the
+    /// errors of deduplication and masking.
+    pub fn run<R: Read + Send>(
+        &self,
+        options: &RunOptions,
+        input: R,
+        outputs: Outputs<'_>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Summary> {
+        let Outputs {
+            rows: out,
+            mut rejects,
+            pairs,
+            golden,
+        } = outputs;
+        let mut summary = Summary::default();
+        let mut input = self.open(options, input, None, !self.masks(), &mut summary)?;
+        if !input.names.is_empty() {
+            input.write_headers(&mut *out, reborrow(&mut rejects), self.dedupes())?;
+        }
+        let deduping = self.dedupes();
+        let mut kept = Kept::default();
+        let layout = input.layout.clone();
+        self.ingest(
+            &mut input,
+            &mut summary,
+            &mut rejects,
+            None,
+            progress,
+            |row, done, unknown| {
+                if deduping {
+                    keep(self, &mut kept, row, done, unknown, &layout);
+                    Ok(())
+                } else if done.is_rejected() {
+                    Ok(())
+                } else {
+                    let warnings = warnings_of(&done, &layout);
+                    let line = Line {
+                        record: done.output(),
+                        row: &row,
+                        unknown: unknown.as_ref(),
+                        source: None,
+                        cluster: None,
+                        warnings: warnings.as_deref(),
+                    };
+                    layout
+                        .write(&mut *out, &line)
+                        .map_err(|e| Error::io("writing", &e))
+                }
+            },
+        )?;
+        if deduping {
+            let outcome = self.dedupe(&kept.compared)?;
+            let row_of = |i: usize| RowRef {
+                source: None,
+                line: kept.rows[i].line,
+            };
+            write_clustered(&mut *out, &layout, &kept, outcome.clusters(), &row_of, None)?;
+            self.finish(
+                &outcome,
+                &kept.compared,
+                pairs,
+                golden,
+                layout.format,
+                &row_of,
+                &mut summary,
+            )?;
+        }
+        out.flush().map_err(|e| Error::io("writing", &e))?;
+        if let Some(rejects) = rejects {
+            rejects
+                .flush()
+                .map_err(|e| Error::io("writing rejects", &e))?;
+        }
+        Ok(summary)
+    }
+
+    /// Links two inputs (say a CRM and a billing export): both are cleaned
+    /// as [`Pipeline::run`] cleans, pairs are made only across the two, and
+    /// every readable row of both is written with `_source` (the side's
+    /// name), `_row` and a shared `cluster_id` (`name:line` of the
+    /// cluster's first record). Output rows hold the schema's fields:
+    /// columns outside the schema differ between sources and are not
+    /// written. Rejected rows of both go to one reject file with `_source`
+    /// first.
+    ///
+    /// # Errors
+    /// As for [`Pipeline::run`]; [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe)
+    /// without a dedupe step.
+    pub fn link<L: Read + Send, R: Read + Send>(
+        &self,
+        left: Side<'_, L>,
+        right: Side<'_, R>,
+        outputs: Outputs<'_>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Summary> {
+        let Outputs {
+            rows: out,
+            mut rejects,
+            pairs,
+            golden,
+        } = outputs;
+        if !self.dedupes() {
+            return Err(crate::ErrorKind::InvalidDedupe {
+                reason: "linking needs a dedupe step".into(),
+            }
+            .into());
+        }
+        if left.name == right.name {
+            return Err(crate::ErrorKind::InvalidPipeline {
+                reason: "the two sources of a link need different names".into(),
+            }
+            .into());
+        }
+        let format = left.options.format;
+        let mut summary = Summary::default();
+        let schema = self.schema().clone();
+        let all_fields: Vec<Option<usize>> = (0..schema.len()).map(Some).collect();
+        let layout = Layout {
+            format,
+            delimiter: left.options.delimiter,
+            written: vec![true; all_fields.len()],
+            columns: all_fields,
+            dropped: Vec::new(),
+            warnings_column: left.options.warnings_column,
+        };
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
+        if format == Format::Csv {
+            let head = names
+                .iter()
+                .copied()
+                .chain(["_source", "_row", "cluster_id"])
+                .chain(layout.warnings_column.then_some("_warnings"));
+            write::csv_text(&mut *out, layout.delimiter, head)
+                .map_err(|e| Error::io("writing", &e))?;
+        }
+        if let Some(rej) = reborrow(&mut rejects)
+            && format == Format::Csv
+        {
+            // The two sources have different columns: each reject's cells
+            // follow its source's header.
+            let head = ["_source", "_row", "_issues"].into_iter();
+            write::csv_text(rej, layout.delimiter, head)
+                .map_err(|e| Error::io("writing rejects", &e))?;
+        }
+        let left_kept = self.link_side(left, &layout, &mut summary, &mut rejects, progress)?;
+        let right_kept = self.link_side(right, &layout, &mut summary, &mut rejects, progress)?;
+        let outcome = self.link_records(&left_kept.1.compared, &right_kept.1.compared)?;
+        let split = left_kept.1.rows.len();
+        let row_of = |i: usize| match i.checked_sub(split) {
+            None => RowRef {
+                source: Some(left_kept.0),
+                line: left_kept.1.rows[i].line,
+            },
+            Some(j) => RowRef {
+                source: Some(right_kept.0),
+                line: right_kept.1.rows[j].line,
+            },
+        };
+        let clusters = outcome.clusters();
+        let (left_clusters, right_clusters) = clusters.split_at(split);
+        write_clustered(
+            &mut *out,
+            &layout,
+            &left_kept.1,
+            left_clusters,
+            &row_of,
+            Some(left_kept.0),
+        )?;
+        write_clustered(
+            &mut *out,
+            &layout,
+            &right_kept.1,
+            right_clusters,
+            &row_of,
+            Some(right_kept.0),
+        )?;
+        let mut all = left_kept.1.compared;
+        all.extend(right_kept.1.compared);
+        self.finish(&outcome, &all, pairs, golden, format, &row_of, &mut summary)?;
+        out.flush().map_err(|e| Error::io("writing", &e))?;
+        if let Some(rejects) = rejects {
+            rejects
+                .flush()
+                .map_err(|e| Error::io("writing rejects", &e))?;
+        }
+        Ok(summary)
+    }
+
+    /// Reads one side of a link through the pipeline, keeping every row
+    /// that became a record.
+    fn link_side<'n, R: Read + Send>(
+        &self,
+        side: Side<'n, R>,
+        layout: &Layout,
+        summary: &mut Summary,
+        rejects: &mut Option<&mut dyn Write>,
+        progress: Option<Progress<'_>>,
+    ) -> Result<(&'n str, Kept)> {
+        if side.options.format != layout.format {
+            return Err(Error::input(
+                "the two sources of a link must have the same format",
+            ));
+        }
+        // The two sources have different columns: only the schema's fields
+        // are written.
+        let mut input = self.open(side.options, side.input, Some(side.name), false, summary)?;
+        let mut kept = Kept::default();
+        self.ingest(
+            &mut input,
+            summary,
+            rejects,
+            Some(side.name),
+            progress,
+            |row, done, unknown| {
+                keep(self, &mut kept, row, done, unknown, layout);
+                Ok(())
+            },
+        )?;
+        Ok((side.name, kept))
+    }
+
+    /// Opens an input: checks its encoding, reads and maps its header.
+    fn open<R: Read + Send>(
+        &self,
+        options: &RunOptions,
+        input: R,
+        source: Option<&str>,
+        pass_through: bool,
+        summary: &mut Summary,
+    ) -> Result<Input<R>> {
+        let schema = self.schema();
+        let limits = Limits {
+            quoted_field_bytes: schema.max_value_bytes(),
+            quoted_field_lines: Limits::QUOTED_FIELD_LINES,
+            row_bytes: Limits::ROW_BYTES.max(schema.max_value_bytes().saturating_mul(4)),
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, input);
+        let head = reader.fill_buf().map_err(|e| Error::io("reading", &e))?;
+        if let Some(what) = foreign_encoding(head) {
+            return Err(Error::input(format!(
+                "{}the input is {what}, not UTF-8; convert it first (for example `iconv -f UTF-16 -t UTF-8`)",
+                side(source)
+            )));
+        }
+        match options.format {
+            Format::Jsonl => Ok(Input {
+                source: Source::Lines(LineReader::new(reader, limits)),
+                header: None,
+                names: Vec::new(),
+                layout: Layout {
+                    format: Format::Jsonl,
+                    delimiter: options.delimiter,
+                    columns: Vec::new(),
+                    written: Vec::new(),
+                    dropped: options.drop.iter().map(|d| d.trim().to_owned()).collect(),
+                    warnings_column: options.warnings_column,
+                },
+                drop_unknown: !pass_through,
+                drop: options.drop.iter().map(|d| d.trim().to_owned()).collect(),
+            }),
+            Format::Csv => {
+                let mut reader = CsvReader::new(reader, options.delimiter, limits);
+                let names = if options.header {
+                    match reader.next_row().map_err(|e| Error::io("reading", &e))? {
+                        None => Vec::new(),
+                        Some(row) => header_names(row, source)?,
+                    }
+                } else {
+                    schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().to_owned())
+                        .collect()
+                };
+                let (header, layout) =
+                    csv_layout(options, schema, &names, pass_through, source, summary)?;
+                Ok(Input {
+                    source: Source::Csv(reader),
+                    header,
+                    names,
+                    layout,
+                    drop_unknown: !pass_through,
+                    drop: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Reads every row of `input` through the pipeline, writing rejects as
+    /// they come (with `source` first in a link), and hands each row that
+    /// became a record to `sink`.
+    #[allow(clippy::too_many_arguments)]
+    fn ingest<R: Read + Send>(
+        &self,
+        input: &mut Input<R>,
+        summary: &mut Summary,
+        rejects: &mut Option<&mut dyn Write>,
+        side_name: Option<&str>,
+        progress: Option<Progress<'_>>,
+        mut sink: impl FnMut(Row, Processed, Option<Unknown>) -> Result<()>,
+    ) -> Result<()> {
+        let keeps_all = self.dedupes();
+        let format = input.layout.format;
+        let delimiter = input.layout.delimiter;
+        let consumed = AtomicU64::new(0);
+        let Input {
+            source,
+            header,
+            names,
+            drop_unknown,
+            drop,
+            ..
+        } = input;
+        let reading = Reading {
+            header: header.as_ref(),
+            width: names.len(),
+            drop_unknown: *drop_unknown,
+            drop,
+        };
+        // Three stages run at once, so reading and writing overlap the
+        // work: a thread reads chunks of rows, another processes each chunk
+        // on all cores (order kept), and this one writes. Bounded queues
+        // keep memory constant.
+        std::thread::scope(|scope| -> Result<()> {
+            let (read_tx, read_rx) = mpsc::sync_channel::<Result<Vec<Row>>>(2);
+            let (done_tx, done_rx) = mpsc::sync_channel::<Result<(Vec<Row>, Vec<Handled>)>>(2);
+            let consumed = &consumed;
+            scope.spawn(move || {
+                loop {
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    while chunk.len() < CHUNK {
+                        match source.next_row() {
+                            Ok(Some(row)) => chunk.push(row),
+                            Ok(None) => break,
+                            Err(e) => {
+                                let _ = read_tx.send(Err(Error::io("reading", &e)));
+                                return;
+                            }
+                        }
+                    }
+                    consumed.store(source.consumed(), Ordering::Relaxed);
+                    // A closed queue means the writer stopped: stop reading.
+                    if chunk.is_empty() || read_tx.send(Ok(chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
+            let reading = &reading;
+            scope.spawn(move || {
+                for chunk in read_rx {
+                    let processed = chunk.map(|chunk| {
+                        let handled = chunk
+                            .par_iter()
+                            .map(|row| self.handle(row, reading))
+                            .collect();
+                        (chunk, handled)
+                    });
+                    if done_tx.send(processed).is_err() {
+                        return;
+                    }
+                }
+            });
+            for processed in done_rx {
+                let (chunk, handled) = processed?;
+                for (row, handled) in chunk.into_iter().zip(handled) {
+                    summary.rows_in += 1;
+                    match handled {
+                        Handled::Unusable(codes) => {
+                            summary.rows_rejected += 1;
+                            count(&mut summary.rejects_by_issue, &codes);
+                            if let Raw::Unreadable { why, .. } = &row.raw
+                                && summary.unreadable.len() < NOTED_LINES
+                            {
+                                summary.unreadable.push((row.line, why));
+                            }
+                            if let Some(rej) = reborrow(rejects) {
+                                write::reject(rej, format, delimiter, side_name, &row, &codes)
+                                    .map_err(|e| Error::io("writing rejects", &e))?;
+                            }
+                        }
+                        Handled::Done(done, unknown) => {
+                            for change in &done.changes {
+                                for rule in change.rules.iter() {
+                                    *summary.changes_by_rule.entry(rule.name()).or_default() += 1;
+                                }
+                            }
+                            let warnings: Vec<String> = done
+                                .report
+                                .warnings()
+                                .map(|i| i.code().name().to_owned())
+                                .collect();
+                            count(&mut summary.warnings_by_issue, &warnings);
+                            let rejected = done.is_rejected();
+                            if rejected {
+                                let codes = done.reject_codes();
+                                count(&mut summary.rejects_by_issue, &codes);
+                                if let Some(rej) = reborrow(rejects) {
+                                    write::reject(rej, format, delimiter, side_name, &row, &codes)
+                                        .map_err(|e| Error::io("writing rejects", &e))?;
+                                }
+                            }
+                            if keeps_all {
+                                summary.rows_out += 1;
+                                if rejected {
+                                    *summary.rows_out_with_errors.get_or_insert(0) += 1;
+                                }
+                            } else if rejected {
+                                summary.rows_rejected += 1;
+                            } else {
+                                summary.rows_out += 1;
+                            }
+                            sink(row, *done, unknown)?;
+                        }
+                    }
+                }
+                if let Some(progress) = progress {
+                    progress(summary.rows_in, consumed.load(Ordering::Relaxed));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Turns one row into a record and runs it through the pipeline.
+    fn handle(&self, row: &Row, reading: &Reading<'_>) -> Handled {
+        let code = |e: Error| vec![e.code().name().to_ascii_lowercase()];
+        let built = match (&row.raw, reading.header) {
+            (Raw::Unreadable { why, .. }, _) => {
+                return Handled::Unusable(vec![(*why).to_owned()]);
+            }
+            (Raw::Csv(cells), Some(header)) => {
+                if cells.len() != reading.width {
+                    return Handled::Unusable(vec!["row_length".into()]);
+                }
+                let cells: Vec<&str> = cells.iter().collect();
+                header.record(&cells).map(|r| (r, None))
+            }
+            (Raw::Csv(_), None) => return Handled::Unusable(vec!["no_header".into()]),
+            (Raw::Json(line), _) => {
+                Record::from_json_known(self.schema(), line).map(|(r, mut unknown)| {
+                    unknown.retain(|(name, _)| !reading.drop.iter().any(|d| d == name));
+                    (r, (!reading.drop_unknown).then_some(unknown))
+                })
+            }
+        };
+        match built.and_then(|(record, unknown)| Ok((self.process(record)?, unknown))) {
+            Ok((done, unknown)) => Handled::Done(Box::new(done), unknown),
+            Err(e) => Handled::Unusable(code(e)),
+        }
+    }
+
+    /// Writes the pairs, golden records and summary of a dedupe or link.
+    #[allow(clippy::too_many_arguments)]
+    fn finish<'a>(
+        &self,
+        outcome: &crate::dedupe::Outcome,
+        records: &[Record],
+        pairs: Option<&mut dyn Write>,
+        golden: Option<&mut dyn Write>,
+        format: Format,
+        row_of: &dyn Fn(usize) -> RowRef<'a>,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        if let Some(out) = pairs {
+            write::pairs(out, outcome, row_of).map_err(|e| Error::io("writing pairs", &e))?;
+        }
+        if let Some(out) = golden {
+            let merged = self.golden(records, outcome.clusters())?;
+            write::golden(out, format, self.schema(), &merged, row_of)
+                .map_err(|e| Error::io("writing golden records", &e))?;
+        }
+        let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
+        for &c in outcome.clusters() {
+            *sizes.entry(c).or_default() += 1;
+        }
+        let stats = outcome.stats();
+        summary.dedupe = Some(DedupeSummary {
+            clusters: sizes.len(),
+            duplicate_clusters: sizes.values().filter(|&&n| n > 1).count(),
+            records_in_duplicate_clusters: sizes.values().filter(|&&n| n > 1).sum(),
+            candidate_pairs: stats.candidate_pairs,
+            matched_pairs: stats.matched_pairs,
+        });
+        summary.model = Some(outcome.model().clone());
+        Ok(())
+    }
+}
+
+/// How the rows of one input become records.
+struct Reading<'a> {
+    header: Option<&'a CsvHeader>,
+    width: usize,
+    /// JSON members outside the schema are not written.
+    drop_unknown: bool,
+    /// JSON members left out (`drop`).
+    drop: &'a [String],
+}
+
+impl<R> Input<R> {
+    /// Writes the output's and the reject file's header rows (CSV).
+    fn write_headers(
+        &self,
+        out: &mut dyn Write,
+        rejects: Option<&mut dyn Write>,
+        deduping: bool,
+    ) -> Result<()> {
+        if self.layout.format != Format::Csv {
+            return Ok(());
+        }
+        let layout = &self.layout;
+        let head = self
+            .names
+            .iter()
+            .zip(&layout.written)
+            .filter(|(_, w)| **w)
+            .map(|(n, _)| n.as_str())
+            .chain(["_row"])
+            .chain(deduping.then_some("cluster_id"))
+            .chain(layout.warnings_column.then_some("_warnings"));
+        write::csv_text(out, layout.delimiter, head).map_err(|e| Error::io("writing", &e))?;
+        if let Some(rej) = rejects {
+            // `_row` and `_issues` first: a malformed row may have any
+            // number of cells after them.
+            let head = ["_row", "_issues"]
+                .into_iter()
+                .chain(self.names.iter().map(String::as_str));
+            write::csv_text(rej, layout.delimiter, head)
+                .map_err(|e| Error::io("writing rejects", &e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps a row for deduplication: what is compared, and what is written.
+fn keep(
+    pipeline: &Pipeline,
+    kept: &mut Kept,
+    mut row: Row,
+    done: Processed,
+    unknown: Option<Unknown>,
+    layout: &Layout,
+) {
+    let warnings = warnings_of(&done, layout);
+    let (compared, shown) = if done.is_rejected() {
+        let compared = pipeline.comparable(&done);
+        (compared, Some(done.shown.unwrap_or(done.record)))
+    } else {
+        (done.record, done.shown)
+    };
+    let passes_through = layout
+        .columns
+        .iter()
+        .zip(&layout.written)
+        .any(|(field, &w)| field.is_none() && w);
+    if !passes_through && let Raw::Csv(cells) = &mut row.raw {
+        // Only columns outside the schema are written from the input row.
+        *cells = Default::default();
+    }
+    kept.rows.push(row);
+    kept.compared.push(compared);
+    kept.shown.push(shown);
+    kept.unknown.push(unknown);
+    kept.warnings.push(warnings);
+}
+
+/// The warning codes of a row, joined by `;`, when they get a column.
+fn warnings_of(done: &Processed, layout: &Layout) -> Option<String> {
+    layout.warnings_column.then(|| {
+        done.report
+            .warnings()
+            .map(|i| i.code().name())
+            .collect::<Vec<_>>()
+            .join(";")
+    })
+}
+
+/// Writes kept rows with their cluster ids, in input order.
+fn write_clustered<'a>(
+    out: &mut dyn Write,
+    layout: &Layout,
+    kept: &Kept,
+    clusters: &[u32],
+    row_of: &dyn Fn(usize) -> RowRef<'a>,
+    source: Option<&str>,
+) -> Result<()> {
+    for (i, compared) in kept.compared.iter().enumerate() {
+        let line = Line {
+            record: kept.shown[i].as_ref().unwrap_or(compared),
+            row: &kept.rows[i],
+            unknown: kept.unknown[i].as_ref(),
+            source,
+            cluster: Some(row_of(clusters[i] as usize)),
+            warnings: kept.warnings[i].as_deref(),
+        };
+        layout
+            .write(out, &line)
+            .map_err(|e| Error::io("writing", &e))?;
+    }
+    Ok(())
+}
+
+/// The writer in `out`, borrowed for a shorter while.
+fn reborrow<'s>(out: &'s mut Option<&mut dyn Write>) -> Option<&'s mut dyn Write> {
+    match out {
+        Some(w) => Some(&mut **w),
+        None => None,
+    }
+}
+
+fn count(counts: &mut BTreeMap<String, u64>, codes: &[String]) {
+    for code in codes {
+        *counts.entry(code.to_ascii_lowercase()).or_default() += 1;
+    }
+}
+
+/// `crm: ` before a message about one side of a link.
+fn side(source: Option<&str>) -> String {
+    source.map_or_else(String::new, |s| format!("{s}: "))
+}
+
+/// The names of a CSV header row, without a byte order mark.
+fn header_names(row: Row, source: Option<&str>) -> Result<Vec<String>> {
+    match row.raw {
+        Raw::Csv(cells) => {
+            let mut names: Vec<String> = cells.iter().map(str::to_owned).collect();
+            if let Some(first) = names.first_mut()
+                && let Some(rest) = first.strip_prefix('\u{feff}')
+            {
+                *first = rest.to_owned();
+            }
+            Ok(names)
+        }
+        Raw::Unreadable {
+            why: "encoding", ..
+        } => Err(Error::input(format!(
+            "{}the header row is not UTF-8; convert the file first (for example `iconv -f GBK -t UTF-8`)",
+            side(source)
+        ))),
+        Raw::Unreadable { why, .. } => Err(Error::input(format!(
+            "{}the header row (line {}) cannot be read ({why})",
+            side(source),
+            row.line
+        ))),
+        Raw::Json(_) => Err(Error::input("the header row cannot be read")),
+    }
+}
+
+/// A header name as loosely matched: lower case, letters and digits only
+/// (`Full Name`, `full-name` and `full_name` are all `fullname`).
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Columns that name a field but for case, spaces, hyphens or
+/// underscores (`E-mail`, `Full Name`, `Country`) read as that field,
+/// unless another column names it exactly or was mapped to it.
+fn loose_names(schema: &Schema, mapped: &mut [String], explicit: &BTreeMap<String, String>) {
+    let taken: std::collections::HashSet<String> = mapped
+        .iter()
+        .filter(|n| schema.index_of(n).is_some())
+        .cloned()
+        .chain(explicit.values().map(|f| f.trim().to_owned()))
+        .collect();
+    let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, name) in mapped.iter().enumerate() {
+        if schema.index_of(name).is_some() {
+            continue;
+        }
+        let key = loose(name);
+        if let Some(field) = schema.fields().iter().find(|f| loose(f.name()) == key)
+            && !taken.contains(field.name())
+        {
+            // Two loose matches for one field: neither is read as it.
+            claimed
+                .entry(field.name().to_owned())
+                .and_modify(|slot| *slot = usize::MAX)
+                .or_insert(i);
+        }
+    }
+    for (field, slot) in claimed {
+        if let Some(name) = mapped.get_mut(slot) {
+            *name = field;
+        }
+    }
+}
+
+/// Maps a CSV header onto the schema.
+fn csv_layout(
+    options: &RunOptions,
+    schema: &Schema,
+    names: &[String],
+    pass_through: bool,
+    source: Option<&str>,
+    summary: &mut Summary,
+) -> Result<(Option<CsvHeader>, Layout)> {
+    let trimmed: Vec<&str> = names.iter().map(|n| n.trim()).collect();
+    let mut mapped: Vec<String> = trimmed.iter().map(|n| (*n).to_owned()).collect();
+    for (from, to) in &options.map {
+        let (from, to) = (from.trim(), to.trim());
+        if schema.index_of(to).is_none() {
+            return Err(Error::input(format!(
+                "{}map `{from}={to}`: `{to}` is not a field of schema `{}`",
+                side(source),
+                schema.name()
+            )));
+        }
+        let slot = trimmed.iter().position(|c| *c == from).ok_or_else(|| {
+            Error::input(format!(
+                "{}map: the input has no column `{from}`",
+                side(source)
+            ))
+        })?;
+        mapped[slot] = to.to_owned();
+    }
+    loose_names(schema, &mut mapped, &options.map);
+    let mut written = vec![true; names.len()];
+    for k in &options.keep {
+        if !trimmed.contains(&k.trim()) {
+            return Err(Error::input(format!(
+                "{}keep: the input has no column `{k}`",
+                side(source)
+            )));
+        }
+    }
+    for d in &options.drop {
+        let slot = trimmed.iter().position(|c| *c == d.trim()).ok_or_else(|| {
+            Error::input(format!(
+                "{}drop: the input has no column `{d}`",
+                side(source)
+            ))
+        })?;
+        written[slot] = false;
+    }
+    let header = CsvHeader::known(schema, &mapped)
+        .map_err(|e| Error::input(format!("{}header: {e}", side(source))))?;
+    let columns: Vec<Option<usize>> = header.field_indices().collect();
+    if !names.is_empty() && columns.iter().all(Option::is_none) {
+        return Err(Error::input(format!(
+            "{}no column of the header names a field of schema `{}` (is the header row missing? see --no-header and --map)",
+            side(source),
+            schema.name()
+        )));
+    }
+    for (i, field) in columns.iter().enumerate() {
+        if field.is_none() {
+            summary.columns_outside_schema += 1;
+            // A masking policy cannot say how to mask what it does not
+            // know; linked sources have different columns.
+            let kept = options.keep.iter().any(|k| k.trim() == trimmed[i]);
+            if !pass_through && !kept {
+                written[i] = false;
+            } else if written[i] {
+                summary.columns_passed_through += 1;
+            }
+        }
+    }
+    Ok((
+        (!names.is_empty()).then_some(header),
+        Layout {
+            format: Format::Csv,
+            delimiter: options.delimiter,
+            columns,
+            written,
+            dropped: Vec::new(),
+            warnings_column: options.warnings_column,
+        },
+    ))
+}
