@@ -59,6 +59,7 @@ replay_tests!(
     settings_json,
     dedupe,
     index,
+    pipeline,
     c_api,
 );
 
@@ -83,6 +84,7 @@ fn every_target_has_a_test_and_a_corpus() {
         "index",
         "mask",
         "normalize_validate",
+        "pipeline",
         "record_csv",
         "record_json",
         "schema_json",

@@ -229,6 +229,24 @@ unsafe extern "C" {
         out: *mut *mut c_char,
         out_len: *mut usize,
     ) -> u32;
+    fn custodia_pipeline_new(json: *const c_char, len: usize, keyring: H, out: *mut H) -> u32;
+    fn custodia_pipeline_run(pipeline: H, input: *const c_char, len: usize, out: *mut H) -> u32;
+    fn custodia_pipeline_link(
+        pipeline: H,
+        left_name: *const c_char,
+        left_name_len: usize,
+        left: *const c_char,
+        left_len: usize,
+        right_name: *const c_char,
+        right_name_len: usize,
+        right: *const c_char,
+        right_len: usize,
+        out: *mut H,
+    ) -> u32;
+    fn custodia_run_output(run: H, part: u32, out: *mut CStrView) -> u32;
+    fn custodia_run_is_clean(run: H) -> bool;
+    fn custodia_run_free(run: H);
+    fn custodia_pipeline_free(pipeline: H);
     fn custodia_merge_json(
         merger: H,
         json: *const c_char,
@@ -249,6 +267,10 @@ const SEEDS: &[&str] = &[
     r#"{"rules": ["most_recent", "longest"], "updated_field": "updated_at", "trusted_sources": ["crm"]}"#,
     r#"[{"customer_id": "a", "full_name": "Ann Lee", "email": "ann@x.com"}, {"customer_id": "b", "full_name": "Anne Lee", "email": "ann@x.com"}]"#,
     r#"{"records": [{"customer_id": "a", "full_name": "Ann Lee"}], "clusters": [0]}"#,
+    r#"{"steps": ["clean", "dedupe", "mask"], "mask": {"audience": "support"}, "map": {"mobile": "phone"}}"#,
+    r#"{"format": "jsonl", "steps": ["clean", "dedupe"], "dedupe": {"config": {"u_pairs": 1000}}}"#,
+    "customer_id,full_name,email,phone\nc1,Michał Kowalski,m@x.pl,+48 601 234 567\nc2,\"Kowalski, Michał\",m@x.pl,\n",
+    "{\"customer_id\": \"c1\", \"full_name\": \"佐々木\"}\n{\"customer_id\": 2}\n[1]\n",
     "support",
     "analytics",
     "auditor",
@@ -377,6 +399,9 @@ enum Op {
     Merge(u8, Vec<(u8, u32)>),
     DedupeJson(u8, Arg),
     MergeJson(u8, Arg),
+    PipelineNew(Arg, u8),
+    PipelineRun(u8, Arg),
+    PipelineLink(u8, Arg, Arg, Arg, Arg),
     NullArguments(u8),
     Status(u32),
     Free(u8, u8),
@@ -397,6 +422,7 @@ struct Handles {
     indexes: Vec<H>,
     mergers: Vec<H>,
     goldens: Vec<H>,
+    pipelines: Vec<H>,
 }
 
 /// At most this many live handles of one kind.
@@ -878,6 +904,50 @@ unsafe fn step(h: &mut Handles, op: Op) {
                 let merger = pick(&h.mergers, m);
                 string_call(|o, l| custodia_merge_json(merger, b.ptr(), b.len, o, l));
             }
+            Op::PipelineNew(json, k) => {
+                let b = json.buffer();
+                if check(custodia_pipeline_new(
+                    b.ptr(),
+                    b.len,
+                    pick(&h.keyrings, k),
+                    &raw mut out,
+                )) {
+                    keep(&mut h.pipelines, out, custodia_pipeline_free);
+                }
+            }
+            Op::PipelineRun(p, input) => {
+                let b = input.buffer();
+                if check(custodia_pipeline_run(
+                    pick(&h.pipelines, p),
+                    b.ptr(),
+                    b.len,
+                    &raw mut out,
+                )) {
+                    walk_run(out);
+                }
+            }
+            Op::PipelineLink(p, left_name, left, right_name, right) => {
+                let (ln, l, rn, r) = (
+                    left_name.buffer(),
+                    left.buffer(),
+                    right_name.buffer(),
+                    right.buffer(),
+                );
+                if check(custodia_pipeline_link(
+                    pick(&h.pipelines, p),
+                    ln.ptr(),
+                    ln.len,
+                    l.ptr(),
+                    l.len,
+                    rn.ptr(),
+                    rn.len,
+                    r.ptr(),
+                    r.len,
+                    &raw mut out,
+                )) {
+                    walk_run(out);
+                }
+            }
             Op::NullArguments(which) => null_arguments(h, which),
             Op::Status(status) => {
                 let _ = CStr::from_ptr(custodia_status_name(status))
@@ -939,6 +1009,29 @@ unsafe fn walk_report(report: H) {
         if check(custodia_report_json(report, &raw mut json)) {
             read_view(json);
         }
+    }
+}
+
+/// Reads every part of a run (and a part that does not exist), then frees
+/// it.
+unsafe fn walk_run(run: H) {
+    // SAFETY: `run` is live; the views belong to it until it is freed.
+    unsafe {
+        let _ = custodia_run_is_clean(run);
+        for part in 0..=7 {
+            let mut view = CStrView {
+                ptr: std::ptr::null(),
+                len: 0,
+            };
+            if check(custodia_run_output(run, part, &raw mut view)) {
+                assert!((1..=6).contains(&part));
+                assert!(!view.ptr.is_null());
+                if part != 2 {
+                    read_view(view);
+                }
+            }
+        }
+        custodia_run_free(run);
     }
 }
 
@@ -1037,8 +1130,9 @@ unsafe fn free_one(h: &mut Handles, kind: u8, slot: u8) {
     // SAFETY: the handle was live and is now out of `h`: freed once. NULL
     // (an empty list) is a no-op for every `_free`.
     unsafe {
-        match kind % 12 {
+        match kind % 13 {
             0 => custodia_schema_free(take(&mut h.schemas)),
+            12 => custodia_pipeline_free(take(&mut h.pipelines)),
             1 => custodia_record_free(take(&mut h.records)),
             2 => custodia_normalizer_free(take(&mut h.normalizers)),
             3 => custodia_validator_free(take(&mut h.validators)),
@@ -1079,5 +1173,8 @@ unsafe fn free_all(h: Handles) {
         h.indexes.into_iter().for_each(|x| custodia_index_free(x));
         h.mergers.into_iter().for_each(|x| custodia_merger_free(x));
         h.goldens.into_iter().for_each(|x| custodia_golden_free(x));
+        h.pipelines
+            .into_iter()
+            .for_each(|x| custodia_pipeline_free(x));
     }
 }

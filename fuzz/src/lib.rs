@@ -861,6 +861,10 @@ pub fn dedupe(data: &[u8]) {
                 Clustering::default()
             },
             sorted_neighbourhood: input.sorted_neighbourhood,
+            // The least sample and a few EM rounds: the same code, in a
+            // fraction of the time per execution.
+            u_pairs: 1000,
+            iterations: 10,
             ..Config::default()
         };
         let Ok(deduper) = Deduper::with_config(schema, config) else {
@@ -957,6 +961,87 @@ fn sample_like(schema: &Schema) -> Vec<Record> {
             .ok()
         })
         .collect()
+}
+
+// ------------------------------------------------------------ pipeline
+
+/// Pipeline settings the `pipeline` target chooses from (the first input
+/// byte): every format, header and delimiter choice, column mapping,
+/// dropping and keeping, each step, and a link.
+const PIPELINES: &[&str] = &[
+    r#"{}"#,
+    r#"{"header": false, "delimiter": ";", "warnings_column": true}"#,
+    r#"{"format": "jsonl"}"#,
+    r#"{"steps": ["clean", "dedupe"], "dedupe": {"config": {"u_pairs": 1000, "iterations": 10}}}"#,
+    r#"{"steps": ["clean", "mask"], "mask": {"audience": "support"}}"#,
+    r#"{"steps": ["clean", "dedupe", "mask"], "mask": {"audience": "analytics"},
+        "dedupe": {"config": {"u_pairs": 1000, "iterations": 10, "clustering": "connected"}}}"#,
+    r#"{"map": {"mobile": "phone", "name": "full_name"}, "drop": ["internal"], "keep": ["ref"],
+        "delimiter": "tab", "reject_on": ["phone_possible_not_valid"]}"#,
+    r#"{"format": "jsonl", "steps": ["clean", "dedupe"],
+        "dedupe": {"config": {"u_pairs": 1000, "iterations": 10}}}"#,
+    r#"{"steps": ["clean", "dedupe"], "sources": {"right": {"map": {"mobile": "phone"}}},
+        "dedupe": {"config": {"u_pairs": 1000, "iterations": 10}}}"#,
+];
+
+/// `pipeline`: the library's whole pipeline (what the CLI and the C
+/// pipeline functions run) over raw CSV or JSON Lines bytes, with one of
+/// [`PIPELINES`] (first byte; the last ones link the input split in two at
+/// the second byte). Every run that succeeds must account for every row:
+/// rows in = rows out + rows rejected.
+pub fn pipeline(data: &[u8]) {
+    let [choice, split, input @ ..] = data else {
+        return;
+    };
+    let index = usize::from(*choice) % (PIPELINES.len() + 2);
+    let link = index >= PIPELINES.len();
+    let json = match index - PIPELINES.len().min(index) {
+        _ if !link => PIPELINES[index],
+        0 => PIPELINES[3],
+        _ => PIPELINES[8],
+    };
+    let Ok(config) = custodia::pipeline::PipelineConfig::from_json(json) else {
+        panic!("pipeline settings {index} do not load");
+    };
+    let Ok((pipeline, options)) = config.build(keys()) else {
+        panic!("pipeline settings {index} do not build");
+    };
+    let (mut rows, mut rejects, mut pairs, mut golden) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let outputs = custodia::pipeline::Outputs::new(&mut rows)
+        .rejects(&mut rejects)
+        .pairs(&mut pairs)
+        .golden(&mut golden);
+    let summary = if link {
+        let at = usize::from(*split) * input.len() / 256;
+        let (left, right) = input.split_at(at);
+        let Ok(right_options) = config.options_for("right") else {
+            return;
+        };
+        pipeline.link(
+            custodia::pipeline::Side {
+                name: "left",
+                options: &options,
+                input: left,
+            },
+            custodia::pipeline::Side {
+                name: "right",
+                options: &right_options,
+                input: right,
+            },
+            outputs,
+            None,
+        )
+    } else {
+        pipeline.run(&options, input, outputs, None)
+    };
+    if let Ok(summary) = summary {
+        assert_eq!(
+            summary.rows_in,
+            summary.rows_out + summary.rows_rejected,
+            "a run lost or made up rows: {summary:?}"
+        );
+    }
 }
 
 // ------------------------------------------------------------------- C
