@@ -263,7 +263,7 @@ const SEEDS: &[&str] = &[
     r#"{"customer_id": "c-3", "given_name": "Zach🙂", "family_name": "佐々木", "iban": "DE89370400440532013000", "payment_card": "4111111111111111", "updated_at": "ab€xy"}"#,
     r#"{"name": "t", "fields": [{"name": "id", "kind": "text"}, {"name": "n", "kind": "full_name"}, {"name": "p", "kind": "phone", "region": "CN"}]}"#,
     r#"{"name": "p", "audiences": {"support": {"phone": "phone_cn", "full_name": "name", "email": {"op": "hash", "key": "k1"}, "birth_date": {"op": "generalize", "to": "age_band", "width": 10}}}}"#,
-    r#"{"threshold": 0.5, "blocking": ["family_name:phonetic + birth_date:year"], "clustering": "connected"}"#,
+    r#"{"threshold": 0.5, "blocking": ["family_name:phonetic + birth_date:year"], "clustering": {"mode": "connected"}}"#,
     r#"{"rules": ["most_recent", "longest"], "updated_field": "updated_at", "trusted_sources": ["crm"]}"#,
     r#"[{"customer_id": "a", "full_name": "Ann Lee", "email": "ann@x.com"}, {"customer_id": "b", "full_name": "Anne Lee", "email": "ann@x.com"}]"#,
     r#"{"records": [{"customer_id": "a", "full_name": "Ann Lee"}], "clusters": [0]}"#,

@@ -975,7 +975,7 @@ const PIPELINES: &[&str] = &[
     r#"{"steps": ["clean", "dedupe"], "dedupe": {"config": {"u_pairs": 1000, "iterations": 10}}}"#,
     r#"{"steps": ["clean", "mask"], "mask": {"audience": "support"}}"#,
     r#"{"steps": ["clean", "dedupe", "mask"], "mask": {"audience": "analytics"},
-        "dedupe": {"config": {"u_pairs": 1000, "iterations": 10, "clustering": "connected"}}}"#,
+        "dedupe": {"config": {"u_pairs": 1000, "iterations": 10, "clustering": {"mode": "connected"}}}}"#,
     r#"{"map": {"mobile": "phone", "name": "full_name"}, "drop": ["internal"], "keep": ["ref"],
         "delimiter": "tab", "reject_on": ["phone_possible_not_valid"]}"#,
     r#"{"format": "jsonl", "steps": ["clean", "dedupe"],
