@@ -902,9 +902,10 @@ custodia_status custodia_merge_json(const struct custodia_merger *merger,
 custodia_status custodia_keyring_new(struct custodia_keyring **keyring_out);
 
 /*
- Adds a key (replacing one with the same id): `id` is 1–32 ASCII letters,
- digits, `_` or `-`; `secret` is 16, 24 or 32 bytes, copied. Fails with
- CUSTODIA_STATUS_INVALID_KEY otherwise; the secret never appears in any
+ Adds a key: `id` is 1–32 ASCII letters, digits, `_` or `-`, not yet in
+ the ring; `secret` is 16, 24 or 32 bytes, copied (clearing the caller's
+ copy is the caller's part). Fails with CUSTODIA_STATUS_INVALID_KEY
+ otherwise (the ring is unchanged); the secret never appears in any
  message.
 
  # Safety
@@ -916,6 +917,25 @@ custodia_status custodia_keyring_add(struct custodia_keyring *keyring,
                                      size_t id_len,
                                      const uint8_t *secret,
                                      size_t secret_len);
+
+/*
+ Makes a key ring from JSON, an object of key id to secret in hex:
+ `{"pseudonym": "000102...1f", "token": "0f0e...00"}`. Each secret has
+ 32, 48 or 64 hex digits (16, 24 or 32 bytes); each id has 1–32 ASCII
+ letters, digits, `_` or `-` and is given once. Fails with
+ CUSTODIA_STATUS_JSON for
+ text that is not such an object (the message gives the line and column,
+ never the text) and _INVALID_KEY naming the key id for a duplicate or
+ bad id or a bad secret; no secret appears in any message. The secrets
+ are decoded into memory that is zeroized when the ring is freed;
+ clearing `json` is the caller's part. Free with custodia_keyring_free.
+
+ # Safety
+ `json` points to `len` readable bytes; `keyring_out` is writable.
+ */
+custodia_status custodia_keyring_from_json(const char *json,
+                                           size_t len,
+                                           struct custodia_keyring **keyring_out);
 
 /*
  Frees a key ring, zeroizing its keys. NULL is a no-op.
@@ -965,8 +985,11 @@ void custodia_policy_free(struct custodia_policy *policy);
 
 /*
  Compiles `policy` for `schema` with a copy of the keys in `keyring` (the
- ring may be freed afterwards). Fails with CUSTODIA_STATUS_INVALID_POLICY
- or _UNKNOWN_KEY. Free with custodia_masker_free.
+ ring may be freed afterwards), for every audience of the policy. Fails
+ with CUSTODIA_STATUS_INVALID_POLICY or _UNKNOWN_KEY (a key some audience
+ uses is missing; see custodia_masker_new_for_audience). The masker keeps
+ no secret, only states expanded from the keys, zeroized when it is
+ freed. Free with custodia_masker_free.
 
  # Safety
  `schema`, `policy` and `keyring` are live handles; `masker_out` is
@@ -978,9 +1001,33 @@ custodia_status custodia_masker_new(const struct custodia_schema *schema,
                                     struct custodia_masker **masker_out);
 
 /*
+ As custodia_masker_new, for one audience only: only the keys that
+ audience uses must be in `keyring` (the built-in `support` audience
+ needs none, so an empty ring will do), while the whole policy is still
+ checked against the schema. Masking for another audience fails with
+ CUSTODIA_STATUS_UNKNOWN_AUDIENCE. Fails with _UNKNOWN_AUDIENCE when the
+ policy has no such audience, _INVALID_POLICY or _UNKNOWN_KEY. Free with
+ custodia_masker_free.
+
+ # Safety
+ `schema`, `policy` and `keyring` are live handles; `audience` points to
+ `audience_len` readable bytes; `masker_out` is writable.
+ */
+custodia_status custodia_masker_new_for_audience(const struct custodia_schema *schema,
+                                                 const struct custodia_policy *policy,
+                                                 const struct custodia_keyring *keyring,
+                                                 const char *audience,
+                                                 size_t audience_len,
+                                                 struct custodia_masker **masker_out);
+
+/*
  Masks `record` (normalized first) for `audience` into a new record; free
  it with custodia_record_free. Fails with CUSTODIA_STATUS_UNKNOWN_AUDIENCE,
- _SCHEMA_MISMATCH or _CANNOT_MASK. Thread-safe for the masker.
+ _SCHEMA_MISMATCH or _CANNOT_MASK (naming the field, never the value) for
+ a value that cannot be tokenized so that its token gives it back: too
+ few or too many digits, or a wrong check digit (a card failing Luhn, an
+ IBAN, resident id or credit code whose check characters do not match).
+ Thread-safe for the masker.
 
  # Safety
  `masker` and `record` are live handles; `audience` points to
@@ -994,7 +1041,9 @@ custodia_status custodia_masker_mask(const struct custodia_masker *masker,
 
 /*
  Reverses the tokens in a record masked for `audience` into a new record
- (free with custodia_record_free). Thread-safe for the masker.
+ (free with custodia_record_free): each gives back exactly the value it
+ was made of. A value that is not such a token fails with
+ CUSTODIA_STATUS_CANNOT_MASK. Thread-safe for the masker.
 
  # Safety
  As for custodia_masker_mask.

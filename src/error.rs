@@ -54,6 +54,10 @@ pub enum JsonDocument {
     Schema,
     /// A customer record.
     Record,
+    /// A masking policy.
+    Policy,
+    /// A key file (key id to hex secret).
+    Keys,
 }
 
 impl fmt::Display for JsonDocument {
@@ -61,6 +65,8 @@ impl fmt::Display for JsonDocument {
         f.write_str(match self {
             Self::Schema => "schema",
             Self::Record => "record",
+            Self::Policy => "policy",
+            Self::Keys => "keys",
         })
     }
 }

@@ -303,17 +303,106 @@ fn masking_for_an_audience() {
         input.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(2));
+    // Support uses no key: it needs no keys file.
     let out = custodia(&["mask", "--audience", "support"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
-        out.status.code(),
-        Some(2),
-        "the built-in policy needs its keys"
+        text(&out.stdout).lines().nth(1),
+        Some("c1,张*,138****5678,CN,[redacted],2")
     );
+    // Analytics does.
+    let out = custodia(&["mask", "--audience", "analytics"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("no key with id"),
+        text(&out.stderr).contains("no key with id `pseudonym`"),
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn values_a_token_could_not_give_back_are_rejected() {
+    let keys = scratch("token-keys.json");
+    std::fs::write(&keys, r#"{"token": "0f0e0d0c0b0a09080706050403020100"}"#).unwrap();
+    let rejects = scratch("token-rejects.csv");
+    // Row 3's card fails Luhn: a token of it would come back as row 2's.
+    let input = "customer_id,payment_card\nc1,4111111111111111\nc2,4111111111111112\n";
+    let out = custodia(
+        &[
+            "mask",
+            "--audience",
+            "auditor",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        !stdout.contains("4111111111111111") && !stdout.contains("c2"),
+        "{stdout}"
+    );
+    let rejects = std::fs::read_to_string(&rejects).unwrap();
+    // Validation rejects it before masking; the masker would refuse it too
+    // (`cannot_mask`, tested in the library).
+    assert!(
+        rejects
+            .lines()
+            .any(|l| l.starts_with("3,") && l.contains(",c2")),
+        "{rejects}"
+    );
+    assert!(!text(&out.stderr).contains("1112"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn bad_key_files_are_refused_naming_the_key_never_the_secret() {
+    let input = "customer_id,phone,country\nc1,138 1234 5678,CN\n";
+    let secret = "5ec7e75ec7e75ec7e75ec7e75ec7e75e";
+    for (name, json, says) in [
+        (
+            "dup-keys.json",
+            format!(
+                r#"{{"pseudonym": "{secret}", "pseudonym": "000102030405060708090a0b0c0d0e0f"}}"#
+            ),
+            "key `pseudonym`: the key id is given twice",
+        ),
+        (
+            "short-keys.json",
+            format!(r#"{{"pseudonym": "{}"}}"#, &secret[..16]),
+            "key `pseudonym`: secrets are 16, 24 or 32 bytes",
+        ),
+        (
+            "nothex-keys.json",
+            format!(r#"{{"pseudonym": "{}xx"}}"#, &secret[..30]),
+            "key `pseudonym`: the secret is not hexadecimal",
+        ),
+        (
+            "array-keys.json",
+            format!(r#"["{secret}"]"#),
+            "keys JSON, line 1",
+        ),
+    ] {
+        let keys = scratch(name);
+        std::fs::write(&keys, json).unwrap();
+        let out = custodia(
+            &[
+                "mask",
+                "--audience",
+                "support",
+                "--keys",
+                keys.to_str().unwrap(),
+            ],
+            input.as_bytes(),
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert!(!stderr.contains("5ec7"), "{name}: {stderr}");
+    }
 }
 
 #[test]

@@ -41,20 +41,26 @@ fn settings(steps: &str, extra: &str) -> String {
 
 /// Compiles the C tool that runs a pipeline through the C API.
 fn c_tool() -> PathBuf {
-    let exe = library_dir().join("c-tests").join("run_pipeline");
-    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
-    let status = Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(root().join("include"))
-        .arg(root().join("tests/c/tools/run_pipeline.c"))
-        .arg(library_dir().join("libcustodia.a"))
-        .args(NATIVE_LIBS)
-        .arg("-o")
-        .arg(&exe)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    exe
+    // Built once: tests run in parallel, and rewriting the program while
+    // another test runs it fails ("text file busy").
+    static TOOL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TOOL.get_or_init(|| {
+        let exe = library_dir().join("c-tests").join("run_pipeline");
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        let status = Command::new("cc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(root().join("include"))
+            .arg(root().join("tests/c/tools/run_pipeline.c"))
+            .arg(library_dir().join("libcustodia.a"))
+            .args(NATIVE_LIBS)
+            .arg("-o")
+            .arg(&exe)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        exe
+    })
+    .clone()
 }
 
 /// The four outputs of one face.

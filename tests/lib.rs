@@ -12,4 +12,5 @@ mod febrl_data;
 mod fuzz_replay;
 mod header;
 mod hostile;
+mod mask_props;
 mod props;

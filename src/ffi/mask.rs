@@ -54,9 +54,10 @@ pub unsafe extern "C" fn custodia_keyring_new(
     })
 }
 
-/// Adds a key (replacing one with the same id): `id` is 1–32 ASCII letters,
-/// digits, `_` or `-`; `secret` is 16, 24 or 32 bytes, copied. Fails with
-/// CUSTODIA_STATUS_INVALID_KEY otherwise; the secret never appears in any
+/// Adds a key: `id` is 1–32 ASCII letters, digits, `_` or `-`, not yet in
+/// the ring; `secret` is 16, 24 or 32 bytes, copied (clearing the caller's
+/// copy is the caller's part). Fails with CUSTODIA_STATUS_INVALID_KEY
+/// otherwise (the ring is unchanged); the secret never appears in any
 /// message.
 ///
 /// # Safety
@@ -82,8 +83,35 @@ pub unsafe extern "C" fn custodia_keyring_add(
         // readable bytes.
         let bytes =
             unsafe { std::slice::from_raw_parts(secret, secret_len.min(isize::MAX as usize)) };
-        let key = Key::new(id, bytes)?;
-        *ring = std::mem::take(ring).with(key);
+        ring.insert(Key::new(id, bytes)?)?;
+        Ok(())
+    })
+}
+
+/// Makes a key ring from JSON, an object of key id to secret in hex:
+/// `{"pseudonym": "000102...1f", "token": "0f0e...00"}`. Each secret has
+/// 32, 48 or 64 hex digits (16, 24 or 32 bytes); each id has 1–32 ASCII
+/// letters, digits, `_` or `-` and is given once. Fails with
+/// CUSTODIA_STATUS_JSON for
+/// text that is not such an object (the message gives the line and column,
+/// never the text) and _INVALID_KEY naming the key id for a duplicate or
+/// bad id or a bad secret; no secret appears in any message. The secrets
+/// are decoded into memory that is zeroized when the ring is freed;
+/// clearing `json` is the caller's part. Free with custodia_keyring_free.
+///
+/// # Safety
+/// `json` points to `len` readable bytes; `keyring_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_keyring_from_json(
+    json: *const c_char,
+    len: usize,
+    keyring_out: *mut *mut custodia_keyring,
+) -> custodia_status {
+    run(|| {
+        let out = handle::out(keyring_out, "keyring_out")?;
+        // SAFETY: the caller promises `len` readable bytes at `json`.
+        let json = unsafe { text::str_arg(json, len, "json") }?;
+        handle::give(out, KeyRing::from_json(json)?);
         Ok(())
     })
 }
@@ -161,8 +189,11 @@ pub unsafe extern "C" fn custodia_policy_free(policy: *mut custodia_policy) {
 }
 
 /// Compiles `policy` for `schema` with a copy of the keys in `keyring` (the
-/// ring may be freed afterwards). Fails with CUSTODIA_STATUS_INVALID_POLICY
-/// or _UNKNOWN_KEY. Free with custodia_masker_free.
+/// ring may be freed afterwards), for every audience of the policy. Fails
+/// with CUSTODIA_STATUS_INVALID_POLICY or _UNKNOWN_KEY (a key some audience
+/// uses is missing; see custodia_masker_new_for_audience). The masker keeps
+/// no secret, only states expanded from the keys, zeroized when it is
+/// freed. Free with custodia_masker_free.
 ///
 /// # Safety
 /// `schema`, `policy` and `keyring` are live handles; `masker_out` is
@@ -183,6 +214,42 @@ pub unsafe extern "C" fn custodia_masker_new(
         let keys = unsafe { handle::borrow(keyring, "keyring") }?;
         let out = handle::out(masker_out, "masker_out")?;
         handle::give(out, Masker::new(schema, policy, keys.clone())?);
+        Ok(())
+    })
+}
+
+/// As custodia_masker_new, for one audience only: only the keys that
+/// audience uses must be in `keyring` (the built-in `support` audience
+/// needs none, so an empty ring will do), while the whole policy is still
+/// checked against the schema. Masking for another audience fails with
+/// CUSTODIA_STATUS_UNKNOWN_AUDIENCE. Fails with _UNKNOWN_AUDIENCE when the
+/// policy has no such audience, _INVALID_POLICY or _UNKNOWN_KEY. Free with
+/// custodia_masker_free.
+///
+/// # Safety
+/// `schema`, `policy` and `keyring` are live handles; `audience` points to
+/// `audience_len` readable bytes; `masker_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_masker_new_for_audience(
+    schema: *const custodia_schema,
+    policy: *const custodia_policy,
+    keyring: *const custodia_keyring,
+    audience: *const c_char,
+    audience_len: usize,
+    masker_out: *mut *mut custodia_masker,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes live handles or NULL.
+        let schema = unsafe { handle::borrow(schema, "schema") }?;
+        // SAFETY: as above.
+        let policy = unsafe { handle::borrow(policy, "policy") }?;
+        // SAFETY: as above.
+        let keys = unsafe { handle::borrow(keyring, "keyring") }?;
+        // SAFETY: the caller promises `audience_len` readable bytes.
+        let audience = unsafe { audience_arg(audience, audience_len) }?;
+        let out = handle::out(masker_out, "masker_out")?;
+        let masker = Masker::for_audiences(schema, policy, keys.clone(), &[audience])?;
+        handle::give(out, masker);
         Ok(())
     })
 }
@@ -224,7 +291,11 @@ unsafe fn masker_step(
 
 /// Masks `record` (normalized first) for `audience` into a new record; free
 /// it with custodia_record_free. Fails with CUSTODIA_STATUS_UNKNOWN_AUDIENCE,
-/// _SCHEMA_MISMATCH or _CANNOT_MASK. Thread-safe for the masker.
+/// _SCHEMA_MISMATCH or _CANNOT_MASK (naming the field, never the value) for
+/// a value that cannot be tokenized so that its token gives it back: too
+/// few or too many digits, or a wrong check digit (a card failing Luhn, an
+/// IBAN, resident id or credit code whose check characters do not match).
+/// Thread-safe for the masker.
 ///
 /// # Safety
 /// `masker` and `record` are live handles; `audience` points to
@@ -251,7 +322,9 @@ pub unsafe extern "C" fn custodia_masker_mask(
 }
 
 /// Reverses the tokens in a record masked for `audience` into a new record
-/// (free with custodia_record_free). Thread-safe for the masker.
+/// (free with custodia_record_free): each gives back exactly the value it
+/// was made of. A value that is not such a token fails with
+/// CUSTODIA_STATUS_CANNOT_MASK. Thread-safe for the masker.
 ///
 /// # Safety
 /// As for custodia_masker_mask.
@@ -311,4 +384,77 @@ pub unsafe extern "C" fn custodia_mask_json(
 pub unsafe extern "C" fn custodia_masker_free(masker: *mut custodia_masker) {
     // SAFETY: the caller passes a live handle or NULL.
     guard((), || unsafe { handle::free(masker) });
+}
+
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+mod tests {
+    use super::*;
+    use crate::ffi::custodia_status;
+    use crate::ffi::schema::custodia_schema_customer;
+    use crate::mask::residue_tests::{key_needles, random_secret, scan};
+
+    /// Keys given through the C API are gone from memory once the key
+    /// rings and maskers are freed.
+    #[test]
+    fn keys_are_gone_after_free() {
+        let mut planted = Vec::new();
+        let pseudonym = random_secret(32);
+        let token = random_secret(16);
+        for (id, secret) in [("pseudonym", &pseudonym), ("token", &token)] {
+            key_needles(&Key::new(id, secret).unwrap(), &mut planted);
+        }
+        let ok = custodia_status::Ok;
+        let mut ring = std::ptr::null_mut();
+        let mut schema = std::ptr::null_mut();
+        let mut policy = std::ptr::null_mut();
+        let mut masker = std::ptr::null_mut();
+        let record = br#"{"customer_id": "c-1", "phone": "+8613812345678",
+            "email": "ann@example.com", "national_id": "11010519491231002X",
+            "payment_card": "4111111111111111"}"#;
+        // SAFETY: every pointer is a live handle made here or a buffer of
+        // the length given; each handle is freed once.
+        unsafe {
+            assert_eq!(custodia_keyring_new(&mut ring), ok);
+            for (id, secret) in [("pseudonym", &pseudonym), ("token", &token)] {
+                let status = custodia_keyring_add(
+                    ring,
+                    id.as_ptr().cast(),
+                    id.len(),
+                    secret.as_ptr(),
+                    secret.len(),
+                );
+                assert_eq!(status, ok);
+            }
+            drop((pseudonym, token));
+            assert_eq!(custodia_schema_customer(&mut schema), ok);
+            assert_eq!(custodia_policy_customer_default(&mut policy), ok);
+            assert_eq!(custodia_masker_new(schema, policy, ring, &mut masker), ok);
+            custodia_keyring_free(ring);
+            for audience in ["support", "analytics", "auditor"] {
+                let (mut out, mut len) = (std::ptr::null_mut(), 0);
+                let status = custodia_mask_json(
+                    masker,
+                    audience.as_ptr().cast(),
+                    audience.len(),
+                    record.as_ptr().cast(),
+                    record.len(),
+                    &mut out,
+                    &mut len,
+                );
+                assert_eq!(status, ok);
+                crate::ffi::text::custodia_string_free(out);
+            }
+            custodia_masker_free(masker);
+            custodia_policy_free(policy);
+            crate::ffi::schema::custodia_schema_free(schema);
+        }
+        let found = scan(&planted);
+        assert!(
+            found.is_empty(),
+            "{} copies left:\n{}",
+            found.len(),
+            found.join("\n")
+        );
+    }
 }

@@ -7,17 +7,49 @@
 //! [`Operator`]. A field the policy does not mention is redacted (default
 //! deny); an audience the policy does not define is an error.
 //! [`k_anonymity`] checks an export before it leaves.
+//!
+//! # Keys
+//!
+//! A [`Key`] is an id and a secret of 16, 24 or 32 bytes; key files are
+//! read with [`KeyRing::from_json`]. A secret is never used as it is: each
+//! use gets its own key, derived with HKDF-SHA-256 (RFC 5869; no salt, the
+//! secret as input key material) with the purpose and the key id as
+//! `info`:
+//!
+//! | use | `info` | length |
+//! |---|---|---|
+//! | pseudonyms ([`Operator::Hash`], HMAC-SHA-256) | `custodia/v1/pseudonym/` + id | 32 bytes |
+//! | tokens ([`Operator::Token`], FF1 over AES) | `custodia/v1/token/` + id | the secret's (AES-128, -192, -256) |
+//!
+//! So one secret under two ids gives unrelated pseudonyms and tokens.
+//!
+//! [`Masker::new`] needs every key its policy names;
+//! [`Masker::for_audiences`] only those of the audiences it is made for.
+//! A masker keeps no secret: it expands the derived keys once into HMAC
+//! and AES states that are zeroized when its last clone is dropped, and it
+//! overwrites the stack the cryptographic code used after expanding keys
+//! and after each record it masks or detokenizes with keys.
+//!
+//! # Hostile values
+//!
+//! No operator panics on any text. Display profiles and generalizations
+//! are idempotent. A token gives back exactly its value and no two values
+//! share one, so a value for which that cannot hold (a wrong check digit,
+//! too few or too many digits; see [`token`]) is refused with
+//! [`ErrorKind::CannotMask`], naming the field and never the value.
 
 mod keys;
 mod operator;
 pub(crate) mod policy;
+mod state;
 pub mod token;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use keys::{Key, KeyRing};
 pub use operator::{
-    Generalize, Operator, Partial, Profile, REDACTED, generalize, partial, profile,
+    Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED, generalize, partial, profile,
 };
 pub use policy::Policy;
 
@@ -25,31 +57,71 @@ use crate::error::{ErrorKind, FieldPath, Result};
 use crate::normalize::Normalizer;
 use crate::normalize::date::Date;
 use crate::schema::{Record, Schema, Value};
+use state::KeyStates;
 
 /// Applies a policy to records. Cheap to clone and safe to share between
-/// threads; keys live inside it and are zeroized when it is dropped.
+/// threads. It keeps no secret, only the states expanded from its keys
+/// (HMAC, AES key schedules), which are zeroized when the last clone is
+/// dropped.
 #[derive(Clone, Debug)]
 pub struct Masker {
     schema: Schema,
     normalizer: Normalizer,
-    keys: KeyRing,
+    keys: Arc<KeyStates>,
     audiences: HashMap<String, Vec<Operator>>,
     today: Date,
 }
 
 impl Masker {
-    /// Compiles `policy` for `schema` with the keys it names.
+    /// Compiles `policy` for `schema` with the keys it names, for every
+    /// audience of the policy. The ring is dropped (and its secrets
+    /// zeroized) once the keys are expanded.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidPolicy`] for a field the schema lacks or a token
     /// on a kind that cannot be tokenized; [`ErrorKind::UnknownKey`] for a
     /// key id missing from `keys`.
     pub fn new(schema: &Schema, policy: &Policy, keys: KeyRing) -> Result<Self> {
+        Self::compile(schema, policy, &keys, None)
+    }
+
+    /// Compiles `policy` for `schema`, to mask for `audiences` only: only
+    /// the keys those audiences use must be in `keys` (an audience that
+    /// uses none, such as `support` in the built-in policy, needs no keys
+    /// at all). The whole policy is still checked against the schema.
+    ///
+    /// # Errors
+    /// As for [`Masker::new`] (keys only of `audiences`), and
+    /// [`ErrorKind::UnknownAudience`] for an audience the policy does not
+    /// define.
+    pub fn for_audiences(
+        schema: &Schema,
+        policy: &Policy,
+        keys: KeyRing,
+        audiences: &[&str],
+    ) -> Result<Self> {
+        if let Some(missing) = audiences.iter().find(|a| policy.audience(a).is_none()) {
+            return Err(ErrorKind::UnknownAudience {
+                audience: (*missing).to_owned(),
+            }
+            .into());
+        }
+        Self::compile(schema, policy, &keys, Some(audiences))
+    }
+
+    fn compile(
+        schema: &Schema,
+        policy: &Policy,
+        keys: &KeyRing,
+        wanted: Option<&[&str]>,
+    ) -> Result<Self> {
+        let states = KeyStates::new(keys)?;
         let mut audiences = HashMap::new();
         for audience in policy.audiences() {
             let rules = policy
                 .audience(audience)
                 .map_or_else(Default::default, Clone::clone);
+            let compiled = wanted.is_none_or(|w| w.contains(&audience));
             let mut ops = vec![
                 Operator::Redact {
                     marker: REDACTED.into()
@@ -66,32 +138,32 @@ impl Masker {
                                 schema.name()
                             ),
                         })?;
-                match &op {
-                    Operator::Hash { key, .. } => {
-                        keys.require(key)?;
+                if let Operator::Token { .. } = &op
+                    && !token::supports(schema.fields()[index].kind())
+                {
+                    return Err(ErrorKind::InvalidPolicy {
+                        reason: format!(
+                            "audience `{audience}`: field `{field_name}` of kind `{}` cannot be tokenized",
+                            schema.fields()[index].kind().name()
+                        ),
                     }
-                    Operator::Token { key, .. } => {
-                        keys.require(key)?;
-                        if !token::supports(schema.fields()[index].kind()) {
-                            return Err(ErrorKind::InvalidPolicy {
-                                reason: format!(
-                                    "audience `{audience}`: field `{field_name}` of kind `{}` cannot be tokenized",
-                                    schema.fields()[index].kind().name()
-                                ),
-                            }
-                            .into());
-                        }
-                    }
-                    _ => {}
+                    .into());
+                }
+                if let (Operator::Hash { key, .. } | Operator::Token { key, .. }, true) =
+                    (&op, compiled)
+                {
+                    states.require(key)?;
                 }
                 ops[index] = op;
             }
-            audiences.insert(audience.to_owned(), ops);
+            if compiled {
+                audiences.insert(audience.to_owned(), ops);
+            }
         }
         Ok(Self {
             schema: schema.clone(),
             normalizer: Normalizer::new(schema),
-            keys,
+            keys: Arc::new(states),
             audiences,
             today: Date::today(),
         })
@@ -157,8 +229,18 @@ impl Masker {
         self.apply(ops, record)
     }
 
-    /// Applies one audience's operators, field by field.
-    fn apply(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
+    /// Applies one audience's operators, field by field. When some use a
+    /// key, the stack the cryptographic code used is cleared afterwards,
+    /// once for the record (see [`state`]).
+    fn apply(&self, ops: &[Operator], record: Record) -> Result<Record> {
+        if ops.iter().any(Operator::uses_key) {
+            state::scrubbed(|| self.apply_fields(ops, record))
+        } else {
+            self.apply_fields(ops, record)
+        }
+    }
+
+    fn apply_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
         for (index, op) in ops.iter().enumerate() {
             if *op == Operator::Keep {
                 continue;
@@ -180,9 +262,10 @@ impl Masker {
                     Some(generalize(&text, *g, self.today).unwrap_or_else(|| REDACTED.to_owned()))
                 }
                 Operator::Hash { key, bytes } => {
-                    let key = self.keys.require(key)?;
+                    let state = self.keys.require(key)?;
                     let input = self.normalizer.match_key(index, value).unwrap_or_default();
                     Some(operator::pseudonym(
+                        state,
                         key,
                         field.kind().name(),
                         &input,
@@ -226,8 +309,12 @@ impl Masker {
     /// # Errors
     /// [`ErrorKind::UnknownKey`] and [`ErrorKind::CannotMask`] for a value
     /// that is not a token.
-    pub fn detokenize(&self, mut record: Record, audience: &str) -> Result<Record> {
+    pub fn detokenize(&self, record: Record, audience: &str) -> Result<Record> {
         let ops = self.operators(&record, audience)?;
+        state::scrubbed(|| self.detokenize_fields(ops, record))
+    }
+
+    fn detokenize_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
         for (index, op) in ops.iter().enumerate() {
             let Operator::Token { key, tagged } = op else {
                 continue;
@@ -432,6 +519,133 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_needed_only_by_the_audiences_that_use_them() {
+        let (schema, policy) = (Schema::customer(), Policy::customer_default());
+        let support = Masker::for_audiences(&schema, &policy, KeyRing::new(), &["support"])
+            .unwrap()
+            .with_today(Date::new(2026, 11, 22).unwrap());
+        let all = masker();
+        assert_eq!(
+            support.mask(&record(), "support").unwrap(),
+            all.mask(&record(), "support").unwrap()
+        );
+        // Only the audiences asked for are compiled.
+        let err = support.mask(&record(), "analytics").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::UnknownAudience);
+        for (audiences, key) in [
+            (&["analytics"][..], "pseudonym"),
+            (&["support", "auditor"], "token"),
+        ] {
+            let err =
+                Masker::for_audiences(&schema, &policy, KeyRing::new(), audiences).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::UnknownKey);
+            assert!(err.to_string().contains(&format!("`{key}`")), "{err}");
+        }
+        let err =
+            Masker::for_audiences(&schema, &policy, keys(), &["support", "marketing"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no masking policy for audience `marketing`"
+        );
+        // The whole policy is still checked against the schema.
+        let bad = policy.clone().rule("analytics", "nope", Operator::Keep);
+        let err = Masker::for_audiences(&schema, &bad, KeyRing::new(), &["support"]).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidPolicy);
+        // And `new` still wants every key.
+        let err = Masker::new(
+            &schema,
+            &policy,
+            KeyRing::new().with(Key::new("token", &[1; 16]).unwrap()),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`pseudonym`"), "{err}");
+    }
+
+    #[test]
+    fn values_a_token_could_not_give_back_are_refused() {
+        let m = masker();
+        let tokenized = |field: &str, value: &str| {
+            let mut r = Record::new(&Schema::customer());
+            r.set(field, value).unwrap();
+            m.mask_normalized(r, "auditor")
+        };
+        for (field, bad, good) in [
+            ("payment_card", "4111111111111112", "4111111111111111"),
+            ("iban", "DE00370400440532013000", "DE89370400440532013000"),
+            ("iban", "DE99370400440532013000", "DE89370400440532013000"),
+            ("national_id", "110105194912310021", "11010519491231002X"),
+        ] {
+            let err = tokenized(field, bad).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::CannotMask, "{bad}");
+            let message = err.to_string();
+            assert!(
+                message.contains(field) && message.contains("check"),
+                "{message}"
+            );
+            assert!(!message.contains(&bad[bad.len() - 6..]), "{message}");
+            let token = tokenized(field, good).unwrap();
+            assert_eq!(
+                m.detokenize(token, "auditor").unwrap().text(field),
+                Some(good)
+            );
+        }
+        // A token altered by hand is refused too, not "repaired".
+        let token = tokenized("payment_card", "4111111111111111").unwrap();
+        let mut altered = token.clone();
+        let digits = token.text("payment_card").unwrap();
+        let last = (digits.as_bytes()[15] - b'0' + 1) % 10;
+        altered
+            .set("payment_card", format!("{}{last}", &digits[..15]))
+            .unwrap();
+        assert_eq!(
+            m.detokenize(altered, "auditor").unwrap_err().code(),
+            crate::ErrorCode::CannotMask
+        );
+    }
+
+    #[test]
+    fn the_key_id_is_bound_into_pseudonyms_and_tokens() {
+        let secret = [42u8; 32];
+        let policy = |id: &str| {
+            Policy::new("p")
+                .rule(
+                    "a",
+                    "email",
+                    Operator::Hash {
+                        key: id.into(),
+                        bytes: 12,
+                    },
+                )
+                .rule(
+                    "a",
+                    "phone",
+                    Operator::Token {
+                        key: id.into(),
+                        tagged: false,
+                    },
+                )
+        };
+        let mask = |id: &str| {
+            let ring = KeyRing::new().with(Key::new(id, &secret).unwrap());
+            Masker::new(&Schema::customer(), &policy(id), ring)
+                .unwrap()
+                .mask(&record(), "a")
+                .unwrap()
+        };
+        let (a, b) = (mask("ka"), mask("kb"));
+        let digest = |r: &Record| {
+            r.text("email")
+                .unwrap()
+                .split_once(':')
+                .unwrap()
+                .1
+                .to_owned()
+        };
+        assert_ne!(digest(&a), digest(&b));
+        assert_ne!(a.text("phone"), b.text("phone"));
+    }
+
+    #[test]
     fn k_anonymity_of_an_export() {
         let m = masker();
         let schema = Schema::customer();
@@ -452,3 +666,7 @@ mod tests {
         assert!(k_anonymity(&records, &["nope"], 2).is_err());
     }
 }
+
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+pub(crate) mod residue_tests;

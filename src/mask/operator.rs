@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 use unicode_segmentation::UnicodeSegmentation;
+
+use super::state::KeyState;
 
 use crate::normalize::date::Date;
 use crate::normalize::name;
@@ -28,8 +29,9 @@ pub enum Operator {
     Profile(Profile),
     /// Made coarser.
     Generalize(Generalize),
-    /// A keyed pseudonym: HMAC-SHA-256 of the normalized value, truncated,
-    /// hex-encoded, prefixed with the key id (`k1:3fa2…`). The same value
+    /// A keyed pseudonym: HMAC-SHA-256 of the normalized value under a key
+    /// derived from the secret and its id, truncated, hex-encoded, prefixed
+    /// with the key id (`k1:3fa2…`). The same value
     /// and key give the same pseudonym everywhere, so joins still work;
     /// another key gives unlinkable ones.
     Hash {
@@ -49,6 +51,13 @@ pub enum Operator {
     },
 }
 
+impl Operator {
+    /// Whether the operator uses a key (hash, token).
+    pub(crate) fn uses_key(&self) -> bool {
+        matches!(self, Self::Hash { .. } | Self::Token { .. })
+    }
+}
+
 /// Keep the first `first` and last `last` characters (grapheme clusters, so
 /// CJK names and emoji are never cut in half), mask the rest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +68,8 @@ pub struct Partial {
     pub last: usize,
     /// The mask character.
     pub mask: char,
-    /// Write exactly this many mask characters, hiding the true length.
+    /// Write exactly this many mask characters (at most [`MAX_FIXED`]),
+    /// hiding the true length.
     pub fixed: Option<usize>,
 }
 
@@ -74,7 +84,8 @@ pub enum Profile {
     /// `+86*******8000`: country calling code and last 4 digits kept.
     Phone,
     /// `138****8000`: the Chinese display convention for mobiles (first 3
-    /// and last 4 national digits); other numbers as [`Profile::Phone`].
+    /// and last 4 of the 11 national digits of a `+861…` number, extension
+    /// dropped); other numbers as [`Profile::Phone`].
     PhoneCn,
     /// `张*`, `欧阳**`, `J*** S****`: family name (CJK) or initials kept.
     Name,
@@ -155,19 +166,29 @@ pub enum Generalize {
 /// The default redaction marker.
 pub const REDACTED: &str = "[redacted]";
 
+/// The most mask characters [`Partial::fixed`] writes (a larger number is
+/// taken as this).
+pub const MAX_FIXED: usize = 1024;
+
 /// Applies `partial` to `text`. It reveals at most the characters it was
 /// told to keep, and never the whole value: when the value is not longer
 /// than what it was told to keep, at most half of it is shown.
 pub fn partial(text: &str, p: Partial) -> String {
-    if text.is_ascii() {
-        // One byte, one character: no segmentation needed.
-        let n = text.len();
-        let wanted = p.first + p.last;
+    let wanted = p.first.saturating_add(p.last);
+    // How much is shown and hidden of `n` characters.
+    let split = |n: usize| {
         let reveal = if wanted < n { wanted } else { n / 2 };
         let first = p.first.min(reveal);
         let last = p.last.min(reveal - first);
-        let hidden = p.fixed.unwrap_or(n - first - last);
-        let mut out = String::with_capacity(n + hidden * p.mask.len_utf8());
+        let hidden = p.fixed.map_or(n - first - last, |f| f.min(MAX_FIXED));
+        (first, last, hidden)
+    };
+    if text.is_ascii() && !text.contains("\r\n") {
+        // One byte, one character (CR LF is the one ASCII pair that is a
+        // single character): no segmentation needed.
+        let n = text.len();
+        let (first, last, hidden) = split(n);
+        let mut out = String::with_capacity(first + last + hidden * p.mask.len_utf8());
         out.push_str(&text[..first]);
         out.extend(std::iter::repeat_n(p.mask, hidden));
         out.push_str(&text[n - last..]);
@@ -175,16 +196,50 @@ pub fn partial(text: &str, p: Partial) -> String {
     }
     let graphemes: Vec<&str> = text.graphemes(true).collect();
     let n = graphemes.len();
-    let wanted = p.first + p.last;
-    let reveal = if wanted < n { wanted } else { n / 2 };
-    let first = p.first.min(reveal);
-    let last = p.last.min(reveal - first);
-    let hidden = p.fixed.unwrap_or(n - first - last);
+    let (mut first, mut last, mut hidden) = split(n);
+    // A kept character that would merge with the mask character beside it
+    // (a prepended mark before it, a combining mark after a control
+    // character) is masked too, so the result reads as it was written.
+    let mut mask = [0u8; 4];
+    let mask: &str = p.mask.encode_utf8(&mut mask);
+    let apart = |a: &str, b: &str| {
+        let mut pair = String::with_capacity(a.len() + b.len());
+        pair.push_str(a);
+        pair.push_str(b);
+        pair.graphemes(true).count() == 2
+    };
+    let grow = |hidden: usize| {
+        if p.fixed.is_some() {
+            hidden
+        } else {
+            hidden + 1
+        }
+    };
+    if hidden > 0 && first > 0 && !apart(graphemes[first - 1], mask) {
+        first -= 1;
+        hidden = grow(hidden);
+    }
+    if hidden > 0 && last > 0 && !apart(mask, graphemes[n - last]) {
+        last -= 1;
+        hidden = grow(hidden);
+    }
     let mut out = String::with_capacity(text.len());
     out.extend(graphemes[..first].iter().copied());
     out.extend(std::iter::repeat_n(p.mask, hidden));
     out.extend(graphemes[n - last..].iter().copied());
     out
+}
+
+/// Whether `c` can be a mask character: visible, and a character of its
+/// own next to any other (not a combining mark, joiner, regional indicator
+/// or control, which would merge with what they mask).
+pub(crate) fn standalone(c: char) -> bool {
+    let alone = |s: &str| s.graphemes(true).count() == 2;
+    !c.is_control()
+        && !c.is_whitespace()
+        && alone(&format!("{c}{c}"))
+        && alone(&format!("a{c}"))
+        && alone(&format!("{c}a"))
 }
 
 fn keep(first: usize, last: usize) -> Partial {
@@ -212,8 +267,40 @@ fn is_masked_phone(text: &str) -> bool {
 /// Applies a display profile to a normalized value. Applying it again to
 /// its own output changes nothing.
 pub fn profile(text: &str, profile: Profile) -> String {
+    // Masking can change how the rest reads (hiding the one Latin letter
+    // of a mixed name leaves a CJK-looking name; a mask character can join
+    // a combining mark that followed a control character), so the profile
+    // is applied until its output no longer changes: the result is
+    // idempotent and shows no more than the first pass did. A value that
+    // does not settle in a few passes keeps only its spaces.
+    let mut out = profile_once(text, profile);
+    // One byte, one character, and nothing to merge or read another way:
+    // every profile gives such an output back unchanged, except `name`
+    // after its CJK rule (a CJK name can keep an ASCII "family name" that,
+    // without the CJK characters, reads as a Western name).
+    let ascii = out.is_ascii() && !out.contains('\r');
+    if ascii && (profile != Profile::Name || !name::is_cjk_name(text)) {
+        return out;
+    }
+    for _ in 0..4 {
+        let again = profile_once(&out, profile);
+        if again == out {
+            return out;
+        }
+        out = again;
+    }
+    out.graphemes(true)
+        .map(|g| if g == " " { " " } else { "*" })
+        .collect()
+}
+
+fn profile_once(text: &str, profile: Profile) -> String {
     if matches!(profile, Profile::Phone | Profile::PhoneCn) && is_masked_phone(text) {
         return text.to_owned();
+    }
+    if let (Profile::PhoneCn, Some(national)) = (profile, cn_mobile(text)) {
+        // 11 ASCII digits: first 3 and last 4 shown.
+        return format!("{}****{}", &national[..3], &national[7..]);
     }
     match profile {
         Profile::Email | Profile::EmailDomainMasked => match text.rsplit_once('@') {
@@ -228,12 +315,6 @@ pub fn profile(text: &str, profile: Profile) -> String {
             }
             None => partial(text, keep(1, 0)),
         },
-        Profile::PhoneCn if text.starts_with("+86") && text.len() >= 10 => {
-            let national = &text[3..];
-            let digits = national.bytes().take_while(u8::is_ascii_digit).count();
-            let national = &national[..digits];
-            format!("{}****{}", &national[..3], &national[national.len() - 4..])
-        }
         Profile::Phone | Profile::PhoneCn => {
             let main = text.split(';').next().unwrap_or(text);
             match main.strip_prefix('+') {
@@ -259,6 +340,17 @@ pub fn profile(text: &str, profile: Profile) -> String {
     }
 }
 
+/// The 11 national digits of a Chinese mobile number in E.164
+/// (`+861xxxxxxxxxx`, perhaps with an extension after `;`).
+fn cn_mobile(text: &str) -> Option<&str> {
+    let national = text.strip_prefix("+86")?;
+    let national = national.split(';').next().unwrap_or(national);
+    (national.len() == 11
+        && national.starts_with('1')
+        && national.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(national)
+}
+
 /// The length of the country calling code at the start of E.164 digits:
 /// one digit for 1 and 7, two for the listed codes, three otherwise.
 pub(crate) fn calling_code_len(digits: &str) -> usize {
@@ -277,6 +369,7 @@ pub(crate) fn calling_code_len(digits: &str) -> usize {
 }
 
 /// `张伟` is `张*`, `欧阳娜娜` is `欧阳**`, `John Smith` is `J*** S****`.
+///
 fn mask_name(text: &str) -> String {
     if name::is_cjk_name(text) {
         // Already masked: keep what was kept, mask everything after it.
@@ -314,12 +407,9 @@ fn is_generalized(text: &str, how: Generalize) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match how {
         Generalize::Year => text.len() == 4 && digits(text),
-        Generalize::YearMonth => {
-            text.len() == 7
-                && digits(&text[..4])
-                && text.as_bytes()[4] == b'-'
-                && digits(&text[5..])
-        }
+        Generalize::YearMonth => text
+            .split_once('-')
+            .is_some_and(|(y, m)| y.len() == 4 && m.len() == 2 && digits(y) && digits(m)),
         Generalize::AgeBand { .. } | Generalize::Range { .. } => text
             .split_once('-')
             .is_some_and(|(a, b)| digits(a) && digits(b)),
@@ -327,9 +417,14 @@ fn is_generalized(text: &str, how: Generalize) -> bool {
     }
 }
 
+/// The largest magnitude [`Generalize::Range`] takes: 2^53, beyond which
+/// not every whole number is a float.
+const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
 /// Applies a generalization. `None` when the value does not fit it (it is
-/// then redacted by the caller). Generalizing a generalized value changes
-/// nothing.
+/// then redacted by the caller): not a date, or for a range not a number
+/// within ±2^53 (nor a width above it). Generalizing a generalized value
+/// changes nothing.
 pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
     if is_generalized(text, how) {
         return Some(text.to_owned());
@@ -348,6 +443,10 @@ pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
         Generalize::Prefix { keep } => Some(text.graphemes(true).take(keep).collect()),
         Generalize::Range { width } => {
             let n: f64 = text.parse().ok()?;
+            // Beyond 2^53 not every whole number is a float: no exact range.
+            if !n.is_finite() || n.abs() > MAX_EXACT || width as f64 > MAX_EXACT {
+                return None;
+            }
             let width = width.max(1) as f64;
             let low = (n / width).floor() * width;
             Some(format!("{}-{}", low as i64, (low + width) as i64 - 1))
@@ -356,22 +455,28 @@ pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
 }
 
 /// The keyed pseudonym of `text`: `key_id:` and `bytes` bytes of
-/// HMAC-SHA-256 in hex. `domain` separates kinds, so that the same digits
-/// as a phone and as an id give unrelated pseudonyms.
-pub(crate) fn pseudonym(key: &super::Key, domain: &str, text: &str, bytes: usize) -> String {
-    let mut out = String::with_capacity(key.id().len() + 1 + 2 * bytes);
-    // HMAC accepts keys of any length, so this never fails; an empty
-    // pseudonym would be a visible fault, never a leak.
-    if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.secret()) {
-        mac.update(domain.as_bytes());
-        mac.update(&[0]);
-        mac.update(text.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        out.push_str(key.id());
-        out.push(':');
-        for b in digest.iter().take(bytes.clamp(8, 32)) {
-            let _ = write!(out, "{b:02x}");
-        }
+/// HMAC-SHA-256 (keyed with the pseudonym key derived from the secret and
+/// `key_id`) in hex. `domain` separates kinds, so that the same digits
+/// as a phone and as an id give unrelated pseudonyms. The caller clears
+/// the stack afterwards ([`scrubbed`](super::state::scrubbed)).
+pub(crate) fn pseudonym(
+    key: &KeyState,
+    key_id: &str,
+    domain: &str,
+    text: &str,
+    bytes: usize,
+) -> String {
+    let mut mac = key.mac.clone();
+    mac.update(domain.as_bytes());
+    mac.update(&[0]);
+    mac.update(text.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let bytes = bytes.clamp(8, 32);
+    let mut out = String::with_capacity(key_id.len() + 1 + 2 * bytes);
+    out.push_str(key_id);
+    out.push(':');
+    for b in digest.iter().take(bytes) {
+        let _ = write!(out, "{b:02x}");
     }
     out
 }
@@ -388,6 +493,10 @@ mod tests {
         assert_eq!(partial("e\u{301}abc", keep(1, 0)), "e\u{301}***");
         assert_eq!(partial("ab", keep(3, 4)), "a*");
         assert_eq!(partial("a", keep(1, 1)), "*");
+        assert_eq!(partial("\r\nab", keep(1, 0)), "\r\n**");
+        // Kept marks that would join the mask are masked too.
+        assert_eq!(partial("\r\u{301}bcd", keep(0, 4)), "**bcd");
+        assert_eq!(partial("a\u{600}\rcd", keep(2, 0)), "a****");
         let fixed = Partial {
             first: 1,
             last: 0,
@@ -417,6 +526,12 @@ mod tests {
         assert_eq!(profile("张伟", Profile::Name), "张*");
         assert_eq!(profile("欧阳娜娜", Profile::Name), "欧阳**");
         assert_eq!(profile("John Smith", Profile::Name), "J*** S****");
+        // A mixed name whose masked form looks CJK settles at once.
+        let mixed = profile("张\u{fdfa} 👨\u{200d}👩\u{200d}👧\u{200d}👦", Profile::Name);
+        assert_eq!(mixed, "张***");
+        assert_eq!(profile(&mixed, Profile::Name), mixed);
+        let digits = profile("86张伟", Profile::Name);
+        assert_eq!(profile(&digits, Profile::Name), digits);
         assert_eq!(
             profile("11010519491231002X", Profile::CnResidentId1x1),
             "1****************X"
@@ -440,6 +555,59 @@ mod tests {
         for p in Profile::ALL {
             assert_eq!(Profile::from_name(p.name()), Some(*p));
         }
+    }
+
+    /// Inputs that used to panic (byte slicing inside a character,
+    /// arithmetic overflow, a capacity overflow).
+    #[test]
+    fn hostile_values_never_panic() {
+        assert_eq!(profile("+86-abcdefgh", Profile::PhoneCn), "********efgh");
+        assert_eq!(profile("+86-abcdefgh", Profile::Phone), "********efgh");
+        assert_eq!(profile("+86€€€€€€€€€", Profile::PhoneCn), "********€€€€");
+        assert_eq!(
+            profile("+861381234a678", Profile::PhoneCn),
+            "**********a678"
+        );
+        // Not a mobile: the general phone profile.
+        assert_eq!(profile("+861065529988", Profile::PhoneCn), "+86******9988");
+        assert_eq!(
+            profile("+8613812345678;ext=9", Profile::PhoneCn),
+            "138****5678"
+        );
+        let today = Date::new(2026, 11, 22).unwrap();
+        for how in [
+            Generalize::Year,
+            Generalize::YearMonth,
+            Generalize::AgeBand { width: 10 },
+        ] {
+            for text in ["ab€xy", "1990€06", "€€-€€", "1990-€", "-", ""] {
+                assert_eq!(generalize(text, how, today), None, "{text}");
+            }
+        }
+        let range = |text, width| generalize(text, Generalize::Range { width }, today);
+        for text in ["inf", "-inf", "NaN", "1e300", "-1e300", "-9007199254740994"] {
+            assert_eq!(range(text, 10), None, "{text}");
+        }
+        assert_eq!(range("5", u64::MAX), None);
+        assert_eq!(range("-5", 10).as_deref(), Some("-10--1"));
+        assert_eq!(
+            range("-9007199254740992", 1).as_deref(),
+            Some("-9007199254740992--9007199254740992")
+        );
+        let huge = Partial {
+            first: usize::MAX,
+            last: usize::MAX,
+            mask: '*',
+            fixed: Some(usize::MAX),
+        };
+        assert_eq!(
+            partial("abcd", huge),
+            format!("ab{}", "*".repeat(MAX_FIXED))
+        );
+        assert_eq!(
+            partial("张伟丽娜", huge),
+            format!("张伟{}", "*".repeat(MAX_FIXED))
+        );
     }
 
     #[test]
@@ -470,12 +638,50 @@ mod tests {
 
     #[test]
     fn pseudonyms_are_keyed_and_stable() {
-        let k1 = super::super::Key::new("k1", &[1u8; 32]).unwrap();
-        let k2 = super::super::Key::new("k2", &[2u8; 32]).unwrap();
-        let a = pseudonym(&k1, "email", "ann@example.com", 12);
-        assert_eq!(a, pseudonym(&k1, "email", "ann@example.com", 12));
+        use super::super::{Key, KeyRing, state::KeyStates};
+        let ring = KeyRing::new()
+            .with(Key::new("k1", &[1u8; 32]).unwrap())
+            .with(Key::new("k2", &[2u8; 32]).unwrap())
+            .with(Key::new("k3", &[1u8; 32]).unwrap());
+        let states = KeyStates::new(&ring).unwrap();
+        let k = |id| states.get(id).unwrap();
+        let a = pseudonym(k("k1"), "k1", "email", "ann@example.com", 12);
+        assert_eq!(a, pseudonym(k("k1"), "k1", "email", "ann@example.com", 12));
         assert!(a.starts_with("k1:") && a.len() == 3 + 24);
-        assert_ne!(a, pseudonym(&k2, "email", "ann@example.com", 12));
-        assert_ne!(a, pseudonym(&k1, "phone", "ann@example.com", 12));
+        assert_ne!(a, pseudonym(k("k2"), "k1", "email", "ann@example.com", 12));
+        assert_ne!(a, pseudonym(k("k1"), "k1", "phone", "ann@example.com", 12));
+        // The same secret under another id: another key.
+        let (_, digest) = a.split_at(3);
+        let same_secret = pseudonym(k("k3"), "k3", "email", "ann@example.com", 12);
+        assert!(!same_secret.ends_with(digest));
+        assert_eq!(pseudonym(k("k1"), "k1", "email", "", 99).len(), 3 + 64);
+        assert_eq!(pseudonym(k("k1"), "k1", "email", "", 0).len(), 3 + 16);
     }
+
+    /// HMAC-SHA-256 under the derived pseudonym key, computed independently
+    /// with Python's standard library:
+    ///
+    /// ```python
+    /// import hmac, hashlib
+    /// def hkdf(ikm, info, n):
+    ///     prk = hmac.new(b"\0" * 32, ikm, hashlib.sha256).digest()
+    ///     return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()[:n]
+    /// key = hkdf(bytes(range(32)), b"custodia/v1/pseudonym/ka", 32)
+    /// hmac.new(key, b"email\0ann@example.com", hashlib.sha256).hexdigest()[:24]
+    /// ```
+    #[test]
+    fn pseudonym_vectors() {
+        use super::super::{Key, KeyRing, state::KeyStates};
+        let secret: Vec<u8> = (0u8..32).collect();
+        let ring = KeyRing::new()
+            .with(Key::new("ka", &secret).unwrap())
+            .with(Key::new("kb", &secret).unwrap());
+        let states = KeyStates::new(&ring).unwrap();
+        let of = |id| pseudonym(states.get(id).unwrap(), id, "email", "ann@example.com", 12);
+        assert_eq!(of("ka"), PSEUDONYM_KA);
+        assert_eq!(of("kb"), PSEUDONYM_KB);
+    }
+
+    const PSEUDONYM_KA: &str = "ka:3bd8ee95a3e037eb135e4f99";
+    const PSEUDONYM_KB: &str = "kb:5787ae41235b0e8fa675783e";
 }

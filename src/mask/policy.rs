@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::operator::{Generalize, Operator, Partial, Profile, REDACTED};
+use super::operator::{Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED};
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
 
 /// Which operator each audience applies to each field.
@@ -77,7 +77,7 @@ impl Policy {
     /// naming the audience and field of a bad operator.
     pub fn from_json(json: &str) -> Result<Self> {
         let root: Json = serde_json::from_str(json).map_err(|e| ErrorKind::Json {
-            document: JsonDocument::Schema,
+            document: JsonDocument::Policy,
             line: e.line(),
             column: e.column(),
             detail: "malformed policy JSON".into(),
@@ -280,7 +280,15 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
             let (Some(mask), None) = (chars.next(), chars.next()) else {
                 return Err("`char` must be one character".into());
             };
+            if !super::operator::standalone(mask) {
+                return Err(
+                    "`char` must be a visible character that does not combine with others".into(),
+                );
+            }
             let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
+            if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
+                return Err(format!("`length` must be at most {MAX_FIXED}"));
+            }
             Operator::Partial(Partial {
                 first: uint("first", 0)? as usize,
                 last: uint("last", 0)? as usize,
@@ -404,15 +412,30 @@ mod tests {
                 r#"{"audiences": {"s": {"a": {"op": "generalize", "to": "decade"}}}}"#,
                 "`to` must be",
             ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": "\u0301"}}}}"#,
+                "does not combine",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": "\u0890"}}}}"#,
+                "does not combine",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": " "}}}}"#,
+                "visible character",
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "length": 1025}}}}"#,
+                "`length` must be at most 1024",
+            ),
             (r#"{"audiences": []}"#, "must be an object"),
             (r#"{"audience": {}}"#, "unknown key `audience`"),
         ] {
             let err = Policy::from_json(json).unwrap_err();
             assert!(err.to_string().contains(says), "{json}: {err}");
         }
-        assert_eq!(
-            Policy::from_json("{").unwrap_err().code(),
-            crate::ErrorCode::Json
-        );
+        let err = Policy::from_json("{").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Json);
+        assert!(err.to_string().starts_with("policy JSON"), "{err}");
     }
 }

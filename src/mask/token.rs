@@ -1,4 +1,6 @@
-//! Reversible, format-preserving tokens: FF1 (NIST SP 800-38G) over AES.
+//! Reversible, format-preserving tokens: FF1 (NIST SP 800-38G) over AES,
+//! keyed with the token key derived from a key's secret and id (see
+//! [`mask`](super)).
 //!
 //! What each kind keeps and encrypts, and why:
 //!
@@ -11,58 +13,41 @@
 //! | US SSN | length | all 9 digits | — |
 //! | CN unified social credit code | length | the first 17 characters (radix 31) | the check character |
 //!
-//! FF1 needs at least a million possible inputs (radix^length ≥ 10^6), so a
-//! value with fewer than 6 encryptable digits cannot be tokenized and is an
-//! error, never passed through. A CN resident id token keeps its region and
-//! check character valid but its embedded birth date is not a real date.
-
-use aes::{Aes128, Aes192, Aes256};
-use fpe::ff1::{FF1, FlexibleNumeralString};
+//! A token reverses to exactly its value, and two values never share a
+//! token. So a value is tokenized only when that holds, and is otherwise an
+//! error ([`CannotMask`](crate::ErrorKind::CannotMask), naming the field,
+//! never the value), never passed through or "repaired":
+//!
+//! - a value whose check digit is wrong (a card failing Luhn, an IBAN whose
+//!   check digits are not MOD 97-10's, a resident id or credit code with the
+//!   wrong check character): its token would carry the right check digit
+//!   and give back a different value;
+//! - fewer than 6 encryptable digits: FF1 needs at least a million possible
+//!   inputs (radix^length ≥ 10^6);
+//! - more than [`MAX_ENCRYPTED`] characters to encrypt;
+//! - a value not in the normalized form of its kind.
+//!
+//! A CN resident id token keeps its region and check character valid but
+//! its embedded birth date is not a real date.
 
 use super::keys::Key;
+use super::state::{Cipher, KeyState, TokenError, scrubbed};
 use crate::schema::{FieldKind, IdScheme};
 use crate::validate::checksum;
 
-/// Why a value cannot be tokenized or detokenized.
-pub(crate) type TokenError = &'static str;
+/// The most characters one token encrypts: more than any phone number,
+/// card, IBAN or national id has, and it keeps FF1 (quadratic in the
+/// length) fast on hostile input.
+pub const MAX_ENCRYPTED: usize = 64;
 
-enum Cipher {
-    A128(FF1<Aes128>),
-    A192(FF1<Aes192>),
-    A256(FF1<Aes256>),
-}
-
-impl Cipher {
-    fn new(key: &Key, radix: u32) -> Result<Self, TokenError> {
-        let bad = |_| "unusable key";
-        Ok(match key.secret().len() {
-            16 => Self::A128(FF1::new(key.secret(), radix).map_err(bad)?),
-            24 => Self::A192(FF1::new(key.secret(), radix).map_err(bad)?),
-            _ => Self::A256(FF1::new(key.secret(), radix).map_err(bad)?),
-        })
-    }
-
-    fn run(&self, tweak: &[u8], numerals: Vec<u16>, decrypt: bool) -> Result<Vec<u16>, TokenError> {
-        let ns = FlexibleNumeralString::from(numerals);
-        let out = match (self, decrypt) {
-            (Self::A128(c), false) => c.encrypt(tweak, &ns),
-            (Self::A128(c), true) => c.decrypt(tweak, &ns),
-            (Self::A192(c), false) => c.encrypt(tweak, &ns),
-            (Self::A192(c), true) => c.decrypt(tweak, &ns),
-            (Self::A256(c), false) => c.encrypt(tweak, &ns),
-            (Self::A256(c), true) => c.decrypt(tweak, &ns),
-        };
-        out.map(Vec::from).map_err(|e| match e {
-            fpe::ff1::NumeralStringError::TooShort { .. } => {
-                "too few characters to tokenize (FF1 needs a domain of at least a million values)"
-            }
-            _ => "cannot be tokenized",
-        })
-    }
-}
-
-/// Encrypts (or decrypts) numerals with FF1 under `key`, `tweak` and
-/// `radix`. Public for the NIST test vectors.
+/// Encrypts (or decrypts) numerals with FF1 under `key` (its secret used as
+/// it is, not derived), `tweak` and `radix`. Public for the NIST test
+/// vectors.
+///
+/// # Errors
+/// A reason for fewer numerals than FF1's minimum domain needs, more than
+/// [`MAX_ENCRYPTED`], a numeral not below `radix`, or a radix FF1 does not
+/// take.
 pub fn ff1(
     key: &Key,
     radix: u32,
@@ -70,15 +55,19 @@ pub fn ff1(
     numerals: &[u16],
     decrypt: bool,
 ) -> Result<Vec<u16>, &'static str> {
-    Cipher::new(key, radix)?.run(tweak, numerals.to_vec(), decrypt)
+    if numerals.len() > MAX_ENCRYPTED {
+        return Err(TOO_LONG);
+    }
+    scrubbed(|| Cipher::new(key.secret(), radix)?.run(tweak, numerals.to_vec(), decrypt))
 }
 
-/// Replaces the ASCII digits of `text` from the `skip`-th to the
-/// `skip + count`-th (all remaining when `count` is `None`) with `f` of them.
+const TOO_LONG: TokenError = "too many characters to tokenize";
+
+/// Replaces the ASCII digits of `text` after the first `skip` with `f` of
+/// them; every other character stays where it is.
 fn map_digits(
     text: &str,
     skip: usize,
-    count: Option<usize>,
     f: impl FnOnce(Vec<u16>) -> Result<Vec<u16>, TokenError>,
 ) -> Result<String, TokenError> {
     let digits: Vec<u16> = text
@@ -86,28 +75,51 @@ fn map_digits(
         .filter(u8::is_ascii_digit)
         .map(|b| u16::from(b - b'0'))
         .collect();
-    let end = count.map_or(digits.len(), |c| (skip + c).min(digits.len()));
-    if skip > end {
+    let Some(encrypted) = digits.get(skip..) else {
         return Err("too few digits to tokenize");
+    };
+    if encrypted.len() > MAX_ENCRYPTED {
+        return Err(TOO_LONG);
     }
-    let mapped = f(digits[skip..end].to_vec())?;
-    let mut replacement = digits[..skip].iter().chain(&mapped).chain(&digits[end..]);
-    Ok(text
-        .chars()
-        .map(
-            |c| match c.is_ascii_digit().then(|| replacement.next()).flatten() {
-                Some(&d) => char::from(b'0' + d as u8),
-                None => c,
-            },
-        )
-        .collect())
+    let mapped = f(encrypted.to_vec())?;
+    let mut replacement = digits[..skip].iter().chain(&mapped);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_ascii_digit().then(|| replacement.next()).flatten() {
+            Some(&d) => out.push(digit(d)?),
+            None => out.push(c),
+        }
+    }
+    Ok(out)
 }
 
+/// The ASCII digit of a radix-10 numeral.
+fn digit(d: u16) -> Result<char, TokenError> {
+    u8::try_from(d)
+        .ok()
+        .filter(|d| *d < 10)
+        .map(|d| char::from(b'0' + d))
+        .ok_or("cannot be tokenized")
+}
+
+const CHECK: TokenError =
+    "its check character does not match, so it is not tokenized (no token could give it back)";
+
 /// Tokenizes (or, with `decrypt`, detokenizes) a normalized value of
-/// `kind` under `key`.
+/// `kind` with the expanded token key `key`.
+///
+/// A token reverses to exactly the value it was made of, and distinct
+/// values never share a token: the encrypted part is a permutation (FF1),
+/// the kept part is kept, and the recomputed part (a check digit) is
+/// recomputed only for values whose check digit is right, so it is what it
+/// was. A value with a wrong check digit, too few or too many characters to
+/// encrypt, or another form is refused with a reason (never the value).
+///
+/// The caller clears the stack afterwards
+/// ([`scrubbed`](super::state::scrubbed)).
 pub(crate) fn transform(
     kind: &FieldKind,
-    key: &Key,
+    key: &KeyState,
     text: &str,
     decrypt: bool,
 ) -> Result<String, TokenError> {
@@ -117,39 +129,54 @@ pub(crate) fn transform(
         FieldKind::Iban => b"custodia:iban",
         _ => b"custodia:national_id",
     };
-    let digits10 = |numerals: Vec<u16>| Cipher::new(key, 10)?.run(tweak, numerals, decrypt);
+    let digits10 = |numerals: Vec<u16>| key.digits.run(tweak, numerals, decrypt);
     match kind {
         FieldKind::Phone => {
             let national = text.strip_prefix('+').ok_or("not an E.164 phone number")?;
-            map_digits(
-                text,
-                super::operator::calling_code_len(national),
-                None,
-                digits10,
-            )
+            if text.len() > 4 * MAX_ENCRYPTED {
+                return Err(TOO_LONG);
+            }
+            map_digits(text, super::operator::calling_code_len(national), digits10)
         }
         FieldKind::PaymentCard => {
             if text.len() < 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
                 return Err("not a normalized card number");
             }
-            let body = map_digits(&text[..text.len() - 1], 0, None, digits10)?;
+            if !checksum::luhn(text) {
+                return Err(CHECK);
+            }
+            let (payload, _) = text.split_at(text.len() - 1);
+            let body = map_digits(payload, 0, digits10)?;
             let check = checksum::luhn_check_digit(&body).ok_or("not a normalized card number")?;
             Ok(format!("{body}{}", char::from(b'0' + check)))
         }
         FieldKind::Iban => {
-            if text.len() < 5 || !text.is_ascii() {
+            let b = text.as_bytes();
+            if b.len() < 5
+                || b.len() > 34
+                || !b[..2].iter().all(u8::is_ascii_uppercase)
+                || !b[2..4].iter().all(u8::is_ascii_digit)
+                || !b.iter().all(u8::is_ascii_alphanumeric)
+            {
                 return Err("not a normalized IBAN");
             }
-            let bban = map_digits(&text[4..], 0, None, digits10)?;
-            let rem = checksum::iban_remainder(&format!("{}00{bban}", &text[..2]))
-                .ok_or("not a normalized IBAN")?;
-            Ok(format!("{}{:02}{bban}", &text[..2], 98 - rem))
+            let (country, rest) = text.split_at(2);
+            let (check, bban) = rest.split_at(2);
+            if iban_check(country, bban)? != check {
+                return Err(CHECK);
+            }
+            let bban = map_digits(bban, 0, digits10)?;
+            Ok(format!("{country}{}{bban}", iban_check(country, &bban)?))
         }
         FieldKind::NationalId(IdScheme::CnResidentId) => {
-            if text.len() != 18 || !text.is_ascii() {
+            let b = text.as_bytes();
+            if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
                 return Err("not a normalized 18-character resident id");
             }
-            let body = map_digits(&text[..17], 6, None, digits10)?;
+            if checksum::cn_resident_check(&b[..17]) != Some(b[17]) {
+                return Err(CHECK);
+            }
+            let body = map_digits(&text[..17], 6, digits10)?;
             let check = checksum::cn_resident_check(body.as_bytes())
                 .ok_or("not a normalized resident id")?;
             Ok(format!("{body}{}", char::from(check)))
@@ -158,7 +185,7 @@ pub(crate) fn transform(
             if text.len() != 9 || !text.bytes().all(|b| b.is_ascii_digit()) {
                 return Err("not a normalized 9-digit SSN");
             }
-            map_digits(text, 0, None, digits10)
+            map_digits(text, 0, digits10)
         }
         FieldKind::NationalId(IdScheme::CnUscc) => {
             const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -169,14 +196,19 @@ pub(crate) fn transform(
             let values = values
                 .filter(|v| v.len() == 18)
                 .ok_or("not a normalized credit code")?;
-            let body = Cipher::new(key, 31)?.run(tweak, values[..17].to_vec(), decrypt)?;
-            let mut out: String = body
-                .iter()
-                .map(|&v| char::from(ALPHABET[usize::from(v)]))
-                .collect();
+            if checksum::cn_uscc(text).is_err() {
+                return Err(CHECK);
+            }
+            let body = key.radix31.run(tweak, values[..17].to_vec(), decrypt)?;
+            let mut out = String::with_capacity(18);
+            for v in body {
+                let c = ALPHABET.get(usize::from(v)).ok_or("cannot be tokenized")?;
+                out.push(char::from(*c));
+            }
             // The check character that makes the code valid again.
-            let check = (0..31u16)
-                .map(|v| char::from(ALPHABET[usize::from(v)]))
+            let check = ALPHABET
+                .iter()
+                .map(|&c| char::from(c))
                 .find(|c| checksum::cn_uscc(&format!("{out}{c}")).is_ok())
                 .ok_or("not a normalized credit code")?;
             out.push(check);
@@ -184,6 +216,13 @@ pub(crate) fn transform(
         }
         _ => Err("this kind cannot be tokenized"),
     }
+}
+
+/// The two IBAN check digits for `country` and `bban` (ISO 7064 MOD 97-10).
+fn iban_check(country: &str, bban: &str) -> Result<String, TokenError> {
+    let rem =
+        checksum::iban_remainder(&format!("{country}00{bban}")).ok_or("not a normalized IBAN")?;
+    Ok(format!("{:02}", 98 - rem))
 }
 
 /// Whether [`transform`] supports a kind (checked when a policy is built).
@@ -196,6 +235,8 @@ pub(crate) fn supports(kind: &FieldKind) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::KeyRing;
+    use super::super::state::KeyStates;
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
@@ -243,9 +284,14 @@ mod tests {
         Key::new("k1", &[9u8; 32]).unwrap()
     }
 
+    fn states() -> KeyStates {
+        KeyStates::new(&KeyRing::new().with(key())).unwrap()
+    }
+
     #[test]
     fn tokens_keep_format_and_check_digits() {
-        let k = key();
+        let states = states();
+        let k = states.get("k1").unwrap();
         let cases = [
             (FieldKind::Phone, "+8613800138000"),
             (FieldKind::Phone, "+61293744000;ext=123456"),
@@ -262,14 +308,10 @@ mod tests {
             ),
         ];
         for (kind, value) in cases {
-            let token = transform(&kind, &k, value, false).unwrap();
+            let token = transform(&kind, k, value, false).unwrap();
             assert_ne!(token, value, "{value}");
             assert_eq!(token.len(), value.len(), "{value}");
-            assert_eq!(
-                transform(&kind, &k, &token, true).unwrap(),
-                value,
-                "{value}"
-            );
+            assert_eq!(transform(&kind, k, &token, true).unwrap(), value, "{value}");
             match kind {
                 FieldKind::PaymentCard => assert!(checksum::luhn(&token)),
                 FieldKind::Iban => assert_eq!(checksum::iban(&token), Ok(())),
@@ -291,7 +333,9 @@ mod tests {
 
     #[test]
     fn too_short_values_are_refused() {
-        assert!(transform(&FieldKind::Phone, &key(), "+861234", false).is_err());
-        assert!(transform(&FieldKind::Email, &key(), "a@b.c", false).is_err());
+        let states = states();
+        let k = states.get("k1").unwrap();
+        assert!(transform(&FieldKind::Phone, k, "+861234", false).is_err());
+        assert!(transform(&FieldKind::Email, k, "a@b.c", false).is_err());
     }
 }

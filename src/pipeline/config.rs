@@ -238,13 +238,9 @@ impl PipelineConfig {
                 Some(value) => Policy::from_json(&value.to_string())?,
                 None => Policy::customer_default(),
             };
-            if policy.audience(&mask.audience).is_none() {
-                return Err(ErrorKind::UnknownAudience {
-                    audience: mask.audience.clone(),
-                }
-                .into());
-            }
-            builder = builder.mask(Masker::new(&schema, &policy, keys)?, &mask.audience);
+            // Only the keys this audience uses must be in the ring.
+            let masker = Masker::for_audiences(&schema, &policy, keys, &[&mask.audience])?;
+            builder = builder.mask(masker, &mask.audience);
         }
         let options = self.run_options()?;
         Ok((builder.build()?, options))

@@ -122,6 +122,10 @@ static void errors_and_nulls(custodia_schema *schema) {
     CHECK_STATUS(custodia_keyring_add(ring, S("bad id"), TOKEN_KEY, 16), CUSTODIA_STATUS_INVALID_KEY);
     CHECK_STATUS(custodia_keyring_add(ring, S("k"), NULL, 16), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(custodia_keyring_add(NULL, S("k"), TOKEN_KEY, 16), CUSTODIA_STATUS_NULL_ARGUMENT);
+    /* An id goes into a ring once: a second key with it is refused. */
+    CHECK_STATUS(custodia_keyring_add(ring, S("k"), TOKEN_KEY, 16), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_keyring_add(ring, S("k"), PSEUDONYM_KEY, 32), CUSTODIA_STATUS_INVALID_KEY);
+    CHECK(contains(custodia_last_error_message(), "key `k`: the key id is given twice"));
     CHECK_STATUS(custodia_policy_from_json(S("{}"), NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(custodia_policy_customer_default(NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(custodia_policy_from_schema(NULL, NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
@@ -153,12 +157,116 @@ static void errors_and_nulls(custodia_schema *schema) {
     custodia_masker_free(NULL);
 }
 
+#define SECRET "5ec7e75ec7e75ec7e75ec7e75ec7e75e"
+
+/* Key files: read, and refused naming the key id, never the secret. */
+static void key_files(custodia_schema *schema) {
+    custodia_keyring *ring = NULL, *untouched = (custodia_keyring *)&failures;
+    CHECK_STATUS(custodia_keyring_from_json(S("{\"pseudonym\": \"" SECRET "\", \"token\": \"" SECRET SECRET "\"}"), &ring),
+                 CUSTODIA_STATUS_OK);
+    custodia_policy *policy = NULL;
+    custodia_masker *masker = NULL;
+    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_OK);
+    custodia_masker_free(masker);
+    custodia_policy_free(policy);
+    custodia_keyring_free(ring);
+
+    static const struct {
+        const char *json;
+        custodia_status status;
+        const char *says;
+    } bad[] = {
+        {"{\"a\": \"" SECRET "\", \"a\": \"000102030405060708090a0b0c0d0e0f\"}", CUSTODIA_STATUS_INVALID_KEY,
+         "key `a`: the key id is given twice"},
+        {"{\"a\": \"5ec7e75ec7e75ec7\"}", CUSTODIA_STATUS_INVALID_KEY, "key `a`: secrets are 16, 24 or 32 bytes"},
+        {"{\"a\": \"5ec7e75ec7e75ec7e75ec7e75ec7e7zz\"}", CUSTODIA_STATUS_INVALID_KEY, "key `a`: the secret is not hexadecimal"},
+        {"[\"" SECRET "\"]", CUSTODIA_STATUS_JSON, "keys JSON, line 1"},
+        {"{\"a\": 5}", CUSTODIA_STATUS_JSON, "keys JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ring = untouched;
+        CHECK_STATUS(custodia_keyring_from_json(bad[i].json, strlen(bad[i].json), &ring), bad[i].status);
+        CHECK(contains(custodia_last_error_message(), bad[i].says));
+        CHECK(!contains(custodia_last_error_message(), "5ec7"));
+        CHECK(ring == untouched);
+    }
+    CHECK_STATUS(custodia_keyring_from_json(S("{}"), NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_keyring_from_json(NULL, 2, &ring), CUSTODIA_STATUS_NULL_ARGUMENT);
+}
+
+/* A masker for one audience needs only that audience's keys. */
+static void one_audience(custodia_schema *schema) {
+    custodia_keyring *empty = NULL;
+    custodia_policy *policy = NULL;
+    custodia_masker *masker = NULL, *untouched = (custodia_masker *)&failures;
+    CHECK_STATUS(custodia_keyring_new(&empty), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, empty, S("support"), &masker), CUSTODIA_STATUS_OK);
+    char *json = NULL;
+    size_t len = 0;
+    CHECK_STATUS(custodia_mask_json(masker, S("support"), S(CUSTOMER), &json, &len), CUSTODIA_STATUS_OK);
+    CHECK(json && contains(json, "\"138****5678\""));
+    custodia_string_free(json);
+    json = NULL;
+    CHECK_STATUS(custodia_mask_json(masker, S("analytics"), S(CUSTOMER), &json, &len), CUSTODIA_STATUS_UNKNOWN_AUDIENCE);
+    CHECK(json == NULL);
+    custodia_masker_free(masker);
+
+    masker = untouched;
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, empty, S("analytics"), &masker), CUSTODIA_STATUS_UNKNOWN_KEY);
+    CHECK(contains(custodia_last_error_message(), "`pseudonym`"));
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, empty, S("marketing"), &masker), CUSTODIA_STATUS_UNKNOWN_AUDIENCE);
+    CHECK_STATUS(custodia_masker_new_for_audience(NULL, policy, empty, S("support"), &masker), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, NULL, empty, S("support"), &masker), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, NULL, S("support"), &masker), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, empty, NULL, 7, &masker), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, empty, S("support"), NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK(masker == untouched);
+    custodia_policy_free(policy);
+    custodia_keyring_free(empty);
+}
+
+/* A value whose token could not give it back is refused, not "repaired". */
+static void invalid_values(custodia_schema *schema) {
+    custodia_masker *masker = make_masker(schema);
+    custodia_record *record = NULL, *out = NULL, *back = NULL;
+    CHECK_STATUS(custodia_record_from_json(schema, S(CUSTOMER), &record), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_record_set(record, S("payment_card"), S("4111111111111112")), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("auditor"), &out), CUSTODIA_STATUS_CANNOT_MASK);
+    CHECK(contains(custodia_last_error_message(), "payment_card"));
+    CHECK(!contains(custodia_last_error_message(), "1112"));
+    CHECK(out == NULL);
+    CHECK_STATUS(custodia_record_set(record, S("payment_card"), S("4111111111111111")), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_record_set(record, S("iban"), S("DE00370400440532013000")), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("auditor"), &out), CUSTODIA_STATUS_CANNOT_MASK);
+    CHECK(contains(custodia_last_error_message(), "iban"));
+    CHECK_STATUS(custodia_record_set(record, S("iban"), S("DE89370400440532013000")), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_mask(masker, record, S("auditor"), &out), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_detokenize(masker, out, S("auditor"), &back), CUSTODIA_STATUS_OK);
+    char *v = get(back, "iban");
+    CHECK(v && strcmp(v, "DE89370400440532013000") == 0);
+    custodia_string_free(v);
+    custodia_record_free(back);
+    back = NULL;
+    /* A token changed by hand does not come back as something else. */
+    CHECK_STATUS(custodia_record_set(out, S("iban"), S("DE00370400440532013000")), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_masker_detokenize(masker, out, S("auditor"), &back), CUSTODIA_STATUS_CANNOT_MASK);
+    CHECK(back == NULL);
+    custodia_record_free(out);
+    custodia_record_free(record);
+    custodia_masker_free(masker);
+}
+
 int main(void) {
     custodia_schema *schema = NULL;
     CHECK_STATUS(custodia_schema_customer(&schema), CUSTODIA_STATUS_OK);
     audiences(schema);
     policies(schema);
     errors_and_nulls(schema);
+    key_files(schema);
+    one_audience(schema);
+    invalid_values(schema);
     custodia_schema_free(schema);
     FINISH();
 }

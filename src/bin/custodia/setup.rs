@@ -11,6 +11,7 @@ use custodia::Schema;
 use custodia::mask::KeyRing;
 use custodia::pipeline::{MaskSettings, PipelineConfig, SourceSettings};
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use crate::files::{Job, LinkJob};
 use crate::{DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs};
@@ -173,36 +174,16 @@ pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
     Ok(job)
 }
 
-/// The keys file: a JSON object of key id to hex secret.
+/// The keys file: a JSON object of key id to hex secret, read by
+/// [`KeyRing::from_json`] (a duplicate id, a secret that is not hex or of
+/// another length is refused, naming the key id, never the secret). Its
+/// text is zeroized once read.
 fn keys(path: Option<&Path>) -> Result<KeyRing, Fatal> {
     let Some(path) = path else {
         return Ok(KeyRing::new());
     };
-    let text = read_file(path)?;
-    let map: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|_| {
-        Fatal::Usage(format!(
-            "{}: expected a JSON object of key id to hex secret",
-            path.display()
-        ))
-    })?;
-    let mut ring = KeyRing::new();
-    for (id, hex) in map {
-        let secret = decode_hex(&hex)
-            .ok_or_else(|| Fatal::Usage(format!("key `{id}`: the secret is not hex")))?;
-        ring = ring.with(custodia::Key::new(id, &secret)?);
-    }
-    Ok(ring)
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    let hex = hex.trim();
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
+    let text = Zeroizing::new(read_file(path)?);
+    KeyRing::from_json(&text).map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))
 }
 
 /// Takes a string key out of a JSON object, as a path relative to `base`.
