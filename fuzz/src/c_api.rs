@@ -136,7 +136,16 @@ unsafe extern "C" {
         secret: *const u8,
         secret_len: usize,
     ) -> u32;
+    fn custodia_keyring_from_json(json: *const c_char, len: usize, out: *mut H) -> u32;
     fn custodia_keyring_free(keyring: H);
+    fn custodia_masker_new_for_audience(
+        schema: H,
+        policy: H,
+        keyring: H,
+        audience: *const c_char,
+        audience_len: usize,
+        out: *mut H,
+    ) -> u32;
     fn custodia_policy_from_json(json: *const c_char, len: usize, out: *mut H) -> u32;
     fn custodia_policy_customer_default(out: *mut H) -> u32;
     fn custodia_policy_from_schema(schema: H, out: *mut H) -> u32;
@@ -271,6 +280,7 @@ const SEEDS: &[&str] = &[
     r#"{"format": "jsonl", "steps": ["clean", "dedupe"], "dedupe": {"config": {"u_pairs": 1000}}}"#,
     "customer_id,full_name,email,phone\nc1,Michał Kowalski,m@x.pl,+48 601 234 567\nc2,\"Kowalski, Michał\",m@x.pl,\n",
     "{\"customer_id\": \"c1\", \"full_name\": \"佐々木\"}\n{\"customer_id\": 2}\n[1]\n",
+    r#"{"pseudonym": "000102030405060708090a0b0c0d0e0f", "token": "0f0e0d0c0b0a09080706050403020100", "k1": "00112233445566778899aabbccddeeff0011223344556677"}"#,
     "support",
     "analytics",
     "auditor",
@@ -386,6 +396,8 @@ enum Op {
     PolicyDefault,
     PolicyFromSchema(u8),
     MaskerNew(u8, u8, u8),
+    MaskerForAudience(u8, u8, u8, Arg),
+    KeyringFromJson(Arg),
     Mask(u8, u8, Arg, bool),
     MaskJson(u8, Arg, Arg),
     DeduperNew(u8, Arg),
@@ -699,6 +711,25 @@ unsafe fn step(h: &mut Handles, op: Op) {
                     &raw mut out,
                 )) {
                     keep(&mut h.maskers, out, custodia_masker_free);
+                }
+            }
+            Op::MaskerForAudience(s, p, k, audience) => {
+                let a = audience.buffer();
+                if check(custodia_masker_new_for_audience(
+                    pick(&h.schemas, s),
+                    pick(&h.policies, p),
+                    pick(&h.keyrings, k),
+                    a.ptr(),
+                    a.len,
+                    &raw mut out,
+                )) {
+                    keep(&mut h.maskers, out, custodia_masker_free);
+                }
+            }
+            Op::KeyringFromJson(json) => {
+                let b = json.buffer();
+                if check(custodia_keyring_from_json(b.ptr(), b.len, &raw mut out)) {
+                    keep(&mut h.keyrings, out, custodia_keyring_free);
                 }
             }
             Op::Mask(m, r, audience, detokenize) => {
