@@ -9,6 +9,7 @@ mod cli;
 mod dedupe;
 mod faces;
 mod febrl_data;
+mod fuzz_replay;
 mod header;
 mod hostile;
 mod mask_props;
