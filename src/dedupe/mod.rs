@@ -520,6 +520,34 @@ impl Deduper {
         self.execute(self.table(&[left, right])?, Some(left.len()), Some(model))
     }
 
+    /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) over
+    /// records read a chunk at a time.
+    pub(crate) fn run_records(
+        &self,
+        records: &dyn Records,
+        model: Option<&Model>,
+    ) -> Result<Outcome> {
+        let mut table = self.empty_table();
+        table.extend_from(&self.normalizer, records)?;
+        table.count_terms();
+        self.execute(table, None, model)
+    }
+
+    /// [`Deduper::link`] (or [`Deduper::link_with`] given a model) over
+    /// records read a chunk at a time.
+    pub(crate) fn link_records(
+        &self,
+        left: &dyn Records,
+        right: &dyn Records,
+        model: Option<&Model>,
+    ) -> Result<Outcome> {
+        let mut table = self.empty_table();
+        table.extend_from(&self.normalizer, left)?;
+        table.extend_from(&self.normalizer, right)?;
+        table.count_terms();
+        self.execute(table, Some(left.len()), model)
+    }
+
     fn table(&self, sources: &[&[Record]]) -> Result<Table> {
         let mut table = self.empty_table();
         for records in sources {
@@ -948,6 +976,15 @@ impl Deduper {
             swap: self.swap,
         }
     }
+}
+
+/// Records that are read a chunk at a time rather than held as a slice
+/// (the pipeline keeps its records packed until they are needed).
+pub(crate) trait Records: Sync {
+    /// How many records there are.
+    fn len(&self) -> usize;
+    /// The records at `range`, in order.
+    fn chunk(&self, range: std::ops::Range<usize>) -> Result<Vec<Record>>;
 }
 
 /// Below this many candidate pairs a batch says too little to learn m and
