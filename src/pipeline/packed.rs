@@ -44,38 +44,48 @@ impl Packed {
         &self.schema
     }
 
-    /// Adds `record` (of this schema), or its absence.
-    pub(crate) fn push(&mut self, record: Option<&Record>) {
+    /// Adds `record` (of this schema), or its absence. Lengths are kept in
+    /// four bytes: a value or a record's extras of 4 GiB or more is an
+    /// error.
+    pub(crate) fn push(&mut self, record: Option<&Record>) -> Result<()> {
         if let Some(record) = record {
             // A tag a value: never empty, even for a schema of no fields.
             self.bytes.push(TEXT);
             for value in record.values() {
-                self.value(value);
+                self.value(value)?;
             }
-            self.length(record.extras().len());
+            self.length(record.extras().len())?;
             for (name, value) in record.extras() {
-                self.text(name);
-                self.value(value);
+                self.text(name)?;
+                self.value(value)?;
             }
         }
         self.ends.push(self.bytes.len());
+        Ok(())
     }
 
-    fn length(&mut self, n: usize) {
-        self.bytes.extend_from_slice(&(n as u64).to_le_bytes());
+    fn length(&mut self, n: usize) -> Result<()> {
+        let n = u32::try_from(n).map_err(|_| {
+            crate::Error::from(ErrorKind::InvalidDedupe {
+                reason: "a value of 4 GiB or more cannot be deduplicated".to_owned(),
+            })
+        })?;
+        self.bytes.extend_from_slice(&n.to_le_bytes());
+        Ok(())
     }
 
-    fn text(&mut self, text: &str) {
-        self.length(text.len());
+    fn text(&mut self, text: &str) -> Result<()> {
+        self.length(text.len())?;
         self.bytes.extend_from_slice(text.as_bytes());
+        Ok(())
     }
 
-    fn value(&mut self, value: &Value) {
+    fn value(&mut self, value: &Value) -> Result<()> {
         match value {
             Value::Null => self.bytes.push(NULL),
             Value::Text(text) => {
                 self.bytes.push(TEXT);
-                self.text(text);
+                self.text(text)?;
             }
             Value::Integer(n) => {
                 self.bytes.push(INTEGER);
@@ -83,10 +93,11 @@ impl Packed {
             }
             Value::Decimal(d) => {
                 self.bytes.push(DECIMAL);
-                self.text(d.as_str());
+                self.text(d.as_str())?;
             }
             Value::Boolean(b) => self.bytes.push(if *b { TRUE } else { FALSE }),
         }
+        Ok(())
     }
 
     /// Entry `i`: the record, or `None` for an absent one.
@@ -150,9 +161,9 @@ impl<'a> Reader<'a> {
     }
 
     fn length(&mut self) -> Result<usize> {
-        let mut n = [0; 8];
-        n.copy_from_slice(self.take(8)?);
-        usize::try_from(u64::from_le_bytes(n)).map_err(|_| corrupt())
+        let mut n = [0; 4];
+        n.copy_from_slice(self.take(4)?);
+        usize::try_from(u32::from_le_bytes(n)).map_err(|_| corrupt())
     }
 
     fn text(&mut self) -> Result<&'a str> {
@@ -241,7 +252,7 @@ mod tests {
                     }
                     r
                 });
-                packed.push(record.as_ref());
+                packed.push(record.as_ref()).unwrap();
                 expected.push(record);
             }
             prop_assert_eq!(packed.len(), expected.len());

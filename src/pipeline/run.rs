@@ -390,8 +390,7 @@ impl Pipeline {
             progress,
             |row, done, unknown| {
                 if deduping {
-                    keep(self, &mut kept, row, done, unknown, &layout);
-                    Ok(())
+                    keep(self, &mut kept, row, done, unknown, &layout)
                 } else if done.is_rejected() {
                     Ok(())
                 } else {
@@ -584,10 +583,7 @@ impl Pipeline {
             rejects,
             Some(side.name),
             progress,
-            |row, done, unknown| {
-                keep(self, &mut kept, row, done, unknown, layout);
-                Ok(())
-            },
+            |row, done, unknown| keep(self, &mut kept, row, done, unknown, layout),
         )?;
         Ok((side.name, kept))
     }
@@ -920,7 +916,7 @@ fn keep(
     done: Processed,
     unknown: Option<Unknown>,
     layout: &Layout,
-) {
+) -> Result<()> {
     let warnings = warnings_of(&done, layout);
     let (compared, shown) = if done.is_rejected() {
         let compared = pipeline.comparable(&done);
@@ -937,11 +933,12 @@ fn keep(
         // Only columns outside the schema are written from the input row.
         *cells = Default::default();
     }
+    kept.compared.push(Some(&compared))?;
+    kept.shown.push(shown.as_ref())?;
     kept.rows.push(row);
-    kept.compared.push(Some(&compared));
-    kept.shown.push(shown.as_ref());
     kept.unknown.push(unknown);
     kept.warnings.push(warnings);
+    Ok(())
 }
 
 /// The warning codes of a row, joined by `;`, when they get a column.
