@@ -961,7 +961,7 @@ fn write_clustered<'a>(
     row_of: &dyn Fn(usize) -> RowRef<'a>,
     source: Option<&str>,
 ) -> Result<()> {
-    for i in 0..kept.compared.len() {
+    for (i, &cluster) in clusters.iter().enumerate().take(kept.compared.len()) {
         let record = match kept.shown.get(i)? {
             Some(shown) => shown,
             None => kept
@@ -974,7 +974,7 @@ fn write_clustered<'a>(
             row: &kept.rows[i],
             unknown: kept.unknown[i].as_ref(),
             source,
-            cluster: Some(row_of(clusters[i] as usize)),
+            cluster: Some(row_of(cluster as usize)),
             warnings: kept.warnings[i].as_deref(),
         };
         layout
