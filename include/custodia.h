@@ -964,7 +964,7 @@ custodia_status custodia_policy_from_json(const char *json,
  # Safety
  `policy_out` is writable.
  */
-custodia_status custodia_policy_customer_default(struct custodia_policy **policy_out);
+custodia_status custodia_policy_customer(struct custodia_policy **policy_out);
 
 /*
  The policy written on a schema's fields (their `mask` option).

@@ -48,6 +48,7 @@ mod block;
 mod cluster;
 mod compare;
 mod evaluate;
+#[cfg(feature = "generate")]
 pub mod generate;
 mod index;
 mod merge;
@@ -195,7 +196,8 @@ pub enum ContactEvidence {
     Independent,
 }
 
-/// Finds duplicate customers in one data set, or links two.
+/// Finds duplicate customers in one data set, or links two. Safe to share
+/// between threads; a run uses every core on its own (rayon).
 #[derive(Clone, Debug)]
 pub struct Deduper {
     normalizer: Normalizer,
@@ -281,7 +283,8 @@ pub struct Stats {
 }
 
 /// What a run found. Rows are positions in the input; for [`Deduper::link`]
-/// the left records come first, then the right ones.
+/// the left records come first, then the right ones. Plain data: safe to
+/// send to and share between threads.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     clusters: Vec<u32>,
@@ -415,7 +418,7 @@ impl Deduper {
             .filter(|&(i, c)| {
                 // A full name repeats the given and family names.
                 let field = &schema.fields()[i];
-                !(field.compare_option().is_none()
+                !(field.comparison_setting() == crate::schema::Comparison::ByKind
                     && c == Comparator::Name
                     && matches!(field.kind(), FieldKind::FullName)
                     && has_kind(schema, |k| matches!(k, FieldKind::GivenName))

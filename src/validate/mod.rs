@@ -6,20 +6,21 @@
 //! contains the value. Users add their own checks with [`Rule`] (a trait,
 //! also implemented for closures).
 
-pub mod checksum;
-pub mod email;
 mod report;
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub use crate::checksum;
+pub use crate::issue::{Issue, IssueCode, Severity};
+pub use crate::normalize::email_syntax as email;
 pub use email::EmailRules;
-pub use report::{Issue, IssueCode, Report, Severity};
+pub use report::Report;
 
 use crate::error::Result;
-use crate::normalize::date::Date;
 use crate::normalize::phone::PhoneCheck;
 use crate::normalize::{Normalized, address, date, id, phone, text};
+use crate::schema::Date;
 use crate::schema::{Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
 use checksum::IdProblem;
 
@@ -317,7 +318,7 @@ impl Validator {
                             let found = issue(IssueCode::PhonePossibleNotValid)
                                 .detail("outside every range of its numbering plan");
                             issues.push(if self.possible_phones {
-                                found.severity(report::Severity::Warning)
+                                found.severity(Severity::Warning)
                             } else {
                                 found
                             });
