@@ -38,9 +38,9 @@
 /*
  The result of every fallible custodia function. 0 is success; the other
  numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
- 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
- input and output, 9000s:
- internal) and never reused.
+ 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s: input and
+ output, 9000s: internal) and never reused. custodia_status_name gives each
+ one's name.
  */
 enum custodia_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -52,7 +52,7 @@ enum custodia_status
    */
   CUSTODIA_STATUS_OK = 0,
   /*
-   A required pointer argument was NULL.
+   A required pointer argument was NULL (C ABI only).
    */
   CUSTODIA_STATUS_NULL_ARGUMENT = 1001,
   /*
@@ -136,18 +136,18 @@ enum custodia_status
    */
   CUSTODIA_STATUS_IO = 6001,
   /*
-   An input that cannot be read as set up (its encoding, its header, a
-   column named in the settings).
+   An input that cannot be read as set up (its encoding, its header, a column
+   named in the settings).
    */
   CUSTODIA_STATUS_INPUT = 6002,
   /*
-   Pipeline settings that cannot work (steps out of order, a missing
-   section, an unknown key or issue code).
+   Pipeline settings that cannot work (steps out of order, a missing section,
+   an unknown key or issue code).
    */
   CUSTODIA_STATUS_INVALID_PIPELINE = 6003,
   /*
-   An internal error (a caught panic). Free the handles involved rather
-   than using them again.
+   An internal error (a caught panic, C ABI only). Free the handles involved
+   rather than using them again.
    */
   CUSTODIA_STATUS_PANIC = 9001,
 };

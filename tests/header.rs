@@ -72,7 +72,7 @@ fn status_enum() -> String {
         "};\n#ifndef __cplusplus\n#if __STDC_VERSION__ >= 202311L\n\
          typedef enum custodia_status custodia_status;\n#else\n\
          typedef uint32_t custodia_status;\n#endif // __STDC_VERSION__ >= 202311L\n\
-         #endif // __cplusplus\n",
+         #endif // __cplusplus",
     );
     out
 }
