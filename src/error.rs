@@ -58,6 +58,8 @@ pub enum JsonDocument {
     Policy,
     /// A key file (key id to hex secret).
     Keys,
+    /// Normalizer or validator options.
+    Options,
 }
 
 impl fmt::Display for JsonDocument {
@@ -67,6 +69,7 @@ impl fmt::Display for JsonDocument {
             Self::Record => "record",
             Self::Policy => "policy",
             Self::Keys => "keys",
+            Self::Options => "options",
         })
     }
 }

@@ -23,6 +23,34 @@ fn generate() -> Vec<u8> {
         .expect("cbindgen could not read src/ffi");
     let mut out = Vec::new();
     bindings.write(&mut out);
+    plain_comments(&String::from_utf8(out).unwrap()).into_bytes()
+}
+
+/// Rustdoc markup read as plain C comments: no backticks, and a `# Safety`
+/// heading written as `Safety:`.
+fn plain_comments(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    let mut in_comment = false;
+    for line in header.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("/*") {
+            in_comment = true;
+        }
+        if in_comment {
+            let indent = &line[..line.len() - trimmed.len()];
+            match trimmed {
+                "# Safety" => out.push_str(&format!("{indent}Safety:")),
+                "# Errors" => out.push_str(&format!("{indent}Errors:")),
+                _ => out.push_str(&line.replace('`', "")),
+            }
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+        if trimmed.ends_with("*/") {
+            in_comment = false;
+        }
+    }
     out
 }
 
@@ -75,6 +103,15 @@ fn status_enum() -> String {
          #endif // __cplusplus",
     );
     out
+}
+
+#[test]
+fn comments_lose_rustdoc_markup() {
+    let header = "int x;\n/*\n `len` bytes\n # Safety\n `ptr` is live\n */\nint `y`;\n";
+    assert_eq!(
+        plain_comments(header),
+        "int x;\n/*\n len bytes\n Safety:\n ptr is live\n */\nint `y`;\n"
+    );
 }
 
 #[test]

@@ -236,6 +236,33 @@ impl NormalizerBuilder {
         self
     }
 
+    /// Sets the options written in JSON, the form C and settings files
+    /// use: `{"email_ascii_domain": bool, "email_provider_rules": bool,
+    /// "accept_possible_phones": bool}`, every key optional (an option left
+    /// out keeps its value).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Json`](crate::ErrorKind::Json) for JSON of another
+    /// shape; an unknown key names the nearest valid one.
+    pub fn options_json(mut self, json: &str) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Options {
+            email_ascii_domain: Option<bool>,
+            email_provider_rules: Option<bool>,
+            accept_possible_phones: Option<bool>,
+        }
+        let options: Options = crate::schema::parse_options(json)?;
+        self.email_ascii = options.email_ascii_domain.unwrap_or(self.email_ascii);
+        self.email_provider_rules = options
+            .email_provider_rules
+            .unwrap_or(self.email_provider_rules);
+        self.possible_phones = options
+            .accept_possible_phones
+            .unwrap_or(self.possible_phones);
+        Ok(self)
+    }
+
     /// Builds the normalizer.
     pub fn build(self) -> Normalizer {
         let find =
@@ -925,5 +952,46 @@ mod tests {
             .normalize(&Record::new(&other))
             .unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::SchemaMismatch);
+    }
+
+    #[test]
+    fn options_from_json() {
+        let schema = Schema::customer();
+        let record = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c", "email": "Nana@例子.中国"}"#,
+        )
+        .unwrap();
+        let ascii = Normalizer::builder(&schema)
+            .options_json(r#"{"email_ascii_domain": true}"#)
+            .unwrap()
+            .build();
+        let out = ascii.normalize(&record).unwrap();
+        assert_eq!(
+            out.record.text("email"),
+            Some("Nana@xn--fsqu00a.xn--fiqs8s")
+        );
+        let plain = Normalizer::builder(&schema)
+            .options_json("{}")
+            .unwrap()
+            .build();
+        assert_eq!(
+            plain.normalize(&record).unwrap().record.text("email"),
+            Some("Nana@例子.中国")
+        );
+        let err = Normalizer::builder(&schema)
+            .options_json(r#"{"email_ascii": true}"#)
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Json);
+        assert!(
+            err.to_string()
+                .contains("did you mean `email_ascii_domain`"),
+            "{err}"
+        );
+        assert!(
+            Normalizer::builder(&schema)
+                .options_json(r#"{"email_ascii_domain": 1}"#)
+                .is_err()
+        );
     }
 }

@@ -150,6 +150,18 @@ impl<'de> Deserialize<'de> for Schema {
     }
 }
 
+/// Reads options JSON into `T`, with an unknown key's nearest valid one
+/// named in the error.
+pub(crate) fn parse_options<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        json_error(
+            JsonDocument::Options,
+            &e,
+            crate::error::hint_unknown_key(&e.to_string()),
+        )
+    })
+}
+
 /// Turns a serde_json error into custodia's, with `detail` as the message.
 pub(crate) fn json_error(document: JsonDocument, err: &serde_json::Error, detail: String) -> Error {
     ErrorKind::Json {

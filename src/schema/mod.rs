@@ -23,6 +23,7 @@ pub use customer::Customer;
 pub use date::Date;
 pub(crate) use field::COUNTRIES;
 pub use field::{CasePolicy, Field, FieldKind, IdScheme, Pattern, RegionCode};
+pub(crate) use json::parse_options;
 pub use record::{CsvHeader, Record};
 pub use spec::Comparison;
 pub use value::{Decimal, Value};
