@@ -323,13 +323,22 @@ pub(crate) fn hint_unknown_key(message: &str) -> String {
         let Some((key, after)) = rest.split_once('`') else {
             continue;
         };
-        let nearest = tick(after)
-            .into_iter()
-            .map(|valid| (strsim::damerau_levenshtein(key, &valid), valid))
-            .min();
-        if let Some((distance, valid)) = nearest
-            && distance <= key.chars().count().max(3) / 2 + 1
-        {
+        let valid_keys = tick(after);
+        let close = |valid: &String| {
+            strsim::damerau_levenshtein(key, valid) <= key.chars().count().max(3) / 2 + 1
+        };
+        // A typo, else a key cut short (`ip` for `ip_literal`).
+        let nearest = valid_keys
+            .iter()
+            .filter(|valid| close(valid))
+            .min_by_key(|valid| strsim::damerau_levenshtein(key, valid))
+            .or_else(|| {
+                valid_keys
+                    .iter()
+                    .filter(|valid| key.len() >= 2 && valid.starts_with(key))
+                    .min_by_key(|valid| valid.len())
+            });
+        if let Some(valid) = nearest {
             let head = &message[..at + lead.len() + key.len() + 1];
             return format!("{head} (did you mean `{valid}`?){after}");
         }
@@ -531,6 +540,10 @@ mod tests {
         assert_eq!(
             hinted,
             "unknown field `treshold` (did you mean `threshold`?), expected one of `threshold`, `blocking` at line 1 column 11"
+        );
+        assert!(
+            hint_unknown_key("unknown field `block`, expected one of `threshold`, `blocking`")
+                .contains("(did you mean `blocking`?)")
         );
         let far = "unknown field `zzzzzzzz`, expected one of `threshold`, `blocking`";
         assert_eq!(hint_unknown_key(far), far);
