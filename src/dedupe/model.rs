@@ -788,7 +788,12 @@ pub(crate) fn fit(
         change = change.max((next - prior).abs());
         prior = next;
         if h.is_some() && total > 0.0 {
-            let next = (in_households / total).clamp(1e-9, (1.0 - prior) * 0.5);
+            // When nearly every pair is a match (a small input whose
+            // candidates are all duplicates) the room left for households
+            // falls below the usual floor: the floor gives way, so that
+            // the priors still leave room for pairs at random.
+            let room = (1.0 - prior) * 0.5;
+            let next = (in_households / total).clamp(room.min(1e-9), room);
             change = change.max((next - prior_h).abs());
             prior_h = next;
         }
@@ -1072,6 +1077,20 @@ mod tests {
         let priors = estimate_priors(patterns, &fit.m, &u, Some(&h), &groups, total);
         let earns = households_earn_their_place(patterns, &fit.m, &u, &h, &groups, priors, total);
         (fit, priors, earns)
+    }
+
+    #[test]
+    fn candidates_that_all_match_leave_the_priors_in_range() {
+        // Every pair a duplicate: the match prior reaches its cap, and the
+        // household prior must still fit in what is left.
+        let (fit, (prior, prior_h), _) = fitted(&[(vec![3, 3, 3, 2], 50)]);
+        assert!(
+            fit.households.is_finite(),
+            "{} {prior} {prior_h}",
+            fit.households
+        );
+        assert!((0.0..=1.0).contains(&prior) && (0.0..=1.0).contains(&prior_h));
+        assert!(prior + prior_h <= 1.0 + 1e-9, "{prior} {prior_h}");
     }
 
     #[test]
