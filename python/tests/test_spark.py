@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pyarrow as pa
 import pytest
 
@@ -18,6 +21,9 @@ KEYS = {"pseudonym": bytes(range(32)), "token": "0f" * 16}
 
 @pytest.fixture(scope="module")
 def spark():
+    # The Python workers run this interpreter (the one custodia is installed
+    # in), not whichever `python3` comes first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master("local[2]")
         .appName("custodia-tests")
