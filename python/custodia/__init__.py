@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _native
-from ._arrow import PAD, Encoded, read_csv, replace, to_table
+from ._arrow import PAD, Encoded, read_csv, replace, to_table  # noqa: F401 (Encoded: custodia.spark)
 from ._errors import CustodiaError
 
 __all__ = [

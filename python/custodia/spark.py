@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import custodia
 from custodia import CustodiaError, Keys, Schema
 
-__all__ = ["clean", "mask"]
+__all__ = ["Deduplicated", "clean", "dedupe", "mask"]
 
 REJECTED = "_rejected"
 ISSUES = "_issues"
@@ -167,3 +167,231 @@ def mask(
         )
 
     return _apply(df, _Plan(df, run, schema, options, hide_rejected=True))
+
+
+class Deduplicated:
+    """What :func:`dedupe` found: ``rows`` (the input rows with ``_row``,
+    their position from 0, and ``cluster_id``, the ``_row`` of the
+    cluster's first record; null for a row that could not be read as a
+    record), ``pairs`` (``row_a``, ``row_b``, ``weight`` of each matched
+    pair) and ``model`` (JSON)."""
+
+    def __init__(self, rows: Any, pairs: Any, model: str) -> None:
+        self.rows = rows
+        self.pairs = pairs
+        self.model = model
+
+    def __repr__(self) -> str:
+        return f"Deduplicated(rows={self.rows!r}, pairs={self.pairs!r})"
+
+
+_STEPS: dict[tuple[str, int], Any] = {}
+
+
+def _steps(config_json: str, population: int = 0) -> Any:
+    """The native steps for these settings, made once per worker."""
+    key = (config_json, population)
+    if key not in _STEPS:
+        _STEPS[key] = custodia._native.DistributedDedupe(config_json, population)
+    return _STEPS[key]
+
+
+def _settings(config: Optional[Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The effective dedupe settings (defaults, then ``config``, then the
+    keywords that are not row options)."""
+    merged = json.loads(custodia._native.defaults("dedupe"))
+    merged.update(custodia._json_value(config) or {})
+    merged.update({k: v for k, v in settings.items() if k not in custodia._ROW_OPTIONS})
+    return merged
+
+
+def dedupe(
+    df: Any,
+    schema: Optional[Schema] = None,
+    *,
+    model: Optional[Any] = None,
+    sample_rows: int = 200_000,
+    config: Optional[Any] = None,
+    **settings: Any,
+) -> Deduplicated:
+    """Finds the records of one customer in a Spark DataFrame, across the
+    executors, with the clusters one machine finds
+    (:func:`custodia.dedupe` or ``custodia dedupe --model``) for the same
+    rows in the same order and the same model.
+
+    The model is ``model`` (JSON), else one trained on the driver on the
+    first ``sample_rows`` rows (all of them, when there are no more: then
+    the clusters are those of a single-machine run without a model). The
+    steps follow ``custodia::dedupe::distributed``: executors clean each row
+    and compute its blocking keys; blocks are formed by a shuffle on the key
+    (with the library's cap and window on large blocks) and by a global
+    sort for the sorted neighbourhood; pairs are scored on the executors;
+    the connected components of the matches are found on the driver (the
+    matched pairs must fit there) and each is clustered on an executor.
+
+    Columns are matched to schema fields by name (or by ``map``); other
+    arguments as for :func:`custodia.dedupe`. Golden records are not made
+    here.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    spark = df.sparkSession
+    effective = _settings(config, settings)
+    if model is None:
+        sample = df.limit(sample_rows).toArrow()
+        model = custodia.dedupe(sample, schema, config=config, **settings).model
+    model_json = model if isinstance(model, str) else json.dumps(model)
+    section = custodia._dedupe_settings(model_json, config, None, settings)
+    config_json = custodia._config(schema, ["clean", "dedupe"], settings, dedupe=section)
+
+    # Row numbers in the DataFrame's order.
+    indexed_schema = StructType(list(df.schema.fields) + [StructField("_row", LongType(), False)])
+    indexed = spark.createDataFrame(df.rdd.zipWithIndex().map(lambda p: (*p[0], p[1])), indexed_schema)
+    columns = list(df.columns)
+
+    # 1. Clean and prepare on the executors.
+    def prepare(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            rows = table.column("_row").to_pylist()
+            encoded = custodia.Encoded(table.select(columns))
+            done = _steps(config_json).prepare(encoded.bytes)
+            out: dict[str, list[Any]] = {"_row": [], "keys": [], "order": [], "terms": [], "bytes": []}
+            for row, prepared in zip(rows, done):
+                if prepared is None:
+                    continue
+                keys, order, terms, data = prepared
+                for name, value in zip(("_row", "keys", "order", "terms", "bytes"), (row, keys, order, terms, data)):
+                    out[name].append(value)
+            yield pa.RecordBatch.from_pydict(
+                out,
+                schema=pa.schema(
+                    [
+                        ("_row", pa.int64()),
+                        ("keys", pa.list_(pa.int64())),
+                        ("order", pa.binary()),
+                        ("terms", pa.list_(pa.string())),
+                        ("bytes", pa.binary()),
+                    ]
+                ),
+            )
+
+    prepared = indexed.mapInArrow(
+        prepare, "_row long, keys array<long>, order binary, terms array<string>, bytes binary"
+    ).cache()
+
+    # 2. Term counts over the whole input.
+    terms = prepared.select("_row", F.posexplode("terms").alias("c", "key"))
+    counts = terms.groupBy("c", "key").agg(F.count(F.lit(1)).cast("int").alias("n"))
+    per_row = (
+        terms.join(counts, ["c", "key"])
+        .groupBy("_row")
+        .agg(F.sort_array(F.collect_list(F.struct("c", "n"))).alias("tc"))
+        .select("_row", F.transform("tc", lambda s: s["n"]).alias("counts"))
+    )
+    records = (
+        prepared.join(per_row, "_row", "left")
+        .select("_row", "keys", "order", "bytes", F.coalesce("counts", F.array().cast("array<int>")).alias("counts"))
+        .cache()
+    )
+    population = records.count()
+
+    # 3. Candidate pairs: blocks by (rule, key), and the sorted neighbourhood.
+    def block(table: pa.Table) -> pa.Table:
+        members = sorted(zip(table.column("order").to_pylist(), table.column("_row").to_pylist()))
+        rows = [row for _, row in members]
+        found = _steps(config_json).block_pairs(len(rows))
+        a = [min(rows[i], rows[j]) for i, j in found]
+        b = [max(rows[i], rows[j]) for i, j in found]
+        return pa.table({"a": pa.array(a, pa.int64()), "b": pa.array(b, pa.int64())})
+
+    keyed = records.select("_row", "order", F.posexplode("keys").alias("rule", "key")).where(F.col("key").isNotNull())
+    pairs = keyed.groupBy("rule", "key").applyInArrow(block, "a long, b long")
+    if effective.get("sorted_neighbourhood", True):
+        window = int(effective.get("window", 4))
+        ordered = (
+            records.select("_row", "order")
+            .rdd.map(lambda r: ((bytes(r[1]), r[0]), r[0]))
+            .sortByKey()
+            .values()
+            .zipWithIndex()
+        )
+        positions = spark.createDataFrame(ordered, "_row long, pos long")
+        offsets = spark.range(1, window + 1).withColumnRenamed("id", "o")
+        x, y = positions.alias("x"), positions.alias("y")
+        near = (
+            x.crossJoin(offsets)
+            .join(y, F.col("y.pos") == F.col("x.pos") + F.col("o"))
+            .select(F.least("x._row", "y._row").alias("a"), F.greatest("x._row", "y._row").alias("b"))
+        )
+        pairs = pairs.unionByName(near)
+    pairs = pairs.distinct()
+
+    # 4. Scores, on the executors.
+    left = records.select(F.col("_row").alias("a"), F.col("bytes").alias("ba"), F.col("counts").alias("ca"))
+    right = records.select(F.col("_row").alias("b"), F.col("bytes").alias("bb"), F.col("counts").alias("cb"))
+
+    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            data = batch.to_pydict()
+            weights = _steps(config_json, population).score(
+                list(zip(data["ba"], data["ca"])),
+                list(zip(data["bb"], data["cb"])),
+            )
+            keep = [i for i, w in enumerate(weights) if w is not None]
+            yield pa.RecordBatch.from_pydict(
+                {
+                    "row_a": pa.array([data["a"][i] for i in keep], pa.int64()),
+                    "row_b": pa.array([data["b"][i] for i in keep], pa.int64()),
+                    "weight": pa.array([weights[i] for i in keep], pa.float64()),
+                }
+            )
+
+    matched = pairs.join(left, "a").join(right, "b").mapInArrow(score, "row_a long, row_b long, weight double").cache()
+
+    # 5. Connected components on the driver; each clustered on an executor.
+    found = [(r.row_a, r.row_b, r.weight) for r in matched.collect()]
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, _ in found:
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    component = {row: root(row) for row in list(parent)}
+    inside: dict[int, list[tuple[int, int, float]]] = {}
+    for a, b, w in found:
+        inside.setdefault(component[a], []).append((a, b, w))
+    shared = spark.sparkContext.broadcast(inside)
+
+    def cluster(table: pa.Table) -> pa.Table:
+        rows = table.column("_row").to_pylist()
+        local = {row: i for i, row in enumerate(rows)}
+        edges = [(local[a], local[b], w) for a, b, w in shared.value.get(table.column("comp")[0].as_py(), [])]
+        ids = _steps(config_json, population).cluster(
+            list(zip(table.column("bytes").to_pylist(), table.column("counts").to_pylist())),
+            rows,
+            edges,
+        )
+        return pa.table({"_row": pa.array(rows, pa.int64()), "cluster_id": pa.array(ids, pa.int64())})
+
+    members = spark.createDataFrame(list(component.items()) or [(0, 0)], "_row long, comp long")
+    if not component:
+        members = members.limit(0)
+    clustered = (
+        records.join(members, "_row")
+        .select("_row", "bytes", "counts", "comp")
+        .groupBy("comp")
+        .applyInArrow(cluster, "_row long, cluster_id long")
+    )
+    usable = records.select("_row").join(clustered, "_row", "left").select(
+        "_row", F.coalesce("cluster_id", "_row").alias("cluster_id")
+    )
+    rows = indexed.join(usable, "_row", "left").orderBy("_row")
+    return Deduplicated(rows, matched.orderBy("row_a", "row_b"), model_json)

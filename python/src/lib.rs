@@ -286,6 +286,201 @@ impl Index {
     }
 }
 
+/// One prepared row: blocking keys (one per rule, as i64), order key,
+/// term keys and the prepared record's bytes; None for a row that cannot be
+/// made into a record (the command line rejects it and clusters it not).
+type PreparedRow = Option<(Vec<Option<i64>>, Vec<u8>, Vec<String>, Vec<u8>)>;
+
+fn unreadable(what: &str) -> custodia::Error {
+    custodia::ErrorKind::Input {
+        reason: format!("distributed dedupe: {what}"),
+    }
+    .into()
+}
+
+/// Prepared records from bytes with their term counts.
+fn prepared(
+    deduper: &Deduper,
+    records: &[(Vec<u8>, Vec<u32>)],
+) -> custodia::Result<custodia::dedupe::Prepared> {
+    let mut prepared = deduper.prepared_from_bytes(records.iter().map(|(b, _)| b.as_slice()))?;
+    for (row, (_, counts)) in records.iter().enumerate() {
+        prepared.set_term_counts(row, counts);
+    }
+    Ok(prepared)
+}
+
+/// The steps of a distributed dedupe (`custodia::dedupe::distributed`) for
+/// a pipeline's settings (JSON, with the model in `dedupe.model`) and a
+/// population (the number of records of the whole input; 0 until known).
+/// Built once per worker and reused.
+#[pyclass(module = "custodia._native")]
+#[derive(Debug)]
+struct DistributedDedupe {
+    pipeline: Pipeline,
+    deduper: Deduper,
+    map: Vec<(String, String)>,
+    scorer: Option<custodia::dedupe::PairScorer>,
+}
+
+#[pymethods]
+impl DistributedDedupe {
+    #[new]
+    #[pyo3(signature = (config, population=0))]
+    fn new(py: Python<'_>, config: &str, population: usize) -> PyResult<Self> {
+        let made = (|| -> custodia::Result<Self> {
+            let (config, pipeline) = build(config, None)?;
+            let settings = match &config.dedupe.config {
+                Some(value) => Config::from_json(&value.to_string())?,
+                None => Config::default(),
+            };
+            let deduper = Deduper::with_config(pipeline.schema(), settings)?;
+            let scorer = match &config.dedupe.model {
+                Some(value) if population > 0 => {
+                    Some(deduper.pair_scorer(&Model::from_json(&value.to_string())?, population)?)
+                }
+                _ => None,
+            };
+            let map = config.map.into_iter().collect();
+            Ok(Self {
+                pipeline,
+                deduper,
+                map,
+                scorer,
+            })
+        })();
+        made.map_err(|e| raise(py, &e))
+    }
+
+    /// Step 1: cleans each row of a CSV batch (header first; columns named
+    /// as schema fields, or mapped by the settings' `map`) and prepares
+    /// the comparable record.
+    fn prepare(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<PreparedRow>> {
+        py.detach(|| self.prepare_rows(data))
+            .map_err(|e| raise(py, &e))
+    }
+
+    /// The pairs made in a block of `len` records sorted by (order key,
+    /// row): positions `(i, j)`, with the settings' cap and window.
+    fn block_pairs(&self, len: usize) -> Vec<(usize, usize)> {
+        self.deduper.block_pairs(len).collect()
+    }
+
+    /// The weight of each pair of prepared records (bytes, term counts)
+    /// that is a match, None for the others.
+    fn score(
+        &self,
+        py: Python<'_>,
+        left: Vec<(Vec<u8>, Vec<u32>)>,
+        right: Vec<(Vec<u8>, Vec<u32>)>,
+    ) -> PyResult<Vec<Option<f64>>> {
+        let done = py.detach(|| -> custodia::Result<Vec<Option<f64>>> {
+            let scorer = self.scorer()?;
+            let (a, b) = (
+                prepared(&self.deduper, &left)?,
+                prepared(&self.deduper, &right)?,
+            );
+            Ok((0..a.len().min(b.len()))
+                .map(|i| {
+                    let weight = scorer.weight((&a, i), (&b, i));
+                    scorer.is_match(weight).then_some(weight)
+                })
+                .collect())
+        });
+        done.map_err(|e| raise(py, &e))
+    }
+
+    /// Clusters the records of whole connected components of the matches:
+    /// `records` (bytes, term counts), their `rows`, and the matches among
+    /// them as positions with weights. Returns each record's cluster id
+    /// (the smallest row of its cluster).
+    fn cluster(
+        &self,
+        py: Python<'_>,
+        records: Vec<(Vec<u8>, Vec<u32>)>,
+        rows: Vec<u64>,
+        matches: Vec<(usize, usize, f64)>,
+    ) -> PyResult<Vec<u64>> {
+        let done = py.detach(|| -> custodia::Result<Vec<u64>> {
+            let scorer = self.scorer()?;
+            scorer.cluster(&prepared(&self.deduper, &records)?, &rows, &matches)
+        });
+        done.map_err(|e| raise(py, &e))
+    }
+}
+
+impl DistributedDedupe {
+    fn scorer(&self) -> custodia::Result<&custodia::dedupe::PairScorer> {
+        self.scorer.as_ref().ok_or_else(|| {
+            custodia::ErrorKind::InvalidDedupe {
+                reason: "distributed dedupe: scoring needs a model and the population".into(),
+            }
+            .into()
+        })
+    }
+
+    fn prepare_rows(&self, data: &[u8]) -> custodia::Result<Vec<PreparedRow>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(data);
+        let mut names: Vec<String> = reader
+            .headers()
+            .map_err(|_| unreadable("a header that cannot be read"))?
+            .iter()
+            .map(|n| n.trim().to_owned())
+            .collect();
+        for (from, to) in &self.map {
+            if let Some(slot) = names.iter().position(|n| n == from.trim()) {
+                names[slot] = to.trim().to_owned();
+            }
+        }
+        let header = custodia::CsvHeader::known(self.pipeline.schema(), &names)?;
+        let mut compared = Vec::new();
+        let mut usable = Vec::new();
+        for row in reader.records() {
+            let row = row.map_err(|_| unreadable("a row that cannot be read"))?;
+            let cells: Vec<&str> = row.iter().collect();
+            let record = if cells.len() == names.len() {
+                header.record(&cells).ok()
+            } else {
+                None
+            };
+            match record {
+                Some(record) => {
+                    let done = self.pipeline.process(record)?;
+                    compared.push(self.pipeline.comparable(&done));
+                    usable.push(true);
+                }
+                None => usable.push(false),
+            }
+        }
+        let prepared = self.deduper.prepare(&compared)?;
+        let mut next = 0;
+        Ok(usable
+            .into_iter()
+            .map(|ok| {
+                if !ok {
+                    return None;
+                }
+                let row = next;
+                next += 1;
+                let keys = prepared
+                    .blocking_keys(&self.deduper, row)
+                    .into_iter()
+                    .map(|k| k.map(|k| k as i64))
+                    .collect();
+                let terms = prepared
+                    .term_keys(row)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                Some((keys, prepared.order_key(row), terms, prepared.to_bytes(row)))
+            })
+            .collect())
+    }
+}
+
 /// The module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -294,6 +489,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(customer_schema, m)?)?;
     m.add_function(wrap_pyfunction!(schema_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;
+    m.add_class::<DistributedDedupe>()?;
     m.add_class::<Index>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -100,3 +100,29 @@ def test_errors_reach_the_driver(spark, frame):
         cs.clean(frame, reject_on=["no_such_code"])
     with pytest.raises(custodia.CustodiaError):
         cs.mask(frame, audience="analytics")  # its keys are missing
+
+
+def test_dedupe_gives_the_clusters_of_one_machine(spark, customers):
+    # Rows in their order (no shuffle before): row numbers are positions.
+    df = spark.createDataFrame(customers.to_pandas())
+    local = custodia.dedupe(customers)
+    done = cs.dedupe(df)
+    assert done.model == local.model  # trained on all rows, on the driver
+    rows = done.rows.toPandas()
+    assert rows["_row"].tolist() == list(range(customers.num_rows))
+    assert rows["customer_id"].tolist() == customers.column("customer_id").to_pylist()
+    assert rows["cluster_id"].tolist() == local.cluster_ids.to_pylist()
+    pairs = done.pairs.toPandas()
+    assert pairs[["row_a", "row_b"]].values.tolist() == local.pairs.select(["row_a", "row_b"]).to_pandas().values.tolist()
+    assert [round(w, 4) for w in pairs["weight"]] == local.pairs.column("weight").to_pylist()
+
+
+def test_dedupe_with_a_given_model_and_blocks_cut_to_windows(spark, customers):
+    part = customers.slice(0, 400)
+    model = custodia.dedupe(customers).model
+    settings = dict(max_block=3, window=2, threshold=0.8)
+    local = custodia.dedupe(part, model=model, **settings)
+    done = cs.dedupe(spark.createDataFrame(part.to_pandas()), model=model, **settings)
+    assert done.model == model
+    assert done.rows.toPandas()["cluster_id"].tolist() == local.cluster_ids.to_pylist()
+    assert len(set(local.cluster_ids.to_pylist())) < part.num_rows
