@@ -788,12 +788,10 @@ pub(crate) fn fit(
         change = change.max((next - prior).abs());
         prior = next;
         if h.is_some() && total > 0.0 {
-            // When nearly every pair is a match (a small input whose
-            // candidates are all duplicates) the room left for households
-            // falls below the usual floor: the floor gives way, so that
-            // the priors still leave room for pairs at random.
-            let room = (1.0 - prior) * 0.5;
-            let next = (in_households / total).clamp(room.min(1e-9), room);
+            // At most half of what the match class leaves (which is never
+            // below 5e-10), so no class is ever empty; `clamp` would panic
+            // when that half is below the floor.
+            let next = (in_households / total).max(1e-12).min((1.0 - prior) * 0.5);
             change = change.max((next - prior_h).abs());
             prior_h = next;
         }
