@@ -47,6 +47,7 @@
 mod block;
 mod cluster;
 mod compare;
+pub mod distributed;
 mod evaluate;
 #[cfg(feature = "generate")]
 pub mod generate;
@@ -63,6 +64,7 @@ use serde::{Deserialize, Serialize};
 pub use block::{BlockingRule, KeyPart, Transform};
 pub use cluster::Clustering;
 pub use compare::Comparator;
+pub use distributed::{PairScorer, Prepared};
 pub use evaluate::PairScores;
 pub use index::{Index, Match};
 pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
