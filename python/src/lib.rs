@@ -201,7 +201,7 @@ fn defaults(py: Python<'_>, what: &str, schema: Option<&str>) -> PyResult<String
         None => Schema::customer(),
     };
     match what {
-        "policy" => Ok(Policy::customer_default().to_json()),
+        "policy" => Ok(Policy::customer().to_json()),
         "dedupe" => Ok(Config::default().to_json()),
         "model" => Ok(Model::customer().to_json()),
         "merge_policy" => Ok(MergePolicy::for_schema(&schema).to_json()),
