@@ -231,6 +231,21 @@ pub enum ErrorKind {
         /// Why (never the value).
         reason: &'static str,
     },
+    /// A value that should be a ciphertext and does not decrypt: not in the
+    /// ciphertext format, altered, or moved from another field or record.
+    #[error("field `{path}`: cannot decrypt: {reason}")]
+    CannotDecrypt {
+        /// The field.
+        path: FieldPath,
+        /// Why (never the value).
+        reason: &'static str,
+    },
+    /// An audit log that cannot be read or written as one.
+    #[error("audit log: {reason}")]
+    Audit {
+        /// Why (never a value).
+        reason: String,
+    },
     /// A duplicate-detection setting, model or request that cannot work
     /// (unknown field in a blocking rule, threshold out of range, a model
     /// trained for another schema).
@@ -274,6 +289,8 @@ impl ErrorKind {
             Self::InvalidKey { .. } => ErrorCode::InvalidKey,
             Self::InvalidPolicy { .. } => ErrorCode::InvalidPolicy,
             Self::CannotMask { .. } => ErrorCode::CannotMask,
+            Self::CannotDecrypt { .. } => ErrorCode::CannotDecrypt,
+            Self::Audit { .. } => ErrorCode::Audit,
             Self::InvalidDedupe { .. } => ErrorCode::InvalidDedupe,
         }
     }
@@ -288,7 +305,8 @@ impl ErrorKind {
             | Self::BadOption { path, .. }
             | Self::UnknownField { path }
             | Self::WrongType { path, .. }
-            | Self::CannotMask { path, .. } => Some(path),
+            | Self::CannotMask { path, .. }
+            | Self::CannotDecrypt { path, .. } => Some(path),
             Self::IndexOutOfRange { .. }
             | Self::Json { .. }
             | Self::InvalidSchema { .. }
@@ -301,6 +319,7 @@ impl ErrorKind {
             | Self::UnknownKey { .. }
             | Self::InvalidKey { .. }
             | Self::InvalidPolicy { .. }
+            | Self::Audit { .. }
             | Self::InvalidDedupe { .. } => None,
         }
     }
@@ -440,6 +459,10 @@ pub enum ErrorCode {
     InvalidPolicy = 5004,
     /// A value an operator cannot transform.
     CannotMask = 5005,
+    /// A ciphertext that does not decrypt.
+    CannotDecrypt = 5006,
+    /// An audit log that cannot be read or written.
+    Audit = 5007,
     /// Reading the input or writing an output failed.
     Io = 6001,
     /// The input cannot be read as set up (encoding, header, columns).
@@ -473,6 +496,8 @@ impl ErrorCode {
         Self::InvalidKey,
         Self::InvalidPolicy,
         Self::CannotMask,
+        Self::CannotDecrypt,
+        Self::Audit,
         Self::Io,
         Self::Input,
         Self::InvalidPipeline,
@@ -515,6 +540,8 @@ impl ErrorCode {
             Self::InvalidKey => "INVALID_KEY",
             Self::InvalidPolicy => "INVALID_POLICY",
             Self::CannotMask => "CANNOT_MASK",
+            Self::CannotDecrypt => "CANNOT_DECRYPT",
+            Self::Audit => "AUDIT",
             Self::Io => "IO",
             Self::Input => "INPUT",
             Self::InvalidPipeline => "INVALID_PIPELINE",

@@ -126,6 +126,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod audit;
 pub mod dedupe;
 pub mod error;
 #[allow(unsafe_code)]

@@ -76,6 +76,11 @@ pub enum custodia_status {
     InvalidPolicy = 5004,
     /// A value a masking operator cannot transform.
     CannotMask = 5005,
+    /// A ciphertext that does not decrypt (altered, made with another key,
+    /// or moved from another field or record).
+    CannotDecrypt = 5006,
+    /// An audit log that cannot be read or written.
+    Audit = 5007,
     /// Reading an input or writing an output failed.
     Io = 6001,
     /// An input that cannot be read as set up (its encoding, its header, a
@@ -112,6 +117,8 @@ impl From<ErrorCode> for custodia_status {
             ErrorCode::InvalidKey => Self::InvalidKey,
             ErrorCode::InvalidPolicy => Self::InvalidPolicy,
             ErrorCode::CannotMask => Self::CannotMask,
+            ErrorCode::CannotDecrypt => Self::CannotDecrypt,
+            ErrorCode::Audit => Self::Audit,
             ErrorCode::Io => Self::Io,
             ErrorCode::Input => Self::Input,
             ErrorCode::InvalidPipeline => Self::InvalidPipeline,
@@ -258,6 +265,8 @@ pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
             Some(ErrorCode::InvalidKey) => c"INVALID_KEY",
             Some(ErrorCode::InvalidPolicy) => c"INVALID_POLICY",
             Some(ErrorCode::CannotMask) => c"CANNOT_MASK",
+            Some(ErrorCode::CannotDecrypt) => c"CANNOT_DECRYPT",
+            Some(ErrorCode::Audit) => c"AUDIT",
             Some(ErrorCode::Io) => c"IO",
             Some(ErrorCode::Input) => c"INPUT",
             Some(ErrorCode::InvalidPipeline) => c"INVALID_PIPELINE",

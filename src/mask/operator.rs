@@ -49,12 +49,26 @@ pub enum Operator {
         /// (this gives up the pure format).
         tagged: bool,
     },
+    /// Encrypted for storage, bound to the field and the record's key (see
+    /// [`crypt`](super::crypt)): `enc1.<key id>.<nonce>.<ciphertext>`.
+    /// Audiences the policy lets reveal the field decrypt it with
+    /// [`Masker::reveal`](super::Masker::reveal).
+    Encrypt {
+        /// The key id (a key of 32 bytes, not decrypt-only).
+        key: String,
+        /// AES-SIV instead of XChaCha20-Poly1305 with a random nonce: equal
+        /// values give equal ciphertexts (joinable, and countable).
+        deterministic: bool,
+    },
 }
 
 impl Operator {
     /// Whether the operator uses a key (hash, token).
     pub(crate) fn uses_key(&self) -> bool {
-        matches!(self, Self::Hash { .. } | Self::Token { .. })
+        matches!(
+            self,
+            Self::Hash { .. } | Self::Token { .. } | Self::Encrypt { .. }
+        )
     }
 }
 
