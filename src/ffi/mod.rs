@@ -12,6 +12,7 @@
 #![allow(non_camel_case_types, unreachable_pub)]
 
 mod clean;
+mod crypt;
 mod dedupe;
 mod handle;
 mod mask;
@@ -76,8 +77,8 @@ pub enum custodia_status {
     InvalidPolicy = 5004,
     /// A value a masking operator cannot transform.
     CannotMask = 5005,
-    /// A ciphertext that does not decrypt (altered, made with another key,
-    /// or moved from another field or record).
+    /// A ciphertext that does not decrypt: it was altered, made with another
+    /// key, or moved from another field or record.
     CannotDecrypt = 5006,
     /// An audit log that cannot be read or written.
     Audit = 5007,

@@ -273,6 +273,21 @@ impl KeyRing {
         Ok(ring)
     }
 
+    /// Makes the key with this id decrypt-only, or active again (see
+    /// [`Key::decrypt_only`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownKey`] when the ring has no key with this id.
+    pub fn set_decrypt_only(&mut self, id: &str, decrypt_only: bool) -> Result<()> {
+        let key = self
+            .keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .ok_or_else(|| ErrorKind::UnknownKey { key: id.to_owned() })?;
+        key.decrypt_only = decrypt_only;
+        Ok(())
+    }
+
     /// The key with this id.
     pub fn get(&self, id: &str) -> Option<&Key> {
         self.keys.iter().find(|k| k.id == id)
