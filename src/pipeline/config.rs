@@ -32,7 +32,10 @@ use crate::schema::Schema;
 /// header, the step `clean`, and each stage's defaults.
 /// [`PipelineConfig::default`]`.to_json()` prints them all. Steps are some
 /// of `clean`, `dedupe` and `mask`, in that order; `dedupe` needs `clean`,
-/// and `mask` validates as `clean` does. Keys for masking are given apart
+/// and `mask` validates as `clean` does. Alone, `reveal` or `rewrap` read
+/// stored rows as they are and reveal them for the `mask` section's
+/// audience, or move their ciphertexts to its current key (see
+/// [`PipelineBuilder::reveal`](super::PipelineBuilder::reveal)). Keys for masking are given apart
 /// ([`PipelineConfig::build`]), never in this file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -67,7 +70,8 @@ pub struct PipelineConfig {
     /// Accept phone numbers of a possible length that their plan does not
     /// list, as warnings (`phone_possible_not_valid`) instead of errors.
     pub accept_possible_phones: bool,
-    /// Some of `clean`, `dedupe`, `mask`, in that order.
+    /// Some of `clean`, `dedupe`, `mask`, in that order; or `reveal` or
+    /// `rewrap` alone.
     pub steps: Vec<String>,
     /// The dedupe step's settings.
     pub dedupe: DedupeSettings,
