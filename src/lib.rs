@@ -136,6 +136,7 @@ pub mod normalize;
 pub mod panic;
 pub mod pipeline;
 pub mod schema;
+pub mod subject;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};

@@ -951,3 +951,101 @@ fn storage_is_encrypted_revealed_per_audience_rewrapped_and_audited() {
     };
     assert_eq!(plain(&rewrapped), auditor);
 }
+
+#[test]
+fn subject_requests_find_a_person_across_sources() {
+    let crm = scratch("subject-crm.csv");
+    std::fs::write(
+        &crm,
+        "customer_id,full_name,email,phone,birth_date,country\n\
+         c-1,Ann Lee,ann@example.com,+1 415 555 0123,1980-02-03,US\n\
+         c-2,Bob Stone,bob@example.com,+1 415 555 0199,1975-05-06,US\n",
+    )
+    .unwrap();
+    let billing = scratch("subject-billing.csv");
+    std::fs::write(
+        &billing,
+        "account,full_name,email,phone,country\n\
+         b-7,Ann Lee,ANN@example.com,(415) 555-0123,US\n\
+         b-8,Carl Diaz,carl@example.com,(415) 555-0177,US\n",
+    )
+    .unwrap();
+    let plan = scratch("subject-plan.csv");
+    let export_path = scratch("subject-export.json");
+    let crm_source = format!("crm={}", crm.display());
+    let billing_source = format!("billing={}", billing.display());
+    let out = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--source",
+            &billing_source,
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann Lee",
+            "--erasure-plan",
+            plan.to_str().unwrap(),
+            "--export",
+            export_path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export_path).unwrap()).unwrap();
+    assert_eq!(exported["records"].as_array().map(Vec::len), Some(2));
+    let out2 = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--source",
+            &billing_source,
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann Lee",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan = std::fs::read_to_string(plan).unwrap();
+    assert!(
+        plan.starts_with("source,row,probability,confirm\n"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("crm,2,") && plan.contains("billing,2,"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("crm,3,") && !plan.contains("billing,3,"),
+        "{plan}"
+    );
+    let export: serde_json::Value = serde_json::from_slice(&out2.stdout).unwrap();
+    let records = export["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0]["values"]["email"]["value"]
+            .as_str()
+            .map(str::to_lowercase)
+            .as_deref(),
+        Some("ann@example.com")
+    );
+    assert!(text(&out2.stderr).contains("2 records found in 2 sources"));
+    // Nobody: exit 1; no detail: a usage error.
+    let out = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--email",
+            "zed@example.org",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = custodia(&["subject", "--source", &crm_source], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

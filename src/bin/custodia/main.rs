@@ -92,6 +92,13 @@ enum Command {
         #[command(flatten)]
         mask: MaskArgs,
     },
+    /// Answer a data-subject request: find every record of one person
+    /// across sources (cleaned, then matched with the duplicate-detection
+    /// model), and write an access/portability export (JSON, each value
+    /// with its source and row) and/or an erasure plan (CSV: source, row,
+    /// probability, confirm). Matches below --confirm-below are marked for
+    /// a person to confirm. Exit 0 with matches, 1 with none.
+    Subject(SubjectArgs),
     /// Work with audit logs.
     Audit {
         #[command(subcommand)]
@@ -249,6 +256,54 @@ pub(crate) struct AuditArgs {
     pub(crate) audit_key: String,
 }
 
+/// A data-subject request.
+#[derive(Args, Clone)]
+pub(crate) struct SubjectArgs {
+    /// A source to search, `NAME=FILE` (repeatable).
+    #[arg(long = "source", value_name = "NAME=FILE", required = true)]
+    pub(crate) sources: Vec<String>,
+    /// Schema JSON file (default: the built-in customer schema).
+    #[arg(short, long)]
+    pub(crate) schema: Option<PathBuf>,
+    /// Format of the sources.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub(crate) format: FormatArg,
+    /// The person's full name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// The person's email address.
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// The person's phone number (give --country for a national number).
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+    /// The person's national id.
+    #[arg(long)]
+    pub(crate) id: Option<String>,
+    /// The person's birth date.
+    #[arg(long)]
+    pub(crate) birth_date: Option<String>,
+    /// The person's country.
+    #[arg(long)]
+    pub(crate) country: Option<String>,
+    /// Any other identifying field, `FIELD=VALUE` (repeatable).
+    #[arg(long = "field", value_name = "FIELD=VALUE")]
+    pub(crate) fields: Vec<String>,
+    /// Write the export here (default: standard output, unless only
+    /// --erasure-plan is given).
+    #[arg(long)]
+    pub(crate) export: Option<PathBuf>,
+    /// Write the erasure plan here.
+    #[arg(long)]
+    pub(crate) erasure_plan: Option<PathBuf>,
+    /// Report matches of at least this probability.
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) min_probability: f64,
+    /// Mark matches below this probability for confirmation.
+    #[arg(long, default_value_t = 0.99)]
+    pub(crate) confirm_below: f64,
+}
+
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check a log's chain: exit 0 and print the entry count and head
@@ -400,6 +455,7 @@ fn main() -> ExitCode {
         Command::Rewrap { io, rows, mask } => {
             setup::rewrap(&io, &rows, &mask).and_then(|run| run.go())
         }
+        Command::Subject(args) => setup::subject(&args),
         Command::Audit {
             command:
                 AuditCommand::Verify {

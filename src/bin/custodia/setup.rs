@@ -5,6 +5,7 @@
 //! that names the file.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +18,9 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::files::{Job, LinkJob};
-use crate::{AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs};
+use crate::{
+    AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs, SubjectArgs,
+};
 
 /// Reads a settings file. Text that is not UTF-8 is a configuration error,
 /// not an I/O one.
@@ -190,6 +193,75 @@ fn stored_config(
     mask.policy = args.policy.as_deref().map(load_json).transpose()?;
     config.mask = Some(mask);
     Ok(config)
+}
+
+/// `custodia subject`: read and clean every source, find the person, write
+/// the export and the erasure plan.
+pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
+    use custodia::subject::{Source, SubjectSearch, erasure_plan, export};
+    let schema = load_schema(args.schema.as_ref())?;
+    let mut details: Vec<(String, String)> = [
+        ("full_name", &args.name),
+        ("email", &args.email),
+        ("phone", &args.phone),
+        ("national_id", &args.id),
+        ("birth_date", &args.birth_date),
+        ("country", &args.country),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_ref().map(|v| (f.to_owned(), v.clone())))
+    .collect();
+    details.extend(mappings(&args.fields, "--field")?);
+    let search =
+        SubjectSearch::new(&schema)?.thresholds(args.min_probability, args.confirm_below)?;
+    let probe = search.probe(&details)?;
+    let io = IoArgs {
+        schema: args.schema.clone(),
+        ..IoArgs::default()
+    };
+    let rows = RowArgs {
+        format: args.format,
+        ..default_rows()
+    };
+    let (pipeline, options) = config(&io, &rows, &["clean"])?.build(KeyRing::new())?;
+    let mut sources = Vec::new();
+    for source in &args.sources {
+        let (name, path) = source
+            .split_once('=')
+            .ok_or_else(|| Fatal::Usage(format!("--source `{source}`: expected NAME=FILE")))?;
+        let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, &e))?;
+        let (records, _) = pipeline.read_records(&options, file)?;
+        sources.push(Source {
+            name: name.to_owned(),
+            records,
+        });
+    }
+    let found = search.find(&probe, &sources)?;
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| Fatal::io(&path.display().to_string(), &e))
+    };
+    if let Some(path) = &args.erasure_plan {
+        write(path, &erasure_plan(&found))?;
+    }
+    match &args.export {
+        Some(path) => write(path, &export(&found, &sources))?,
+        None if args.erasure_plan.is_none() => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", export(&found, &sources)).map_err(|e| Fatal::io("writing", &e))?;
+        }
+        None => {}
+    }
+    let confirm = found.iter().filter(|m| m.confirm).count();
+    crate::say(&format!(
+        "{} records found in {} sources ({confirm} to confirm)",
+        found.len(),
+        sources.len()
+    ));
+    Ok(if found.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `custodia audit verify`.
