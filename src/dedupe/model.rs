@@ -788,7 +788,10 @@ pub(crate) fn fit(
         change = change.max((next - prior).abs());
         prior = next;
         if h.is_some() && total > 0.0 {
-            let next = (in_households / total).clamp(1e-9, (1.0 - prior) * 0.5);
+            // At most half of what the match class leaves (which is never
+            // below 5e-10), so no class is ever empty; `clamp` would panic
+            // when that half is below the floor.
+            let next = (in_households / total).max(1e-12).min((1.0 - prior) * 0.5);
             change = change.max((next - prior_h).abs());
             prior_h = next;
         }
