@@ -69,7 +69,9 @@ pub(crate) fn key_needles(key: &Key, out: &mut Vec<Needle>) {
         )
     });
     needles("pseudonym key", &pseudonym, out);
-    let label: &'static str = Box::leak(format!("token key of `{}` ({} bytes)", key.id(), key.secret().len()).into_boxed_str());
+    let label: &'static str = Box::leak(
+        format!("token key of `{}` ({} bytes)", key.id(), key.secret().len()).into_boxed_str(),
+    );
     needles(label, &token, out);
     needles("encryption key", &encrypt, out);
     // AES-SIV keys its MAC with the first half and CTR with the second.
