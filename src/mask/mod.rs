@@ -994,7 +994,7 @@ mod tests {
         assert!(err.to_string().contains("national_id"), "{err}");
         assert!(!err.to_string().contains("5678"), "{err}");
         // One character changed.
-        let mut flipped = stored.clone();
+        let mut flipped = stored;
         let mut bytes = phone.clone().into_bytes();
         let last = bytes.len() - 1;
         bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
@@ -1049,7 +1049,7 @@ mod tests {
             key: "crypt".into(),
             deterministic: false,
         };
-        let p = Policy::new("p").rule("s", "email", enc.clone());
+        let p = Policy::new("p").rule("s", "email", enc);
         let err = Masker::new(&schema, &p, ring()).unwrap_err();
         assert!(
             err.to_string()

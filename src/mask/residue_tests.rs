@@ -92,7 +92,7 @@ fn exercise_encryption(ring: KeyRing) {
     // A value under the old key, rewrapped.
     let old_cipher =
         FieldCipher::new(KeyRing::new().with(old.decrypt_only(false)), "crypt-old").unwrap();
-    let mut aged = stored.clone();
+    let mut aged = stored;
     let phone = old_cipher
         .encrypt("phone", "c-1", "+8613812345678")
         .unwrap();
