@@ -46,7 +46,7 @@ use sha2::Sha256;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::mask::{Key, Masker, Purpose};
-use crate::normalize::date::Date;
+use crate::schema::Date;
 use crate::schema::Record;
 
 fn audit_error(reason: impl Into<String>) -> Error {

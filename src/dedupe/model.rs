@@ -1078,6 +1078,20 @@ mod tests {
     }
 
     #[test]
+    fn candidates_that_all_match_leave_the_priors_in_range() {
+        // Every pair a duplicate: the match prior reaches its cap, and the
+        // household prior must still fit in what is left.
+        let (fit, (prior, prior_h), _) = fitted(&[(vec![3, 3, 3, 2], 50)]);
+        assert!(
+            fit.households.is_finite(),
+            "{} {prior} {prior_h}",
+            fit.households
+        );
+        assert!((0.0..=1.0).contains(&prior) && (0.0..=1.0).contains(&prior_h));
+        assert!(prior + prior_h <= 1.0 + 1e-9, "{prior} {prior_h}");
+    }
+
+    #[test]
     fn a_household_class_is_learnt_where_households_are_and_dropped_elsewhere() {
         let duplicates = [
             (vec![3, 3, 3, 2], 100),

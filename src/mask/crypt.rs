@@ -106,7 +106,7 @@ pub(crate) struct CryptKey {
 impl CryptKey {
     /// Expands `key`, which must have a 32-byte secret.
     pub(crate) fn new(key: &Key) -> Result<Self> {
-        if key.secret().len() != 32 {
+        if key.secret_len() != 32 {
             return Err(ErrorKind::InvalidKey {
                 key: key.id().to_owned(),
                 reason: "encryption keys are 32 bytes",

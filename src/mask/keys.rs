@@ -155,7 +155,13 @@ impl Key {
         self.decrypt_only
     }
 
+    /// The length of the secret in bytes (encryption needs 32).
+    pub(crate) fn secret_len(&self) -> usize {
+        self.secret.len()
+    }
+
     /// The secret itself (only FF1's published test vectors use it so).
+    #[cfg(test)]
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
     }

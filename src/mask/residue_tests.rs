@@ -182,7 +182,7 @@ fn customer_record() -> Record {
 
 /// Uses a key ring the way a masking run does, and drops it all.
 fn exercise(ring: KeyRing) {
-    let masker = Masker::new(&Schema::customer(), &Policy::customer_default(), ring).unwrap();
+    let masker = Masker::new(&Schema::customer(), &Policy::customer(), ring).unwrap();
     let copy = masker.clone();
     let record = customer_record();
     for audience in ["support", "analytics", "auditor"] {

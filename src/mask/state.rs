@@ -175,7 +175,7 @@ fn expand(key: &Key) -> Result<Box<KeyState>> {
     let mac = Hmac::<Sha256>::new_from_slice(&mac_key).map_err(|_| unusable())?;
     let digits = Cipher::new(&token_key, 10).map_err(|_| unusable())?;
     let radix31 = Cipher::new(&token_key, 31).map_err(|_| unusable())?;
-    let crypt = if key.secret().len() == 32 {
+    let crypt = if key.secret_len() == 32 {
         Some(CryptKey::new(key)?)
     } else {
         None
