@@ -132,6 +132,15 @@ enum custodia_status
    */
   CUSTODIA_STATUS_CANNOT_MASK = 5005,
   /*
+   A ciphertext that does not decrypt: it was altered or moved from another
+   field or record or made with another key.
+   */
+  CUSTODIA_STATUS_CANNOT_DECRYPT = 5006,
+  /*
+   An audit log that cannot be read or written as one.
+   */
+  CUSTODIA_STATUS_AUDIT = 5007,
+  /*
    Reading an input or writing an output failed.
    */
   CUSTODIA_STATUS_IO = 6001,
@@ -226,6 +235,13 @@ typedef enum custodia_output custodia_output;
 typedef uint32_t custodia_output;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/*
+ Encrypts and decrypts single values, bound to a field name and a record
+ key (see the README's Field encryption section). Immutable: one cipher
+ may be used by any number of threads at once.
+ */
+typedef struct custodia_cipher custodia_cipher;
 
 /*
  A configured duplicate finder for one schema. Immutable: may be shared
@@ -362,6 +378,22 @@ typedef struct custodia_issue {
    */
   struct custodia_str message;
 } custodia_issue;
+
+/*
+ A host's key store: asked for the key with an id. Writes the 32-byte
+ secret to secret_out (custodia's memory, zeroized after use) and
+ whether the key is decrypt-only (0 or 1) to decrypt_only_out, and
+ returns 1; returns 0 when it has no key with this id, and a negative
+ number when it cannot answer (the call that needed the key then fails
+ with CUSTODIA_STATUS_INVALID_KEY). It may be called from any thread
+ that uses the cipher, the first time each key id is needed, so it must
+ be thread-safe.
+ */
+typedef int (*custodia_key_provider_fn)(void *context,
+                                        const char *id,
+                                        size_t id_len,
+                                        uint8_t *secret_out,
+                                        int *decrypt_only_out);
 
 /*
  Two records found to be the same customer.
@@ -617,6 +649,156 @@ custodia_status custodia_report_json(const struct custodia_report *report,
  report is NULL or a live report handle.
  */
 void custodia_report_free(struct custodia_report *report);
+
+/*
+ Makes a cipher over a copy of the keys in keyring (which may be freed
+ afterwards), encrypting with the key active (32 bytes, not
+ decrypt-only). Fails with CUSTODIA_STATUS_UNKNOWN_KEY or _INVALID_KEY.
+ Free with custodia_cipher_free.
+
+ Safety:
+ keyring is a live key ring; active points to active_len readable
+ bytes; cipher_out is writable.
+ */
+custodia_status custodia_cipher_new(const struct custodia_keyring *keyring,
+                                    const char *active,
+                                    size_t active_len,
+                                    struct custodia_cipher **cipher_out);
+
+/*
+ Makes a cipher whose keys come from provider (see
+ custodia_key_provider_fn), called with context; it is asked for
+ active now and for other ids when a ciphertext names them. Fails as
+ custodia_cipher_new. Free with custodia_cipher_free.
+
+ Safety:
+ provider is a function as custodia_key_provider_fn describes, usable
+ with context from any thread until the cipher is freed; active
+ points to active_len readable bytes; cipher_out is writable.
+ */
+custodia_status custodia_cipher_new_with_provider(custodia_key_provider_fn provider,
+                                                  void *context,
+                                                  const char *active,
+                                                  size_t active_len,
+                                                  struct custodia_cipher **cipher_out);
+
+/*
+ Encrypts value of field in the record whose key is record_key
+ (deterministically, with AES-SIV, when deterministic is not 0) and
+ writes the ciphertext text to *text_out, its length to *len_out
+ (free with custodia_string_free). Thread-safe.
+
+ Safety:
+ cipher is a live cipher; each (pointer, length) pair points to
+ readable bytes; the out-pointers are writable.
+ */
+custodia_status custodia_cipher_encrypt(const struct custodia_cipher *cipher,
+                                        const char *field,
+                                        size_t field_len,
+                                        const char *record_key,
+                                        size_t record_key_len,
+                                        const char *value,
+                                        size_t value_len,
+                                        int deterministic,
+                                        char **text_out,
+                                        size_t *len_out);
+
+/*
+ Decrypts a ciphertext of field in the record whose key is
+ record_key and writes the value to *text_out (free with
+ custodia_string_free; clearing it first is the caller's part). Fails
+ with CUSTODIA_STATUS_CANNOT_DECRYPT naming the field (never the value)
+ for text that is not a ciphertext, was altered, or was moved from
+ another field or record; _UNKNOWN_KEY for a key the ring or provider
+ does not have. Thread-safe.
+
+ Safety:
+ As for custodia_cipher_encrypt.
+ */
+custodia_status custodia_cipher_decrypt(const struct custodia_cipher *cipher,
+                                        const char *field,
+                                        size_t field_len,
+                                        const char *record_key,
+                                        size_t record_key_len,
+                                        const char *ciphertext,
+                                        size_t ciphertext_len,
+                                        char **text_out,
+                                        size_t *len_out);
+
+/*
+ Re-encrypts a ciphertext made with another key under the active key, in
+ the same mode (one already under the active key comes back as it is).
+ Fails as custodia_cipher_decrypt. Thread-safe.
+
+ Safety:
+ As for custodia_cipher_encrypt.
+ */
+custodia_status custodia_cipher_rewrap(const struct custodia_cipher *cipher,
+                                       const char *field,
+                                       size_t field_len,
+                                       const char *record_key,
+                                       size_t record_key_len,
+                                       const char *ciphertext,
+                                       size_t ciphertext_len,
+                                       char **text_out,
+                                       size_t *len_out);
+
+/*
+ Frees a cipher, zeroizing its keys. NULL is a no-op.
+
+ Safety:
+ cipher is NULL or a live handle no other thread is using.
+ */
+void custodia_cipher_free(struct custodia_cipher *cipher);
+
+/*
+ Makes the key id of keyring decrypt-only (decrypt_only not 0) or
+ active again: after a rotation the old key stays this way, so values
+ made with it still decrypt and rewrap while no policy can make new
+ ones with it. Fails with CUSTODIA_STATUS_UNKNOWN_KEY.
+
+ Safety:
+ keyring is a live key ring not used by another thread; id points
+ to id_len readable bytes.
+ */
+custodia_status custodia_keyring_set_decrypt_only(struct custodia_keyring *keyring,
+                                                  const char *id,
+                                                  size_t id_len,
+                                                  int decrypt_only);
+
+/*
+ Reveals a stored record (one masked for an audience that encrypts) for
+ audience into a new record (free with custodia_record_free): the
+ ciphertexts of fields the policy's reveal lets the audience see are
+ decrypted, others become [redacted], then the audience's operators
+ apply. Fails with CUSTODIA_STATUS_CANNOT_DECRYPT naming the field for a
+ ciphertext that was altered or moved from another field or record;
+ _UNKNOWN_AUDIENCE, _UNKNOWN_KEY. Thread-safe for the masker.
+
+ Safety:
+ masker and record are live handles; audience points to
+ audience_len readable bytes; record_out is writable.
+ */
+custodia_status custodia_masker_reveal(const struct custodia_masker *masker,
+                                       const struct custodia_record *record,
+                                       const char *audience,
+                                       size_t audience_len,
+                                       struct custodia_record **record_out);
+
+/*
+ Re-encrypts the ciphertexts of a stored record that audience (which
+ encrypts) made with another key under the key its policy names now,
+ into a new record (free with custodia_record_free). Fails as
+ custodia_masker_reveal. Thread-safe for the masker.
+
+ Safety:
+ As for custodia_masker_reveal.
+ */
+custodia_status custodia_masker_rewrap(const struct custodia_masker *masker,
+                                       const struct custodia_record *record,
+                                       const char *audience,
+                                       size_t audience_len,
+                                       struct custodia_record **record_out);
 
 /*
  Makes a duplicate finder for schema. config_json holds settings

@@ -234,6 +234,21 @@ pub enum ErrorKind {
         /// Why (never the value).
         reason: &'static str,
     },
+    /// A value that should be a ciphertext and does not decrypt: not in the
+    /// ciphertext format, altered, or moved from another field or record.
+    #[error("field `{path}`: cannot decrypt: {reason}")]
+    CannotDecrypt {
+        /// The field.
+        path: FieldPath,
+        /// Why (never the value).
+        reason: &'static str,
+    },
+    /// An audit log that cannot be read or written as one.
+    #[error("audit log: {reason}")]
+    Audit {
+        /// Why (never a value).
+        reason: String,
+    },
     /// A duplicate-detection setting, model or request that cannot work
     /// (unknown field in a blocking rule, threshold out of range, a model
     /// trained for another schema).
@@ -277,6 +292,8 @@ impl ErrorKind {
             Self::InvalidKey { .. } => ErrorCode::InvalidKey,
             Self::InvalidPolicy { .. } => ErrorCode::InvalidPolicy,
             Self::CannotMask { .. } => ErrorCode::CannotMask,
+            Self::CannotDecrypt { .. } => ErrorCode::CannotDecrypt,
+            Self::Audit { .. } => ErrorCode::Audit,
             Self::InvalidDedupe { .. } => ErrorCode::InvalidDedupe,
         }
     }
@@ -291,7 +308,8 @@ impl ErrorKind {
             | Self::BadOption { path, .. }
             | Self::UnknownField { path }
             | Self::WrongType { path, .. }
-            | Self::CannotMask { path, .. } => Some(path),
+            | Self::CannotMask { path, .. }
+            | Self::CannotDecrypt { path, .. } => Some(path),
             Self::IndexOutOfRange { .. }
             | Self::Json { .. }
             | Self::InvalidSchema { .. }
@@ -304,6 +322,7 @@ impl ErrorKind {
             | Self::UnknownKey { .. }
             | Self::InvalidKey { .. }
             | Self::InvalidPolicy { .. }
+            | Self::Audit { .. }
             | Self::InvalidDedupe { .. } => None,
         }
     }
@@ -494,6 +513,11 @@ error_codes! {
     InvalidPolicy = 5004 => "INVALID_POLICY",
     /// A value a masking operator cannot transform.
     CannotMask = 5005 => "CANNOT_MASK",
+    /// A ciphertext that does not decrypt: it was altered or moved from
+    /// another field or record or made with another key.
+    CannotDecrypt = 5006 => "CANNOT_DECRYPT",
+    /// An audit log that cannot be read or written as one.
+    Audit = 5007 => "AUDIT",
     /// Reading an input or writing an output failed.
     Io = 6001 => "IO",
     /// An input that cannot be read as set up (its encoding, its header, a

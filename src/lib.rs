@@ -126,6 +126,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod audit;
 pub mod checksum;
 pub mod dedupe;
 pub mod error;
@@ -137,6 +138,7 @@ pub mod normalize;
 pub mod panic;
 pub mod pipeline;
 pub mod schema;
+pub mod subject;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};

@@ -148,6 +148,11 @@ fn every_declared_name_is_prefixed() {
             .filter(|w| !w.is_empty())
             .collect();
         let declared = match words.as_slice() {
+            // A function pointer type: `typedef int (*name)(...`.
+            ["typedef", ..] if line.contains("(*") => line
+                .split_once("(*")
+                .and_then(|(_, rest)| rest.split_once(')'))
+                .map(|(name, _)| name),
             ["typedef", .., last] => Some(*last),
             ["define", name, ..] => Some(*name),
             ["enum" | "struct", name, ..] if line.ends_with('{') => Some(*name),

@@ -1,5 +1,6 @@
 //! Data flows one way: base types (error, issue) → schema → check digits
-//! → normalize → validate → dedupe / mask → pipeline → ffi / bin. A module
+//! → normalize → validate → dedupe / mask → audit / subject → pipeline →
+//! ffi / bin. A module
 //! may use what comes before it, never what comes after, so a change to a
 //! later stage cannot break an earlier one. This reads the sources and
 //! fails on any `crate::` path that points uphill or sideways.
@@ -18,9 +19,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("validate", 5),
     ("mask", 6),
     ("dedupe", 6),
-    ("pipeline", 7),
-    ("ffi", 8),
-    ("lib", 9),
+    ("audit", 7),
+    ("subject", 7),
+    ("pipeline", 8),
+    ("ffi", 9),
+    ("lib", 10),
 ];
 
 fn layer(module: &str) -> Option<u8> {

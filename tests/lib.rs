@@ -6,6 +6,7 @@
 mod api;
 mod c_abi;
 mod cli;
+mod crypt_props;
 mod dedupe;
 mod faces;
 mod febrl_data;

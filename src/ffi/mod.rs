@@ -12,6 +12,7 @@
 #![allow(non_camel_case_types, unreachable_pub)]
 
 mod clean;
+mod crypt;
 mod dedupe;
 mod handle;
 mod mask;

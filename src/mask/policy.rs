@@ -1,7 +1,7 @@
 //! Masking policies: per audience, per field, an operator. Default deny:
 //! a field a policy does not mention is redacted for that audience.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
@@ -14,7 +14,12 @@ use crate::schema::spec::{operator_json, parse_operator};
 pub struct Policy {
     name: String,
     audiences: BTreeMap<String, BTreeMap<String, Operator>>,
+    record_key: Option<String>,
+    reveal: BTreeMap<String, BTreeSet<String>>,
 }
+
+/// The record key field when a policy names none.
+pub const DEFAULT_RECORD_KEY: &str = "customer_id";
 
 fn invalid(reason: String) -> Error {
     ErrorKind::InvalidPolicy { reason }.into()
@@ -26,7 +31,50 @@ impl Policy {
         Self {
             name: name.into(),
             audiences: BTreeMap::new(),
+            record_key: None,
+            reveal: BTreeMap::new(),
         }
+    }
+
+    /// Names the field whose value identifies a record (default
+    /// `customer_id`): every ciphertext is bound to it, so that one moved
+    /// to another record does not decrypt. An audience that encrypts must
+    /// keep this field as it is.
+    #[must_use]
+    pub fn record_key(mut self, field: &str) -> Self {
+        self.record_key = Some(field.to_owned());
+        self
+    }
+
+    /// The record key field (see [`Policy::record_key`]).
+    pub fn record_key_field(&self) -> &str {
+        self.record_key.as_deref().unwrap_or(DEFAULT_RECORD_KEY)
+    }
+
+    /// Lets `audience` decrypt `field` when it reveals stored records
+    /// ([`Masker::reveal`](super::Masker::reveal)). Default deny: a
+    /// ciphertext in a field not granted is withheld. What the audience
+    /// then sees is its own operator applied to the decrypted value (`keep`
+    /// for the value itself, a display profile for a masked one).
+    #[must_use]
+    pub fn reveal(mut self, audience: &str, field: &str) -> Self {
+        self.reveal
+            .entry(audience.to_owned())
+            .or_default()
+            .insert(field.to_owned());
+        self
+    }
+
+    /// Whether `audience` may decrypt `field`.
+    pub fn may_reveal(&self, audience: &str, field: &str) -> bool {
+        self.reveal
+            .get(audience)
+            .is_some_and(|fields| fields.contains(field))
+    }
+
+    /// The reveal grants: audience to fields.
+    pub(crate) fn reveal_grants(&self) -> &BTreeMap<String, BTreeSet<String>> {
+        &self.reveal
     }
 
     /// Sets the operator for `field` as seen by `audience`.
@@ -71,7 +119,12 @@ impl Policy {
     /// (`marker`), `partial` (`first`, `last`, `char`, `length`),
     /// `generalize` (`to`: `year`, `year_month`, `age_band` with `width`,
     /// `prefix` with `keep`, `range` with `width`), `hash` (`key`, `bytes`)
-    /// or `token` (`key`, `tagged`).
+    /// `token` (`key`, `tagged`) or `encrypt` (`key`, `deterministic`).
+    ///
+    /// Two more members serve field encryption: `record_key`, the field
+    /// every ciphertext is bound to (default `customer_id`), and `reveal`,
+    /// which fields each audience may decrypt (default none):
+    /// `"reveal": {"auditor": ["phone", "national_id"]}`.
     ///
     /// # Errors
     /// [`ErrorKind::Json`] for malformed JSON, [`ErrorKind::InvalidPolicy`]
@@ -88,10 +141,37 @@ impl Policy {
         };
         let mut policy = Self::new(root.get("name").and_then(Json::as_str).unwrap_or("policy"));
         for key in root.keys() {
-            if key != "name" && key != "audiences" {
+            if !["name", "audiences", "record_key", "reveal"].contains(&key.as_str()) {
                 return Err(invalid(format!(
-                    "unknown key `{key}` (expected `name`, `audiences`)"
+                    "unknown key `{key}` (expected `name`, `audiences`, `record_key`, `reveal`)"
                 )));
+            }
+        }
+        match root.get("record_key") {
+            None => {}
+            Some(Json::String(field)) => policy = policy.record_key(field),
+            Some(_) => return Err(invalid("`record_key` must be a field name".into())),
+        }
+        if let Some(reveal) = root.get("reveal") {
+            let Json::Object(reveal) = reveal else {
+                return Err(invalid(
+                    "`reveal` must map audiences to lists of fields".into(),
+                ));
+            };
+            for (audience, fields) in reveal {
+                let Some(fields) = fields.as_array() else {
+                    return Err(invalid(format!(
+                        "reveal: audience `{audience}` must have a list of fields"
+                    )));
+                };
+                for field in fields {
+                    let Some(field) = field.as_str() else {
+                        return Err(invalid(format!(
+                            "reveal: audience `{audience}`: fields are names"
+                        )));
+                    };
+                    policy = policy.reveal(audience, field);
+                }
             }
         }
         let Some(Json::Object(audiences)) = root.get("audiences") else {
@@ -138,7 +218,16 @@ impl Policy {
                 (a.clone(), Json::Object(ops))
             })
             .collect();
-        serde_json::json!({"name": self.name, "audiences": audiences}).to_string()
+        let mut root = serde_json::json!({"name": self.name, "audiences": audiences});
+        if let Some(map) = root.as_object_mut() {
+            if let Some(field) = &self.record_key {
+                map.insert("record_key".into(), Json::String(field.clone()));
+            }
+            if !self.reveal.is_empty() {
+                map.insert("reveal".into(), serde_json::json!(self.reveal));
+            }
+        }
+        root.to_string()
     }
 
     /// The built-in policy for the standard customer schema, with three

@@ -435,6 +435,37 @@ impl Pipeline {
         Ok(summary)
     }
 
+    /// Reads a whole input and cleans every row, for a search over it (a
+    /// data-subject request): each readable row's line (the `_row` of the
+    /// other outputs) and its record as deduplication compares it (fields
+    /// that failed validation left empty). Unreadable rows are counted in
+    /// the summary only.
+    ///
+    /// # Errors
+    /// As for [`Pipeline::run`].
+    pub fn read_records<R: Read + Send>(
+        &self,
+        options: &RunOptions,
+        input: R,
+    ) -> Result<(Vec<(u64, Record)>, Summary)> {
+        let mut summary = Summary::default();
+        let mut input = self.open(options, input, None, false, &mut summary)?;
+        let mut records = Vec::new();
+        let mut rejects = None;
+        self.ingest(
+            &mut input,
+            &mut summary,
+            &mut rejects,
+            None,
+            None,
+            |row, done, _| {
+                records.push((row.line, self.comparable(&done)));
+                Ok(())
+            },
+        )?;
+        Ok((records, summary))
+    }
+
     /// Links two inputs (say a CRM and a billing export): both are cleaned
     /// as [`Pipeline::run`] cleans, pairs are made only across the two, and
     /// every readable row of both is written with `_source` (the side's

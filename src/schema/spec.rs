@@ -47,12 +47,26 @@ pub enum Operator {
         /// (this gives up the pure format).
         tagged: bool,
     },
+    /// Encrypted for storage, bound to the field and the record's key (see
+    /// the `mask::crypt` module): `enc1.<key id>.<nonce>.<ciphertext>`.
+    /// Audiences the policy lets reveal the field decrypt it with
+    /// `Masker::reveal`.
+    Encrypt {
+        /// The key id (a key of 32 bytes, not decrypt-only).
+        key: String,
+        /// AES-SIV instead of XChaCha20-Poly1305 with a random nonce: equal
+        /// values give equal ciphertexts (joinable, and countable).
+        deterministic: bool,
+    },
 }
 
 impl Operator {
     /// Whether the operator uses a key (hash, token).
     pub(crate) fn uses_key(&self) -> bool {
-        matches!(self, Self::Hash { .. } | Self::Token { .. })
+        matches!(
+            self,
+            Self::Hash { .. } | Self::Token { .. } | Self::Encrypt { .. }
+        )
     }
 }
 
@@ -218,6 +232,7 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
         "generalize" => &["op", "to", "width", "keep"],
         "hash" => &["op", "key", "bytes"],
         "token" => &["op", "key", "tagged"],
+        "encrypt" => &["op", "key", "deterministic"],
         _ => &["op"],
     };
     if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -270,6 +285,13 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
             key: text("key").ok_or("`token` needs a `key` id")?.to_owned(),
             tagged: obj.get("tagged").and_then(Json::as_bool).unwrap_or(false),
         },
+        "encrypt" => Operator::Encrypt {
+            key: text("key").ok_or("`encrypt` needs a `key` id")?.to_owned(),
+            deterministic: obj
+                .get("deterministic")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+        },
         other => return named(other),
     })
 }
@@ -305,6 +327,9 @@ pub(crate) fn operator_json(op: &Operator) -> Json {
         },
         Operator::Hash { key, bytes } => json!({"op": "hash", "key": key, "bytes": bytes}),
         Operator::Token { key, tagged } => json!({"op": "token", "key": key, "tagged": tagged}),
+        Operator::Encrypt { key, deterministic } => {
+            json!({"op": "encrypt", "key": key, "deterministic": deterministic})
+        }
     }
 }
 
