@@ -35,8 +35,11 @@ pub enum Comparator {
     /// year; different.
     Date,
     /// Email addresses by match key: exact; close (same mailbox at another
-    /// domain, or one edit); similar (mailbox names Jaro–Winkler ≥ 0.88);
-    /// different.
+    /// domain, or one edit in the mailbox at the same domain); similar
+    /// (mailbox names Jaro–Winkler ≥ 0.88); different. Mailboxes whose
+    /// numbers differ (`ann.lee71`, `ann.lee3`) are different; a slip
+    /// (one edit, similarity) counts only in mailboxes of at least five
+    /// letters.
     Email,
     /// E.164 phone numbers: exact; close (same last seven digits, or one
     /// edit); different.
@@ -292,11 +295,39 @@ fn email(a: &str, b: &str) -> u8 {
         return 3;
     }
     let (x, y) = (local_part(a), local_part(b));
-    if x == y || within_one_edit(a, b) {
-        2
-    } else {
-        u8::from(jaro_winkler_from(x, y, 0.88) >= 0.88)
+    // The number in a mailbox is what tells namesakes' mailboxes apart
+    // (john.smith71, john.smith3): mailboxes with other numbers are other
+    // mailboxes, however alike their letters.
+    if numbers_differ(x, y) {
+        return 0;
     }
+    if x == y {
+        return 2;
+    }
+    // One slip in the mailbox at the same domain, in a mailbox long enough
+    // that one letter does not make another name (`a@x.com` and `d@x.com`
+    // are two people).
+    let same_domain = a.len() - x.len() == b.len() - y.len() && a[x.len()..] == b[y.len()..];
+    let letters = |s: &str| s.bytes().filter(u8::is_ascii_alphabetic).count();
+    if same_domain && letters(x).min(letters(y)) >= MIN_SLIP_LETTERS && within_one_edit(x, y) {
+        return 2;
+    }
+    u8::from(
+        letters(x).min(letters(y)) >= MIN_SLIP_LETTERS && jaro_winkler_from(x, y, 0.88) >= 0.88,
+    )
+}
+
+/// The fewest letters a mailbox needs for a slip in it (one edit, or
+/// Jaro–Winkler similarity) to count: in shorter ones one letter is
+/// another name.
+const MIN_SLIP_LETTERS: usize = 5;
+
+/// Whether both mailboxes carry numbers and the numbers are not the same.
+fn numbers_differ(x: &str, y: &str) -> bool {
+    fn digits(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().filter(u8::is_ascii_digit)
+    }
+    digits(x).next().is_some() && digits(y).next().is_some() && !digits(x).eq(digits(y))
 }
 
 fn local_part(email: &str) -> &str {

@@ -220,7 +220,9 @@ fn apply_swap(
                 compare::level(Comparator::Name, ta.get(x, a), tb.get(y, b)).unwrap_or(0)
             };
             let (sg, sf) = (cross(given, family), cross(family, given));
-            if sg >= 2 && sf >= 2 && sg + sf > g + f {
+            // One name agrees closely and the other at least alike (a
+            // swap and a slip or another romanization at once).
+            if sg.max(sf) >= 2 && sg.min(sf) >= 1 && sg + sf > g + f {
                 out[given] = sg.min(2);
                 out[family] = sf.min(2);
             }
@@ -423,15 +425,33 @@ pub(crate) fn counted(groups: &[Evidence], weights: &[f64]) -> Vec<bool> {
 }
 
 impl Scorer {
-    /// `groups` says how each column's weight adds up.
-    pub(crate) fn new(model: &Model, groups: Vec<Evidence>) -> Self {
+    /// `groups` says how each column's weight adds up; `shared` which
+    /// columns a household shares (empty: none known).
+    ///
+    /// Against the household class, a column a household shares counts as
+    /// agreeing at least as readily among two people of one home as among
+    /// two records of one person (its household weight is raised to its
+    /// match weight where lower). So when two records agree on a home
+    /// (street, phone, email, family name), only what is personal (given
+    /// name, birth date, gender, identifiers) tells one person from two:
+    /// a father and son of one name at one address, with birth dates a
+    /// generation apart, are two people however much else they share.
+    pub(crate) fn new(model: &Model, groups: Vec<Evidence>, shared: &[bool]) -> Self {
         let unrelated = 1.0 - model.prior - model.household_prior;
         let household = (model.household_prior > 0.0).then(|| Household {
             prior_weight: (model.household_prior / unrelated).log2(),
             weights: model
                 .fields
                 .iter()
-                .map(|f| f.h.iter().zip(&f.u).map(|(h, u)| (h / u).log2()).collect())
+                .enumerate()
+                .map(|(c, f)| {
+                    let home = shared.get(c).copied().unwrap_or(false);
+                    f.h.iter()
+                        .zip(&f.m)
+                        .zip(&f.u)
+                        .map(|((h, m), u)| (if home { h.max(*m) } else { *h } / u).log2())
+                        .collect()
+                })
                 .collect(),
         });
         Self {
@@ -1139,8 +1159,8 @@ mod tests {
             household_prior: 0.0,
             ..model.clone()
         };
-        let with = Scorer::new(&model, vec![Evidence::Own; 2]);
-        let without = Scorer::new(&plain, vec![Evidence::Own; 2]);
+        let with = Scorer::new(&model, vec![Evidence::Own; 2], &[]);
+        let without = Scorer::new(&plain, vec![Evidence::Own; 2], &[]);
         let weigh = |s: &Scorer, levels: &[u8]| s.weight_with(levels, |_| 0, 0);
         // Same street, another birth date: a household member.
         let member = [0u8, 3];

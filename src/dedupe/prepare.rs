@@ -231,11 +231,15 @@ impl Table {
                 self.strings.push(&spelling)?;
                 let first = spelling.split('|').next().unwrap_or_default();
                 self.strings.push(&names::phonetic(first))?;
-                column.nick.push(if column.role == Role::Given {
-                    names::nickname_groups(&key)
-                } else {
-                    0
-                });
+                // Family names too: a given name written in the family column
+                // (swapped) still meets its nickname.
+                column
+                    .nick
+                    .push(if matches!(column.role, Role::Given | Role::Family) {
+                        names::nickname_groups(&key)
+                    } else {
+                        0
+                    });
             }
         }
         self.rows += 1;
