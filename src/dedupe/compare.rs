@@ -148,7 +148,8 @@ pub(crate) struct Prepared<'a> {
     pub spelling: &'a str,
     /// Names: the Double Metaphone code of the spelling.
     pub phonetic: &'a str,
-    /// Names: packed nickname groups.
+    /// Names: packed nickname groups. Email: 1 when the mailbox is its
+    /// owner's names and nothing else.
     pub nick: u32,
 }
 
@@ -164,6 +165,9 @@ pub(crate) fn level(comparator: Comparator, a: Prepared<'_>, b: Prepared<'_>) ->
         Comparator::Code => exact_or(a.key, b.key, 2, || within_one_edit(a.key, b.key)),
         Comparator::Exact => u8::from(a.key == b.key),
         Comparator::Date => date(a.key, b.key),
+        // A mailbox that is its owner's names and nothing else says
+        // nothing beyond the names unless it is the same address.
+        Comparator::Email if a.key != b.key && (a.nick == 1 || b.nick == 1) => return None,
         Comparator::Email => email(a.key, b.key),
         Comparator::Phone => exact_or(a.key, b.key, 2, || {
             last_digits(a.key, 7) == last_digits(b.key, 7) || within_one_edit(a.key, b.key)

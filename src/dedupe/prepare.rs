@@ -116,6 +116,31 @@ impl Hints {
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
 
+/// Whether the mailbox of `email` (a match key) is its owner's names and
+/// nothing else: no digits, and its letters are a given and a family name
+/// (of `given` and `family`, their spellings in Latin letters) in either
+/// order, or an initial and a family name. Such a mailbox says nothing the
+/// names do not: namesakes get the same one at every provider.
+pub(crate) fn mailbox_is_a_name(email: &str, given: &[String], family: &[String]) -> bool {
+    let local = email.rsplit_once('@').map_or(email, |(local, _)| local);
+    if local.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let letters: String = local.chars().filter(char::is_ascii_alphabetic).collect();
+    given.iter().any(|g| {
+        let initial = &g[..g.chars().next().map_or(0, char::len_utf8)];
+        family.iter().any(|f| {
+            [(g.as_str(), f.as_str()), (initial, f.as_str())]
+                .iter()
+                .any(|&(g, f)| {
+                    letters.len() == g.len() + f.len()
+                        && ((letters.starts_with(g) && letters.ends_with(f))
+                            || (letters.starts_with(f) && letters.ends_with(g)))
+                })
+        })
+    })
+}
+
 impl Table {
     /// An empty table for the compared fields `(schema index, comparator,
     /// name role)`, reading names by `hints`.
@@ -183,6 +208,12 @@ impl Table {
                 phonetic: self.strings.get(at + 2),
                 nick: column.nick[row],
             }
+        } else if column.comparator == Comparator::Email {
+            Prepared {
+                key: self.strings.get(at),
+                nick: column.nick[row],
+                ..Prepared::default()
+            }
         } else {
             Prepared {
                 key: self.strings.get(at),
@@ -240,6 +271,26 @@ impl Table {
                     } else {
                         0
                     });
+            } else if column.comparator == Comparator::Email {
+                let names = |at: Option<usize>, role: Role| -> Vec<String> {
+                    let Some(i) = at else { return Vec::new() };
+                    let key = normalizer
+                        .match_key(i, &normalized.values()[i])
+                        .unwrap_or_default();
+                    let spelling = scripts::spelling(&key, role, reading);
+                    spelling
+                        .split('|')
+                        .map(|s| s.chars().filter(char::is_ascii_alphanumeric).collect())
+                        .filter(|s: &String| !s.is_empty())
+                        .collect()
+                };
+                let own = !key.is_empty()
+                    && mailbox_is_a_name(
+                        &key,
+                        &names(self.hints.given, Role::Given),
+                        &names(self.hints.family, Role::Family),
+                    );
+                column.nick.push(u32::from(own));
             }
         }
         self.rows += 1;
