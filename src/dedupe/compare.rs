@@ -583,6 +583,31 @@ mod tests {
     }
 
     #[test]
+    fn mailboxes_differing_in_their_numbers_or_too_short_for_a_slip_are_different() {
+        let level = |a, b| level(Comparator::Email, p(a), p(b));
+        // One letter in a short mailbox is another person.
+        assert_eq!(level("a@x.com", "d@x.com"), Some(0));
+        assert_eq!(level("ann@x.com", "anne@x.com"), Some(0));
+        // A slip in a long one is a slip; at another domain it is not.
+        assert_eq!(level("annabel.lee@x.com", "anabel.lee@x.com"), Some(2));
+        assert_eq!(level("annabel.lee@x.com", "anabel.lee@y.com"), Some(1));
+        // Numbers tell namesakes' mailboxes apart.
+        assert_eq!(level("jsmith85@x.com", "jsmith86@x.com"), Some(0));
+        assert_eq!(level("cfournier38@x.com", "cfournier35@y.com"), Some(0));
+        assert_eq!(level("ann.lee71@x.com", "ann.lee71@y.com"), Some(2));
+        assert_eq!(level("ann.lee71@x.com", "ann.lee@y.com"), Some(1));
+    }
+
+    #[test]
+    fn a_mailbox_of_names_alone_is_missing_unless_the_same_address() {
+        let (mut a, b) = (p("ann.lee@x.com"), p("ann.lee@y.com"));
+        assert_eq!(level(Comparator::Email, a, b), Some(2));
+        a.nick = 1;
+        assert_eq!(level(Comparator::Email, a, b), None);
+        assert_eq!(level(Comparator::Email, a, a), Some(3));
+    }
+
+    #[test]
     fn jaro_winkler_agrees_with_strsim() {
         let words = [
             "martha",

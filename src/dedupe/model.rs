@@ -1177,6 +1177,67 @@ mod tests {
         assert_eq!(without.household_weight(&member, |_| 0, 0), 0.0);
     }
 
+    /// A father and son of one name at one address, birth dates a
+    /// generation apart: the birth date decides, however much the home
+    /// agrees (and more readily among one person's records than in a
+    /// household).
+    #[test]
+    fn a_personal_disagreement_decides_within_a_household() {
+        let field = |name: &str, m: Vec<f64>, u: Vec<f64>, h: Vec<f64>| FieldModel {
+            field: name.to_owned(),
+            comparator: Comparator::Exact,
+            m,
+            u,
+            h,
+        };
+        let model = Model {
+            schema: "s".into(),
+            prior: 1e-4,
+            household_prior: 1e-4,
+            fields: vec![
+                // Given name and birth date: personal.
+                field(
+                    "given_name",
+                    vec![0.05, 0.95],
+                    vec![0.999, 0.001],
+                    vec![0.95, 0.05],
+                ),
+                field(
+                    "birth_date",
+                    vec![0.02, 0.98],
+                    vec![0.999, 0.001],
+                    vec![0.9, 0.1],
+                ),
+                // Email and phone: a household shares them, less often
+                // than one person's records do.
+                field(
+                    "email",
+                    vec![0.1, 0.9],
+                    vec![0.9999, 0.0001],
+                    vec![0.9, 0.1],
+                ),
+                field(
+                    "phone",
+                    vec![0.1, 0.9],
+                    vec![0.9999, 0.0001],
+                    vec![0.9, 0.1],
+                ),
+            ],
+        };
+        let groups = vec![Evidence::Own; 4];
+        let plain = Scorer::new(&model, groups.clone(), &[]);
+        let shared = Scorer::new(&model, groups, &[false, false, true, true]);
+        let weigh = |s: &Scorer, levels: &[u8]| s.weight_with(levels, |_| 0, 0);
+        let junior = [1u8, 0, 1, 1];
+        assert!(probability(weigh(&plain, &junior)) > 0.9);
+        assert!(probability(weigh(&shared, &junior)) < 0.5);
+        // Twins: the given name decides.
+        assert!(probability(weigh(&shared, &[0, 1, 1, 1])) < 0.5);
+        // One person's records still match.
+        assert!(probability(weigh(&shared, &[1, 1, 1, 1])) > 0.99);
+        assert!(probability(weigh(&shared, &[1, 1, MISSING, 1])) > 0.99);
+    }
+
     #[test]
     fn household_models_round_trip_and_bad_ones_are_refused() {
         let json = r#"{"schema": "s", "prior": 0.001, "household_prior": 0.002, "fields": [

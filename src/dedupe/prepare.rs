@@ -250,6 +250,10 @@ impl Table {
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
         let reading = self.hints.reading(&normalized);
+        // The spellings of the given and family names, for telling a
+        // mailbox made of them; emails are told once the row is read.
+        let mut spelled: [Option<String>; 2] = [None, None];
+        let mut emails: Vec<(usize, String)> = Vec::new();
         for &c in &self.layout {
             let column = &mut self.columns[c];
             let value = &normalized.values()[column.field];
@@ -271,30 +275,56 @@ impl Table {
                     } else {
                         0
                     });
+                if Some(column.field) == self.hints.given {
+                    spelled[0] = Some(spelling);
+                } else if Some(column.field) == self.hints.family {
+                    spelled[1] = Some(spelling);
+                }
             } else if column.comparator == Comparator::Email {
-                let names = |at: Option<usize>, role: Role| -> Vec<String> {
-                    let Some(i) = at else { return Vec::new() };
-                    let key = normalizer
-                        .match_key(i, &normalized.values()[i])
-                        .unwrap_or_default();
-                    let spelling = scripts::spelling(&key, role, reading);
-                    spelling
-                        .split('|')
-                        .map(|s| s.chars().filter(char::is_ascii_alphanumeric).collect())
-                        .filter(|s: &String| !s.is_empty())
-                        .collect()
-                };
-                let own = !key.is_empty()
-                    && mailbox_is_a_name(
-                        &key,
-                        &names(self.hints.given, Role::Given),
-                        &names(self.hints.family, Role::Family),
-                    );
-                column.nick.push(u32::from(own));
+                emails.push((c, key));
             }
+        }
+        for (c, key) in emails {
+            let local = key.rsplit_once('@').map_or(key.as_str(), |(l, _)| l);
+            let own = !local.is_empty()
+                && !local.bytes().any(|b| b.is_ascii_digit())
+                && self.mailbox_of_names(&key, &normalized, normalizer, reading, &mut spelled);
+            self.columns[c].nick.push(u32::from(own));
         }
         self.rows += 1;
         Ok(())
+    }
+
+    /// Whether `email` is the record's names alone (see
+    /// [`mailbox_is_a_name`]), with the names' spellings from `spelled`
+    /// (given, family) or spelt now when not compared.
+    fn mailbox_of_names(
+        &self,
+        email: &str,
+        normalized: &Record,
+        normalizer: &Normalizer,
+        reading: Reading,
+        spelled: &mut [Option<String>; 2],
+    ) -> bool {
+        let mut readings = |k: usize, at: Option<usize>, role: Role| -> Vec<String> {
+            let spelling = spelled[k].get_or_insert_with(|| {
+                at.map(|i| {
+                    let key = normalizer
+                        .match_key(i, &normalized.values()[i])
+                        .unwrap_or_default();
+                    scripts::spelling(&key, role, reading)
+                })
+                .unwrap_or_default()
+            });
+            spelling
+                .split('|')
+                .map(|s| s.chars().filter(char::is_ascii_alphanumeric).collect())
+                .filter(|s: &String| !s.is_empty())
+                .collect()
+        };
+        let given = readings(0, self.hints.given, Role::Given);
+        let family = readings(1, self.hints.family, Role::Family);
+        mailbox_is_a_name(email, &given, &family)
     }
 
     /// Counts how many rows share each key of the columns that weigh term
@@ -358,5 +388,35 @@ impl Table {
             ranks[row as usize] = rank as u32;
         }
         ranks
+    }
+}
+
+#[cfg(test)]
+mod mailbox_tests {
+    use super::mailbox_is_a_name;
+
+    #[test]
+    fn mailboxes_made_of_the_names_alone_are_told() {
+        let names = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (given, family) = (names(&["camille"]), names(&["vincent"]));
+        for own in [
+            "camille.vincent@qq.com",
+            "vincent_camille@x.org",
+            "cvincent@x.org",
+        ] {
+            assert!(mailbox_is_a_name(own, &given, &family), "{own}");
+        }
+        for other in [
+            "camille.vincent7@qq.com",
+            "camille@x.org",
+            "cami.vincent@x.org",
+            "camille.vincent.paris@x.org",
+        ] {
+            assert!(!mailbox_is_a_name(other, &given, &family), "{other}");
+        }
+        // Any reading of a name written in another script.
+        let (given, family) = (names(&["yuko", "yuuko"]), names(&["watanabe"]));
+        assert!(mailbox_is_a_name("yuuko.watanabe@x.jp", &given, &family));
+        assert!(!mailbox_is_a_name("x@x.jp", &[], &family));
     }
 }
