@@ -50,8 +50,7 @@ fn bench(c: &mut Criterion) {
     let keys = KeyRing::new()
         .with(Key::new("pseudonym", &[1u8; 32]).expect("valid key"))
         .with(Key::new("token", &[2u8; 32]).expect("valid key"));
-    let masker =
-        Masker::new(&Schema::customer(), &Policy::customer_default(), keys).expect("valid policy");
+    let masker = Masker::new(&Schema::customer(), &Policy::customer(), keys).expect("valid policy");
     let records = customers();
     let mut group = c.benchmark_group("mask");
     group.throughput(Throughput::Elements(RECORDS as u64));

@@ -12,6 +12,7 @@ mod febrl_data;
 mod fuzz_replay;
 mod header;
 mod hostile;
+mod layers;
 mod mask_props;
 mod props;
 mod quickstart;

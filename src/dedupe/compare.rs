@@ -1,83 +1,12 @@
 //! How two values of one field are compared: a [`Comparator`] per field,
 //! giving a level from "different" (0) up to "exact".
 
-use serde::{Deserialize, Serialize};
-
 use super::names;
-use crate::schema::{Field, FieldKind};
+use crate::schema::{Comparison, Field, FieldKind};
 
-/// How duplicate detection compares one field. Each comparator sorts a pair
-/// of values into one of a few levels, from `different` (level 0) to
-/// `exact`; the model learns how much each level says. A missing value on
-/// either side says nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Comparator {
-    /// Person names: exact; close (same pinyin spelling, nicknames such as
-    /// Bob/Robert, Jaro–Winkler ≥ 0.92 or one edit); similar (same Double
-    /// Metaphone code, Jaro–Winkler ≥ 0.8, or an initial); different.
-    /// Given and family names swapped between two records count as close.
-    Name,
-    /// Short text such as a city: exact; close (Jaro–Winkler ≥ 0.94 or one
-    /// edit); similar (Jaro–Winkler ≥ 0.85); different.
-    Text,
-    /// Street lines: exact; close (same words in any order, Jaro–Winkler ≥
-    /// 0.92 or up to two edits); similar (half the words shared or
-    /// Jaro–Winkler ≥ 0.8); different.
-    Address,
-    /// Codes and identifiers (postcode, house number, national id): exact;
-    /// one edit (a typo or two digits swapped); different.
-    Code,
-    /// Equal or not (gender, country, region).
-    Exact,
-    /// Dates: exact; close (one digit wrong, or day and month swapped); same
-    /// year; different.
-    Date,
-    /// Email addresses by match key: exact; close (same mailbox at another
-    /// domain, or one edit in the mailbox at the same domain); similar
-    /// (mailbox names Jaro–Winkler ≥ 0.88); different. Mailboxes whose
-    /// numbers differ (`ann.lee71`, `ann.lee3`) are different; a slip
-    /// (one edit, similarity) counts only in mailboxes of at least five
-    /// letters.
-    Email,
-    /// E.164 phone numbers: exact; close (same last seven digits, or one
-    /// edit); different.
-    Phone,
-}
+pub use crate::schema::spec::Comparator;
 
 impl Comparator {
-    /// Every comparator, in documentation order.
-    pub const ALL: [Self; 8] = [
-        Self::Name,
-        Self::Text,
-        Self::Address,
-        Self::Code,
-        Self::Exact,
-        Self::Date,
-        Self::Email,
-        Self::Phone,
-    ];
-
-    /// The comparator's name in schema JSON (`"compare": "name"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::Text => "text",
-            Self::Address => "address",
-            Self::Code => "code",
-            Self::Exact => "exact",
-            Self::Date => "date",
-            Self::Email => "email",
-            Self::Phone => "phone",
-        }
-    }
-
-    /// The comparator called `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-
     /// The names of the levels, from level 0 (`different`) up.
     pub fn levels(self) -> &'static [&'static str] {
         match self {
@@ -132,9 +61,10 @@ impl Comparator {
 
     /// The comparator for `field`: the one its schema names, else by kind.
     pub fn for_field(field: &Field) -> Option<Self> {
-        match field.compare_option() {
-            Some(chosen) => chosen,
-            None => Self::for_kind(field.kind()),
+        match field.comparison_setting() {
+            Comparison::ByKind => Self::for_kind(field.kind()),
+            Comparison::Never => None,
+            Comparison::With(chosen) => Some(chosen),
         }
     }
 }

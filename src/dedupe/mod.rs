@@ -47,7 +47,9 @@
 mod block;
 mod cluster;
 mod compare;
+pub mod distributed;
 mod evaluate;
+#[cfg(feature = "generate")]
 pub mod generate;
 mod index;
 mod merge;
@@ -62,6 +64,7 @@ use serde::{Deserialize, Serialize};
 pub use block::{BlockingRule, KeyPart, Transform};
 pub use cluster::Clustering;
 pub use compare::Comparator;
+pub use distributed::{PairScorer, Prepared};
 pub use evaluate::PairScores;
 pub use index::{Index, Match};
 pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
@@ -195,7 +198,8 @@ pub enum ContactEvidence {
     Independent,
 }
 
-/// Finds duplicate customers in one data set, or links two.
+/// Finds duplicate customers in one data set, or links two. Safe to share
+/// between threads; a run uses every core on its own (rayon).
 #[derive(Clone, Debug)]
 pub struct Deduper {
     normalizer: Normalizer,
@@ -281,7 +285,8 @@ pub struct Stats {
 }
 
 /// What a run found. Rows are positions in the input; for [`Deduper::link`]
-/// the left records come first, then the right ones.
+/// the left records come first, then the right ones. Plain data: safe to
+/// send to and share between threads.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     clusters: Vec<u32>,
@@ -423,7 +428,7 @@ impl Deduper {
             .filter(|&(i, c)| {
                 // A full name repeats the given and family names.
                 let field = &schema.fields()[i];
-                !(field.compare_option().is_none()
+                !(field.comparison_setting() == crate::schema::Comparison::ByKind
                     && c == Comparator::Name
                     && matches!(field.kind(), FieldKind::FullName)
                     && has_kind(schema, |k| matches!(k, FieldKind::GivenName))

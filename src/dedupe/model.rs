@@ -808,7 +808,10 @@ pub(crate) fn fit(
         change = change.max((next - prior).abs());
         prior = next;
         if h.is_some() && total > 0.0 {
-            let next = (in_households / total).clamp(1e-9, (1.0 - prior) * 0.5);
+            // At most half of what the match class leaves (which is never
+            // below 5e-10), so no class is ever empty; `clamp` would panic
+            // when that half is below the floor.
+            let next = (in_households / total).max(1e-12).min((1.0 - prior) * 0.5);
             change = change.max((next - prior_h).abs());
             prior_h = next;
         }
@@ -1092,6 +1095,20 @@ mod tests {
         let priors = estimate_priors(patterns, &fit.m, &u, Some(&h), &groups, total);
         let earns = households_earn_their_place(patterns, &fit.m, &u, &h, &groups, priors, total);
         (fit, priors, earns)
+    }
+
+    #[test]
+    fn candidates_that_all_match_leave_the_priors_in_range() {
+        // Every pair a duplicate: the match prior reaches its cap, and the
+        // household prior must still fit in what is left.
+        let (fit, (prior, prior_h), _) = fitted(&[(vec![3, 3, 3, 2], 50)]);
+        assert!(
+            fit.households.is_finite(),
+            "{} {prior} {prior_h}",
+            fit.households
+        );
+        assert!((0.0..=1.0).contains(&prior) && (0.0..=1.0).contains(&prior_h));
+        assert!(prior + prior_h <= 1.0 + 1e-9, "{prior} {prior_h}");
     }
 
     #[test]

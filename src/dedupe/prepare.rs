@@ -359,6 +359,102 @@ impl Table {
         }
     }
 
+    /// The parts of one row, for shipping it elsewhere: its strings in
+    /// slot order, the nickname groups of its name columns (in column
+    /// order) and its term counts (empty before they are counted).
+    pub(crate) fn row_parts(&self, row: usize) -> (Vec<&str>, Vec<u32>, &[u32]) {
+        let strings = (0..self.slots)
+            .map(|s| self.strings.get(row * self.slots + s))
+            .collect();
+        let nicks = self
+            .columns
+            .iter()
+            .filter(|c| c.comparator == Comparator::Name)
+            .map(|c| c.nick[row])
+            .collect();
+        let terms = self
+            .terms
+            .get(row * self.term_slots..(row + 1) * self.term_slots)
+            .unwrap_or_default();
+        (strings, nicks, terms)
+    }
+
+    /// Strings per row, name columns, and term counts per row: the shape
+    /// [`Table::push_parts`] expects.
+    pub(crate) fn shape(&self) -> (usize, usize, usize) {
+        let names = self
+            .columns
+            .iter()
+            .filter(|c| c.comparator == Comparator::Name)
+            .count();
+        (self.slots, names, self.term_slots)
+    }
+
+    /// Adds a row from the parts [`Table::row_parts`] gave, in the shape
+    /// [`Table::shape`] says (the caller checks it). Term counts are kept
+    /// only when every row has them.
+    pub(crate) fn push_parts(
+        &mut self,
+        strings: &[&str],
+        nicks: &[u32],
+        terms: &[u32],
+    ) -> Result<()> {
+        for s in strings {
+            self.strings.push(s)?;
+        }
+        let mut nicks = nicks.iter();
+        for column in &mut self.columns {
+            if column.comparator == Comparator::Name {
+                column.nick.push(nicks.next().copied().unwrap_or_default());
+            }
+        }
+        if self.terms.len() == self.rows * self.term_slots {
+            self.terms.extend_from_slice(terms);
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The columns weighed by term frequency, in the order of their
+    /// counts in a row.
+    pub(crate) fn term_columns(&self) -> Vec<usize> {
+        let mut columns: Vec<(usize, usize)> = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(c, column)| Some((column.term?, c)))
+            .collect();
+        columns.sort_unstable();
+        columns.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// Sets the term counts of `row` (in [`Table::term_columns`] order),
+    /// making room for every row's counts first.
+    pub(crate) fn set_terms(&mut self, row: usize, counts: &[u32]) {
+        if self.terms.len() != self.rows * self.term_slots {
+            self.terms = vec![0; self.rows * self.term_slots];
+        }
+        let at = row * self.term_slots;
+        if let Some(slot) = self.terms.get_mut(at..at + self.term_slots) {
+            for (t, &n) in slot.iter_mut().zip(counts) {
+                *t = n;
+            }
+        }
+    }
+
+    /// How many rows hold `row`'s key in column `f`, as counted (0 unless
+    /// the column weighs term frequency).
+    pub(crate) fn term_of(&self, f: usize, row: usize) -> u32 {
+        match self.columns[f].term {
+            Some(term) => self
+                .terms
+                .get(row * self.term_slots + term)
+                .copied()
+                .unwrap_or(0),
+            None => 0,
+        }
+    }
+
     /// The match key of column `c` in `row`.
     pub(crate) fn key(&self, c: usize, row: usize) -> &str {
         self.strings.get(row * self.slots + self.columns[c].slot)

@@ -105,6 +105,41 @@ pub unsafe extern "C" fn custodia_normalizer_new(
     }
 }
 
+/// Makes a normalizer for `schema` with options given as JSON (`options`,
+/// `options_len` bytes of UTF-8; (NULL, 0) or "{}" for the defaults):
+/// {"email_ascii_domain": bool, "email_provider_rules": bool,
+/// "accept_possible_phones": bool}, each key optional. An unknown key
+/// fails with CUSTODIA_STATUS_JSON and a message naming the nearest valid
+/// one. On success `*normalizer_out` owns a new handle; free it with
+/// custodia_normalizer_free.
+///
+/// # Safety
+/// `schema` is a live schema handle; `options` points to `options_len`
+/// readable bytes (or is NULL with 0); `normalizer_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_normalizer_new_with_options(
+    schema: *const custodia_schema,
+    options: *const c_char,
+    options_len: usize,
+    normalizer_out: *mut *mut custodia_normalizer,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes a live schema handle or NULL.
+        let schema = unsafe { handle::borrow(schema, "schema") }?;
+        // SAFETY: the caller promises `options_len` readable bytes.
+        let options = unsafe { text::str_arg(options, options_len, "options") }?;
+        let out = handle::out(normalizer_out, "normalizer_out")?;
+        let builder = Normalizer::builder(schema);
+        let builder = if options.is_empty() {
+            builder
+        } else {
+            builder.options_json(options)?
+        };
+        handle::give(out, builder.build());
+        Ok(())
+    })
+}
+
 /// Normalizes `record` into a new record (the input is not changed). The
 /// new record remembers what normalization noticed, so validating it also
 /// reports that (an ambiguous date order, say). Fails with
@@ -201,6 +236,42 @@ pub unsafe extern "C" fn custodia_validator_new(
     unsafe {
         super::schema::new_from_schema(schema, validator_out, "validator_out", Validator::new)
     }
+}
+
+/// Makes a validator for `schema` with options given as JSON (`options`,
+/// `options_len` bytes of UTF-8; (NULL, 0) or "{}" for the defaults):
+/// {"today": "YYYY-MM-DD", "max_age": years, "email": {"quoted_local_part":
+/// bool, "ip_literal": bool}, "accept_possible_phones": bool}, each key
+/// optional. `today` fixes the date birth dates are checked against, for
+/// results that do not change from day to day. An unknown key fails with
+/// CUSTODIA_STATUS_JSON and a message naming the nearest valid one. Free
+/// the validator with custodia_validator_free.
+///
+/// # Safety
+/// `schema` is a live schema handle; `options` points to `options_len`
+/// readable bytes (or is NULL with 0); `validator_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_validator_new_with_options(
+    schema: *const custodia_schema,
+    options: *const c_char,
+    options_len: usize,
+    validator_out: *mut *mut custodia_validator,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes a live schema handle or NULL.
+        let schema = unsafe { handle::borrow(schema, "schema") }?;
+        // SAFETY: the caller promises `options_len` readable bytes.
+        let options = unsafe { text::str_arg(options, options_len, "options") }?;
+        let out = handle::out(validator_out, "validator_out")?;
+        let builder = Validator::builder(schema);
+        let builder = if options.is_empty() {
+            builder
+        } else {
+            builder.options_json(options)?
+        };
+        handle::give(out, builder.build());
+        Ok(())
+    })
 }
 
 /// Validates `record` and gives a report of every issue (an empty report

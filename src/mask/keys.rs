@@ -119,6 +119,7 @@ impl Key {
     }
 
     /// The secret itself (only FF1's published test vectors use it so).
+    #[cfg(test)]
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
     }

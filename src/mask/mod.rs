@@ -55,7 +55,7 @@ pub use policy::Policy;
 
 use crate::error::{ErrorKind, FieldPath, Result};
 use crate::normalize::Normalizer;
-use crate::normalize::date::Date;
+use crate::schema::Date;
 use crate::schema::{Record, Schema, Value};
 use state::KeyStates;
 
@@ -414,7 +414,7 @@ mod tests {
     }
 
     fn masker() -> Masker {
-        Masker::new(&Schema::customer(), &Policy::customer_default(), keys())
+        Masker::new(&Schema::customer(), &Policy::customer(), keys())
             .unwrap()
             .with_today(Date::new(2026, 11, 22).unwrap())
     }
@@ -474,9 +474,7 @@ mod tests {
         let masked = m.mask(&record(), "auditor").unwrap();
         let phone = masked.text("phone").unwrap();
         assert!(phone.starts_with("+86") && phone.len() == 14 && phone != "+8613812345678");
-        assert!(crate::validate::checksum::luhn(
-            masked.text("payment_card").unwrap()
-        ));
+        assert!(crate::checksum::luhn(masked.text("payment_card").unwrap()));
         assert_eq!(m.detokenize(masked, "auditor").unwrap(), normalized);
     }
 
@@ -487,12 +485,8 @@ mod tests {
             m.mask(&record(), "marketing").unwrap_err().code(),
             crate::ErrorCode::UnknownAudience
         );
-        let err = Masker::new(
-            &Schema::customer(),
-            &Policy::customer_default(),
-            KeyRing::new(),
-        )
-        .unwrap_err();
+        let err =
+            Masker::new(&Schema::customer(), &Policy::customer(), KeyRing::new()).unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::UnknownKey);
         let bad = Policy::new("p").rule(
             "a",
@@ -520,7 +514,7 @@ mod tests {
 
     #[test]
     fn keys_are_needed_only_by_the_audiences_that_use_them() {
-        let (schema, policy) = (Schema::customer(), Policy::customer_default());
+        let (schema, policy) = (Schema::customer(), Policy::customer());
         let support = Masker::for_audiences(&schema, &policy, KeyRing::new(), &["support"])
             .unwrap()
             .with_today(Date::new(2026, 11, 22).unwrap());

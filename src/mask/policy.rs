@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::operator::{Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED};
+use super::operator::{Generalize, Operator, Partial, Profile};
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
+use crate::schema::spec::{operator_json, parse_operator};
 
 /// Which operator each audience applies to each field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -151,7 +152,7 @@ impl Policy {
     ///   and gender; no names, no street, no payment data.
     /// - `auditor` sees everything, with phone, national id, IBAN and card
     ///   as reversible tokens (key id `token`) that it can detokenize.
-    pub fn customer_default() -> Self {
+    pub fn customer() -> Self {
         use Operator as O;
         let hash = || O::Hash {
             key: "pseudonym".into(),
@@ -214,7 +215,7 @@ impl Policy {
             };
             (field, op)
         });
-        let mut policy = Self::new("customer_default");
+        let mut policy = Self::new("customer");
         for (audience, rules) in [
             ("support", support.to_vec()),
             ("analytics", analytics.to_vec()),
@@ -225,134 +226,6 @@ impl Policy {
             }
         }
         policy
-    }
-}
-
-/// Reads one operator in policy JSON form (a name or an object with `op`).
-pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
-    let named = |name: &str| -> Result<Operator, String> {
-        Ok(match name {
-            "keep" => Operator::Keep,
-            "redact" => Operator::Redact {
-                marker: REDACTED.into(),
-            },
-            "null" => Operator::Null,
-            other => Operator::Profile(
-                Profile::from_name(other).ok_or_else(|| format!("unknown operator `{other}`"))?,
-            ),
-        })
-    };
-    let obj = match op {
-        Json::String(name) => return named(name),
-        Json::Object(obj) => obj,
-        _ => return Err("an operator is a name or an object with `op`".into()),
-    };
-    let kind = obj
-        .get("op")
-        .and_then(Json::as_str)
-        .ok_or("the object has no `op` name")?;
-    let uint = |key: &str, default: u64| -> Result<u64, String> {
-        match obj.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| format!("`{key}` must be a whole number")),
-        }
-    };
-    let text = |key: &str| obj.get(key).and_then(Json::as_str);
-    let allowed: &[&str] = match kind {
-        "redact" => &["op", "marker"],
-        "partial" => &["op", "first", "last", "char", "length"],
-        "generalize" => &["op", "to", "width", "keep"],
-        "hash" => &["op", "key", "bytes"],
-        "token" => &["op", "key", "tagged"],
-        _ => &["op"],
-    };
-    if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!("unknown option `{extra}` for `{kind}`"));
-    }
-    Ok(match kind {
-        "redact" => Operator::Redact {
-            marker: text("marker").unwrap_or(REDACTED).to_owned(),
-        },
-        "partial" => {
-            let mut chars = text("char").unwrap_or("*").chars();
-            let (Some(mask), None) = (chars.next(), chars.next()) else {
-                return Err("`char` must be one character".into());
-            };
-            if !super::operator::standalone(mask) {
-                return Err(
-                    "`char` must be a visible character that does not combine with others".into(),
-                );
-            }
-            let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
-            if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
-                return Err(format!("`length` must be at most {MAX_FIXED}"));
-            }
-            Operator::Partial(Partial {
-                first: uint("first", 0)? as usize,
-                last: uint("last", 0)? as usize,
-                mask,
-                fixed: fixed.map(|n| n as usize),
-            })
-        }
-        "generalize" => Operator::Generalize(match text("to") {
-            Some("year") => Generalize::Year,
-            Some("year_month") => Generalize::YearMonth,
-            Some("age_band") => Generalize::AgeBand {
-                width: uint("width", 10)?.clamp(1, 200) as u16,
-            },
-            Some("prefix") => Generalize::Prefix {
-                keep: uint("keep", 3)? as usize,
-            },
-            Some("range") => Generalize::Range {
-                width: uint("width", 10)?.max(1),
-            },
-            _ => return Err("`to` must be year, year_month, age_band, prefix or range".into()),
-        }),
-        "hash" => Operator::Hash {
-            key: text("key").ok_or("`hash` needs a `key` id")?.to_owned(),
-            bytes: uint("bytes", 12)?.clamp(8, 32) as usize,
-        },
-        "token" => Operator::Token {
-            key: text("key").ok_or("`token` needs a `key` id")?.to_owned(),
-            tagged: obj.get("tagged").and_then(Json::as_bool).unwrap_or(false),
-        },
-        other => return named(other),
-    })
-}
-
-/// Writes an operator in the form [`parse_operator`] reads.
-pub(crate) fn operator_json(op: &Operator) -> Json {
-    use serde_json::json;
-    match op {
-        Operator::Keep => json!("keep"),
-        Operator::Null => json!("null"),
-        Operator::Redact { marker } if marker == REDACTED => json!("redact"),
-        Operator::Redact { marker } => json!({"op": "redact", "marker": marker}),
-        Operator::Profile(p) => json!(p.name()),
-        Operator::Partial(p) => {
-            let mut o = json!({"op": "partial", "first": p.first, "last": p.last, "char": p.mask.to_string()});
-            if let (Some(n), Some(map)) = (p.fixed, o.as_object_mut()) {
-                map.insert("length".into(), json!(n));
-            }
-            o
-        }
-        Operator::Generalize(g) => match g {
-            Generalize::Year => json!({"op": "generalize", "to": "year"}),
-            Generalize::YearMonth => json!({"op": "generalize", "to": "year_month"}),
-            Generalize::AgeBand { width } => {
-                json!({"op": "generalize", "to": "age_band", "width": width})
-            }
-            Generalize::Prefix { keep } => {
-                json!({"op": "generalize", "to": "prefix", "keep": keep})
-            }
-            Generalize::Range { width } => {
-                json!({"op": "generalize", "to": "range", "width": width})
-            }
-        },
-        Operator::Hash { key, bytes } => json!({"op": "hash", "key": key, "bytes": bytes}),
-        Operator::Token { key, tagged } => json!({"op": "token", "key": key, "tagged": tagged}),
     }
 }
 
@@ -389,7 +262,7 @@ mod tests {
         );
         assert_eq!(policy.audiences().collect::<Vec<_>>(), ["support"]);
         assert_eq!(Policy::from_json(&policy.to_json()).unwrap(), policy);
-        let builtin = Policy::customer_default();
+        let builtin = Policy::customer();
         assert_eq!(Policy::from_json(&builtin.to_json()).unwrap(), builtin);
     }
 

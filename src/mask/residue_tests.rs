@@ -142,7 +142,7 @@ fn customer_record() -> Record {
 
 /// Uses a key ring the way a masking run does, and drops it all.
 fn exercise(ring: KeyRing) {
-    let masker = Masker::new(&Schema::customer(), &Policy::customer_default(), ring).unwrap();
+    let masker = Masker::new(&Schema::customer(), &Policy::customer(), ring).unwrap();
     let copy = masker.clone();
     let record = customer_record();
     for audience in ["support", "analytics", "auditor"] {
@@ -262,7 +262,7 @@ fn scrubs_reach_deeper_than_the_calls_go() {
         .with(Key::new("pseudonym", &random_secret(32)).unwrap())
         .with(Key::new("token", &random_secret(16)).unwrap());
     let expand = depth_of(|| drop(state::KeyStates::expand_all(&ring).unwrap()));
-    let masker = Masker::new(&Schema::customer(), &Policy::customer_default(), ring).unwrap();
+    let masker = Masker::new(&Schema::customer(), &Policy::customer(), ring).unwrap();
     let record = masker
         .normalizer
         .normalize(&customer_record())

@@ -242,7 +242,7 @@ impl PipelineConfig {
             })?;
             let policy = match &mask.policy {
                 Some(value) => Policy::from_json(&value.to_string())?,
-                None => Policy::customer_default(),
+                None => Policy::customer(),
             };
             // Only the keys this audience uses must be in the ring.
             let masker = Masker::for_audiences(&schema, &policy, keys, &[&mask.audience])?;

@@ -153,7 +153,7 @@ impl PipelineBuilder {
     /// The pipeline.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) when
+    /// [`ErrorKind::SchemaMismatch`] when
     /// a masker or deduper was made for another schema; the errors of
     /// [`Merger::new`] and [`Masker`] for an audience the policy lacks.
     pub fn build(self) -> Result<Pipeline> {
@@ -293,7 +293,7 @@ impl Pipeline {
     /// row is written).
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for a
+    /// [`ErrorKind::SchemaMismatch`] for a
     /// record of another schema, and masking errors (a missing key, a value
     /// an operator cannot transform).
     pub fn process(&self, record: Record) -> Result<Processed> {
@@ -343,7 +343,7 @@ impl Pipeline {
     /// the saved model or one trained on them.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) when the
+    /// [`ErrorKind::InvalidDedupe`] when the
     /// pipeline has no dedupe step, and the errors of [`Deduper::run`].
     pub fn dedupe(&self, records: &[Record]) -> Result<Outcome> {
         let step = self.dedupe_step()?;

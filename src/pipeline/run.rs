@@ -735,8 +735,8 @@ impl Pipeline {
                         }
                         Handled::Done(done, unknown) => {
                             for change in &done.changes {
-                                for rule in change.rules.iter() {
-                                    *summary.changes_by_rule.entry(rule.name()).or_default() += 1;
+                                for step in change.steps.iter() {
+                                    *summary.changes_by_rule.entry(step.name()).or_default() += 1;
                                 }
                             }
                             let warnings: Vec<String> = done
