@@ -116,6 +116,12 @@ impl Hints {
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
 
+/// Whether a column keeps a number per row beside its strings: nickname
+/// groups of names, the "mailbox is the names" flag of emails.
+fn has_flags(comparator: Comparator) -> bool {
+    matches!(comparator, Comparator::Name | Comparator::Email)
+}
+
 /// Whether the mailbox of `email` (a match key) is its owner's names and
 /// nothing else: no digits, and its letters are a given and a family name
 /// (of `given` and `family`, their spellings in Latin letters) in either
@@ -211,7 +217,7 @@ impl Table {
         } else if column.comparator == Comparator::Email {
             Prepared {
                 key: self.strings.get(at),
-                nick: column.nick[row],
+                nick: column.nick.get(row).copied().unwrap_or_default(),
                 ..Prepared::default()
             }
         } else {
@@ -360,8 +366,9 @@ impl Table {
     }
 
     /// The parts of one row, for shipping it elsewhere: its strings in
-    /// slot order, the nickname groups of its name columns (in column
-    /// order) and its term counts (empty before they are counted).
+    /// slot order, the nickname groups of its name columns and the flags of
+    /// its email columns (in column order) and its term counts (empty
+    /// before they are counted).
     pub(crate) fn row_parts(&self, row: usize) -> (Vec<&str>, Vec<u32>, &[u32]) {
         let strings = (0..self.slots)
             .map(|s| self.strings.get(row * self.slots + s))
@@ -369,7 +376,7 @@ impl Table {
         let nicks = self
             .columns
             .iter()
-            .filter(|c| c.comparator == Comparator::Name)
+            .filter(|c| has_flags(c.comparator))
             .map(|c| c.nick[row])
             .collect();
         let terms = self
@@ -379,13 +386,13 @@ impl Table {
         (strings, nicks, terms)
     }
 
-    /// Strings per row, name columns, and term counts per row: the shape
+    /// Strings per row, name and email columns, and term counts per row: the shape
     /// [`Table::push_parts`] expects.
     pub(crate) fn shape(&self) -> (usize, usize, usize) {
         let names = self
             .columns
             .iter()
-            .filter(|c| c.comparator == Comparator::Name)
+            .filter(|c| has_flags(c.comparator))
             .count();
         (self.slots, names, self.term_slots)
     }
@@ -404,7 +411,7 @@ impl Table {
         }
         let mut nicks = nicks.iter();
         for column in &mut self.columns {
-            if column.comparator == Comparator::Name {
+            if has_flags(column.comparator) {
                 column.nick.push(nicks.next().copied().unwrap_or_default());
             }
         }
