@@ -7,6 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
+use super::Records;
 use super::compare::{Comparator, Prepared};
 use super::names;
 use super::scripts::{self, Reading, Role};
@@ -230,17 +231,41 @@ impl Table {
 
     /// Normalizes `records` (in parallel) and adds them as rows.
     pub(crate) fn extend(&mut self, normalizer: &Normalizer, records: &[Record]) -> Result<()> {
-        let fields = self.fields();
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut part = Self::new(&fields, self.hints.clone());
-                for record in chunk {
-                    part.push(normalizer, record)?;
-                }
-                Ok(part)
+            .map(|chunk| self.part(normalizer, chunk))
+            .collect();
+        self.append_parts(parts)
+    }
+
+    /// [`Table::extend`] with records read a chunk at a time.
+    pub(crate) fn extend_from(
+        &mut self,
+        normalizer: &Normalizer,
+        records: &dyn Records,
+    ) -> Result<()> {
+        let n = records.len();
+        let parts: Vec<Result<Self>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|k| {
+                let chunk = records.chunk(k * CHUNK..n.min((k + 1) * CHUNK))?;
+                self.part(normalizer, &chunk)
             })
             .collect();
+        self.append_parts(parts)
+    }
+
+    /// The rows of `records`, as a table of their own.
+    fn part(&self, normalizer: &Normalizer, records: &[Record]) -> Result<Self> {
+        let mut part = Self::new(&self.fields(), self.hints.clone());
+        for record in records {
+            part.push(normalizer, record)?;
+        }
+        Ok(part)
+    }
+
+    /// Appends the rows of `parts`, in order.
+    fn append_parts(&mut self, parts: Vec<Result<Self>>) -> Result<()> {
         for part in parts {
             let part = part?;
             self.strings.append(&part.strings)?;

@@ -20,6 +20,7 @@
 //! ```
 
 mod config;
+mod packed;
 mod read;
 mod run;
 mod write;
@@ -27,7 +28,7 @@ mod write;
 pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
 pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
 
-use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome};
+use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome, Records};
 use crate::error::{ErrorKind, Result};
 use crate::mask::Masker;
 use crate::normalize::{Change, Normalizer};
@@ -351,6 +352,18 @@ impl Pipeline {
             Some(model) => step.deduper.run_with(records, model),
             None => step.deduper.run(records),
         }
+    }
+
+    /// [`Pipeline::dedupe`] over records read a chunk at a time.
+    pub(crate) fn dedupe_kept(&self, records: &dyn Records) -> Result<Outcome> {
+        let step = self.dedupe_step()?;
+        step.deduper.run_records(records, step.model.as_ref())
+    }
+
+    /// [`Pipeline::link_records`] over records read a chunk at a time.
+    pub(crate) fn link_kept(&self, left: &dyn Records, right: &dyn Records) -> Result<Outcome> {
+        let step = self.dedupe_step()?;
+        step.deduper.link_records(left, right, step.model.as_ref())
     }
 
     /// Links the records `left` to `right` with the dedupe step's deduper

@@ -39,7 +39,7 @@ pub enum Operator {
         bytes: usize,
     },
     /// A reversible format-preserving token (FF1); see the table in
-    /// [`token`](super::token).
+    /// [`token`](crate::mask::token).
     Token {
         /// The key id.
         key: String,
