@@ -78,7 +78,8 @@ pub(crate) struct Prepared<'a> {
     pub spelling: &'a str,
     /// Names: the Double Metaphone code of the spelling.
     pub phonetic: &'a str,
-    /// Names: packed nickname groups.
+    /// Names: packed nickname groups. Email: 1 when the mailbox is its
+    /// owner's names and nothing else.
     pub nick: u32,
 }
 
@@ -94,6 +95,9 @@ pub(crate) fn level(comparator: Comparator, a: Prepared<'_>, b: Prepared<'_>) ->
         Comparator::Code => exact_or(a.key, b.key, 2, || within_one_edit(a.key, b.key)),
         Comparator::Exact => u8::from(a.key == b.key),
         Comparator::Date => date(a.key, b.key),
+        // A mailbox that is its owner's names and nothing else says
+        // nothing beyond the names unless it is the same address.
+        Comparator::Email if a.key != b.key && (a.nick == 1 || b.nick == 1) => return None,
         Comparator::Email => email(a.key, b.key),
         Comparator::Phone => exact_or(a.key, b.key, 2, || {
             last_digits(a.key, 7) == last_digits(b.key, 7) || within_one_edit(a.key, b.key)
@@ -225,11 +229,39 @@ fn email(a: &str, b: &str) -> u8 {
         return 3;
     }
     let (x, y) = (local_part(a), local_part(b));
-    if x == y || within_one_edit(a, b) {
-        2
-    } else {
-        u8::from(jaro_winkler_from(x, y, 0.88) >= 0.88)
+    // The number in a mailbox is what tells namesakes' mailboxes apart
+    // (john.smith71, john.smith3): mailboxes with other numbers are other
+    // mailboxes, however alike their letters.
+    if numbers_differ(x, y) {
+        return 0;
     }
+    if x == y {
+        return 2;
+    }
+    // One slip in the mailbox at the same domain, in a mailbox long enough
+    // that one letter does not make another name (`a@x.com` and `d@x.com`
+    // are two people).
+    let same_domain = a.len() - x.len() == b.len() - y.len() && a[x.len()..] == b[y.len()..];
+    let letters = |s: &str| s.bytes().filter(u8::is_ascii_alphabetic).count();
+    if same_domain && letters(x).min(letters(y)) >= MIN_SLIP_LETTERS && within_one_edit(x, y) {
+        return 2;
+    }
+    u8::from(
+        letters(x).min(letters(y)) >= MIN_SLIP_LETTERS && jaro_winkler_from(x, y, 0.88) >= 0.88,
+    )
+}
+
+/// The fewest letters a mailbox needs for a slip in it (one edit, or
+/// Jaro–Winkler similarity) to count: in shorter ones one letter is
+/// another name.
+const MIN_SLIP_LETTERS: usize = 5;
+
+/// Whether both mailboxes carry numbers and the numbers are not the same.
+fn numbers_differ(x: &str, y: &str) -> bool {
+    fn digits(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().filter(u8::is_ascii_digit)
+    }
+    digits(x).next().is_some() && digits(y).next().is_some() && !digits(x).eq(digits(y))
 }
 
 fn local_part(email: &str) -> &str {
@@ -478,6 +510,31 @@ mod tests {
         );
         assert_eq!(level(Comparator::Code, "2000", "2001"), Some(1));
         assert_eq!(level(Comparator::Exact, "nsw", "vic"), Some(0));
+    }
+
+    #[test]
+    fn mailboxes_differing_in_their_numbers_or_too_short_for_a_slip_are_different() {
+        let level = |a, b| level(Comparator::Email, p(a), p(b));
+        // One letter in a short mailbox is another person.
+        assert_eq!(level("a@x.com", "d@x.com"), Some(0));
+        assert_eq!(level("ann@x.com", "anne@x.com"), Some(0));
+        // A slip in a long one is a slip; at another domain it is not.
+        assert_eq!(level("annabel.lee@x.com", "anabel.lee@x.com"), Some(2));
+        assert_eq!(level("annabel.lee@x.com", "anabel.lee@y.com"), Some(1));
+        // Numbers tell namesakes' mailboxes apart.
+        assert_eq!(level("jsmith85@x.com", "jsmith86@x.com"), Some(0));
+        assert_eq!(level("cfournier38@x.com", "cfournier35@y.com"), Some(0));
+        assert_eq!(level("ann.lee71@x.com", "ann.lee71@y.com"), Some(2));
+        assert_eq!(level("ann.lee71@x.com", "ann.lee@y.com"), Some(1));
+    }
+
+    #[test]
+    fn a_mailbox_of_names_alone_is_missing_unless_the_same_address() {
+        let (mut a, b) = (p("ann.lee@x.com"), p("ann.lee@y.com"));
+        assert_eq!(level(Comparator::Email, a, b), Some(2));
+        a.nick = 1;
+        assert_eq!(level(Comparator::Email, a, b), None);
+        assert_eq!(level(Comparator::Email, a, a), Some(3));
     }
 
     #[test]

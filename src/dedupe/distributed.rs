@@ -141,7 +141,7 @@ impl Deduper {
     pub fn pair_scorer(&self, model: &Model, population: usize) -> Result<PairScorer> {
         model.check(self.schema().name(), &self.compared_fields())?;
         Ok(PairScorer {
-            scorer: Scorer::new(model, self.groups.clone()),
+            scorer: self.scorer(model),
             deduper: self.clone(),
             population,
             threshold: (self.config.threshold / (1.0 - self.config.threshold)).log2(),

@@ -331,6 +331,14 @@ impl Outcome {
         &self.model
     }
 
+    /// The candidate pairs blocking made (each once, by row, in no set
+    /// order): every pair that was compared.
+    pub fn candidates(&self) -> impl ExactSizeIterator<Item = (usize, usize)> + '_ {
+        self.candidates
+            .iter()
+            .map(|&(a, b)| (a as usize, b as usize))
+    }
+
     /// Counts.
     pub fn stats(&self) -> &Stats {
         &self.stats
@@ -600,6 +608,16 @@ impl Deduper {
             family: first(|k| matches!(k, FieldKind::FamilyName)),
         };
         Table::new(&fields, hints)
+    }
+
+    /// The scorer of `model` with this deduper's evidence groups and what
+    /// a household shares.
+    fn scorer(&self, model: &Model) -> Scorer {
+        Scorer::new(
+            model,
+            self.groups.clone(),
+            self.households.as_deref().unwrap_or_default(),
+        )
     }
 
     fn training(&self) -> Training {
@@ -915,7 +933,7 @@ impl Deduper {
             ..
         } = work;
         let width = table.columns.len();
-        let scorer = Scorer::new(&model, self.groups.clone());
+        let scorer = self.scorer(&model);
         let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
         let mut matched: Vec<(usize, f64)> = match levels {
             // Training compared every candidate already: only the weights
@@ -1090,7 +1108,7 @@ mod tests {
         let deduper = Deduper::new(&Schema::customer()).unwrap();
         let work = deduper.block(deduper.table(&[&data.records]).unwrap(), None);
         let model = deduper.train_on(&work, None, &[]);
-        let scorer = Scorer::new(&model, deduper.groups.clone());
+        let scorer = deduper.scorer(&model);
         let table = &work.table;
         let mut levels = vec![0u8; table.columns.len()];
         let mut pruned_levels = levels.clone();

@@ -362,8 +362,12 @@ pub enum Comparator {
     /// year; different.
     Date,
     /// Email addresses by match key: exact; close (same mailbox at another
-    /// domain, or one edit); similar (mailbox names Jaro–Winkler ≥ 0.88);
-    /// different.
+    /// domain, or one edit in the mailbox at the same domain); similar
+    /// (mailbox names Jaro–Winkler ≥ 0.88); different. Mailboxes whose
+    /// numbers differ (`ann.lee71`, `ann.lee3`) are different; a slip
+    /// (one edit, similarity) counts only in mailboxes of at least five
+    /// letters; a mailbox that is its owner's names alone is compared as
+    /// missing unless it is the same address.
     Email,
     /// E.164 phone numbers: exact; close (same last seven digits, or one
     /// edit); different.
