@@ -123,21 +123,17 @@ pub unsafe extern "C" fn custodia_normalizer_new_with_options(
     options_len: usize,
     normalizer_out: *mut *mut custodia_normalizer,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live schema handle or NULL.
-        let schema = unsafe { handle::borrow(schema, "schema") }?;
-        // SAFETY: the caller promises `options_len` readable bytes.
-        let options = unsafe { text::str_arg(options, options_len, "options") }?;
-        let out = handle::out(normalizer_out, "normalizer_out")?;
-        let builder = Normalizer::builder(schema);
-        let builder = if options.is_empty() {
-            builder
-        } else {
-            builder.options_json(options)?
-        };
-        handle::give(out, builder.build());
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_with_options(
+            schema,
+            options,
+            options_len,
+            normalizer_out,
+            "normalizer_out",
+            |schema, options| Ok(Normalizer::builder(schema).options_json(options)?.build()),
+        )
+    }
 }
 
 /// Normalizes `record` into a new record (the input is not changed). The
@@ -257,21 +253,17 @@ pub unsafe extern "C" fn custodia_validator_new_with_options(
     options_len: usize,
     validator_out: *mut *mut custodia_validator,
 ) -> custodia_status {
-    run(|| {
-        // SAFETY: the caller passes a live schema handle or NULL.
-        let schema = unsafe { handle::borrow(schema, "schema") }?;
-        // SAFETY: the caller promises `options_len` readable bytes.
-        let options = unsafe { text::str_arg(options, options_len, "options") }?;
-        let out = handle::out(validator_out, "validator_out")?;
-        let builder = Validator::builder(schema);
-        let builder = if options.is_empty() {
-            builder
-        } else {
-            builder.options_json(options)?
-        };
-        handle::give(out, builder.build());
-        Ok(())
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_with_options(
+            schema,
+            options,
+            options_len,
+            validator_out,
+            "validator_out",
+            |schema, options| Ok(Validator::builder(schema).options_json(options)?.build()),
+        )
+    }
 }
 
 /// Validates `record` and gives a report of every issue (an empty report
