@@ -4,6 +4,11 @@
 //!
 //!     cargo run --release --example match_errors -- [N] [SEED] [EXAMPLES]
 //!
+//! or on a CSV file and its truth (a CSV of `customer_id,person`, such as
+//! `scripts/compare_splink.py --keep DIR` writes):
+//!
+//!     cargo run --release --example match_errors -- --csv input.csv truth.csv [EXAMPLES]
+//!
 //! Splits the pairwise errors by cause: true pairs never compared
 //! (blocking), compared but scored below the threshold (scoring), or
 //! scored above it and kept apart by clustering; wrong pairs matched
@@ -26,15 +31,29 @@ fn main() -> Result<(), Failure> {
             .and_then(|a| a.parse().ok())
             .unwrap_or(default)
     };
-    let (n, seed, shown) = (arg(1, 10_000) as usize, arg(2, 1), arg(3, 3) as usize);
-    let data = Generator::multilingual(seed).generate(n)?;
+    let csv_input = std::env::args().nth(1).as_deref() == Some("--csv");
     let schema = Schema::customer();
     let mut config = PipelineConfig::default();
     config.steps = vec!["clean".into(), "dedupe".into()];
     let (pipeline, _) = config.build(KeyRing::new())?;
+    let (rows, truth, shown, what) = if csv_input {
+        let path = |i: usize| std::env::args().nth(i).ok_or("--csv INPUT TRUTH");
+        let (rows, truth) = read_csv(&schema, &path(2)?, &path(3)?)?;
+        (rows, truth, arg(4, 3) as usize, path(2)?)
+    } else {
+        let (n, seed) = (arg(1, 10_000) as usize, arg(2, 1));
+        let data = Generator::multilingual(seed).generate(n)?;
+        (
+            data.records,
+            data.people,
+            arg(3, 3) as usize,
+            format!("seed {seed}"),
+        )
+    };
+    let n = rows.len();
     let header: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
     let mut compared = Vec::with_capacity(n);
-    for record in &data.records {
+    for record in &rows {
         // Through text, as a CSV row.
         let json = serde_json::to_value(Customer::from_record(record))?;
         let row: Vec<String> = header
@@ -51,10 +70,10 @@ fn main() -> Result<(), Failure> {
         compared.push(pipeline.comparable(&pipeline.process(record)?));
     }
     let outcome = pipeline.dedupe(&compared)?;
-    let truth = &data.people;
+    let truth = &truth;
     let scores = outcome.scores(truth);
     println!(
-        "{n} records, seed {seed}: precision {:.4} recall {:.4} F1 {:.4}",
+        "{n} records, {what}: precision {:.4} recall {:.4} F1 {:.4}",
         scores.precision(),
         scores.recall(),
         scores.f1()
@@ -183,6 +202,41 @@ fn main() -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The rows of a CSV file (as raw records of the customer schema) and
+/// each row's person (its number, or one given in order of appearance).
+fn read_csv(schema: &Schema, input: &str, truth: &str) -> Result<(Vec<Record>, Vec<u32>), Failure> {
+    let mut people: HashMap<String, String> = HashMap::new();
+    for row in csv::Reader::from_path(truth)?.records() {
+        let row = row?;
+        people.insert(row[0].to_owned(), row[1].to_owned());
+    }
+    let mut reader = csv::Reader::from_path(input)?;
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let id = header
+        .iter()
+        .position(|h| *h == "customer_id")
+        .ok_or("no customer_id column")?;
+    let (mut rows, mut truth, mut numbers) = (Vec::new(), Vec::new(), HashMap::new());
+    for row in reader.records() {
+        let row = row?;
+        let person = people
+            .get(&row[id])
+            .ok_or("a row without a person in the truth file")?;
+        // Numeric person ids are kept (neighbours in the generator stay
+        // neighbours); others are numbered as they come.
+        let next = 1_000_000_000 + numbers.len() as u32;
+        let number = match person.parse::<u32>() {
+            Ok(number) => number,
+            Err(_) => *numbers.entry(person.clone()).or_insert(next),
+        };
+        truth.push(number);
+        let cells: Vec<&str> = row.iter().collect();
+        rows.push(Record::from_csv(schema, &header, &cells)?);
+    }
+    Ok((rows, truth))
 }
 
 fn candidate_set(outcome: &Outcome) -> HashSet<(usize, usize)> {
