@@ -134,6 +134,7 @@ pub mod mask;
 pub mod normalize;
 pub mod panic;
 pub mod pipeline;
+pub mod profile;
 pub mod schema;
 pub mod validate;
 
