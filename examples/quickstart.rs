@@ -23,7 +23,7 @@ fn main() -> Result<(), custodia::Error> {
     let keys = KeyRing::new()
         .with(Key::new("pseudonym", b"demo-pseudonym-key-32-bytes-long")?)
         .with(Key::new("token", b"demo-token-key16")?);
-    let masker = Masker::new(&schema, &Policy::customer_default(), keys)?;
+    let masker = Masker::new(&schema, &Policy::customer(), keys)?;
     println!(
         "schema `{}` v{}: {} fields",
         schema.name(),
@@ -48,8 +48,8 @@ fn main() -> Result<(), custodia::Error> {
         let report = validator.validate_normalized(&normalized)?;
         println!("\nline {line}: {}", normalized.record.to_json());
         for change in &normalized.changes {
-            let rules: Vec<_> = change.rules.iter().map(|r| r.name()).collect();
-            println!("  changed {} ({})", change.field, rules.join(", "));
+            let steps: Vec<_> = change.steps.iter().map(|s| s.name()).collect();
+            println!("  changed {} ({})", change.field, steps.join(", "));
         }
         for issue in report.issues() {
             println!("  {} {}: {}", issue.level().name(), issue.code(), issue);

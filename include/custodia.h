@@ -38,9 +38,9 @@
 /*
  The result of every fallible custodia function. 0 is success; the other
  numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
- 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
- input and output, 9000s:
- internal) and never reused.
+ 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s: input and
+ output, 9000s: internal) and never reused. custodia_status_name gives each
+ one's name.
  */
 enum custodia_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -52,7 +52,7 @@ enum custodia_status
    */
   CUSTODIA_STATUS_OK = 0,
   /*
-   A required pointer argument was NULL.
+   A required pointer argument was NULL (C ABI only).
    */
   CUSTODIA_STATUS_NULL_ARGUMENT = 1001,
   /*
@@ -132,22 +132,31 @@ enum custodia_status
    */
   CUSTODIA_STATUS_CANNOT_MASK = 5005,
   /*
+   A ciphertext that does not decrypt: it was altered or moved from another
+   field or record or made with another key.
+   */
+  CUSTODIA_STATUS_CANNOT_DECRYPT = 5006,
+  /*
+   An audit log that cannot be read or written as one.
+   */
+  CUSTODIA_STATUS_AUDIT = 5007,
+  /*
    Reading an input or writing an output failed.
    */
   CUSTODIA_STATUS_IO = 6001,
   /*
-   An input that cannot be read as set up (its encoding, its header, a
-   column named in the settings).
+   An input that cannot be read as set up (its encoding, its header, a column
+   named in the settings).
    */
   CUSTODIA_STATUS_INPUT = 6002,
   /*
-   Pipeline settings that cannot work (steps out of order, a missing
-   section, an unknown key or issue code).
+   Pipeline settings that cannot work (steps out of order, a missing section,
+   an unknown key or issue code).
    */
   CUSTODIA_STATUS_INVALID_PIPELINE = 6003,
   /*
-   An internal error (a caught panic). Free the handles involved rather
-   than using them again.
+   An internal error (a caught panic, C ABI only). Free the handles involved
+   rather than using them again.
    */
   CUSTODIA_STATUS_PANIC = 9001,
 };
@@ -186,7 +195,7 @@ typedef uint32_t custodia_severity;
 
 /*
  The parts of a run, for custodia_run_output. Pass the number (a
- `uint32_t`); other numbers fail with CUSTODIA_STATUS_INDEX_OUT_OF_RANGE.
+ uint32_t); other numbers fail with CUSTODIA_STATUS_INDEX_OUT_OF_RANGE.
  */
 enum custodia_output
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -198,7 +207,7 @@ enum custodia_output
    */
   CUSTODIA_OUTPUT_ROWS = 1,
   /*
-   The rejected rows, with `_row` and `_issues`. A row that was not
+   The rejected rows, with _row and _issues. A row that was not
    UTF-8 is here as its bytes were: this part may not be UTF-8.
    */
   CUSTODIA_OUTPUT_REJECTS = 2,
@@ -226,6 +235,13 @@ typedef enum custodia_output custodia_output;
 typedef uint32_t custodia_output;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/*
+ Encrypts and decrypts single values, bound to a field name and a record
+ key (see the README's Field encryption section). Immutable: one cipher
+ may be used by any number of threads at once.
+ */
+typedef struct custodia_cipher custodia_cipher;
 
 /*
  A configured duplicate finder for one schema. Immutable: may be shared
@@ -321,9 +337,9 @@ typedef struct custodia_schema custodia_schema;
 typedef struct custodia_validator custodia_validator;
 
 /*
- A borrowed UTF-8 string: `len` bytes at `ptr`, not NUL-terminated. It
+ A borrowed UTF-8 string: len bytes at ptr, not NUL-terminated. It
  belongs to the handle it came from and is valid until that handle is
- freed or changed. `ptr` is never NULL, even for an empty string.
+ freed or changed. ptr is never NULL, even for an empty string.
  */
 typedef struct custodia_str {
   /*
@@ -364,6 +380,22 @@ typedef struct custodia_issue {
 } custodia_issue;
 
 /*
+ A host's key store: asked for the key with an id. Writes the 32-byte
+ secret to secret_out (custodia's memory, zeroized after use) and
+ whether the key is decrypt-only (0 or 1) to decrypt_only_out, and
+ returns 1; returns 0 when it has no key with this id, and a negative
+ number when it cannot answer (the call that needed the key then fails
+ with CUSTODIA_STATUS_INVALID_KEY). It may be called from any thread
+ that uses the cipher, the first time each key id is needed, so it must
+ be thread-safe.
+ */
+typedef int (*custodia_key_provider_fn)(void *context,
+                                        const char *id,
+                                        size_t id_len,
+                                        uint8_t *secret_out,
+                                        int *decrypt_only_out);
+
+/*
  Two records found to be the same customer.
  */
 typedef struct custodia_pair {
@@ -372,7 +404,7 @@ typedef struct custodia_pair {
    */
   size_t a;
   /*
-   The second record's row, greater than `a`.
+   The second record's row, greater than a.
    */
   size_t b;
   /*
@@ -436,44 +468,62 @@ const char *custodia_last_error_message(void);
 const char *custodia_last_error_field_path(void);
 
 /*
- Makes a normalizer for `schema` (default options). On success
- `*normalizer_out` owns a new handle; free it with custodia_normalizer_free.
+ Makes a normalizer for schema (default options). On success
+ *normalizer_out owns a new handle; free it with custodia_normalizer_free.
 
- # Safety
- `schema` is a live schema handle; `normalizer_out` is writable.
+ Safety:
+ schema is a live schema handle; normalizer_out is writable.
  */
 custodia_status custodia_normalizer_new(const struct custodia_schema *schema,
                                         struct custodia_normalizer **normalizer_out);
 
 /*
- Normalizes `record` into a new record (the input is not changed). The
+ Makes a normalizer for schema with options given as JSON (options,
+ options_len bytes of UTF-8; (NULL, 0) or "{}" for the defaults):
+ {"email_ascii_domain": bool, "email_provider_rules": bool,
+ "accept_possible_phones": bool}, each key optional. An unknown key
+ fails with CUSTODIA_STATUS_JSON and a message naming the nearest valid
+ one. On success *normalizer_out owns a new handle; free it with
+ custodia_normalizer_free.
+
+ Safety:
+ schema is a live schema handle; options points to options_len
+ readable bytes (or is NULL with 0); normalizer_out is writable.
+ */
+custodia_status custodia_normalizer_new_with_options(const struct custodia_schema *schema,
+                                                     const char *options,
+                                                     size_t options_len,
+                                                     struct custodia_normalizer **normalizer_out);
+
+/*
+ Normalizes record into a new record (the input is not changed). The
  new record remembers what normalization noticed, so validating it also
  reports that (an ambiguous date order, say). Fails with
  CUSTODIA_STATUS_SCHEMA_MISMATCH for a record of another schema. Free the
  result with custodia_record_free. Thread-safe for the normalizer.
 
- # Safety
- `normalizer` and `record` are live handles; `record_out` is writable.
+ Safety:
+ normalizer and record are live handles; record_out is writable.
  */
 custodia_status custodia_normalizer_normalize(const struct custodia_normalizer *normalizer,
                                               const struct custodia_record *record,
                                               struct custodia_record **record_out);
 
 /*
- How many fields normalization changed in `record`; 0 for a record that
+ How many fields normalization changed in record; 0 for a record that
  did not come from custodia_normalizer_normalize, or NULL.
 
- # Safety
- `record` is NULL or a live record handle.
+ Safety:
+ record is NULL or a live record handle.
  */
 size_t custodia_record_change_count(const struct custodia_record *record);
 
 /*
  Normalizes a JSON record and writes the normalized record as JSON to
- `*json_out` (free with custodia_string_free). Thread-safe.
+ *json_out (free with custodia_string_free). Thread-safe.
 
- # Safety
- `normalizer` is a live handle; `json` points to `len` readable bytes;
+ Safety:
+ normalizer is a live handle; json points to len readable bytes;
  the out-pointers are writable.
  */
 custodia_status custodia_normalize_json(const struct custodia_normalizer *normalizer,
@@ -485,29 +535,48 @@ custodia_status custodia_normalize_json(const struct custodia_normalizer *normal
 /*
  Frees a normalizer. NULL is a no-op.
 
- # Safety
- `normalizer` is NULL or a live handle no other thread is using.
+ Safety:
+ normalizer is NULL or a live handle no other thread is using.
  */
 void custodia_normalizer_free(struct custodia_normalizer *normalizer);
 
 /*
- Makes a validator for `schema` (default options: birth dates checked
+ Makes a validator for schema (default options: birth dates checked
  against today, UTC). Free with custodia_validator_free.
 
- # Safety
- `schema` is a live schema handle; `validator_out` is writable.
+ Safety:
+ schema is a live schema handle; validator_out is writable.
  */
 custodia_status custodia_validator_new(const struct custodia_schema *schema,
                                        struct custodia_validator **validator_out);
 
 /*
- Validates `record` and gives a report of every issue (an empty report
+ Makes a validator for schema with options given as JSON (options,
+ options_len bytes of UTF-8; (NULL, 0) or "{}" for the defaults):
+ {"today": "YYYY-MM-DD", "max_age": years, "email": {"quoted_local_part":
+ bool, "ip_literal": bool}, "accept_possible_phones": bool}, each key
+ optional. today fixes the date birth dates are checked against, for
+ results that do not change from day to day. An unknown key fails with
+ CUSTODIA_STATUS_JSON and a message naming the nearest valid one. Free
+ the validator with custodia_validator_free.
+
+ Safety:
+ schema is a live schema handle; options points to options_len
+ readable bytes (or is NULL with 0); validator_out is writable.
+ */
+custodia_status custodia_validator_new_with_options(const struct custodia_schema *schema,
+                                                    const char *options,
+                                                    size_t options_len,
+                                                    struct custodia_validator **validator_out);
+
+/*
+ Validates record and gives a report of every issue (an empty report
  for a clean record). A record from custodia_normalizer_normalize also
  gets the issues normalization noticed. Free the report with
  custodia_report_free. Thread-safe for the validator.
 
- # Safety
- `validator` and `record` are live handles; `report_out` is writable.
+ Safety:
+ validator and record are live handles; report_out is writable.
  */
 custodia_status custodia_validator_validate(const struct custodia_validator *validator,
                                             const struct custodia_record *record,
@@ -515,11 +584,11 @@ custodia_status custodia_validator_validate(const struct custodia_validator *val
 
 /*
  Validates a JSON record and writes the report as JSON (a list of
- `{field, code, name, severity, message}`) to `*json_out` (free with
+ {field, code, name, severity, message}) to *json_out (free with
  custodia_string_free). Thread-safe.
 
- # Safety
- `validator` is a live handle; `json` points to `len` readable bytes; the
+ Safety:
+ validator is a live handle; json points to len readable bytes; the
  out-pointers are writable.
  */
 custodia_status custodia_validate_json(const struct custodia_validator *validator,
@@ -531,16 +600,16 @@ custodia_status custodia_validate_json(const struct custodia_validator *validato
 /*
  Frees a validator. NULL is a no-op.
 
- # Safety
- `validator` is NULL or a live handle no other thread is using.
+ Safety:
+ validator is NULL or a live handle no other thread is using.
  */
 void custodia_validator_free(struct custodia_validator *validator);
 
 /*
  The number of issues in a report; 0 for NULL.
 
- # Safety
- `report` is NULL or a live report handle.
+ Safety:
+ report is NULL or a live report handle.
  */
 size_t custodia_report_len(const struct custodia_report *report);
 
@@ -548,17 +617,17 @@ size_t custodia_report_len(const struct custodia_report *report);
  Whether the report has no issue of error severity (warnings allowed);
  false for NULL.
 
- # Safety
- `report` is NULL or a live report handle.
+ Safety:
+ report is NULL or a live report handle.
  */
 bool custodia_report_is_valid(const struct custodia_report *report);
 
 /*
- Reads issue `index` (from 0) into `*issue_out`; its strings are views
+ Reads issue index (from 0) into *issue_out; its strings are views
  owned by the report. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
 
- # Safety
- `report` is a live report handle; `issue_out` is writable.
+ Safety:
+ report is a live report handle; issue_out is writable.
  */
 custodia_status custodia_report_issue(const struct custodia_report *report,
                                       size_t index,
@@ -567,8 +636,8 @@ custodia_status custodia_report_issue(const struct custodia_report *report,
 /*
  The report as JSON, as a view owned by the report.
 
- # Safety
- `report` is a live report handle; `json_out` is writable.
+ Safety:
+ report is a live report handle; json_out is writable.
  */
 custodia_status custodia_report_json(const struct custodia_report *report,
                                      struct custodia_str *json_out);
@@ -576,20 +645,170 @@ custodia_status custodia_report_json(const struct custodia_report *report,
 /*
  Frees a report and all its strings. NULL is a no-op.
 
- # Safety
- `report` is NULL or a live report handle.
+ Safety:
+ report is NULL or a live report handle.
  */
 void custodia_report_free(struct custodia_report *report);
 
 /*
- Makes a duplicate finder for `schema`. `config_json` holds settings
+ Makes a cipher over a copy of the keys in keyring (which may be freed
+ afterwards), encrypting with the key active (32 bytes, not
+ decrypt-only). Fails with CUSTODIA_STATUS_UNKNOWN_KEY or _INVALID_KEY.
+ Free with custodia_cipher_free.
+
+ Safety:
+ keyring is a live key ring; active points to active_len readable
+ bytes; cipher_out is writable.
+ */
+custodia_status custodia_cipher_new(const struct custodia_keyring *keyring,
+                                    const char *active,
+                                    size_t active_len,
+                                    struct custodia_cipher **cipher_out);
+
+/*
+ Makes a cipher whose keys come from provider (see
+ custodia_key_provider_fn), called with context; it is asked for
+ active now and for other ids when a ciphertext names them. Fails as
+ custodia_cipher_new. Free with custodia_cipher_free.
+
+ Safety:
+ provider is a function as custodia_key_provider_fn describes, usable
+ with context from any thread until the cipher is freed; active
+ points to active_len readable bytes; cipher_out is writable.
+ */
+custodia_status custodia_cipher_new_with_provider(custodia_key_provider_fn provider,
+                                                  void *context,
+                                                  const char *active,
+                                                  size_t active_len,
+                                                  struct custodia_cipher **cipher_out);
+
+/*
+ Encrypts value of field in the record whose key is record_key
+ (deterministically, with AES-SIV, when deterministic is not 0) and
+ writes the ciphertext text to *text_out, its length to *len_out
+ (free with custodia_string_free). Thread-safe.
+
+ Safety:
+ cipher is a live cipher; each (pointer, length) pair points to
+ readable bytes; the out-pointers are writable.
+ */
+custodia_status custodia_cipher_encrypt(const struct custodia_cipher *cipher,
+                                        const char *field,
+                                        size_t field_len,
+                                        const char *record_key,
+                                        size_t record_key_len,
+                                        const char *value,
+                                        size_t value_len,
+                                        int deterministic,
+                                        char **text_out,
+                                        size_t *len_out);
+
+/*
+ Decrypts a ciphertext of field in the record whose key is
+ record_key and writes the value to *text_out (free with
+ custodia_string_free; clearing it first is the caller's part). Fails
+ with CUSTODIA_STATUS_CANNOT_DECRYPT naming the field (never the value)
+ for text that is not a ciphertext, was altered, or was moved from
+ another field or record; _UNKNOWN_KEY for a key the ring or provider
+ does not have. Thread-safe.
+
+ Safety:
+ As for custodia_cipher_encrypt.
+ */
+custodia_status custodia_cipher_decrypt(const struct custodia_cipher *cipher,
+                                        const char *field,
+                                        size_t field_len,
+                                        const char *record_key,
+                                        size_t record_key_len,
+                                        const char *ciphertext,
+                                        size_t ciphertext_len,
+                                        char **text_out,
+                                        size_t *len_out);
+
+/*
+ Re-encrypts a ciphertext made with another key under the active key, in
+ the same mode (one already under the active key comes back as it is).
+ Fails as custodia_cipher_decrypt. Thread-safe.
+
+ Safety:
+ As for custodia_cipher_encrypt.
+ */
+custodia_status custodia_cipher_rewrap(const struct custodia_cipher *cipher,
+                                       const char *field,
+                                       size_t field_len,
+                                       const char *record_key,
+                                       size_t record_key_len,
+                                       const char *ciphertext,
+                                       size_t ciphertext_len,
+                                       char **text_out,
+                                       size_t *len_out);
+
+/*
+ Frees a cipher, zeroizing its keys. NULL is a no-op.
+
+ Safety:
+ cipher is NULL or a live handle no other thread is using.
+ */
+void custodia_cipher_free(struct custodia_cipher *cipher);
+
+/*
+ Makes the key id of keyring decrypt-only (decrypt_only not 0) or
+ active again: after a rotation the old key stays this way, so values
+ made with it still decrypt and rewrap while no policy can make new
+ ones with it. Fails with CUSTODIA_STATUS_UNKNOWN_KEY.
+
+ Safety:
+ keyring is a live key ring not used by another thread; id points
+ to id_len readable bytes.
+ */
+custodia_status custodia_keyring_set_decrypt_only(struct custodia_keyring *keyring,
+                                                  const char *id,
+                                                  size_t id_len,
+                                                  int decrypt_only);
+
+/*
+ Reveals a stored record (one masked for an audience that encrypts) for
+ audience into a new record (free with custodia_record_free): the
+ ciphertexts of fields the policy's reveal lets the audience see are
+ decrypted, others become [redacted], then the audience's operators
+ apply. Fails with CUSTODIA_STATUS_CANNOT_DECRYPT naming the field for a
+ ciphertext that was altered or moved from another field or record;
+ _UNKNOWN_AUDIENCE, _UNKNOWN_KEY. Thread-safe for the masker.
+
+ Safety:
+ masker and record are live handles; audience points to
+ audience_len readable bytes; record_out is writable.
+ */
+custodia_status custodia_masker_reveal(const struct custodia_masker *masker,
+                                       const struct custodia_record *record,
+                                       const char *audience,
+                                       size_t audience_len,
+                                       struct custodia_record **record_out);
+
+/*
+ Re-encrypts the ciphertexts of a stored record that audience (which
+ encrypts) made with another key under the key its policy names now,
+ into a new record (free with custodia_record_free). Fails as
+ custodia_masker_reveal. Thread-safe for the masker.
+
+ Safety:
+ As for custodia_masker_reveal.
+ */
+custodia_status custodia_masker_rewrap(const struct custodia_masker *masker,
+                                       const struct custodia_record *record,
+                                       const char *audience,
+                                       size_t audience_len,
+                                       struct custodia_record **record_out);
+
+/*
+ Makes a duplicate finder for schema. config_json holds settings
  (threshold, blocking rules, ...; see the README), or is (NULL, 0) for
  the defaults. Fails with CUSTODIA_STATUS_JSON or _INVALID_DEDUPE. Free
  with custodia_deduper_free.
 
- # Safety
- `schema` is a live schema handle; `config_json` is NULL or points to
- `config_len` readable bytes; `deduper_out` is writable.
+ Safety:
+ schema is a live schema handle; config_json is NULL or points to
+ config_len readable bytes; deduper_out is writable.
  */
 custodia_status custodia_deduper_new(const struct custodia_schema *schema,
                                      const char *config_json,
@@ -599,20 +818,20 @@ custodia_status custodia_deduper_new(const struct custodia_schema *schema,
 /*
  Frees a duplicate finder. NULL is a no-op.
 
- # Safety
- `deduper` is NULL or a live handle no other thread is using.
+ Safety:
+ deduper is NULL or a live handle no other thread is using.
  */
 void custodia_deduper_free(struct custodia_deduper *deduper);
 
 /*
- Finds the duplicates among `count` records, training a model on them.
+ Finds the duplicates among count records, training a model on them.
  The records are copied (they may be freed afterwards); rows in the
- outcome are positions in `records`. Free the outcome with
+ outcome are positions in records. Free the outcome with
  custodia_outcome_free. Thread-safe for the deduper.
 
- # Safety
- `deduper` is a live handle; `records` points to `count` live record
- handles (or is NULL with `count` 0); `outcome_out` is writable.
+ Safety:
+ deduper is a live handle; records points to count live record
+ handles (or is NULL with count 0); outcome_out is writable.
  */
 custodia_status custodia_deduper_run(const struct custodia_deduper *deduper,
                                      const struct custodia_record *const *records,
@@ -625,8 +844,8 @@ custodia_status custodia_deduper_run(const struct custodia_deduper *deduper,
  way. Fails with CUSTODIA_STATUS_INVALID_DEDUPE when the model was
  trained for other fields.
 
- # Safety
- As for custodia_deduper_run; `model_json` points to `model_len`
+ Safety:
+ As for custodia_deduper_run; model_json points to model_len
  readable bytes.
  */
 custodia_status custodia_deduper_run_with_model(const struct custodia_deduper *deduper,
@@ -638,10 +857,10 @@ custodia_status custodia_deduper_run_with_model(const struct custodia_deduper *d
 
 /*
  Links two sources (say a CRM and a billing system): pairs are only made
- across them. Rows in the outcome are the `left` records, then the
- `right` ones (row `left_count + i` is `right[i]`).
+ across them. Rows in the outcome are the left records, then the
+ right ones (row left_count + i is right[i]).
 
- # Safety
+ Safety:
  As for custodia_deduper_run, for both arrays.
  */
 custodia_status custodia_deduper_link(const struct custodia_deduper *deduper,
@@ -654,18 +873,18 @@ custodia_status custodia_deduper_link(const struct custodia_deduper *deduper,
 /*
  Frees an outcome. NULL is a no-op.
 
- # Safety
- `outcome` is NULL or a live handle no other thread is using.
+ Safety:
+ outcome is NULL or a live handle no other thread is using.
  */
 void custodia_outcome_free(struct custodia_outcome *outcome);
 
 /*
  The cluster id of every record, by row: records of one customer share
- an id (the smallest row among them). `*clusters_out` points into the
- outcome (valid until it is freed) and holds `*len_out` ids.
+ an id (the smallest row among them). *clusters_out points into the
+ outcome (valid until it is freed) and holds *len_out ids.
 
- # Safety
- `outcome` is a live handle; the out-pointers are writable.
+ Safety:
+ outcome is a live handle; the out-pointers are writable.
  */
 custodia_status custodia_outcome_clusters(const struct custodia_outcome *outcome,
                                           const uint32_t **clusters_out,
@@ -674,31 +893,31 @@ custodia_status custodia_outcome_clusters(const struct custodia_outcome *outcome
 /*
  The number of matched pairs; 0 for NULL.
 
- # Safety
- `outcome` is NULL or a live handle.
+ Safety:
+ outcome is NULL or a live handle.
  */
 size_t custodia_outcome_pair_count(const struct custodia_outcome *outcome);
 
 /*
- Reads matched pair `index` (from 0; pairs are sorted by row) into
- `*pair_out`. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
+ Reads matched pair index (from 0; pairs are sorted by row) into
+ *pair_out. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
 
- # Safety
- `outcome` is a live handle; `pair_out` is writable.
+ Safety:
+ outcome is a live handle; pair_out is writable.
  */
 custodia_status custodia_outcome_pair(const struct custodia_outcome *outcome,
                                       size_t index,
                                       struct custodia_pair *pair_out);
 
 /*
- Why rows `a` and `b` score as they do, as JSON: the prior, the total
+ Why rows a and b score as they do, as JSON: the prior, the total
  weight and probability, per field its level, weight and whether it
  counted, and what the chance of two people of one household takes off. Works for any two rows, matched or not; values never appear.
  CUSTODIA_STATUS_INDEX_OUT_OF_RANGE for a row past the end. Free the
  string with custodia_string_free.
 
- # Safety
- `outcome` is a live handle; the out-pointers are writable.
+ Safety:
+ outcome is a live handle; the out-pointers are writable.
  */
 custodia_status custodia_outcome_explain_json(const struct custodia_outcome *outcome,
                                               size_t a,
@@ -711,8 +930,8 @@ custodia_status custodia_outcome_explain_json(const struct custodia_outcome *out
  custodia_deduper_run_with_model and custodia_index_new. Free the string
  with custodia_string_free.
 
- # Safety
- `outcome` is a live handle; the out-pointers are writable.
+ Safety:
+ outcome is a live handle; the out-pointers are writable.
  */
 custodia_status custodia_outcome_model_json(const struct custodia_outcome *outcome,
                                             char **json_out,
@@ -723,9 +942,9 @@ custodia_status custodia_outcome_model_json(const struct custodia_outcome *outco
  custodia_outcome_model_json). Its scores equal the batch run's for the
  same pair. Free with custodia_index_free.
 
- # Safety
- `deduper` is a live handle; `model_json` points to `model_len` readable
- bytes; `index_out` is writable.
+ Safety:
+ deduper is a live handle; model_json points to model_len readable
+ bytes; index_out is writable.
  */
 custodia_status custodia_index_new(const struct custodia_deduper *deduper,
                                    const char *model_json,
@@ -734,25 +953,25 @@ custodia_status custodia_index_new(const struct custodia_deduper *deduper,
 
 /*
  Adds a record (copied) to the index and writes its row (insertion
- order, from 0) to `*row_out`. Needs the index to itself.
+ order, from 0) to *row_out. Needs the index to itself.
 
- # Safety
- `index` is a live handle no other thread is using; `record` is a live
- record handle; `row_out` is writable.
+ Safety:
+ index is a live handle no other thread is using; record is a live
+ record handle; row_out is writable.
  */
 custodia_status custodia_index_insert(struct custodia_index *index,
                                       const struct custodia_record *record,
                                       size_t *row_out);
 
 /*
- The `k` indexed records most likely to be the same customer as
- `record` (which is not added), strongest first, written to
- `matches[0..*count_out]`; `matches` has room for `k`. Fewer when fewer
+ The k indexed records most likely to be the same customer as
+ record (which is not added), strongest first, written to
+ matches[0..*count_out]; matches has room for k. Fewer when fewer
  share a blocking key with it. Queries may run from several threads.
 
- # Safety
- `index` and `record` are live handles; `matches` has room for `k`
- entries (or is NULL with `k` 0); `count_out` is writable.
+ Safety:
+ index and record are live handles; matches has room for k
+ entries (or is NULL with k 0); count_out is writable.
  */
 custodia_status custodia_index_query(const struct custodia_index *index,
                                      const struct custodia_record *record,
@@ -763,28 +982,28 @@ custodia_status custodia_index_query(const struct custodia_index *index,
 /*
  The number of indexed records; 0 for NULL.
 
- # Safety
- `index` is NULL or a live handle.
+ Safety:
+ index is NULL or a live handle.
  */
 size_t custodia_index_len(const struct custodia_index *index);
 
 /*
  Frees an index. NULL is a no-op.
 
- # Safety
- `index` is NULL or a live handle no other thread is using.
+ Safety:
+ index is NULL or a live handle no other thread is using.
  */
 void custodia_index_free(struct custodia_index *index);
 
 /*
- Compiles survivorship rules for `schema` from a merge policy in JSON
+ Compiles survivorship rules for schema from a merge policy in JSON
  (see the README), or (NULL, 0) for the default (the most frequent
  value, then the most complete record). Fails with CUSTODIA_STATUS_
  INVALID_DEDUPE naming the setting. Free with custodia_merger_free.
 
- # Safety
- `schema` is a live schema handle; `policy_json` is NULL or points to
- `policy_len` readable bytes; `merger_out` is writable.
+ Safety:
+ schema is a live schema handle; policy_json is NULL or points to
+ policy_len readable bytes; merger_out is writable.
  */
 custodia_status custodia_merger_new(const struct custodia_schema *schema,
                                     const char *policy_json,
@@ -794,21 +1013,21 @@ custodia_status custodia_merger_new(const struct custodia_schema *schema,
 /*
  Frees a merger. NULL is a no-op.
 
- # Safety
- `merger` is NULL or a live handle no other thread is using.
+ Safety:
+ merger is NULL or a live handle no other thread is using.
  */
 void custodia_merger_free(struct custodia_merger *merger);
 
 /*
- Merges `count` records into one golden record per cluster;
- `clusters[i]` is record i's cluster id (as custodia_outcome_clusters
+ Merges count records into one golden record per cluster;
+ clusters[i] is record i's cluster id (as custodia_outcome_clusters
  gives). Free the result with custodia_golden_free. Thread-safe for the
  merger.
 
- # Safety
- `merger` is a live handle; `records` points to `count` live record
- handles and `clusters` to `count` ids (both may be NULL with `count`
- 0); `golden_out` is writable.
+ Safety:
+ merger is a live handle; records points to count live record
+ handles and clusters to count ids (both may be NULL with count
+ 0); golden_out is writable.
  */
 custodia_status custodia_merger_merge(const struct custodia_merger *merger,
                                       const struct custodia_record *const *records,
@@ -819,18 +1038,18 @@ custodia_status custodia_merger_merge(const struct custodia_merger *merger,
 /*
  The number of golden records; 0 for NULL.
 
- # Safety
- `golden` is NULL or a live handle.
+ Safety:
+ golden is NULL or a live handle.
  */
 size_t custodia_golden_len(const struct custodia_golden *golden);
 
 /*
- Golden record `index` (from 0): its cluster id to `*cluster_out`, and a
- copy of the merged record to `*record_out` (free it with
+ Golden record index (from 0): its cluster id to *cluster_out, and a
+ copy of the merged record to *record_out (free it with
  custodia_record_free). CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the end.
 
- # Safety
- `golden` is a live handle; the out-pointers are writable.
+ Safety:
+ golden is a live handle; the out-pointers are writable.
  */
 custodia_status custodia_golden_record(const struct custodia_golden *golden,
                                        size_t index,
@@ -838,13 +1057,13 @@ custodia_status custodia_golden_record(const struct custodia_golden *golden,
                                        struct custodia_record **record_out);
 
 /*
- Where the value of field `field_index` (schema order) of golden record
- `index` came from: the input row, or -1 when no record of the cluster
+ Where the value of field field_index (schema order) of golden record
+ index came from: the input row, or -1 when no record of the cluster
  had a value. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE for either index past
  the end.
 
- # Safety
- `golden` is a live handle; `row_out` is writable.
+ Safety:
+ golden is a live handle; row_out is writable.
  */
 custodia_status custodia_golden_source(const struct custodia_golden *golden,
                                        size_t index,
@@ -854,20 +1073,20 @@ custodia_status custodia_golden_source(const struct custodia_golden *golden,
 /*
  Frees golden records. NULL is a no-op.
 
- # Safety
- `golden` is NULL or a live handle no other thread is using.
+ Safety:
+ golden is NULL or a live handle no other thread is using.
  */
 void custodia_golden_free(struct custodia_golden *golden);
 
 /*
  Deduplicates a JSON array of record objects and writes
- `{"clusters": [...], "pairs": [{"a", "b", "weight", "probability"}]}`
+ {"clusters": [...], "pairs": [{"a", "b", "weight", "probability"}]}
  (cluster ids by position; pairs sorted by row). Errors name the record
- (`record 3: ...`). Free the string with custodia_string_free.
+ (record 3: ...). Free the string with custodia_string_free.
  Thread-safe.
 
- # Safety
- `deduper` is a live handle; `json` points to `len` readable bytes; the
+ Safety:
+ deduper is a live handle; json points to len readable bytes; the
  out-pointers are writable.
  */
 custodia_status custodia_dedupe_json(const struct custodia_deduper *deduper,
@@ -878,13 +1097,13 @@ custodia_status custodia_dedupe_json(const struct custodia_deduper *deduper,
 
 /*
  Merges records into golden records, JSON in and out: input
- `{"records": [{...}, ...], "clusters": [0, 0, 2, ...]}`, output an array
- of `{"cluster", "members", "record", "sources"}` (sources: the row each
+ {"records": [{...}, ...], "clusters": [0, 0, 2, ...]}, output an array
+ of {"cluster", "members", "record", "sources"} (sources: the row each
  field's value came from, or null). Free the string with
  custodia_string_free. Thread-safe.
 
- # Safety
- `merger` is a live handle; `json` points to `len` readable bytes; the
+ Safety:
+ merger is a live handle; json points to len readable bytes; the
  out-pointers are writable.
  */
 custodia_status custodia_merge_json(const struct custodia_merger *merger,
@@ -896,21 +1115,21 @@ custodia_status custodia_merge_json(const struct custodia_merger *merger,
 /*
  Makes an empty key ring. Free with custodia_keyring_free.
 
- # Safety
- `keyring_out` is writable.
+ Safety:
+ keyring_out is writable.
  */
 custodia_status custodia_keyring_new(struct custodia_keyring **keyring_out);
 
 /*
- Adds a key: `id` is 1–32 ASCII letters, digits, `_` or `-`, not yet in
- the ring; `secret` is 16, 24 or 32 bytes, copied (clearing the caller's
+ Adds a key: id is 1–32 ASCII letters, digits, _ or -, not yet in
+ the ring; secret is 16, 24 or 32 bytes, copied (clearing the caller's
  copy is the caller's part). Fails with CUSTODIA_STATUS_INVALID_KEY
  otherwise (the ring is unchanged); the secret never appears in any
  message.
 
- # Safety
- `keyring` is a live key ring not used by another thread; `id` and
- `secret` point to `id_len` and `secret_len` readable bytes.
+ Safety:
+ keyring is a live key ring not used by another thread; id and
+ secret point to id_len and secret_len readable bytes.
  */
 custodia_status custodia_keyring_add(struct custodia_keyring *keyring,
                                      const char *id,
@@ -920,18 +1139,18 @@ custodia_status custodia_keyring_add(struct custodia_keyring *keyring,
 
 /*
  Makes a key ring from JSON, an object of key id to secret in hex:
- `{"pseudonym": "000102...1f", "token": "0f0e...00"}`. Each secret has
+ {"pseudonym": "000102...1f", "token": "0f0e...00"}. Each secret has
  32, 48 or 64 hex digits (16, 24 or 32 bytes); each id has 1–32 ASCII
- letters, digits, `_` or `-` and is given once. Fails with
+ letters, digits, _ or - and is given once. Fails with
  CUSTODIA_STATUS_JSON for
  text that is not such an object (the message gives the line and column,
  never the text) and _INVALID_KEY naming the key id for a duplicate or
  bad id or a bad secret; no secret appears in any message. The secrets
  are decoded into memory that is zeroized when the ring is freed;
- clearing `json` is the caller's part. Free with custodia_keyring_free.
+ clearing json is the caller's part. Free with custodia_keyring_free.
 
- # Safety
- `json` points to `len` readable bytes; `keyring_out` is writable.
+ Safety:
+ json points to len readable bytes; keyring_out is writable.
  */
 custodia_status custodia_keyring_from_json(const char *json,
                                            size_t len,
@@ -940,8 +1159,8 @@ custodia_status custodia_keyring_from_json(const char *json,
 /*
  Frees a key ring, zeroizing its keys. NULL is a no-op.
 
- # Safety
- `keyring` is NULL or a live key ring.
+ Safety:
+ keyring is NULL or a live key ring.
  */
 void custodia_keyring_free(struct custodia_keyring *keyring);
 
@@ -950,8 +1169,8 @@ void custodia_keyring_free(struct custodia_keyring *keyring);
  CUSTODIA_STATUS_JSON or _INVALID_POLICY naming the audience and field.
  Free with custodia_policy_free.
 
- # Safety
- `json` points to `len` readable bytes; `policy_out` is writable.
+ Safety:
+ json points to len readable bytes; policy_out is writable.
  */
 custodia_status custodia_policy_from_json(const char *json,
                                           size_t len,
@@ -959,18 +1178,18 @@ custodia_status custodia_policy_from_json(const char *json,
 
 /*
  The built-in policy for the standard customer schema (audiences
- `support`, `analytics`, `auditor`; key ids `pseudonym` and `token`).
+ support, analytics, auditor; key ids pseudonym and token).
 
- # Safety
- `policy_out` is writable.
+ Safety:
+ policy_out is writable.
  */
-custodia_status custodia_policy_customer_default(struct custodia_policy **policy_out);
+custodia_status custodia_policy_customer(struct custodia_policy **policy_out);
 
 /*
- The policy written on a schema's fields (their `mask` option).
+ The policy written on a schema's fields (their mask option).
 
- # Safety
- `schema` is a live schema handle; `policy_out` is writable.
+ Safety:
+ schema is a live schema handle; policy_out is writable.
  */
 custodia_status custodia_policy_from_schema(const struct custodia_schema *schema,
                                             struct custodia_policy **policy_out);
@@ -978,21 +1197,21 @@ custodia_status custodia_policy_from_schema(const struct custodia_schema *schema
 /*
  Frees a policy. NULL is a no-op.
 
- # Safety
- `policy` is NULL or a live policy handle no other thread is using.
+ Safety:
+ policy is NULL or a live policy handle no other thread is using.
  */
 void custodia_policy_free(struct custodia_policy *policy);
 
 /*
- Compiles `policy` for `schema` with a copy of the keys in `keyring` (the
+ Compiles policy for schema with a copy of the keys in keyring (the
  ring may be freed afterwards), for every audience of the policy. Fails
  with CUSTODIA_STATUS_INVALID_POLICY or _UNKNOWN_KEY (a key some audience
  uses is missing; see custodia_masker_new_for_audience). The masker keeps
  no secret, only states expanded from the keys, zeroized when it is
  freed. Free with custodia_masker_free.
 
- # Safety
- `schema`, `policy` and `keyring` are live handles; `masker_out` is
+ Safety:
+ schema, policy and keyring are live handles; masker_out is
  writable.
  */
 custodia_status custodia_masker_new(const struct custodia_schema *schema,
@@ -1002,16 +1221,16 @@ custodia_status custodia_masker_new(const struct custodia_schema *schema,
 
 /*
  As custodia_masker_new, for one audience only: only the keys that
- audience uses must be in `keyring` (the built-in `support` audience
+ audience uses must be in keyring (the built-in support audience
  needs none, so an empty ring will do), while the whole policy is still
  checked against the schema. Masking for another audience fails with
  CUSTODIA_STATUS_UNKNOWN_AUDIENCE. Fails with _UNKNOWN_AUDIENCE when the
  policy has no such audience, _INVALID_POLICY or _UNKNOWN_KEY. Free with
  custodia_masker_free.
 
- # Safety
- `schema`, `policy` and `keyring` are live handles; `audience` points to
- `audience_len` readable bytes; `masker_out` is writable.
+ Safety:
+ schema, policy and keyring are live handles; audience points to
+ audience_len readable bytes; masker_out is writable.
  */
 custodia_status custodia_masker_new_for_audience(const struct custodia_schema *schema,
                                                  const struct custodia_policy *policy,
@@ -1021,7 +1240,7 @@ custodia_status custodia_masker_new_for_audience(const struct custodia_schema *s
                                                  struct custodia_masker **masker_out);
 
 /*
- Masks `record` (normalized first) for `audience` into a new record; free
+ Masks record (normalized first) for audience into a new record; free
  it with custodia_record_free. Fails with CUSTODIA_STATUS_UNKNOWN_AUDIENCE,
  _SCHEMA_MISMATCH or _CANNOT_MASK (naming the field, never the value) for
  a value that cannot be tokenized so that its token gives it back: too
@@ -1029,9 +1248,9 @@ custodia_status custodia_masker_new_for_audience(const struct custodia_schema *s
  IBAN, resident id or credit code whose check characters do not match).
  Thread-safe for the masker.
 
- # Safety
- `masker` and `record` are live handles; `audience` points to
- `audience_len` readable bytes; `record_out` is writable.
+ Safety:
+ masker and record are live handles; audience points to
+ audience_len readable bytes; record_out is writable.
  */
 custodia_status custodia_masker_mask(const struct custodia_masker *masker,
                                      const struct custodia_record *record,
@@ -1040,12 +1259,12 @@ custodia_status custodia_masker_mask(const struct custodia_masker *masker,
                                      struct custodia_record **record_out);
 
 /*
- Reverses the tokens in a record masked for `audience` into a new record
+ Reverses the tokens in a record masked for audience into a new record
  (free with custodia_record_free): each gives back exactly the value it
  was made of. A value that is not such a token fails with
  CUSTODIA_STATUS_CANNOT_MASK. Thread-safe for the masker.
 
- # Safety
+ Safety:
  As for custodia_masker_mask.
  */
 custodia_status custodia_masker_detokenize(const struct custodia_masker *masker,
@@ -1055,11 +1274,11 @@ custodia_status custodia_masker_detokenize(const struct custodia_masker *masker,
                                            struct custodia_record **record_out);
 
 /*
- Masks a JSON record for `audience` and writes the masked record as JSON
- to `*json_out` (free with custodia_string_free). Thread-safe.
+ Masks a JSON record for audience and writes the masked record as JSON
+ to *json_out (free with custodia_string_free). Thread-safe.
 
- # Safety
- `masker` is a live handle; the (pointer, length) arguments point to
+ Safety:
+ masker is a live handle; the (pointer, length) arguments point to
  readable bytes; the out-pointers are writable.
  */
 custodia_status custodia_mask_json(const struct custodia_masker *masker,
@@ -1073,23 +1292,23 @@ custodia_status custodia_mask_json(const struct custodia_masker *masker,
 /*
  Frees a masker, zeroizing its keys. NULL is a no-op.
 
- # Safety
- `masker` is NULL or a live handle no other thread is using.
+ Safety:
+ masker is NULL or a live handle no other thread is using.
  */
 void custodia_masker_free(struct custodia_masker *masker);
 
 /*
  Builds a pipeline from JSON settings: the format the command-line
- tool's `run` files use, with settings objects inline instead of file
- paths (`schema`, `format`, `delimiter`, `header`, `map`, `drop`,
- `warnings_column`, `reject_on`, `steps`, `dedupe`, `mask`; see the
- README). `keyring` holds the masking keys; NULL for none. On success
- `*pipeline_out` owns a new handle; free it with custodia_pipeline_free.
+ tool's run files use, with settings objects inline instead of file
+ paths (schema, format, delimiter, header, map, drop,
+ warnings_column, reject_on, steps, dedupe, mask; see the
+ README). keyring holds the masking keys; NULL for none. On success
+ *pipeline_out owns a new handle; free it with custodia_pipeline_free.
  Thread-safe.
 
- # Safety
- `json` points to `len` readable bytes; `keyring` is NULL or a live key
- ring; `pipeline_out` is writable.
+ Safety:
+ json points to len readable bytes; keyring is NULL or a live key
+ ring; pipeline_out is writable.
  */
 custodia_status custodia_pipeline_new(const char *json,
                                       size_t len,
@@ -1097,17 +1316,17 @@ custodia_status custodia_pipeline_new(const char *json,
                                       struct custodia_pipeline **pipeline_out);
 
 /*
- Runs the pipeline over `input` (`len` bytes of CSV or JSON Lines, as
+ Runs the pipeline over input (len bytes of CSV or JSON Lines, as
  the pipeline's format; bytes that are not UTF-8 cost only their row):
  the same rows, rejects, pairs, golden records and summary as the
- command-line tool writes for the same settings. On success `*run_out`
+ command-line tool writes for the same settings. On success *run_out
  owns the result; read it with custodia_run_output and free it with
  custodia_run_free. Rows the pipeline rejects are not a failure: see
  custodia_run_is_clean. Thread-safe for the pipeline.
 
- # Safety
- `pipeline` is a live handle; `input` points to `len` readable bytes;
- `run_out` is writable.
+ Safety:
+ pipeline is a live handle; input points to len readable bytes;
+ run_out is writable.
  */
 custodia_status custodia_pipeline_run(const struct custodia_pipeline *pipeline,
                                       const char *input,
@@ -1116,14 +1335,14 @@ custodia_status custodia_pipeline_run(const struct custodia_pipeline *pipeline,
 
 /*
  Links two inputs with the pipeline (which needs a dedupe step), named
- `left_name` and `right_name` in `_source` and cluster ids; each is read
- with the settings' `map`, or its own from `sources` when the settings
+ left_name and right_name in _source and cluster ids; each is read
+ with the settings' map, or its own from sources when the settings
  name it. The result is as for
  custodia_pipeline_run. Thread-safe for the pipeline.
 
- # Safety
- `pipeline` is a live handle; each (pointer, length) pair points to that
- many readable bytes (the names UTF-8); `run_out` is writable.
+ Safety:
+ pipeline is a live handle; each (pointer, length) pair points to that
+ many readable bytes (the names UTF-8); run_out is writable.
  */
 custodia_status custodia_pipeline_link(const struct custodia_pipeline *pipeline,
                                        const char *left_name,
@@ -1141,8 +1360,8 @@ custodia_status custodia_pipeline_link(const struct custodia_pipeline *pipeline,
  custodia_run_free. Not NUL-terminated; only the rejects may hold bytes
  that are not UTF-8.
 
- # Safety
- `run_handle` is a live run handle; `part_out` is writable.
+ Safety:
+ run_handle is a live run handle; part_out is writable.
  */
 custodia_status custodia_run_output(const struct custodia_run *run_handle,
                                     uint32_t part,
@@ -1152,47 +1371,47 @@ custodia_status custodia_run_output(const struct custodia_run *run_handle,
  Whether every row came through clean (none rejected, none written with
  errors); false for NULL.
 
- # Safety
- `run_handle` is NULL or a live run handle.
+ Safety:
+ run_handle is NULL or a live run handle.
  */
 bool custodia_run_is_clean(const struct custodia_run *run_handle);
 
 /*
  Frees a run. NULL is a no-op.
 
- # Safety
- `run_handle` is NULL or a live handle no other thread is using.
+ Safety:
+ run_handle is NULL or a live handle no other thread is using.
  */
 void custodia_run_free(struct custodia_run *run_handle);
 
 /*
  Frees a pipeline. NULL is a no-op.
 
- # Safety
- `pipeline` is NULL or a live handle no other thread is using.
+ Safety:
+ pipeline is NULL or a live handle no other thread is using.
  */
 void custodia_pipeline_free(struct custodia_pipeline *pipeline);
 
 /*
- Makes a record of `schema` with every field null. On success
- `*record_out` owns a new handle; free it with custodia_record_free.
+ Makes a record of schema with every field null. On success
+ *record_out owns a new handle; free it with custodia_record_free.
 
- # Safety
- `schema` is a live schema handle; `record_out` is writable.
+ Safety:
+ schema is a live schema handle; record_out is writable.
  */
 custodia_status custodia_record_new(const struct custodia_schema *schema,
                                     struct custodia_record **record_out);
 
 /*
- Builds a record of `schema` from a JSON object (`len` bytes of UTF-8 at
- `json`). Strings, numbers, booleans and null are accepted. Fails with
+ Builds a record of schema from a JSON object (len bytes of UTF-8 at
+ json). Strings, numbers, booleans and null are accepted. Fails with
  CUSTODIA_STATUS_JSON (not an object; the message never quotes the
  input), _UNKNOWN_FIELD, _WRONG_TYPE, _TOO_LARGE or _INVALID_UTF8, and
- then leaves `*record_out` untouched.
+ then leaves *record_out untouched.
 
- # Safety
- `schema` is a live schema handle; `json` points to `len` readable bytes
- (or is NULL with `len` 0); `record_out` is writable.
+ Safety:
+ schema is a live schema handle; json points to len readable bytes
+ (or is NULL with len 0); record_out is writable.
  */
 custodia_status custodia_record_from_json(const struct custodia_schema *schema,
                                           const char *json,
@@ -1200,14 +1419,14 @@ custodia_status custodia_record_from_json(const struct custodia_schema *schema,
                                           struct custodia_record **record_out);
 
 /*
- Sets the field called `name` to the text `value` (`value_len` bytes of
+ Sets the field called name to the text value (value_len bytes of
  UTF-8; an empty value makes the field null). Text for integer, decimal
  and boolean fields is parsed. Fails with CUSTODIA_STATUS_UNKNOWN_FIELD,
  _TOO_LARGE or _INVALID_UTF8 and then leaves the record unchanged.
 
- # Safety
- `record` is a live record handle not used by another thread; `name` and
- `value` point to `name_len` and `value_len` readable bytes.
+ Safety:
+ record is a live record handle not used by another thread; name and
+ value point to name_len and value_len readable bytes.
  */
 custodia_status custodia_record_set(struct custodia_record *record,
                                     const char *name,
@@ -1216,12 +1435,12 @@ custodia_status custodia_record_set(struct custodia_record *record,
                                     size_t value_len);
 
 /*
- Sets the field at `index` (from 0), as custodia_record_set does.
+ Sets the field at index (from 0), as custodia_record_set does.
  CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the last field.
 
- # Safety
- `record` is a live record handle not used by another thread; `value`
- points to `value_len` readable bytes.
+ Safety:
+ record is a live record handle not used by another thread; value
+ points to value_len readable bytes.
  */
 custodia_status custodia_record_set_at(struct custodia_record *record,
                                        size_t index,
@@ -1229,14 +1448,14 @@ custodia_status custodia_record_set_at(struct custodia_record *record,
                                        size_t value_len);
 
 /*
- Reads the field called `name` as text: numbers in decimal, booleans as
- "true"/"false". On success `*value_out` is a new NUL-terminated string
- (free it with custodia_string_free) and `*len_out` its length, or, for
- a null field, `*value_out` is NULL and `*len_out` 0.
+ Reads the field called name as text: numbers in decimal, booleans as
+ "true"/"false". On success *value_out is a new NUL-terminated string
+ (free it with custodia_string_free) and *len_out its length, or, for
+ a null field, *value_out is NULL and *len_out 0.
  CUSTODIA_STATUS_UNKNOWN_FIELD if the schema has no such field.
 
- # Safety
- `record` is a live record handle; `name` points to `name_len` readable
+ Safety:
+ record is a live record handle; name points to name_len readable
  bytes; the out-pointers are writable.
  */
 custodia_status custodia_record_get(const struct custodia_record *record,
@@ -1246,11 +1465,11 @@ custodia_status custodia_record_get(const struct custodia_record *record,
                                     size_t *len_out);
 
 /*
- Reads the field at `index` (from 0), as custodia_record_get does.
+ Reads the field at index (from 0), as custodia_record_get does.
  CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the last field.
 
- # Safety
- `record` is a live record handle; the out-pointers are writable.
+ Safety:
+ record is a live record handle; the out-pointers are writable.
  */
 custodia_status custodia_record_get_at(const struct custodia_record *record,
                                        size_t index,
@@ -1259,10 +1478,10 @@ custodia_status custodia_record_get_at(const struct custodia_record *record,
 
 /*
  Writes the record as a JSON object (non-null fields only) to
- `*json_out`, length in `*len_out`; free it with custodia_string_free.
+ *json_out, length in *len_out; free it with custodia_string_free.
 
- # Safety
- `record` is a live record handle; the out-pointers are writable.
+ Safety:
+ record is a live record handle; the out-pointers are writable.
  */
 custodia_status custodia_record_to_json(const struct custodia_record *record,
                                         char **json_out,
@@ -1271,42 +1490,42 @@ custodia_status custodia_record_to_json(const struct custodia_record *record,
 /*
  Frees a record. NULL is a no-op. Do not free the same handle twice.
 
- # Safety
- `record` is NULL or a live record handle.
+ Safety:
+ record is NULL or a live record handle.
  */
 void custodia_record_free(struct custodia_record *record);
 
 /*
- Gets the built-in standard customer schema. On success `*schema_out`
+ Gets the built-in standard customer schema. On success *schema_out
  owns a new handle; free it with custodia_schema_free. Thread-safe.
 
- # Safety
- `schema_out` is NULL (which fails with CUSTODIA_STATUS_NULL_ARGUMENT) or
+ Safety:
+ schema_out is NULL (which fails with CUSTODIA_STATUS_NULL_ARGUMENT) or
  writable.
  */
 custodia_status custodia_schema_customer(struct custodia_schema **schema_out);
 
 /*
- Loads a schema from `len` bytes of UTF-8 JSON at `json`. On success
- `*schema_out` owns a new handle; free it with custodia_schema_free. On
- failure `*schema_out` is untouched and the last error says what is wrong
+ Loads a schema from len bytes of UTF-8 JSON at json. On success
+ *schema_out owns a new handle; free it with custodia_schema_free. On
+ failure *schema_out is untouched and the last error says what is wrong
  and where (CUSTODIA_STATUS_JSON, _UNKNOWN_KIND, _DUPLICATE_FIELD,
  _BAD_OPTION, _INVALID_SCHEMA, _INVALID_UTF8). Thread-safe.
 
- # Safety
- `json` points to `len` readable bytes (or is NULL with `len` 0);
- `schema_out` is writable.
+ Safety:
+ json points to len readable bytes (or is NULL with len 0);
+ schema_out is writable.
  */
 custodia_status custodia_schema_from_json(const char *json,
                                           size_t len,
                                           struct custodia_schema **schema_out);
 
 /*
- Writes the schema as JSON to `*json_out` (NUL-terminated, length in
- `*len_out`); free it with custodia_string_free. Thread-safe.
+ Writes the schema as JSON to *json_out (NUL-terminated, length in
+ *len_out); free it with custodia_string_free. Thread-safe.
 
- # Safety
- `schema` is a live schema handle; the out-pointers are writable.
+ Safety:
+ schema is a live schema handle; the out-pointers are writable.
  */
 custodia_status custodia_schema_to_json(const struct custodia_schema *schema,
                                         char **json_out,
@@ -1315,39 +1534,39 @@ custodia_status custodia_schema_to_json(const struct custodia_schema *schema,
 /*
  The schema's name, as a view owned by the schema. Thread-safe.
 
- # Safety
- `schema` is a live schema handle; `name_out` is writable.
+ Safety:
+ schema is a live schema handle; name_out is writable.
  */
 custodia_status custodia_schema_name(const struct custodia_schema *schema,
                                      struct custodia_str *name_out);
 
 /*
- The number of fields; 0 if `schema` is NULL. Thread-safe.
+ The number of fields; 0 if schema is NULL. Thread-safe.
 
- # Safety
- `schema` is NULL or a live schema handle.
+ Safety:
+ schema is NULL or a live schema handle.
  */
 size_t custodia_schema_field_count(const struct custodia_schema *schema);
 
 /*
- The name of the field at `index` (from 0), as a view owned by the
+ The name of the field at index (from 0), as a view owned by the
  schema. CUSTODIA_STATUS_INDEX_OUT_OF_RANGE past the last field.
  Thread-safe.
 
- # Safety
- `schema` is a live schema handle; `name_out` is writable.
+ Safety:
+ schema is a live schema handle; name_out is writable.
  */
 custodia_status custodia_schema_field_name(const struct custodia_schema *schema,
                                            size_t index,
                                            struct custodia_str *name_out);
 
 /*
- The index of the field called `name` (`len` bytes of UTF-8).
+ The index of the field called name (len bytes of UTF-8).
  CUSTODIA_STATUS_UNKNOWN_FIELD if there is none. Thread-safe.
 
- # Safety
- `schema` is a live schema handle; `name` points to `len` readable bytes;
- `index_out` is writable.
+ Safety:
+ schema is a live schema handle; name points to len readable bytes;
+ index_out is writable.
  */
 custodia_status custodia_schema_field_index(const struct custodia_schema *schema,
                                             const char *name,
@@ -1359,17 +1578,17 @@ custodia_status custodia_schema_field_index(const struct custodia_schema *schema
  keep their own reference and stay valid. Do not free the same handle
  twice, nor while another thread is still using this handle.
 
- # Safety
- `schema` is NULL or a live schema handle.
+ Safety:
+ schema is NULL or a live schema handle.
  */
 void custodia_schema_free(struct custodia_schema *schema);
 
 /*
- Frees a string that custodia returned through a `char **` out-parameter.
+ Frees a string that custodia returned through a char ** out-parameter.
  NULL is a no-op. Thread-safe.
 
- # Safety
- `string` is NULL or a string custodia returned that was not freed
+ Safety:
+ string is NULL or a string custodia returned that was not freed
  before. Never pass it memory from elsewhere (for example from malloc).
  */
 void custodia_string_free(char *string);

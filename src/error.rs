@@ -58,6 +58,8 @@ pub enum JsonDocument {
     Policy,
     /// A key file (key id to hex secret).
     Keys,
+    /// Normalizer or validator options.
+    Options,
 }
 
 impl fmt::Display for JsonDocument {
@@ -67,6 +69,7 @@ impl fmt::Display for JsonDocument {
             Self::Record => "record",
             Self::Policy => "policy",
             Self::Keys => "keys",
+            Self::Options => "options",
         })
     }
 }
@@ -231,6 +234,21 @@ pub enum ErrorKind {
         /// Why (never the value).
         reason: &'static str,
     },
+    /// A value that should be a ciphertext and does not decrypt: not in the
+    /// ciphertext format, altered, or moved from another field or record.
+    #[error("field `{path}`: cannot decrypt: {reason}")]
+    CannotDecrypt {
+        /// The field.
+        path: FieldPath,
+        /// Why (never the value).
+        reason: &'static str,
+    },
+    /// An audit log that cannot be read or written as one.
+    #[error("audit log: {reason}")]
+    Audit {
+        /// Why (never a value).
+        reason: String,
+    },
     /// A duplicate-detection setting, model or request that cannot work
     /// (unknown field in a blocking rule, threshold out of range, a model
     /// trained for another schema).
@@ -274,6 +292,8 @@ impl ErrorKind {
             Self::InvalidKey { .. } => ErrorCode::InvalidKey,
             Self::InvalidPolicy { .. } => ErrorCode::InvalidPolicy,
             Self::CannotMask { .. } => ErrorCode::CannotMask,
+            Self::CannotDecrypt { .. } => ErrorCode::CannotDecrypt,
+            Self::Audit { .. } => ErrorCode::Audit,
             Self::InvalidDedupe { .. } => ErrorCode::InvalidDedupe,
         }
     }
@@ -288,7 +308,8 @@ impl ErrorKind {
             | Self::BadOption { path, .. }
             | Self::UnknownField { path }
             | Self::WrongType { path, .. }
-            | Self::CannotMask { path, .. } => Some(path),
+            | Self::CannotMask { path, .. }
+            | Self::CannotDecrypt { path, .. } => Some(path),
             Self::IndexOutOfRange { .. }
             | Self::Json { .. }
             | Self::InvalidSchema { .. }
@@ -301,6 +322,7 @@ impl ErrorKind {
             | Self::UnknownKey { .. }
             | Self::InvalidKey { .. }
             | Self::InvalidPolicy { .. }
+            | Self::Audit { .. }
             | Self::InvalidDedupe { .. } => None,
         }
     }
@@ -320,13 +342,22 @@ pub(crate) fn hint_unknown_key(message: &str) -> String {
         let Some((key, after)) = rest.split_once('`') else {
             continue;
         };
-        let nearest = tick(after)
-            .into_iter()
-            .map(|valid| (strsim::damerau_levenshtein(key, &valid), valid))
-            .min();
-        if let Some((distance, valid)) = nearest
-            && distance <= key.chars().count().max(3) / 2 + 1
-        {
+        let valid_keys = tick(after);
+        let close = |valid: &String| {
+            strsim::damerau_levenshtein(key, valid) <= key.chars().count().max(3) / 2 + 1
+        };
+        // A typo, else a key cut short (`ip` for `ip_literal`).
+        let nearest = valid_keys
+            .iter()
+            .filter(|valid| close(valid))
+            .min_by_key(|valid| strsim::damerau_levenshtein(key, valid))
+            .or_else(|| {
+                valid_keys
+                    .iter()
+                    .filter(|valid| key.len() >= 2 && valid.starts_with(key))
+                    .min_by_key(|valid| valid.len())
+            });
+        if let Some(valid) = nearest {
             let head = &message[..at + lead.len() + key.len() + 1];
             return format!("{head} (did you mean `{valid}`?){after}");
         }
@@ -394,91 +425,113 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Stable numbers for every kind of error, shared with the C ABI
-/// (`custodia_status`). Numbers are grouped in blocks and never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// A required pointer was NULL (C ABI only).
-    NullArgument = 1001,
-    /// Text was not valid UTF-8.
-    InvalidUtf8 = 1002,
-    /// A value exceeded the size limit.
-    TooLarge = 1003,
+/// Declares every error code once: its variant, number, stable name and
+/// description. [`ErrorCode`], its table and its names all come from here,
+/// and the C header's `custodia_status` enum is generated from them
+/// (`tests/header.rs`), so a new code is one entry.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $number:literal => $name:literal,)+) => {
+        /// Stable numbers for every kind of error, shared with the C ABI
+        /// (`custodia_status`). Numbers are grouped in blocks (1000s:
+        /// arguments, 2000s: schemas, 3000s: records, 4000s: duplicate
+        /// detection, 5000s: masking, 6000s: input and output, 9000s:
+        /// internal) and never reused.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])+ $variant = $number,)+
+        }
+
+        impl ErrorCode {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// A short stable name such as `"UNKNOWN_FIELD"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+
+            /// The name followed by a NUL byte, for C.
+            pub(crate) fn name_with_nul(self) -> &'static str {
+                match self {
+                    $(Self::$variant => concat!($name, "\0"),)+
+                }
+            }
+
+            /// What the code means, in one or two sentences (the C header
+            /// documents each status with it).
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Self::$variant => concat!($($doc),+).trim_ascii_start(),)+
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// A required pointer argument was NULL (C ABI only).
+    NullArgument = 1001 => "NULL_ARGUMENT",
+    /// A string argument or value was not valid UTF-8.
+    InvalidUtf8 = 1002 => "INVALID_UTF8",
+    /// A value exceeded the schema's size limit.
+    TooLarge = 1003 => "TOO_LARGE",
     /// A field index was past the end of the schema.
-    IndexOutOfRange = 1004,
+    IndexOutOfRange = 1004 => "INDEX_OUT_OF_RANGE",
     /// Malformed JSON, or JSON of the wrong shape.
-    Json = 2001,
+    Json = 2001 => "JSON",
     /// A schema field of an unknown kind.
-    UnknownKind = 2002,
+    UnknownKind = 2002 => "UNKNOWN_KIND",
     /// Two schema fields with the same name.
-    DuplicateField = 2003,
-    /// A bad field option.
-    BadOption = 2004,
+    DuplicateField = 2003 => "DUPLICATE_FIELD",
+    /// A bad field option in a schema.
+    BadOption = 2004 => "BAD_OPTION",
     /// A schema that cannot be used.
-    InvalidSchema = 2005,
+    InvalidSchema = 2005 => "INVALID_SCHEMA",
     /// A record field that is not in the schema.
-    UnknownField = 3001,
-    /// A value of the wrong type.
-    WrongType = 3002,
+    UnknownField = 3001 => "UNKNOWN_FIELD",
+    /// A value of a type the field cannot hold.
+    WrongType = 3002 => "WRONG_TYPE",
     /// A CSV row of the wrong length.
-    RowLength = 3003,
+    RowLength = 3003 => "ROW_LENGTH",
     /// A record used with the wrong schema.
-    SchemaMismatch = 3004,
-    /// A record that names the same field twice.
-    DuplicateKey = 3005,
+    SchemaMismatch = 3004 => "SCHEMA_MISMATCH",
+    /// A record that names the same field twice (a JSON key, a CSV column).
+    DuplicateKey = 3005 => "DUPLICATE_KEY",
     /// A duplicate-detection setting or model that cannot work.
-    InvalidDedupe = 4001,
+    InvalidDedupe = 4001 => "INVALID_DEDUPE",
     /// A masking policy without the audience asked for.
-    UnknownAudience = 5001,
+    UnknownAudience = 5001 => "UNKNOWN_AUDIENCE",
     /// A key id missing from the key ring.
-    UnknownKey = 5002,
+    UnknownKey = 5002 => "UNKNOWN_KEY",
     /// A key that cannot be used.
-    InvalidKey = 5003,
+    InvalidKey = 5003 => "INVALID_KEY",
     /// A masking policy that does not fit its schema.
-    InvalidPolicy = 5004,
-    /// A value an operator cannot transform.
-    CannotMask = 5005,
-    /// Reading the input or writing an output failed.
-    Io = 6001,
-    /// The input cannot be read as set up (encoding, header, columns).
-    Input = 6002,
-    /// Pipeline settings that cannot work.
-    InvalidPipeline = 6003,
-    /// A panic inside custodia, caught at the C boundary (C ABI only).
-    Panic = 9001,
+    InvalidPolicy = 5004 => "INVALID_POLICY",
+    /// A value a masking operator cannot transform.
+    CannotMask = 5005 => "CANNOT_MASK",
+    /// A ciphertext that does not decrypt: it was altered or moved from
+    /// another field or record or made with another key.
+    CannotDecrypt = 5006 => "CANNOT_DECRYPT",
+    /// An audit log that cannot be read or written as one.
+    Audit = 5007 => "AUDIT",
+    /// Reading an input or writing an output failed.
+    Io = 6001 => "IO",
+    /// An input that cannot be read as set up (its encoding, its header, a
+    /// column named in the settings).
+    Input = 6002 => "INPUT",
+    /// Pipeline settings that cannot work (steps out of order, a missing
+    /// section, an unknown key or issue code).
+    InvalidPipeline = 6003 => "INVALID_PIPELINE",
+    /// An internal error (a caught panic, C ABI only). Free the handles
+    /// involved rather than using them again.
+    Panic = 9001 => "PANIC",
 }
 
 impl ErrorCode {
-    /// Every code, in numeric order.
-    pub const ALL: &'static [Self] = &[
-        Self::NullArgument,
-        Self::InvalidUtf8,
-        Self::TooLarge,
-        Self::IndexOutOfRange,
-        Self::Json,
-        Self::UnknownKind,
-        Self::DuplicateField,
-        Self::BadOption,
-        Self::InvalidSchema,
-        Self::UnknownField,
-        Self::WrongType,
-        Self::RowLength,
-        Self::SchemaMismatch,
-        Self::DuplicateKey,
-        Self::InvalidDedupe,
-        Self::UnknownAudience,
-        Self::UnknownKey,
-        Self::InvalidKey,
-        Self::InvalidPolicy,
-        Self::CannotMask,
-        Self::Io,
-        Self::Input,
-        Self::InvalidPipeline,
-        Self::Panic,
-    ];
-
     /// The code's number.
     pub fn as_u32(self) -> u32 {
         self as u32
@@ -490,36 +543,6 @@ impl ErrorCode {
             .iter()
             .copied()
             .find(|code| code.as_u32() == number)
-    }
-
-    /// A short stable name such as `"UNKNOWN_FIELD"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::NullArgument => "NULL_ARGUMENT",
-            Self::InvalidUtf8 => "INVALID_UTF8",
-            Self::TooLarge => "TOO_LARGE",
-            Self::IndexOutOfRange => "INDEX_OUT_OF_RANGE",
-            Self::Json => "JSON",
-            Self::UnknownKind => "UNKNOWN_KIND",
-            Self::DuplicateField => "DUPLICATE_FIELD",
-            Self::BadOption => "BAD_OPTION",
-            Self::InvalidSchema => "INVALID_SCHEMA",
-            Self::UnknownField => "UNKNOWN_FIELD",
-            Self::WrongType => "WRONG_TYPE",
-            Self::RowLength => "ROW_LENGTH",
-            Self::SchemaMismatch => "SCHEMA_MISMATCH",
-            Self::DuplicateKey => "DUPLICATE_KEY",
-            Self::InvalidDedupe => "INVALID_DEDUPE",
-            Self::UnknownAudience => "UNKNOWN_AUDIENCE",
-            Self::UnknownKey => "UNKNOWN_KEY",
-            Self::InvalidKey => "INVALID_KEY",
-            Self::InvalidPolicy => "INVALID_POLICY",
-            Self::CannotMask => "CANNOT_MASK",
-            Self::Io => "IO",
-            Self::Input => "INPUT",
-            Self::InvalidPipeline => "INVALID_PIPELINE",
-            Self::Panic => "PANIC",
-        }
     }
 }
 
@@ -541,6 +564,10 @@ mod tests {
         assert_eq!(
             hinted,
             "unknown field `treshold` (did you mean `threshold`?), expected one of `threshold`, `blocking` at line 1 column 11"
+        );
+        assert!(
+            hint_unknown_key("unknown field `block`, expected one of `threshold`, `blocking`")
+                .contains("(did you mean `blocking`?)")
         );
         let far = "unknown field `zzzzzzzz`, expected one of `threshold`, `blocking`";
         assert_eq!(hint_unknown_key(far), far);

@@ -49,7 +49,7 @@
 //! let keys = custodia::KeyRing::new()
 //!     .with(custodia::Key::new("pseudonym", &[7; 32])?)
 //!     .with(custodia::Key::new("token", &[8; 32])?);
-//! let masker = custodia::Masker::new(&schema, &custodia::Policy::customer_default(), keys)?;
+//! let masker = custodia::Masker::new(&schema, &custodia::Policy::customer(), keys)?;
 //! let support = masker.mask(&messy, "support")?;
 //! assert_eq!(support.text("phone"), Some("139****5678"));
 //! assert_eq!(support.text("full_name"), Some("欧阳**"));
@@ -126,27 +126,45 @@
 
 #![deny(unsafe_code)]
 
+pub mod audit;
+pub mod checksum;
 pub mod dedupe;
 pub mod error;
 #[allow(unsafe_code)]
 mod ffi;
+pub mod issue;
 pub mod mask;
 pub mod normalize;
 pub mod panic;
 pub mod pipeline;
 pub mod profile;
 pub mod schema;
+pub mod subject;
 pub mod validate;
 
 pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
 pub use mask::{Key, KeyRing, Masker, Policy};
-pub use normalize::{Change, Normalized, Normalizer, Rule, Rules};
+pub use normalize::{Change, Normalized, Normalizer, Step, Steps};
 pub use pipeline::{Pipeline, PipelineBuilder, Processed};
 pub use schema::{
     CasePolicy, CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record,
     RegionCode, Schema, SchemaBuilder, Value,
 };
 pub use validate::{Issue, IssueCode, Report, Severity, Validator};
+
+/// The types built once and used from many threads are `Send + Sync`; this
+/// stops compiling if one of them stops being so.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Normalizer>();
+    shareable::<Validator>();
+    shareable::<Masker>();
+    shareable::<dedupe::Deduper>();
+    shareable::<dedupe::Index>();
+    shareable::<dedupe::Outcome>();
+    shareable::<Pipeline>();
+    shareable::<Schema>();
+};
 
 /// The README's Rust examples run as doc tests, so the README stays true.
 #[cfg(doctest)]

@@ -152,6 +152,12 @@ fn c_mask() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
+fn c_crypt() {
+    check_c_program("crypt");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
 fn c_dedupe() {
     check_c_program("dedupe");
 }

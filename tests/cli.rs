@@ -713,3 +713,339 @@ fn run_takes_a_whole_pipeline_from_one_config_file() {
     let out = custodia(&["run", dir.join("missing.json").to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(3));
 }
+
+const CRYPT_KEYS: &str = r#"{"crypt": "1111111111111111111111111111111111111111111111111111111111111111",
+ "old": {"secret": "3333333333333333333333333333333333333333333333333333333333333333", "decrypt_only": true},
+ "audit": "2222222222222222222222222222222222222222222222222222222222222222"}"#;
+
+fn crypt_policy(key: &str) -> String {
+    format!(
+        r#"{{"name": "vault", "audiences": {{
+          "storage": {{"customer_id": "keep", "city": "keep",
+                      "full_name": {{"op": "encrypt", "key": "{key}"}},
+                      "email": {{"op": "encrypt", "key": "{key}", "deterministic": true}},
+                      "phone": {{"op": "encrypt", "key": "{key}"}}}},
+          "support": {{"customer_id": "keep", "full_name": "name", "phone": "phone_cn", "city": "keep"}},
+          "auditor": {{"customer_id": "keep", "full_name": "keep", "email": "keep", "phone": "keep"}}}},
+         "reveal": {{"support": ["full_name", "phone"], "auditor": ["full_name", "email", "phone"]}}}}"#
+    )
+}
+
+#[test]
+fn storage_is_encrypted_revealed_per_audience_rewrapped_and_audited() {
+    let keys = scratch("crypt-keys.json");
+    std::fs::write(&keys, CRYPT_KEYS).unwrap();
+    let policy = scratch("crypt-policy.json");
+    std::fs::write(&policy, crypt_policy("crypt")).unwrap();
+    let (keys, policy) = (keys.to_str().unwrap(), policy.to_str().unwrap());
+    let input = "customer_id,full_name,email,phone,city,country\n\
+                 c-1,张伟,zhang.wei@example.com,138 1234 5678,上海,CN\n\
+                 c-2,Ann Lee,ann@example.com,+86 139 1111 2222,Beijing,CN\n";
+    let out = custodia(
+        &[
+            "mask",
+            "--audience",
+            "storage",
+            "--policy",
+            policy,
+            "--keys",
+            keys,
+            "-q",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stored = text(&out.stdout);
+    for secret in ["张伟", "zhang", "5678", "Ann", "2222"] {
+        assert!(!stored.contains(secret), "{secret} in {stored}");
+    }
+    assert!(stored.contains(",enc1.crypt.") && stored.contains(",det1.crypt.."));
+    assert!(stored.contains("c-1,") && stored.contains("上海"));
+
+    // Support sees masked values; the auditor the values themselves.
+    let log = scratch("crypt-audit.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let log = log.to_str().unwrap();
+    let reveal = |audience: &str, rows: &str| {
+        custodia(
+            &[
+                "reveal",
+                "--audience",
+                audience,
+                "--policy",
+                policy,
+                "--keys",
+                keys,
+                "--purpose",
+                "ticket 4711",
+                "--actor",
+                "ops",
+                "--audit-log",
+                log,
+                "-q",
+            ],
+            rows.as_bytes(),
+        )
+    };
+    let out = reveal("support", &stored);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let support = text(&out.stdout);
+    assert!(
+        support.contains("138****5678") && support.contains("张*"),
+        "{support}"
+    );
+    assert!(
+        support.contains("[redacted]") && !support.contains("zhang"),
+        "{support}"
+    );
+    let out = reveal("auditor", &stored);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let auditor = text(&out.stdout);
+    assert!(auditor.contains("zhang.wei@example.com") && auditor.contains("+8613812345678"));
+    let entries = std::fs::read_to_string(log).unwrap();
+    assert_eq!(entries.lines().count(), 4);
+    assert!(
+        entries.contains("\"purpose\":\"ticket 4711\"") && entries.contains("\"actor\":\"ops\"")
+    );
+    assert!(!entries.contains("5678") && !entries.contains("zhang") && !entries.contains("c-1"));
+    let verify = |log: &str| custodia(&["audit", "verify", log, "--keys", keys], b"");
+    let out = verify(log);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("4 entries, chain intact"));
+
+    // A ciphertext moved to another row is refused, and the refusal logged.
+    let moved = stored.replacen("c-1,", "c-9,", 1);
+    let out = reveal("auditor", &moved);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("c-9"), "{}", text(&out.stdout));
+    let entries = std::fs::read_to_string(log).unwrap();
+    assert!(
+        entries
+            .lines()
+            .any(|l| l.contains("\"outcome\":\"failed\""))
+    );
+    // Without a purpose there is no reveal.
+    let out = custodia(
+        &[
+            "reveal",
+            "--audience",
+            "auditor",
+            "--policy",
+            policy,
+            "--keys",
+            keys,
+            "--purpose",
+            " ",
+        ],
+        stored.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    // A changed, a removed and a reordered entry are each found.
+    let lines: Vec<&str> = entries.lines().collect();
+    for (name, tampered) in [
+        ("changed", {
+            let mut l = lines.clone();
+            let edited = l[1].replace("ticket 4711", "ticket 4712");
+            l[1] = &*Box::leak(edited.into_boxed_str());
+            l
+        }),
+        ("removed", {
+            let mut l = lines.clone();
+            l.remove(1);
+            l
+        }),
+        ("reordered", {
+            let mut l = lines.clone();
+            l.swap(1, 2);
+            l
+        }),
+    ] {
+        let path = scratch(&format!("crypt-audit-{name}.jsonl"));
+        std::fs::write(&path, tampered.join("\n") + "\n").unwrap();
+        let out = verify(path.to_str().unwrap());
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            text(&out.stderr).contains("line 2"),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+    }
+
+    // Rotation: rows stored under `old` move to `crypt` and reveal alike.
+    let old_policy = scratch("crypt-policy-old.json");
+    std::fs::write(&old_policy, crypt_policy("old")).unwrap();
+    let old_keys = scratch("crypt-keys-old.json");
+    std::fs::write(
+        &old_keys,
+        r#"{"old": "3333333333333333333333333333333333333333333333333333333333333333"}"#,
+    )
+    .unwrap();
+    let out = custodia(
+        &[
+            "mask",
+            "--audience",
+            "storage",
+            "--policy",
+            old_policy.to_str().unwrap(),
+            "--keys",
+            old_keys.to_str().unwrap(),
+            "-q",
+        ],
+        input.as_bytes(),
+    );
+    let aged = text(&out.stdout);
+    assert!(aged.contains(",enc1.old."));
+    // A decrypt-only key makes nothing new.
+    let out = custodia(
+        &[
+            "mask",
+            "--audience",
+            "storage",
+            "--policy",
+            old_policy.to_str().unwrap(),
+            "--keys",
+            keys,
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("decrypt-only"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = custodia(
+        &[
+            "rewrap",
+            "--audience",
+            "storage",
+            "--policy",
+            policy,
+            "--keys",
+            keys,
+            "-q",
+        ],
+        aged.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rewrapped = text(&out.stdout);
+    assert!(!rewrapped.contains(".old.") && rewrapped.contains(",enc1.crypt."));
+    let plain = |rows: &str| {
+        let out = custodia(
+            &[
+                "reveal",
+                "--audience",
+                "auditor",
+                "--policy",
+                policy,
+                "--keys",
+                keys,
+                "--purpose",
+                "check",
+                "-q",
+            ],
+            rows.as_bytes(),
+        );
+        text(&out.stdout)
+    };
+    assert_eq!(plain(&rewrapped), auditor);
+}
+
+#[test]
+fn subject_requests_find_a_person_across_sources() {
+    let crm = scratch("subject-crm.csv");
+    std::fs::write(
+        &crm,
+        "customer_id,full_name,email,phone,birth_date,country\n\
+         c-1,Ann Lee,ann@example.com,+1 415 555 0123,1980-02-03,US\n\
+         c-2,Bob Stone,bob@example.com,+1 415 555 0199,1975-05-06,US\n",
+    )
+    .unwrap();
+    let billing = scratch("subject-billing.csv");
+    std::fs::write(
+        &billing,
+        "account,full_name,email,phone,country\n\
+         b-7,Ann Lee,ANN@example.com,(415) 555-0123,US\n\
+         b-8,Carl Diaz,carl@example.com,(415) 555-0177,US\n",
+    )
+    .unwrap();
+    let plan = scratch("subject-plan.csv");
+    let export_path = scratch("subject-export.json");
+    let crm_source = format!("crm={}", crm.display());
+    let billing_source = format!("billing={}", billing.display());
+    let out = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--source",
+            &billing_source,
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann Lee",
+            "--erasure-plan",
+            plan.to_str().unwrap(),
+            "--export",
+            export_path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export_path).unwrap()).unwrap();
+    assert_eq!(exported["records"].as_array().map(Vec::len), Some(2));
+    let out2 = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--source",
+            &billing_source,
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann Lee",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let plan = std::fs::read_to_string(plan).unwrap();
+    assert!(
+        plan.starts_with("source,row,probability,confirm\n"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("crm,2,") && plan.contains("billing,2,"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("crm,3,") && !plan.contains("billing,3,"),
+        "{plan}"
+    );
+    let export: serde_json::Value = serde_json::from_slice(&out2.stdout).unwrap();
+    let records = export["records"].as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0]["values"]["email"]["value"]
+            .as_str()
+            .map(str::to_lowercase)
+            .as_deref(),
+        Some("ann@example.com")
+    );
+    assert!(text(&out2.stderr).contains("2 records found in 2 sources"));
+    // Nobody: exit 1; no detail: a usage error.
+    let out = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--email",
+            "zed@example.org",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = custodia(&["subject", "--source", &crm_source], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

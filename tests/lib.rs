@@ -6,12 +6,14 @@
 mod api;
 mod c_abi;
 mod cli;
+mod crypt_props;
 mod dedupe;
 mod faces;
 mod febrl_data;
 mod fuzz_replay;
 mod header;
 mod hostile;
+mod layers;
 mod mask_props;
 mod props;
 mod quickstart;

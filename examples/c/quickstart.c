@@ -44,7 +44,7 @@ int main(void) {
         custodia_keyring_new(&keys) != CUSTODIA_STATUS_OK ||
         custodia_keyring_add(keys, "pseudonym", 9, PSEUDONYM_KEY, sizeof PSEUDONYM_KEY) != CUSTODIA_STATUS_OK ||
         custodia_keyring_add(keys, "token", 5, TOKEN_KEY, sizeof TOKEN_KEY) != CUSTODIA_STATUS_OK ||
-        custodia_policy_customer_default(&policy) != CUSTODIA_STATUS_OK ||
+        custodia_policy_customer(&policy) != CUSTODIA_STATUS_OK ||
         custodia_masker_new(schema, policy, keys, &masker) != CUSTODIA_STATUS_OK ||
         custodia_deduper_new(schema, NULL, 0, &deduper) != CUSTODIA_STATUS_OK) {
         fprintf(stderr, "setup failed: %s\n", custodia_last_error_message());

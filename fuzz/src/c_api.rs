@@ -147,7 +147,7 @@ unsafe extern "C" {
         out: *mut H,
     ) -> u32;
     fn custodia_policy_from_json(json: *const c_char, len: usize, out: *mut H) -> u32;
-    fn custodia_policy_customer_default(out: *mut H) -> u32;
+    fn custodia_policy_customer(out: *mut H) -> u32;
     fn custodia_policy_from_schema(schema: H, out: *mut H) -> u32;
     fn custodia_policy_free(policy: H);
     fn custodia_masker_new(schema: H, policy: H, keyring: H, out: *mut H) -> u32;
@@ -691,7 +691,7 @@ unsafe fn step(h: &mut Handles, op: Op) {
                 }
             }
             Op::PolicyDefault => {
-                if check(custodia_policy_customer_default(&raw mut out)) {
+                if check(custodia_policy_customer(&raw mut out)) {
                     keep(&mut h.policies, out, custodia_policy_free);
                 }
             }

@@ -653,7 +653,7 @@ pub fn mask(data: &[u8]) {
         let record = input.record.build();
         let schema = record.schema();
         let policy = match input.policy {
-            PolicyChoice::Builtin => Policy::customer_default(),
+            PolicyChoice::Builtin => Policy::customer(),
             PolicyChoice::FromSchema => Policy::from_schema(schema),
             PolicyChoice::Random(rules) => {
                 rules

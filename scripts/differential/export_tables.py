@@ -2,10 +2,10 @@
 """Writes the reference tables custodia ships, from the pinned python-stdnum
 (requirements.txt), so that they can be regenerated and diffed:
 
-- src/validate/data/cn_divisions.txt: GB/T 2260 administrative division
+- src/data/cn_divisions.txt: GB/T 2260 administrative division
   codes with the years each was in use (python-stdnum's cn/loc.dat, compiled
   from the Chinese Wikipedia lists of the codes);
-- src/validate/data/iban_structures.txt: the BBAN structure of each
+- src/data/iban_structures.txt: the BBAN structure of each
   country's IBAN (python-stdnum's iban.dat, generated from the SWIFT IBAN
   registry, ISO 13616);
 - src/normalize/postcodes.txt: each country's postcode format, from
@@ -111,8 +111,8 @@ def postcodes():
 
 def main():
     tables = (
-        ("validate/data/cn_divisions.txt", divisions()),
-        ("validate/data/iban_structures.txt", ibans()),
+        ("data/cn_divisions.txt", divisions()),
+        ("data/iban_structures.txt", ibans()),
         ("normalize/postcodes.txt", postcodes()),
     )
     for name, lines in tables:

@@ -340,6 +340,18 @@ pub(crate) struct Limits {
     pub sorted_neighbourhood: bool,
 }
 
+/// The pairs made inside one block of `len` records in name order, as
+/// positions `(i, j)` with `i < j`: all of them when the block is at most
+/// `max_block` long, else each record with its next `window`.
+pub(crate) fn within_block(len: usize, limits: Limits) -> impl Iterator<Item = (usize, usize)> {
+    let reach = if len <= limits.max_block {
+        len
+    } else {
+        limits.window
+    };
+    (0..len).flat_map(move |i| (i + 1..len.min(i + 1 + reach)).map(move |j| (i, j)))
+}
+
 /// A row without a key for a rule.
 pub(crate) const NO_KEY: u64 = u64::MAX;
 
@@ -397,18 +409,8 @@ pub(crate) fn candidates(
         }
         keys.push(rule_keys);
         for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-            if block.len() <= limits.max_block {
-                for (i, x) in block.iter().enumerate() {
-                    for y in &block[i + 1..] {
-                        push(&mut pairs, x.2, y.2);
-                    }
-                }
-            } else {
-                for (i, x) in block.iter().enumerate() {
-                    for y in block.iter().skip(i + 1).take(limits.window) {
-                        push(&mut pairs, x.2, y.2);
-                    }
-                }
+            for (i, j) in within_block(block.len(), limits) {
+                push(&mut pairs, block[i].2, block[j].2);
             }
         }
         per_rule.push(pairs.len() - before);

@@ -1,80 +1,12 @@
 //! How two values of one field are compared: a [`Comparator`] per field,
 //! giving a level from "different" (0) up to "exact".
 
-use serde::{Deserialize, Serialize};
-
 use super::names;
-use crate::schema::{Field, FieldKind};
+use crate::schema::{Comparison, Field, FieldKind};
 
-/// How duplicate detection compares one field. Each comparator sorts a pair
-/// of values into one of a few levels, from `different` (level 0) to
-/// `exact`; the model learns how much each level says. A missing value on
-/// either side says nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Comparator {
-    /// Person names: exact; close (same pinyin spelling, nicknames such as
-    /// Bob/Robert, Jaro–Winkler ≥ 0.92 or one edit); similar (same Double
-    /// Metaphone code, Jaro–Winkler ≥ 0.8, or an initial); different.
-    /// Given and family names swapped between two records count as close.
-    Name,
-    /// Short text such as a city: exact; close (Jaro–Winkler ≥ 0.94 or one
-    /// edit); similar (Jaro–Winkler ≥ 0.85); different.
-    Text,
-    /// Street lines: exact; close (same words in any order, Jaro–Winkler ≥
-    /// 0.92 or up to two edits); similar (half the words shared or
-    /// Jaro–Winkler ≥ 0.8); different.
-    Address,
-    /// Codes and identifiers (postcode, house number, national id): exact;
-    /// one edit (a typo or two digits swapped); different.
-    Code,
-    /// Equal or not (gender, country, region).
-    Exact,
-    /// Dates: exact; close (one digit wrong, or day and month swapped); same
-    /// year; different.
-    Date,
-    /// Email addresses by match key: exact; close (same mailbox at another
-    /// domain, or one edit); similar (mailbox names Jaro–Winkler ≥ 0.88);
-    /// different.
-    Email,
-    /// E.164 phone numbers: exact; close (same last seven digits, or one
-    /// edit); different.
-    Phone,
-}
+pub use crate::schema::spec::Comparator;
 
 impl Comparator {
-    /// Every comparator, in documentation order.
-    pub const ALL: [Self; 8] = [
-        Self::Name,
-        Self::Text,
-        Self::Address,
-        Self::Code,
-        Self::Exact,
-        Self::Date,
-        Self::Email,
-        Self::Phone,
-    ];
-
-    /// The comparator's name in schema JSON (`"compare": "name"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::Text => "text",
-            Self::Address => "address",
-            Self::Code => "code",
-            Self::Exact => "exact",
-            Self::Date => "date",
-            Self::Email => "email",
-            Self::Phone => "phone",
-        }
-    }
-
-    /// The comparator called `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-
     /// The names of the levels, from level 0 (`different`) up.
     pub fn levels(self) -> &'static [&'static str] {
         match self {
@@ -129,9 +61,10 @@ impl Comparator {
 
     /// The comparator for `field`: the one its schema names, else by kind.
     pub fn for_field(field: &Field) -> Option<Self> {
-        match field.compare_option() {
-            Some(chosen) => chosen,
-            None => Self::for_kind(field.kind()),
+        match field.comparison_setting() {
+            Comparison::ByKind => Self::for_kind(field.kind()),
+            Comparison::Never => None,
+            Comparison::With(chosen) => Some(chosen),
         }
     }
 }
@@ -145,7 +78,8 @@ pub(crate) struct Prepared<'a> {
     pub spelling: &'a str,
     /// Names: the Double Metaphone code of the spelling.
     pub phonetic: &'a str,
-    /// Names: packed nickname groups.
+    /// Names: packed nickname groups. Email: 1 when the mailbox is its
+    /// owner's names and nothing else.
     pub nick: u32,
 }
 
@@ -161,6 +95,9 @@ pub(crate) fn level(comparator: Comparator, a: Prepared<'_>, b: Prepared<'_>) ->
         Comparator::Code => exact_or(a.key, b.key, 2, || within_one_edit(a.key, b.key)),
         Comparator::Exact => u8::from(a.key == b.key),
         Comparator::Date => date(a.key, b.key),
+        // A mailbox that is its owner's names and nothing else says
+        // nothing beyond the names unless it is the same address.
+        Comparator::Email if a.key != b.key && (a.nick == 1 || b.nick == 1) => return None,
         Comparator::Email => email(a.key, b.key),
         Comparator::Phone => exact_or(a.key, b.key, 2, || {
             last_digits(a.key, 7) == last_digits(b.key, 7) || within_one_edit(a.key, b.key)
@@ -292,11 +229,39 @@ fn email(a: &str, b: &str) -> u8 {
         return 3;
     }
     let (x, y) = (local_part(a), local_part(b));
-    if x == y || within_one_edit(a, b) {
-        2
-    } else {
-        u8::from(jaro_winkler_from(x, y, 0.88) >= 0.88)
+    // The number in a mailbox is what tells namesakes' mailboxes apart
+    // (john.smith71, john.smith3): mailboxes with other numbers are other
+    // mailboxes, however alike their letters.
+    if numbers_differ(x, y) {
+        return 0;
     }
+    if x == y {
+        return 2;
+    }
+    // One slip in the mailbox at the same domain, in a mailbox long enough
+    // that one letter does not make another name (`a@x.com` and `d@x.com`
+    // are two people).
+    let same_domain = a.len() - x.len() == b.len() - y.len() && a[x.len()..] == b[y.len()..];
+    let letters = |s: &str| s.bytes().filter(u8::is_ascii_alphabetic).count();
+    if same_domain && letters(x).min(letters(y)) >= MIN_SLIP_LETTERS && within_one_edit(x, y) {
+        return 2;
+    }
+    u8::from(
+        letters(x).min(letters(y)) >= MIN_SLIP_LETTERS && jaro_winkler_from(x, y, 0.88) >= 0.88,
+    )
+}
+
+/// The fewest letters a mailbox needs for a slip in it (one edit, or
+/// Jaro–Winkler similarity) to count: in shorter ones one letter is
+/// another name.
+const MIN_SLIP_LETTERS: usize = 5;
+
+/// Whether both mailboxes carry numbers and the numbers are not the same.
+fn numbers_differ(x: &str, y: &str) -> bool {
+    fn digits(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().filter(u8::is_ascii_digit)
+    }
+    digits(x).next().is_some() && digits(y).next().is_some() && !digits(x).eq(digits(y))
 }
 
 fn local_part(email: &str) -> &str {
@@ -545,6 +510,31 @@ mod tests {
         );
         assert_eq!(level(Comparator::Code, "2000", "2001"), Some(1));
         assert_eq!(level(Comparator::Exact, "nsw", "vic"), Some(0));
+    }
+
+    #[test]
+    fn mailboxes_differing_in_their_numbers_or_too_short_for_a_slip_are_different() {
+        let level = |a, b| level(Comparator::Email, p(a), p(b));
+        // One letter in a short mailbox is another person.
+        assert_eq!(level("a@x.com", "d@x.com"), Some(0));
+        assert_eq!(level("ann@x.com", "anne@x.com"), Some(0));
+        // A slip in a long one is a slip; at another domain it is not.
+        assert_eq!(level("annabel.lee@x.com", "anabel.lee@x.com"), Some(2));
+        assert_eq!(level("annabel.lee@x.com", "anabel.lee@y.com"), Some(1));
+        // Numbers tell namesakes' mailboxes apart.
+        assert_eq!(level("jsmith85@x.com", "jsmith86@x.com"), Some(0));
+        assert_eq!(level("cfournier38@x.com", "cfournier35@y.com"), Some(0));
+        assert_eq!(level("ann.lee71@x.com", "ann.lee71@y.com"), Some(2));
+        assert_eq!(level("ann.lee71@x.com", "ann.lee@y.com"), Some(1));
+    }
+
+    #[test]
+    fn a_mailbox_of_names_alone_is_missing_unless_the_same_address() {
+        let (mut a, b) = (p("ann.lee@x.com"), p("ann.lee@y.com"));
+        assert_eq!(level(Comparator::Email, a, b), Some(2));
+        a.nick = 1;
+        assert_eq!(level(Comparator::Email, a, b), None);
+        assert_eq!(level(Comparator::Email, a, a), Some(3));
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl Deduper {
         Ok(Index {
             deduper: self.clone(),
             model: model.clone(),
-            scorer: Scorer::new(model, self.groups.clone()),
+            scorer: self.scorer(model),
             table: self.empty_table(),
             buckets: vec![HashMap::new(); self.resolved.len()],
             terms: vec![HashMap::new(); self.compared.len()],

@@ -27,27 +27,43 @@
 //! records or the number of threads.
 //!
 //! ```
-//! use custodia::Schema;
 //! use custodia::dedupe::Deduper;
-//! use custodia::dedupe::generate::Generator;
+//! use custodia::{Record, Schema};
 //!
-//! // 2,000 customers with known duplicates (any records of the schema do).
-//! let data = Generator::new(1).generate(2000)?;
-//! let outcome = Deduper::new(&Schema::customer())?.run(&data.records)?;
+//! // Four customer records: two people, each written twice.
+//! let schema = Schema::customer();
+//! let records = [
+//!     r#"{"customer_id": "c1", "full_name": "Zhang Wei", "phone": "13800138000",
+//!         "email": "zhang.wei@example.com", "birth_date": "1990-03-01", "country": "CN"}"#,
+//!     r#"{"customer_id": "c2", "full_name": "ZHANG WEI", "phone": "138 0013 8000",
+//!         "email": "Zhang.Wei@Example.com", "birth_date": "1990/03/01", "country": "China"}"#,
+//!     r#"{"customer_id": "c3", "full_name": "Anna Schmidt", "phone": "+49 30 1234567",
+//!         "email": "anna.schmidt@example.de", "birth_date": "1985-07-12", "country": "DE"}"#,
+//!     r#"{"customer_id": "c4", "full_name": "Anna Schmid", "phone": "+49 30 1234567",
+//!         "email": "anna.schmidt@example.de", "birth_date": "12.07.1985", "country": "DE"}"#,
+//! ]
+//! .map(|json| Record::from_json(&schema, json))
+//! .into_iter()
+//! .collect::<Result<Vec<_>, _>>()?;
+//! let outcome = Deduper::new(&schema)?.run(&records)?;
 //! // Records of one customer share a cluster id.
-//! let pair = outcome.pairs()[0];
-//! assert_eq!(outcome.clusters()[pair.a], outcome.clusters()[pair.b]);
+//! let clusters = outcome.clusters();
+//! assert_eq!(clusters[0], clusters[1]);
+//! assert_eq!(clusters[2], clusters[3]);
+//! assert_ne!(clusters[0], clusters[2]);
 //! // Every pair can be explained field by field.
+//! let pair = outcome.pairs()[0];
 //! let why = outcome.explain(pair.a, pair.b).unwrap();
 //! assert!(why.probability >= 0.9);
-//! assert!(outcome.scores(&data.people).f1() > 0.9);
 //! # Ok::<(), custodia::Error>(())
 //! ```
 
 mod block;
 mod cluster;
 mod compare;
+pub mod distributed;
 mod evaluate;
+#[cfg(feature = "generate")]
 pub mod generate;
 mod index;
 mod merge;
@@ -62,6 +78,7 @@ use serde::{Deserialize, Serialize};
 pub use block::{BlockingRule, KeyPart, Transform};
 pub use cluster::Clustering;
 pub use compare::Comparator;
+pub use distributed::{PairScorer, Prepared};
 pub use evaluate::PairScores;
 pub use index::{Index, Match};
 pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
@@ -195,7 +212,8 @@ pub enum ContactEvidence {
     Independent,
 }
 
-/// Finds duplicate customers in one data set, or links two.
+/// Finds duplicate customers in one data set, or links two. Safe to share
+/// between threads; a run uses every core on its own (rayon).
 #[derive(Clone, Debug)]
 pub struct Deduper {
     normalizer: Normalizer,
@@ -281,7 +299,8 @@ pub struct Stats {
 }
 
 /// What a run found. Rows are positions in the input; for [`Deduper::link`]
-/// the left records come first, then the right ones.
+/// the left records come first, then the right ones. Plain data: safe to
+/// send to and share between threads.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     clusters: Vec<u32>,
@@ -310,6 +329,14 @@ impl Outcome {
     /// The model used (trained on this data unless one was given).
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// The candidate pairs blocking made (each once, by row, in no set
+    /// order): every pair that was compared.
+    pub fn candidates(&self) -> impl ExactSizeIterator<Item = (usize, usize)> + '_ {
+        self.candidates
+            .iter()
+            .map(|&(a, b)| (a as usize, b as usize))
     }
 
     /// Counts.
@@ -415,7 +442,7 @@ impl Deduper {
             .filter(|&(i, c)| {
                 // A full name repeats the given and family names.
                 let field = &schema.fields()[i];
-                !(field.compare_option().is_none()
+                !(field.comparison_setting() == crate::schema::Comparison::ByKind
                     && c == Comparator::Name
                     && matches!(field.kind(), FieldKind::FullName)
                     && has_kind(schema, |k| matches!(k, FieldKind::GivenName))
@@ -520,6 +547,34 @@ impl Deduper {
         self.execute(self.table(&[left, right])?, Some(left.len()), Some(model))
     }
 
+    /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) over
+    /// records read a chunk at a time.
+    pub(crate) fn run_records(
+        &self,
+        records: &dyn Records,
+        model: Option<&Model>,
+    ) -> Result<Outcome> {
+        let mut table = self.empty_table();
+        table.extend_from(&self.normalizer, records)?;
+        table.count_terms();
+        self.execute(table, None, model)
+    }
+
+    /// [`Deduper::link`] (or [`Deduper::link_with`] given a model) over
+    /// records read a chunk at a time.
+    pub(crate) fn link_records(
+        &self,
+        left: &dyn Records,
+        right: &dyn Records,
+        model: Option<&Model>,
+    ) -> Result<Outcome> {
+        let mut table = self.empty_table();
+        table.extend_from(&self.normalizer, left)?;
+        table.extend_from(&self.normalizer, right)?;
+        table.count_terms();
+        self.execute(table, Some(left.len()), model)
+    }
+
     fn table(&self, sources: &[&[Record]]) -> Result<Table> {
         let mut table = self.empty_table();
         for records in sources {
@@ -553,6 +608,16 @@ impl Deduper {
             family: first(|k| matches!(k, FieldKind::FamilyName)),
         };
         Table::new(&fields, hints)
+    }
+
+    /// The scorer of `model` with this deduper's evidence groups and what
+    /// a household shares.
+    fn scorer(&self, model: &Model) -> Scorer {
+        Scorer::new(
+            model,
+            self.groups.clone(),
+            self.households.as_deref().unwrap_or_default(),
+        )
     }
 
     fn training(&self) -> Training {
@@ -600,14 +665,17 @@ impl Deduper {
         model: Option<&Model>,
     ) -> Result<Outcome> {
         let work = self.block(table, split);
-        let model = match model {
+        let (model, levels) = match model {
             Some(model) => {
                 model.check(self.schema().name(), &self.compared_fields())?;
-                model.clone()
+                (model.clone(), None)
             }
-            None => self.train_on(&work, split, &[]),
+            None => {
+                let (model, sample) = self.train_with_levels(&work, split, &[]);
+                (model, sample.every_candidate.then_some(sample.levels))
+            }
         };
-        Ok(self.finish(work, split, model))
+        Ok(self.finish(work, split, model, levels))
     }
 
     /// Blocking: the candidate pairs.
@@ -639,6 +707,18 @@ impl Deduper {
     /// averaged over the rules; the prior from the expected matches among
     /// all candidates.
     fn train_on(&self, work: &Work, split: Option<usize>, known: &[(u32, u32)]) -> Model {
+        self.train_with_levels(work, split, known).0
+    }
+
+    /// [`Deduper::train_on`], also giving back the levels of the pairs it
+    /// looked at: when those were all the candidates, scoring reads them
+    /// instead of comparing every pair again.
+    fn train_with_levels(
+        &self,
+        work: &Work,
+        split: Option<usize>,
+        known: &[(u32, u32)],
+    ) -> (Model, Sample) {
         let table = &work.table;
         let width = table.columns.len();
         // Training looks at every candidate up to TRAINING_PAIRS, and at a
@@ -691,12 +771,17 @@ impl Deduper {
             priors = model::estimate_priors(&patterns, &m, &u, None, &self.groups, total_pairs);
         }
         let probabilities = model::Probabilities { m, u, h };
-        model::assemble(
+        let model = model::assemble(
             self.schema().name(),
             self.compared_fields(),
             probabilities,
             priors,
-        )
+        );
+        let sample = Sample {
+            levels: sampled,
+            every_candidate: stride == 1,
+        };
+        (model, sample)
     }
 
     /// The built-in customer model, when a batch is too small to learn m
@@ -830,8 +915,16 @@ impl Deduper {
         model::Probabilities { m, u, h }
     }
 
-    /// Scoring and clustering.
-    fn finish(&self, work: Work, split: Option<usize>, model: Model) -> Outcome {
+    /// Scoring and clustering. `levels`, when given, are the levels of
+    /// every candidate pair in order (`width` bytes a pair), as training
+    /// compared them.
+    fn finish(
+        &self,
+        work: Work,
+        split: Option<usize>,
+        model: Model,
+        levels: Option<Vec<u8>>,
+    ) -> Outcome {
         let Work {
             table,
             ranks,
@@ -840,22 +933,37 @@ impl Deduper {
             ..
         } = work;
         let width = table.columns.len();
-        let scorer = Scorer::new(&model, self.groups.clone());
+        let scorer = self.scorer(&model);
         let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
-        let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
-        let mut matched: Vec<(usize, f64)> = candidates
-            .par_iter()
-            .enumerate()
-            .map_init(
-                || vec![0u8; width],
-                |levels, (i, &(a, b))| {
-                    pruned
-                        .weight(&table, a as usize, b as usize, levels)
-                        .map(|w| (i, w))
-                },
-            )
-            .flatten()
-            .collect();
+        let mut matched: Vec<(usize, f64)> = match levels {
+            // Training compared every candidate already: only the weights
+            // are left to add up (the same weights pruned scoring gives).
+            Some(levels) if width > 0 && levels.len() == candidates.len() * width => candidates
+                .par_iter()
+                .zip(levels.par_chunks_exact(width))
+                .enumerate()
+                .filter_map(|(i, (&(a, b), levels))| {
+                    let w = scorer.weight(&table, levels, a as usize, b as usize);
+                    (w >= threshold_weight).then_some((i, w))
+                })
+                .collect(),
+            _ => {
+                let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
+                candidates
+                    .par_iter()
+                    .enumerate()
+                    .map_init(
+                        || vec![0u8; width],
+                        |levels, (i, &(a, b))| {
+                            pruned
+                                .weight(&table, a as usize, b as usize, levels)
+                                .map(|w| (i, w))
+                        },
+                    )
+                    .flatten()
+                    .collect()
+            }
+        };
         let tie = |i: usize| {
             let (a, b) = candidates[i];
             let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
@@ -907,6 +1015,15 @@ impl Deduper {
     }
 }
 
+/// Records that are read a chunk at a time rather than held as a slice
+/// (the pipeline keeps its records packed until they are needed).
+pub(crate) trait Records: Sync {
+    /// How many records there are.
+    fn len(&self) -> usize;
+    /// The records at `range`, in order.
+    fn chunk(&self, range: std::ops::Range<usize>) -> Result<Vec<Record>>;
+}
+
 /// Below this many candidate pairs a batch says too little to learn m and
 /// u from: the built-in customer model supplies them when it fits the
 /// schema (the prior is still estimated on the batch).
@@ -915,6 +1032,14 @@ const MIN_TRAINING_CANDIDATES: usize = 1_000;
 /// Candidate pairs a training session looks at, at most (a fixed stride
 /// through the candidates beyond that).
 const TRAINING_PAIRS: usize = 1_000_000;
+
+/// The levels of the candidate pairs training compared (`width` bytes a
+/// pair, in the order of the sample).
+struct Sample {
+    levels: Vec<u8>,
+    /// Whether the sample is every candidate, in order.
+    every_candidate: bool,
+}
 
 /// Candidate pairs and what blocking knew about them.
 struct Work {
@@ -950,6 +1075,31 @@ mod tests {
     use super::*;
     use crate::dedupe::generate::Generator;
 
+    /// Scoring with the levels training compared gives the pairs, weights
+    /// and clusters that comparing every pair again gives.
+    #[test]
+    fn scoring_from_training_levels_matches_comparing_again() {
+        let data = Generator::new(7).generate(3000).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let table = deduper.table(&[&data.records]).unwrap();
+        let work = deduper.block(table.clone(), None);
+        let (model, sample) = deduper.train_with_levels(&work, None, &[]);
+        assert!(sample.every_candidate);
+        assert_eq!(
+            sample.levels.len(),
+            work.candidates.len() * work.table.columns.len()
+        );
+        let reused = deduper.finish(work, None, model.clone(), Some(sample.levels));
+        let again = deduper.finish(deduper.block(table, None), None, model, None);
+        assert!(reused.pairs().len() > 1000, "{}", reused.pairs().len());
+        assert_eq!(reused.pairs().len(), again.pairs().len());
+        for (x, y) in reused.pairs().iter().zip(again.pairs()) {
+            assert_eq!((x.a, x.b), (y.a, y.b));
+            assert_eq!(x.weight.to_bits(), y.weight.to_bits());
+        }
+        assert_eq!(reused.clusters(), again.clusters());
+    }
+
     /// Pruned scoring keeps exactly the pairs whose full weight reaches the
     /// threshold, with that weight to the bit.
     #[test]
@@ -958,7 +1108,7 @@ mod tests {
         let deduper = Deduper::new(&Schema::customer()).unwrap();
         let work = deduper.block(deduper.table(&[&data.records]).unwrap(), None);
         let model = deduper.train_on(&work, None, &[]);
-        let scorer = Scorer::new(&model, deduper.groups.clone());
+        let scorer = deduper.scorer(&model);
         let table = &work.table;
         let mut levels = vec![0u8; table.columns.len()];
         let mut pruned_levels = levels.clone();

@@ -220,7 +220,9 @@ fn apply_swap(
                 compare::level(Comparator::Name, ta.get(x, a), tb.get(y, b)).unwrap_or(0)
             };
             let (sg, sf) = (cross(given, family), cross(family, given));
-            if sg >= 2 && sf >= 2 && sg + sf > g + f {
+            // One name agrees closely and the other at least alike (a
+            // swap and a slip or another romanization at once).
+            if sg.max(sf) >= 2 && sg.min(sf) >= 1 && sg + sf > g + f {
                 out[given] = sg.min(2);
                 out[family] = sf.min(2);
             }
@@ -423,15 +425,33 @@ pub(crate) fn counted(groups: &[Evidence], weights: &[f64]) -> Vec<bool> {
 }
 
 impl Scorer {
-    /// `groups` says how each column's weight adds up.
-    pub(crate) fn new(model: &Model, groups: Vec<Evidence>) -> Self {
+    /// `groups` says how each column's weight adds up; `shared` which
+    /// columns a household shares (empty: none known).
+    ///
+    /// Against the household class, a column a household shares counts as
+    /// agreeing at least as readily among two people of one home as among
+    /// two records of one person (its household weight is raised to its
+    /// match weight where lower). So when two records agree on a home
+    /// (street, phone, email, family name), only what is personal (given
+    /// name, birth date, gender, identifiers) tells one person from two:
+    /// a father and son of one name at one address, with birth dates a
+    /// generation apart, are two people however much else they share.
+    pub(crate) fn new(model: &Model, groups: Vec<Evidence>, shared: &[bool]) -> Self {
         let unrelated = 1.0 - model.prior - model.household_prior;
         let household = (model.household_prior > 0.0).then(|| Household {
             prior_weight: (model.household_prior / unrelated).log2(),
             weights: model
                 .fields
                 .iter()
-                .map(|f| f.h.iter().zip(&f.u).map(|(h, u)| (h / u).log2()).collect())
+                .enumerate()
+                .map(|(c, f)| {
+                    let home = shared.get(c).copied().unwrap_or(false);
+                    f.h.iter()
+                        .zip(&f.m)
+                        .zip(&f.u)
+                        .map(|((h, m), u)| (if home { h.max(*m) } else { *h } / u).log2())
+                        .collect()
+                })
                 .collect(),
         });
         Self {
@@ -788,7 +808,10 @@ pub(crate) fn fit(
         change = change.max((next - prior).abs());
         prior = next;
         if h.is_some() && total > 0.0 {
-            let next = (in_households / total).clamp(1e-9, (1.0 - prior) * 0.5);
+            // At most half of what the match class leaves (which is never
+            // below 5e-10), so no class is ever empty; `clamp` would panic
+            // when that half is below the floor.
+            let next = (in_households / total).max(1e-12).min((1.0 - prior) * 0.5);
             change = change.max((next - prior_h).abs());
             prior_h = next;
         }
@@ -1075,6 +1098,20 @@ mod tests {
     }
 
     #[test]
+    fn candidates_that_all_match_leave_the_priors_in_range() {
+        // Every pair a duplicate: the match prior reaches its cap, and the
+        // household prior must still fit in what is left.
+        let (fit, (prior, prior_h), _) = fitted(&[(vec![3, 3, 3, 2], 50)]);
+        assert!(
+            fit.households.is_finite(),
+            "{} {prior} {prior_h}",
+            fit.households
+        );
+        assert!((0.0..=1.0).contains(&prior) && (0.0..=1.0).contains(&prior_h));
+        assert!(prior + prior_h <= 1.0 + 1e-9, "{prior} {prior_h}");
+    }
+
+    #[test]
     fn a_household_class_is_learnt_where_households_are_and_dropped_elsewhere() {
         let duplicates = [
             (vec![3, 3, 3, 2], 100),
@@ -1139,8 +1176,8 @@ mod tests {
             household_prior: 0.0,
             ..model.clone()
         };
-        let with = Scorer::new(&model, vec![Evidence::Own; 2]);
-        let without = Scorer::new(&plain, vec![Evidence::Own; 2]);
+        let with = Scorer::new(&model, vec![Evidence::Own; 2], &[]);
+        let without = Scorer::new(&plain, vec![Evidence::Own; 2], &[]);
         let weigh = |s: &Scorer, levels: &[u8]| s.weight_with(levels, |_| 0, 0);
         // Same street, another birth date: a household member.
         let member = [0u8, 3];
@@ -1155,6 +1192,67 @@ mod tests {
         let same = [3u8, 3];
         assert!(probability(weigh(&with, &same)) > 0.9);
         assert_eq!(without.household_weight(&member, |_| 0, 0), 0.0);
+    }
+
+    /// A father and son of one name at one address, birth dates a
+    /// generation apart: the birth date decides, however much the home
+    /// agrees (and more readily among one person's records than in a
+    /// household).
+    #[test]
+    fn a_personal_disagreement_decides_within_a_household() {
+        let field = |name: &str, m: Vec<f64>, u: Vec<f64>, h: Vec<f64>| FieldModel {
+            field: name.to_owned(),
+            comparator: Comparator::Exact,
+            m,
+            u,
+            h,
+        };
+        let model = Model {
+            schema: "s".into(),
+            prior: 1e-4,
+            household_prior: 1e-4,
+            fields: vec![
+                // Given name and birth date: personal.
+                field(
+                    "given_name",
+                    vec![0.05, 0.95],
+                    vec![0.999, 0.001],
+                    vec![0.95, 0.05],
+                ),
+                field(
+                    "birth_date",
+                    vec![0.02, 0.98],
+                    vec![0.999, 0.001],
+                    vec![0.9, 0.1],
+                ),
+                // Email and phone: a household shares them, less often
+                // than one person's records do.
+                field(
+                    "email",
+                    vec![0.1, 0.9],
+                    vec![0.9999, 0.0001],
+                    vec![0.9, 0.1],
+                ),
+                field(
+                    "phone",
+                    vec![0.1, 0.9],
+                    vec![0.9999, 0.0001],
+                    vec![0.9, 0.1],
+                ),
+            ],
+        };
+        let groups = vec![Evidence::Own; 4];
+        let plain = Scorer::new(&model, groups.clone(), &[]);
+        let shared = Scorer::new(&model, groups, &[false, false, true, true]);
+        let weigh = |s: &Scorer, levels: &[u8]| s.weight_with(levels, |_| 0, 0);
+        let junior = [1u8, 0, 1, 1];
+        assert!(probability(weigh(&plain, &junior)) > 0.9);
+        assert!(probability(weigh(&shared, &junior)) < 0.5);
+        // Twins: the given name decides.
+        assert!(probability(weigh(&shared, &[0, 1, 1, 1])) < 0.5);
+        // One person's records still match.
+        assert!(probability(weigh(&shared, &[1, 1, 1, 1])) > 0.99);
+        assert!(probability(weigh(&shared, &[1, 1, MISSING, 1])) > 0.99);
     }
 
     #[test]

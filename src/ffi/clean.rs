@@ -105,6 +105,37 @@ pub unsafe extern "C" fn custodia_normalizer_new(
     }
 }
 
+/// Makes a normalizer for `schema` with options given as JSON (`options`,
+/// `options_len` bytes of UTF-8; (NULL, 0) or "{}" for the defaults):
+/// {"email_ascii_domain": bool, "email_provider_rules": bool,
+/// "accept_possible_phones": bool}, each key optional. An unknown key
+/// fails with CUSTODIA_STATUS_JSON and a message naming the nearest valid
+/// one. On success `*normalizer_out` owns a new handle; free it with
+/// custodia_normalizer_free.
+///
+/// # Safety
+/// `schema` is a live schema handle; `options` points to `options_len`
+/// readable bytes (or is NULL with 0); `normalizer_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_normalizer_new_with_options(
+    schema: *const custodia_schema,
+    options: *const c_char,
+    options_len: usize,
+    normalizer_out: *mut *mut custodia_normalizer,
+) -> custodia_status {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_with_options(
+            schema,
+            options,
+            options_len,
+            normalizer_out,
+            "normalizer_out",
+            |schema, options| Ok(Normalizer::builder(schema).options_json(options)?.build()),
+        )
+    }
+}
+
 /// Normalizes `record` into a new record (the input is not changed). The
 /// new record remembers what normalization noticed, so validating it also
 /// reports that (an ambiguous date order, say). Fails with
@@ -200,6 +231,38 @@ pub unsafe extern "C" fn custodia_validator_new(
     // SAFETY: forwarded from this function's contract.
     unsafe {
         super::schema::new_from_schema(schema, validator_out, "validator_out", Validator::new)
+    }
+}
+
+/// Makes a validator for `schema` with options given as JSON (`options`,
+/// `options_len` bytes of UTF-8; (NULL, 0) or "{}" for the defaults):
+/// {"today": "YYYY-MM-DD", "max_age": years, "email": {"quoted_local_part":
+/// bool, "ip_literal": bool}, "accept_possible_phones": bool}, each key
+/// optional. `today` fixes the date birth dates are checked against, for
+/// results that do not change from day to day. An unknown key fails with
+/// CUSTODIA_STATUS_JSON and a message naming the nearest valid one. Free
+/// the validator with custodia_validator_free.
+///
+/// # Safety
+/// `schema` is a live schema handle; `options` points to `options_len`
+/// readable bytes (or is NULL with 0); `validator_out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_validator_new_with_options(
+    schema: *const custodia_schema,
+    options: *const c_char,
+    options_len: usize,
+    validator_out: *mut *mut custodia_validator,
+) -> custodia_status {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        super::schema::new_with_options(
+            schema,
+            options,
+            options_len,
+            validator_out,
+            "validator_out",
+            |schema, options| Ok(Validator::builder(schema).options_json(options)?.build()),
+        )
     }
 }
 

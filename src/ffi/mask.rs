@@ -153,14 +153,11 @@ pub unsafe extern "C" fn custodia_policy_from_json(
 /// # Safety
 /// `policy_out` is writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn custodia_policy_customer_default(
+pub unsafe extern "C" fn custodia_policy_customer(
     policy_out: *mut *mut custodia_policy,
 ) -> custodia_status {
     run(|| {
-        handle::give(
-            handle::out(policy_out, "policy_out")?,
-            Policy::customer_default(),
-        );
+        handle::give(handle::out(policy_out, "policy_out")?, Policy::customer());
         Ok(())
     })
 }
@@ -404,7 +401,7 @@ mod tests {
         for (id, secret) in [("pseudonym", &pseudonym), ("token", &token)] {
             key_needles(&Key::new(id, secret).unwrap(), &mut planted);
         }
-        let ok = custodia_status::Ok;
+        let ok = custodia_status::OK;
         let mut ring = std::ptr::null_mut();
         let mut schema = std::ptr::null_mut();
         let mut policy = std::ptr::null_mut();
@@ -428,7 +425,7 @@ mod tests {
             }
             drop((pseudonym, token));
             assert_eq!(custodia_schema_customer(&mut schema), ok);
-            assert_eq!(custodia_policy_customer_default(&mut policy), ok);
+            assert_eq!(custodia_policy_customer(&mut policy), ok);
             assert_eq!(custodia_masker_new(schema, policy, ring, &mut masker), ok);
             custodia_keyring_free(ring);
             for audience in ["support", "analytics", "auditor"] {

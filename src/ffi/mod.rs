@@ -12,6 +12,7 @@
 #![allow(non_camel_case_types, unreachable_pub)]
 
 mod clean;
+mod crypt;
 mod dedupe;
 mod handle;
 mod mask;
@@ -26,97 +27,22 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::error::{Error, ErrorCode};
 
-/// The result of every fallible custodia function. 0 is success; the other
-/// numbers are stable, grouped in blocks (1000s: arguments, 2000s: schemas,
-/// 3000s: records, 4000s: duplicate detection, 5000s: masking, 6000s:
-/// input and output, 9000s:
-/// internal) and never reused.
-#[repr(u32)]
+/// The result of every fallible custodia function: 0 (`CUSTODIA_STATUS_OK`)
+/// is success, any other number is an [`ErrorCode`]. The C header declares
+/// it as `enum custodia_status`, generated from [`ErrorCode::ALL`] by
+/// `tests/header.rs`, so the codes are listed only in `src/error.rs`.
+#[repr(transparent)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum custodia_status {
+pub struct custodia_status(u32);
+
+impl custodia_status {
     /// Success.
-    Ok = 0,
-    /// A required pointer argument was NULL.
-    NullArgument = 1001,
-    /// A string argument or value was not valid UTF-8.
-    InvalidUtf8 = 1002,
-    /// A value exceeded the schema's size limit.
-    TooLarge = 1003,
-    /// A field index was past the end of the schema.
-    IndexOutOfRange = 1004,
-    /// Malformed JSON, or JSON of the wrong shape.
-    Json = 2001,
-    /// A schema field of an unknown kind.
-    UnknownKind = 2002,
-    /// Two schema fields with the same name.
-    DuplicateField = 2003,
-    /// A bad field option in a schema.
-    BadOption = 2004,
-    /// A schema that cannot be used.
-    InvalidSchema = 2005,
-    /// A record field that is not in the schema.
-    UnknownField = 3001,
-    /// A value of a type the field cannot hold.
-    WrongType = 3002,
-    /// A CSV row of the wrong length.
-    RowLength = 3003,
-    /// A record used with the wrong schema.
-    SchemaMismatch = 3004,
-    /// A record that names the same field twice (a JSON key, a CSV column).
-    DuplicateKey = 3005,
-    /// A duplicate-detection setting or model that cannot work.
-    InvalidDedupe = 4001,
-    /// A masking policy without the audience asked for.
-    UnknownAudience = 5001,
-    /// A key id missing from the key ring.
-    UnknownKey = 5002,
-    /// A key that cannot be used.
-    InvalidKey = 5003,
-    /// A masking policy that does not fit its schema.
-    InvalidPolicy = 5004,
-    /// A value a masking operator cannot transform.
-    CannotMask = 5005,
-    /// Reading an input or writing an output failed.
-    Io = 6001,
-    /// An input that cannot be read as set up (its encoding, its header, a
-    /// column named in the settings).
-    Input = 6002,
-    /// Pipeline settings that cannot work (steps out of order, a missing
-    /// section, an unknown key or issue code).
-    InvalidPipeline = 6003,
-    /// An internal error (a caught panic). Free the handles involved rather
-    /// than using them again.
-    Panic = 9001,
+    pub(crate) const OK: Self = Self(0);
 }
 
 impl From<ErrorCode> for custodia_status {
     fn from(code: ErrorCode) -> Self {
-        match code {
-            ErrorCode::NullArgument => Self::NullArgument,
-            ErrorCode::InvalidUtf8 => Self::InvalidUtf8,
-            ErrorCode::TooLarge => Self::TooLarge,
-            ErrorCode::IndexOutOfRange => Self::IndexOutOfRange,
-            ErrorCode::Json => Self::Json,
-            ErrorCode::UnknownKind => Self::UnknownKind,
-            ErrorCode::DuplicateField => Self::DuplicateField,
-            ErrorCode::BadOption => Self::BadOption,
-            ErrorCode::InvalidSchema => Self::InvalidSchema,
-            ErrorCode::UnknownField => Self::UnknownField,
-            ErrorCode::WrongType => Self::WrongType,
-            ErrorCode::RowLength => Self::RowLength,
-            ErrorCode::SchemaMismatch => Self::SchemaMismatch,
-            ErrorCode::DuplicateKey => Self::DuplicateKey,
-            ErrorCode::InvalidDedupe => Self::InvalidDedupe,
-            ErrorCode::UnknownAudience => Self::UnknownAudience,
-            ErrorCode::UnknownKey => Self::UnknownKey,
-            ErrorCode::InvalidKey => Self::InvalidKey,
-            ErrorCode::InvalidPolicy => Self::InvalidPolicy,
-            ErrorCode::CannotMask => Self::CannotMask,
-            ErrorCode::Io => Self::Io,
-            ErrorCode::Input => Self::Input,
-            ErrorCode::InvalidPipeline => Self::InvalidPipeline,
-            ErrorCode::Panic => Self::Panic,
-        }
+        Self(code.as_u32())
     }
 }
 
@@ -132,7 +58,7 @@ impl Failure {
     /// A NULL pointer where one was required; `argument` is its C name.
     pub(crate) fn null(argument: &str) -> Self {
         Self {
-            status: custodia_status::NullArgument,
+            status: ErrorCode::NullArgument.into(),
             message: format!("argument `{argument}` is NULL"),
             path: None,
         }
@@ -193,7 +119,7 @@ pub(crate) fn guard<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
 pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> custodia_status {
     let outcome = guard(
         Err(Failure {
-            status: custodia_status::Panic,
+            status: ErrorCode::Panic.into(),
             message: "internal error (panic); free the handles involved".into(),
             path: None,
         }),
@@ -202,10 +128,10 @@ pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> custodia_status
     match outcome {
         Ok(()) => {
             set_last_error(String::new(), None);
-            custodia_status::Ok
+            custodia_status::OK
         }
         Err(mut failure) => {
-            if failure.status == custodia_status::Panic
+            if failure.status == ErrorCode::Panic.into()
                 && let Some(place) = crate::panic::take_last_panic()
             {
                 failure.message =
@@ -237,34 +163,11 @@ pub extern "C" fn custodia_version() -> *const c_char {
 pub extern "C" fn custodia_status_name(status: u32) -> *const c_char {
     guard(c"PANIC".as_ptr(), || {
         let name = match ErrorCode::from_u32(status) {
-            _ if status == 0 => c"OK",
-            Some(ErrorCode::NullArgument) => c"NULL_ARGUMENT",
-            Some(ErrorCode::InvalidUtf8) => c"INVALID_UTF8",
-            Some(ErrorCode::TooLarge) => c"TOO_LARGE",
-            Some(ErrorCode::IndexOutOfRange) => c"INDEX_OUT_OF_RANGE",
-            Some(ErrorCode::Json) => c"JSON",
-            Some(ErrorCode::UnknownKind) => c"UNKNOWN_KIND",
-            Some(ErrorCode::DuplicateField) => c"DUPLICATE_FIELD",
-            Some(ErrorCode::BadOption) => c"BAD_OPTION",
-            Some(ErrorCode::InvalidSchema) => c"INVALID_SCHEMA",
-            Some(ErrorCode::UnknownField) => c"UNKNOWN_FIELD",
-            Some(ErrorCode::WrongType) => c"WRONG_TYPE",
-            Some(ErrorCode::RowLength) => c"ROW_LENGTH",
-            Some(ErrorCode::SchemaMismatch) => c"SCHEMA_MISMATCH",
-            Some(ErrorCode::DuplicateKey) => c"DUPLICATE_KEY",
-            Some(ErrorCode::InvalidDedupe) => c"INVALID_DEDUPE",
-            Some(ErrorCode::UnknownAudience) => c"UNKNOWN_AUDIENCE",
-            Some(ErrorCode::UnknownKey) => c"UNKNOWN_KEY",
-            Some(ErrorCode::InvalidKey) => c"INVALID_KEY",
-            Some(ErrorCode::InvalidPolicy) => c"INVALID_POLICY",
-            Some(ErrorCode::CannotMask) => c"CANNOT_MASK",
-            Some(ErrorCode::Io) => c"IO",
-            Some(ErrorCode::Input) => c"INPUT",
-            Some(ErrorCode::InvalidPipeline) => c"INVALID_PIPELINE",
-            Some(ErrorCode::Panic) => c"PANIC",
-            None => c"UNKNOWN_STATUS",
+            _ if status == 0 => "OK\0",
+            Some(code) => code.name_with_nul(),
+            None => "UNKNOWN_STATUS\0",
         };
-        name.as_ptr()
+        name.as_ptr().cast()
     })
 }
 
@@ -300,7 +203,7 @@ mod tests {
     #[test]
     fn every_error_code_has_the_same_number_in_c() {
         for &code in ErrorCode::ALL {
-            assert_eq!(custodia_status::from(code) as u32, code.as_u32(), "{code}");
+            assert_eq!(custodia_status::from(code).0, code.as_u32(), "{code}");
             // SAFETY: custodia_status_name returns a static C string.
             let name = unsafe { std::ffi::CStr::from_ptr(custodia_status_name(code.as_u32())) };
             assert_eq!(name.to_str().unwrap(), code.name());
@@ -315,7 +218,7 @@ mod tests {
             let _ = empty[1];
             Ok(())
         });
-        assert_eq!(status, custodia_status::Panic);
+        assert_eq!(status, ErrorCode::Panic.into());
         // SAFETY: the last error is a valid C string on this thread.
         let message = unsafe { std::ffi::CStr::from_ptr(custodia_last_error_message()) };
         assert!(message.to_str().unwrap().starts_with("internal error"));

@@ -38,6 +38,33 @@ pub(crate) unsafe fn new_from_schema<H: Handle>(
     })
 }
 
+/// Makes a handle from a schema and options JSON (`(NULL, 0)` or an empty
+/// string is `{}`, the defaults), with `make`.
+///
+/// # Safety
+/// `schema` is a live schema handle or NULL; `options` points to
+/// `options_len` readable bytes (or is NULL with 0); `out` is writable or
+/// NULL.
+pub(crate) unsafe fn new_with_options<H: Handle>(
+    schema: *const custodia_schema,
+    options: *const c_char,
+    options_len: usize,
+    out: *mut *mut H,
+    out_name: &str,
+    make: impl FnOnce(&Schema, &str) -> crate::Result<H::Target>,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes a live schema handle or NULL.
+        let schema = unsafe { handle::borrow(schema, "schema") }?;
+        // SAFETY: the caller promises `options_len` readable bytes.
+        let options = unsafe { text::str_arg(options, options_len, "options") }?;
+        let out = handle::out(out, out_name)?;
+        let options = if options.is_empty() { "{}" } else { options };
+        handle::give(out, make(schema, options)?);
+        Ok(())
+    })
+}
+
 /// Gets the built-in standard customer schema. On success `*schema_out`
 /// owns a new handle; free it with custodia_schema_free. Thread-safe.
 ///

@@ -169,7 +169,7 @@ mod tests {
             assert!(str_arg(std::ptr::null(), 3, "s").is_err());
             let bad = [0xff_u8, 0xfe];
             let err = str_arg(bad.as_ptr().cast(), 2, "json").unwrap_err();
-            assert_eq!(err.status, super::super::custodia_status::InvalidUtf8);
+            assert_eq!(err.status, crate::ErrorCode::InvalidUtf8.into());
             assert_eq!(str_arg(c"héllo".as_ptr(), 6, "s").unwrap(), "héllo");
         }
     }

@@ -18,6 +18,14 @@ pub(crate) enum Purpose {
     Pseudonym,
     /// FF1 tokens.
     Token,
+    /// XChaCha20-Poly1305 field encryption.
+    Encrypt,
+    /// AES-256-SIV deterministic field encryption.
+    Siv,
+    /// The keyed hash chain of an audit log.
+    AuditChain,
+    /// Pseudonymous record references in audit events.
+    AuditRef,
 }
 
 impl Purpose {
@@ -25,6 +33,10 @@ impl Purpose {
         match self {
             Self::Pseudonym => b"custodia/v1/pseudonym/",
             Self::Token => b"custodia/v1/token/",
+            Self::Encrypt => b"custodia/v1/encrypt/",
+            Self::Siv => b"custodia/v1/siv/",
+            Self::AuditChain => b"custodia/v1/audit-chain/",
+            Self::AuditRef => b"custodia/v1/audit-record/",
         }
     }
 }
@@ -33,10 +45,15 @@ impl Purpose {
 /// so that keys can be rotated and every output says which key made it; it
 /// is also bound into the keys derived from the secret (see the module
 /// docs).
+///
+/// A key is active (the default) or decrypt-only: a decrypt-only key still
+/// decrypts values and detokenizes tagged tokens made with it, but no
+/// operator may make new ones with it (see [`Key::decrypt_only`]).
 #[derive(Clone)]
 pub struct Key {
     id: String,
     secret: Zeroizing<Vec<u8>>,
+    decrypt_only: bool,
 }
 
 /// Why a key id is not acceptable, if it is not.
@@ -79,6 +96,7 @@ impl Key {
         Ok(Self {
             id,
             secret: Zeroizing::new(secret.to_vec()),
+            decrypt_only: false,
         })
     }
 
@@ -110,7 +128,11 @@ impl Key {
         for (byte, pair) in secret.iter_mut().zip(hex.chunks_exact(2)) {
             *byte = (nibble(pair[0]) << 4) | nibble(pair[1]);
         }
-        Ok(Self { id, secret })
+        Ok(Self {
+            id,
+            secret,
+            decrypt_only: false,
+        })
     }
 
     /// The key's id.
@@ -118,7 +140,28 @@ impl Key {
         &self.id
     }
 
+    /// Makes the key decrypt-only (or active again): after a rotation, the
+    /// old key stays in the ring this way so that values encrypted with it
+    /// can still be read and [rewrapped](super::Masker::rewrap), while a
+    /// policy that encrypts, hashes or tokenizes with it is refused.
+    #[must_use]
+    pub fn decrypt_only(mut self, decrypt_only: bool) -> Self {
+        self.decrypt_only = decrypt_only;
+        self
+    }
+
+    /// Whether the key only decrypts (see [`Key::decrypt_only`]).
+    pub fn is_decrypt_only(&self) -> bool {
+        self.decrypt_only
+    }
+
+    /// The length of the secret in bytes (encryption needs 32).
+    pub(crate) fn secret_len(&self) -> usize {
+        self.secret.len()
+    }
+
     /// The secret itself (only FF1's published test vectors use it so).
+    #[cfg(test)]
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
     }
@@ -131,8 +174,9 @@ impl Key {
     /// only beyond 8,160 bytes (these keys are at most 32).
     pub(crate) fn derive(&self, purpose: Purpose) -> Result<Zeroizing<Vec<u8>>> {
         let len = match purpose {
-            Purpose::Pseudonym => 32,
             Purpose::Token => self.secret.len(),
+            Purpose::Siv => 64,
+            Purpose::Pseudonym | Purpose::Encrypt | Purpose::AuditChain | Purpose::AuditRef => 32,
         };
         let mut okm = Zeroizing::new(vec![0u8; len]);
         Hkdf::<Sha256>::new(None, &self.secret)
@@ -160,6 +204,7 @@ impl fmt::Debug for Key {
         f.debug_struct("Key")
             .field("id", &self.id)
             .field("secret", &"<redacted>")
+            .field("decrypt_only", &self.decrypt_only)
             .finish()
     }
 }
@@ -209,6 +254,10 @@ impl KeyRing {
     ///  "token": "0f0e0d0c0b0a09080706050403020100"}
     /// ```
     ///
+    /// A key kept only to decrypt (after a rotation; see
+    /// [`Key::decrypt_only`]) is written as an object instead:
+    /// `"k2025": {"secret": "…", "decrypt_only": true}`.
+    ///
     /// Every secret is 32, 48 or 64 hex digits (16, 24 or 32 bytes); every
     /// id is 1–32 ASCII letters, digits, `_` or `-`, and appears once. The
     /// secrets are decoded into zeroizing memory and the JSON strings that
@@ -224,10 +273,25 @@ impl KeyRing {
     pub fn from_json(json: &str) -> Result<Self> {
         let entries = parse_entries(json)?;
         let mut ring = Self::new();
-        for (id, hex) in entries.iter() {
-            ring.insert(Key::from_hex(id.as_str(), hex)?)?;
+        for (id, hex, decrypt_only) in entries.iter() {
+            ring.insert(Key::from_hex(id.as_str(), hex)?.decrypt_only(*decrypt_only))?;
         }
         Ok(ring)
+    }
+
+    /// Makes the key with this id decrypt-only, or active again (see
+    /// [`Key::decrypt_only`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownKey`] when the ring has no key with this id.
+    pub fn set_decrypt_only(&mut self, id: &str, decrypt_only: bool) -> Result<()> {
+        let key = self
+            .keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .ok_or_else(|| ErrorKind::UnknownKey { key: id.to_owned() })?;
+        key.decrypt_only = decrypt_only;
+        Ok(())
     }
 
     /// The key with this id.
@@ -239,16 +303,106 @@ impl KeyRing {
     pub(crate) fn keys(&self) -> &[Key] {
         &self.keys
     }
+
+    /// The ids of the keys, in the order they were added.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(Key::id)
+    }
+
+    /// A ring of the keys with these ids, asked of `provider` (a host's
+    /// KMS or HSM, say): what a [`Masker`](super::Masker) is then made
+    /// with.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownKey`] for an id the provider does not have, and
+    /// the provider's own errors.
+    pub fn from_provider(provider: &dyn KeyProvider, ids: &[&str]) -> Result<Self> {
+        let mut ring = Self::new();
+        for id in ids {
+            let key = provider.key(id)?.ok_or_else(|| ErrorKind::UnknownKey {
+                key: (*id).to_owned(),
+            })?;
+            ring.insert(key)?;
+        }
+        Ok(ring)
+    }
+}
+
+/// Where keys come from, by id: a host that keeps its master keys in a KMS
+/// or HSM implements this (in C, with a callback), and a [`KeyRing`] (read
+/// from a keys file) is the built-in provider.
+///
+/// A [`FieldCipher`](super::FieldCipher) asks its provider for the key a
+/// ciphertext names the first time it meets that id, so values encrypted
+/// under any key the provider still has can be read.
+pub trait KeyProvider: Send + Sync {
+    /// The key with this id, or `None` if there is none. The key returned
+    /// is the caller's; its secret is zeroized when it is dropped.
+    ///
+    /// # Errors
+    /// Whatever the provider cannot do (the key store cannot be reached);
+    /// never the secret in a message.
+    fn key(&self, id: &str) -> Result<Option<Key>>;
+}
+
+impl KeyProvider for KeyRing {
+    fn key(&self, id: &str) -> Result<Option<Key>> {
+        Ok(self.get(id).cloned())
+    }
 }
 
 /// The (id, hex secret) entries of a keys JSON object, in order and with
 /// duplicates kept (a map would keep only the last of them). The secrets
 /// are in zeroizing strings.
-struct Entries(Vec<(String, Zeroizing<String>)>);
+struct Entries(Vec<(String, Zeroizing<String>, bool)>);
 
 impl Entries {
-    fn iter(&self) -> impl Iterator<Item = &(String, Zeroizing<String>)> {
+    fn iter(&self) -> impl Iterator<Item = &(String, Zeroizing<String>, bool)> {
         self.0.iter()
+    }
+}
+
+/// One key's value in a keys file: a hex secret, or an object with
+/// `secret` and `decrypt_only`.
+struct Entry(Zeroizing<String>, bool);
+
+impl<'de> serde::Deserialize<'de> for Entry {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        use serde::de::{Error as _, MapAccess, Visitor};
+
+        struct EntryVisitor;
+
+        impl<'de> Visitor<'de> for EntryVisitor {
+            type Value = Entry;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a hex secret or an object with `secret` and `decrypt_only`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Entry, E> {
+                Ok(Entry(Zeroizing::new(v.to_owned()), false))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Entry, E> {
+                Ok(Entry(Zeroizing::new(v), false))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+                let mut secret = None;
+                let mut decrypt_only = false;
+                while let Some(name) = map.next_key::<String>()? {
+                    match name.as_str() {
+                        "secret" => secret = Some(Zeroizing::new(map.next_value::<String>()?)),
+                        "decrypt_only" => decrypt_only = map.next_value()?,
+                        _ => return Err(A::Error::custom("unknown member")),
+                    }
+                }
+                let secret = secret.ok_or_else(|| A::Error::custom("no secret"))?;
+                Ok(Entry(secret, decrypt_only))
+            }
+        }
+
+        de.deserialize_any(EntryVisitor)
     }
 }
 
@@ -270,8 +424,8 @@ fn parse_entries(json: &str) -> Result<Entries> {
                 // A secret goes into zeroizing memory as soon as it is
                 // read; on an error, the entries so far are zeroized as
                 // they drop.
-                let secret = Zeroizing::new(map.next_value::<String>()?);
-                entries.push((id, secret));
+                let Entry(secret, decrypt_only) = map.next_value::<Entry>()?;
+                entries.push((id, secret, decrypt_only));
             }
             Ok(Entries(entries))
         }

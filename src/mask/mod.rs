@@ -38,6 +38,7 @@
 //! too few or too many digits; see [`token`]) is refused with
 //! [`ErrorKind::CannotMask`], naming the field and never the value.
 
+pub mod crypt;
 mod keys;
 mod operator;
 pub(crate) mod policy;
@@ -47,15 +48,17 @@ pub mod token;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use keys::{Key, KeyRing};
+pub use crypt::{FieldCipher, Mode};
+pub(crate) use keys::Purpose;
+pub use keys::{Key, KeyProvider, KeyRing};
 pub use operator::{
     Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED, generalize, partial, profile,
 };
-pub use policy::Policy;
+pub use policy::{DEFAULT_RECORD_KEY, Policy};
 
 use crate::error::{ErrorKind, FieldPath, Result};
 use crate::normalize::Normalizer;
-use crate::normalize::date::Date;
+use crate::schema::Date;
 use crate::schema::{Record, Schema, Value};
 use state::KeyStates;
 
@@ -69,7 +72,25 @@ pub struct Masker {
     normalizer: Normalizer,
     keys: Arc<KeyStates>,
     audiences: HashMap<String, Vec<Operator>>,
+    /// Per compiled audience, which fields it may decrypt.
+    reveal: HashMap<String, Vec<bool>>,
+    /// The field ciphertexts are bound to, when the schema has it.
+    record_key: Option<usize>,
     today: Date,
+}
+
+/// A stored record revealed for an audience, and what was decrypted.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Revealed {
+    /// The audience's view of the record.
+    pub record: Record,
+    /// The fields that held a ciphertext the audience may decrypt (and
+    /// did), in schema order.
+    pub revealed: Vec<String>,
+    /// The fields that held a ciphertext the audience may not decrypt:
+    /// shown as `[redacted]`.
+    pub withheld: Vec<String>,
 }
 
 impl Masker {
@@ -117,6 +138,9 @@ impl Masker {
     ) -> Result<Self> {
         let states = KeyStates::new(keys)?;
         let mut audiences = HashMap::new();
+        let record_key_name = policy.record_key_field();
+        let record_key = schema.index_of(record_key_name);
+        let bad = |reason: String| -> crate::Error { ErrorKind::InvalidPolicy { reason }.into() };
         for audience in policy.audiences() {
             let rules = policy
                 .audience(audience)
@@ -149,15 +173,62 @@ impl Masker {
                     }
                     .into());
                 }
-                if let (Operator::Hash { key, .. } | Operator::Token { key, .. }, true) =
-                    (&op, compiled)
+                if let (
+                    Operator::Hash { key, .. }
+                    | Operator::Token { key, .. }
+                    | Operator::Encrypt { key, .. },
+                    true,
+                ) = (&op, compiled)
                 {
-                    states.require(key)?;
+                    states.require_active(key)?;
+                    if let Operator::Encrypt { .. } = op {
+                        states.require_crypt(key)?;
+                    }
                 }
                 ops[index] = op;
             }
+            if ops.iter().any(|op| matches!(op, Operator::Encrypt { .. })) {
+                let Some(rk) = record_key else {
+                    return Err(bad(format!(
+                        "audience `{audience}` encrypts, but the record key field `{record_key_name}` is not in schema `{}` (set `record_key`)",
+                        schema.name()
+                    )));
+                };
+                if ops[rk] != Operator::Keep {
+                    return Err(bad(format!(
+                        "audience `{audience}` encrypts, so it must keep the record key field `{record_key_name}` as it is"
+                    )));
+                }
+            }
             if compiled {
                 audiences.insert(audience.to_owned(), ops);
+            }
+        }
+        let mut reveal = HashMap::new();
+        for (audience, fields) in policy.reveal_grants() {
+            if policy.audience(audience).is_none() {
+                return Err(bad(format!(
+                    "reveal: audience `{audience}` has no operators in the policy"
+                )));
+            }
+            let mut grants = vec![false; schema.len()];
+            for field in fields {
+                let index = schema.index_of(field).ok_or_else(|| {
+                    bad(format!(
+                        "reveal: audience `{audience}`: field `{field}` is not in schema `{}`",
+                        schema.name()
+                    ))
+                })?;
+                grants[index] = true;
+            }
+            if record_key.is_none() {
+                return Err(bad(format!(
+                    "reveal: the record key field `{record_key_name}` is not in schema `{}` (set `record_key`)",
+                    schema.name()
+                )));
+            }
+            if audiences.contains_key(audience.as_str()) {
+                reveal.insert(audience.clone(), grants);
             }
         }
         Ok(Self {
@@ -165,6 +236,8 @@ impl Masker {
             normalizer: Normalizer::new(schema),
             keys: Arc::new(states),
             audiences,
+            reveal,
+            record_key,
             today: Date::today(),
         })
     }
@@ -233,16 +306,34 @@ impl Masker {
     /// key, the stack the cryptographic code used is cleared afterwards,
     /// once for the record (see [`state`]).
     fn apply(&self, ops: &[Operator], record: Record) -> Result<Record> {
-        if ops.iter().any(Operator::uses_key) {
-            state::scrubbed(|| self.apply_fields(ops, record))
+        if ops.iter().any(|op| matches!(op, Operator::Encrypt { .. })) {
+            state::scrubbed_crypt(|| self.apply_fields(ops, record, &[]))
+        } else if ops.iter().any(Operator::uses_key) {
+            state::scrubbed(|| self.apply_fields(ops, record, &[]))
         } else {
-            self.apply_fields(ops, record)
+            self.apply_fields(ops, record, &[])
         }
     }
 
-    fn apply_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
+    /// The value of the record's key field, as ciphertexts are bound to it
+    /// (empty when the field is empty or not in the schema).
+    pub fn record_key_of(&self, record: &Record) -> String {
+        self.record_key
+            .and_then(|i| record.get_at(i))
+            .and_then(Value::to_text)
+            .map(|t| t.into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Applies `ops` to the fields of `record`, except those `skip` marks.
+    fn apply_fields(&self, ops: &[Operator], mut record: Record, skip: &[bool]) -> Result<Record> {
+        let record_key = if ops.iter().any(|op| matches!(op, Operator::Encrypt { .. })) {
+            self.record_key_of(&record)
+        } else {
+            String::new()
+        };
         for (index, op) in ops.iter().enumerate() {
-            if *op == Operator::Keep {
+            if *op == Operator::Keep || skip.get(index).copied().unwrap_or(false) {
                 continue;
             }
             let field = &self.schema.fields()[index];
@@ -287,8 +378,149 @@ impl Masker {
                         token
                     })
                 }
+                Operator::Encrypt { key, deterministic } => {
+                    let mode = if *deterministic {
+                        Mode::Deterministic
+                    } else {
+                        Mode::Randomized
+                    };
+                    let k = self.keys.require_crypt(key)?;
+                    Some(
+                        crypt::seal(k, key, mode, field.name(), &record_key, &text).map_err(
+                            |reason| ErrorKind::CannotMask {
+                                path: field.path().clone(),
+                                reason,
+                            },
+                        )?,
+                    )
+                }
             };
             *value = masked.map_or(Value::Null, Value::Text);
+        }
+        Ok(record)
+    }
+
+    /// Reveals a stored record (one masked for an audience that encrypts,
+    /// say `storage`) for `audience`: each ciphertext in a field the policy
+    /// lets the audience reveal is decrypted, each other ciphertext is
+    /// withheld (`[redacted]`), and then the audience's operators apply to
+    /// the record as they would in [`Masker::mask_normalized`] (`keep`
+    /// shows the decrypted value, a display profile masks it). Every
+    /// ciphertext is checked against its field and the record's key.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownAudience`]; [`ErrorKind::CannotDecrypt`] naming
+    /// the field (never the value) for a ciphertext that was altered or
+    /// moved from another field or record; [`ErrorKind::UnknownKey`] for a
+    /// ciphertext made with a key not in the ring; masking errors.
+    pub fn reveal(&self, record: Record, audience: &str) -> Result<Record> {
+        Ok(self.reveal_detailed(record, audience)?.record)
+    }
+
+    /// As [`Masker::reveal`], saying which fields were decrypted and which
+    /// withheld (what an audit event records).
+    ///
+    /// # Errors
+    /// As for [`Masker::reveal`].
+    pub fn reveal_detailed(&self, record: Record, audience: &str) -> Result<Revealed> {
+        let ops = self.operators(&record, audience)?;
+        state::scrubbed_crypt(|| self.reveal_fields(ops, audience, record))
+    }
+
+    fn reveal_fields(
+        &self,
+        ops: &[Operator],
+        audience: &str,
+        mut record: Record,
+    ) -> Result<Revealed> {
+        let grants = self.reveal.get(audience).map(Vec::as_slice).unwrap_or(&[]);
+        let record_key = self.record_key_of(&record);
+        let mut skip = vec![false; ops.len()];
+        let (mut revealed, mut withheld) = (Vec::new(), Vec::new());
+        for (index, field) in self.schema.fields().iter().enumerate() {
+            let Some(value) = record.value_mut(index) else {
+                continue;
+            };
+            let Some(text) = value.as_str().filter(|t| crypt::is_ciphertext(t)) else {
+                continue;
+            };
+            if grants.get(index).copied().unwrap_or(false) {
+                let plain = crypt::open(text, field.name(), &record_key, |id| {
+                    self.keys.require_crypt(id)
+                })
+                .map_err(|e| e.into_error(field.path()))?;
+                *value = Value::Text(plain.as_str().to_owned())
+                    .fit(field.kind())
+                    .unwrap_or_else(|_| Value::Text(plain.as_str().to_owned()));
+                revealed.push(field.name().to_owned());
+            } else {
+                *value = Value::Text(REDACTED.to_owned());
+                skip[index] = true;
+                withheld.push(field.name().to_owned());
+            }
+        }
+        let record = self.apply_fields(ops, record, &skip)?;
+        Ok(Revealed {
+            record,
+            revealed,
+            withheld,
+        })
+    }
+
+    /// Re-encrypts the ciphertexts of a stored record (masked for
+    /// `audience`, which encrypts) that were made with another key than
+    /// the one the audience's operator names now: after a key rotation,
+    /// with the old key kept decrypt-only in the ring. Other fields, and
+    /// ciphertexts already under the current key, are left as they are.
+    ///
+    /// # Errors
+    /// [`ErrorKind::CannotDecrypt`] for a field the audience encrypts that
+    /// holds something else than a ciphertext that decrypts; as for
+    /// [`Masker::reveal`].
+    pub fn rewrap(&self, record: Record, audience: &str) -> Result<Record> {
+        let ops = self.operators(&record, audience)?;
+        state::scrubbed_crypt(|| self.rewrap_fields(ops, record))
+    }
+
+    fn rewrap_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
+        let record_key = self.record_key_of(&record);
+        for (index, op) in ops.iter().enumerate() {
+            let Operator::Encrypt { key, deterministic } = op else {
+                continue;
+            };
+            let field = &self.schema.fields()[index];
+            let Some(value) = record.value_mut(index) else {
+                continue;
+            };
+            if value.is_null() {
+                continue;
+            }
+            let text = value.as_str().unwrap_or_default();
+            if crypt::ciphertext_key(text) == Some(key.as_str()) {
+                continue;
+            }
+            let plain = crypt::open(text, field.name(), &record_key, |id| {
+                self.keys.require_crypt(id)
+            })
+            .map_err(|e| e.into_error(field.path()))?;
+            let mode = if *deterministic {
+                Mode::Deterministic
+            } else {
+                Mode::Randomized
+            };
+            let sealed = crypt::seal(
+                self.keys.require_crypt(key)?,
+                key,
+                mode,
+                field.name(),
+                &record_key,
+                &plain,
+            )
+            .map_err(|reason| ErrorKind::CannotMask {
+                path: field.path().clone(),
+                reason,
+            })?;
+            *value = Value::Text(sealed);
         }
         Ok(record)
     }
@@ -414,7 +646,7 @@ mod tests {
     }
 
     fn masker() -> Masker {
-        Masker::new(&Schema::customer(), &Policy::customer_default(), keys())
+        Masker::new(&Schema::customer(), &Policy::customer(), keys())
             .unwrap()
             .with_today(Date::new(2026, 11, 22).unwrap())
     }
@@ -474,9 +706,7 @@ mod tests {
         let masked = m.mask(&record(), "auditor").unwrap();
         let phone = masked.text("phone").unwrap();
         assert!(phone.starts_with("+86") && phone.len() == 14 && phone != "+8613812345678");
-        assert!(crate::validate::checksum::luhn(
-            masked.text("payment_card").unwrap()
-        ));
+        assert!(crate::checksum::luhn(masked.text("payment_card").unwrap()));
         assert_eq!(m.detokenize(masked, "auditor").unwrap(), normalized);
     }
 
@@ -487,12 +717,8 @@ mod tests {
             m.mask(&record(), "marketing").unwrap_err().code(),
             crate::ErrorCode::UnknownAudience
         );
-        let err = Masker::new(
-            &Schema::customer(),
-            &Policy::customer_default(),
-            KeyRing::new(),
-        )
-        .unwrap_err();
+        let err =
+            Masker::new(&Schema::customer(), &Policy::customer(), KeyRing::new()).unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::UnknownKey);
         let bad = Policy::new("p").rule(
             "a",
@@ -520,7 +746,7 @@ mod tests {
 
     #[test]
     fn keys_are_needed_only_by_the_audiences_that_use_them() {
-        let (schema, policy) = (Schema::customer(), Policy::customer_default());
+        let (schema, policy) = (Schema::customer(), Policy::customer());
         let support = Masker::for_audiences(&schema, &policy, KeyRing::new(), &["support"])
             .unwrap()
             .with_today(Date::new(2026, 11, 22).unwrap());
@@ -643,6 +869,218 @@ mod tests {
         };
         assert_ne!(digest(&a), digest(&b));
         assert_ne!(a.text("phone"), b.text("phone"));
+    }
+
+    /// The built-in policy with a `storage` audience that encrypts the
+    /// sensitive fields (key `crypt`, one of them deterministically), and
+    /// `auditor` and `support` allowed to reveal some of them.
+    pub(crate) fn storage_policy() -> Policy {
+        let encrypt = |deterministic| Operator::Encrypt {
+            key: "crypt".into(),
+            deterministic,
+        };
+        let mut policy = Policy::customer();
+        for field in crate::schema::standard::CUSTOMER_FIELDS {
+            let op = match field {
+                "email" => encrypt(true),
+                "full_name" | "given_name" | "family_name" | "phone" | "birth_date" | "street"
+                | "national_id" | "iban" | "payment_card" => encrypt(false),
+                _ => Operator::Keep,
+            };
+            policy = policy.rule("storage", field, op);
+        }
+        for field in [
+            "full_name",
+            "phone",
+            "email",
+            "national_id",
+            "payment_card",
+            "iban",
+        ] {
+            policy = policy.reveal("auditor", field);
+        }
+        policy
+            .reveal("support", "phone")
+            .reveal("support", "full_name")
+    }
+
+    fn crypt_masker() -> Masker {
+        let ring = keys().with(Key::new("crypt", &[5u8; 32]).unwrap()).with(
+            Key::new("crypt-old", &[6u8; 32])
+                .unwrap()
+                .decrypt_only(true),
+        );
+        Masker::new(&Schema::customer(), &storage_policy(), ring)
+            .unwrap()
+            .with_today(Date::new(2026, 11, 22).unwrap())
+    }
+
+    #[test]
+    fn storage_encrypts_and_audiences_reveal_what_they_may() {
+        let m = crypt_masker();
+        let stored = m.mask(&record(), "storage").unwrap();
+        assert_eq!(stored.text("customer_id"), Some("c-1"));
+        assert_eq!(stored.text("city"), Some("上海"));
+        for field in ["full_name", "phone", "email", "national_id", "payment_card"] {
+            let text = stored.text(field).unwrap();
+            assert!(crypt::is_ciphertext(text), "{field}: {text}");
+            assert_eq!(crypt::ciphertext_key(text), Some("crypt"));
+        }
+        assert!(stored.text("email").unwrap().starts_with("det1.crypt.."));
+        assert!(stored.text("phone").unwrap().starts_with("enc1.crypt."));
+        assert!(stored.get("iban").unwrap().is_null(), "nulls stay null");
+        // The auditor sees the values it may reveal through its own
+        // operators: kept, or tokens.
+        let normalized = Normalizer::new(&Schema::customer())
+            .normalize(&record())
+            .unwrap()
+            .record;
+        let audited = m.reveal_detailed(stored.clone(), "auditor").unwrap();
+        assert_eq!(
+            audited.revealed,
+            ["full_name", "email", "phone", "national_id", "payment_card"]
+        );
+        assert_eq!(
+            audited.withheld,
+            ["given_name", "family_name", "birth_date", "street"]
+        );
+        let auditor = m.mask(&record(), "auditor").unwrap();
+        assert_eq!(audited.record.text("full_name"), Some("欧阳娜娜"));
+        assert_eq!(audited.record.text("email"), normalized.text("email"));
+        assert_eq!(audited.record.text("street"), Some(REDACTED));
+        assert_eq!(audited.record.text("birth_date"), Some(REDACTED));
+        // Tokens are deterministic: the same as masking the original.
+        assert_eq!(audited.record.text("phone"), auditor.text("phone"));
+        assert_eq!(
+            m.detokenize(audited.record, "auditor")
+                .unwrap()
+                .text("phone"),
+            Some("+8613812345678")
+        );
+        // Support may reveal the phone, and sees it through its profile.
+        let support = m.reveal(stored.clone(), "support").unwrap();
+        assert_eq!(support.text("phone"), Some("138****5678"));
+        assert_eq!(support.text("full_name"), Some("欧阳**"));
+        assert_eq!(support.text("email"), Some(REDACTED), "default deny");
+        assert_eq!(support.text("national_id"), Some(REDACTED));
+        // Analytics may reveal nothing.
+        let analytics = m.reveal_detailed(stored, "analytics").unwrap();
+        assert!(analytics.revealed.is_empty());
+        assert_eq!(analytics.record.text("phone"), Some(REDACTED));
+    }
+
+    #[test]
+    fn moved_or_altered_ciphertexts_do_not_reveal() {
+        let m = crypt_masker();
+        let stored = m.mask(&record(), "storage").unwrap();
+        // Into another record.
+        let mut other = stored.clone();
+        other.set("customer_id", "c-2").unwrap();
+        let err = m.reveal(other, "auditor").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::CannotDecrypt);
+        assert!(err.to_string().contains("full_name"), "{err}");
+        // Into another field.
+        let mut swapped = stored.clone();
+        let phone = stored.text("phone").unwrap().to_owned();
+        swapped.set("national_id", phone.as_str()).unwrap();
+        let err = m.reveal(swapped, "auditor").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::CannotDecrypt);
+        assert!(err.to_string().contains("national_id"), "{err}");
+        assert!(!err.to_string().contains("5678"), "{err}");
+        // One character changed.
+        let mut flipped = stored;
+        let mut bytes = phone.clone().into_bytes();
+        let last = bytes.len() - 1;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        flipped
+            .set("phone", String::from_utf8(bytes).unwrap())
+            .unwrap();
+        assert_eq!(
+            m.reveal(flipped, "auditor").unwrap_err().code(),
+            crate::ErrorCode::CannotDecrypt
+        );
+    }
+
+    #[test]
+    fn rotation_rewraps_to_the_current_key() {
+        let m = crypt_masker();
+        let stored = m.mask(&record(), "storage").unwrap();
+        assert_eq!(m.rewrap(stored.clone(), "storage").unwrap(), stored);
+        let old = FieldCipher::new(
+            KeyRing::new().with(Key::new("crypt-old", &[6u8; 32]).unwrap()),
+            "crypt-old",
+        )
+        .unwrap();
+        let mut aged = stored.clone();
+        let phone = old.encrypt("phone", "c-1", "+8613812345678").unwrap();
+        aged.set("phone", phone.as_str()).unwrap();
+        let email = old
+            .encrypt_deterministic("email", "c-1", "Nana.O@example.com")
+            .unwrap();
+        aged.set("email", email.as_str()).unwrap();
+        let before = m.reveal(aged.clone(), "auditor").unwrap();
+        let rewrapped = m.rewrap(aged, "storage").unwrap();
+        assert_eq!(
+            crypt::ciphertext_key(rewrapped.text("phone").unwrap()),
+            Some("crypt")
+        );
+        assert_eq!(rewrapped.text("email"), stored.text("email"));
+        assert_eq!(rewrapped.text("national_id"), stored.text("national_id"));
+        assert_eq!(m.reveal(rewrapped, "auditor").unwrap(), before);
+        // A plain value where a ciphertext belongs is refused.
+        let mut plain = stored;
+        plain.set("phone", "+8613812345678").unwrap();
+        let err = m.rewrap(plain, "storage").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::CannotDecrypt);
+        assert!(!err.to_string().contains("5678"), "{err}");
+    }
+
+    #[test]
+    fn encryption_policies_are_checked() {
+        let schema = Schema::customer();
+        let ring = || keys().with(Key::new("crypt", &[5u8; 32]).unwrap());
+        let enc = Operator::Encrypt {
+            key: "crypt".into(),
+            deterministic: false,
+        };
+        let p = Policy::new("p").rule("s", "email", enc);
+        let err = Masker::new(&schema, &p, ring()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("must keep the record key field `customer_id`"),
+            "{err}"
+        );
+        let p = p.rule("s", "customer_id", Operator::Keep);
+        assert!(Masker::new(&schema, &p, ring()).is_ok());
+        let err = Masker::new(&schema, &p.clone().record_key("nope"), ring()).unwrap_err();
+        assert!(err.to_string().contains("`nope` is not in schema"), "{err}");
+        let err = Masker::new(&schema, &p.clone().reveal("s", "nope"), ring()).unwrap_err();
+        assert!(err.to_string().contains("field `nope`"), "{err}");
+        let err = Masker::new(&schema, &p.clone().reveal("x", "email"), ring()).unwrap_err();
+        assert!(err.to_string().contains("audience `x`"), "{err}");
+        // Encryption keys are 32 bytes, and active.
+        let short = p.clone().rule(
+            "s",
+            "phone",
+            Operator::Encrypt {
+                key: "token".into(),
+                deterministic: true,
+            },
+        );
+        let ring16 = keys().with(Key::new("token", &[4u8; 16]).unwrap());
+        let err = Masker::new(
+            &schema,
+            &short,
+            ring16.with(Key::new("crypt", &[5u8; 32]).unwrap()),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "key `token`: encryption keys are 32 bytes");
+        let retired = keys().with(Key::new("crypt", &[5u8; 32]).unwrap().decrypt_only(true));
+        let err = Masker::new(&schema, &p, retired).unwrap_err();
+        assert!(err.to_string().contains("decrypt-only"), "{err}");
+        // The policy JSON round trip keeps all of it.
+        let full = storage_policy().record_key("customer_id");
+        assert_eq!(Policy::from_json(&full.to_json()).unwrap(), full);
     }
 
     #[test]

@@ -1,19 +1,25 @@
 //! Masking policies: per audience, per field, an operator. Default deny:
 //! a field a policy does not mention is redacted for that audience.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
-use super::operator::{Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED};
+use super::operator::{Generalize, Operator, Partial, Profile};
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
+use crate::schema::spec::{operator_json, parse_operator};
 
 /// Which operator each audience applies to each field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     name: String,
     audiences: BTreeMap<String, BTreeMap<String, Operator>>,
+    record_key: Option<String>,
+    reveal: BTreeMap<String, BTreeSet<String>>,
 }
+
+/// The record key field when a policy names none.
+pub const DEFAULT_RECORD_KEY: &str = "customer_id";
 
 fn invalid(reason: String) -> Error {
     ErrorKind::InvalidPolicy { reason }.into()
@@ -25,7 +31,50 @@ impl Policy {
         Self {
             name: name.into(),
             audiences: BTreeMap::new(),
+            record_key: None,
+            reveal: BTreeMap::new(),
         }
+    }
+
+    /// Names the field whose value identifies a record (default
+    /// `customer_id`): every ciphertext is bound to it, so that one moved
+    /// to another record does not decrypt. An audience that encrypts must
+    /// keep this field as it is.
+    #[must_use]
+    pub fn record_key(mut self, field: &str) -> Self {
+        self.record_key = Some(field.to_owned());
+        self
+    }
+
+    /// The record key field (see [`Policy::record_key`]).
+    pub fn record_key_field(&self) -> &str {
+        self.record_key.as_deref().unwrap_or(DEFAULT_RECORD_KEY)
+    }
+
+    /// Lets `audience` decrypt `field` when it reveals stored records
+    /// ([`Masker::reveal`](super::Masker::reveal)). Default deny: a
+    /// ciphertext in a field not granted is withheld. What the audience
+    /// then sees is its own operator applied to the decrypted value (`keep`
+    /// for the value itself, a display profile for a masked one).
+    #[must_use]
+    pub fn reveal(mut self, audience: &str, field: &str) -> Self {
+        self.reveal
+            .entry(audience.to_owned())
+            .or_default()
+            .insert(field.to_owned());
+        self
+    }
+
+    /// Whether `audience` may decrypt `field`.
+    pub fn may_reveal(&self, audience: &str, field: &str) -> bool {
+        self.reveal
+            .get(audience)
+            .is_some_and(|fields| fields.contains(field))
+    }
+
+    /// The reveal grants: audience to fields.
+    pub(crate) fn reveal_grants(&self) -> &BTreeMap<String, BTreeSet<String>> {
+        &self.reveal
     }
 
     /// Sets the operator for `field` as seen by `audience`.
@@ -70,7 +119,12 @@ impl Policy {
     /// (`marker`), `partial` (`first`, `last`, `char`, `length`),
     /// `generalize` (`to`: `year`, `year_month`, `age_band` with `width`,
     /// `prefix` with `keep`, `range` with `width`), `hash` (`key`, `bytes`)
-    /// or `token` (`key`, `tagged`).
+    /// `token` (`key`, `tagged`) or `encrypt` (`key`, `deterministic`).
+    ///
+    /// Two more members serve field encryption: `record_key`, the field
+    /// every ciphertext is bound to (default `customer_id`), and `reveal`,
+    /// which fields each audience may decrypt (default none):
+    /// `"reveal": {"auditor": ["phone", "national_id"]}`.
     ///
     /// # Errors
     /// [`ErrorKind::Json`] for malformed JSON, [`ErrorKind::InvalidPolicy`]
@@ -87,10 +141,37 @@ impl Policy {
         };
         let mut policy = Self::new(root.get("name").and_then(Json::as_str).unwrap_or("policy"));
         for key in root.keys() {
-            if key != "name" && key != "audiences" {
+            if !["name", "audiences", "record_key", "reveal"].contains(&key.as_str()) {
                 return Err(invalid(format!(
-                    "unknown key `{key}` (expected `name`, `audiences`)"
+                    "unknown key `{key}` (expected `name`, `audiences`, `record_key`, `reveal`)"
                 )));
+            }
+        }
+        match root.get("record_key") {
+            None => {}
+            Some(Json::String(field)) => policy = policy.record_key(field),
+            Some(_) => return Err(invalid("`record_key` must be a field name".into())),
+        }
+        if let Some(reveal) = root.get("reveal") {
+            let Json::Object(reveal) = reveal else {
+                return Err(invalid(
+                    "`reveal` must map audiences to lists of fields".into(),
+                ));
+            };
+            for (audience, fields) in reveal {
+                let Some(fields) = fields.as_array() else {
+                    return Err(invalid(format!(
+                        "reveal: audience `{audience}` must have a list of fields"
+                    )));
+                };
+                for field in fields {
+                    let Some(field) = field.as_str() else {
+                        return Err(invalid(format!(
+                            "reveal: audience `{audience}`: fields are names"
+                        )));
+                    };
+                    policy = policy.reveal(audience, field);
+                }
             }
         }
         let Some(Json::Object(audiences)) = root.get("audiences") else {
@@ -137,7 +218,16 @@ impl Policy {
                 (a.clone(), Json::Object(ops))
             })
             .collect();
-        serde_json::json!({"name": self.name, "audiences": audiences}).to_string()
+        let mut root = serde_json::json!({"name": self.name, "audiences": audiences});
+        if let Some(map) = root.as_object_mut() {
+            if let Some(field) = &self.record_key {
+                map.insert("record_key".into(), Json::String(field.clone()));
+            }
+            if !self.reveal.is_empty() {
+                map.insert("reveal".into(), serde_json::json!(self.reveal));
+            }
+        }
+        root.to_string()
     }
 
     /// The built-in policy for the standard customer schema, with three
@@ -151,7 +241,7 @@ impl Policy {
     ///   and gender; no names, no street, no payment data.
     /// - `auditor` sees everything, with phone, national id, IBAN and card
     ///   as reversible tokens (key id `token`) that it can detokenize.
-    pub fn customer_default() -> Self {
+    pub fn customer() -> Self {
         use Operator as O;
         let hash = || O::Hash {
             key: "pseudonym".into(),
@@ -214,7 +304,7 @@ impl Policy {
             };
             (field, op)
         });
-        let mut policy = Self::new("customer_default");
+        let mut policy = Self::new("customer");
         for (audience, rules) in [
             ("support", support.to_vec()),
             ("analytics", analytics.to_vec()),
@@ -225,134 +315,6 @@ impl Policy {
             }
         }
         policy
-    }
-}
-
-/// Reads one operator in policy JSON form (a name or an object with `op`).
-pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
-    let named = |name: &str| -> Result<Operator, String> {
-        Ok(match name {
-            "keep" => Operator::Keep,
-            "redact" => Operator::Redact {
-                marker: REDACTED.into(),
-            },
-            "null" => Operator::Null,
-            other => Operator::Profile(
-                Profile::from_name(other).ok_or_else(|| format!("unknown operator `{other}`"))?,
-            ),
-        })
-    };
-    let obj = match op {
-        Json::String(name) => return named(name),
-        Json::Object(obj) => obj,
-        _ => return Err("an operator is a name or an object with `op`".into()),
-    };
-    let kind = obj
-        .get("op")
-        .and_then(Json::as_str)
-        .ok_or("the object has no `op` name")?;
-    let uint = |key: &str, default: u64| -> Result<u64, String> {
-        match obj.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| format!("`{key}` must be a whole number")),
-        }
-    };
-    let text = |key: &str| obj.get(key).and_then(Json::as_str);
-    let allowed: &[&str] = match kind {
-        "redact" => &["op", "marker"],
-        "partial" => &["op", "first", "last", "char", "length"],
-        "generalize" => &["op", "to", "width", "keep"],
-        "hash" => &["op", "key", "bytes"],
-        "token" => &["op", "key", "tagged"],
-        _ => &["op"],
-    };
-    if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!("unknown option `{extra}` for `{kind}`"));
-    }
-    Ok(match kind {
-        "redact" => Operator::Redact {
-            marker: text("marker").unwrap_or(REDACTED).to_owned(),
-        },
-        "partial" => {
-            let mut chars = text("char").unwrap_or("*").chars();
-            let (Some(mask), None) = (chars.next(), chars.next()) else {
-                return Err("`char` must be one character".into());
-            };
-            if !super::operator::standalone(mask) {
-                return Err(
-                    "`char` must be a visible character that does not combine with others".into(),
-                );
-            }
-            let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
-            if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
-                return Err(format!("`length` must be at most {MAX_FIXED}"));
-            }
-            Operator::Partial(Partial {
-                first: uint("first", 0)? as usize,
-                last: uint("last", 0)? as usize,
-                mask,
-                fixed: fixed.map(|n| n as usize),
-            })
-        }
-        "generalize" => Operator::Generalize(match text("to") {
-            Some("year") => Generalize::Year,
-            Some("year_month") => Generalize::YearMonth,
-            Some("age_band") => Generalize::AgeBand {
-                width: uint("width", 10)?.clamp(1, 200) as u16,
-            },
-            Some("prefix") => Generalize::Prefix {
-                keep: uint("keep", 3)? as usize,
-            },
-            Some("range") => Generalize::Range {
-                width: uint("width", 10)?.max(1),
-            },
-            _ => return Err("`to` must be year, year_month, age_band, prefix or range".into()),
-        }),
-        "hash" => Operator::Hash {
-            key: text("key").ok_or("`hash` needs a `key` id")?.to_owned(),
-            bytes: uint("bytes", 12)?.clamp(8, 32) as usize,
-        },
-        "token" => Operator::Token {
-            key: text("key").ok_or("`token` needs a `key` id")?.to_owned(),
-            tagged: obj.get("tagged").and_then(Json::as_bool).unwrap_or(false),
-        },
-        other => return named(other),
-    })
-}
-
-/// Writes an operator in the form [`parse_operator`] reads.
-pub(crate) fn operator_json(op: &Operator) -> Json {
-    use serde_json::json;
-    match op {
-        Operator::Keep => json!("keep"),
-        Operator::Null => json!("null"),
-        Operator::Redact { marker } if marker == REDACTED => json!("redact"),
-        Operator::Redact { marker } => json!({"op": "redact", "marker": marker}),
-        Operator::Profile(p) => json!(p.name()),
-        Operator::Partial(p) => {
-            let mut o = json!({"op": "partial", "first": p.first, "last": p.last, "char": p.mask.to_string()});
-            if let (Some(n), Some(map)) = (p.fixed, o.as_object_mut()) {
-                map.insert("length".into(), json!(n));
-            }
-            o
-        }
-        Operator::Generalize(g) => match g {
-            Generalize::Year => json!({"op": "generalize", "to": "year"}),
-            Generalize::YearMonth => json!({"op": "generalize", "to": "year_month"}),
-            Generalize::AgeBand { width } => {
-                json!({"op": "generalize", "to": "age_band", "width": width})
-            }
-            Generalize::Prefix { keep } => {
-                json!({"op": "generalize", "to": "prefix", "keep": keep})
-            }
-            Generalize::Range { width } => {
-                json!({"op": "generalize", "to": "range", "width": width})
-            }
-        },
-        Operator::Hash { key, bytes } => json!({"op": "hash", "key": key, "bytes": bytes}),
-        Operator::Token { key, tagged } => json!({"op": "token", "key": key, "tagged": tagged}),
     }
 }
 
@@ -389,7 +351,7 @@ mod tests {
         );
         assert_eq!(policy.audiences().collect::<Vec<_>>(), ["support"]);
         assert_eq!(Policy::from_json(&policy.to_json()).unwrap(), policy);
-        let builtin = Policy::customer_default();
+        let builtin = Policy::customer();
         assert_eq!(Policy::from_json(&builtin.to_json()).unwrap(), builtin);
     }
 

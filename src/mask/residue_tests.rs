@@ -10,6 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use zeroize::Zeroizing;
 
+use super::tests::storage_policy;
 use super::*;
 
 /// What the needles are stored as: XORed with this, so that the test's own
@@ -59,14 +60,53 @@ fn needles(what: &'static str, secret: &[u8], out: &mut Vec<Needle>) {
 pub(crate) fn key_needles(key: &Key, out: &mut Vec<Needle>) {
     needles("secret", key.secret(), out);
     // Derived the way a masker derives them, stack scrubbed alike.
-    let (pseudonym, token) = state::scrubbed_deep(|| {
+    let (pseudonym, token, encrypt, siv) = state::scrubbed_deep(|| {
         (
             key.derive(keys::Purpose::Pseudonym).unwrap(),
             key.derive(keys::Purpose::Token).unwrap(),
+            key.derive(keys::Purpose::Encrypt).unwrap(),
+            key.derive(keys::Purpose::Siv).unwrap(),
         )
     });
     needles("pseudonym key", &pseudonym, out);
-    needles("token key", &token, out);
+    let label: &'static str = Box::leak(
+        format!("token key of `{}` ({} bytes)", key.id(), key.secret().len()).into_boxed_str(),
+    );
+    needles(label, &token, out);
+    needles("encryption key", &encrypt, out);
+    // AES-SIV keys its MAC with the first half and CTR with the second.
+    needles("SIV MAC key", &siv[..32], out);
+    needles("SIV CTR key", &siv[32..], out);
+}
+
+/// Encrypts, reveals and rewraps the way a storage run does, with the
+/// field cipher too, and drops it all.
+fn exercise_encryption(ring: KeyRing) {
+    let old = ring.get("crypt-old").unwrap().clone();
+    let masker = Masker::new(&Schema::customer(), &storage_policy(), ring.clone()).unwrap();
+    let record = customer_record();
+    let stored = masker.mask(&record, "storage").unwrap();
+    for audience in ["auditor", "support", "analytics"] {
+        masker.reveal(stored.clone(), audience).unwrap();
+    }
+    // A value under the old key, rewrapped.
+    let old_cipher =
+        FieldCipher::new(KeyRing::new().with(old.decrypt_only(false)), "crypt-old").unwrap();
+    let mut aged = stored;
+    let phone = old_cipher
+        .encrypt("phone", "c-1", "+8613812345678")
+        .unwrap();
+    aged.set("phone", phone.as_str()).unwrap();
+    masker.rewrap(aged, "storage").unwrap();
+    let cipher = FieldCipher::new(ring, "crypt").unwrap();
+    let moved = cipher.rewrap("phone", "c-1", &phone).unwrap();
+    drop(cipher.decrypt("phone", "c-1", &moved).unwrap());
+    drop(
+        cipher
+            .encrypt_deterministic("email", "c-1", "a@b.cn")
+            .unwrap(),
+    );
+    drop((cipher, old_cipher, masker));
 }
 
 /// Reads every readable mapping of this process and reports which needles
@@ -142,7 +182,7 @@ fn customer_record() -> Record {
 
 /// Uses a key ring the way a masking run does, and drops it all.
 fn exercise(ring: KeyRing) {
-    let masker = Masker::new(&Schema::customer(), &Policy::customer_default(), ring).unwrap();
+    let masker = Masker::new(&Schema::customer(), &Policy::customer(), ring).unwrap();
     let copy = masker.clone();
     let record = customer_record();
     for audience in ["support", "analytics", "auditor"] {
@@ -199,6 +239,19 @@ fn keys_are_gone_after_drop() {
         key_needles(key, &mut planted);
     }
     exercise(ring);
+    // Field encryption, with a decrypt-only key after a rotation.
+    let crypt = random_secret(32);
+    let old = random_secret(32);
+    let ring = KeyRing::new()
+        .with(Key::new("pseudonym", &random_secret(32)).unwrap())
+        .with(Key::new("token", &random_secret(16)).unwrap())
+        .with(Key::new("crypt", &crypt).unwrap())
+        .with(Key::new("crypt-old", &old).unwrap().decrypt_only(true));
+    drop((crypt, old));
+    for key in ring.keys() {
+        key_needles(key, &mut planted);
+    }
+    exercise_encryption(ring);
     // FF1 with a secret as it is (the NIST vectors' way).
     let raw = Key::new("raw", &random_secret(32)).unwrap();
     needles("raw FF1 key", raw.secret(), &mut planted);
@@ -260,9 +313,10 @@ fn depth_of(f: impl FnOnce()) -> usize {
 fn scrubs_reach_deeper_than_the_calls_go() {
     let ring = KeyRing::new()
         .with(Key::new("pseudonym", &random_secret(32)).unwrap())
-        .with(Key::new("token", &random_secret(16)).unwrap());
+        .with(Key::new("token", &random_secret(16)).unwrap())
+        .with(Key::new("crypt", &random_secret(32)).unwrap());
     let expand = depth_of(|| drop(state::KeyStates::expand_all(&ring).unwrap()));
-    let masker = Masker::new(&Schema::customer(), &Policy::customer_default(), ring).unwrap();
+    let masker = Masker::new(&Schema::customer(), &storage_policy(), ring).unwrap();
     let record = masker
         .normalizer
         .normalize(&customer_record())
@@ -272,12 +326,33 @@ fn scrubs_reach_deeper_than_the_calls_go() {
     for audience in ["analytics", "auditor"] {
         let ops = masker.audiences[audience].as_slice();
         let masked = masker.apply(ops, record.clone()).unwrap();
-        let depth = depth_of(|| drop(masker.apply_fields(ops, record.clone()).unwrap()));
+        let depth = depth_of(|| drop(masker.apply_fields(ops, record.clone(), &[]).unwrap()));
         eprintln!("{audience}: {depth} bytes");
         deepest = deepest.max(depth);
         let depth = depth_of(|| drop(masker.detokenize_fields(ops, masked).unwrap()));
         deepest = deepest.max(depth);
     }
+    // Encrypting, revealing and rewrapping go deeper, and are scrubbed
+    // deeper.
+    let storage = masker.audiences["storage"].as_slice();
+    let mut crypt = depth_of(|| drop(masker.apply_fields(storage, record.clone(), &[]).unwrap()));
+    let stored = masker.mask_normalized(record.clone(), "storage").unwrap();
+    let ops = masker.audiences["auditor"].as_slice();
+    crypt = crypt.max(depth_of(|| {
+        drop(
+            masker
+                .reveal_fields(ops, "auditor", stored.clone())
+                .unwrap(),
+        )
+    }));
+    crypt = crypt.max(depth_of(|| {
+        drop(masker.rewrap_fields(storage, stored.clone()).unwrap())
+    }));
+    eprintln!("encrypting and revealing: {crypt} bytes");
+    assert!(
+        crypt < state::CRYPT_WORDS * 8,
+        "encrypting a record: {crypt} bytes"
+    );
     eprintln!("expanding: {expand} bytes, masking: {deepest} bytes");
     assert!(
         expand < state::EXPAND_WORDS * 8,

@@ -25,6 +25,7 @@ use fpe::ff1::{FF1, FlexibleNumeralString};
 use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
 
+use super::crypt::CryptKey;
 use super::keys::{Key, KeyRing, Purpose};
 use crate::error::{ErrorKind, Result};
 
@@ -83,6 +84,10 @@ pub(crate) struct KeyState {
     pub(crate) digits: Cipher,
     /// FF1 with the token key, radix 31 (credit codes).
     pub(crate) radix31: Cipher,
+    /// The encryption keys, for a key of 32 bytes.
+    pub(crate) crypt: Option<CryptKey>,
+    /// Whether the key only decrypts.
+    pub(crate) decrypt_only: bool,
 }
 
 /// The expanded states of every key in a ring, by id. Dropping it zeroizes
@@ -123,6 +128,33 @@ impl KeyStates {
         self.get(id)
             .ok_or_else(|| ErrorKind::UnknownKey { key: id.to_owned() }.into())
     }
+
+    /// As [`KeyStates::require`], for a key that makes new pseudonyms,
+    /// tokens or ciphertexts: [`ErrorKind::InvalidKey`] if it is
+    /// decrypt-only.
+    pub(crate) fn require_active(&self, id: &str) -> Result<&KeyState> {
+        let state = self.require(id)?;
+        if state.decrypt_only {
+            return Err(ErrorKind::InvalidKey {
+                key: id.to_owned(),
+                reason: "the key is decrypt-only: it cannot make new values",
+            }
+            .into());
+        }
+        Ok(state)
+    }
+
+    /// The encryption keys of the key with this id: [`ErrorKind::UnknownKey`]
+    /// or, for a key that is not 32 bytes, [`ErrorKind::InvalidKey`].
+    pub(crate) fn require_crypt(&self, id: &str) -> Result<&CryptKey> {
+        self.require(id)?.crypt.as_ref().ok_or_else(|| {
+            ErrorKind::InvalidKey {
+                key: id.to_owned(),
+                reason: "encryption keys are 32 bytes",
+            }
+            .into()
+        })
+    }
 }
 
 impl fmt::Debug for KeyStates {
@@ -143,10 +175,17 @@ fn expand(key: &Key) -> Result<Box<KeyState>> {
     let mac = Hmac::<Sha256>::new_from_slice(&mac_key).map_err(|_| unusable())?;
     let digits = Cipher::new(&token_key, 10).map_err(|_| unusable())?;
     let radix31 = Cipher::new(&token_key, 31).map_err(|_| unusable())?;
+    let crypt = if key.secret_len() == 32 {
+        Some(CryptKey::new(key)?)
+    } else {
+        None
+    };
     Ok(Box::new(KeyState {
         mac,
         digits,
         radix31,
+        crypt,
+        decrypt_only: key.is_decrypt_only(),
     }))
 }
 
@@ -157,6 +196,12 @@ fn expand(key: &Key) -> Result<Box<KeyState>> {
 /// tests, which fail if it grows past this): this is three times that,
 /// and twice.
 pub(crate) const CALL_WORDS: usize = if cfg!(debug_assertions) { 4096 } else { 2048 };
+
+/// The stack cleared after a record is encrypted, revealed or rewrapped
+/// (XChaCha20-Poly1305, AES-SIV), which goes deeper than masking:
+/// 6.5 KiB in release builds and 55 KiB in debug builds (measured by the
+/// residue tests, which fail if it grows past this).
+pub(crate) const CRYPT_WORDS: usize = if cfg!(debug_assertions) { 16384 } else { 4096 };
 
 /// The stack cleared after expanding keys (HKDF, HMAC and AES key set-up),
 /// which goes deeper: 7.7 KiB in release builds, 44 KiB in debug builds.
@@ -190,6 +235,13 @@ fn run<T>(f: impl FnOnce() -> T) -> T {
 pub(crate) fn scrubbed<T>(f: impl FnOnce() -> T) -> T {
     let out = run(f);
     scrub_stack::<CALL_WORDS>();
+    out
+}
+
+/// As [`scrubbed`], for encryption (as deep as [`CRYPT_WORDS`]).
+pub(crate) fn scrubbed_crypt<T>(f: impl FnOnce() -> T) -> T {
+    let out = run(f);
+    scrub_stack::<CRYPT_WORDS>();
     out
 }
 

@@ -9,15 +9,10 @@ use regex::Regex;
 use super::text;
 use crate::schema::RegionCode;
 
-/// ISO 3166-1: alpha-2, alpha-3, English name, then other names (native
-/// names, common short forms), one country a line; plus the codes outside
-/// ISO 3166-1 that the phone and IBAN registries use (the file's header
-/// says which and why).
-const COUNTRIES: &str = include_str!("countries.txt");
-
+/// Region codes and names (matched by their match key) to region codes.
 static COUNTRY_INDEX: LazyLock<HashMap<String, RegionCode>> = LazyLock::new(|| {
     let mut index = HashMap::with_capacity(1024);
-    for line in COUNTRIES.lines() {
+    for line in crate::schema::COUNTRIES.lines() {
         let mut names = line.split('|');
         let Some(code) = names.next().and_then(RegionCode::letters) else {
             continue;
@@ -28,16 +23,6 @@ static COUNTRY_INDEX: LazyLock<HashMap<String, RegionCode>> = LazyLock::new(|| {
         }
     }
     index
-});
-
-/// Every known alpha-2 code, in a 26 × 26 table: checking a code (done for
-/// every record) costs no hashing.
-static COUNTRY_CODES: LazyLock<[bool; 26 * 26]> = LazyLock::new(|| {
-    let mut known = [false; 26 * 26];
-    for slot in COUNTRY_INDEX.values().filter_map(|c| code_slot(c.as_str())) {
-        known[slot] = true;
-    }
-    known
 });
 
 fn code_slot(code: &str) -> Option<usize> {
@@ -52,14 +37,7 @@ fn code_slot(code: &str) -> Option<usize> {
 /// Whether `text` is already a known region code (ISO 3166-1 alpha-2, or
 /// `XK`, `AC`, `TA`) in upper case.
 pub fn is_country_code(text: &str) -> bool {
-    code_slot(text).is_some_and(|slot| COUNTRY_CODES[slot])
-}
-
-/// Whether two upper-case ASCII letters are a known region code.
-pub(crate) fn is_known_region(code: [u8; 2]) -> bool {
-    let slot =
-        usize::from(code[0].wrapping_sub(b'A')) * 26 + usize::from(code[1].wrapping_sub(b'A'));
-    code.iter().all(u8::is_ascii_uppercase) && COUNTRY_CODES[slot]
+    text.bytes().all(|b| b.is_ascii_uppercase()) && RegionCode::new(text).is_some()
 }
 
 /// The ISO 3166-1 alpha-2 code of a country given by code (`cn`, `CHN`) or

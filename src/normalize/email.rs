@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
+use super::email_syntax::{EmailRules, analyze};
 use super::text;
-use crate::validate::email::{EmailRules, analyze};
 
 /// An address split at its last `@`, with the domain in both forms.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 
+use crate::checksum::cn_resident_check;
 use crate::error::FieldPath;
+use crate::issue::{Issue, IssueCode};
 use crate::schema::IdScheme;
-use crate::validate::checksum::cn_resident_check;
-use crate::validate::{Issue, IssueCode};
 
 /// Removes separators (spaces, hyphens and dashes, dots, slashes),
 /// reads full-width letters and digits as ASCII, and upper-cases:

@@ -11,6 +11,7 @@
 pub mod address;
 pub mod date;
 pub mod email;
+pub mod email_syntax;
 pub mod id;
 pub mod name;
 pub mod phone;
@@ -19,13 +20,13 @@ pub mod text;
 use std::borrow::Cow;
 
 use crate::error::{FieldPath, Result};
+use crate::issue::{Issue, IssueCode};
 use crate::schema::{CasePolicy, Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
-use crate::validate::{Issue, IssueCode};
 
 /// A normalization step, for the change log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum Rule {
+pub enum Step {
     /// Unicode NFC, full-width forms, invisible characters, white space.
     Text,
     /// Letter case.
@@ -60,7 +61,7 @@ pub enum Rule {
     NameJoin,
 }
 
-impl Rule {
+impl Step {
     /// A stable snake-case name such as `"phone"`.
     pub fn name(self) -> &'static str {
         match self {
@@ -84,42 +85,42 @@ impl Rule {
     }
 }
 
-/// A set of [`Rule`]s, in the fixed order normalization applies them.
+/// A set of [`Step`]s, in the fixed order normalization applies them.
 /// `Copy`, so a change log costs no allocation per change.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Rules(u32);
+pub struct Steps(u32);
 
-impl Rules {
-    const ALL: [Rule; 16] = [
-        Rule::Text,
-        Rule::Case,
-        Rule::Email,
-        Rule::Phone,
-        Rule::Country,
-        Rule::Postcode,
-        Rule::StreetType,
-        Rule::Region,
-        Rule::Date,
-        Rule::Identifier,
-        Rule::IdUpgrade,
-        Rule::Gender,
-        Rule::Enumeration,
-        Rule::Type,
-        Rule::NameSplit,
-        Rule::NameJoin,
+impl Steps {
+    const ALL: [Step; 16] = [
+        Step::Text,
+        Step::Case,
+        Step::Email,
+        Step::Phone,
+        Step::Country,
+        Step::Postcode,
+        Step::StreetType,
+        Step::Region,
+        Step::Date,
+        Step::Identifier,
+        Step::IdUpgrade,
+        Step::Gender,
+        Step::Enumeration,
+        Step::Type,
+        Step::NameSplit,
+        Step::NameJoin,
     ];
 
-    fn bit(rule: Rule) -> u32 {
+    fn bit(rule: Step) -> u32 {
         1 << Self::ALL.iter().position(|r| *r == rule).unwrap_or(0)
     }
 
     /// Adds a rule.
-    pub fn insert(&mut self, rule: Rule) {
+    pub fn insert(&mut self, rule: Step) {
         self.0 |= Self::bit(rule);
     }
 
     /// Whether the set holds `rule`.
-    pub fn contains(self, rule: Rule) -> bool {
+    pub fn contains(self, rule: Step) -> bool {
         self.0 & Self::bit(rule) != 0
     }
 
@@ -129,18 +130,18 @@ impl Rules {
     }
 
     /// The rules in the set.
-    pub fn iter(self) -> impl Iterator<Item = Rule> {
+    pub fn iter(self) -> impl Iterator<Item = Step> {
         Self::ALL.into_iter().filter(move |r| self.contains(*r))
     }
 }
 
-impl From<Rule> for Rules {
-    fn from(rule: Rule) -> Self {
+impl From<Step> for Steps {
+    fn from(rule: Step) -> Self {
         Self(Self::bit(rule))
     }
 }
 
-impl std::fmt::Debug for Rules {
+impl std::fmt::Debug for Steps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_set().entries(self.iter()).finish()
     }
@@ -154,8 +155,8 @@ pub struct Change {
     pub index: usize,
     /// The field's name.
     pub field: FieldPath,
-    /// The rules that changed it.
-    pub rules: Rules,
+    /// The steps that changed it.
+    pub steps: Steps,
     /// Characters before (0 when the field was empty).
     pub before_chars: usize,
     /// Characters after (0 when the field is now empty).
@@ -233,6 +234,33 @@ impl NormalizerBuilder {
     pub fn accept_possible_phones(mut self, accept: bool) -> Self {
         self.possible_phones = accept;
         self
+    }
+
+    /// Sets the options written in JSON, the form C and settings files
+    /// use: `{"email_ascii_domain": bool, "email_provider_rules": bool,
+    /// "accept_possible_phones": bool}`, every key optional (an option left
+    /// out keeps its value).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Json`](crate::ErrorKind::Json) for JSON of another
+    /// shape; an unknown key names the nearest valid one.
+    pub fn options_json(mut self, json: &str) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Options {
+            email_ascii_domain: Option<bool>,
+            email_provider_rules: Option<bool>,
+            accept_possible_phones: Option<bool>,
+        }
+        let options: Options = crate::schema::parse_options(json)?;
+        self.email_ascii = options.email_ascii_domain.unwrap_or(self.email_ascii);
+        self.email_provider_rules = options
+            .email_provider_rules
+            .unwrap_or(self.email_provider_rules);
+        self.possible_phones = options
+            .accept_possible_phones
+            .unwrap_or(self.possible_phones);
+        Ok(self)
     }
 
     /// Builds the normalizer.
@@ -332,7 +360,7 @@ impl Normalizer {
             return;
         };
         let Value::Text(before) = value else { return };
-        let mut rules = Rules::default();
+        let mut rules = Steps::default();
         // An email is only trimmed: what cleaning removes or folds inside
         // it would make another address of it, or hide a corrupted one.
         // Identifiers are compacted by their own rules, which likewise
@@ -345,7 +373,7 @@ impl Normalizer {
             _ => text::clean(before),
         };
         if matches!(cleaned, Cow::Owned(_)) || cleaned.len() != before.len() {
-            rules.insert(Rule::Text);
+            rules.insert(Step::Text);
         }
         let result = self.normalize_text(field, &cleaned, region, &mut rules, notes);
         if rules.is_empty() {
@@ -363,20 +391,20 @@ impl Normalizer {
             new_value,
             Value::Integer(_) | Value::Decimal(_) | Value::Boolean(_)
         ) {
-            rules.insert(Rule::Type);
+            rules.insert(Step::Type);
         }
         let after_chars = new_value.to_text().map_or(0, |t| t.chars().count());
         *value = new_value;
         // A derived name part already has its change; extend it.
         if let Some(derived) = changes.iter_mut().find(|c| c.index == index) {
-            derived.rules.0 |= rules.0;
+            derived.steps.0 |= rules.0;
             derived.after_chars = after_chars;
             return;
         }
         changes.push(Change {
             index,
             field: field.path().clone(),
-            rules,
+            steps: rules,
             before_chars,
             after_chars,
         });
@@ -390,7 +418,7 @@ impl Normalizer {
         field: &Field,
         cleaned: &'a str,
         region: Option<RegionCode>,
-        rules: &mut Rules,
+        rules: &mut Steps,
         notes: &mut Notes,
     ) -> Option<Cow<'a, str>> {
         if cleaned.is_empty() {
@@ -405,11 +433,11 @@ impl Normalizer {
         );
         match field.kind() {
             _ if is_name && field.case_policy() == CasePolicy::Auto => {
-                apply(rules, Rule::Case, &mut current, |s| {
+                apply(rules, Step::Case, &mut current, |s| {
                     owned(name::fix_case(s))
                 });
             }
-            FieldKind::Email => apply(rules, Rule::Email, &mut current, |s| {
+            FieldKind::Email => apply(rules, Step::Email, &mut current, |s| {
                 let canonical = email::normalize(s, self.email_ascii);
                 if !self.email_provider_rules {
                     return owned(canonical);
@@ -419,26 +447,26 @@ impl Normalizer {
                 Some(format!("{local}@{domain}"))
             }),
             FieldKind::Street => {
-                apply(rules, Rule::StreetType, &mut current, |s| {
+                apply(rules, Step::StreetType, &mut current, |s| {
                     owned(address::expand_street_type(s))
                 });
             }
             FieldKind::Region => {
-                apply(rules, Rule::Region, &mut current, |s| {
+                apply(rules, Step::Region, &mut current, |s| {
                     owned(address::normalize_region(s))
                 });
             }
-            FieldKind::Postcode => apply(rules, Rule::Postcode, &mut current, |s| {
+            FieldKind::Postcode => apply(rules, Step::Postcode, &mut current, |s| {
                 owned(address::normalize_postcode(s, region))
             }),
-            FieldKind::Country => apply(rules, Rule::Country, &mut current, |s| {
+            FieldKind::Country => apply(rules, Step::Country, &mut current, |s| {
                 if address::is_country_code(s) {
                     None
                 } else {
                     address::country_code(s).map(|c| c.as_str().to_owned())
                 }
             }),
-            FieldKind::Date | FieldKind::BirthDate => apply(rules, Rule::Date, &mut current, |s| {
+            FieldKind::Date | FieldKind::BirthDate => apply(rules, Step::Date, &mut current, |s| {
                 if date::Date::from_iso(s).is_some() {
                     return None;
                 }
@@ -454,7 +482,7 @@ impl Normalizer {
                 }
                 Some(parsed.date.to_string())
             }),
-            FieldKind::Gender => apply(rules, Rule::Gender, &mut current, |s| {
+            FieldKind::Gender => apply(rules, Step::Gender, &mut current, |s| {
                 if id::GENDERS.contains(&s) {
                     None
                 } else {
@@ -462,20 +490,20 @@ impl Normalizer {
                 }
             }),
             FieldKind::NationalId(scheme) => {
-                apply(rules, Rule::Identifier, &mut current, |s| {
+                apply(rules, Step::Identifier, &mut current, |s| {
                     owned(id::normalize_national_id(s, *scheme))
                 });
                 if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(cleaned) {
-                    rules.insert(Rule::IdUpgrade);
+                    rules.insert(Step::IdUpgrade);
                     notes.issues.push(id::upgraded_issue(field.path().clone()));
                 }
             }
             FieldKind::Iban | FieldKind::PaymentCard => {
-                apply(rules, Rule::Identifier, &mut current, |s| {
+                apply(rules, Step::Identifier, &mut current, |s| {
                     owned(id::compact(s))
                 });
             }
-            FieldKind::Enumeration(values) => apply(rules, Rule::Enumeration, &mut current, |s| {
+            FieldKind::Enumeration(values) => apply(rules, Step::Enumeration, &mut current, |s| {
                 enum_value(values, s).filter(|v| *v != s).cloned()
             }),
             _ => {}
@@ -486,11 +514,11 @@ impl Normalizer {
             CasePolicy::Keep => {}
             CasePolicy::Auto if is_name || !single_case() => {}
             CasePolicy::Auto => {
-                apply(rules, Rule::Case, &mut current, |s| {
+                apply(rules, Step::Case, &mut current, |s| {
                     Some(text::title_case(s))
                 });
             }
-            policy => apply(rules, Rule::Case, &mut current, |s| {
+            policy => apply(rules, Step::Case, &mut current, |s| {
                 owned(text::apply_case(s, policy))
             }),
         }
@@ -527,9 +555,9 @@ impl Normalizer {
         let change = |record: &mut Record, value: Value, changes: &mut Vec<Change>| {
             let after_chars = value.to_text().map_or(0, |t| t.chars().count());
             let rules = if value.is_null() {
-                Rule::Text
+                Step::Text
             } else {
-                Rule::Phone
+                Step::Phone
             };
             if let Some(slot) = record.value_mut(index) {
                 *slot = value;
@@ -537,7 +565,7 @@ impl Normalizer {
             changes.push(Change {
                 index,
                 field: field.path().clone(),
-                rules: rules.into(),
+                steps: rules.into(),
                 before_chars,
                 after_chars,
             });
@@ -608,7 +636,7 @@ impl Normalizer {
                 changes.push(Change {
                     index,
                     field: FieldPath::new(name),
-                    rules: Rule::Phone.into(),
+                    steps: Step::Phone.into(),
                     before_chars: 0,
                     after_chars: extension.chars().count(),
                 });
@@ -648,7 +676,7 @@ impl Normalizer {
         if full_present == parts_present {
             return;
         }
-        let mut set = |record: &mut Record, index: usize, text: String, rule: Rule| {
+        let mut set = |record: &mut Record, index: usize, text: String, rule: Step| {
             let after_chars = text.chars().count();
             if let Some(slot) = record.value_mut(index) {
                 *slot = Value::Text(text);
@@ -656,7 +684,7 @@ impl Normalizer {
                 changes.push(Change {
                     index,
                     field,
-                    rules: rule.into(),
+                    steps: rule.into(),
                     before_chars: 0,
                     after_chars,
                 });
@@ -672,15 +700,15 @@ impl Normalizer {
             };
             let parts = name::split(full_name);
             if let (Some(i), Some(g)) = (given, parts.given) {
-                set(record, i, g, Rule::NameSplit);
+                set(record, i, g, Step::NameSplit);
             }
             if let (Some(i), Some(f)) = (family, parts.family) {
-                set(record, i, f, Rule::NameSplit);
+                set(record, i, f, Step::NameSplit);
             }
         } else {
             let (given_text, family_text) = (text_at(record, given), text_at(record, family));
             if let Some(joined) = name::join(given_text.as_deref(), family_text.as_deref()) {
-                set(record, full, joined, Rule::NameJoin);
+                set(record, full, joined, Step::NameJoin);
             }
         }
     }
@@ -732,8 +760,8 @@ struct Notes {
 /// Replaces `current` with what `f` makes of it (`None`: nothing to do),
 /// and notes `rule` when that is a change.
 fn apply(
-    rules: &mut Rules,
-    rule: Rule,
+    rules: &mut Steps,
+    rule: Step,
     current: &mut Cow<'_, str>,
     f: impl FnOnce(&str) -> Option<String>,
 ) {
@@ -780,15 +808,15 @@ mod tests {
         assert_eq!(r.text("phone"), Some("+8613912345678"));
         assert_eq!(r.text("country"), Some("CN"));
         assert_eq!(r.text("national_id"), Some("11010519491231002X"));
-        let rules: Vec<_> = n.changes.iter().flat_map(|c| c.rules.iter()).collect();
+        let rules: Vec<_> = n.changes.iter().flat_map(|c| c.steps.iter()).collect();
         for rule in [
-            Rule::Text,
-            Rule::Gender,
-            Rule::Date,
-            Rule::Phone,
-            Rule::Country,
-            Rule::IdUpgrade,
-            Rule::NameSplit,
+            Step::Text,
+            Step::Gender,
+            Step::Date,
+            Step::Phone,
+            Step::Country,
+            Step::IdUpgrade,
+            Step::NameSplit,
         ] {
             assert!(rules.contains(&rule), "{rule:?} in {rules:?}");
         }
@@ -891,7 +919,7 @@ mod tests {
     fn full_name_is_joined_from_parts() {
         let n = normalize(r#"{"given_name": "伟", "family_name": "张"}"#);
         assert_eq!(n.record.text("full_name"), Some("张伟"));
-        assert!(n.changes.iter().any(|c| c.rules == Rule::NameJoin.into()));
+        assert!(n.changes.iter().any(|c| c.steps == Step::NameJoin.into()));
     }
 
     #[test]
@@ -924,5 +952,46 @@ mod tests {
             .normalize(&Record::new(&other))
             .unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::SchemaMismatch);
+    }
+
+    #[test]
+    fn options_from_json() {
+        let schema = Schema::customer();
+        let record = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c", "email": "Nana@例子.中国"}"#,
+        )
+        .unwrap();
+        let ascii = Normalizer::builder(&schema)
+            .options_json(r#"{"email_ascii_domain": true}"#)
+            .unwrap()
+            .build();
+        let out = ascii.normalize(&record).unwrap();
+        assert_eq!(
+            out.record.text("email"),
+            Some("Nana@xn--fsqu00a.xn--fiqs8s")
+        );
+        let plain = Normalizer::builder(&schema)
+            .options_json("{}")
+            .unwrap()
+            .build();
+        assert_eq!(
+            plain.normalize(&record).unwrap().record.text("email"),
+            Some("Nana@例子.中国")
+        );
+        let err = Normalizer::builder(&schema)
+            .options_json(r#"{"email_ascii": true}"#)
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Json);
+        assert!(
+            err.to_string()
+                .contains("did you mean `email_ascii_domain`"),
+            "{err}"
+        );
+        assert!(
+            Normalizer::builder(&schema)
+                .options_json(r#"{"email_ascii_domain": 1}"#)
+                .is_err()
+        );
     }
 }

@@ -32,7 +32,10 @@ use crate::schema::Schema;
 /// header, the step `clean`, and each stage's defaults.
 /// [`PipelineConfig::default`]`.to_json()` prints them all. Steps are some
 /// of `clean`, `dedupe` and `mask`, in that order; `dedupe` needs `clean`,
-/// and `mask` validates as `clean` does. Keys for masking are given apart
+/// and `mask` validates as `clean` does. Alone, `reveal` or `rewrap` read
+/// stored rows as they are and reveal them for the `mask` section's
+/// audience, or move their ciphertexts to its current key (see
+/// [`PipelineBuilder::reveal`](super::PipelineBuilder::reveal)). Keys for masking are given apart
 /// ([`PipelineConfig::build`]), never in this file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -67,7 +70,8 @@ pub struct PipelineConfig {
     /// Accept phone numbers of a possible length that their plan does not
     /// list, as warnings (`phone_possible_not_valid`) instead of errors.
     pub accept_possible_phones: bool,
-    /// Some of `clean`, `dedupe`, `mask`, in that order.
+    /// Some of `clean`, `dedupe`, `mask`, in that order; or `reveal` or
+    /// `rewrap` alone.
     pub steps: Vec<String>,
     /// The dedupe step's settings.
     pub dedupe: DedupeSettings,
@@ -203,11 +207,16 @@ impl PipelineConfig {
             .iter()
             .map(|s| STEPS.iter().position(|o| o == s))
             .collect();
+        let stored = match self.steps.as_slice() {
+            [one] if one == "reveal" || one == "rewrap" => Some(one.as_str()),
+            _ => None,
+        };
         match positions {
+            _ if stored.is_some() => {}
             Some(p) if !p.is_empty() && p.windows(2).all(|w| w[0] < w[1]) => {}
             _ => {
                 return Err(invalid(
-                    "steps must be some of \"clean\", \"dedupe\", \"mask\", in that order, each once",
+                    "steps must be some of \"clean\", \"dedupe\", \"mask\", in that order, each once; or \"reveal\" or \"rewrap\" alone",
                 ));
             }
         }
@@ -236,17 +245,24 @@ impl PipelineConfig {
             };
             builder = builder.dedupe(Deduper::with_config(&schema, config)?, model, merge);
         }
-        if self.has_step("mask") {
+        if self.has_step("mask") || stored.is_some() {
+            let step = stored.unwrap_or("mask");
             let mask = self.mask.as_ref().ok_or_else(|| {
-                invalid("the mask step needs a \"mask\" section with an audience")
+                invalid(format!(
+                    "the {step} step needs a \"mask\" section with an audience"
+                ))
             })?;
             let policy = match &mask.policy {
                 Some(value) => Policy::from_json(&value.to_string())?,
-                None => Policy::customer_default(),
+                None => Policy::customer(),
             };
             // Only the keys this audience uses must be in the ring.
             let masker = Masker::for_audiences(&schema, &policy, keys, &[&mask.audience])?;
-            builder = builder.mask(masker, &mask.audience);
+            builder = match step {
+                "reveal" => builder.reveal(masker, &mask.audience),
+                "rewrap" => builder.rewrap(masker, &mask.audience),
+                _ => builder.mask(masker, &mask.audience),
+            };
         }
         let options = self.run_options()?;
         Ok((builder.build()?, options))

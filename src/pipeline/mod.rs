@@ -20,6 +20,7 @@
 //! ```
 
 mod config;
+mod packed;
 mod read;
 mod run;
 mod write;
@@ -27,7 +28,8 @@ mod write;
 pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
 pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
 
-use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome};
+use crate::audit::Auditor;
+use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome, Records};
 use crate::error::{ErrorKind, Result};
 use crate::mask::Masker;
 use crate::normalize::{Change, Normalizer};
@@ -49,6 +51,21 @@ pub struct Pipeline {
 struct MaskStep {
     masker: Masker,
     audience: String,
+    kind: MaskKind,
+    /// Where reveals are logged.
+    audit: Option<Auditor>,
+}
+
+/// What the mask step does to each row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MaskKind {
+    /// Clean rows are masked (and encrypted) for the audience.
+    Mask,
+    /// Stored rows are revealed for the audience, as they are (no
+    /// normalization or validation: a ciphertext is neither).
+    Reveal,
+    /// Stored rows have their ciphertexts moved to the current key.
+    Rewrap,
 }
 
 /// Deduplication and merging, with a saved model or one to train.
@@ -133,6 +150,39 @@ impl PipelineBuilder {
         self.mask = Some(MaskStep {
             masker,
             audience: audience.into(),
+            kind: MaskKind::Mask,
+            audit: None,
+        });
+        self
+    }
+
+    /// Reads stored rows (written by a mask step for an audience that
+    /// encrypts) and writes each as `audience` may see it: see
+    /// [`Masker::reveal`]. Rows are taken as they are, neither normalized
+    /// nor validated. A row with a ciphertext that does not decrypt
+    /// (altered, moved) fails with [`ErrorKind::CannotDecrypt`] (in
+    /// [`Pipeline::run`], the row is rejected with `cannot_decrypt`).
+    /// Replaces a mask step.
+    pub fn reveal(mut self, masker: Masker, audience: impl Into<String>) -> Self {
+        self.mask = Some(MaskStep {
+            masker,
+            audience: audience.into(),
+            kind: MaskKind::Reveal,
+            audit: None,
+        });
+        self
+    }
+
+    /// Reads stored rows (written by a mask step for `audience`, which
+    /// encrypts) and writes them with every ciphertext under the key the
+    /// audience's policy names now: see [`Masker::rewrap`]. Rows are taken
+    /// as they are. Replaces a mask step.
+    pub fn rewrap(mut self, masker: Masker, audience: impl Into<String>) -> Self {
+        self.mask = Some(MaskStep {
+            masker,
+            audience: audience.into(),
+            kind: MaskKind::Rewrap,
+            audit: None,
         });
         self
     }
@@ -153,7 +203,7 @@ impl PipelineBuilder {
     /// The pipeline.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) when
+    /// [`ErrorKind::SchemaMismatch`] when
     /// a masker or deduper was made for another schema; the errors of
     /// [`Merger::new`] and [`Masker`] for an audience the policy lacks.
     pub fn build(self) -> Result<Pipeline> {
@@ -186,7 +236,18 @@ impl PipelineBuilder {
             }
             None => None,
         };
-        let validate = self.validate || self.mask.is_some();
+        let stored = self
+            .mask
+            .as_ref()
+            .is_some_and(|step| step.kind != MaskKind::Mask);
+        if stored && dedupe.is_some() {
+            return Err(crate::ErrorKind::InvalidPipeline {
+                reason: "stored rows are revealed or rewrapped as they are, without deduplication"
+                    .into(),
+            }
+            .into());
+        }
+        let validate = !stored && (self.validate || self.mask.is_some());
         let possible = self.accept_possible_phones;
         Ok(Pipeline {
             normalizer: Normalizer::builder(schema)
@@ -283,6 +344,24 @@ impl Pipeline {
         self.dedupe.is_some()
     }
 
+    /// Logs every reveal of the reveal step with `auditor` (one event per
+    /// row, revealed or failed).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidPipeline`] when the pipeline has no reveal step.
+    pub fn audited(mut self, auditor: Auditor) -> Result<Self> {
+        match &mut self.mask {
+            Some(step) if step.kind == MaskKind::Reveal => {
+                step.audit = Some(auditor);
+                Ok(self)
+            }
+            _ => Err(ErrorKind::InvalidPipeline {
+                reason: "only a reveal step is audited".into(),
+            }
+            .into()),
+        }
+    }
+
     /// Whether the pipeline masks.
     pub fn masks(&self) -> bool {
         self.mask.is_some()
@@ -293,10 +372,30 @@ impl Pipeline {
     /// row is written).
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for a
+    /// [`ErrorKind::SchemaMismatch`] for a
     /// record of another schema, and masking errors (a missing key, a value
     /// an operator cannot transform).
     pub fn process(&self, record: Record) -> Result<Processed> {
+        if let Some(step) = &self.mask
+            && step.kind != MaskKind::Mask
+        {
+            let shown = match step.kind {
+                MaskKind::Rewrap => step.masker.rewrap(record.clone(), &step.audience)?,
+                _ => match &step.audit {
+                    Some(auditor) => {
+                        auditor.reveal(&step.masker, record.clone(), &step.audience)?
+                    }
+                    None => step.masker.reveal(record.clone(), &step.audience)?,
+                },
+            };
+            return Ok(Processed {
+                record,
+                report: Report::new(Vec::new()),
+                changes: Vec::new(),
+                shown: Some(shown),
+                rejected: false,
+            });
+        }
         let mut normalized = self.normalizer.normalize_owned(record)?;
         let changes = std::mem::take(&mut normalized.changes);
         let report = match &self.validator {
@@ -343,7 +442,7 @@ impl Pipeline {
     /// the saved model or one trained on them.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) when the
+    /// [`ErrorKind::InvalidDedupe`] when the
     /// pipeline has no dedupe step, and the errors of [`Deduper::run`].
     pub fn dedupe(&self, records: &[Record]) -> Result<Outcome> {
         let step = self.dedupe_step()?;
@@ -351,6 +450,18 @@ impl Pipeline {
             Some(model) => step.deduper.run_with(records, model),
             None => step.deduper.run(records),
         }
+    }
+
+    /// [`Pipeline::dedupe`] over records read a chunk at a time.
+    pub(crate) fn dedupe_kept(&self, records: &dyn Records) -> Result<Outcome> {
+        let step = self.dedupe_step()?;
+        step.deduper.run_records(records, step.model.as_ref())
+    }
+
+    /// [`Pipeline::link_records`] over records read a chunk at a time.
+    pub(crate) fn link_kept(&self, left: &dyn Records, right: &dyn Records) -> Result<Outcome> {
+        let step = self.dedupe_step()?;
+        step.deduper.link_records(left, right, step.model.as_ref())
     }
 
     /// Links the records `left` to `right` with the dedupe step's deduper

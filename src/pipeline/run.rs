@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::packed::Packed;
 use super::read::{CsvReader, Limits, LineReader, Raw, Row, foreign_encoding};
 use super::write::{self, Layout, Line, RowRef, Unknown};
 use super::{Pipeline, Processed};
@@ -290,14 +291,26 @@ enum Handled {
 
 /// The rows kept for deduplication, side by side: `compared` is what the
 /// deduper and merger read (fields that failed validation left empty),
-/// `shown` the view to write when it is not `compared` itself.
-#[derive(Default)]
+/// `shown` the view to write when it is not `compared` itself. Records are
+/// kept packed (see [`Packed`]).
 struct Kept {
     rows: Vec<Row>,
-    compared: Vec<Record>,
-    shown: Vec<Option<Record>>,
+    compared: Packed,
+    shown: Packed,
     unknown: Vec<Option<Unknown>>,
     warnings: Vec<Option<String>>,
+}
+
+impl Kept {
+    fn new(schema: &Schema) -> Self {
+        Self {
+            rows: Vec::new(),
+            compared: Packed::new(schema),
+            shown: Packed::new(schema),
+            unknown: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// Rows from either format.
@@ -367,7 +380,7 @@ impl Pipeline {
             input.write_headers(&mut *out, reborrow(&mut rejects), self.dedupes())?;
         }
         let deduping = self.dedupes();
-        let mut kept = Kept::default();
+        let mut kept = Kept::new(self.schema());
         let layout = input.layout.clone();
         self.ingest(
             &mut input,
@@ -377,8 +390,7 @@ impl Pipeline {
             progress,
             |row, done, unknown| {
                 if deduping {
-                    keep(self, &mut kept, row, done, unknown, &layout);
-                    Ok(())
+                    keep(self, &mut kept, row, done, unknown, &layout)
                 } else if done.is_rejected() {
                     Ok(())
                 } else {
@@ -398,7 +410,7 @@ impl Pipeline {
             },
         )?;
         if deduping {
-            let outcome = self.dedupe(&kept.compared)?;
+            let outcome = self.dedupe_kept(&kept.compared)?;
             let row_of = |i: usize| RowRef {
                 source: None,
                 line: kept.rows[i].line,
@@ -406,7 +418,7 @@ impl Pipeline {
             write_clustered(&mut *out, &layout, &kept, outcome.clusters(), &row_of, None)?;
             self.finish(
                 &outcome,
-                &kept.compared,
+                &[&kept.compared],
                 pairs,
                 golden,
                 layout.format,
@@ -421,6 +433,37 @@ impl Pipeline {
                 .map_err(|e| Error::io("writing rejects", &e))?;
         }
         Ok(summary)
+    }
+
+    /// Reads a whole input and cleans every row, for a search over it (a
+    /// data-subject request): each readable row's line (the `_row` of the
+    /// other outputs) and its record as deduplication compares it (fields
+    /// that failed validation left empty). Unreadable rows are counted in
+    /// the summary only.
+    ///
+    /// # Errors
+    /// As for [`Pipeline::run`].
+    pub fn read_records<R: Read + Send>(
+        &self,
+        options: &RunOptions,
+        input: R,
+    ) -> Result<(Vec<(u64, Record)>, Summary)> {
+        let mut summary = Summary::default();
+        let mut input = self.open(options, input, None, false, &mut summary)?;
+        let mut records = Vec::new();
+        let mut rejects = None;
+        self.ingest(
+            &mut input,
+            &mut summary,
+            &mut rejects,
+            None,
+            None,
+            |row, done, _| {
+                records.push((row.line, self.comparable(&done)));
+                Ok(())
+            },
+        )?;
+        Ok((records, summary))
     }
 
     /// Links two inputs (say a CRM and a billing export): both are cleaned
@@ -497,7 +540,7 @@ impl Pipeline {
         }
         let left_kept = self.link_side(left, &layout, &mut summary, &mut rejects, progress)?;
         let right_kept = self.link_side(right, &layout, &mut summary, &mut rejects, progress)?;
-        let outcome = self.link_records(&left_kept.1.compared, &right_kept.1.compared)?;
+        let outcome = self.link_kept(&left_kept.1.compared, &right_kept.1.compared)?;
         let split = left_kept.1.rows.len();
         let row_of = |i: usize| match i.checked_sub(split) {
             None => RowRef {
@@ -527,9 +570,16 @@ impl Pipeline {
             &row_of,
             Some(right_kept.0),
         )?;
-        let mut all = left_kept.1.compared;
-        all.extend(right_kept.1.compared);
-        self.finish(&outcome, &all, pairs, golden, format, &row_of, &mut summary)?;
+        let sides = [&left_kept.1.compared, &right_kept.1.compared];
+        self.finish(
+            &outcome,
+            &sides,
+            pairs,
+            golden,
+            format,
+            &row_of,
+            &mut summary,
+        )?;
         out.flush().map_err(|e| Error::io("writing", &e))?;
         if let Some(rejects) = rejects {
             rejects
@@ -557,17 +607,14 @@ impl Pipeline {
         // The two sources have different columns: only the schema's fields
         // are written.
         let mut input = self.open(side.options, side.input, Some(side.name), false, summary)?;
-        let mut kept = Kept::default();
+        let mut kept = Kept::new(self.schema());
         self.ingest(
             &mut input,
             summary,
             rejects,
             Some(side.name),
             progress,
-            |row, done, unknown| {
-                keep(self, &mut kept, row, done, unknown, layout);
-                Ok(())
-            },
+            |row, done, unknown| keep(self, &mut kept, row, done, unknown, layout),
         )?;
         Ok((side.name, kept))
     }
@@ -735,8 +782,8 @@ impl Pipeline {
                         }
                         Handled::Done(done, unknown) => {
                             for change in &done.changes {
-                                for rule in change.rules.iter() {
-                                    *summary.changes_by_rule.entry(rule.name()).or_default() += 1;
+                                for step in change.steps.iter() {
+                                    *summary.changes_by_rule.entry(step.name()).or_default() += 1;
                                 }
                             }
                             let warnings: Vec<String> = done
@@ -809,7 +856,7 @@ impl Pipeline {
     fn finish<'a>(
         &self,
         outcome: &crate::dedupe::Outcome,
-        records: &[Record],
+        records: &[&Packed],
         pairs: Option<&mut dyn Write>,
         golden: Option<&mut dyn Write>,
         format: Format,
@@ -820,7 +867,12 @@ impl Pipeline {
             write::pairs(out, outcome, row_of).map_err(|e| Error::io("writing pairs", &e))?;
         }
         if let Some(out) = golden {
-            let merged = self.golden(records, outcome.clusters())?;
+            let mut all = Vec::with_capacity(records.iter().map(|r| r.len()).sum());
+            for packed in records {
+                all.extend(packed.records(0..packed.len())?);
+            }
+            let merged = self.golden(&all, outcome.clusters())?;
+            drop(all);
             write::golden(out, format, self.schema(), &merged, row_of)
                 .map_err(|e| Error::io("writing golden records", &e))?;
         }
@@ -895,7 +947,7 @@ fn keep(
     done: Processed,
     unknown: Option<Unknown>,
     layout: &Layout,
-) {
+) -> Result<()> {
     let warnings = warnings_of(&done, layout);
     let (compared, shown) = if done.is_rejected() {
         let compared = pipeline.comparable(&done);
@@ -912,11 +964,12 @@ fn keep(
         // Only columns outside the schema are written from the input row.
         *cells = Default::default();
     }
+    kept.compared.push(Some(&compared))?;
+    kept.shown.push(shown.as_ref())?;
     kept.rows.push(row);
-    kept.compared.push(compared);
-    kept.shown.push(shown);
     kept.unknown.push(unknown);
     kept.warnings.push(warnings);
+    Ok(())
 }
 
 /// The warning codes of a row, joined by `;`, when they get a column.
@@ -939,13 +992,20 @@ fn write_clustered<'a>(
     row_of: &dyn Fn(usize) -> RowRef<'a>,
     source: Option<&str>,
 ) -> Result<()> {
-    for (i, compared) in kept.compared.iter().enumerate() {
+    for (i, &cluster) in clusters.iter().enumerate().take(kept.compared.len()) {
+        let record = match kept.shown.get(i)? {
+            Some(shown) => shown,
+            None => kept
+                .compared
+                .get(i)?
+                .unwrap_or_else(|| Record::new(kept.compared.schema())),
+        };
         let line = Line {
-            record: kept.shown[i].as_ref().unwrap_or(compared),
+            record: &record,
             row: &kept.rows[i],
             unknown: kept.unknown[i].as_ref(),
             source,
-            cluster: Some(row_of(clusters[i] as usize)),
+            cluster: Some(row_of(cluster as usize)),
             warnings: kept.warnings[i].as_deref(),
         };
         layout

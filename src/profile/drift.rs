@@ -67,7 +67,8 @@ impl FieldDrift {
 }
 
 pub(super) fn compare(previous: &Profile, current: &Profile, points: f64) -> Drift {
-    let codes = |p: &Profile| -> BTreeSet<String> { p.issues.iter().map(|i| i.code.clone()).collect() };
+    let codes =
+        |p: &Profile| -> BTreeSet<String> { p.issues.iter().map(|i| i.code.clone()).collect() };
     let (before, after) = (codes(previous), codes(current));
     let mut fields = Vec::new();
     let mut new_fields = Vec::new();

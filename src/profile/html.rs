@@ -125,7 +125,11 @@ pub(crate) struct Segment {
 /// Horizontal bars, one row per label, each a stack of segments scaled to
 /// `scale` (the largest row total when `None`); `note` is written at the
 /// end of each row.
-pub(crate) fn hbars(name: &str, rows: &[(String, Vec<Segment>, String)], scale: Option<f64>) -> String {
+pub(crate) fn hbars(
+    name: &str,
+    rows: &[(String, Vec<Segment>, String)],
+    scale: Option<f64>,
+) -> String {
     let row_h = 22.0;
     let (label_w, bar_w, note_w) = (190.0, 560.0, 130.0);
     let width = label_w + bar_w + note_w;
@@ -151,7 +155,11 @@ pub(crate) fn hbars(name: &str, rows: &[(String, Vec<Segment>, String)], scale: 
         );
         let mut x = label_w;
         for s in segments {
-            let w = if max > 0.0 { s.value / max * bar_w } else { 0.0 };
+            let w = if max > 0.0 {
+                s.value / max * bar_w
+            } else {
+                0.0
+            };
             if w <= 0.0 {
                 continue;
             }
@@ -235,7 +243,11 @@ pub(crate) fn vbars(name: &str, bars: &[(String, u64, &'static str)], x_title: &
 fn legend(items: &[(&str, &str)]) -> String {
     let mut out = String::from("<div class=\"legend\">");
     for (class, text) in items {
-        let _ = write!(out, "<span><i class=\"{class}\"></i>{}</span>", escape(text));
+        let _ = write!(
+            out,
+            "<span><i class=\"{class}\"></i>{}</span>",
+            escape(text)
+        );
     }
     out.push_str("</div>");
     out
@@ -267,7 +279,10 @@ pub(super) fn profile_page(profile: &Profile) -> String {
     let mut tiles = String::from("<div class=\"tiles\">");
     tiles.push_str(&tile(&count(profile.rows.read), "rows read"));
     tiles.push_str(&tile(&count(unreadable), "rows unreadable"));
-    tiles.push_str(&tile(&count(profile.records.with_errors), "records with errors"));
+    tiles.push_str(&tile(
+        &count(profile.records.with_errors),
+        "records with errors",
+    ));
     tiles.push_str(&tile(
         &percent(profile.records.completeness),
         "mean record completeness",
@@ -371,7 +386,13 @@ fn issues_section(profile: &Profile) -> String {
                 vec![Segment {
                     value: i.count as f64,
                     class,
-                    title: format!("{} ({}, {}): {}", i.code, i.number, i.severity, count(i.count)),
+                    title: format!(
+                        "{} ({}, {}): {}",
+                        i.code,
+                        i.number,
+                        i.severity,
+                        count(i.count)
+                    ),
                 }],
                 count(i.count),
             )

@@ -49,8 +49,6 @@ mod html;
 mod shape;
 mod top;
 
-pub(crate) use html::{Html, escape};
-
 use std::collections::BTreeMap;
 
 use cardinality_estimator::CardinalityEstimator;
@@ -60,8 +58,7 @@ pub use drift::{Drift, FieldDrift};
 
 use crate::error::{ErrorKind, Result};
 use crate::normalize::Change;
-use crate::normalize::date::Date;
-use crate::schema::{FieldKind, Record, Schema, Value};
+use crate::schema::{Date, FieldKind, Record, Schema, Value};
 use crate::validate::{IssueCode, Report, Severity};
 
 /// The `format` member of profile JSON.
@@ -346,8 +343,8 @@ impl Profiler {
         }
         for change in changes {
             if let Some(acc) = self.fields.get_mut(change.index) {
-                for rule in change.rules.iter() {
-                    *acc.changes.entry(rule.name()).or_default() += 1;
+                for step in change.steps.iter() {
+                    *acc.changes.entry(step.name()).or_default() += 1;
                 }
             }
         }
@@ -518,7 +515,10 @@ impl Profiler {
                     }
                 });
                 let approximate = acc.top_patterns.is_approximate()
-                    || acc.top_values.as_ref().is_some_and(top::Top::is_approximate);
+                    || acc
+                        .top_values
+                        .as_ref()
+                        .is_some_and(top::Top::is_approximate);
                 FieldProfile {
                     name: field.name().to_owned(),
                     kind: field.kind().name().to_owned(),
@@ -933,7 +933,8 @@ impl Profile {
         if head.version != Some(VERSION) {
             return Err(crate::Error::input(format!(
                 "profile JSON: version {} is not one this custodia reads ({VERSION})",
-                head.version.map_or_else(|| "(none)".to_owned(), |v| v.to_string())
+                head.version
+                    .map_or_else(|| "(none)".to_owned(), |v| v.to_string())
             )));
         }
         serde_json::from_str(json).map_err(|e| crate::Error::input(format!("profile JSON: {e}")))

@@ -105,10 +105,7 @@ mod tests {
             top.add(v);
         }
         assert!(!top.is_approximate());
-        assert_eq!(
-            top.top(2),
-            vec![("b".to_owned(), 3), ("a".to_owned(), 2)]
-        );
+        assert_eq!(top.top(2), vec![("b".to_owned(), 3), ("a".to_owned(), 2)]);
     }
 
     #[test]

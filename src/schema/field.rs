@@ -1,7 +1,9 @@
 //! One column of a schema: its name, its kind, and its options.
 
 use std::fmt;
+use std::sync::LazyLock;
 
+use super::spec::{Comparator, Comparison, Operator};
 use crate::error::{ErrorKind, FieldPath, Result};
 
 /// What a field holds. The kind decides how a value is normalized, validated,
@@ -240,11 +242,36 @@ impl fmt::Debug for Pattern {
     }
 }
 
+/// The region table: one region a line, its alpha-2 code first (the names
+/// after it are for normalization).
+pub(crate) const COUNTRIES: &str = include_str!("countries.txt");
+
+/// Every code of [`COUNTRIES`] in a 26 × 26 table: checking a code (done
+/// for every record) costs no hashing.
+static KNOWN_REGIONS: LazyLock<[bool; 26 * 26]> = LazyLock::new(|| {
+    let mut known = [false; 26 * 26];
+    for line in COUNTRIES.lines() {
+        if let Some(code) = line.split('|').next().and_then(RegionCode::letters) {
+            known[region_slot(code.0)] = true;
+        }
+    }
+    known
+});
+
+fn region_slot([a, b]: [u8; 2]) -> usize {
+    usize::from(a.wrapping_sub(b'A')) * 26 + usize::from(b.wrapping_sub(b'A'))
+}
+
+/// Whether two upper-case ASCII letters are a known region code.
+fn is_known_region(code: [u8; 2]) -> bool {
+    code.iter().all(u8::is_ascii_uppercase) && KNOWN_REGIONS[region_slot(code)]
+}
+
 /// A region code such as `CN` or `DE`, stored upper case: an ISO 3166-1
 /// alpha-2 code, or one of the codes outside it that the phone numbering
 /// and IBAN registries use (`XK` Kosovo, user-assigned; `AC` Ascension
 /// Island and `TA` Tristan da Cunha, exceptionally reserved). The one table
-/// of them is `src/normalize/countries.txt`.
+/// of them is `src/schema/countries.txt`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode([u8; 2]);
 
@@ -252,7 +279,7 @@ impl RegionCode {
     /// Parses a known region code, in either case: `cn` is `CN`; `ZZ` and
     /// other unassigned codes are `None`.
     pub fn new(code: &str) -> Option<Self> {
-        Self::letters(code).filter(|c| crate::normalize::address::is_known_region(c.0))
+        Self::letters(code).filter(|c| is_known_region(c.0))
     }
 
     /// Any two ASCII letters, upper-cased (for reading the table itself).
@@ -297,8 +324,8 @@ pub struct Field {
     max_length: Option<usize>,
     region: Option<RegionCode>,
     case: Option<CasePolicy>,
-    mask: Vec<(String, crate::mask::Operator)>,
-    compare: Option<Option<crate::dedupe::Comparator>>,
+    mask: Vec<(String, Operator)>,
+    compare: Comparison,
     description: Option<String>,
 }
 
@@ -319,7 +346,7 @@ impl Field {
             region: None,
             case: None,
             mask: Vec::new(),
-            compare: None,
+            compare: Comparison::ByKind,
             description: None,
         }
     }
@@ -363,7 +390,7 @@ impl Field {
     /// Says how `audience` sees this field when masking (the schema's own
     /// policy, [`Policy::from_schema`](crate::Policy::from_schema)).
     #[must_use]
-    pub fn mask(mut self, audience: impl Into<String>, operator: crate::mask::Operator) -> Self {
+    pub fn mask(mut self, audience: impl Into<String>, operator: Operator) -> Self {
         let audience = audience.into();
         self.mask.retain(|(a, _)| *a != audience);
         self.mask.push((audience, operator));
@@ -372,21 +399,26 @@ impl Field {
 
     /// Says how duplicate detection compares this field: `Some` comparator,
     /// or `None` to never compare it. Without this, the kind decides
-    /// ([`Comparator::for_kind`](crate::dedupe::Comparator::for_kind)).
+    /// ([`Comparator::for_kind`]).
     #[must_use]
-    pub fn compare(mut self, comparator: Option<crate::dedupe::Comparator>) -> Self {
-        self.compare = Some(comparator);
+    pub fn compare(self, comparator: Option<Comparator>) -> Self {
+        self.comparison(comparator.map_or(Comparison::Never, Comparison::With))
+    }
+
+    /// Sets how duplicate detection treats this field.
+    #[must_use]
+    pub fn comparison(mut self, comparison: Comparison) -> Self {
+        self.compare = comparison;
         self
     }
 
-    /// The comparator chosen on this field, if one was (`Some(None)`: never
-    /// compared).
-    pub fn compare_option(&self) -> Option<Option<crate::dedupe::Comparator>> {
+    /// How duplicate detection treats this field, as the schema says.
+    pub fn comparison_setting(&self) -> Comparison {
         self.compare
     }
 
     /// The masking rules written on this field: audience and operator.
-    pub fn mask_rules(&self) -> impl Iterator<Item = (&str, &crate::mask::Operator)> {
+    pub fn mask_rules(&self) -> impl Iterator<Item = (&str, &Operator)> {
         self.mask.iter().map(|(a, op)| (a.as_str(), op))
     }
 

@@ -6,10 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::spec::{Comparator, Comparison, operator_json, parse_operator};
 use super::{
     CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema,
 };
-use crate::dedupe::Comparator;
 use crate::error::{Error, ErrorKind, JsonDocument, Result};
 
 /// The schema file format this version reads and writes.
@@ -148,6 +148,18 @@ impl<'de> Deserialize<'de> for Schema {
             .into_schema()
             .map_err(serde::de::Error::custom)
     }
+}
+
+/// Reads options JSON into `T`, with an unknown key's nearest valid one
+/// named in the error.
+pub(crate) fn parse_options<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        json_error(
+            JsonDocument::Options,
+            &e,
+            crate::error::hint_unknown_key(&e.to_string()),
+        )
+    })
 }
 
 /// Turns a serde_json error into custodia's, with `detail` as the message.
@@ -362,14 +374,14 @@ impl RawField {
             field = field.case(policy);
         }
         for (audience, op) in mask.into_iter().flatten() {
-            let operator = crate::mask::policy::parse_operator(&op)
+            let operator = parse_operator(&op)
                 .map_err(|why| bad("mask", format!("for audience `{audience}`: {why}")))?;
             field = field.mask(audience, operator);
         }
         if let Some(compare) = compare {
-            let comparator = match compare.as_str() {
-                "none" => None,
-                name => Some(Comparator::from_name(name).ok_or_else(|| {
+            let comparison = match compare.as_str() {
+                "none" => Comparison::Never,
+                name => Comparison::With(Comparator::from_name(name).ok_or_else(|| {
                     bad(
                         "compare",
                         format!(
@@ -379,7 +391,7 @@ impl RawField {
                     )
                 })?),
             };
-            field = field.compare(comparator);
+            field = field.comparison(comparison);
         }
         if let Some(description) = description {
             field = field.description(description);
@@ -439,13 +451,15 @@ impl From<&Schema> for RawSchema {
                     mask: {
                         let rules: serde_json::Map<_, _> = field
                             .mask_rules()
-                            .map(|(a, op)| (a.to_owned(), crate::mask::policy::operator_json(op)))
+                            .map(|(a, op)| (a.to_owned(), operator_json(op)))
                             .collect();
                         (!rules.is_empty()).then_some(rules)
                     },
-                    compare: field
-                        .compare_option()
-                        .map(|c| c.map_or("none", Comparator::name).to_owned()),
+                    compare: match field.comparison_setting() {
+                        Comparison::ByKind => None,
+                        Comparison::Never => Some("none".to_owned()),
+                        Comparison::With(c) => Some(c.name().to_owned()),
+                    },
                     scheme: match kind {
                         FieldKind::NationalId(scheme) => Some(scheme.name().to_owned()),
                         _ => None,

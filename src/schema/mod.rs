@@ -7,9 +7,11 @@
 //! [`Schema::customer`] is the built-in standard customer schema.
 
 mod customer;
+pub(crate) mod date;
 mod field;
 mod json;
 mod record;
+pub(crate) mod spec;
 pub(crate) mod standard;
 mod value;
 
@@ -18,8 +20,12 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use customer::Customer;
+pub use date::Date;
+pub(crate) use field::COUNTRIES;
 pub use field::{CasePolicy, Field, FieldKind, IdScheme, Pattern, RegionCode};
+pub(crate) use json::parse_options;
 pub use record::{CsvHeader, Record};
+pub use spec::Comparison;
 pub use value::{Decimal, Value};
 
 use crate::error::{ErrorKind, FieldPath, Result};

@@ -143,6 +143,12 @@ impl Record {
         self.values.get_mut(index)
     }
 
+    /// Appends an extra as it was held (for records read back from where
+    /// they were kept).
+    pub(crate) fn push_extra_unchecked(&mut self, name: String, value: Value) {
+        self.extras.push((name, value));
+    }
+
     /// Keeps `text` among the extras under `name`, whether or not the
     /// schema allows extra fields: normalization puts there what it moves
     /// out of a value and the schema has no field for (a phone's

@@ -6,20 +6,21 @@
 //! contains the value. Users add their own checks with [`Rule`] (a trait,
 //! also implemented for closures).
 
-pub mod checksum;
-pub mod email;
 mod report;
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
+pub use crate::checksum;
+pub use crate::issue::{Issue, IssueCode, Severity};
+pub use crate::normalize::email_syntax as email;
 pub use email::EmailRules;
-pub use report::{Issue, IssueCode, Report, Severity};
+pub use report::Report;
 
 use crate::error::Result;
-use crate::normalize::date::Date;
 use crate::normalize::phone::PhoneCheck;
 use crate::normalize::{Normalized, address, date, id, phone, text};
+use crate::schema::Date;
 use crate::schema::{Field, FieldKind, IdScheme, Record, RegionCode, Schema, Value};
 use checksum::IdProblem;
 
@@ -95,6 +96,58 @@ impl ValidatorBuilder {
     pub fn email_rules(mut self, rules: EmailRules) -> Self {
         self.inner.email = rules;
         self
+    }
+
+    /// Sets the options written in JSON, the form C and settings files
+    /// use: `{"today": "YYYY-MM-DD", "max_age": years, "email":
+    /// {"quoted_local_part": bool, "ip_literal": bool},
+    /// "accept_possible_phones": bool}`, every key optional (an option left
+    /// out keeps its value).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Json`](crate::ErrorKind::Json) for JSON of another
+    /// shape or a `today` that is not a date; an unknown key names the
+    /// nearest valid one.
+    pub fn options_json(mut self, json: &str) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Email {
+            quoted_local_part: Option<bool>,
+            ip_literal: Option<bool>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Options {
+            today: Option<String>,
+            max_age: Option<u16>,
+            email: Option<Email>,
+            accept_possible_phones: Option<bool>,
+        }
+        let options: Options = crate::schema::parse_options(json)?;
+        if let Some(today) = options.today {
+            let date = Date::from_iso(&today).ok_or_else(|| {
+                crate::Error::from(crate::ErrorKind::Json {
+                    document: crate::error::JsonDocument::Options,
+                    line: 0,
+                    column: 0,
+                    detail: "`today` must be a date written YYYY-MM-DD".into(),
+                })
+            })?;
+            self = self.today(date);
+        }
+        if let Some(years) = options.max_age {
+            self = self.max_age(years);
+        }
+        if let Some(email) = options.email {
+            let mut rules = self.inner.email;
+            rules.quoted_local_part = email.quoted_local_part.unwrap_or(rules.quoted_local_part);
+            rules.ip_literal = email.ip_literal.unwrap_or(rules.ip_literal);
+            self = self.email_rules(rules);
+        }
+        if let Some(accept) = options.accept_possible_phones {
+            self = self.accept_possible_phones(accept);
+        }
+        Ok(self)
     }
 
     /// Report a phone number that is possible but not valid (of a length
@@ -317,7 +370,7 @@ impl Validator {
                             let found = issue(IssueCode::PhonePossibleNotValid)
                                 .detail("outside every range of its numbering plan");
                             issues.push(if self.possible_phones {
-                                found.severity(report::Severity::Warning)
+                                found.severity(Severity::Warning)
                             } else {
                                 found
                             });
@@ -620,5 +673,58 @@ mod tests {
         let report = v.validate(&record).unwrap();
         assert_eq!(report.issues()[0].code(), IssueCode::Custom(10_001));
         assert!(!report.is_valid());
+    }
+
+    #[test]
+    fn options_from_json() {
+        let schema = Schema::customer();
+        let record = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c", "birth_date": "1950-01-01"}"#,
+        )
+        .unwrap();
+        let codes = |options: &str| -> Vec<IssueCode> {
+            let v = Validator::builder(&schema)
+                .options_json(options)
+                .unwrap()
+                .build();
+            v.validate(&record)
+                .unwrap()
+                .issues()
+                .iter()
+                .map(Issue::code)
+                .collect()
+        };
+        assert!(codes("{}").is_empty());
+        assert_eq!(
+            codes(r#"{"today": "1949-12-31"}"#),
+            [IssueCode::BirthDateInFuture]
+        );
+        assert_eq!(
+            codes(r#"{"today": "2026-11-26", "max_age": 60}"#),
+            [IssueCode::BirthDateTooOld]
+        );
+        let quoted = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c", "email": "\"a b\"@example.com"}"#,
+        )
+        .unwrap();
+        let strict = Validator::new(&schema).validate(&quoted).unwrap();
+        assert!(!strict.is_valid());
+        let loose = Validator::builder(&schema)
+            .options_json(r#"{"email": {"quoted_local_part": true}}"#)
+            .unwrap()
+            .build();
+        assert!(loose.validate(&quoted).unwrap().is_valid());
+        for (bad, says) in [
+            (r#"{"max_agee": 1}"#, "did you mean `max_age`"),
+            (r#"{"today": "2026-13-01"}"#, "`today` must be a date"),
+            (r#"{"email": {"ip": true}}"#, "did you mean `ip_literal`"),
+            ("[", "options JSON"),
+        ] {
+            let err = Validator::builder(&schema).options_json(bad).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::Json);
+            assert!(err.to_string().contains(says), "{bad}: {err}");
+        }
     }
 }

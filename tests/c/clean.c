@@ -146,12 +146,77 @@ static void errors_and_nulls(custodia_schema *schema) {
     custodia_report_free(NULL);
 }
 
+/* Options from C: a fixed `today`, an older age limit, email domains in
+ * ASCII; unknown keys name the nearest valid one. */
+static void options(custodia_schema *schema) {
+    static const char BORN_2010[] =
+        "{\"customer_id\": \"c-9\", \"birth_date\": \"2010-05-05\", \"email\": \"nana@例子.中国\"}";
+    custodia_normalizer *normalizer = NULL;
+    custodia_validator *validator = NULL;
+    custodia_record *record = NULL, *clean = NULL;
+    custodia_report *report = NULL;
+    CHECK_STATUS(custodia_record_from_json(schema, S(BORN_2010), &record), CUSTODIA_STATUS_OK);
+
+    CHECK_STATUS(custodia_normalizer_new_with_options(schema, S("{\"email_ascii_domain\": true}"),
+                                                      &normalizer),
+                 CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_normalizer_normalize(normalizer, record, &clean), CUSTODIA_STATUS_OK);
+    char *value = NULL;
+    size_t len = 0;
+    CHECK_STATUS(custodia_record_get(clean, S("email"), &value, &len), CUSTODIA_STATUS_OK);
+    CHECK(value && strcmp(value, "nana@xn--fsqu00a.xn--fiqs8s") == 0);
+    custodia_string_free(value);
+    custodia_normalizer_free(normalizer);
+
+    /* Born in 2010: in the future on 2000-01-01, fine by default. */
+    CHECK_STATUS(custodia_validator_new_with_options(schema, S("{\"today\": \"2000-01-01\"}"),
+                                                     &validator),
+                 CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_validator_validate(validator, clean, &report), CUSTODIA_STATUS_OK);
+    int future = 0;
+    for (size_t i = 0; i < custodia_report_len(report); i++) {
+        custodia_issue issue;
+        CHECK_STATUS(custodia_report_issue(report, i, &issue), CUSTODIA_STATUS_OK);
+        future |= str_eq(issue.name, "birth_date_in_future");
+    }
+    CHECK(future);
+    custodia_report_free(report);
+    custodia_validator_free(validator);
+
+    /* (NULL, 0) is the defaults. */
+    CHECK_STATUS(custodia_validator_new_with_options(schema, NULL, 0, &validator), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_validator_validate(validator, clean, &report), CUSTODIA_STATUS_OK);
+    CHECK(custodia_report_is_valid(report));
+    custodia_report_free(report);
+    custodia_validator_free(validator);
+
+    validator = NULL;
+    CHECK_STATUS(custodia_validator_new_with_options(schema, S("{\"max_agee\": 90}"), &validator),
+                 CUSTODIA_STATUS_JSON);
+    CHECK(contains(custodia_last_error_message(), "did you mean `max_age`"));
+    CHECK(validator == NULL);
+    CHECK_STATUS(custodia_validator_new_with_options(schema, S("{\"today\": \"tomorrow\"}"), &validator),
+                 CUSTODIA_STATUS_JSON);
+    CHECK_STATUS(custodia_normalizer_new_with_options(schema, S("[]"), &normalizer),
+                 CUSTODIA_STATUS_JSON);
+    CHECK_STATUS(custodia_normalizer_new_with_options(schema, NULL, 3, &normalizer),
+                 CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_normalizer_new_with_options(NULL, NULL, 0, &normalizer),
+                 CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_validator_new_with_options(schema, NULL, 0, NULL),
+                 CUSTODIA_STATUS_NULL_ARGUMENT);
+
+    custodia_record_free(clean);
+    custodia_record_free(record);
+}
+
 int main(void) {
     custodia_schema *schema = NULL;
     CHECK_STATUS(custodia_schema_customer(&schema), CUSTODIA_STATUS_OK);
     normalize_and_validate(schema);
     json_in_json_out(schema);
     errors_and_nulls(schema);
+    options(schema);
     custodia_schema_free(schema);
     FINISH();
 }

@@ -25,7 +25,7 @@ static custodia_masker *make_masker(custodia_schema *schema) {
     CHECK_STATUS(custodia_keyring_new(&ring), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_keyring_add(ring, S("pseudonym"), PSEUDONYM_KEY, sizeof PSEUDONYM_KEY), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_keyring_add(ring, S("token"), TOKEN_KEY, sizeof TOKEN_KEY), CUSTODIA_STATUS_OK);
-    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer(&policy), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_OK);
     /* The masker keeps its own copies: both may go now. */
     custodia_keyring_free(ring);
@@ -105,7 +105,7 @@ static void policies(custodia_schema *schema) {
     CHECK_STATUS(custodia_policy_from_json(S("{"), &policy), CUSTODIA_STATUS_JSON);
     CHECK(policy == untouched);
     /* A policy whose keys are missing from the ring. */
-    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer(&policy), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_UNKNOWN_KEY);
     custodia_policy_free(policy);
     CHECK_STATUS(custodia_policy_from_schema(schema, &policy), CUSTODIA_STATUS_OK);
@@ -127,7 +127,7 @@ static void errors_and_nulls(custodia_schema *schema) {
     CHECK_STATUS(custodia_keyring_add(ring, S("k"), PSEUDONYM_KEY, 32), CUSTODIA_STATUS_INVALID_KEY);
     CHECK(contains(custodia_last_error_message(), "key `k`: the key id is given twice"));
     CHECK_STATUS(custodia_policy_from_json(S("{}"), NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
-    CHECK_STATUS(custodia_policy_customer_default(NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_policy_customer(NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(custodia_policy_from_schema(NULL, NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
 
     custodia_masker *masker = make_masker(schema);
@@ -166,7 +166,7 @@ static void key_files(custodia_schema *schema) {
                  CUSTODIA_STATUS_OK);
     custodia_policy *policy = NULL;
     custodia_masker *masker = NULL;
-    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer(&policy), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_OK);
     custodia_masker_free(masker);
     custodia_policy_free(policy);
@@ -201,7 +201,7 @@ static void one_audience(custodia_schema *schema) {
     custodia_policy *policy = NULL;
     custodia_masker *masker = NULL, *untouched = (custodia_masker *)&failures;
     CHECK_STATUS(custodia_keyring_new(&empty), CUSTODIA_STATUS_OK);
-    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer(&policy), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_masker_new_for_audience(schema, policy, empty, S("support"), &masker), CUSTODIA_STATUS_OK);
     char *json = NULL;
     size_t len = 0;

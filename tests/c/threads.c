@@ -81,7 +81,7 @@ int main(void) {
     CHECK_STATUS(custodia_keyring_new(&ring), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_keyring_add(ring, S("pseudonym"), KEY, sizeof KEY), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_keyring_add(ring, S("token"), KEY, sizeof KEY), CUSTODIA_STATUS_OK);
-    CHECK_STATUS(custodia_policy_customer_default(&policy), CUSTODIA_STATUS_OK);
+    CHECK_STATUS(custodia_policy_customer(&policy), CUSTODIA_STATUS_OK);
     CHECK_STATUS(custodia_masker_new(schema, policy, ring, &masker), CUSTODIA_STATUS_OK);
     custodia_keyring_free(ring);
     custodia_policy_free(policy);

@@ -61,6 +61,49 @@ enum Command {
         #[command(flatten)]
         mask: MaskArgs,
     },
+    /// Reveal stored rows (written by `mask` for an audience that encrypts,
+    /// such as `storage`) for one audience: the ciphertexts the policy lets
+    /// it reveal are decrypted, the others withheld, and its operators
+    /// applied. Rows are read as they are (not cleaned). A row with a
+    /// ciphertext that was altered or moved from another field or row is
+    /// rejected (`cannot_decrypt`, exit 1).
+    /// Each row's reveal is logged when --audit-log is given.
+    #[command(after_help = EXIT_CODES)]
+    Reveal {
+        #[command(flatten)]
+        io: IoArgs,
+        #[command(flatten)]
+        rows: RowArgs,
+        #[command(flatten)]
+        mask: MaskArgs,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
+    /// Re-encrypt stored rows after a key rotation: every ciphertext of a
+    /// field the audience encrypts moves to the key its policy names now
+    /// (the old key stays in the keys file, `decrypt_only`). Rows are read
+    /// and written as they are otherwise.
+    #[command(after_help = EXIT_CODES)]
+    Rewrap {
+        #[command(flatten)]
+        io: IoArgs,
+        #[command(flatten)]
+        rows: RowArgs,
+        #[command(flatten)]
+        mask: MaskArgs,
+    },
+    /// Answer a data-subject request: find every record of one person
+    /// across sources (cleaned, then matched with the duplicate-detection
+    /// model), and write an access/portability export (JSON, each value
+    /// with its source and row) and/or an erasure plan (CSV: source, row,
+    /// probability, confirm). Matches below --confirm-below are marked for
+    /// a person to confirm. Exit 0 with matches, 1 with none.
+    Subject(SubjectArgs),
+    /// Work with audit logs.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Clean rows, then find the records of one customer: every row that
     /// could be read gets a `cluster_id` (the `_row` of the cluster's first
     /// record), rows with errors too (their failed fields count as
@@ -186,10 +229,97 @@ pub(crate) struct MaskArgs {
     /// A masking policy JSON file (default: the built-in customer policy).
     #[arg(long)]
     pub(crate) policy: Option<PathBuf>,
-    /// A JSON file of keys, `{"key id": "hex secret", ...}`, for hash and
-    /// token operators.
+    /// A JSON file of keys, `{"key id": "hex secret", ...}`, for hash,
+    /// token and encrypt operators (an old key kept only to decrypt:
+    /// `"id": {"secret": "...", "decrypt_only": true}`).
     #[arg(long)]
     pub(crate) keys: Option<PathBuf>,
+}
+
+/// Where and why reveals are logged.
+#[derive(Args, Clone)]
+pub(crate) struct AuditArgs {
+    /// Why the rows are revealed (a ticket, a case, a legal basis): written
+    /// into every audit event.
+    #[arg(long)]
+    pub(crate) purpose: String,
+    /// Who reveals them (default: the USER environment variable).
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// Append an event for each row to this hash-chained JSON Lines log
+    /// (created if missing; an existing log is verified first).
+    #[arg(long)]
+    pub(crate) audit_log: Option<PathBuf>,
+    /// The id of the key in --keys that chains the log and makes record
+    /// references.
+    #[arg(long, default_value = "audit")]
+    pub(crate) audit_key: String,
+}
+
+/// A data-subject request.
+#[derive(Args, Clone)]
+pub(crate) struct SubjectArgs {
+    /// A source to search, `NAME=FILE` (repeatable).
+    #[arg(long = "source", value_name = "NAME=FILE", required = true)]
+    pub(crate) sources: Vec<String>,
+    /// Schema JSON file (default: the built-in customer schema).
+    #[arg(short, long)]
+    pub(crate) schema: Option<PathBuf>,
+    /// Format of the sources.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub(crate) format: FormatArg,
+    /// The person's full name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// The person's email address.
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// The person's phone number (give --country for a national number).
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+    /// The person's national id.
+    #[arg(long)]
+    pub(crate) id: Option<String>,
+    /// The person's birth date.
+    #[arg(long)]
+    pub(crate) birth_date: Option<String>,
+    /// The person's country.
+    #[arg(long)]
+    pub(crate) country: Option<String>,
+    /// Any other identifying field, `FIELD=VALUE` (repeatable).
+    #[arg(long = "field", value_name = "FIELD=VALUE")]
+    pub(crate) fields: Vec<String>,
+    /// Write the export here (default: standard output, unless only
+    /// --erasure-plan is given).
+    #[arg(long)]
+    pub(crate) export: Option<PathBuf>,
+    /// Write the erasure plan here.
+    #[arg(long)]
+    pub(crate) erasure_plan: Option<PathBuf>,
+    /// Report matches of at least this probability.
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) min_probability: f64,
+    /// Mark matches below this probability for confirmation.
+    #[arg(long, default_value_t = 0.99)]
+    pub(crate) confirm_below: f64,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check a log's chain: exit 0 and print the entry count and head
+    /// (keep it elsewhere to detect entries cut off the end later), or
+    /// exit 1 naming the first line that was changed, removed, inserted or
+    /// reordered.
+    Verify {
+        /// The audit log.
+        log: PathBuf,
+        /// The keys file holding the audit key.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The audit key's id.
+        #[arg(long, default_value = "audit")]
+        audit_key: String,
+    },
 }
 
 /// The dedupe step's settings and extra outputs.
@@ -316,6 +446,24 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Clean { io, rows } => setup::clean(&io, &rows).and_then(|run| run.go()),
         Command::Mask { io, rows, mask } => setup::mask(&io, &rows, &mask).and_then(|run| run.go()),
+        Command::Reveal {
+            io,
+            rows,
+            mask,
+            audit,
+        } => setup::reveal(&io, &rows, &mask, &audit).and_then(|run| run.go()),
+        Command::Rewrap { io, rows, mask } => {
+            setup::rewrap(&io, &rows, &mask).and_then(|run| run.go())
+        }
+        Command::Subject(args) => setup::subject(&args),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    log,
+                    keys,
+                    audit_key,
+                },
+        } => setup::verify_audit(&log, &keys, &audit_key),
         Command::Dedupe { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
         Command::Dedupe { io, rows, dedupe } => {
             setup::dedupe(&io, &rows, &dedupe).and_then(|run| run.go())

@@ -5,16 +5,22 @@
 //! that names the file.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
 
 use custodia::Schema;
+use custodia::audit::{AuditLog, Auditor};
 use custodia::mask::KeyRing;
 use custodia::pipeline::{MaskSettings, PipelineConfig, SourceSettings};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::files::{Job, LinkJob};
-use crate::{DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs};
+use crate::{
+    AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs, SubjectArgs,
+};
 
 /// Reads a settings file. Text that is not UTF-8 is a configuration error,
 /// not an I/O one.
@@ -128,6 +134,165 @@ pub(crate) fn mask(io: &IoArgs, rows: &RowArgs, args: &MaskArgs) -> Result<Job, 
     mask.policy = args.policy.as_deref().map(load_json).transpose()?;
     config.mask = Some(mask);
     job(&config, keys(args.keys.as_deref())?, io)
+}
+
+/// Reveal stored rows for one audience, each reveal logged when asked.
+pub(crate) fn reveal(
+    io: &IoArgs,
+    rows: &RowArgs,
+    args: &MaskArgs,
+    audit: &AuditArgs,
+) -> Result<Job, Fatal> {
+    if audit.purpose.trim().is_empty() {
+        return Err(Fatal::Usage(
+            "--purpose must say why the rows are revealed".into(),
+        ));
+    }
+    let config = stored_config(io, rows, args, "reveal")?;
+    let ring = keys(args.keys.as_deref())?;
+    let auditor = match &audit.audit_log {
+        None => None,
+        Some(path) => {
+            let key = ring.get(&audit.audit_key).cloned().ok_or_else(|| {
+                Fatal::Usage(format!(
+                    "--audit-log: no key `{}` in the keys file (see --audit-key)",
+                    audit.audit_key
+                ))
+            })?;
+            let log = AuditLog::open(path, &key).map_err(Fatal::from)?;
+            let actor = audit
+                .actor
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".into());
+            Some(Auditor::new(Arc::new(log), &key, actor, &audit.purpose)?)
+        }
+    };
+    let mut job = job(&config, ring, io)?;
+    if let Some(auditor) = auditor {
+        job.pipeline = job.pipeline.audited(auditor)?;
+    }
+    Ok(job)
+}
+
+/// Re-encrypt stored rows under the current keys.
+pub(crate) fn rewrap(io: &IoArgs, rows: &RowArgs, args: &MaskArgs) -> Result<Job, Fatal> {
+    let config = stored_config(io, rows, args, "rewrap")?;
+    job(&config, keys(args.keys.as_deref())?, io)
+}
+
+fn stored_config(
+    io: &IoArgs,
+    rows: &RowArgs,
+    args: &MaskArgs,
+    step: &str,
+) -> Result<PipelineConfig, Fatal> {
+    let mut config = config(io, rows, &[step])?;
+    let mut mask = MaskSettings::default();
+    mask.audience.clone_from(&args.audience);
+    mask.policy = args.policy.as_deref().map(load_json).transpose()?;
+    config.mask = Some(mask);
+    Ok(config)
+}
+
+/// `custodia subject`: read and clean every source, find the person, write
+/// the export and the erasure plan.
+pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
+    use custodia::subject::{Source, SubjectSearch, erasure_plan, export};
+    let schema = load_schema(args.schema.as_ref())?;
+    let mut details: Vec<(String, String)> = [
+        ("full_name", &args.name),
+        ("email", &args.email),
+        ("phone", &args.phone),
+        ("national_id", &args.id),
+        ("birth_date", &args.birth_date),
+        ("country", &args.country),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_ref().map(|v| (f.to_owned(), v.clone())))
+    .collect();
+    details.extend(mappings(&args.fields, "--field")?);
+    let search =
+        SubjectSearch::new(&schema)?.thresholds(args.min_probability, args.confirm_below)?;
+    let probe = search.probe(&details)?;
+    let io = IoArgs {
+        schema: args.schema.clone(),
+        ..IoArgs::default()
+    };
+    let rows = RowArgs {
+        format: args.format,
+        ..default_rows()
+    };
+    let (pipeline, options) = config(&io, &rows, &["clean"])?.build(KeyRing::new())?;
+    let mut sources = Vec::new();
+    for source in &args.sources {
+        let (name, path) = source
+            .split_once('=')
+            .ok_or_else(|| Fatal::Usage(format!("--source `{source}`: expected NAME=FILE")))?;
+        let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, &e))?;
+        let (records, _) = pipeline.read_records(&options, file)?;
+        sources.push(Source {
+            name: name.to_owned(),
+            records,
+        });
+    }
+    let found = search.find(&probe, &sources)?;
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| Fatal::io(&path.display().to_string(), &e))
+    };
+    if let Some(path) = &args.erasure_plan {
+        write(path, &erasure_plan(&found))?;
+    }
+    match &args.export {
+        Some(path) => write(path, &export(&found, &sources))?,
+        None if args.erasure_plan.is_none() => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", export(&found, &sources)).map_err(|e| Fatal::io("writing", &e))?;
+        }
+        None => {}
+    }
+    let confirm = found.iter().filter(|m| m.confirm).count();
+    crate::say(&format!(
+        "{} records found in {} sources ({confirm} to confirm)",
+        found.len(),
+        sources.len()
+    ));
+    Ok(if found.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `custodia audit verify`.
+pub(crate) fn verify_audit(log: &Path, keys_file: &Path, id: &str) -> Result<ExitCode, Fatal> {
+    let ring = keys(Some(keys_file))?;
+    let key = ring
+        .get(id)
+        .ok_or_else(|| Fatal::Usage(format!("no key `{id}` in {}", keys_file.display())))?;
+    let file = std::fs::File::open(log).map_err(|e| Fatal::io(&log.display().to_string(), &e))?;
+    let checked = custodia::audit::verify(std::io::BufReader::new(file), key)?;
+    match checked.problem {
+        None => {
+            crate::say(&format!(
+                "{}: {} entries, chain intact; head {}",
+                log.display(),
+                checked.entries,
+                checked.head
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problem) => {
+            crate::say(&format!(
+                "{}: line {}: {} ({} entries verified before it)",
+                log.display(),
+                problem.line,
+                problem.what,
+                checked.entries
+            ));
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 /// Clean, then deduplicate.

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::report::IssueCode;
+use crate::issue::IssueCode;
 
 /// Which rarely used forms are accepted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

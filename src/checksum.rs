@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use crate::normalize::date::Date;
+use crate::schema::Date;
 
 /// Why an identifier failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

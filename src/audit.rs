@@ -1,0 +1,566 @@
+//! The audit trail: every reveal of stored data produces an event (who,
+//! for which audience and purpose, which fields of which record, when,
+//! and how it ended), never a value. Events go to an [`AuditSink`]; the
+//! built-in sink, [`AuditLog`], is an append-only JSON Lines file in which
+//! each entry carries a keyed hash of the one before, so that [`verify`]
+//! finds the first entry that was changed, removed, inserted or reordered.
+//!
+//! # The log format
+//!
+//! One JSON object per line, members in name order, then `mac` last:
+//!
+//! ```text
+//! {"actor":"ops","audience":"auditor","count":1,"fields":["phone"],"outcome":"revealed",
+//!  "prev":"<mac of the entry before, 64 hex digits; zeros for the first>",
+//!  "purpose":"ticket 4711","record":"r:3f…","seq":0,"time":"2026-11-26T14:30:05Z",
+//!  "withheld":["email"],"mac":"<HMAC-SHA-256 of the line up to here, closed with }>"}
+//! ```
+//!
+//! `record` is a pseudonym of the record's key (HMAC-SHA-256 under a key
+//! derived from the audit key, 16 bytes in hex): the same record has the
+//! same reference throughout the log, and only a holder of the audit key
+//! can tell which record a reference is. The chain key and the reference
+//! key are both derived from the audit key with HKDF-SHA-256
+//! (`custodia/v1/audit-chain/`, `custodia/v1/audit-record/`, then the key
+//! id).
+//!
+//! # What the chain shows, and what it does not
+//!
+//! Without the audit key, nobody can change, insert or reorder an entry,
+//! or remove one from the middle, without [`verify`] naming the line.
+//! Cutting entries off the end leaves a shorter log that still verifies:
+//! keep the last `mac` (the *head*, which [`verify`] returns) somewhere
+//! else (a ticket, another system's log) to detect that. A holder of the
+//! audit key can rewrite the whole log; keep the key apart from those
+//! whose reveals are logged.
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value as Json, json};
+use sha2::Sha256;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::mask::{Key, Masker, Purpose};
+use crate::schema::Date;
+use crate::schema::Record;
+
+fn audit_error(reason: impl Into<String>) -> Error {
+    ErrorKind::Audit {
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// How a reveal ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The record was revealed.
+    Revealed,
+    /// It was not: a ciphertext did not decrypt, a key was missing.
+    Failed,
+}
+
+impl Outcome {
+    /// The outcome's name in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Revealed => "revealed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One reveal, as it is logged. It holds no value, only names and a
+/// pseudonymous record reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditEvent {
+    /// When, in UTC (`2026-11-26T14:30:05Z`).
+    pub time: String,
+    /// Who asked (a user or service name given by the caller).
+    pub actor: String,
+    /// The audience whose view was made.
+    pub audience: String,
+    /// Why (required: a ticket, a case number, a legal basis).
+    pub purpose: String,
+    /// The fields decrypted.
+    pub fields: Vec<String>,
+    /// The fields that held a ciphertext the audience may not decrypt.
+    pub withheld: Vec<String>,
+    /// The pseudonymous reference of the record.
+    pub record: String,
+    /// How many records the event is about.
+    pub count: u64,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// Where audit events go. Implement it to send them to a host's own audit
+/// system; [`AuditLog`] is the built-in, hash-chained file.
+pub trait AuditSink: Send + Sync {
+    /// Records one event. A reveal whose event cannot be recorded fails.
+    ///
+    /// # Errors
+    /// Whatever keeps the sink from recording it.
+    fn append(&self, event: &AuditEvent) -> Result<()>;
+}
+
+/// The time now, in UTC, to the second.
+fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rest = secs % 86_400;
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        Date::from_days_since_epoch(days),
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn keyed(key: &Key, purpose: Purpose) -> Result<Hmac<Sha256>> {
+    let derived = key.derive(purpose)?;
+    Hmac::<Sha256>::new_from_slice(&derived).map_err(|_| {
+        ErrorKind::InvalidKey {
+            key: key.id().to_owned(),
+            reason: "the key cannot be expanded",
+        }
+        .into()
+    })
+}
+
+const ZERO_MAC: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The body of an entry (every member but `mac`) as JSON text.
+fn body(event: &AuditEvent, seq: u64, prev: &str) -> String {
+    json!({
+        "seq": seq,
+        "prev": prev,
+        "time": event.time,
+        "actor": event.actor,
+        "audience": event.audience,
+        "purpose": event.purpose,
+        "fields": event.fields,
+        "withheld": event.withheld,
+        "record": event.record,
+        "count": event.count,
+        "outcome": event.outcome.name(),
+    })
+    .to_string()
+}
+
+/// Where the chain stands: the next sequence number and the last MAC.
+struct Head {
+    file: File,
+    seq: u64,
+    prev: String,
+}
+
+/// The built-in sink: an append-only JSON Lines file, hash-chained with a
+/// key (see the module docs). Safe to share between threads; each event
+/// is written with one `write` call as it comes.
+pub struct AuditLog {
+    chain: Hmac<Sha256>,
+    head: Mutex<Head>,
+}
+
+impl fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuditLog").finish_non_exhaustive()
+    }
+}
+
+impl AuditLog {
+    /// Opens the log at `path` to append to it, creating it if need be. An
+    /// existing log is verified first: a log that was tampered with, or
+    /// chained with another key, is not appended to.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when the file cannot be read or written,
+    /// [`ErrorKind::Audit`] naming the first bad line of an existing log.
+    pub fn open(path: &Path, key: &Key) -> Result<Self> {
+        let chain = keyed(key, Purpose::AuditChain)?;
+        let (seq, prev) = if path.exists() {
+            let file = File::open(path).map_err(|e| Error::io("reading the audit log", &e))?;
+            let checked = verify_with(BufReader::new(file), &chain)?;
+            if let Some(problem) = checked.problem {
+                return Err(audit_error(format!(
+                    "{}: line {}: {}; not appending to it",
+                    path.display(),
+                    problem.line,
+                    problem.what
+                )));
+            }
+            (checked.entries, checked.head)
+        } else {
+            (0, ZERO_MAC.to_owned())
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io("opening the audit log", &e))?;
+        Ok(Self {
+            chain,
+            head: Mutex::new(Head { file, seq, prev }),
+        })
+    }
+}
+
+impl AuditSink for AuditLog {
+    fn append(&self, event: &AuditEvent) -> Result<()> {
+        let mut head = self
+            .head
+            .lock()
+            .map_err(|_| audit_error("the log was left unusable by a failed write"))?;
+        let body = body(event, head.seq, &head.prev);
+        let mut mac = self.chain.clone();
+        mac.update(body.as_bytes());
+        let mac = hex(&mac.finalize().into_bytes());
+        let open = body.strip_suffix('}').unwrap_or(&body);
+        let line = format!("{open},\"mac\":\"{mac}\"}}\n");
+        head.file
+            .write_all(line.as_bytes())
+            .map_err(|e| Error::io("writing the audit log", &e))?;
+        head.seq += 1;
+        head.prev = mac;
+        Ok(())
+    }
+}
+
+/// The first thing wrong with a log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Problem {
+    /// The line (from 1).
+    pub line: u64,
+    /// What is wrong with it.
+    pub what: &'static str,
+}
+
+/// What [`verify`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Verification {
+    /// The entries that verified, before any problem.
+    pub entries: u64,
+    /// The MAC of the last entry that verified (zeros for none): keep it
+    /// elsewhere to detect entries cut off the end later.
+    pub head: String,
+    /// The first problem, if any.
+    pub problem: Option<Problem>,
+}
+
+/// Checks a log read from `log` against the audit key: each entry's MAC,
+/// its sequence number and its link to the entry before. Stops at the
+/// first problem.
+///
+/// # Errors
+/// [`ErrorKind::Io`] when the log cannot be read.
+pub fn verify(log: impl BufRead, key: &Key) -> Result<Verification> {
+    verify_with(log, &keyed(key, Purpose::AuditChain)?)
+}
+
+fn verify_with(log: impl BufRead, chain: &Hmac<Sha256>) -> Result<Verification> {
+    let mut seq = 0u64;
+    let mut prev = ZERO_MAC.to_owned();
+    for (n, line) in log.split(b'\n').enumerate() {
+        let line = line.map_err(|e| Error::io("reading the audit log", &e))?;
+        let problem = |what| {
+            Ok(Verification {
+                entries: seq,
+                head: prev.clone(),
+                problem: Some(Problem {
+                    line: n as u64 + 1,
+                    what,
+                }),
+            })
+        };
+        let Ok(line) = std::str::from_utf8(&line) else {
+            return problem("not UTF-8 text");
+        };
+        // `,"mac":"` + 64 hex digits + `"}`.
+        let Some((open, mac)) = line
+            .len()
+            .checked_sub(74)
+            .and_then(|at| line.get(at..).map(|tail| (&line[..at], tail)))
+            .and_then(|(open, tail)| {
+                tail.strip_prefix(",\"mac\":\"")
+                    .and_then(|t| t.strip_suffix("\"}"))
+                    .map(|mac| (open, mac))
+            })
+        else {
+            return problem("not an audit entry (no `mac` at its end)");
+        };
+        let body = format!("{open}}}");
+        let mut expected = chain.clone();
+        expected.update(body.as_bytes());
+        let Ok(given) = (0..32)
+            .map(|i| {
+                mac.get(2 * i..2 * i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or(())
+            })
+            .collect::<std::result::Result<Vec<u8>, ()>>()
+        else {
+            return problem("the entry's `mac` is not 64 hex digits");
+        };
+        if expected.verify_slice(&given).is_err() {
+            return problem(
+                "the entry was changed (its MAC does not match), or written with another key",
+            );
+        }
+        let Ok(Json::Object(entry)) = serde_json::from_str::<Json>(&body) else {
+            return problem("not a JSON object");
+        };
+        let entry_seq = entry.get("seq").and_then(Json::as_u64);
+        let entry_prev = entry.get("prev").and_then(Json::as_str);
+        if entry_seq.is_some_and(|s| s > seq) {
+            return problem("entries before this one were removed");
+        }
+        if entry_seq != Some(seq) || entry_prev != Some(prev.as_str()) {
+            return problem("the entry is out of place: inserted, reordered or copied");
+        }
+        seq += 1;
+        prev = mac.to_owned();
+    }
+    Ok(Verification {
+        entries: seq,
+        head: prev,
+        problem: None,
+    })
+}
+
+/// Reveals records and logs each reveal: the masker's
+/// [`reveal`](Masker::reveal), with an [`AuditEvent`] for every record,
+/// revealed or not. Cheap to share between threads.
+#[derive(Clone)]
+pub struct Auditor {
+    sink: Arc<dyn AuditSink>,
+    refs: Hmac<Sha256>,
+    actor: String,
+    purpose: String,
+}
+
+impl fmt::Debug for Auditor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auditor")
+            .field("actor", &self.actor)
+            .field("purpose", &self.purpose)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auditor {
+    /// An auditor that sends events to `sink`, made on behalf of `actor`
+    /// for `purpose`, with record references keyed by `key` (the audit
+    /// key; see the module docs).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Audit`] for an empty purpose or actor.
+    pub fn new(
+        sink: Arc<dyn AuditSink>,
+        key: &Key,
+        actor: impl Into<String>,
+        purpose: impl Into<String>,
+    ) -> Result<Self> {
+        let (actor, purpose) = (actor.into(), purpose.into());
+        if purpose.trim().is_empty() {
+            return Err(audit_error("a reveal needs a purpose"));
+        }
+        if actor.trim().is_empty() {
+            return Err(audit_error("a reveal needs an actor"));
+        }
+        Ok(Self {
+            sink,
+            refs: keyed(key, Purpose::AuditRef)?,
+            actor,
+            purpose,
+        })
+    }
+
+    /// The pseudonymous reference of a record key.
+    pub fn record_ref(&self, record_key: &str) -> String {
+        let mut mac = self.refs.clone();
+        mac.update(record_key.as_bytes());
+        format!("r:{}", hex(&mac.finalize().into_bytes()[..16]))
+    }
+
+    /// Reveals `record` for `audience` with `masker` and records the event
+    /// (also when the reveal fails: then with the outcome `failed`, and
+    /// the reveal's error is returned).
+    ///
+    /// # Errors
+    /// The errors of [`Masker::reveal`]; the sink's, in which case nothing
+    /// is revealed.
+    pub fn reveal(&self, masker: &Masker, record: Record, audience: &str) -> Result<Record> {
+        let reference = self.record_ref(&masker.record_key_of(&record));
+        let mut event = AuditEvent {
+            time: now(),
+            actor: self.actor.clone(),
+            audience: audience.to_owned(),
+            purpose: self.purpose.clone(),
+            fields: Vec::new(),
+            withheld: Vec::new(),
+            record: reference,
+            count: 1,
+            outcome: Outcome::Revealed,
+        };
+        match masker.reveal_detailed(record, audience) {
+            Ok(revealed) => {
+                event.fields = revealed.revealed;
+                event.withheld = revealed.withheld;
+                self.sink.append(&event)?;
+                Ok(revealed.record)
+            }
+            Err(err) => {
+                event.outcome = Outcome::Failed;
+                if let Some(path) = err.field_path() {
+                    event.fields = vec![path.to_string()];
+                }
+                self.sink.append(&event)?;
+                Err(err)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    fn key() -> Key {
+        Key::new("audit", &[11; 32]).unwrap()
+    }
+
+    fn event(i: u64) -> AuditEvent {
+        AuditEvent {
+            time: format!("2026-11-26T14:00:{i:02}Z"),
+            actor: "ops".into(),
+            audience: "auditor".into(),
+            purpose: "ticket 4711".into(),
+            fields: vec!["phone".into()],
+            withheld: vec![],
+            record: format!("r:{i}"),
+            count: 1,
+            outcome: Outcome::Revealed,
+        }
+    }
+
+    /// A log of five entries, as lines.
+    fn log(dir: &Path) -> Vec<String> {
+        let path = dir.join("audit.jsonl");
+        let log = AuditLog::open(&path, &key()).unwrap();
+        for i in 0..3 {
+            log.append(&event(i)).unwrap();
+        }
+        drop(log);
+        // Reopened: the chain goes on.
+        let log = AuditLog::open(&path, &key()).unwrap();
+        for i in 3..5 {
+            log.append(&event(i)).unwrap();
+        }
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn check(lines: &[String]) -> Verification {
+        let mut text = lines.join("\n");
+        text.push('\n');
+        verify(text.as_bytes(), &key()).unwrap()
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("custodia-audit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_log_verifies_and_every_tampering_is_found() {
+        let dir = scratch("tamper");
+        let lines = log(&dir);
+        assert_eq!(lines.len(), 5);
+        assert!(lines[0].contains("\"prev\":\"0000"));
+        assert!(!lines.iter().any(|l| l.contains("+86")));
+        let good = check(&lines);
+        assert_eq!((good.entries, good.problem.clone()), (5, None));
+        assert_eq!(good.head.len(), 64);
+        let problem = |lines: &[String]| check(lines).problem.unwrap();
+
+        // Changed: one character of the purpose.
+        let mut changed = lines.clone();
+        changed[2] = changed[2].replace("ticket 4711", "ticket 4712");
+        let p = problem(&changed);
+        assert_eq!(p.line, 3);
+        assert!(p.what.contains("changed"), "{p:?}");
+        // Removed from the middle.
+        let mut removed = lines.clone();
+        removed.remove(1);
+        let p = problem(&removed);
+        assert_eq!(p.line, 2);
+        assert!(p.what.contains("removed"), "{p:?}");
+        // Inserted: a copy of an earlier entry.
+        let mut inserted = lines.clone();
+        inserted.insert(3, lines[1].clone());
+        let p = problem(&inserted);
+        assert_eq!(p.line, 4);
+        assert!(p.what.contains("out of place"), "{p:?}");
+        // Reordered.
+        let mut reordered = lines.clone();
+        reordered.swap(2, 3);
+        assert_eq!(problem(&reordered).line, 3);
+        // Written with another key.
+        let other = verify(
+            format!("{}\n", lines[0]).as_bytes(),
+            &Key::new("audit", &[12; 32]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(other.problem.unwrap().line, 1);
+        // Not an entry at all.
+        let mut junk = lines.clone();
+        junk[4] = "{}".into();
+        assert_eq!(problem(&junk).line, 5);
+        // Cut off the end: verifies, with an earlier head.
+        let cut = check(&lines[..3]);
+        assert_eq!(cut.entries, 3);
+        assert_ne!(cut.head, good.head);
+        // A tampered log is not appended to.
+        let path = dir.join("audit.jsonl");
+        std::fs::write(&path, changed.join("\n") + "\n").unwrap();
+        let err = AuditLog::open(&path, &key()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Audit);
+        assert!(err.to_string().contains("line 3"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn times_are_utc() {
+        let t = now();
+        assert_eq!(t.len(), 20, "{t}");
+        assert!(t.ends_with('Z') && t.as_bytes()[10] == b'T', "{t}");
+    }
+}
