@@ -15,5 +15,6 @@ mod header;
 mod hostile;
 mod layers;
 mod mask_props;
+mod profile;
 mod props;
 mod quickstart;

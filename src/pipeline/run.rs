@@ -18,7 +18,11 @@ use super::write::{self, Layout, Line, RowRef, Unknown};
 use super::{Pipeline, Processed};
 use crate::dedupe::Model;
 use crate::error::{Error, Result};
+use crate::profile::Profiler;
 use crate::schema::{CsvHeader, Record, Schema};
+
+/// The column that `dedupe` and `link` write a row's cluster in.
+const CLUSTER_COLUMN: &str = "cluster_id";
 
 /// Rows processed together: bounds memory while keeping all cores busy.
 const CHUNK: usize = 8192;
@@ -408,6 +412,7 @@ impl Pipeline {
                         .map_err(|e| Error::io("writing", &e))
                 }
             },
+            |_| {},
         )?;
         if deduping {
             let outcome = self.dedupe_kept(&kept.compared)?;
@@ -462,8 +467,74 @@ impl Pipeline {
                 records.push((row.line, self.comparable(&done)));
                 Ok(())
             },
+            |_| {},
         )?;
         Ok((records, summary))
+    }
+
+    /// Reads a whole input through the pipeline (normalize, validate) into
+    /// `profiler`: each record that could be read with its report and
+    /// changes, each row that could not with its reason. When the input
+    /// has a `cluster_id` column (or JSON member), as `dedupe` and `link`
+    /// write, each record's value of it goes to [`Profiler::cluster`], so
+    /// the profile has duplicates. Nothing is written; the summary says
+    /// what was read.
+    ///
+    /// # Errors
+    /// As for [`Pipeline::run`].
+    pub fn profile<R: Read + Send>(
+        &self,
+        options: &RunOptions,
+        input: R,
+        profiler: &mut Profiler,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Summary> {
+        let mut summary = Summary::default();
+        let mut input = self.open(options, input, None, true, &mut summary)?;
+        let column = input.names.iter().position(|n| n.trim() == CLUSTER_COLUMN);
+        let field = self.schema().index_of(CLUSTER_COLUMN);
+        let unusable = std::cell::RefCell::new(Vec::<String>::new());
+        self.ingest(
+            &mut input,
+            &mut summary,
+            &mut None,
+            None,
+            progress,
+            |row, done, unknown| {
+                for code in unusable.borrow_mut().drain(..) {
+                    profiler.add_unreadable(&code);
+                }
+                profiler.add(&done.record, &done.report, &done.changes);
+                let from_field = field
+                    .and_then(|i| done.record.get_at(i))
+                    .and_then(|v| v.to_text());
+                if let Some(id) = from_field {
+                    profiler.cluster(&id);
+                } else if let (Some(i), Raw::Csv(cells)) = (column, &row.raw) {
+                    if let Some(id) = cells.get(i).map(str::trim).filter(|c| !c.is_empty()) {
+                        profiler.cluster(id);
+                    }
+                } else if let Some(members) = &unknown {
+                    let id = members.iter().find(|(name, _)| name == CLUSTER_COLUMN);
+                    match id.map(|(_, v)| v) {
+                        Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
+                            profiler.cluster(text.trim());
+                        }
+                        Some(serde_json::Value::Number(n)) => profiler.cluster(&n.to_string()),
+                        _ => {}
+                    }
+                }
+                Ok(())
+            },
+            |codes| {
+                let code = codes.first().map_or("unreadable", String::as_str);
+                unusable.borrow_mut().push(code.to_owned());
+            },
+        )?;
+        for code in unusable.into_inner() {
+            profiler.add_unreadable(&code);
+        }
+        Ok(summary)
     }
 
     /// Links two inputs (say a CRM and a billing export): both are cleaned
@@ -615,6 +686,7 @@ impl Pipeline {
             Some(side.name),
             progress,
             |row, done, unknown| keep(self, &mut kept, row, done, unknown, layout),
+            |_| {},
         )?;
         Ok((side.name, kept))
     }
@@ -700,6 +772,7 @@ impl Pipeline {
         side_name: Option<&str>,
         progress: Option<Progress<'_>>,
         mut sink: impl FnMut(Row, Processed, Option<Unknown>) -> Result<()>,
+        mut unusable: impl FnMut(&[String]),
     ) -> Result<()> {
         let keeps_all = self.dedupes();
         let format = input.layout.format;
@@ -768,6 +841,7 @@ impl Pipeline {
                     summary.rows_in += 1;
                     match handled {
                         Handled::Unusable(codes) => {
+                            unusable(&codes);
                             summary.rows_rejected += 1;
                             count(&mut summary.rejects_by_issue, &codes);
                             if let Raw::Unreadable { why, .. } = &row.raw

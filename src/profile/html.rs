@@ -102,7 +102,7 @@ pub(crate) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -220,7 +220,7 @@ pub(crate) fn vbars(name: &str, bars: &[(String, u64, &'static str)], x_title: &
             escape(label),
             count(*value)
         );
-        if i % every == 0 {
+        if i.is_multiple_of(every) {
             let _ = write!(
                 svg,
                 "<text class=\"muted\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",

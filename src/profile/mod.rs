@@ -49,7 +49,7 @@ mod html;
 mod shape;
 mod top;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cardinality_estimator::CardinalityEstimator;
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,10 @@ pub struct Profiler {
     /// Staleness by bucket: [`AGE_BUCKETS`], older, future, no date.
     ages: [u64; AGE_BUCKETS.len() + 3],
     duplicates: Option<Duplicates>,
+    /// Records by cluster id, as [`Profiler::cluster`] gives them.
+    cluster_sizes: HashMap<Box<str>, u64, foldhash::fast::FixedState>,
+    /// Records given a cluster id.
+    clustered: u64,
 }
 
 /// What is known of one field so far.
@@ -279,6 +283,8 @@ impl Profiler {
             issues: BTreeMap::new(),
             ages: [0; AGE_BUCKETS.len() + 3],
             duplicates: None,
+            cluster_sizes: HashMap::default(),
+            clustered: 0,
         })
     }
 
@@ -305,6 +311,8 @@ impl Profiler {
             issues: BTreeMap::new(),
             ages: [0; AGE_BUCKETS.len() + 3],
             duplicates: None,
+            cluster_sizes: HashMap::default(),
+            clustered: 0,
         }
     }
 
@@ -453,36 +461,40 @@ impl Profiler {
         if self.duplicates.is_none() {
             self.duplicates = other.duplicates;
         }
+        self.clustered += other.clustered;
+        for (id, n) in other.cluster_sizes {
+            *self.cluster_sizes.entry(id).or_default() += n;
+        }
+    }
+
+    /// Says that the record just [added](Self::add) belongs to the cluster
+    /// `id` (the `cluster_id` column that `dedupe` and `link` write). When
+    /// any record has one, the profile has [`Profile::duplicates`]; a
+    /// record without one counts as a cluster of its own. Memory grows with
+    /// the number of clusters (the ids are kept to count their records).
+    pub fn cluster(&mut self, id: &str) {
+        self.clustered += 1;
+        if let Some(n) = self.cluster_sizes.get_mut(id) {
+            *n += 1;
+        } else {
+            self.cluster_sizes.insert(id.into(), 1);
+        }
     }
 
     /// Records what deduplication found: each record's cluster id (as
     /// [`Outcome::clusters`](crate::dedupe::Outcome::clusters) gives them,
     /// one per record read).
     pub fn clusters(&mut self, clusters: &[u32]) {
-        let mut sizes = vec![0u32; clusters.len()];
+        let mut sizes = vec![0u64; clusters.len()];
         for &c in clusters {
             if let Some(slot) = sizes.get_mut(c as usize) {
                 *slot += 1;
             }
         }
-        let mut by_size: BTreeMap<u64, u64> = BTreeMap::new();
-        for &n in sizes.iter().filter(|&&n| n > 0) {
-            *by_size.entry(u64::from(n)).or_default() += 1;
-        }
-        let clusters_total: u64 = by_size.values().sum();
-        let duplicate_clusters: u64 = by_size.range(2..).map(|(_, n)| n).sum();
-        let in_duplicates: u64 = by_size.range(2..).map(|(s, n)| s * n).sum();
-        let records = clusters.len() as u64;
-        self.duplicates = Some(Duplicates {
-            clusters: clusters_total,
-            duplicate_clusters,
-            records_in_duplicate_clusters: in_duplicates,
-            duplicate_rate: ratio(in_duplicates - duplicate_clusters, records).unwrap_or(0.0),
-            cluster_sizes: by_size
-                .into_iter()
-                .map(|(size, count)| SizeCount { size, count })
-                .collect(),
-        });
+        self.duplicates = Some(duplicates(
+            sizes.into_iter().filter(|&n| n > 0),
+            clusters.len() as u64,
+        ));
     }
 
     /// The profile of everything read.
@@ -562,7 +574,7 @@ impl Profiler {
             })
             .collect();
         let in_use = fields.iter().filter(|f| f.values > 0).count();
-        let mut histogram = vec![0u64; 10];
+        let mut histogram = [0u64; 10];
         let mut filled_total = 0u64;
         for (k, &n) in self.filled.iter().enumerate() {
             filled_total += k as u64 * n;
@@ -622,9 +634,41 @@ impl Profiler {
             issues: issue_counts(&self.issues),
             fields,
             staleness,
-            duplicates: self.duplicates,
+            duplicates: self.duplicates.or_else(|| {
+                (self.clustered > 0).then(|| {
+                    let singles = records.saturating_sub(self.clustered);
+                    duplicates(
+                        self.cluster_sizes
+                            .into_values()
+                            .chain(std::iter::repeat_n(1, singles as usize)),
+                        records,
+                    )
+                })
+            }),
             drift: None,
         }
+    }
+}
+
+/// What clusters of these sizes say of `records` records.
+fn duplicates(sizes: impl Iterator<Item = u64>, records: u64) -> Duplicates {
+    let mut by_size: BTreeMap<u64, u64> = BTreeMap::new();
+    for n in sizes {
+        *by_size.entry(n).or_default() += 1;
+    }
+    let clusters: u64 = by_size.values().sum();
+    let duplicate_clusters: u64 = by_size.range(2..).map(|(_, n)| n).sum();
+    let in_duplicates: u64 = by_size.range(2..).map(|(s, n)| s * n).sum();
+    Duplicates {
+        clusters,
+        duplicate_clusters,
+        records_in_duplicate_clusters: in_duplicates,
+        duplicate_rate: ratio(in_duplicates.saturating_sub(duplicate_clusters), records)
+            .unwrap_or(0.0),
+        cluster_sizes: by_size
+            .into_iter()
+            .map(|(size, count)| SizeCount { size, count })
+            .collect(),
     }
 }
 

@@ -85,7 +85,7 @@ pub(crate) fn phone_shape(value: &str) -> String {
     out.push(' ');
     let n = national.len();
     for (i, c) in national.chars().enumerate() {
-        if i > 0 && (n - i) % 4 == 0 {
+        if i > 0 && (n - i).is_multiple_of(4) {
             out.push(' ');
         }
         out.push(if i == 0 { c } else { 'N' });
