@@ -189,16 +189,52 @@ fn json_goes_to_stdout_by_default_and_jsonl_reads_the_same() {
 
 #[test]
 fn the_same_input_gives_the_same_profile_on_any_thread_count() {
+    // More rows than one batch of the parallel profiler, and more distinct
+    // values than its summaries keep, so parts are merged and the
+    // frequent values are approximate.
+    let mut csv = String::from("customer_id,country,city,updated_at,cluster_id\n");
+    for i in 0..40_000u32 {
+        let city = if i % 3 == 0 {
+            "Berlin".to_owned()
+        } else {
+            format!("Town {}", i % 997)
+        };
+        csv.push_str(&format!(
+            "c{i},{},{city},2026-{:02}-{:02},k{}\n",
+            ["DE", "FR", "GB"][(i % 3) as usize],
+            1 + i % 12,
+            1 + i % 28,
+            i / 3
+        ));
+    }
+    let input = scratch("threads.csv");
+    std::fs::write(&input, csv).unwrap();
     let run = |threads: &str| {
         let out = std::process::Command::new(crate::cli::binary())
-            .args(["profile", "-q", "--as-of", "2026-11-01", "-i", &sample()])
+            .args(["profile", "-q", "--as-of", "2026-11-01", "-i"])
+            .arg(&input)
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         out.stdout
     };
-    assert_eq!(run("1"), run("2"));
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+    let p: Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(p["rows"]["records"], 40_000);
+    let city = field(&p, "city");
+    assert_eq!(city["top_approximate"], true);
+    assert_eq!(city["top_values"][0]["value"], "Berlin");
+    // A lower bound, off by at most records / 129.
+    let berlin = city["top_values"][0]["count"].as_u64().unwrap();
+    assert!(
+        berlin <= 13_334 && berlin >= 13_334 - 40_000 / 129,
+        "{berlin}"
+    );
+    assert_eq!(p["duplicates"]["cluster_sizes"][0]["size"], 1);
+    assert_eq!(p["duplicates"]["duplicate_clusters"], 13_333);
 }
 
 #[test]

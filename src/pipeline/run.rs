@@ -24,6 +24,12 @@ use crate::schema::{CsvHeader, Record, Schema};
 /// The column that `dedupe` and `link` write a row's cluster in.
 const CLUSTER_COLUMN: &str = "cluster_id";
 
+/// Records a profile run hands to all cores at once.
+const PROFILE_BATCH: usize = 16_384;
+
+/// Records one profiler reads before its part is merged.
+const PROFILE_PART: usize = 2_048;
+
 /// Rows processed together: bounds memory while keeping all cores busy.
 const CHUNK: usize = 8192;
 
@@ -493,7 +499,33 @@ impl Pipeline {
         let mut input = self.open(options, input, None, true, &mut summary)?;
         let column = input.names.iter().position(|n| n.trim() == CLUSTER_COLUMN);
         let field = self.schema().index_of(CLUSTER_COLUMN);
-        let unusable = std::cell::RefCell::new(Vec::<String>::new());
+        // Rows that could not be read, by reason.
+        let unusable = std::cell::RefCell::new(BTreeMap::<String, u64>::new());
+        // Records are profiled in parts on all cores: a batch is cut into
+        // parts of a fixed size, each read by a fresh profiler, and the
+        // parts are merged in input order, so the result does not depend
+        // on the thread count.
+        let mut batch: Vec<(Processed, Option<String>)> = Vec::with_capacity(PROFILE_BATCH);
+        let profile_batch =
+            |profiler: &mut Profiler, batch: &mut Vec<(Processed, Option<String>)>| {
+                let parts: Vec<Profiler> = batch
+                    .par_chunks(PROFILE_PART)
+                    .map(|part| {
+                        let mut p = profiler.fresh();
+                        for (done, cluster) in part {
+                            p.add(&done.record, &done.report, &done.changes);
+                            if let Some(id) = cluster {
+                                p.cluster(id);
+                            }
+                        }
+                        p
+                    })
+                    .collect();
+                for part in parts {
+                    profiler.merge(part);
+                }
+                batch.clear();
+            };
         self.ingest(
             &mut input,
             &mut summary,
@@ -501,38 +533,43 @@ impl Pipeline {
             None,
             progress,
             |row, done, unknown| {
-                for code in unusable.borrow_mut().drain(..) {
-                    profiler.add_unreadable(&code);
-                }
-                profiler.add(&done.record, &done.report, &done.changes);
                 let from_field = field
                     .and_then(|i| done.record.get_at(i))
-                    .and_then(|v| v.to_text());
-                if let Some(id) = from_field {
-                    profiler.cluster(&id);
-                } else if let (Some(i), Raw::Csv(cells)) = (column, &row.raw) {
-                    if let Some(id) = cells.get(i).map(str::trim).filter(|c| !c.is_empty()) {
-                        profiler.cluster(id);
-                    }
-                } else if let Some(members) = &unknown {
-                    let id = members.iter().find(|(name, _)| name == CLUSTER_COLUMN);
-                    match id.map(|(_, v)| v) {
-                        Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
-                            profiler.cluster(text.trim());
+                    .and_then(|v| v.to_text())
+                    .map(std::borrow::Cow::into_owned);
+                let cluster = from_field.or_else(|| match (column, &row.raw) {
+                    (Some(i), Raw::Csv(cells)) => cells
+                        .get(i)
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned),
+                    _ => unknown.as_ref().and_then(|members| {
+                        let id = members.iter().find(|(name, _)| name == CLUSTER_COLUMN);
+                        match id.map(|(_, v)| v) {
+                            Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
+                                Some(text.trim().to_owned())
+                            }
+                            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                            _ => None,
                         }
-                        Some(serde_json::Value::Number(n)) => profiler.cluster(&n.to_string()),
-                        _ => {}
-                    }
+                    }),
+                });
+                batch.push((done, cluster));
+                if batch.len() == PROFILE_BATCH {
+                    profile_batch(profiler, &mut batch);
                 }
                 Ok(())
             },
             |codes| {
                 let code = codes.first().map_or("unreadable", String::as_str);
-                unusable.borrow_mut().push(code.to_owned());
+                *unusable.borrow_mut().entry(code.to_owned()).or_default() += 1;
             },
         )?;
-        for code in unusable.into_inner() {
-            profiler.add_unreadable(&code);
+        profile_batch(profiler, &mut batch);
+        for (code, n) in unusable.into_inner() {
+            for _ in 0..n {
+                profiler.add_unreadable(&code);
+            }
         }
         Ok(summary)
     }

@@ -151,6 +151,8 @@ pub struct Profiler {
     cluster_sizes: HashMap<Box<str>, u64, foldhash::fast::FixedState>,
     /// Records given a cluster id.
     clustered: u64,
+    /// Room for a value's pattern.
+    pattern: String,
 }
 
 /// What is known of one field so far.
@@ -285,6 +287,7 @@ impl Profiler {
             duplicates: None,
             cluster_sizes: HashMap::default(),
             clustered: 0,
+            pattern: String::new(),
         })
     }
 
@@ -313,6 +316,7 @@ impl Profiler {
             duplicates: None,
             cluster_sizes: HashMap::default(),
             clustered: 0,
+            pattern: String::new(),
         }
     }
 
@@ -373,9 +377,11 @@ impl Profiler {
             }
             let kind = field.kind();
             if matches!(kind, FieldKind::Phone) {
-                acc.top_patterns.add(&shape::phone_shape(&text));
+                shape::phone_shape_into(&mut self.pattern, &text);
+                acc.top_patterns.add(&self.pattern);
             } else if !matches!(kind, FieldKind::Boolean) {
-                acc.top_patterns.add(&shape::shape(&text));
+                shape::shape_into(&mut self.pattern, &text);
+                acc.top_patterns.add(&self.pattern);
             }
             let chars = text.chars().count() as u64;
             acc.chars = Some(match acc.chars {

@@ -30,6 +30,13 @@ enum Run {
 /// The format pattern of `text` (see the module docs).
 pub(crate) fn shape(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_PATTERN + 3));
+    shape_into(&mut out, text);
+    out
+}
+
+/// [`shape`] written into `out` (cleared first), to reuse its memory.
+pub(crate) fn shape_into(out: &mut String, text: &str) {
+    out.clear();
     let mut last = Run::None;
     let mut written = 0usize;
     for c in text.chars() {
@@ -61,13 +68,19 @@ pub(crate) fn shape(text: &str) -> String {
         out.push(symbol);
         written += 1;
     }
-    out
 }
 
 /// The pattern of a phone value: for E.164 (`+` and 8 to 15 digits with a
 /// known calling code) the calling code, the first national digit and the
 /// rest as `N` in groups of four from the right; else [`shape`].
 pub(crate) fn phone_shape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 6);
+    phone_shape_into(&mut out, value);
+    out
+}
+
+/// [`phone_shape`] written into `out` (cleared first).
+pub(crate) fn phone_shape_into(out: &mut String, value: &str) {
     let digits = value.strip_prefix('+').unwrap_or("");
     let e164 = (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
     let code = if e164 {
@@ -76,10 +89,10 @@ pub(crate) fn phone_shape(value: &str) -> String {
         None
     };
     let Some(code) = code else {
-        return shape(value);
+        return shape_into(out, value);
     };
     let (cc, national) = digits.split_at(code);
-    let mut out = String::with_capacity(value.len() + 6);
+    out.clear();
     out.push('+');
     out.push_str(cc);
     out.push(' ');
@@ -90,7 +103,6 @@ pub(crate) fn phone_shape(value: &str) -> String {
         }
         out.push(if i == 0 { c } else { 'N' });
     }
-    out
 }
 
 #[cfg(test)]
