@@ -14,9 +14,9 @@
 //! drift ([`Profile::compare`]).
 //!
 //! A profile never holds a value of a sensitive field
-//! ([`Field::is_sensitive`]): those show format patterns such as
-//! `+86 1NN NNNN NNNN` instead (see [`pattern`]); their date ranges show
-//! years only.
+//! ([`Field::is_sensitive`](crate::Field::is_sensitive)): those show
+//! format patterns such as `+86 1NN NNNN NNNN` instead (see [`pattern`]);
+//! their date ranges show years only.
 //!
 //! ```
 //! use custodia::profile::{Profiler, ProfileSettings};
