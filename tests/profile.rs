@@ -316,6 +316,28 @@ fn compare_shows_drift() {
     let err = text(&out.stderr);
     assert!(err.contains("not a custodia profile"), "{err}");
     assert!(!err.contains("secret-value"), "{err}");
+    // A profile whose values have the wrong type: the message says where,
+    // never what.
+    let mut p = json(&after);
+    p["fields"][0]["top_values"][0]["count"] = Value::String("secret-value".into());
+    std::fs::write(&bad, p.to_string()).unwrap();
+    let out = custodia(
+        &[
+            "profile",
+            "-i",
+            &sample(),
+            "--compare",
+            bad.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("does not have the members or types of a profile"),
+        "{err}"
+    );
+    assert!(!err.contains("secret-value"), "{err}");
 }
 
 #[test]

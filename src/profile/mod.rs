@@ -678,6 +678,22 @@ fn duplicates(sizes: impl Iterator<Item = u64>, records: u64) -> Duplicates {
     }
 }
 
+/// Why profile JSON could not be read, by line and column: serde's own
+/// message may quote a value, and a profile holds values.
+fn unreadable_json(e: &serde_json::Error) -> crate::Error {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "cannot be read",
+        serde_json::error::Category::Syntax => "is not valid JSON",
+        serde_json::error::Category::Data => "does not have the members or types of a profile",
+        serde_json::error::Category::Eof => "ends too early",
+    };
+    crate::Error::input(format!(
+        "profile JSON {what} (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
+}
+
 fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
@@ -973,8 +989,7 @@ impl Profile {
             format: Option<String>,
             version: Option<u32>,
         }
-        let head: Head = serde_json::from_str(json)
-            .map_err(|e| crate::Error::input(format!("profile JSON: {e}")))?;
+        let head: Head = serde_json::from_str(json).map_err(|e| unreadable_json(&e))?;
         if head.format.as_deref() != Some(FORMAT) {
             return Err(crate::Error::input(
                 "profile JSON: not a custodia profile (its `format` is not `custodia-profile`)",
@@ -987,7 +1002,7 @@ impl Profile {
                     .map_or_else(|| "(none)".to_owned(), |v| v.to_string())
             )));
         }
-        serde_json::from_str(json).map_err(|e| crate::Error::input(format!("profile JSON: {e}")))
+        serde_json::from_str(json).map_err(|e| unreadable_json(&e))
     }
 
     /// Compares this profile with an earlier one and keeps what changed
