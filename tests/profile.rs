@@ -561,3 +561,25 @@ fn distinct_counts_are_exact_when_small_and_close_when_large() {
     assert!(code.top_approximate);
     assert!(code.top_values.iter().all(|v| v.count <= 2));
 }
+
+#[test]
+fn the_cli_and_the_library_write_the_same_profile() {
+    let cli = custodia(
+        &["profile", "-q", "--as-of", "2026-11-01", "-i", &sample()],
+        b"",
+    );
+    assert_eq!(cli.status.code(), Some(0), "{}", text(&cli.stderr));
+    let (pipeline, options) =
+        custodia::pipeline::PipelineConfig::from_json(r#"{"steps": ["clean"]}"#)
+            .unwrap()
+            .build(custodia::KeyRing::new())
+            .unwrap();
+    let mut profiler = Profiler::new(pipeline.schema(), &settings()).unwrap();
+    let input = std::fs::read(root().join(SAMPLE)).unwrap();
+    let summary = pipeline
+        .profile(&options, input.as_slice(), &mut profiler, None)
+        .unwrap();
+    assert_eq!(summary.rows_in, 13);
+    let library = profiler.finish().to_json() + "\n";
+    assert_eq!(text(&cli.stdout), library);
+}
