@@ -1393,6 +1393,67 @@ void custodia_run_free(struct custodia_run *run_handle);
 void custodia_pipeline_free(struct custodia_pipeline *pipeline);
 
 /*
+ Reads input (len bytes of CSV or JSON Lines, as the pipeline's
+ format and column settings say) through the pipeline's clean step
+ into a data-quality profile and writes it as JSON: the same profile as
+ custodia profile makes of the same input. settings is the profile
+ settings JSON ({"top": 10, "as_of": "2026-11-01", "staleness_field":
+ "updated_at"}, every key optional); (NULL, 0) for the defaults. An
+ input with a cluster_id column gives the profile duplicates. On
+ success *json_out (length *len_out) is a new string; free it with
+ custodia_string_free. Thread-safe for the pipeline.
+
+ Safety:
+ pipeline is a live handle; input and settings are NULL with
+ length 0 or point to that many readable bytes; the out-pointers are
+ writable.
+ */
+custodia_status custodia_pipeline_profile(const struct custodia_pipeline *pipeline,
+                                          const char *input,
+                                          size_t len,
+                                          const char *settings,
+                                          size_t settings_len,
+                                          char **json_out,
+                                          size_t *len_out);
+
+/*
+ Renders a profile (its JSON, as custodia_pipeline_profile writes it) as
+ one self-contained HTML page: inline CSS and SVG charts, no script,
+ nothing fetched. On success *html_out (length *len_out) is a new
+ string; free it with custodia_string_free. Fails with
+ CUSTODIA_STATUS_INPUT for text that is not a profile this library
+ reads. Thread-safe.
+
+ Safety:
+ profile points to len readable bytes; the out-pointers are
+ writable.
+ */
+custodia_status custodia_profile_html(const char *profile,
+                                      size_t len,
+                                      char **html_out,
+                                      size_t *len_out);
+
+/*
+ Compares a profile with an earlier one (both as JSON) and writes the
+ profile again with its drift member: the fields whose completeness or
+ validity moved by at least points percentage points (0 to 100) or
+ that have new issue codes, and the issue codes new and gone. On success
+ *json_out (length *len_out) is a new string; free it with
+ custodia_string_free. Thread-safe.
+
+ Safety:
+ profile and previous point to that many readable bytes; the
+ out-pointers are writable.
+ */
+custodia_status custodia_profile_compare(const char *profile,
+                                         size_t len,
+                                         const char *previous,
+                                         size_t previous_len,
+                                         double points,
+                                         char **json_out,
+                                         size_t *len_out);
+
+/*
  Makes a record of schema with every field null. On success
  *record_out owns a new handle; free it with custodia_record_free.
 

@@ -137,6 +137,7 @@ pub mod mask;
 pub mod normalize;
 pub mod panic;
 pub mod pipeline;
+pub mod profile;
 pub mod schema;
 pub mod subject;
 pub mod validate;

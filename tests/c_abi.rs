@@ -170,6 +170,12 @@ fn c_pipeline() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
+fn c_profile() {
+    check_c_program("profile");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
 fn c_threads() {
     check_c_program("threads");
 }

@@ -1,9 +1,9 @@
 //! Data flows one way: base types (error, issue) → schema → check digits
-//! → normalize → validate → dedupe / mask → audit / subject → pipeline →
-//! ffi / bin. A module
-//! may use what comes before it, never what comes after, so a change to a
-//! later stage cannot break an earlier one. This reads the sources and
-//! fails on any `crate::` path that points uphill or sideways.
+//! → normalize → validate → dedupe / mask → audit / subject / profile
+//! → pipeline → ffi / bin. A module may use what comes before it, never
+//! what comes after, so a change to a later stage cannot break an earlier
+//! one. This reads the sources and fails on any `crate::` path that
+//! points uphill or sideways.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("dedupe", 6),
     ("audit", 7),
     ("subject", 7),
+    ("profile", 7),
     ("pipeline", 8),
     ("ffi", 9),
     ("lib", 10),

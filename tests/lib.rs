@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
+mod browser;
 mod c_abi;
 mod cli;
 mod crypt_props;
@@ -15,5 +16,6 @@ mod header;
 mod hostile;
 mod layers;
 mod mask_props;
+mod profile;
 mod props;
 mod quickstart;

@@ -17,6 +17,7 @@ mod dedupe;
 mod handle;
 mod mask;
 mod pipeline;
+mod profile;
 mod record;
 mod schema;
 mod text;

@@ -20,8 +20,8 @@ pub struct custodia_pipeline {
 /// A pipeline and how it lays out rows.
 #[derive(Debug)]
 pub(crate) struct PipelineHandle {
-    pipeline: Pipeline,
-    options: RunOptions,
+    pub(super) pipeline: Pipeline,
+    pub(super) options: RunOptions,
     config: PipelineConfig,
 }
 
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn custodia_pipeline_new(
 ///
 /// # Safety
 /// `ptr` is NULL or points to `len` readable bytes that outlive `'a`.
-unsafe fn bytes_arg<'a>(
+pub(super) unsafe fn bytes_arg<'a>(
     ptr: *const c_char,
     len: usize,
     argument: &str,

@@ -147,6 +147,35 @@ pub(crate) fn parse_quick(
     with_util(|util| parse_number(util, text, region).map(|number| summary(util, &number)))
 }
 
+/// Every country calling code (1 to 3 digits) the numbering plans know.
+static CALLING_CODES: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+    let mut known = vec![false; 1000];
+    for code in PHONE_NUMBER_UTIL.get_supported_calling_codes() {
+        if let Some(slot) = usize::try_from(code).ok().and_then(|c| known.get_mut(c)) {
+            *slot = true;
+        }
+    }
+    known
+});
+
+/// How many digits the country calling code of an E.164 number (`+`
+/// and digits) has, when it starts with a known code (calling codes are
+/// prefix-free, so at most one fits).
+pub(crate) fn calling_code_len(e164: &str) -> Option<usize> {
+    let digits = e164.strip_prefix('+')?.as_bytes();
+    let mut code = 0usize;
+    for (i, b) in digits.iter().take(3).enumerate() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        code = code * 10 + usize::from(b - b'0');
+        if CALLING_CODES.get(code) == Some(&true) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// Utils no thread holds, for the next thread that needs one.
 static SPARE_UTILS: Mutex<Vec<PhoneNumberUtil>> = Mutex::new(Vec::new());
 

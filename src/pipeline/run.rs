@@ -18,7 +18,17 @@ use super::write::{self, Layout, Line, RowRef, Unknown};
 use super::{Pipeline, Processed};
 use crate::dedupe::Model;
 use crate::error::{Error, Result};
+use crate::profile::Profiler;
 use crate::schema::{CsvHeader, Record, Schema};
+
+/// The column that `dedupe` and `link` write a row's cluster in.
+const CLUSTER_COLUMN: &str = "cluster_id";
+
+/// Records a profile run hands to all cores at once.
+const PROFILE_BATCH: usize = 16_384;
+
+/// Records one profiler reads before its part is merged.
+const PROFILE_PART: usize = 2_048;
 
 /// Rows processed together: bounds memory while keeping all cores busy.
 const CHUNK: usize = 8192;
@@ -408,6 +418,7 @@ impl Pipeline {
                         .map_err(|e| Error::io("writing", &e))
                 }
             },
+            |_| {},
         )?;
         if deduping {
             let outcome = self.dedupe_kept(&kept.compared)?;
@@ -462,8 +473,105 @@ impl Pipeline {
                 records.push((row.line, self.comparable(&done)));
                 Ok(())
             },
+            |_| {},
         )?;
         Ok((records, summary))
+    }
+
+    /// Reads a whole input through the pipeline (normalize, validate) into
+    /// `profiler`: each record that could be read with its report and
+    /// changes, each row that could not with its reason. When the input
+    /// has a `cluster_id` column (or JSON member), as `dedupe` and `link`
+    /// write, each record's value of it goes to [`Profiler::cluster`], so
+    /// the profile has duplicates. Nothing is written; the summary says
+    /// what was read.
+    ///
+    /// # Errors
+    /// As for [`Pipeline::run`].
+    pub fn profile<R: Read + Send>(
+        &self,
+        options: &RunOptions,
+        input: R,
+        profiler: &mut Profiler,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Summary> {
+        let mut summary = Summary::default();
+        let mut input = self.open(options, input, None, true, &mut summary)?;
+        let column = input.names.iter().position(|n| n.trim() == CLUSTER_COLUMN);
+        let field = self.schema().index_of(CLUSTER_COLUMN);
+        // Rows that could not be read, by reason.
+        let unusable = std::cell::RefCell::new(BTreeMap::<String, u64>::new());
+        // Records are profiled in parts on all cores: a batch is cut into
+        // parts of a fixed size, each read by a fresh profiler, and the
+        // parts are merged in input order, so the result does not depend
+        // on the thread count.
+        let mut batch: Vec<(Processed, Option<String>)> = Vec::with_capacity(PROFILE_BATCH);
+        let profile_batch =
+            |profiler: &mut Profiler, batch: &mut Vec<(Processed, Option<String>)>| {
+                let parts: Vec<Profiler> = batch
+                    .par_chunks(PROFILE_PART)
+                    .map(|part| {
+                        let mut p = profiler.fresh();
+                        for (done, cluster) in part {
+                            p.add(&done.record, &done.report, &done.changes);
+                            if let Some(id) = cluster {
+                                p.cluster(id);
+                            }
+                        }
+                        p
+                    })
+                    .collect();
+                for part in parts {
+                    profiler.merge(part);
+                }
+                batch.clear();
+            };
+        self.ingest(
+            &mut input,
+            &mut summary,
+            &mut None,
+            None,
+            progress,
+            |row, done, unknown| {
+                let from_field = field
+                    .and_then(|i| done.record.get_at(i))
+                    .and_then(|v| v.to_text())
+                    .map(std::borrow::Cow::into_owned);
+                let cluster = from_field.or_else(|| match (column, &row.raw) {
+                    (Some(i), Raw::Csv(cells)) => cells
+                        .get(i)
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned),
+                    _ => unknown.as_ref().and_then(|members| {
+                        let id = members.iter().find(|(name, _)| name == CLUSTER_COLUMN);
+                        match id.map(|(_, v)| v) {
+                            Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
+                                Some(text.trim().to_owned())
+                            }
+                            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                            _ => None,
+                        }
+                    }),
+                });
+                batch.push((done, cluster));
+                if batch.len() == PROFILE_BATCH {
+                    profile_batch(profiler, &mut batch);
+                }
+                Ok(())
+            },
+            |codes| {
+                let code = codes.first().map_or("unreadable", String::as_str);
+                *unusable.borrow_mut().entry(code.to_owned()).or_default() += 1;
+            },
+        )?;
+        profile_batch(profiler, &mut batch);
+        for (code, n) in unusable.into_inner() {
+            for _ in 0..n {
+                profiler.add_unreadable(&code);
+            }
+        }
+        Ok(summary)
     }
 
     /// Links two inputs (say a CRM and a billing export): both are cleaned
@@ -615,6 +723,7 @@ impl Pipeline {
             Some(side.name),
             progress,
             |row, done, unknown| keep(self, &mut kept, row, done, unknown, layout),
+            |_| {},
         )?;
         Ok((side.name, kept))
     }
@@ -700,6 +809,7 @@ impl Pipeline {
         side_name: Option<&str>,
         progress: Option<Progress<'_>>,
         mut sink: impl FnMut(Row, Processed, Option<Unknown>) -> Result<()>,
+        mut unusable: impl FnMut(&[String]),
     ) -> Result<()> {
         let keeps_all = self.dedupes();
         let format = input.layout.format;
@@ -768,6 +878,7 @@ impl Pipeline {
                     summary.rows_in += 1;
                     match handled {
                         Handled::Unusable(codes) => {
+                            unusable(&codes);
                             summary.rows_rejected += 1;
                             count(&mut summary.rejects_by_issue, &codes);
                             if let Raw::Unreadable { why, .. } = &row.raw

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use custodia::Pipeline;
 use custodia::pipeline::{Outputs, RunOptions, Side, Summary};
 
-use crate::{Fatal, say};
+use crate::{Fatal, ProfileArgs, say};
 
 /// Built-in sample customers for `custodia demo`.
 pub(crate) const SAMPLE_CSV: &str = include_str!("../../../examples/data/customers.csv");
@@ -157,6 +157,67 @@ impl Job {
             ExitCode::from(1)
         })
     }
+}
+
+/// `custodia profile`: reads the input through the pipeline into a
+/// profile, compares it with an earlier one when asked, and writes it.
+pub(crate) fn profile(args: &ProfileArgs) -> Result<ExitCode, Fatal> {
+    let (pipeline, options, settings) = crate::setup::profile(args)?;
+    // Read the earlier profile first: a bad one fails before the long run.
+    let previous = match &args.compare {
+        Some(path) => Some(
+            custodia::profile::Profile::from_json(&crate::setup::read_file(path)?)
+                .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    if !(0.0..=100.0).contains(&args.drift_points) {
+        return Err(Fatal::Usage(
+            "--drift-points must be between 0 and 100".into(),
+        ));
+    }
+    let mut profiler = custodia::profile::Profiler::new(pipeline.schema(), &settings)?;
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = match named(args.input.as_ref()) {
+        Some(path) => {
+            let (file, size) = open(path)?;
+            (Box::new(file), size)
+        }
+        None => (Box::new(io::stdin()), None),
+    };
+    let bar = Bar::new(args.quiet, size);
+    let progress = |rows: u64, bytes: u64| bar.update(rows, bytes);
+    let summary = pipeline.profile(&options, input, &mut profiler, Some(&progress))?;
+    bar.finish();
+    let mut profile = profiler.finish();
+    if let Some(previous) = &previous {
+        profile.compare(previous, args.drift_points);
+    }
+    let write = |path: &Path, text: &str| -> Result<(), Fatal> {
+        if path.as_os_str() == "-" {
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| Fatal::io("writing", &e))
+        } else {
+            std::fs::write(path, text).map_err(|e| Fatal::io(&path.display().to_string(), &e))
+        }
+    };
+    if let Some(path) = &args.html {
+        write(path, &profile.to_html())?;
+    }
+    match &args.json {
+        Some(path) => write(path, &(profile.to_json() + "\n"))?,
+        None if args.html.is_none() => write(Path::new("-"), &(profile.to_json() + "\n"))?,
+        None => {}
+    }
+    if !args.quiet {
+        let unreadable = summary.rows_in - profile.rows.records;
+        say(&format!(
+            "profiled {} rows: {} records ({} with errors), {} unreadable",
+            summary.rows_in, profile.rows.records, profile.records.with_errors, unreadable
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A progress bar on a terminal: bytes and ETA when the input's size is

@@ -135,6 +135,15 @@ enum Command {
         /// The pipeline config file.
         config: PathBuf,
     },
+    /// Profile the data's quality: per field completeness, validity,
+    /// distinct values, frequent values (format patterns for sensitive
+    /// fields), lengths, dates and what normalization changed; per record
+    /// set completeness, staleness, issues and, when the input has a
+    /// `cluster_id` column (the output of `dedupe` or `link`), duplicates.
+    /// Writes JSON (to standard output unless --json or --html is given)
+    /// and a self-contained HTML page. Exit 0 when the profile is written,
+    /// whatever the data's quality.
+    Profile(ProfileArgs),
     /// Print the built-in customer schema, or check and print a schema file.
     Schema {
         /// A schema JSON file to check.
@@ -304,6 +313,50 @@ pub(crate) struct SubjectArgs {
     pub(crate) confirm_below: f64,
 }
 
+/// What `profile` reads and writes.
+#[derive(Args, Clone)]
+pub(crate) struct ProfileArgs {
+    /// Schema JSON file (default: the built-in customer schema).
+    #[arg(short, long)]
+    pub(crate) schema: Option<PathBuf>,
+    /// Input file; `-` or none for standard input.
+    #[arg(short, long)]
+    pub(crate) input: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rows: RowArgs,
+    /// Write the profile as JSON to this file (`-` for standard output).
+    #[arg(long)]
+    pub(crate) json: Option<PathBuf>,
+    /// Write the profile as one self-contained HTML page to this file.
+    #[arg(long)]
+    pub(crate) html: Option<PathBuf>,
+    /// An earlier profile's JSON: the profile then says what changed since
+    /// (drift), in its JSON and on its page.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub(crate) compare: Option<PathBuf>,
+    /// With --compare: flag fields whose completeness or validity moved by
+    /// at least this many percentage points.
+    #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
+    pub(crate) drift_points: f64,
+    /// Profile settings JSON file (`top`, `as_of`, `staleness_field`);
+    /// the options below override it.
+    #[arg(long)]
+    pub(crate) settings: Option<PathBuf>,
+    /// How many frequent values and patterns to list per field (1 to 100).
+    #[arg(long)]
+    pub(crate) top: Option<usize>,
+    /// The date ages are counted to, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) as_of: Option<String>,
+    /// The date field whose age is a record's staleness (default:
+    /// `updated_at` when the schema has it).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) staleness_field: Option<String>,
+    /// No summary and no progress on standard error.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check a log's chain: exit 0 and print the entry count and head
@@ -471,6 +524,7 @@ fn main() -> ExitCode {
         Command::Link { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
         Command::Link { link, dedupe } => setup::link(&link, &dedupe).and_then(|run| run.go()),
         Command::Run { config } => setup::pipeline_file(&config).and_then(|run| run.go()),
+        Command::Profile(args) => files::profile(&args),
         Command::Schema { schema } => print_schema(schema.as_ref()),
         Command::Demo => demo(),
     };

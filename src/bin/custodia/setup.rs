@@ -14,12 +14,14 @@ use custodia::Schema;
 use custodia::audit::{AuditLog, Auditor};
 use custodia::mask::KeyRing;
 use custodia::pipeline::{MaskSettings, PipelineConfig, SourceSettings};
+use custodia::profile::ProfileSettings;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::files::{Job, LinkJob};
 use crate::{
-    AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, RowArgs, SubjectArgs,
+    AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, ProfileArgs, RowArgs,
+    SubjectArgs,
 };
 
 /// Reads a settings file. Text that is not UTF-8 is a configuration error,
@@ -119,6 +121,39 @@ fn with_dedupe_outputs(mut job: Job, args: &DedupeArgs) -> Job {
     job.golden.clone_from(&args.golden);
     job.save_model.clone_from(&args.save_model);
     job
+}
+
+/// The pipeline and settings of a profile run.
+pub(crate) fn profile(
+    args: &ProfileArgs,
+) -> Result<
+    (
+        custodia::Pipeline,
+        custodia::pipeline::RunOptions,
+        ProfileSettings,
+    ),
+    Fatal,
+> {
+    let io = IoArgs {
+        schema: args.schema.clone(),
+        ..IoArgs::default()
+    };
+    let (pipeline, options) = config(&io, &args.rows, &["clean"])?.build(KeyRing::new())?;
+    let mut settings = match &args.settings {
+        Some(path) => ProfileSettings::from_json(&read_file(path)?)
+            .map_err(|e| Fatal::Usage(format!("{}: {e}", path.display())))?,
+        None => ProfileSettings::default(),
+    };
+    if let Some(top) = args.top {
+        settings.top = top;
+    }
+    if args.as_of.is_some() {
+        settings.as_of.clone_from(&args.as_of);
+    }
+    if args.staleness_field.is_some() {
+        settings.staleness_field.clone_from(&args.staleness_field);
+    }
+    Ok((pipeline, options, settings))
 }
 
 /// Normalize and validate.
