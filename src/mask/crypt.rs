@@ -63,6 +63,7 @@ use zeroize::Zeroizing;
 
 use super::keys::{Key, KeyProvider, KeyRing, Purpose};
 use super::state;
+use super::wipe::Wiped;
 use crate::error::{ErrorKind, FieldPath, Result};
 
 /// The version tag of randomized ciphertexts.
@@ -352,7 +353,7 @@ impl OpenError {
 pub struct FieldCipher {
     active: String,
     provider: Box<dyn KeyProvider>,
-    keys: RwLock<Vec<(String, Arc<CryptKey>)>>,
+    keys: RwLock<Vec<(String, Arc<Wiped<CryptKey>>)>>,
 }
 
 impl fmt::Debug for FieldCipher {
@@ -401,7 +402,7 @@ impl FieldCipher {
     }
 
     /// The expanded key with this id, asked of the provider the first time.
-    fn key(&self, id: &str) -> Result<Arc<CryptKey>> {
+    fn key(&self, id: &str) -> Result<Arc<Wiped<CryptKey>>> {
         if let Ok(keys) = self.keys.read()
             && let Some((_, key)) = keys.iter().find(|(k, _)| k == id)
         {
@@ -411,7 +412,9 @@ impl FieldCipher {
             .provider
             .key(id)?
             .ok_or_else(|| ErrorKind::UnknownKey { key: id.to_owned() })?;
-        let expanded = Arc::new(state::scrubbed_deep(|| CryptKey::new(&key))?);
+        let expanded = Arc::new(state::scrubbed_deep(|| {
+            CryptKey::new(&key).map(Wiped::new)
+        })?);
         drop(key);
         if let Ok(mut keys) = self.keys.write()
             && !keys.iter().any(|(k, _)| k == id)

@@ -44,6 +44,8 @@ mod operator;
 pub(crate) mod policy;
 mod state;
 pub mod token;
+#[allow(unsafe_code)]
+mod wipe;
 
 use std::collections::HashMap;
 use std::sync::Arc;

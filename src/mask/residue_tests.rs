@@ -31,12 +31,18 @@ pub(crate) fn random_secret(len: usize) -> Zeroizing<Vec<u8>> {
 
 /// A pattern to look for, kept veiled.
 pub(crate) struct Needle {
-    what: &'static str,
+    what: String,
     veiled: Vec<u8>,
 }
 
 impl Needle {
-    fn new(what: &'static str, bytes: &[u8], xor: u8) -> Self {
+    fn new(what: &str, bytes: &[u8], xor: u8) -> Self {
+        let what = match xor {
+            0 => what.to_owned(),
+            0x36 => format!("{what} XOR ipad"),
+            0x5c => format!("{what} XOR opad"),
+            _ => format!("{what} XOR {xor:#04x}"),
+        };
         Self {
             what,
             veiled: bytes.iter().map(|b| b ^ xor ^ VEIL).collect(),
@@ -50,7 +56,7 @@ impl Needle {
 
 /// The needles for a secret: the bytes themselves and, as HMAC keys them,
 /// XORed with the inner and outer pads.
-fn needles(what: &'static str, secret: &[u8], out: &mut Vec<Needle>) {
+fn needles(what: &str, secret: &[u8], out: &mut Vec<Needle>) {
     out.push(Needle::new(what, secret, 0));
     out.push(Needle::new(what, secret, 0x36));
     out.push(Needle::new(what, secret, 0x5c));
@@ -58,7 +64,8 @@ fn needles(what: &'static str, secret: &[u8], out: &mut Vec<Needle>) {
 
 /// The needles for a key: its secret and the keys derived from it.
 pub(crate) fn key_needles(key: &Key, out: &mut Vec<Needle>) {
-    needles("secret", key.secret(), out);
+    let of = format!("of `{}` ({} bytes)", key.id(), key.secret().len());
+    needles(&format!("secret {of}"), key.secret(), out);
     // Derived the way a masker derives them, stack scrubbed alike.
     let (pseudonym, token, encrypt, siv) = state::scrubbed_deep(|| {
         (
@@ -68,15 +75,12 @@ pub(crate) fn key_needles(key: &Key, out: &mut Vec<Needle>) {
             key.derive(keys::Purpose::Siv).unwrap(),
         )
     });
-    needles("pseudonym key", &pseudonym, out);
-    let label: &'static str = Box::leak(
-        format!("token key of `{}` ({} bytes)", key.id(), key.secret().len()).into_boxed_str(),
-    );
-    needles(label, &token, out);
-    needles("encryption key", &encrypt, out);
+    needles(&format!("pseudonym key {of}"), &pseudonym, out);
+    needles(&format!("token key {of}"), &token, out);
+    needles(&format!("encryption key {of}"), &encrypt, out);
     // AES-SIV keys its MAC with the first half and CTR with the second.
-    needles("SIV MAC key", &siv[..32], out);
-    needles("SIV CTR key", &siv[32..], out);
+    needles(&format!("SIV MAC key {of}"), &siv[..32], out);
+    needles(&format!("SIV CTR key {of}"), &siv[32..], out);
 }
 
 /// Encrypts, reveals and rewraps the way a storage run does, with the

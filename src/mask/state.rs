@@ -10,7 +10,11 @@
 //! - the HMAC state (the key XOR the pads, hashed) and the AES key
 //!   schedules (whose first round keys are the key itself), inside
 //!   [`KeyStates`], zeroized on drop by the `zeroize` features of the
-//!   `hmac`, `sha2` and `aes` crates;
+//!   `hmac`, `sha2` and `aes` crates, each key's state in a [`Wiped`] heap
+//!   slot that is then overwritten whole: the bytes no field owns (the
+//!   unused tail of a smaller FF1 variant, the AES union member not in
+//!   use, padding) were copied there from the stack with the state and
+//!   can hold the derived keys;
 //! - copies those crates make on the stack while they work (an AES schedule
 //!   cloned per FF1 call, the padded HMAC key while a MAC is keyed): Rust
 //!   does not clear a stack frame it leaves, so key expansion, and the
@@ -27,6 +31,7 @@ use sha2::Sha256;
 
 use super::crypt::CryptKey;
 use super::keys::{Key, KeyRing, Purpose};
+use super::wipe::Wiped;
 use crate::error::{ErrorKind, Result};
 
 /// Why a value cannot be tokenized or detokenized.
@@ -91,9 +96,9 @@ pub(crate) struct KeyState {
 }
 
 /// The expanded states of every key in a ring, by id. Dropping it zeroizes
-/// them.
+/// them, each in its whole heap allocation (see [`Wiped`]).
 pub(crate) struct KeyStates {
-    states: Vec<(String, Box<KeyState>)>,
+    states: Vec<(String, Wiped<KeyState>)>,
 }
 
 impl KeyStates {
@@ -165,7 +170,7 @@ impl fmt::Debug for KeyStates {
     }
 }
 
-fn expand(key: &Key) -> Result<Box<KeyState>> {
+fn expand(key: &Key) -> Result<Wiped<KeyState>> {
     let unusable = || ErrorKind::InvalidKey {
         key: key.id().to_owned(),
         reason: "the key cannot be expanded",
@@ -180,7 +185,10 @@ fn expand(key: &Key) -> Result<Box<KeyState>> {
     } else {
         None
     };
-    Ok(Box::new(KeyState {
+    // Built on the stack (which the caller scrubs) and copied to the heap
+    // with whatever the stack held in the bytes no field uses; `Wiped`
+    // clears those too when the state is dropped.
+    Ok(Wiped::new(KeyState {
         mac,
         digits,
         radix31,
