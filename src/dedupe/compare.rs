@@ -19,14 +19,16 @@ impl Comparator {
         }
     }
 
-    /// How costly a comparison is, in three classes: codes, dates and exact
-    /// values (0); names and email (1); addresses and cities (2). Scoring
-    /// compares cheap columns first and stores their values first in a row.
+    /// How costly a comparison is, in four classes: codes, dates and exact
+    /// values (0); names and email (1); cities and other text (2);
+    /// addresses (3). Scoring compares cheap columns first and stores their
+    /// values first in a row.
     pub(crate) fn cost(self) -> usize {
         match self {
             Self::Exact | Self::Date | Self::Code | Self::Phone => 0,
             Self::Name | Self::Email => 1,
-            Self::Text | Self::Address => 2,
+            Self::Text => 2,
+            Self::Address => 3,
         }
     }
 

@@ -956,10 +956,10 @@ impl Deduper {
                     .par_iter()
                     .enumerate()
                     .map_init(
-                        || vec![0u8; width],
-                        |levels, (i, &(a, b))| {
+                        || pruned.scratch(),
+                        |scratch, (i, &(a, b))| {
                             pruned
-                                .weight(&table, a as usize, b as usize, levels)
+                                .weight(&table, a as usize, b as usize, scratch)
                                 .map(|w| (i, w))
                         },
                     )
@@ -1143,16 +1143,16 @@ mod tests {
         let scorer = deduper.scorer(&model);
         let table = &work.table;
         let mut levels = vec![0u8; table.columns.len()];
-        let mut pruned_levels = levels.clone();
         for threshold in [0.2f64, 0.9, 0.999] {
             let bits = (threshold / (1.0 - threshold)).log2();
             let pruned = model::Pruned::new(&scorer, table, deduper.swap, bits);
+            let mut scratch = pruned.scratch();
             let (mut kept, mut dropped) = (0, 0);
             for &(a, b) in &work.candidates {
                 let (a, b) = (a as usize, b as usize);
                 model::levels(table, deduper.swap, a, b, &mut levels);
                 let full = scorer.weight(table, &levels, a, b);
-                match pruned.weight(table, a, b, &mut pruned_levels) {
+                match pruned.weight(table, a, b, &mut scratch) {
                     Some(weight) => {
                         assert_eq!(weight.to_bits(), full.to_bits(), "pair ({a}, {b})");
                         kept += 1;

@@ -231,26 +231,44 @@ fn apply_swap(
 }
 
 /// Scores candidate pairs against a threshold, comparing the cheap columns
-/// first (codes, dates, exact values), then names and email, then
-/// addresses and cities, and stopping as soon as a pair cannot reach the
-/// threshold whatever the columns not yet compared say. Most candidates
-/// are clear non-matches, so most string similarity is never computed.
+/// first (codes, dates, exact values), then names, email, cities and
+/// addresses one at a time, and stopping as soon as a pair cannot reach
+/// the threshold whatever the columns not yet compared say. Most
+/// candidates are clear non-matches, so most string similarity is never
+/// computed.
 ///
 /// The bound is exact, not a heuristic: each column not yet compared
-/// counts at its best possible weight for this pair, and the total only
-/// grows with any column's weight, so a pair is dropped only when its full
-/// weight is below the threshold. Pairs that reach it get the same weight,
-/// bit for bit, as [`Scorer::weight`] gives.
+/// counts at its best possible weight for this pair (its exact weight only
+/// when the two match keys are equal, since no other pair of values
+/// reaches the exact level; nothing when either is missing), and the total
+/// only grows with any column's weight, so a pair is dropped only when its
+/// full weight is below the threshold. Pairs that reach it get the same
+/// weight, bit for bit, as [`Scorer::weight`] gives.
 pub(crate) struct Pruned<'a> {
     scorer: &'a Scorer,
     swap: Option<Swap>,
-    /// Column indices, cheapest stage first.
-    stages: Vec<Vec<usize>>,
-    /// The stage of each column.
-    stage_of: Vec<usize>,
-    /// Each column's best weight below the exact level.
+    /// Columns compared together, in order: the cheap ones in one step,
+    /// then each costlier column on its own (given and family names
+    /// together, since a swap rewrites both).
+    steps: Vec<Vec<usize>>,
+    /// The step of each column.
+    step_of: Vec<usize>,
+    /// Each column's best weight below the exact level (0 at least, the
+    /// weight of a missing value).
     below_exact: Vec<f64>,
     threshold: f64,
+}
+
+/// Per-pair working space of [`Pruned::weight`], reused across pairs.
+#[derive(Clone, Debug)]
+pub(crate) struct Scratch {
+    /// The levels of the pair, once compared.
+    pub levels: Vec<u8>,
+    /// The most each column can give the pair.
+    ceilings: Vec<f64>,
+    /// Each column's weight at the exact level for the pair (term
+    /// frequency included), where the keys are equal.
+    exact: Vec<f64>,
 }
 
 impl<'a> Pruned<'a> {
@@ -261,61 +279,104 @@ impl<'a> Pruned<'a> {
         swap: Option<Swap>,
         threshold: f64,
     ) -> Self {
-        let costs: Vec<usize> = table.columns.iter().map(|c| c.comparator.cost()).collect();
-        let mut present = costs.clone();
-        present.sort_unstable();
-        present.dedup();
-        let mut stage_of: Vec<usize> = costs
-            .iter()
-            .map(|c| present.partition_point(|p| p < c))
-            .collect();
-        // Swapped names rewrite both levels: compare them in one stage.
-        if let Some(Swap { given, family }) = swap {
-            let later = stage_of[given].max(stage_of[family]);
-            stage_of[given] = later;
-            stage_of[family] = later;
-        }
-        let mut stages = vec![Vec::new(); present.len()];
-        for (c, &stage) in stage_of.iter().enumerate() {
-            stages[stage].push(c);
+        let width = table.columns.len();
+        let cost = |c: usize| table.columns[c].comparator.cost();
+        // Given and family names are compared in one step, at the later
+        // one's place.
+        let place = |c: usize| match swap {
+            Some(Swap { given, family }) if c == given || c == family => {
+                (cost(given), given.max(family))
+            }
+            _ => (cost(c), c),
+        };
+        let mut order: Vec<usize> = (0..width).collect();
+        order.sort_by_key(|&c| place(c));
+        let mut steps: Vec<Vec<usize>> = Vec::new();
+        let mut step_of = vec![0; width];
+        let mut last = None;
+        for c in order {
+            let key = if cost(c) == 0 { (0, 0) } else { place(c) };
+            if last != Some(key) {
+                steps.push(Vec::new());
+                last = Some(key);
+            }
+            step_of[c] = steps.len() - 1;
+            if let Some(step) = steps.last_mut() {
+                step.push(c);
+            }
         }
         Self {
             scorer,
             swap,
-            stages,
-            stage_of,
-            below_exact: (0..table.columns.len())
-                .map(|f| scorer.below_exact(f))
-                .collect(),
+            steps,
+            step_of,
+            below_exact: (0..width).map(|f| scorer.below_exact(f)).collect(),
             threshold,
         }
     }
 
+    /// Working space for [`Pruned::weight`].
+    pub(crate) fn scratch(&self) -> Scratch {
+        let width = self.step_of.len();
+        Scratch {
+            levels: vec![0; width],
+            ceilings: vec![0.0; width],
+            exact: vec![0.0; width],
+        }
+    }
+
     /// The weight of rows `a` and `b` when it reaches the threshold, with
-    /// their levels in `out`; `None` when it does not.
-    pub(crate) fn weight(&self, table: &Table, a: usize, b: usize, out: &mut [u8]) -> Option<f64> {
-        let (rows, last) = (table.rows, self.stages.len().saturating_sub(1));
-        for (i, stage) in self.stages.iter().enumerate() {
-            for &c in stage {
+    /// their levels in `scratch.levels`; `None` when it does not.
+    pub(crate) fn weight(
+        &self,
+        table: &Table,
+        a: usize,
+        b: usize,
+        scratch: &mut Scratch,
+    ) -> Option<f64> {
+        let rows = table.rows;
+        let Scratch {
+            levels: out,
+            ceilings,
+            exact,
+        } = scratch;
+        for (f, (ceiling, exact)) in ceilings.iter_mut().zip(exact.iter_mut()).enumerate() {
+            let (x, y) = (table.key(f, a), table.key(f, b));
+            *ceiling = if x.is_empty() || y.is_empty() {
+                *exact = f64::INFINITY;
+                0.0
+            } else if x == y {
+                let top = self.scorer.weights[f].len() - 1;
+                let (base, adjust) =
+                    self.scorer
+                        .field_weight(f, top as u8, || table.term_count(f, a, b), rows);
+                *exact = base + adjust;
+                self.below_exact[f].max(*exact)
+            } else {
+                // Only equal keys reach the exact level.
+                *exact = f64::INFINITY;
+                self.below_exact[f]
+            };
+        }
+        let last = self.steps.len().saturating_sub(1);
+        for (i, step) in self.steps.iter().enumerate() {
+            for &c in step {
                 out[c] = column_level((table, a), (table, b), c);
             }
-            if self.swap.is_some_and(|s| self.stage_of[s.given] == i) {
+            if self.swap.is_some_and(|s| self.step_of[s.given] == i) {
                 apply_swap((table, a), (table, b), self.swap, out);
             }
             if i < last {
                 let bound = self.scorer.prior_weight
                     + combine(&self.scorer.groups, |f| {
-                        if self.stage_of[f] <= i {
-                            let (base, adjust) = self.scorer.field_weight(
-                                f,
-                                out[f],
-                                || table.term_count(f, a, b),
-                                rows,
-                            );
-                            base + adjust
+                        if self.step_of[f] > i {
+                            ceilings[f]
+                        } else if out[f] == MISSING {
+                            0.0
+                        } else if out[f] as usize == self.scorer.weights[f].len() - 1 {
+                            exact[f]
                         } else {
-                            let count = || table.term_count(f, a, b);
-                            self.scorer.ceiling(f, self.below_exact[f], count, rows)
+                            self.scorer.weights[f][out[f] as usize]
                         }
                     });
                 if bound < self.threshold {
@@ -503,15 +564,6 @@ impl Scorer {
             _ => 0.0,
         };
         (base, adjust)
-    }
-
-    /// The highest weight column `f` can give a pair whose shared value
-    /// would be held by `count()` of `rows` records (0 for a missing value).
-    /// `below_exact` is [`Scorer::below_exact`]`(f)`.
-    fn ceiling(&self, f: usize, below_exact: f64, count: impl FnOnce() -> u32, rows: usize) -> f64 {
-        let exact = self.weights[f].len() - 1;
-        let (base, adjust) = self.field_weight(f, exact as u8, count, rows);
-        below_exact.max(base + adjust)
     }
 
     /// The highest weight column `f` gives below its exact level (0 for a
