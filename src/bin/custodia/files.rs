@@ -55,6 +55,17 @@ fn open(path: &Path) -> Result<(File, Option<u64>), Fatal> {
     Ok((file, size))
 }
 
+/// The input: a file and its size, or standard input (`-` or no path).
+fn open_input(path: Option<&PathBuf>) -> Result<(Box<dyn Read + Send>, Option<u64>), Fatal> {
+    match named(path) {
+        Some(path) => {
+            let (file, size) = open(path)?;
+            Ok((Box::new(file), size))
+        }
+        None => Ok((Box::new(io::stdin()), None)),
+    }
+}
+
 fn create(path: &Path) -> Result<BufWriter<File>, Fatal> {
     File::create(path)
         .map(|f| BufWriter::with_capacity(1 << 16, f))
@@ -64,13 +75,7 @@ fn create(path: &Path) -> Result<BufWriter<File>, Fatal> {
 impl Job {
     /// Runs the job on its files.
     pub(crate) fn go(self) -> Result<ExitCode, Fatal> {
-        let (input, size): (Box<dyn Read + Send>, Option<u64>) = match named(self.input.as_ref()) {
-            Some(path) => {
-                let (file, size) = open(path)?;
-                (Box::new(file), size)
-            }
-            None => (Box::new(io::stdin()), None),
-        };
+        let (input, size) = open_input(self.input.as_ref())?;
         let output: Box<dyn Write> = match named(self.output.as_ref()) {
             Some(path) => Box::new(
                 File::create(path).map_err(|e| Fatal::io(&path.display().to_string(), &e))?,
@@ -177,13 +182,7 @@ pub(crate) fn profile(args: &ProfileArgs) -> Result<ExitCode, Fatal> {
         ));
     }
     let mut profiler = custodia::profile::Profiler::new(pipeline.schema(), &settings)?;
-    let (input, size): (Box<dyn Read + Send>, Option<u64>) = match named(args.input.as_ref()) {
-        Some(path) => {
-            let (file, size) = open(path)?;
-            (Box::new(file), size)
-        }
-        None => (Box::new(io::stdin()), None),
-    };
+    let (input, size) = open_input(args.input.as_ref())?;
     let bar = Bar::new(args.quiet, size);
     let progress = |rows: u64, bytes: u64| bar.update(rows, bytes);
     let summary = pipeline.profile(&options, input, &mut profiler, Some(&progress))?;
