@@ -31,7 +31,9 @@ pub fn compact(text: &str) -> Cow<'_, str> {
         .filter(|&c| !separator(c))
         .flat_map(char::to_uppercase)
         .collect();
-    if out == text || out.is_empty() {
+    // Separators around nothing visible are kept as written: compacting
+    // them away would turn an invalid value into a blank (missing) one.
+    if out == text || super::text::is_blank(&out) {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(out)
@@ -155,6 +157,9 @@ mod tests {
         assert_eq!(compact("4111-1111-1111-1111"), "4111111111111111");
         assert_eq!(compact("123-45-6789"), "123456789");
         assert!(matches!(compact("ABC123"), Cow::Borrowed(_)));
+        // Nothing visible left: kept, so the value stays invalid, not missing.
+        assert_eq!(compact("-\u{7}"), "-\u{7}");
+        assert_eq!(compact(" - "), " - ");
     }
 
     #[test]
