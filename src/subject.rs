@@ -19,7 +19,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::dedupe::{Deduper, Index, Model};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::schema::{Record, Schema, Value};
 
@@ -97,10 +97,11 @@ impl SubjectSearch {
             || !(0.0..=1.0).contains(&confirm_below)
             || floor > confirm_below
         {
-            return Err(ErrorKind::InvalidDedupe {
-                reason: "subject thresholds: 0 <= floor <= confirm_below <= 1".into(),
-            }
-            .into());
+            return Err(crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::OutOfRange,
+                "subject thresholds: 0 <= floor <= confirm_below <= 1",
+            ));
         }
         self.floor = floor;
         self.confirm_below = confirm_below;
@@ -115,10 +116,11 @@ impl SubjectSearch {
     /// [`ErrorKind::InvalidDedupe`] when no detail is given.
     pub fn probe<K: AsRef<str>, V: AsRef<str>>(&self, details: &[(K, V)]) -> Result<Record> {
         if details.iter().all(|(_, v)| v.as_ref().trim().is_empty()) {
-            return Err(ErrorKind::InvalidDedupe {
-                reason: "a subject request needs at least one identifying detail".into(),
-            }
-            .into());
+            return Err(crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::Empty,
+                "a subject request needs at least one identifying detail",
+            ));
         }
         let mut record = Record::new(&self.schema);
         for (field, value) in details {

@@ -36,7 +36,7 @@ use super::index::name_columns;
 use super::model::{self, Scorer};
 use super::prepare::Table;
 use super::{Deduper, Model};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::schema::Record;
 
 /// Records prepared for comparison: match keys, name spellings, phonetic
@@ -58,10 +58,11 @@ pub struct PairScorer {
 }
 
 fn unfit(reason: &str) -> crate::Error {
-    ErrorKind::InvalidDedupe {
-        reason: reason.to_owned(),
-    }
-    .into()
+    crate::Error::dedupe(
+        crate::error::SettingPath::root(),
+        crate::error::SettingProblem::Mismatch,
+        reason,
+    )
 }
 
 impl Deduper {
