@@ -136,7 +136,7 @@ impl Default for Config {
 }
 
 /// Dedupe settings of any kind from JSON; errors are
-/// [`ErrorKind::InvalidDedupe`] with the setting's path, their reason
+/// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) with the setting's path, their reason
 /// starting with `what`.
 pub(crate) fn settings_from_json<T: serde::de::DeserializeOwned>(
     json: &str,
