@@ -468,6 +468,29 @@ const char *custodia_last_error_message(void);
 const char *custodia_last_error_field_path(void);
 
 /*
+ For the last failed custodia call on this thread, when it was about a
+ setting of a schema, masking policy or dedupe settings: where that
+ setting is, as keys and list positions from the top of the settings'
+ JSON, e.g. "fields[3].kind", "audiences.support.phone" or
+ "blocking[0]". "" when the error is not about one setting (or is about
+ the document as a whole; see custodia_last_error_setting_problem).
+ Same lifetime rules as custodia_last_error_message. Never NULL.
+ Thread-safe (per thread).
+ */
+const char *custodia_last_error_setting_path(void);
+
+/*
+ For the last failed custodia call on this thread, when it was about a
+ setting: the stable name of what is wrong with it, one of "missing",
+ "unknown_key", "wrong_type", "unknown_name", "out_of_range",
+ "bad_name", "unknown_field", "duplicate", "empty", "conflict",
+ "unsupported", "mismatch", "too_large" or "invalid" (more may be
+ added). "" when the error was not about a setting. Static; never NULL.
+ Thread-safe (per thread).
+ */
+const char *custodia_last_error_setting_problem(void);
+
+/*
  Makes a normalizer for schema (default options). On success
  *normalizer_out owns a new handle; free it with custodia_normalizer_free.
 

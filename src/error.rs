@@ -46,6 +46,236 @@ impl From<&str> for FieldPath {
     }
 }
 
+/// One step of a [`SettingPath`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathSegment {
+    /// A member of an object, by key (`audiences`, `support`).
+    Key(String),
+    /// An element of a list, by position from 0 (`fields[3]`).
+    Index(usize),
+}
+
+/// Where in a settings document (a schema, a masking policy, dedupe
+/// settings) a bad setting is, as the keys and list positions that lead to
+/// it from the document's top: `fields[3].kind`,
+/// `audiences.support.phone`, `blocking[0]`. Empty when the problem is
+/// with the document as a whole, or not with one setting.
+///
+/// Keys are the document's own names (audiences, field names, options):
+/// settings, never customer values. Displayed keys that are not plain
+/// names are quoted as JSON strings (`audiences["a.b"]`), and long ones
+/// are cut short.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct SettingPath(Vec<PathSegment>);
+
+impl SettingPath {
+    /// The top of the document (no segment).
+    pub fn root() -> Self {
+        Self::default()
+    }
+
+    /// A path of object keys only, from the top: `["audiences", "support"]`
+    /// is `audiences.support`.
+    pub fn of<S: AsRef<str>>(keys: &[S]) -> Self {
+        Self(
+            keys.iter()
+                .map(|k| PathSegment::Key(k.as_ref().to_owned()))
+                .collect(),
+        )
+    }
+
+    /// This path followed by a key.
+    #[must_use]
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.0.push(PathSegment::Key(key.into()));
+        self
+    }
+
+    /// This path followed by a list position.
+    #[must_use]
+    pub fn index(mut self, index: usize) -> Self {
+        self.0.push(PathSegment::Index(index));
+        self
+    }
+
+    /// This path followed by `rest`.
+    #[must_use]
+    pub fn join(mut self, rest: &Self) -> Self {
+        self.0.extend(rest.0.iter().cloned());
+        self
+    }
+
+    /// The segments, from the top of the document.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.0
+    }
+
+    /// Whether the path is empty (the document as a whole).
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The longest key a [`SettingPath`] displays in full, in characters.
+const SHOWN_KEY_CHARS: usize = 64;
+
+impl fmt::Display for SettingPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                PathSegment::Index(n) => write!(f, "[{n}]")?,
+                PathSegment::Key(key) => {
+                    let plain = !key.is_empty()
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    let shown: String = key.chars().take(SHOWN_KEY_CHARS).collect();
+                    let cut = if shown.len() < key.len() { "…" } else { "" };
+                    if plain {
+                        if i > 0 {
+                            f.write_str(".")?;
+                        }
+                        write!(f, "{shown}{cut}")?;
+                    } else {
+                        let quoted = serde_json::to_string(&format!("{shown}{cut}"))
+                            .unwrap_or_else(|_| "\"?\"".to_owned());
+                        write!(f, "[{quoted}]")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SettingPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SettingPath({:?})", self.to_string())
+    }
+}
+
+/// What is wrong with a setting: the reason of an
+/// [`ErrorKind::InvalidSchema`], [`ErrorKind::InvalidPolicy`],
+/// [`ErrorKind::InvalidDedupe`], [`ErrorKind::UnknownKind`] or
+/// [`ErrorKind::BadOption`], for programs to act on without reading the
+/// message. [`SettingProblem::name`] is its stable name, the same in C
+/// and Python.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SettingProblem {
+    /// A required setting is absent (`hash` without `key`, a kind
+    /// `national_id` without `scheme`).
+    Missing,
+    /// A key the format does not have (a misspelt option).
+    UnknownKey,
+    /// A value of the wrong type (a string where a list belongs).
+    WrongType,
+    /// A name the setting does not know: an operator, a field kind, a
+    /// scheme, a comparator, a transform, a region code.
+    UnknownName,
+    /// A number outside its range (a threshold of 1.5).
+    OutOfRange,
+    /// A name that cannot be used as one (empty, too long, control
+    /// characters).
+    BadName,
+    /// A field name that is not in the schema.
+    UnknownField,
+    /// The same thing given twice.
+    Duplicate,
+    /// A list or document that needs at least one entry has none.
+    Empty,
+    /// A setting that is fine alone but not with another one (a token on a
+    /// kind that cannot be tokenized, `most_recent` without an
+    /// `updated_field`, an option for another kind).
+    Conflict,
+    /// A format version this version of custodia does not read.
+    Unsupported,
+    /// Settings, a model or data that do not fit each other (a model
+    /// trained for other fields, cluster ids for other records).
+    Mismatch,
+    /// Data too large for the setting or the operation.
+    TooLarge,
+    /// A value that cannot work for another reason (a pattern that does
+    /// not compile, a request that needs a step the pipeline lacks).
+    Invalid,
+}
+
+impl SettingProblem {
+    /// Every problem, in the order declared.
+    pub const ALL: &'static [Self] = &[
+        Self::Missing,
+        Self::UnknownKey,
+        Self::WrongType,
+        Self::UnknownName,
+        Self::OutOfRange,
+        Self::BadName,
+        Self::UnknownField,
+        Self::Duplicate,
+        Self::Empty,
+        Self::Conflict,
+        Self::Unsupported,
+        Self::Mismatch,
+        Self::TooLarge,
+        Self::Invalid,
+    ];
+
+    /// The stable name, such as `"unknown_field"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::UnknownKey => "unknown_key",
+            Self::WrongType => "wrong_type",
+            Self::UnknownName => "unknown_name",
+            Self::OutOfRange => "out_of_range",
+            Self::BadName => "bad_name",
+            Self::UnknownField => "unknown_field",
+            Self::Duplicate => "duplicate",
+            Self::Empty => "empty",
+            Self::Conflict => "conflict",
+            Self::Unsupported => "unsupported",
+            Self::Mismatch => "mismatch",
+            Self::TooLarge => "too_large",
+            Self::Invalid => "invalid",
+        }
+    }
+
+    /// The name followed by a NUL byte, for C.
+    pub(crate) fn name_with_nul(self) -> &'static str {
+        match self {
+            Self::Missing => "missing\0",
+            Self::UnknownKey => "unknown_key\0",
+            Self::WrongType => "wrong_type\0",
+            Self::UnknownName => "unknown_name\0",
+            Self::OutOfRange => "out_of_range\0",
+            Self::BadName => "bad_name\0",
+            Self::UnknownField => "unknown_field\0",
+            Self::Duplicate => "duplicate\0",
+            Self::Empty => "empty\0",
+            Self::Conflict => "conflict\0",
+            Self::Unsupported => "unsupported\0",
+            Self::Mismatch => "mismatch\0",
+            Self::TooLarge => "too_large\0",
+            Self::Invalid => "invalid\0",
+        }
+    }
+}
+
+impl fmt::Display for SettingProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// ` at `path`` for a message, or nothing for the whole document.
+fn at(path: &SettingPath) -> String {
+    if path.is_root() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    }
+}
+
 /// Which document a JSON error was found in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -119,6 +349,8 @@ pub enum ErrorKind {
     UnknownKind {
         /// The schema entry, e.g. `fields[2] (tier)`.
         path: FieldPath,
+        /// The setting, e.g. `fields[2].kind`.
+        setting: SettingPath,
         /// The kind name as written in the schema.
         kind: String,
     },
@@ -133,15 +365,26 @@ pub enum ErrorKind {
     BadOption {
         /// The schema entry.
         path: FieldPath,
+        /// The setting, e.g. `fields[2].pattern` (or, for an operator in
+        /// a field's `mask`, `fields[2].mask.support.op`).
+        setting: SettingPath,
         /// The option's name, e.g. `values` or `pattern`.
         option: String,
+        /// What is wrong with it.
+        problem: SettingProblem,
         /// Why it was refused.
         reason: String,
     },
-    /// The schema as a whole is unusable (no fields, bad name, unknown format).
-    #[error("schema: {reason}")]
+    /// A schema setting that cannot work: its format, name or region, no
+    /// fields, a size limit of 0, a field name that cannot be one.
+    #[error("schema{}: {reason}", at(.path))]
     InvalidSchema {
-        /// Why it was refused.
+        /// The setting, e.g. `fields[3].name` (empty for the schema as a
+        /// whole).
+        path: SettingPath,
+        /// What is wrong with it.
+        problem: SettingProblem,
+        /// Why it was refused, in words.
         reason: String,
     },
     /// A record names a field that its schema does not have.
@@ -219,10 +462,16 @@ pub enum ErrorKind {
         /// Why.
         reason: &'static str,
     },
-    /// A masking policy that cannot be applied to its schema.
-    #[error("masking policy: {reason}")]
+    /// A masking policy that cannot be read, or cannot be applied to its
+    /// schema.
+    #[error("masking policy{}: {reason}", at(.path))]
     InvalidPolicy {
-        /// Why, naming the audience and field.
+        /// The setting, e.g. `audiences.support.phone` or
+        /// `audiences.support.phone.key`, as in the policy's JSON.
+        path: SettingPath,
+        /// What is wrong with it.
+        problem: SettingProblem,
+        /// Why, in words.
         reason: String,
     },
     /// A value that an operator cannot transform (e.g. too few digits to
@@ -252,9 +501,15 @@ pub enum ErrorKind {
     /// A duplicate-detection setting, model or request that cannot work
     /// (unknown field in a blocking rule, threshold out of range, a model
     /// trained for another schema).
-    #[error("dedupe: {reason}")]
+    #[error("dedupe{}: {reason}", at(.path))]
     InvalidDedupe {
-        /// Why, naming the setting.
+        /// The setting, e.g. `threshold`, `blocking[0]` or
+        /// `fields.email[1]` (in a merge policy), as in the settings' JSON;
+        /// empty when the problem is not with one setting.
+        path: SettingPath,
+        /// What is wrong.
+        problem: SettingProblem,
+        /// Why, in words.
         reason: String,
     },
     /// A record was used with a schema other than the one it was built for.
@@ -295,6 +550,21 @@ impl ErrorKind {
             Self::CannotDecrypt { .. } => ErrorCode::CannotDecrypt,
             Self::Audit { .. } => ErrorCode::Audit,
             Self::InvalidDedupe { .. } => ErrorCode::InvalidDedupe,
+        }
+    }
+
+    fn setting(&self) -> Option<(&SettingPath, SettingProblem)> {
+        match self {
+            Self::InvalidSchema { path, problem, .. }
+            | Self::InvalidPolicy { path, problem, .. }
+            | Self::InvalidDedupe { path, problem, .. }
+            | Self::BadOption {
+                setting: path,
+                problem,
+                ..
+            } => Some((path, *problem)),
+            Self::UnknownKind { setting, .. } => Some((setting, SettingProblem::UnknownName)),
+            _ => None,
         }
     }
 
@@ -365,6 +635,64 @@ pub(crate) fn hint_unknown_key(message: &str) -> String {
     message.to_owned()
 }
 
+/// Reads settings JSON into `T`, tracking where serde stops: an error
+/// comes back as the setting's path (the misspelt key itself for an
+/// unknown one), the kind of problem, and serde's message with an unknown
+/// key's nearest valid one named.
+pub(crate) fn settings_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+) -> std::result::Result<T, (SettingPath, SettingProblem, String)> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let mut path = SettingPath::root();
+        for segment in err.path() {
+            path = match segment {
+                serde_path_to_error::Segment::Seq { index } => path.index(*index),
+                serde_path_to_error::Segment::Map { key } => path.key(key.as_str()),
+                serde_path_to_error::Segment::Enum { variant } => path.key(variant.as_str()),
+                serde_path_to_error::Segment::Unknown => path,
+            };
+        }
+        let message = err.inner().to_string();
+        let between_ticks = |lead: &str| {
+            message
+                .strip_prefix(lead)
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned)
+        };
+        // Point at the key itself, not at its object.
+        let ending_in = |path: SettingPath, key: String| {
+            if path.segments().last() == Some(&PathSegment::Key(key.clone())) {
+                path
+            } else {
+                path.key(key)
+            }
+        };
+        let problem = if let Some(key) = between_ticks("unknown field `") {
+            path = ending_in(path, key);
+            SettingProblem::UnknownKey
+        } else if message.starts_with("unknown variant") {
+            SettingProblem::UnknownName
+        } else if message.starts_with("invalid type") {
+            SettingProblem::WrongType
+        } else if let Some(key) = between_ticks("missing field `") {
+            path = ending_in(path, key);
+            SettingProblem::Missing
+        } else if let Some(key) = between_ticks("duplicate field `") {
+            path = ending_in(path, key);
+            SettingProblem::Duplicate
+        } else if message.starts_with("invalid value") {
+            SettingProblem::OutOfRange
+        } else {
+            SettingProblem::Invalid
+        };
+        (path, problem, hint_unknown_key(&message))
+    })?;
+    de.end()
+        .map_err(|e| (SettingPath::root(), SettingProblem::Invalid, e.to_string()))?;
+    Ok(value)
+}
+
 /// custodia's error: what went wrong ([`Error::kind`]), its stable number
 /// ([`Error::code`]) and where ([`Error::field_path`]).
 #[derive(Clone, PartialEq, Eq)]
@@ -377,6 +705,49 @@ impl Error {
             what: what.to_owned(),
             kind: err.kind(),
             message: err.to_string(),
+        }
+        .into()
+    }
+
+    /// A schema setting that cannot work ([`ErrorKind::InvalidSchema`]).
+    pub(crate) fn schema(
+        path: SettingPath,
+        problem: SettingProblem,
+        reason: impl Into<String>,
+    ) -> Self {
+        ErrorKind::InvalidSchema {
+            path,
+            problem,
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    /// A policy setting that cannot work ([`ErrorKind::InvalidPolicy`]).
+    pub(crate) fn policy(
+        path: SettingPath,
+        problem: SettingProblem,
+        reason: impl Into<String>,
+    ) -> Self {
+        ErrorKind::InvalidPolicy {
+            path,
+            problem,
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    /// A dedupe setting or request that cannot work
+    /// ([`ErrorKind::InvalidDedupe`]).
+    pub(crate) fn dedupe(
+        path: SettingPath,
+        problem: SettingProblem,
+        reason: impl Into<String>,
+    ) -> Self {
+        ErrorKind::InvalidDedupe {
+            path,
+            problem,
+            reason: reason.into(),
         }
         .into()
     }
@@ -402,6 +773,18 @@ impl Error {
     /// The field the error is about, when it is about one field.
     pub fn field_path(&self) -> Option<&FieldPath> {
         self.0.field_path()
+    }
+
+    /// For an error in settings (a schema, a masking policy, dedupe
+    /// settings): where the bad setting is, e.g. `fields[3].kind` or
+    /// `audiences.support.phone` (empty for the document as a whole).
+    pub fn setting_path(&self) -> Option<&SettingPath> {
+        self.0.setting().map(|(path, _)| path)
+    }
+
+    /// For an error in settings: what is wrong with the setting.
+    pub fn setting_problem(&self) -> Option<SettingProblem> {
+        self.0.setting().map(|(_, problem)| problem)
     }
 }
 
@@ -572,6 +955,135 @@ mod tests {
         let far = "unknown field `zzzzzzzz`, expected one of `threshold`, `blocking`";
         assert_eq!(hint_unknown_key(far), far);
         assert_eq!(hint_unknown_key("other"), "other");
+    }
+
+    #[test]
+    fn setting_paths_read_as_in_the_json() {
+        assert_eq!(SettingPath::root().to_string(), "");
+        assert!(SettingPath::root().is_root());
+        let kind = SettingPath::of(&["fields"]).index(3).key("kind");
+        assert_eq!(kind.to_string(), "fields[3].kind");
+        assert_eq!(
+            kind.segments(),
+            [
+                PathSegment::Key("fields".into()),
+                PathSegment::Index(3),
+                PathSegment::Key("kind".into())
+            ]
+        );
+        let phone = SettingPath::of(&["audiences", "support", "phone"]);
+        assert_eq!(phone.to_string(), "audiences.support.phone");
+        assert_eq!(
+            phone.join(&SettingPath::of(&["key"])).to_string(),
+            "audiences.support.phone.key"
+        );
+        // Keys that are not plain names are quoted, and long ones cut.
+        assert_eq!(
+            SettingPath::of(&["audiences", "a.b \"c\""]).to_string(),
+            r#"audiences["a.b \"c\""]"#
+        );
+        let long = "x".repeat(100);
+        let shown = SettingPath::of(&[long.as_str()]).to_string();
+        assert_eq!(shown, format!("{}…", "x".repeat(64)));
+        assert_eq!(SettingPath::of(&[""]).index(0).to_string(), r#"[""][0]"#);
+    }
+
+    #[test]
+    fn problems_have_stable_unique_names() {
+        let mut seen = std::collections::HashSet::new();
+        for &problem in SettingProblem::ALL {
+            assert!(seen.insert(problem.name()), "{problem}");
+            assert_eq!(problem.name_with_nul(), format!("{}\0", problem.name()));
+            assert_eq!(problem.to_string(), problem.name());
+        }
+        assert_eq!(SettingProblem::UnknownField.name(), "unknown_field");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Settings {
+        threshold: f64,
+        #[serde(default)]
+        rules: Vec<Rule>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Rule {
+        Longest,
+    }
+
+    #[test]
+    fn settings_json_says_where_and_what() {
+        let cases = [
+            (
+                r#"{"threshold": 0.5, "treshold": 1}"#,
+                "treshold",
+                SettingProblem::UnknownKey,
+            ),
+            (r#"{"rules": []}"#, "threshold", SettingProblem::Missing),
+            (
+                r#"{"threshold": "high"}"#,
+                "threshold",
+                SettingProblem::WrongType,
+            ),
+            (
+                r#"{"threshold": 0.5, "rules": ["longest", "shortest"]}"#,
+                "rules[1]",
+                SettingProblem::UnknownName,
+            ),
+            (
+                r#"{"threshold": 0.5, "threshold": 0.6}"#,
+                "threshold",
+                SettingProblem::Duplicate,
+            ),
+            (r#"{"threshold": 0.5} x"#, "", SettingProblem::Invalid),
+            (r#"{"threshold": "#, "threshold", SettingProblem::Invalid),
+        ];
+        for (json, path, problem) in cases {
+            let Err((at, what, message)) = settings_json::<Settings>(json) else {
+                panic!("{json} was read");
+            };
+            assert_eq!(at.to_string(), path, "{json}: {message}");
+            assert_eq!(what, problem, "{json}: {message}");
+        }
+        let Err((_, _, message)) = settings_json::<Settings>(r#"{"treshold": 1}"#) else {
+            panic!("read");
+        };
+        assert!(message.contains("did you mean `threshold`"), "{message}");
+        assert!(settings_json::<Settings>(r#"{"threshold": 0.5}"#).is_ok());
+    }
+
+    #[test]
+    fn settings_errors_expose_path_and_problem() {
+        let err = Error::policy(
+            SettingPath::of(&["audiences", "support", "phone"]),
+            SettingProblem::UnknownName,
+            "unknown operator `blur`",
+        );
+        assert_eq!(err.code(), ErrorCode::InvalidPolicy);
+        assert_eq!(
+            err.to_string(),
+            "masking policy at `audiences.support.phone`: unknown operator `blur`"
+        );
+        assert_eq!(
+            err.setting_path().map(ToString::to_string).as_deref(),
+            Some("audiences.support.phone")
+        );
+        assert_eq!(err.setting_problem(), Some(SettingProblem::UnknownName));
+        let whole = Error::dedupe(
+            SettingPath::root(),
+            SettingProblem::Mismatch,
+            "other fields",
+        );
+        assert_eq!(whole.to_string(), "dedupe: other fields");
+        assert_eq!(whole.setting_path(), Some(&SettingPath::root()));
+        let schema = Error::schema(SettingPath::of(&["fields"]), SettingProblem::Empty, "none");
+        assert_eq!(schema.to_string(), "schema at `fields`: none");
+        let other = Error::from(ErrorKind::UnknownField { path: "x".into() });
+        assert_eq!(other.setting_path(), None);
+        assert_eq!(other.setting_problem(), None);
     }
 
     #[test]

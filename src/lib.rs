@@ -142,7 +142,9 @@ pub mod schema;
 pub mod subject;
 pub mod validate;
 
-pub use error::{Error, ErrorCode, ErrorKind, FieldPath, Result};
+pub use error::{
+    Error, ErrorCode, ErrorKind, FieldPath, PathSegment, Result, SettingPath, SettingProblem,
+};
 pub use mask::{Key, KeyRing, Masker, Policy};
 pub use normalize::{Change, Normalized, Normalizer, Step, Steps};
 pub use pipeline::{Pipeline, PipelineBuilder, Processed};

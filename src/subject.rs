@@ -19,7 +19,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::dedupe::{Deduper, Index, Model};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::schema::{Record, Schema, Value};
 
@@ -91,16 +91,17 @@ impl SubjectSearch {
     /// `confirm_below` for confirmation.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidDedupe`] unless 0 ≤ floor ≤ confirm_below ≤ 1.
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) unless 0 ≤ floor ≤ confirm_below ≤ 1.
     pub fn thresholds(mut self, floor: f64, confirm_below: f64) -> Result<Self> {
         if !(0.0..=1.0).contains(&floor)
             || !(0.0..=1.0).contains(&confirm_below)
             || floor > confirm_below
         {
-            return Err(ErrorKind::InvalidDedupe {
-                reason: "subject thresholds: 0 <= floor <= confirm_below <= 1".into(),
-            }
-            .into());
+            return Err(crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::OutOfRange,
+                "subject thresholds: 0 <= floor <= confirm_below <= 1",
+            ));
         }
         self.floor = floor;
         self.confirm_below = confirm_below;
@@ -111,14 +112,15 @@ impl SubjectSearch {
     /// value pairs, normalized.
     ///
     /// # Errors
-    /// [`ErrorKind::UnknownField`] for a name not in the schema;
-    /// [`ErrorKind::InvalidDedupe`] when no detail is given.
+    /// [`ErrorKind::UnknownField`](crate::ErrorKind::UnknownField) for a name not in the schema;
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) when no detail is given.
     pub fn probe<K: AsRef<str>, V: AsRef<str>>(&self, details: &[(K, V)]) -> Result<Record> {
         if details.iter().all(|(_, v)| v.as_ref().trim().is_empty()) {
-            return Err(ErrorKind::InvalidDedupe {
-                reason: "a subject request needs at least one identifying detail".into(),
-            }
-            .into());
+            return Err(crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::Empty,
+                "a subject request needs at least one identifying detail",
+            ));
         }
         let mut record = Record::new(&self.schema);
         for (field, value) in details {
@@ -131,7 +133,7 @@ impl SubjectSearch {
     /// strongest first.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`] for records of another schema; the
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for records of another schema; the
     /// errors of training a model.
     pub fn find(&self, probe: &Record, sources: &[Source]) -> Result<Vec<SubjectMatch>> {
         let all: Vec<Record> = sources

@@ -2,7 +2,7 @@
 
 use custodia::{
     CsvHeader, Customer, ErrorCode, ErrorKind, Field, FieldKind, IdScheme, Record, RegionCode,
-    Schema, Value,
+    Schema, SettingProblem, Value,
 };
 
 const EVERY_KIND: &str = r#"{
@@ -286,10 +286,31 @@ fn bad_options_are_refused_with_their_name() {
                 option: o,
                 reason: r,
                 path,
+                setting,
+                problem,
             } => {
                 assert_eq!(o, option, "{field}");
                 assert!(r.contains(reason), "{field}: {r}");
                 assert_eq!(path.as_str(), "fields[0] (a)");
+                // The setting: the option, or the list entry at fault.
+                let expected = match reason {
+                    "twice" => "fields[0].values[1]".to_owned(),
+                    "empty" => "fields[0].values[0]".to_owned(),
+                    _ => format!("fields[0].{option}"),
+                };
+                assert_eq!(setting.to_string(), expected, "{field}");
+                assert_eq!(err.setting_path(), Some(setting));
+                assert_eq!(err.setting_problem(), Some(*problem));
+                let want = match reason {
+                    "is required" => SettingProblem::Missing,
+                    "only applies" => SettingProblem::Conflict,
+                    "twice" => SettingProblem::Duplicate,
+                    "at least one" | "empty" => SettingProblem::Empty,
+                    "at least 1" => SettingProblem::OutOfRange,
+                    "not a valid" | "too large" => SettingProblem::Invalid,
+                    _ => SettingProblem::UnknownName,
+                };
+                assert_eq!(*problem, want, "{field}");
             }
             other => panic!("{other:?}"),
         }
@@ -297,42 +318,102 @@ fn bad_options_are_refused_with_their_name() {
 }
 
 #[test]
+fn unknown_kinds_point_at_the_kind_setting() {
+    let err = schema_error(
+        r#"{"name": "s", "fields": [{"name": "a", "kind": "text"},
+            {"name": "tier", "kind": "tiers"}]}"#,
+    );
+    assert_eq!(err.code(), ErrorCode::UnknownKind);
+    assert_eq!(
+        err.setting_path().map(ToString::to_string).as_deref(),
+        Some("fields[1].kind")
+    );
+    assert_eq!(err.setting_problem(), Some(SettingProblem::UnknownName));
+    // A bad operator in a field's `mask` points inside it.
+    let err = schema_error(&one_field(
+        r#"{"name": "a", "kind": "text", "mask": {"support": {"op": "hash"}}}"#,
+    ));
+    assert_eq!(err.code(), ErrorCode::BadOption);
+    assert_eq!(
+        err.setting_path().map(ToString::to_string).as_deref(),
+        Some("fields[0].mask.support.key")
+    );
+    assert_eq!(err.setting_problem(), Some(SettingProblem::Missing));
+}
+
+#[test]
 fn invalid_schemas_say_why() {
+    use SettingProblem as P;
     let cases = [
-        (r#"{"name": "s", "fields": []}"#, "at least one field"),
+        (
+            r#"{"name": "s", "fields": []}"#,
+            "at least one field",
+            "fields",
+            P::Empty,
+        ),
         (
             r#"{"name": "", "fields": [{"name": "a", "kind": "text"}]}"#,
             "schema name is empty",
+            "name",
+            P::BadName,
         ),
         (
-            r#"{"name": "s", "fields": [{"name": " a", "kind": "text"}]}"#,
+            r#"{"name": "s", "fields": [{"name": "a", "kind": "text"}, {"name": " a", "kind": "text"}]}"#,
             "white space",
+            "fields[1].name",
+            P::BadName,
         ),
         (
             r#"{"name": "s", "fields": [{"name": "", "kind": "text"}]}"#,
             "field name is empty",
+            "fields[0].name",
+            P::BadName,
         ),
         (
             r#"{"format": 9, "name": "s", "fields": [{"name": "a", "kind": "text"}]}"#,
             "format 9",
+            "format",
+            P::Unsupported,
         ),
         (
             r#"{"name": "s", "region": "x", "fields": [{"name": "a", "kind": "text"}]}"#,
             "region",
+            "region",
+            P::UnknownName,
         ),
         (
             r#"{"name": "s", "region": "ZZ", "fields": [{"name": "a", "kind": "text"}]}"#,
             "region",
+            "region",
+            P::UnknownName,
         ),
         (
             r#"{"name": "s", "max_value_bytes": 0, "fields": [{"name": "a", "kind": "text"}]}"#,
             "max_value_bytes",
+            "max_value_bytes",
+            P::OutOfRange,
         ),
     ];
-    for (json, reason) in cases {
+    for (json, reason, path, problem) in cases {
         let err = schema_error(json);
         assert_eq!(err.code(), ErrorCode::InvalidSchema, "{json}: {err}");
         assert!(err.to_string().contains(reason), "{json}: {err}");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("schema at `{path}`: ")),
+            "{json}: {err}"
+        );
+        match err.kind() {
+            ErrorKind::InvalidSchema {
+                path: at,
+                problem: p,
+                ..
+            } => {
+                assert_eq!(at.to_string(), path, "{json}");
+                assert_eq!(*p, problem, "{json}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
 

@@ -638,6 +638,59 @@ fn dedupe_settings_errors_are_usage_errors() {
     assert_eq!(out.status.code(), Some(3));
 }
 
+/// A bad setting in a schema, policy or dedupe settings file is a usage
+/// error whose message points at the setting.
+#[test]
+fn settings_errors_name_the_setting() {
+    let schema = scratch("bad-setting-schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"name": "s", "fields": [{"name": "a", "kind": "text"}, {"name": " b", "kind": "text"}]}"#,
+    )
+    .unwrap();
+    let out = custodia(&["schema", "--schema", schema.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("schema at `fields[1].name`: field name has leading or trailing white space"),
+        "{stderr}"
+    );
+    let policy = scratch("bad-setting-policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"audiences": {"support": {"phone": {"op": "hash", "key": "k", "byte": 8}}}}"#,
+    )
+    .unwrap();
+    let out = custodia(
+        &[
+            "mask",
+            "--audience",
+            "support",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("masking policy at `audiences.support.phone.byte`: unknown option `byte`"),
+        "{stderr}"
+    );
+    let config = scratch("bad-setting-dedupe.json");
+    std::fs::write(&config, r#"{"blocking": ["email", "nickname:phonetic"]}"#).unwrap();
+    let out = custodia(&["dedupe", "--config", config.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "dedupe at `blocking[1]`: blocking rule `nickname:phonetic`: no field `nickname`"
+        ),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn run_takes_a_whole_pipeline_from_one_config_file() {
     let dir = scratch("pipeline");

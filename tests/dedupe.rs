@@ -2,8 +2,10 @@
 //! generator's truth, determinism, linking, explanations, models, errors.
 
 use custodia::dedupe::generate::Generator;
-use custodia::dedupe::{BlockingRule, Config, ContactEvidence, Deduper, Model};
-use custodia::{ErrorCode, Record, Schema};
+use custodia::dedupe::{
+    BlockingRule, Config, ContactEvidence, Deduper, MergePolicy, Merger, Model,
+};
+use custodia::{ErrorCode, Record, Schema, SettingProblem};
 use proptest::prelude::*;
 
 use crate::febrl_data;
@@ -209,12 +211,68 @@ fn bad_settings_and_inputs_are_typed_errors() {
     });
     assert_eq!(err.code(), ErrorCode::InvalidDedupe);
     assert!(err.to_string().contains("threshold"));
+    let setting = |err: &custodia::Error| {
+        (
+            err.setting_path().map(ToString::to_string),
+            err.setting_problem(),
+        )
+    };
+    assert_eq!(
+        setting(&err),
+        (Some("threshold".into()), Some(SettingProblem::OutOfRange))
+    );
     let rule = BlockingRule::parse("nickname + birth_date:year").unwrap();
     let err = bad(Config {
-        blocking: vec![rule],
+        blocking: vec![BlockingRule::parse("email").unwrap(), rule],
         ..Config::default()
     });
     assert!(err.to_string().contains("no field `nickname`"), "{err}");
+    assert_eq!(
+        setting(&err),
+        (
+            Some("blocking[1]".into()),
+            Some(SettingProblem::UnknownField)
+        )
+    );
+    let err = Config::from_json(r#"{"clustering": {"mode": "strict", "min_probability": 1.5}}"#)
+        .and_then(|config| Deduper::with_config(&schema, config))
+        .unwrap_err();
+    assert_eq!(
+        setting(&err),
+        (
+            Some("clustering.min_probability".into()),
+            Some(SettingProblem::OutOfRange)
+        )
+    );
+    let err = Config::from_json(r#"{"blocking": ["email:sound"]}"#).unwrap_err();
+    assert_eq!(
+        setting(&err),
+        (Some("blocking[0]".into()), Some(SettingProblem::Invalid))
+    );
+    assert!(
+        err.to_string().contains("unknown transform `sound`"),
+        "{err}"
+    );
+    let err = Config::from_json(r#"{"blocking": ["email", 7]}"#).unwrap_err();
+    assert_eq!(
+        setting(&err),
+        (Some("blocking[1]".into()), Some(SettingProblem::WrongType))
+    );
+    let err =
+        MergePolicy::from_json(r#"{"fields": {"email": ["longest", "loudest"]}}"#).unwrap_err();
+    assert_eq!(
+        setting(&err),
+        (
+            Some("fields.email[1]".into()),
+            Some(SettingProblem::UnknownName)
+        )
+    );
+    let policy = MergePolicy::from_json(r#"{"fields": {"email": ["trusted_source"]}}"#).unwrap();
+    let err = Merger::new(&schema, &policy).unwrap_err();
+    assert_eq!(
+        setting(&err),
+        (Some("fields.email".into()), Some(SettingProblem::Conflict))
+    );
     let err = BlockingRule::parse("family_name:sound").unwrap_err();
     assert!(
         err.to_string().contains("unknown transform `sound`"),
@@ -228,6 +286,11 @@ fn bad_settings_and_inputs_are_typed_errors() {
     );
     let err = Config::from_json(r#"{"threshold": 0.9, "windw": 3}"#).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidDedupe);
+    assert_eq!(
+        setting(&err),
+        (Some("windw".into()), Some(SettingProblem::UnknownKey))
+    );
+    assert!(err.to_string().contains("did you mean `window`"), "{err}");
     let config = Config::from_json(r#"{"threshold": 0.8, "blocking": ["email"]}"#).unwrap();
     assert_eq!(Config::from_json(&config.to_json()).unwrap(), config);
     // A schema with nothing to compare.

@@ -17,7 +17,8 @@ use pyo3::types::{PyBytes, PyDict, PyModule};
 
 /// The Python exception for a library error: `custodia.CustodiaError`
 /// (defined in Python, `custodia/_errors.py`) with the stable numeric code,
-/// its name and the field path when the error names a field.
+/// its name, the field path when the error names a field, and for a bad
+/// setting its path (`fields[3].kind`) and the problem's stable name.
 fn raise(py: Python<'_>, error: &custodia::Error) -> PyErr {
     let code = error.code();
     let made = PyModule::import(py, "custodia._errors")
@@ -28,6 +29,8 @@ fn raise(py: Python<'_>, error: &custodia::Error) -> PyErr {
                 code.as_u32(),
                 code.name(),
                 error.field_path().map(|p| p.as_str().to_owned()),
+                error.setting_path().map(ToString::to_string),
+                error.setting_problem().map(|p| p.name()),
             ))
         });
     match made {
@@ -413,6 +416,8 @@ impl DistributedDedupe {
     fn scorer(&self) -> custodia::Result<&custodia::dedupe::PairScorer> {
         self.scorer.as_ref().ok_or_else(|| {
             custodia::ErrorKind::InvalidDedupe {
+                path: custodia::SettingPath::root(),
+                problem: custodia::SettingProblem::Invalid,
                 reason: "distributed dedupe: scoring needs a model and the population".into(),
             }
             .into()

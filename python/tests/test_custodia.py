@@ -46,9 +46,15 @@ def test_schema_errors_carry_codes_and_fields():
     assert err.value.name == "UNKNOWN_KIND"
     assert err.value.code == 2002
     assert err.value.field == "fields[0] (a)"
+    assert (err.value.setting, err.value.problem) == ("fields[0].kind", "unknown_name")
     assert "nope" in str(err.value)
     again = pickle.loads(pickle.dumps(err.value))
     assert (again.code, again.name, again.field) == (2002, "UNKNOWN_KIND", "fields[0] (a)")
+    assert (again.setting, again.problem) == ("fields[0].kind", "unknown_name")
+    with pytest.raises(CustodiaError) as err:
+        Schema.from_json('{"name": "x", "fields": [{"name": "a", "kind": "text"}, {"name": "", "kind": "text"}]}')
+    assert err.value.name == "INVALID_SCHEMA"
+    assert (err.value.setting, err.value.problem) == ("fields[1].name", "bad_name")
 
 
 def test_clean_normalizes_rejects_and_keeps_every_row():
@@ -146,6 +152,9 @@ def test_mask_support_and_keys():
     policy = json.loads(custodia._native.defaults("policy"))
     same, _ = custodia.mask(table, policy=policy, audience="support")
     assert same.equals(masked)
+    with pytest.raises(CustodiaError) as err:
+        custodia.mask(table, policy={"audiences": {"support": {"phone": "blur"}}}, audience="support")
+    assert (err.value.name, err.value.setting, err.value.problem) == ("INVALID_POLICY", "audiences.support.phone", "unknown_name")
 
 
 def test_dedupe_clusters_pairs_golden_and_model(customers):
@@ -186,8 +195,9 @@ def test_dedupe_settings_and_errors(customers):
     with pytest.raises(CustodiaError) as err:
         custodia.dedupe(part, treshold=0.9)
     assert "threshold" in str(err.value)
-    with pytest.raises(CustodiaError):
+    with pytest.raises(CustodiaError) as err:
         custodia.dedupe(part, threshold=2.0)
+    assert (err.value.name, err.value.setting, err.value.problem) == ("INVALID_DEDUPE", "threshold", "out_of_range")
 
 
 def test_link_pairs_across_sources():

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::compare::Comparator;
 use super::names;
 use super::prepare::Table;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Result, SettingPath, SettingProblem};
 use crate::schema::Schema;
 
 /// What a blocking key takes from a field's match key.
@@ -55,6 +55,8 @@ impl BlockingRule {
     pub fn new(parts: Vec<KeyPart>) -> Result<Self> {
         if parts.is_empty() {
             return Err(invalid(
+                SettingPath::root(),
+                SettingProblem::Empty,
                 "a blocking rule needs at least one field".to_owned(),
             ));
         }
@@ -77,18 +79,24 @@ impl BlockingRule {
                     other => match other.strip_prefix("prefix").map(str::parse) {
                         Some(Ok(n)) if n > 0 => Transform::Prefix(n),
                         _ => {
-                            return Err(invalid(format!(
-                                "blocking rule `{text}`: unknown transform `{other}` (key, \
-                                 phonetic, initial, prefixN, year, number)"
-                            )));
+                            return Err(invalid(
+                                SettingPath::root(),
+                                SettingProblem::UnknownName,
+                                format!(
+                                    "blocking rule `{text}`: unknown transform `{other}` (key, \
+                                     phonetic, initial, prefixN, year, number)"
+                                ),
+                            ));
                         }
                     },
                 };
                 let field = field.trim();
                 if field.is_empty() {
-                    return Err(invalid(format!(
-                        "blocking rule `{text}`: a part has no field"
-                    )));
+                    return Err(invalid(
+                        SettingPath::root(),
+                        SettingProblem::Missing,
+                        format!("blocking rule `{text}`: a part has no field"),
+                    ));
                 }
                 Ok(KeyPart {
                     field: field.to_owned(),
@@ -238,8 +246,8 @@ impl From<BlockingRule> for String {
     }
 }
 
-fn invalid(reason: String) -> crate::Error {
-    ErrorKind::InvalidDedupe { reason }.into()
+fn invalid(path: SettingPath, problem: SettingProblem, reason: String) -> crate::Error {
+    crate::Error::dedupe(path, problem, reason)
 }
 
 /// A rule with its fields resolved to table columns.
@@ -249,32 +257,41 @@ pub(crate) struct Resolved {
 }
 
 impl Resolved {
-    /// Resolves `rule` against the compared fields of `schema`.
+    /// Resolves `rule` against the compared fields of `schema`; `at` is
+    /// where the rule is in the settings, for errors.
     pub(crate) fn new(
+        at: &SettingPath,
         rule: &BlockingRule,
         schema: &Schema,
         compared: &[(usize, Comparator)],
     ) -> Result<Self> {
-        let parts = rule
-            .parts
-            .iter()
-            .map(|part| {
-                let field = schema.index_of(&part.field).ok_or_else(|| {
-                    invalid(format!("blocking rule `{rule}`: no field `{}`", part.field))
-                })?;
-                let column = compared
-                    .iter()
-                    .position(|&(f, _)| f == field)
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "blocking rule `{rule}`: field `{}` is not compared (give it a \
-                         `compare` option)",
-                            part.field
-                        ))
+        let parts =
+            rule.parts
+                .iter()
+                .map(|part| {
+                    let field = schema.index_of(&part.field).ok_or_else(|| {
+                        invalid(
+                            at.clone(),
+                            SettingProblem::UnknownField,
+                            format!("blocking rule `{rule}`: no field `{}`", part.field),
+                        )
                     })?;
-                Ok((column, part.transform))
-            })
-            .collect::<Result<_>>()?;
+                    let column = compared.iter().position(|&(f, _)| f == field).ok_or_else(
+                        || {
+                            invalid(
+                                at.clone(),
+                                SettingProblem::Conflict,
+                                format!(
+                                    "blocking rule `{rule}`: field `{}` is not compared (give it \
+                                 a `compare` option)",
+                                    part.field
+                                ),
+                            )
+                        },
+                    )?;
+                    Ok((column, part.transform))
+                })
+                .collect::<Result<_>>()?;
         Ok(Self { parts })
     }
 

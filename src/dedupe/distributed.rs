@@ -36,7 +36,7 @@ use super::index::name_columns;
 use super::model::{self, Scorer};
 use super::prepare::Table;
 use super::{Deduper, Model};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::schema::Record;
 
 /// Records prepared for comparison: match keys, name spellings, phonetic
@@ -58,10 +58,11 @@ pub struct PairScorer {
 }
 
 fn unfit(reason: &str) -> crate::Error {
-    ErrorKind::InvalidDedupe {
-        reason: reason.to_owned(),
-    }
-    .into()
+    crate::Error::dedupe(
+        crate::error::SettingPath::root(),
+        crate::error::SettingProblem::Mismatch,
+        reason,
+    )
 }
 
 impl Deduper {
@@ -69,8 +70,8 @@ impl Deduper {
     /// parallel). Their term counts are 0 until set.
     ///
     /// # Errors
-    /// [`ErrorKind::SchemaMismatch`] for
-    /// a record of another schema; [`ErrorKind::InvalidDedupe`] when the
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for
+    /// a record of another schema; [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) when the
     /// match keys of one field exceed 4 GiB.
     pub fn prepare(&self, records: &[Record]) -> Result<Prepared> {
         let mut table = self.empty_table();
@@ -81,7 +82,7 @@ impl Deduper {
     /// Prepared records back from [`Prepared::to_bytes`].
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidDedupe`] for bytes that are not a record
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) for bytes that are not a record
     /// prepared by a deduper of this schema and settings.
     pub fn prepared_from_bytes<'a>(
         &self,
@@ -137,7 +138,7 @@ impl Deduper {
     /// whole input: term-frequency weights depend on it).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidDedupe`] for a model of other fields.
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) for a model of other fields.
     pub fn pair_scorer(&self, model: &Model, population: usize) -> Result<PairScorer> {
         model.check(self.schema().name(), &self.compared_fields())?;
         Ok(PairScorer {
@@ -293,7 +294,7 @@ impl PairScorer {
     /// the clusters a run over the whole input gives.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidDedupe`] when `rows` does not have one row
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) when `rows` does not have one row
     /// number per record or a match names a record that is not there.
     pub fn cluster(
         &self,

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{Result, SettingPath, SettingProblem};
 use crate::normalize::Normalizer;
 use crate::schema::{Record, Schema, Value};
 
@@ -181,25 +181,35 @@ impl Merger {
     /// field needs at least one rule, `most_recent` needs `updated_field`
     /// and `trusted_source` needs `source_field`.
     pub fn new(schema: &Schema, policy: &MergePolicy) -> Result<Self> {
-        let bad = |reason: String| -> crate::Error {
-            ErrorKind::InvalidDedupe {
-                reason: format!("merge policy: {reason}"),
-            }
-            .into()
+        use SettingProblem as P;
+        let bad = |at: &[&str], problem, reason: String| -> crate::Error {
+            crate::Error::dedupe(
+                SettingPath::of(at),
+                problem,
+                format!("merge policy: {reason}"),
+            )
         };
         let field = |name: &Option<String>, setting: &str| -> Result<Option<usize>> {
             name.as_ref()
                 .map(|n| {
-                    schema
-                        .index_of(n)
-                        .ok_or_else(|| bad(format!("{setting} `{n}` is not a field of the schema")))
+                    schema.index_of(n).ok_or_else(|| {
+                        bad(
+                            &[setting],
+                            P::UnknownField,
+                            format!("{setting} `{n}` is not a field of the schema"),
+                        )
+                    })
                 })
                 .transpose()
         };
         let updated = field(&policy.updated_field, "updated_field")?;
         let source = field(&policy.source_field, "source_field")?;
         if let Some(name) = policy.fields.keys().find(|n| schema.index_of(n).is_none()) {
-            return Err(bad(format!("`{name}` is not a field of the schema")));
+            return Err(bad(
+                &["fields", name],
+                P::UnknownField,
+                format!("`{name}` is not a field of the schema"),
+            ));
         }
         let rules: Vec<Vec<Survivorship>> = schema
             .fields()
@@ -208,18 +218,33 @@ impl Merger {
             .collect();
         for (f, rules) in schema.fields().iter().zip(&rules) {
             let name = f.name();
+            // Where the field's rules were set: its own entry, or `rules`.
+            let own = ["fields", name];
+            let at: &[&str] = if policy.fields.contains_key(name) {
+                &own
+            } else {
+                &["rules"]
+            };
             if rules.is_empty() {
-                return Err(bad(format!("field `{name}` has no survivorship rule")));
+                return Err(bad(
+                    at,
+                    P::Empty,
+                    format!("field `{name}` has no survivorship rule"),
+                ));
             }
             if rules.contains(&Survivorship::MostRecent) && updated.is_none() {
-                return Err(bad(format!(
-                    "field `{name}` uses most_recent, which needs updated_field"
-                )));
+                return Err(bad(
+                    at,
+                    P::Conflict,
+                    format!("field `{name}` uses most_recent, which needs updated_field"),
+                ));
             }
             if rules.contains(&Survivorship::TrustedSource) && source.is_none() {
-                return Err(bad(format!(
-                    "field `{name}` uses trusted_source, which needs source_field"
-                )));
+                return Err(bad(
+                    at,
+                    P::Conflict,
+                    format!("field `{name}` uses trusted_source, which needs source_field"),
+                ));
             }
         }
         Ok(Self {
@@ -244,14 +269,15 @@ impl Merger {
     /// [`Outcome::clusters`]: super::Outcome::clusters
     pub fn merge(&self, records: &[Record], clusters: &[u32]) -> Result<Vec<GoldenRecord>> {
         if records.len() != clusters.len() {
-            return Err(ErrorKind::InvalidDedupe {
-                reason: format!(
+            return Err(crate::Error::dedupe(
+                SettingPath::root(),
+                SettingProblem::Mismatch,
+                format!(
                     "merge: {} records but {} cluster ids",
                     records.len(),
                     clusters.len()
                 ),
-            }
-            .into());
+            ));
         }
         let mut rows: Vec<usize> = (0..records.len()).collect();
         rows.sort_unstable_by_key(|&r| (clusters[r], r));

@@ -84,7 +84,7 @@ pub use index::{Index, Match};
 pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
 pub use model::{FieldModel, Model};
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{Result, SettingPath, SettingProblem};
 use crate::normalize::Normalizer;
 use crate::schema::{FieldKind, Record, Schema};
 use model::{Evidence, MISSING, Scorer, Swap, Training};
@@ -136,16 +136,14 @@ impl Default for Config {
 }
 
 /// Dedupe settings of any kind from JSON; errors are
-/// [`ErrorKind::InvalidDedupe`] starting with `what`.
+/// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) with the setting's path, their reason
+/// starting with `what`.
 pub(crate) fn settings_from_json<T: serde::de::DeserializeOwned>(
     json: &str,
     what: &str,
 ) -> Result<T> {
-    serde_json::from_str(json).map_err(|e| {
-        ErrorKind::InvalidDedupe {
-            reason: format!("{what}: {}", crate::error::hint_unknown_key(&e.to_string())),
-        }
-        .into()
+    crate::error::settings_json(json).map_err(|(path, problem, message)| {
+        crate::Error::dedupe(path, problem, format!("{what}: {message}"))
     })
 }
 
@@ -161,26 +159,32 @@ impl Config {
     }
 
     fn check(&self) -> Result<()> {
-        let bad = |reason: &str| -> crate::Error {
-            ErrorKind::InvalidDedupe {
-                reason: reason.to_owned(),
-            }
-            .into()
+        let bad = |at: &[&str], reason: &str| -> crate::Error {
+            crate::Error::dedupe(SettingPath::of(at), SettingProblem::OutOfRange, reason)
         };
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
-            return Err(bad("threshold must lie strictly between 0 and 1"));
+            return Err(bad(
+                &["threshold"],
+                "threshold must lie strictly between 0 and 1",
+            ));
         }
         if let Clustering::Strict { min_probability } | Clustering::Average { min_probability } =
             self.clustering
             && !(0.0..1.0).contains(&min_probability)
         {
-            return Err(bad("clustering min_probability must lie in [0, 1)"));
+            return Err(bad(
+                &["clustering", "min_probability"],
+                "clustering min_probability must lie in [0, 1)",
+            ));
         }
-        if self.max_block < 2 || self.window < 1 {
-            return Err(bad("max_block must be at least 2 and window at least 1"));
+        if self.max_block < 2 {
+            return Err(bad(&["max_block"], "max_block must be at least 2"));
+        }
+        if self.window < 1 {
+            return Err(bad(&["window"], "window must be at least 1"));
         }
         if self.u_pairs < 1000 {
-            return Err(bad("u_pairs must be at least 1000"));
+            return Err(bad(&["u_pairs"], "u_pairs must be at least 1000"));
         }
         Ok(())
     }
@@ -450,19 +454,29 @@ impl Deduper {
             })
             .collect();
         if compared.is_empty() {
-            return Err(ErrorKind::InvalidDedupe {
-                reason: format!("schema `{}` has no field to compare", schema.name()),
-            }
-            .into());
+            return Err(crate::Error::dedupe(
+                SettingPath::root(),
+                SettingProblem::Empty,
+                format!("schema `{}` has no field to compare", schema.name()),
+            ));
         }
-        let rules = if config.blocking.is_empty() {
-            BlockingRule::defaults(schema, &compared)
-        } else {
+        let configured = !config.blocking.is_empty();
+        let rules = if configured {
             config.blocking.clone()
+        } else {
+            BlockingRule::defaults(schema, &compared)
         };
         let resolved = rules
             .iter()
-            .map(|r| block::Resolved::new(r, schema, &compared))
+            .enumerate()
+            .map(|(i, r)| {
+                let at = if configured {
+                    SettingPath::of(&["blocking"]).index(i)
+                } else {
+                    SettingPath::root()
+                };
+                block::Resolved::new(&at, r, schema, &compared)
+            })
             .collect::<Result<Vec<_>>>()?;
         let column_of = |kind: fn(&FieldKind) -> bool| {
             compared
@@ -648,10 +662,11 @@ impl Deduper {
             .map(|&(a, b)| {
                 let fits = a < records.len() && b < records.len() && a != b;
                 fits.then_some((a as u32, b as u32)).ok_or_else(|| {
-                    ErrorKind::InvalidDedupe {
-                        reason: format!("known match ({a}, {b}) is not two rows of the input"),
-                    }
-                    .into()
+                    crate::Error::dedupe(
+                        SettingPath::root(),
+                        SettingProblem::Mismatch,
+                        format!("known match ({a}, {b}) is not two rows of the input"),
+                    )
                 })
             })
             .collect::<Result<Vec<_>>>()?;

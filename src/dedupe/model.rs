@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{self, Comparator};
 use super::prepare::Table;
-use crate::error::{ErrorKind, Result};
+use crate::error::{ErrorKind, Result, SettingPath, SettingProblem};
 
 /// Probabilities per column and level.
 pub(crate) type PerLevel = Vec<Vec<f64>>;
@@ -123,10 +123,13 @@ impl Model {
             column: e.column(),
             detail: format!("dedupe model: {e}"),
         })?;
-        let bad = |reason: String| -> crate::Error { ErrorKind::InvalidDedupe { reason }.into() };
+        let bad = |at: SettingPath, reason: String| -> crate::Error {
+            crate::Error::dedupe(at, SettingProblem::OutOfRange, reason)
+        };
         if !(model.prior > 0.0 && model.prior < 1.0) {
             return Err(bad(
-                "model prior must lie strictly between 0 and 1".to_owned()
+                SettingPath::of(&["prior"]),
+                "model prior must lie strictly between 0 and 1".to_owned(),
             ));
         }
         let households = model.household_prior != 0.0;
@@ -134,18 +137,22 @@ impl Model {
             || model.prior + model.household_prior >= 1.0
         {
             return Err(bad(
-                "model household_prior must lie in [0, 1 - prior)".to_owned()
+                SettingPath::of(&["household_prior"]),
+                "model household_prior must lie in [0, 1 - prior)".to_owned(),
             ));
         }
-        for f in &model.fields {
+        for (i, f) in model.fields.iter().enumerate() {
             let levels = f.comparator.levels().len();
             let fine = |p: &[f64]| p.len() == levels && p.iter().all(|&x| x > 0.0 && x <= 1.0);
             if !fine(&f.m) || !fine(&f.u) || (households && !fine(&f.h)) {
-                return Err(bad(format!(
-                    "model field `{}`: m and u (and h with a household_prior) need {levels} \
-                     probabilities in (0, 1]",
-                    f.field
-                )));
+                return Err(bad(
+                    SettingPath::of(&["fields"]).index(i),
+                    format!(
+                        "model field `{}`: m and u (and h with a household_prior) need \
+                         {levels} probabilities in (0, 1]",
+                        f.field
+                    ),
+                ));
             }
         }
         Ok(model)
@@ -163,13 +170,14 @@ impl Model {
         if fits {
             Ok(())
         } else {
-            Err(ErrorKind::InvalidDedupe {
-                reason: format!(
+            Err(crate::Error::dedupe(
+                SettingPath::root(),
+                SettingProblem::Mismatch,
+                format!(
                     "the model was trained for schema `{}` with other compared fields",
                     self.schema
                 ),
-            }
-            .into())
+            ))
         }
     }
 }

@@ -11,7 +11,7 @@ use super::Records;
 use super::compare::{Comparator, Prepared};
 use super::names;
 use super::scripts::{self, Reading, Role};
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::schema::Record;
 
@@ -25,8 +25,12 @@ pub(crate) struct Strings {
 impl Strings {
     pub(crate) fn push(&mut self, s: &str) -> Result<()> {
         self.text.push_str(s);
-        let end = u32::try_from(self.text.len()).map_err(|_| ErrorKind::InvalidDedupe {
-            reason: "the match keys of one field exceed 4 GiB; deduplicate in parts".to_owned(),
+        let end = u32::try_from(self.text.len()).map_err(|_| {
+            crate::Error::dedupe(
+                crate::error::SettingPath::root(),
+                crate::error::SettingProblem::TooLarge,
+                "the match keys of one field exceed 4 GiB; deduplicate in parts",
+            )
         })?;
         self.ends.push(end);
         Ok(())

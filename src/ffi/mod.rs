@@ -26,7 +26,7 @@ use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, SettingProblem};
 
 /// The result of every fallible custodia function: 0 (`CUSTODIA_STATUS_OK`)
 /// is success, any other number is an [`ErrorCode`]. The C header declares
@@ -47,12 +47,14 @@ impl From<ErrorCode> for custodia_status {
     }
 }
 
-/// Why a C call failed: a status, a message and maybe a field path.
+/// Why a C call failed: a status, a message, maybe a field path, and for
+/// a bad setting where it is and what is wrong with it.
 #[derive(Debug)]
 pub(crate) struct Failure {
     status: custodia_status,
     message: String,
     path: Option<String>,
+    setting: Option<(String, SettingProblem)>,
 }
 
 impl Failure {
@@ -62,6 +64,7 @@ impl Failure {
             status: ErrorCode::NullArgument.into(),
             message: format!("argument `{argument}` is NULL"),
             path: None,
+            setting: None,
         }
     }
 }
@@ -72,6 +75,10 @@ impl From<Error> for Failure {
             status: err.code().into(),
             message: err.to_string(),
             path: err.field_path().map(|p| p.as_str().to_owned()),
+            setting: err
+                .setting_path()
+                .zip(err.setting_problem())
+                .map(|(path, problem)| (path.to_string(), problem)),
         }
     }
 }
@@ -82,10 +89,23 @@ impl From<crate::ErrorKind> for Failure {
     }
 }
 
-#[derive(Default)]
 struct LastError {
     message: CString,
     path: CString,
+    setting: CString,
+    /// The problem's name with its NUL, or "\0": always NUL-terminated.
+    problem: &'static str,
+}
+
+impl Default for LastError {
+    fn default() -> Self {
+        Self {
+            message: CString::default(),
+            path: CString::default(),
+            setting: CString::default(),
+            problem: "\0",
+        }
+    }
 }
 
 thread_local! {
@@ -97,11 +117,20 @@ fn c_string(text: String) -> CString {
     CString::new(text.replace('\0', "?")).unwrap_or_default()
 }
 
-fn set_last_error(message: String, path: Option<String>) {
+fn set_last_error(failure: Option<Failure>) {
     LAST_ERROR.with(|last| {
         if let Ok(mut last) = last.try_borrow_mut() {
+            let failure = failure.map_or((String::new(), None, None), |f| {
+                (f.message, f.path, f.setting)
+            });
+            let (message, path, setting) = failure;
+            let (setting, problem) = setting.map_or((String::new(), "\0"), |(path, problem)| {
+                (path, problem.name_with_nul())
+            });
             last.message = c_string(message);
             last.path = c_string(path.unwrap_or_default());
+            last.setting = c_string(setting);
+            last.problem = problem;
         }
     });
 }
@@ -123,12 +152,13 @@ pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> custodia_status
             status: ErrorCode::Panic.into(),
             message: "internal error (panic); free the handles involved".into(),
             path: None,
+            setting: None,
         }),
         body,
     );
     match outcome {
         Ok(()) => {
-            set_last_error(String::new(), None);
+            set_last_error(None);
             custodia_status::OK
         }
         Err(mut failure) => {
@@ -138,8 +168,9 @@ pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> custodia_status
                 failure.message =
                     format!("internal error (panic at {place}); free the handles involved");
             }
-            set_last_error(failure.message, failure.path);
-            failure.status
+            let status = failure.status;
+            set_last_error(Some(failure));
+            status
         }
     }
 }
@@ -197,6 +228,41 @@ pub extern "C" fn custodia_last_error_field_path() -> *const c_char {
     })
 }
 
+/// For the last failed custodia call on this thread, when it was about a
+/// setting of a schema, masking policy or dedupe settings: where that
+/// setting is, as keys and list positions from the top of the settings'
+/// JSON, e.g. "fields[3].kind", "audiences.support.phone" or
+/// "blocking[0]". "" when the error is not about one setting (or is about
+/// the document as a whole; see custodia_last_error_setting_problem).
+/// Same lifetime rules as custodia_last_error_message. Never NULL.
+/// Thread-safe (per thread).
+#[unsafe(no_mangle)]
+pub extern "C" fn custodia_last_error_setting_path() -> *const c_char {
+    guard(c"".as_ptr(), || {
+        LAST_ERROR.with(|last| {
+            last.try_borrow()
+                .map_or(c"".as_ptr(), |l| l.setting.as_ptr())
+        })
+    })
+}
+
+/// For the last failed custodia call on this thread, when it was about a
+/// setting: the stable name of what is wrong with it, one of "missing",
+/// "unknown_key", "wrong_type", "unknown_name", "out_of_range",
+/// "bad_name", "unknown_field", "duplicate", "empty", "conflict",
+/// "unsupported", "mismatch", "too_large" or "invalid" (more may be
+/// added). "" when the error was not about a setting. Static; never NULL.
+/// Thread-safe (per thread).
+#[unsafe(no_mangle)]
+pub extern "C" fn custodia_last_error_setting_problem() -> *const c_char {
+    guard(c"".as_ptr(), || {
+        LAST_ERROR.with(|last| {
+            last.try_borrow()
+                .map_or(c"".as_ptr(), |l| l.problem.as_ptr().cast())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +274,46 @@ mod tests {
             // SAFETY: custodia_status_name returns a static C string.
             let name = unsafe { std::ffi::CStr::from_ptr(custodia_status_name(code.as_u32())) };
             assert_eq!(name.to_str().unwrap(), code.name());
+        }
+    }
+
+    #[test]
+    fn setting_errors_reach_c_with_path_and_problem() {
+        let read = |f: extern "C" fn() -> *const c_char| {
+            // SAFETY: the accessors return valid C strings on this thread.
+            unsafe { std::ffi::CStr::from_ptr(f()) }
+                .to_str()
+                .map(str::to_owned)
+        };
+        let status = run(|| {
+            Err(Error::policy(
+                crate::SettingPath::of(&["audiences", "support", "phone"]),
+                SettingProblem::UnknownName,
+                "unknown operator `blur`",
+            )
+            .into())
+        });
+        assert_eq!(status, ErrorCode::InvalidPolicy.into());
+        assert_eq!(
+            read(custodia_last_error_setting_path).as_deref(),
+            Ok("audiences.support.phone")
+        );
+        assert_eq!(
+            read(custodia_last_error_setting_problem).as_deref(),
+            Ok("unknown_name")
+        );
+        assert_eq!(read(custodia_last_error_field_path).as_deref(), Ok(""));
+        // Another error clears them, and so does success.
+        run(|| Err(Failure::null("x")));
+        assert_eq!(read(custodia_last_error_setting_path).as_deref(), Ok(""));
+        assert_eq!(read(custodia_last_error_setting_problem).as_deref(), Ok(""));
+        // The header lists every problem name.
+        let header = include_str!("../../include/custodia.h");
+        for problem in SettingProblem::ALL {
+            assert!(
+                header.contains(&format!("\"{}\"", problem.name())),
+                "{problem}"
+            );
         }
     }
 

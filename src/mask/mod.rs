@@ -142,7 +142,10 @@ impl Masker {
         let mut audiences = HashMap::new();
         let record_key_name = policy.record_key_field();
         let record_key = schema.index_of(record_key_name);
-        let bad = |reason: String| -> crate::Error { ErrorKind::InvalidPolicy { reason }.into() };
+        use crate::error::{SettingPath, SettingProblem as P};
+        let bad = |at: &[&str], problem, reason: String| -> crate::Error {
+            crate::Error::policy(SettingPath::of(at), problem, reason)
+        };
         for audience in policy.audiences() {
             let rules = policy
                 .audience(audience)
@@ -155,25 +158,25 @@ impl Masker {
                 schema.len()
             ];
             for (field_name, op) in rules {
-                let index =
-                    schema
-                        .index_of(&field_name)
-                        .ok_or_else(|| ErrorKind::InvalidPolicy {
-                            reason: format!(
-                                "audience `{audience}`: field `{field_name}` is not in schema `{}`",
-                                schema.name()
-                            ),
-                        })?;
+                let at = ["audiences", audience, field_name.as_str()];
+                let index = schema.index_of(&field_name).ok_or_else(|| {
+                    bad(
+                        &at,
+                        P::UnknownField,
+                        format!("field `{field_name}` is not in schema `{}`", schema.name()),
+                    )
+                })?;
                 if let Operator::Token { .. } = &op
                     && !token::supports(schema.fields()[index].kind())
                 {
-                    return Err(ErrorKind::InvalidPolicy {
-                        reason: format!(
-                            "audience `{audience}`: field `{field_name}` of kind `{}` cannot be tokenized",
+                    return Err(bad(
+                        &at,
+                        P::Conflict,
+                        format!(
+                            "field `{field_name}` of kind `{}` cannot be tokenized",
                             schema.fields()[index].kind().name()
                         ),
-                    }
-                    .into());
+                    ));
                 }
                 if let (
                     Operator::Hash { key, .. }
@@ -191,15 +194,23 @@ impl Masker {
             }
             if ops.iter().any(|op| matches!(op, Operator::Encrypt { .. })) {
                 let Some(rk) = record_key else {
-                    return Err(bad(format!(
-                        "audience `{audience}` encrypts, but the record key field `{record_key_name}` is not in schema `{}` (set `record_key`)",
-                        schema.name()
-                    )));
+                    return Err(bad(
+                        &["record_key"],
+                        P::UnknownField,
+                        format!(
+                            "audience `{audience}` encrypts, but the record key field `{record_key_name}` is not in schema `{}` (set `record_key`)",
+                            schema.name()
+                        ),
+                    ));
                 };
                 if ops[rk] != Operator::Keep {
-                    return Err(bad(format!(
-                        "audience `{audience}` encrypts, so it must keep the record key field `{record_key_name}` as it is"
-                    )));
+                    return Err(bad(
+                        &["audiences", audience, record_key_name],
+                        P::Conflict,
+                        format!(
+                            "audience `{audience}` encrypts, so it must keep the record key field `{record_key_name}` as it is"
+                        ),
+                    ));
                 }
             }
             if compiled {
@@ -209,25 +220,32 @@ impl Masker {
         let mut reveal = HashMap::new();
         for (audience, fields) in policy.reveal_grants() {
             if policy.audience(audience).is_none() {
-                return Err(bad(format!(
-                    "reveal: audience `{audience}` has no operators in the policy"
-                )));
+                return Err(bad(
+                    &["reveal", audience],
+                    P::Conflict,
+                    format!("audience `{audience}` has no operators in the policy"),
+                ));
             }
             let mut grants = vec![false; schema.len()];
             for field in fields {
                 let index = schema.index_of(field).ok_or_else(|| {
-                    bad(format!(
-                        "reveal: audience `{audience}`: field `{field}` is not in schema `{}`",
-                        schema.name()
-                    ))
+                    bad(
+                        &["reveal", audience],
+                        P::UnknownField,
+                        format!("field `{field}` is not in schema `{}`", schema.name()),
+                    )
                 })?;
                 grants[index] = true;
             }
             if record_key.is_none() {
-                return Err(bad(format!(
-                    "reveal: the record key field `{record_key_name}` is not in schema `{}` (set `record_key`)",
-                    schema.name()
-                )));
+                return Err(bad(
+                    &["record_key"],
+                    P::UnknownField,
+                    format!(
+                        "revealing needs the record key field `{record_key_name}`, which is not in schema `{}` (set `record_key`)",
+                        schema.name()
+                    ),
+                ));
             }
             if audiences.contains_key(audience.as_str()) {
                 reveal.insert(audience.clone(), grants);
@@ -732,12 +750,21 @@ mod tests {
         );
         let err = Masker::new(&Schema::customer(), &bad, keys()).unwrap_err();
         assert!(err.to_string().contains("cannot be tokenized"), "{err}");
-        let bad = Policy::new("p").rule("a", "nope", Operator::Keep);
         assert_eq!(
-            Masker::new(&Schema::customer(), &bad, keys())
-                .unwrap_err()
-                .code(),
-            crate::ErrorCode::InvalidPolicy
+            err.setting_path().map(ToString::to_string).as_deref(),
+            Some("audiences.a.email")
+        );
+        assert_eq!(err.setting_problem(), Some(crate::SettingProblem::Conflict));
+        let bad = Policy::new("p").rule("a", "nope", Operator::Keep);
+        let err = Masker::new(&Schema::customer(), &bad, keys()).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidPolicy);
+        assert_eq!(
+            err.to_string(),
+            "masking policy at `audiences.a.nope`: field `nope` is not in schema `customer`"
+        );
+        assert_eq!(
+            err.setting_problem(),
+            Some(crate::SettingProblem::UnknownField)
         );
         let mut short = record();
         short.set("phone", "+8610086").unwrap();

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 
 use super::operator::{Generalize, Operator, Partial, Profile};
-use crate::error::{Error, ErrorKind, JsonDocument, Result};
+use crate::error::{Error, ErrorKind, JsonDocument, Result, SettingPath, SettingProblem};
 use crate::schema::spec::{operator_json, parse_operator};
 
 /// Which operator each audience applies to each field.
@@ -21,8 +21,8 @@ pub struct Policy {
 /// The record key field when a policy names none.
 pub const DEFAULT_RECORD_KEY: &str = "customer_id";
 
-fn invalid(reason: String) -> Error {
-    ErrorKind::InvalidPolicy { reason }.into()
+fn invalid<S: AsRef<str>>(at: &[S], problem: SettingProblem, reason: impl Into<String>) -> Error {
+    Error::policy(SettingPath::of(at), problem, reason)
 }
 
 impl Policy {
@@ -136,56 +136,94 @@ impl Policy {
             column: e.column(),
             detail: "malformed policy JSON".into(),
         })?;
+        use SettingProblem as P;
         let Json::Object(root) = root else {
-            return Err(invalid("a policy is a JSON object".into()));
+            return Err(invalid::<&str>(
+                &[],
+                P::WrongType,
+                "a policy is a JSON object",
+            ));
         };
         let mut policy = Self::new(root.get("name").and_then(Json::as_str).unwrap_or("policy"));
         for key in root.keys() {
             if !["name", "audiences", "record_key", "reveal"].contains(&key.as_str()) {
-                return Err(invalid(format!(
-                    "unknown key `{key}` (expected `name`, `audiences`, `record_key`, `reveal`)"
-                )));
+                return Err(invalid(
+                    &[key],
+                    P::UnknownKey,
+                    format!(
+                        "unknown key `{key}` (expected `name`, `audiences`, `record_key`, `reveal`)"
+                    ),
+                ));
             }
         }
         match root.get("record_key") {
             None => {}
             Some(Json::String(field)) => policy = policy.record_key(field),
-            Some(_) => return Err(invalid("`record_key` must be a field name".into())),
+            Some(_) => {
+                return Err(invalid(
+                    &["record_key"],
+                    P::WrongType,
+                    "`record_key` must be a field name",
+                ));
+            }
         }
         if let Some(reveal) = root.get("reveal") {
             let Json::Object(reveal) = reveal else {
                 return Err(invalid(
-                    "`reveal` must map audiences to lists of fields".into(),
+                    &["reveal"],
+                    P::WrongType,
+                    "`reveal` must map audiences to lists of fields",
                 ));
             };
             for (audience, fields) in reveal {
                 let Some(fields) = fields.as_array() else {
-                    return Err(invalid(format!(
-                        "reveal: audience `{audience}` must have a list of fields"
-                    )));
+                    return Err(invalid(
+                        &["reveal", audience],
+                        P::WrongType,
+                        format!("audience `{audience}` must have a list of fields to reveal"),
+                    ));
                 };
-                for field in fields {
+                for (i, field) in fields.iter().enumerate() {
                     let Some(field) = field.as_str() else {
-                        return Err(invalid(format!(
-                            "reveal: audience `{audience}`: fields are names"
-                        )));
+                        return Err(Error::policy(
+                            SettingPath::of(&["reveal", audience]).index(i),
+                            P::WrongType,
+                            "fields to reveal are names",
+                        ));
                     };
                     policy = policy.reveal(audience, field);
                 }
             }
         }
-        let Some(Json::Object(audiences)) = root.get("audiences") else {
-            return Err(invalid("`audiences` must be an object of audiences".into()));
+        let audiences = match root.get("audiences") {
+            Some(Json::Object(audiences)) => audiences,
+            found => {
+                return Err(invalid(
+                    &["audiences"],
+                    if found.is_some() {
+                        P::WrongType
+                    } else {
+                        P::Missing
+                    },
+                    "`audiences` must be an object of audiences",
+                ));
+            }
         };
         for (audience, fields) in audiences {
             let Json::Object(fields) = fields else {
-                return Err(invalid(format!(
-                    "audience `{audience}` must map fields to operators"
-                )));
+                return Err(invalid(
+                    &["audiences", audience],
+                    P::WrongType,
+                    format!("audience `{audience}` must map fields to operators"),
+                ));
             };
             for (field, op) in fields {
-                let operator = parse_operator(op).map_err(|why| {
-                    invalid(format!("audience `{audience}`, field `{field}`: {why}"))
+                let operator = parse_operator(op).map_err(|e| {
+                    Error::policy(
+                        SettingPath::of(&["audiences", audience, field]).join(&e.path),
+                        e.problem,
+                        e.reason,
+                    )
                 })?;
                 policy = policy.rule(audience, field, operator);
             }
@@ -357,44 +395,122 @@ mod tests {
 
     #[test]
     fn bad_policies_say_where() {
-        for (json, says) in [
+        use SettingProblem as P;
+        for (json, says, path, problem) in [
             (
                 r#"{"audiences": {"s": {"phone": "phonee"}}}"#,
-                "audience `s`, field `phone`: unknown operator `phonee`",
+                "masking policy at `audiences.s.phone`: unknown operator `phonee`",
+                "audiences.s.phone",
+                P::UnknownName,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "hash"}}}}"#,
                 "needs a `key`",
+                "audiences.s.a.key",
+                P::Missing,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "blur"}}}}"#,
+                "unknown operator `blur`",
+                "audiences.s.a.op",
+                P::UnknownName,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"first": 1}}}}"#,
+                "no `op`",
+                "audiences.s.a.op",
+                P::Missing,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "frist": 1}}}}"#,
                 "unknown option `frist`",
+                "audiences.s.a.frist",
+                P::UnknownKey,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "first": "1"}}}}"#,
+                "whole number",
+                "audiences.s.a.first",
+                P::WrongType,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "generalize", "to": "decade"}}}}"#,
                 "`to` must be",
+                "audiences.s.a.to",
+                P::UnknownName,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "char": "\u0301"}}}}"#,
                 "does not combine",
+                "audiences.s.a.char",
+                P::Invalid,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "char": "\u0890"}}}}"#,
                 "does not combine",
+                "audiences.s.a.char",
+                P::Invalid,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "char": " "}}}}"#,
                 "visible character",
+                "audiences.s.a.char",
+                P::Invalid,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "length": 1025}}}}"#,
                 "`length` must be at most 1024",
+                "audiences.s.a.length",
+                P::OutOfRange,
             ),
-            (r#"{"audiences": []}"#, "must be an object"),
-            (r#"{"audience": {}}"#, "unknown key `audience`"),
+            (
+                r#"{"audiences": {"s": {"a": 7}}}"#,
+                "a name or an object",
+                "audiences.s.a",
+                P::WrongType,
+            ),
+            (
+                r#"{"audiences": {"s": []}}"#,
+                "must map fields",
+                "audiences.s",
+                P::WrongType,
+            ),
+            (
+                r#"{"audiences": []}"#,
+                "must be an object",
+                "audiences",
+                P::WrongType,
+            ),
+            (r#"{}"#, "must be an object", "audiences", P::Missing),
+            (
+                r#"{"audience": {}}"#,
+                "unknown key `audience`",
+                "audience",
+                P::UnknownKey,
+            ),
+            (
+                r#"{"audiences": {}, "record_key": 1}"#,
+                "field name",
+                "record_key",
+                P::WrongType,
+            ),
+            (
+                r#"{"audiences": {}, "reveal": {"s": ["a", 2]}}"#,
+                "are names",
+                "reveal.s[1]",
+                P::WrongType,
+            ),
+            (r#"[]"#, "a JSON object", "", P::WrongType),
         ] {
             let err = Policy::from_json(json).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::InvalidPolicy, "{json}");
             assert!(err.to_string().contains(says), "{json}: {err}");
+            assert_eq!(
+                err.setting_path().map(ToString::to_string).as_deref(),
+                Some(path),
+                "{json}: {err}"
+            );
+            assert_eq!(err.setting_problem(), Some(problem), "{json}: {err}");
         }
         let err = Policy::from_json("{").unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::Json);

@@ -496,10 +496,11 @@ impl Pipeline {
 
     fn dedupe_step(&self) -> Result<&DedupeStep> {
         self.dedupe.as_ref().ok_or_else(|| {
-            crate::ErrorKind::InvalidDedupe {
-                reason: "the pipeline has no dedupe step".into(),
-            }
-            .into()
+            crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::Invalid,
+                "the pipeline has no dedupe step",
+            )
         })
     }
 }

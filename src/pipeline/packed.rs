@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use crate::dedupe::Records;
-use crate::error::{ErrorKind, Result};
+use crate::error::Result;
 use crate::schema::{Decimal, Record, Schema, Value};
 
 /// Records (or their absence) of one schema, in one buffer.
@@ -66,9 +66,11 @@ impl Packed {
 
     fn length(&mut self, n: usize) -> Result<()> {
         let n = u32::try_from(n).map_err(|_| {
-            crate::Error::from(ErrorKind::InvalidDedupe {
-                reason: "a value of 4 GiB or more cannot be deduplicated".to_owned(),
-            })
+            crate::Error::dedupe(
+                crate::error::SettingPath::root(),
+                crate::error::SettingProblem::TooLarge,
+                "a value of 4 GiB or more cannot be deduplicated",
+            )
         })?;
         self.bytes.extend_from_slice(&n.to_le_bytes());
         Ok(())
@@ -190,10 +192,11 @@ impl<'a> Reader<'a> {
 
 /// Packed records are only ever read as written: this would be a bug.
 fn corrupt() -> crate::Error {
-    ErrorKind::InvalidDedupe {
-        reason: "a kept record could not be read back".to_owned(),
-    }
-    .into()
+    crate::Error::dedupe(
+        crate::error::SettingPath::root(),
+        crate::error::SettingProblem::Invalid,
+        "a kept record could not be read back",
+    )
 }
 
 #[cfg(test)]

@@ -600,10 +600,11 @@ impl Pipeline {
             golden,
         } = outputs;
         if !self.dedupes() {
-            return Err(crate::ErrorKind::InvalidDedupe {
-                reason: "linking needs a dedupe step".into(),
-            }
-            .into());
+            return Err(crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::Invalid,
+                "linking needs a dedupe step",
+            ));
         }
         if left.name == right.name {
             return Err(crate::ErrorKind::InvalidPipeline {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use super::spec::{Comparator, Comparison, Operator};
-use crate::error::{ErrorKind, FieldPath, Result};
+use crate::error::{ErrorKind, FieldPath, Result, SettingPath, SettingProblem};
 
 /// What a field holds. The kind decides how a value is normalized, validated,
 /// compared for duplicates and masked.
@@ -490,29 +490,54 @@ impl Field {
         self.description.as_deref()
     }
 
-    /// Checks the field on its own; `path` names it in errors.
-    pub(crate) fn check(&self, path: &FieldPath) -> Result<()> {
-        check_name(self.name.as_str()).map_err(|reason| ErrorKind::InvalidSchema {
-            reason: format!("{path}: field name {reason}"),
+    /// Checks the field on its own, the `index`th of its schema; `path`
+    /// names it in errors.
+    pub(crate) fn check(&self, index: usize, path: &FieldPath) -> Result<()> {
+        let setting = SettingPath::root().key("fields").index(index);
+        check_name(self.name.as_str()).map_err(|reason| {
+            crate::Error::schema(
+                setting.clone().key("name"),
+                SettingProblem::BadName,
+                format!("field name {reason}"),
+            )
         })?;
-        let bad = |option: &str, reason: &str| ErrorKind::BadOption {
+        let bad = |option: &str, problem, reason: &str| ErrorKind::BadOption {
             path: path.clone(),
+            setting: setting.clone().key(option),
             option: option.to_owned(),
+            problem,
             reason: reason.to_owned(),
         };
         if self.max_length == Some(0) {
-            return Err(bad("max_length", "must be at least 1").into());
+            return Err(bad(
+                "max_length",
+                SettingProblem::OutOfRange,
+                "must be at least 1",
+            )
+            .into());
         }
         if let FieldKind::Enumeration(values) = &self.kind {
             if values.is_empty() {
-                return Err(bad("values", "must list at least one value").into());
+                return Err(bad(
+                    "values",
+                    SettingProblem::Empty,
+                    "must list at least one value",
+                )
+                .into());
             }
             for (i, value) in values.iter().enumerate() {
+                let at = |problem, reason: &str| ErrorKind::BadOption {
+                    path: path.clone(),
+                    setting: setting.clone().key("values").index(i),
+                    option: "values".to_owned(),
+                    problem,
+                    reason: reason.to_owned(),
+                };
                 if value.is_empty() {
-                    return Err(bad("values", "must not contain an empty value").into());
+                    return Err(at(SettingProblem::Empty, "must not contain an empty value").into());
                 }
                 if values[..i].contains(value) {
-                    return Err(bad("values", "must not list a value twice").into());
+                    return Err(at(SettingProblem::Duplicate, "must not list a value twice").into());
                 }
             }
         }

@@ -10,7 +10,7 @@ use super::spec::{Comparator, Comparison, operator_json, parse_operator};
 use super::{
     CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema,
 };
-use crate::error::{Error, ErrorKind, JsonDocument, Result};
+use crate::error::{Error, ErrorKind, JsonDocument, Result, SettingPath, SettingProblem};
 
 /// The schema file format this version reads and writes.
 const FORMAT: u32 = 1;
@@ -251,12 +251,15 @@ fn schema_detail(err: &serde_json::Error) -> String {
 
 impl RawSchema {
     fn into_schema(self) -> Result<Schema> {
-        let invalid = |reason: String| Error::from(ErrorKind::InvalidSchema { reason });
         if self.format != FORMAT {
-            return Err(invalid(format!(
-                "format {} is not supported (this version reads format {FORMAT})",
-                self.format
-            )));
+            return Err(Error::schema(
+                SettingPath::of(&["format"]),
+                SettingProblem::Unsupported,
+                format!(
+                    "format {} is not supported (this version reads format {FORMAT})",
+                    self.format
+                ),
+            ));
         }
         let mut builder = Schema::builder(self.name)
             .version(self.version)
@@ -264,7 +267,11 @@ impl RawSchema {
             .max_value_bytes(self.max_value_bytes.unwrap_or(DEFAULT_MAX_VALUE_BYTES));
         if let Some(region) = self.region {
             let code = RegionCode::new(&region).ok_or_else(|| {
-                invalid("region must be a known two-letter region code (ISO 3166-1, or XK, AC, TA) such as \"CN\"".into())
+                Error::schema(
+                    SettingPath::of(&["region"]),
+                    SettingProblem::UnknownName,
+                    "region must be a known two-letter region code (ISO 3166-1, or XK, AC, TA) such as \"CN\"",
+                )
             })?;
             builder = builder.region(code);
         }
@@ -295,50 +302,76 @@ impl RawField {
             pattern,
             description,
         } = self;
+        use SettingProblem as P;
         let path = super::schema_path(index, &name);
+        let setting = SettingPath::root().key("fields").index(index);
         let (has_scheme, has_values, has_pattern) =
             (scheme.is_some(), values.is_some(), pattern.is_some());
-        let bad = |option: &str, reason: String| {
+        let bad_at = |option: &str, within: &SettingPath, problem, reason: String| {
             Error::from(ErrorKind::BadOption {
                 path: path.clone(),
+                setting: setting.clone().key(option).join(within),
                 option: option.into(),
+                problem,
                 reason,
             })
         };
-        let only_for =
-            |option: &str, kind: &str| bad(option, format!("only applies to kind `{kind}`"));
-        let kind = match kind.as_str() {
-            "national_id" => {
-                let name = scheme.as_deref().ok_or_else(|| {
-                    bad(
-                        "scheme",
-                        format!("is required for kind `national_id` ({})", schemes()),
-                    )
-                })?;
-                let scheme = IdScheme::from_name(name).ok_or_else(|| {
-                    bad(
-                        "scheme",
-                        format!("names an unknown scheme `{name}` ({})", schemes()),
-                    )
-                })?;
-                FieldKind::NationalId(scheme)
-            }
-            "enum" => FieldKind::Enumeration(
-                values.ok_or_else(|| bad("values", "is required for kind `enum`".into()))?,
-            ),
-            "pattern" => {
-                let source = pattern
-                    .as_deref()
-                    .ok_or_else(|| bad("pattern", "is required for kind `pattern`".into()))?;
-                FieldKind::Pattern(Pattern::new(source).map_err(|why| bad("pattern", why))?)
-            }
-            other => {
-                let Some(simple) = simple_kind(other) else {
-                    return Err(ErrorKind::UnknownKind { path, kind }.into());
-                };
-                simple
-            }
+        let bad = |option: &str, problem, reason: String| {
+            bad_at(option, &SettingPath::root(), problem, reason)
         };
+        let only_for = |option: &str, kind: &str| {
+            bad(
+                option,
+                P::Conflict,
+                format!("only applies to kind `{kind}`"),
+            )
+        };
+        let kind =
+            match kind.as_str() {
+                "national_id" => {
+                    let name = scheme.as_deref().ok_or_else(|| {
+                        bad(
+                            "scheme",
+                            P::Missing,
+                            format!("is required for kind `national_id` ({})", schemes()),
+                        )
+                    })?;
+                    let scheme = IdScheme::from_name(name).ok_or_else(|| {
+                        bad(
+                            "scheme",
+                            P::UnknownName,
+                            format!("names an unknown scheme `{name}` ({})", schemes()),
+                        )
+                    })?;
+                    FieldKind::NationalId(scheme)
+                }
+                "enum" => FieldKind::Enumeration(values.ok_or_else(|| {
+                    bad("values", P::Missing, "is required for kind `enum`".into())
+                })?),
+                "pattern" => {
+                    let source = pattern.as_deref().ok_or_else(|| {
+                        bad(
+                            "pattern",
+                            P::Missing,
+                            "is required for kind `pattern`".into(),
+                        )
+                    })?;
+                    FieldKind::Pattern(
+                        Pattern::new(source).map_err(|why| bad("pattern", P::Invalid, why))?,
+                    )
+                }
+                other => {
+                    let Some(simple) = simple_kind(other) else {
+                        return Err(ErrorKind::UnknownKind {
+                            path,
+                            setting: setting.key("kind"),
+                            kind,
+                        }
+                        .into());
+                    };
+                    simple
+                }
+            };
         if has_scheme && !matches!(kind, FieldKind::NationalId(_)) {
             return Err(only_for("scheme", "national_id"));
         }
@@ -359,6 +392,7 @@ impl RawField {
             let code = RegionCode::new(&region).ok_or_else(|| {
                 bad(
                     "region",
+                    P::UnknownName,
                     "must be a known two-letter region code (ISO 3166-1, or XK, AC, TA) such as \"CN\"".into(),
                 )
             })?;
@@ -368,14 +402,21 @@ impl RawField {
             let policy = CasePolicy::from_name(&case).ok_or_else(|| {
                 bad(
                     "case",
+                    P::UnknownName,
                     format!("must be one of keep, upper, lower, title, auto, not `{case}`"),
                 )
             })?;
             field = field.case(policy);
         }
         for (audience, op) in mask.into_iter().flatten() {
-            let operator = parse_operator(&op)
-                .map_err(|why| bad("mask", format!("for audience `{audience}`: {why}")))?;
+            let operator = parse_operator(&op).map_err(|e| {
+                bad_at(
+                    "mask",
+                    &SettingPath::of(&[&audience]).join(&e.path),
+                    e.problem,
+                    format!("for audience `{audience}`: {}", e.reason),
+                )
+            })?;
             field = field.mask(audience, operator);
         }
         if let Some(compare) = compare {
@@ -384,6 +425,7 @@ impl RawField {
                 name => Comparison::With(Comparator::from_name(name).ok_or_else(|| {
                     bad(
                         "compare",
+                        P::UnknownName,
                         format!(
                             "must be one of none, {}, not `{compare}`",
                             Comparator::ALL.map(Comparator::name).join(", ")

@@ -28,7 +28,7 @@ pub use record::{CsvHeader, Record};
 pub use spec::Comparison;
 pub use value::{Decimal, Value};
 
-use crate::error::{ErrorKind, FieldPath, Result};
+use crate::error::{ErrorKind, FieldPath, Result, SettingPath, SettingProblem};
 
 /// The default limit on the size of one value: 1 MiB.
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 1 << 20;
@@ -221,18 +221,32 @@ impl SchemaBuilder {
     /// limit; [`ErrorKind::DuplicateField`] and [`ErrorKind::BadOption`] for
     /// problems with one field.
     pub fn build(self) -> Result<Schema> {
-        let invalid = |reason: String| ErrorKind::InvalidSchema { reason };
-        field::check_name(&self.name).map_err(|why| invalid(format!("schema name {why}")))?;
+        let at = |key: &str| SettingPath::of(&[key]);
+        field::check_name(&self.name).map_err(|why| {
+            crate::Error::schema(
+                at("name"),
+                SettingProblem::BadName,
+                format!("schema name {why}"),
+            )
+        })?;
         if self.fields.is_empty() {
-            return Err(invalid("a schema needs at least one field".into()).into());
+            return Err(crate::Error::schema(
+                at("fields"),
+                SettingProblem::Empty,
+                "a schema needs at least one field",
+            ));
         }
         if self.max_value_bytes == 0 {
-            return Err(invalid("max_value_bytes must be at least 1".into()).into());
+            return Err(crate::Error::schema(
+                at("max_value_bytes"),
+                SettingProblem::OutOfRange,
+                "max_value_bytes must be at least 1",
+            ));
         }
         let mut index = HashMap::with_capacity(self.fields.len());
         for (i, field) in self.fields.iter().enumerate() {
             let path = schema_path(i, field.name());
-            field.check(&path)?;
+            field.check(i, &path)?;
             if index.insert(Box::from(field.name()), i).is_some() {
                 return Err(ErrorKind::DuplicateField { path }.into());
             }

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::error::{SettingPath, SettingProblem};
+
 /// What one field becomes for one audience.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -194,38 +196,81 @@ pub(crate) fn standalone(c: char) -> bool {
         && alone(&format!("{c}a"))
 }
 
+/// Why an operator cannot be read: where inside the operator (empty for
+/// the operator itself, `key`, `char`...), what is wrong, and in words.
+#[derive(Debug)]
+pub(crate) struct OperatorError {
+    pub(crate) path: SettingPath,
+    pub(crate) problem: SettingProblem,
+    pub(crate) reason: String,
+}
+
+fn op_error(
+    key: Option<&str>,
+    problem: SettingProblem,
+    reason: impl Into<String>,
+) -> OperatorError {
+    OperatorError {
+        path: key.map_or_else(SettingPath::root, |k| SettingPath::of(&[k])),
+        problem,
+        reason: reason.into(),
+    }
+}
+
 /// Reads one operator in policy JSON form (a name or an object with `op`).
-pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
-    let named = |name: &str| -> Result<Operator, String> {
+pub(crate) fn parse_operator(op: &Json) -> Result<Operator, OperatorError> {
+    use SettingProblem as P;
+    let named = |name: &str, key: Option<&str>| -> Result<Operator, OperatorError> {
         Ok(match name {
             "keep" => Operator::Keep,
             "redact" => Operator::Redact {
                 marker: REDACTED.into(),
             },
             "null" => Operator::Null,
-            other => Operator::Profile(
-                Profile::from_name(other).ok_or_else(|| format!("unknown operator `{other}`"))?,
-            ),
+            other => Operator::Profile(Profile::from_name(other).ok_or_else(|| {
+                op_error(key, P::UnknownName, format!("unknown operator `{other}`"))
+            })?),
         })
     };
     let obj = match op {
-        Json::String(name) => return named(name),
+        Json::String(name) => return named(name, None),
         Json::Object(obj) => obj,
-        _ => return Err("an operator is a name or an object with `op`".into()),
+        _ => {
+            return Err(op_error(
+                None,
+                P::WrongType,
+                "an operator is a name or an object with `op`",
+            ));
+        }
     };
-    let kind = obj
-        .get("op")
-        .and_then(Json::as_str)
-        .ok_or("the object has no `op` name")?;
-    let uint = |key: &str, default: u64| -> Result<u64, String> {
+    let kind = match obj.get("op") {
+        None => {
+            return Err(op_error(
+                Some("op"),
+                P::Missing,
+                "the object has no `op` name",
+            ));
+        }
+        Some(Json::String(kind)) => kind.as_str(),
+        Some(_) => return Err(op_error(Some("op"), P::WrongType, "`op` must be a name")),
+    };
+    let uint = |key: &str, default: u64| -> Result<u64, OperatorError> {
         match obj.get(key) {
             None => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| format!("`{key}` must be a whole number")),
+            Some(v) => v.as_u64().ok_or_else(|| {
+                op_error(
+                    Some(key),
+                    P::WrongType,
+                    format!("`{key}` must be a whole number"),
+                )
+            }),
         }
     };
     let text = |key: &str| obj.get(key).and_then(Json::as_str);
+    let key_id = |op: &str| {
+        text("key")
+            .ok_or_else(|| op_error(Some("key"), P::Missing, format!("`{op}` needs a `key` id")))
+    };
     let allowed: &[&str] = match kind {
         "redact" => &["op", "marker"],
         "partial" => &["op", "first", "last", "char", "length"],
@@ -236,7 +281,11 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
         _ => &["op"],
     };
     if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!("unknown option `{extra}` for `{kind}`"));
+        return Err(op_error(
+            Some(extra),
+            P::UnknownKey,
+            format!("unknown option `{extra}` for `{kind}`"),
+        ));
     }
     Ok(match kind {
         "redact" => Operator::Redact {
@@ -245,16 +294,26 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
         "partial" => {
             let mut chars = text("char").unwrap_or("*").chars();
             let (Some(mask), None) = (chars.next(), chars.next()) else {
-                return Err("`char` must be one character".into());
+                return Err(op_error(
+                    Some("char"),
+                    P::Invalid,
+                    "`char` must be one character",
+                ));
             };
             if !standalone(mask) {
-                return Err(
-                    "`char` must be a visible character that does not combine with others".into(),
-                );
+                return Err(op_error(
+                    Some("char"),
+                    P::Invalid,
+                    "`char` must be a visible character that does not combine with others",
+                ));
             }
             let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
             if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
-                return Err(format!("`length` must be at most {MAX_FIXED}"));
+                return Err(op_error(
+                    Some("length"),
+                    P::OutOfRange,
+                    format!("`length` must be at most {MAX_FIXED}"),
+                ));
             }
             Operator::Partial(Partial {
                 first: uint("first", 0)? as usize,
@@ -275,24 +334,34 @@ pub(crate) fn parse_operator(op: &Json) -> Result<Operator, String> {
             Some("range") => Generalize::Range {
                 width: uint("width", 10)?.max(1),
             },
-            _ => return Err("`to` must be year, year_month, age_band, prefix or range".into()),
+            to => {
+                return Err(op_error(
+                    Some("to"),
+                    if to.is_some() {
+                        P::UnknownName
+                    } else {
+                        P::Missing
+                    },
+                    "`to` must be year, year_month, age_band, prefix or range",
+                ));
+            }
         }),
         "hash" => Operator::Hash {
-            key: text("key").ok_or("`hash` needs a `key` id")?.to_owned(),
+            key: key_id("hash")?.to_owned(),
             bytes: uint("bytes", 12)?.clamp(8, 32) as usize,
         },
         "token" => Operator::Token {
-            key: text("key").ok_or("`token` needs a `key` id")?.to_owned(),
+            key: key_id("token")?.to_owned(),
             tagged: obj.get("tagged").and_then(Json::as_bool).unwrap_or(false),
         },
         "encrypt" => Operator::Encrypt {
-            key: text("key").ok_or("`encrypt` needs a `key` id")?.to_owned(),
+            key: key_id("encrypt")?.to_owned(),
             deterministic: obj
                 .get("deterministic")
                 .and_then(Json::as_bool)
                 .unwrap_or(false),
         },
-        other => return named(other),
+        other => return named(other, Some("op")),
     })
 }
 

@@ -59,10 +59,18 @@ static void deduper_settings(void) {
     deduper = NULL;
     CHECK_STATUS(custodia_deduper_new(schema, S("{\"threshold\": 2}"), &deduper), CUSTODIA_STATUS_INVALID_DEDUPE);
     CHECK(deduper == NULL);
+    CHECK(strcmp(custodia_last_error_setting_path(), "threshold") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "out_of_range") == 0);
+    CHECK_STATUS(custodia_deduper_new(schema, S("{\"blocking\": [\"email\"], \"windw\": 3}"), &deduper),
+                 CUSTODIA_STATUS_INVALID_DEDUPE);
+    CHECK(strcmp(custodia_last_error_setting_path(), "windw") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "unknown_key") == 0);
     CHECK_STATUS(custodia_deduper_new(schema, S("{\"threshold\": "), &deduper), CUSTODIA_STATUS_INVALID_DEDUPE);
     CHECK_STATUS(custodia_deduper_new(schema, S("{\"blocking\": [\"nickname:phonetic\"]}"), &deduper),
                  CUSTODIA_STATUS_INVALID_DEDUPE);
     CHECK(contains(custodia_last_error_message(), "nickname"));
+    CHECK(strcmp(custodia_last_error_setting_path(), "blocking[0]") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "unknown_field") == 0);
     CHECK_STATUS(custodia_deduper_new(schema, "\xff", 1, &deduper), CUSTODIA_STATUS_INVALID_UTF8);
     CHECK_STATUS(custodia_deduper_new(NULL, NULL, 0, &deduper), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK(contains(custodia_last_error_message(), "schema"));
@@ -265,6 +273,8 @@ static void golden_records(void) {
     CHECK_STATUS(custodia_merger_new(schema, S("{\"rules\": [\"most_recent\"]}"), &merger),
                  CUSTODIA_STATUS_INVALID_DEDUPE);
     CHECK(contains(custodia_last_error_message(), "updated_field"));
+    CHECK(strcmp(custodia_last_error_setting_path(), "rules") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "conflict") == 0);
     CHECK_STATUS(custodia_merger_new(schema, S("{\"fields\": {\"nickname\": [\"longest\"]}}"), &merger),
                  CUSTODIA_STATUS_INVALID_DEDUPE);
     CHECK(contains(custodia_last_error_message(), "nickname"));

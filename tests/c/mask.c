@@ -101,7 +101,9 @@ static void policies(custodia_schema *schema) {
     policy = untouched;
     CHECK_STATUS(custodia_policy_from_json(S("{\"audiences\": {\"s\": {\"phone\": \"blur\"}}}"), &policy),
                  CUSTODIA_STATUS_INVALID_POLICY);
-    CHECK(contains(custodia_last_error_message(), "field `phone`"));
+    CHECK(contains(custodia_last_error_message(), "audiences.s.phone"));
+    CHECK(strcmp(custodia_last_error_setting_path(), "audiences.s.phone") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "unknown_name") == 0);
     CHECK_STATUS(custodia_policy_from_json(S("{"), &policy), CUSTODIA_STATUS_JSON);
     CHECK(policy == untouched);
     /* A policy whose keys are missing from the ring. */

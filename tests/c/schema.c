@@ -57,6 +57,9 @@ static void errors(void) {
                  CUSTODIA_STATUS_UNKNOWN_KIND);
     CHECK(strcmp(custodia_last_error_field_path(), "fields[0] (p)") == 0);
     CHECK(contains(custodia_last_error_message(), "unknown kind `money`"));
+    /* The setting at fault, and what is wrong with it, by stable name. */
+    CHECK(strcmp(custodia_last_error_setting_path(), "fields[0].kind") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "unknown_name") == 0);
 
     CHECK_STATUS(custodia_schema_from_json(
                      S("{\"name\": \"s\", \"fields\": [{\"name\": \"a\", \"kind\": \"text\"},"
@@ -69,6 +72,20 @@ static void errors(void) {
     CHECK_STATUS(custodia_schema_from_json(S("{\"name\": \"s\", \"fields\": []}"), &out),
                  CUSTODIA_STATUS_INVALID_SCHEMA);
     CHECK(out == untouched);
+    CHECK(strcmp(custodia_last_error_setting_path(), "fields") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "empty") == 0);
+    CHECK_STATUS(custodia_schema_from_json(
+                     S("{\"name\": \"s\", \"fields\": [{\"name\": \"a\", \"kind\": \"text\"},"
+                       "{\"name\": \" b\", \"kind\": \"text\"}]}"), &out),
+                 CUSTODIA_STATUS_INVALID_SCHEMA);
+    CHECK(strcmp(custodia_last_error_setting_path(), "fields[1].name") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "bad_name") == 0);
+    /* A call that succeeds clears them; an error not about a setting leaves them "". */
+    custodia_schema *ok = NULL;
+    CHECK_STATUS(custodia_schema_from_json(S(CRM), &ok), CUSTODIA_STATUS_OK);
+    CHECK(strcmp(custodia_last_error_setting_path(), "") == 0);
+    CHECK(strcmp(custodia_last_error_setting_problem(), "") == 0);
+    custodia_schema_free(ok);
 
     const char bad_utf8[] = {'{', '"', (char)0xff, '"', '}'};
     CHECK_STATUS(custodia_schema_from_json(bad_utf8, sizeof bad_utf8, &out),
