@@ -638,6 +638,33 @@ impl Deduper {
         order
     }
 
+    /// The order rows are stored in for comparing: by family name (its
+    /// phonetic code, then its first letters), so that the two rows of most
+    /// candidate pairs (duplicates and households share a family name) sit
+    /// near each other in memory; in name order without a family name.
+    /// Results do not depend on it.
+    fn storage_order(&self, table: &Table, order: &[u32]) -> Vec<u32> {
+        let Some(Swap { family, .. }) = self.swap else {
+            return order.to_vec();
+        };
+        let prefix = |s: &str| {
+            let mut bytes = [0u8; 8];
+            for (to, from) in bytes.iter_mut().zip(s.bytes()) {
+                *to = from;
+            }
+            u64::from_be_bytes(bytes)
+        };
+        let mut keyed: Vec<(u64, u64, u32)> = order
+            .par_iter()
+            .map(|&row| {
+                let name = table.get(family, row as usize);
+                (prefix(name.phonetic), prefix(name.spelling), row)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.into_iter().map(|(_, _, row)| row).collect()
+    }
+
     /// Trains a model on `records` without running the rest. Pairs of rows
     /// known to be the same customer (`known_matches`, may be empty) start
     /// m where they point instead of at a generic guess; EM still decides.
@@ -679,7 +706,7 @@ impl Deduper {
     }
 
     /// Blocking: the candidate pairs.
-    fn block(&self, table: Table, split: Option<usize>) -> Work {
+    fn block(&self, mut table: Table, split: Option<usize>) -> Work {
         let ranks = table.ranks();
         let order = self.name_order(&table, &ranks);
         let limits = block::Limits {
@@ -692,6 +719,7 @@ impl Deduper {
             per_rule: pairs_per_rule,
             keys,
         } = block::candidates(&table, &order, &self.resolved, limits, split);
+        table.reorder(&self.storage_order(&table, &order));
         Work {
             table,
             ranks,
@@ -926,12 +954,13 @@ impl Deduper {
         levels: Option<Vec<u8>>,
     ) -> Outcome {
         let Work {
-            table,
+            mut table,
             ranks,
-            candidates,
+            mut candidates,
             pairs_per_rule,
-            ..
+            keys,
         } = work;
+        drop(keys);
         let width = table.columns.len();
         let scorer = self.scorer(&model);
         let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
@@ -949,19 +978,35 @@ impl Deduper {
                 .collect(),
             _ => {
                 let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
-                candidates
-                    .par_iter()
-                    .enumerate()
-                    .map_init(
-                        || pruned.scratch(),
-                        |scratch, (i, &(a, b))| {
-                            pruned
-                                .weight(&table, a as usize, b as usize, scratch)
-                                .map(|w| (i, w))
-                        },
-                    )
-                    .flatten()
-                    .collect()
+                // Pairs in the order their rows are stored: consecutive
+                // pairs share their first row and mostly have their second
+                // nearby, so most reads hit the cache. A pair keeps its
+                // orientation (a swap of names is read from the first row).
+                let table_ref = &table;
+                candidates.par_iter_mut().for_each(|pair| {
+                    *pair = (table_ref.place_of(pair.0), table_ref.place_of(pair.1));
+                });
+                candidates.par_sort_unstable();
+                let matched = table.by_place(|table| {
+                    candidates
+                        .par_iter()
+                        .enumerate()
+                        .map_init(
+                            || pruned.scratch(),
+                            |scratch, (i, &(a, b))| {
+                                pruned
+                                    .weight(table, a as usize, b as usize, scratch)
+                                    .map(|w| (i, w))
+                            },
+                        )
+                        .flatten()
+                        .collect()
+                });
+                let table_ref = &table;
+                candidates.par_iter_mut().for_each(|pair| {
+                    *pair = (table_ref.row_at(pair.0), table_ref.row_at(pair.1));
+                });
+                matched
             }
         };
         let tie = |i: usize| {
