@@ -548,7 +548,7 @@ impl Deduper {
     }
 
     /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) over
-    /// records read a chunk at a time.
+    /// normalized records read a chunk at a time.
     pub(crate) fn run_records(
         &self,
         records: &dyn Records,
@@ -561,7 +561,7 @@ impl Deduper {
     }
 
     /// [`Deduper::link`] (or [`Deduper::link_with`] given a model) over
-    /// records read a chunk at a time.
+    /// normalized records read a chunk at a time.
     pub(crate) fn link_records(
         &self,
         left: &dyn Records,
@@ -1060,8 +1060,9 @@ impl Deduper {
     }
 }
 
-/// Records that are read a chunk at a time rather than held as a slice
-/// (the pipeline keeps its records packed until they are needed).
+/// Normalized records that are read a chunk at a time rather than held as
+/// a slice (the pipeline keeps its cleaned records packed until they are
+/// needed). Deduplication does not normalize them again.
 pub(crate) trait Records: Sync {
     /// How many records there are.
     fn len(&self) -> usize;
@@ -1143,6 +1144,39 @@ mod tests {
             assert_eq!(x.weight.to_bits(), y.weight.to_bits());
         }
         assert_eq!(reused.clusters(), again.clusters());
+    }
+
+    /// Normalized records in memory, read a chunk at a time.
+    struct Normalized(Vec<Record>);
+
+    impl Records for Normalized {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn chunk(&self, range: std::ops::Range<usize>) -> Result<Vec<Record>> {
+            Ok(self.0[range].to_vec())
+        }
+    }
+
+    /// Records normalized beforehand (as the pipeline keeps them) are not
+    /// normalized again, and give what the raw records give.
+    #[test]
+    fn normalized_records_give_what_raw_ones_give() {
+        let data = Generator::multilingual(3).generate(2000).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let normalized = data
+            .records
+            .iter()
+            .map(|r| deduper.normalizer.normalize(r).map(|n| n.record))
+            .collect::<Result<Vec<_>>>()
+            .unwrap();
+        assert!(normalized.iter().zip(&data.records).any(|(n, r)| n != r));
+        let raw = deduper.run(&data.records).unwrap();
+        let kept = deduper.run_records(&Normalized(normalized), None).unwrap();
+        assert!(raw.pairs().len() > 100, "{}", raw.pairs().len());
+        assert_eq!(raw.pairs(), kept.pairs());
+        assert_eq!(raw.clusters(), kept.clusters());
     }
 
     /// Pruned scoring keeps exactly the pairs whose full weight reaches the

@@ -299,12 +299,15 @@ impl Table {
     pub(crate) fn extend(&mut self, normalizer: &Normalizer, records: &[Record]) -> Result<()> {
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
-            .map(|chunk| self.part(normalizer, chunk))
+            .map(|chunk| self.part(normalizer, chunk, false))
             .collect();
         self.append_parts(parts)
     }
 
-    /// [`Table::extend`] with records read a chunk at a time.
+    /// Adds `records` as rows, read a chunk at a time. They are normalized
+    /// already (by a normalizer of this schema, as the pipeline keeps them)
+    /// and are not normalized again: normalizing is idempotent, so that
+    /// would not change them.
     pub(crate) fn extend_from(
         &mut self,
         normalizer: &Normalizer,
@@ -315,17 +318,22 @@ impl Table {
             .into_par_iter()
             .map(|k| {
                 let chunk = records.chunk(k * CHUNK..n.min((k + 1) * CHUNK))?;
-                self.part(normalizer, &chunk)
+                self.part(normalizer, &chunk, true)
             })
             .collect();
         self.append_parts(parts)
     }
 
-    /// The rows of `records`, as a table of their own.
-    fn part(&self, normalizer: &Normalizer, records: &[Record]) -> Result<Self> {
+    /// The rows of `records` (`normalized` already or not), as a table of
+    /// their own.
+    fn part(&self, normalizer: &Normalizer, records: &[Record], normalized: bool) -> Result<Self> {
         let mut part = Self::new(&self.fields(), self.hints.clone());
         for record in records {
-            part.push(normalizer, record)?;
+            if normalized {
+                part.push_normalized(normalizer, record)?;
+            } else {
+                part.push(normalizer, record)?;
+            }
         }
         Ok(part)
     }
@@ -380,7 +388,12 @@ impl Table {
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
-        let reading = self.hints.reading(&normalized);
+        self.push_normalized(normalizer, &normalized)
+    }
+
+    /// Adds a normalized record as a row.
+    fn push_normalized(&mut self, normalizer: &Normalizer, normalized: &Record) -> Result<()> {
+        let reading = self.hints.reading(normalized);
         let at = self.begin_row();
         // The spellings of the given and family names, for telling a
         // mailbox made of them; emails are told once the row is read.
@@ -426,7 +439,7 @@ impl Table {
             let local = key.rsplit_once('@').map_or(key.as_str(), |(l, _)| l);
             let own = !local.is_empty()
                 && !local.bytes().any(|b| b.is_ascii_digit())
-                && self.mailbox_of_names(&key, &normalized, normalizer, reading, &mut spelled);
+                && self.mailbox_of_names(&key, normalized, normalizer, reading, &mut spelled);
             if let Some(f) = self.columns[c].flag {
                 self.meta[at + FLAGS + f] = u32::from(own);
             }
