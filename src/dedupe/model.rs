@@ -250,6 +250,8 @@ pub(crate) struct Pruned<'a> {
     steps: Vec<Vec<usize>>,
     /// The step of each column.
     step_of: Vec<usize>,
+    /// The columns after the first step.
+    later: Vec<usize>,
     /// Each column's best weight below the exact level (0 at least, the
     /// weight of a missing value).
     below_exact: Vec<f64>,
@@ -305,6 +307,7 @@ impl<'a> Pruned<'a> {
         Self {
             scorer,
             swap,
+            later: (0..width).filter(|&c| step_of[c] > 0).collect(),
             steps,
             step_of,
             below_exact: (0..width).map(|f| scorer.below_exact(f)).collect(),
@@ -339,19 +342,20 @@ impl<'a> Pruned<'a> {
         } = scratch;
         let (ra, rb) = (table.row(a), table.row(b));
         let count = |f: usize| ra.term(f).max(rb.term(f));
-        for (f, (ceiling, exact)) in ceilings.iter_mut().zip(exact.iter_mut()).enumerate() {
+        // The first step's columns are compared before any bound.
+        for &f in &self.later {
             let (x, y) = (ra.key(f), rb.key(f));
-            *ceiling = if x.is_empty() || y.is_empty() {
-                *exact = f64::INFINITY;
+            ceilings[f] = if x.is_empty() || y.is_empty() {
+                exact[f] = f64::INFINITY;
                 0.0
             } else if x == y {
                 let top = self.scorer.weights[f].len() - 1;
                 let (base, adjust) = self.scorer.field_weight(f, top as u8, || count(f), rows);
-                *exact = base + adjust;
-                self.below_exact[f].max(*exact)
+                exact[f] = base + adjust;
+                self.below_exact[f].max(exact[f])
             } else {
                 // Only equal keys reach the exact level.
-                *exact = f64::INFINITY;
+                exact[f] = f64::INFINITY;
                 self.below_exact[f]
             };
         }
@@ -368,12 +372,15 @@ impl<'a> Pruned<'a> {
                     + combine(&self.scorer.groups, |f| {
                         if self.step_of[f] > i {
                             ceilings[f]
-                        } else if out[f] == MISSING {
-                            0.0
-                        } else if out[f] as usize == self.scorer.weights[f].len() - 1 {
+                        } else if self.step_of[f] > 0
+                            && out[f] != MISSING
+                            && out[f] as usize == self.scorer.weights[f].len() - 1
+                        {
                             exact[f]
                         } else {
-                            self.scorer.weights[f][out[f] as usize]
+                            let (base, adjust) =
+                                self.scorer.field_weight(f, out[f], || count(f), rows);
+                            base + adjust
                         }
                     });
                 if bound < self.threshold {

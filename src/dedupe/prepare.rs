@@ -279,14 +279,15 @@ impl Table {
         let header = self.header(row);
         let (flags, rest) = header[FLAGS..].split_at(self.flags);
         let (terms, ends) = rest.split_at(self.term_slots);
-        let start = start_of(header);
-        let len = ends.last().map_or(0, |&end| end as usize);
         Row {
             columns: &self.columns,
             flags,
             terms: if self.counted { terms } else { &[] },
             ends,
-            text: &self.text[start..start + len],
+            // To the end of all text: slicing at the row's end would read
+            // its last byte, a cache line that a pair pruned early never
+            // needs.
+            text: &self.text[start_of(header)..],
         }
     }
 
@@ -642,7 +643,9 @@ pub(crate) struct Row<'a> {
     flags: &'a [u32],
     /// Empty before the term counts are counted.
     terms: &'a [u32],
+    /// Where each string ends, from the start of `text`.
     ends: &'a [u32],
+    /// The row's strings, then those of the rows stored after it.
     text: &'a str,
 }
 
