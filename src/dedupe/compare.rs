@@ -191,6 +191,11 @@ fn address(a: &str, b: &str) -> u8 {
 /// Words the two share (counted from the side where fewer are found), and
 /// the larger word count.
 fn shared_words(a: &str, b: &str) -> (usize, usize) {
+    if let (Some(x), Some(y)) = (Words::of(a), Words::of(b)) {
+        let (x, y) = (x.as_slice(), y.as_slice());
+        let found = |x: &[&str], y: &[&str]| x.iter().filter(|w| y.contains(w)).count();
+        return (found(x, y).min(found(y, x)), x.len().max(y.len()));
+    }
     let found = |x: &str, y: &str| {
         x.split_whitespace()
             .filter(|w| y.split_whitespace().any(|v| v == *w))
@@ -203,6 +208,32 @@ fn shared_words(a: &str, b: &str) -> (usize, usize) {
             .count()
             .max(b.split_whitespace().count()),
     )
+}
+
+/// The words of a short text, split at white space once, on the stack.
+struct Words<'a> {
+    words: [&'a str; Words::MAX],
+    len: usize,
+}
+
+impl<'a> Words<'a> {
+    /// The most words kept (an address has far fewer).
+    const MAX: usize = 16;
+
+    /// The words of `text`; `None` when it has more than [`Words::MAX`].
+    fn of(text: &'a str) -> Option<Self> {
+        let mut words = [""; Self::MAX];
+        let mut len = 0;
+        for word in text.split_whitespace() {
+            *words.get_mut(len)? = word;
+            len += 1;
+        }
+        Some(Self { words, len })
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        &self.words[..self.len]
+    }
 }
 
 fn date(a: &str, b: &str) -> u8 {
@@ -320,6 +351,10 @@ fn jaro_winkler_from(a: &str, b: &str, min: f64) -> f64 {
     jaro_winkler(a, b)
 }
 
+/// Jaro similarity of two ASCII strings of at most 64 bytes. Each
+/// character of `x` takes the first unused equal character of `y` within
+/// the match window; with one bit per position of `y`, finding it is a mask
+/// and a count of trailing zeros rather than a scan of the window.
 fn jaro_ascii(x: &[u8], y: &[u8]) -> f64 {
     if x.is_empty() && y.is_empty() {
         return 1.0;
@@ -331,33 +366,35 @@ fn jaro_ascii(x: &[u8], y: &[u8]) -> f64 {
         return 1.0;
     }
     let window = (x.len().max(y.len()) / 2).saturating_sub(1);
-    let mut y_used = [false; 64];
-    let mut x_matched = [0u8; 64];
-    let mut matches = 0usize;
+    // Where each character occurs in `y`, one bit per position.
+    let mut at = [0u64; 128];
+    for (j, &c) in y.iter().enumerate() {
+        at[usize::from(c & 0x7f)] |= 1 << j;
+    }
+    let below = |n: usize| if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let (mut y_used, mut x_used) = (0u64, 0u64);
     for (i, &c) in x.iter().enumerate() {
-        let lo = i.saturating_sub(window);
-        let hi = (i + window + 1).min(y.len());
-        for j in lo..hi {
-            if !y_used[j] && y[j] == c {
-                y_used[j] = true;
-                x_matched[matches] = c;
-                matches += 1;
-                break;
-            }
+        let (lo, hi) = (i.saturating_sub(window), (i + window + 1).min(y.len()));
+        let free = at[usize::from(c & 0x7f)] & !y_used & below(hi) & !below(lo);
+        if free != 0 {
+            y_used |= free & free.wrapping_neg();
+            x_used |= 1 << i;
         }
     }
+    let matches = x_used.count_ones() as usize;
     if matches == 0 {
         return 0.0;
     }
+    // Matched characters of `x` and of `y`, each in order, compared pairwise.
     let mut transpositions = 0usize;
-    let mut k = 0usize;
-    for (j, &c) in y.iter().enumerate() {
-        if y_used[j] {
-            if x_matched[k] != c {
-                transpositions += 1;
-            }
-            k += 1;
+    let (mut xs, mut ys) = (x_used, y_used);
+    while xs != 0 {
+        let (i, j) = (xs.trailing_zeros() as usize, ys.trailing_zeros() as usize);
+        if x[i] != y[j] {
+            transpositions += 1;
         }
+        xs &= xs - 1;
+        ys &= ys - 1;
     }
     let m = matches as f64;
     (m / x.len() as f64 + m / y.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0
@@ -366,7 +403,32 @@ fn jaro_ascii(x: &[u8], y: &[u8]) -> f64 {
 /// Whether `a` becomes `b` by at most one insertion, deletion, substitution
 /// or swap of two neighbouring characters, without allocating.
 pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_ascii(a.as_bytes(), b.as_bytes());
+    }
     within_edits(a, b, 1)
+}
+
+/// [`within_one_edit`] of ASCII strings without recursion: once their
+/// common start and then their common end are set aside, one edit leaves
+/// at most one character on each side, or two swapped ones.
+fn one_edit_ascii(a: &[u8], b: &[u8]) -> bool {
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    match (&a[..a.len() - suffix], &b[..b.len() - suffix]) {
+        ([] | [_], [] | [_]) => true,
+        ([p, q], [r, s]) => p == s && q == r,
+        _ => false,
+    }
 }
 
 /// Whether the optimal string alignment distance of `a` and `b` is at most
@@ -440,7 +502,10 @@ mod tests {
 
         /// The allocation-free edit check agrees with strsim's.
         #[test]
-        fn edit_bound_matches_strsim(a in "[a-d]{0,7}|\\PC{0,6}", b in "[a-d]{0,7}|\\PC{0,6}") {
+        fn edit_bound_matches_strsim(
+            a in "[a-d]{0,7}|[ab]{0,3}|\\PC{0,6}",
+            b in "[a-d]{0,7}|[ab]{0,3}|\\PC{0,6}",
+        ) {
             let distance = strsim::osa_distance(&a, &b);
             prop_assert_eq!(within_one_edit(&a, &b), distance <= 1);
             prop_assert_eq!(within_edits(&a, &b, 2), distance <= 2);
@@ -449,11 +514,34 @@ mod tests {
         /// The fast Jaro–Winkler equals strsim's, and the bound never
         /// hides a similarity at or above its minimum.
         #[test]
-        fn jaro_winkler_is_exact(a in "[a-e]{0,12}", b in "[a-e]{0,12}", min in 0.5f64..1.0) {
+        fn jaro_winkler_is_exact(
+            a in "[a-e]{0,12}|[a-z ]{40,70}",
+            b in "[a-e]{0,12}|[a-z ]{40,70}",
+            min in 0.5f64..1.0,
+        ) {
             let ours = jaro_winkler(&a, &b);
             prop_assert!((ours - strsim::jaro_winkler(&a, &b)).abs() < 1e-12);
             let bounded = jaro_winkler_from(&a, &b, min);
             prop_assert!(bounded == ours || (bounded == 0.0 && ours < min));
+        }
+    }
+
+    proptest! {
+        /// Words split once on the stack count as splitting every time
+        /// does, for short and long texts.
+        #[test]
+        fn shared_words_agree_with_splitting_every_time(
+            a in "[ab ]{0,12}|[a-c \t\u{a0}]{30,60}",
+            b in "[ab ]{0,12}|[a-c \t\u{a0}]{30,60}",
+        ) {
+            let found = |x: &str, y: &str| {
+                x.split_whitespace()
+                    .filter(|w| y.split_whitespace().any(|v| v == *w))
+                    .count()
+            };
+            let words = |x: &str| x.split_whitespace().count();
+            let expected = (found(&a, &b).min(found(&b, &a)), words(&a).max(words(&b)));
+            prop_assert_eq!(shared_words(&a, &b), expected);
         }
     }
 

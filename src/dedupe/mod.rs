@@ -562,7 +562,7 @@ impl Deduper {
     }
 
     /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) over
-    /// records read a chunk at a time.
+    /// normalized records read a chunk at a time.
     pub(crate) fn run_records(
         &self,
         records: &dyn Records,
@@ -575,7 +575,7 @@ impl Deduper {
     }
 
     /// [`Deduper::link`] (or [`Deduper::link_with`] given a model) over
-    /// records read a chunk at a time.
+    /// normalized records read a chunk at a time.
     pub(crate) fn link_records(
         &self,
         left: &dyn Records,
@@ -652,6 +652,33 @@ impl Deduper {
         order
     }
 
+    /// The order rows are stored in for comparing: by family name (its
+    /// phonetic code, then its first letters), so that the two rows of most
+    /// candidate pairs (duplicates and households share a family name) sit
+    /// near each other in memory; in name order without a family name.
+    /// Results do not depend on it.
+    fn storage_order(&self, table: &Table, order: &[u32]) -> Vec<u32> {
+        let Some(Swap { family, .. }) = self.swap else {
+            return order.to_vec();
+        };
+        let prefix = |s: &str| {
+            let mut bytes = [0u8; 8];
+            for (to, from) in bytes.iter_mut().zip(s.bytes()) {
+                *to = from;
+            }
+            u64::from_be_bytes(bytes)
+        };
+        let mut keyed: Vec<(u64, u64, u32)> = order
+            .par_iter()
+            .map(|&row| {
+                let name = table.get(family, row as usize);
+                (prefix(name.phonetic), prefix(name.spelling), row)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.into_iter().map(|(_, _, row)| row).collect()
+    }
+
     /// Trains a model on `records` without running the rest. Pairs of rows
     /// known to be the same customer (`known_matches`, may be empty) start
     /// m where they point instead of at a generic guess; EM still decides.
@@ -680,21 +707,21 @@ impl Deduper {
         model: Option<&Model>,
     ) -> Result<Outcome> {
         let work = self.block(table, split);
-        let (model, levels) = match model {
+        let (model, sample) = match model {
             Some(model) => {
                 model.check(self.schema().name(), &self.compared_fields())?;
                 (model.clone(), None)
             }
             None => {
                 let (model, sample) = self.train_with_levels(&work, split, &[]);
-                (model, sample.every_candidate.then_some(sample.levels))
+                (model, Some(sample))
             }
         };
-        Ok(self.finish(work, split, model, levels))
+        Ok(self.finish(work, split, model, sample))
     }
 
     /// Blocking: the candidate pairs.
-    fn block(&self, table: Table, split: Option<usize>) -> Work {
+    fn block(&self, mut table: Table, split: Option<usize>) -> Work {
         let ranks = table.ranks();
         let order = self.name_order(&table, &ranks);
         let limits = block::Limits {
@@ -707,6 +734,7 @@ impl Deduper {
             per_rule: pairs_per_rule,
             keys,
         } = block::candidates(&table, &order, &self.resolved, limits, split);
+        table.reorder(&self.storage_order(&table, &order));
         Work {
             table,
             ranks,
@@ -794,7 +822,7 @@ impl Deduper {
         );
         let sample = Sample {
             levels: sampled,
-            every_candidate: stride == 1,
+            stride,
         };
         (model, sample)
     }
@@ -933,55 +961,89 @@ impl Deduper {
         model::Probabilities { m, u, h }
     }
 
-    /// Scoring and clustering. `levels`, when given, are the levels of
-    /// every candidate pair in order (`width` bytes a pair), as training
-    /// compared them.
+    /// Scoring and clustering, with the levels training compared of a
+    /// `sample` of the candidates, when given.
     fn finish(
         &self,
         work: Work,
         split: Option<usize>,
         model: Model,
-        levels: Option<Vec<u8>>,
+        sample: Option<Sample>,
     ) -> Outcome {
         let Work {
-            table,
+            mut table,
             ranks,
-            candidates,
+            mut candidates,
             pairs_per_rule,
-            ..
+            keys,
         } = work;
+        drop(keys);
         let width = table.columns.len();
         let scorer = self.scorer(&model);
         let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
-        let mut matched: Vec<(usize, f64)> = match levels {
-            // Training compared every candidate already: only the weights
-            // are left to add up (the same weights pruned scoring gives).
-            Some(levels) if width > 0 && levels.len() == candidates.len() * width => candidates
-                .par_iter()
-                .zip(levels.par_chunks_exact(width))
-                .enumerate()
-                .filter_map(|(i, (&(a, b), levels))| {
-                    let w = scorer.weight(&table, levels, a as usize, b as usize);
-                    (w >= threshold_weight).then_some((i, w))
-                })
-                .collect(),
-            _ => {
-                let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
-                candidates
+        // The pairs training compared come first: only their weights are
+        // left to add up (the same weights pruned scoring gives).
+        let (sampled, levels) = match &sample {
+            Some(Sample { levels, stride })
+                if width > 0
+                    && *stride > 0
+                    && levels.len() == candidates.len().div_ceil(*stride) * width =>
+            {
+                let sampled = candidates.len().div_ceil(*stride);
+                // Candidate k * stride to place k, for each k in turn: that
+                // place was never touched before, and what it held goes
+                // where the sampled candidate was.
+                for k in 0..sampled {
+                    candidates.swap(k, k * stride);
+                }
+                (sampled, levels.as_slice())
+            }
+            _ => (0, &[][..]),
+        };
+        let table_ref = &table;
+        let mut matched: Vec<(usize, f64)> = candidates[..sampled]
+            .par_iter()
+            .zip(levels.par_chunks_exact(width.max(1)))
+            .enumerate()
+            .filter_map(|(i, (&(a, b), levels))| {
+                let w = scorer.weight(table_ref, levels, a as usize, b as usize);
+                (w >= threshold_weight).then_some((i, w))
+            })
+            .collect();
+        drop(sample);
+        let rest = &mut candidates[sampled..];
+        if !rest.is_empty() {
+            let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
+            // Pairs in the order their rows are stored: consecutive pairs
+            // share their first row and mostly have their second nearby,
+            // so most reads hit the cache. A pair keeps its orientation (a
+            // swap of names is read from the first row).
+            let table_ref = &table;
+            rest.par_iter_mut().for_each(|pair| {
+                *pair = (table_ref.place_of(pair.0), table_ref.place_of(pair.1));
+            });
+            rest.par_sort_unstable();
+            let rest_ref = &*rest;
+            matched.extend(table.by_place(|table| {
+                rest_ref
                     .par_iter()
                     .enumerate()
                     .map_init(
                         || pruned.scratch(),
                         |scratch, (i, &(a, b))| {
                             pruned
-                                .weight(&table, a as usize, b as usize, scratch)
-                                .map(|w| (i, w))
+                                .weight(table, a as usize, b as usize, scratch)
+                                .map(|w| (sampled + i, w))
                         },
                     )
                     .flatten()
-                    .collect()
-            }
-        };
+                    .collect::<Vec<_>>()
+            }));
+            let table_ref = &table;
+            rest.par_iter_mut().for_each(|pair| {
+                *pair = (table_ref.row_at(pair.0), table_ref.row_at(pair.1));
+            });
+        }
         let tie = |i: usize| {
             let (a, b) = candidates[i];
             let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
@@ -1033,8 +1095,9 @@ impl Deduper {
     }
 }
 
-/// Records that are read a chunk at a time rather than held as a slice
-/// (the pipeline keeps its records packed until they are needed).
+/// Normalized records that are read a chunk at a time rather than held as
+/// a slice (the pipeline keeps its cleaned records packed until they are
+/// needed). Deduplication does not normalize them again.
 pub(crate) trait Records: Sync {
     /// How many records there are.
     fn len(&self) -> usize;
@@ -1052,11 +1115,11 @@ const MIN_TRAINING_CANDIDATES: usize = 1_000;
 const TRAINING_PAIRS: usize = 1_000_000;
 
 /// The levels of the candidate pairs training compared (`width` bytes a
-/// pair, in the order of the sample).
+/// pair, in the order of the sample): every `stride`-th candidate, from
+/// the first.
 struct Sample {
     levels: Vec<u8>,
-    /// Whether the sample is every candidate, in order.
-    every_candidate: bool,
+    stride: usize,
 }
 
 /// Candidate pairs and what blocking knew about them.
@@ -1131,20 +1194,76 @@ mod tests {
         let table = deduper.table(&[&data.records]).unwrap();
         let work = deduper.block(table.clone(), None);
         let (model, sample) = deduper.train_with_levels(&work, None, &[]);
-        assert!(sample.every_candidate);
-        assert_eq!(
-            sample.levels.len(),
-            work.candidates.len() * work.table.columns.len()
+        assert_eq!(sample.stride, 1);
+        let width = work.table.columns.len();
+        assert_eq!(sample.levels.len(), work.candidates.len() * width);
+        // A sample of every third candidate, as training takes beyond a
+        // million of them.
+        let third = Sample {
+            levels: sample
+                .levels
+                .chunks_exact(width)
+                .step_by(3)
+                .flatten()
+                .copied()
+                .collect(),
+            stride: 3,
+        };
+        let again = deduper.finish(deduper.block(table.clone(), None), None, model.clone(), None);
+        let partly = deduper.finish(
+            deduper.block(table, None),
+            None,
+            model.clone(),
+            Some(third),
         );
-        let reused = deduper.finish(work, None, model.clone(), Some(sample.levels));
-        let again = deduper.finish(deduper.block(table, None), None, model, None);
+        let reused = deduper.finish(work, None, model, Some(sample));
         assert!(reused.pairs().len() > 1000, "{}", reused.pairs().len());
-        assert_eq!(reused.pairs().len(), again.pairs().len());
-        for (x, y) in reused.pairs().iter().zip(again.pairs()) {
-            assert_eq!((x.a, x.b), (y.a, y.b));
-            assert_eq!(x.weight.to_bits(), y.weight.to_bits());
+        for outcome in [&reused, &partly] {
+            assert_eq!(outcome.pairs().len(), again.pairs().len());
+            for (x, y) in outcome.pairs().iter().zip(again.pairs()) {
+                assert_eq!((x.a, x.b), (y.a, y.b));
+                assert_eq!(x.weight.to_bits(), y.weight.to_bits());
+            }
+            assert_eq!(outcome.clusters(), again.clusters());
+            let mut pairs: Vec<_> = outcome.candidates().collect();
+            let mut all: Vec<_> = again.candidates().collect();
+            pairs.sort_unstable();
+            all.sort_unstable();
+            assert_eq!(pairs, all);
         }
-        assert_eq!(reused.clusters(), again.clusters());
+    }
+
+    /// Normalized records in memory, read a chunk at a time.
+    struct Normalized(Vec<Record>);
+
+    impl Records for Normalized {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn chunk(&self, range: std::ops::Range<usize>) -> Result<Vec<Record>> {
+            Ok(self.0[range].to_vec())
+        }
+    }
+
+    /// Records normalized beforehand (as the pipeline keeps them) are not
+    /// normalized again, and give what the raw records give.
+    #[test]
+    fn normalized_records_give_what_raw_ones_give() {
+        let data = Generator::multilingual(3).generate(2000).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let normalized = data
+            .records
+            .iter()
+            .map(|r| deduper.normalizer.normalize(r).map(|n| n.record))
+            .collect::<Result<Vec<_>>>()
+            .unwrap();
+        assert!(normalized.iter().zip(&data.records).any(|(n, r)| n != r));
+        let raw = deduper.run(&data.records).unwrap();
+        let kept = deduper.run_records(&Normalized(normalized), None).unwrap();
+        assert!(raw.pairs().len() > 100, "{}", raw.pairs().len());
+        assert_eq!(raw.pairs(), kept.pairs());
+        assert_eq!(raw.clusters(), kept.clusters());
     }
 
     /// Pruned scoring keeps exactly the pairs whose full weight reaches the

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{self, Comparator};
-use super::prepare::Table;
+use super::prepare::{Row, Table};
 use crate::error::{ErrorKind, Result, SettingPath, SettingProblem};
 
 /// Probabilities per column and level.
@@ -202,31 +202,28 @@ pub(crate) fn levels_between(
     swap: Option<Swap>,
     out: &mut [u8],
 ) {
+    let (ra, rb) = (ta.row(a), tb.row(b));
     for (c, slot) in out.iter_mut().enumerate() {
-        *slot = column_level((ta, a), (tb, b), c);
+        *slot = column_level(ta, (ra, rb), c);
     }
-    apply_swap((ta, a), (tb, b), swap, out);
+    apply_swap((ra, rb), swap, out);
 }
 
-/// The level of column `c` between row `a` of `ta` and row `b` of `tb`.
-fn column_level((ta, a): (&Table, usize), (tb, b): (&Table, usize), c: usize) -> u8 {
-    compare::level(ta.columns[c].comparator, ta.get(c, a), tb.get(c, b)).unwrap_or(MISSING)
+/// The level of column `c` (of `table`, or a table like it) between rows
+/// `a` and `b`.
+fn column_level(table: &Table, (a, b): (Row<'_>, Row<'_>), c: usize) -> u8 {
+    compare::level(table.columns[c].comparator, a.get(c), b.get(c)).unwrap_or(MISSING)
 }
 
 /// Given and family names swapped between the two records count as close:
 /// rewrites their levels in `out` when the crosswise comparison is better.
-fn apply_swap(
-    (ta, a): (&Table, usize),
-    (tb, b): (&Table, usize),
-    swap: Option<Swap>,
-    out: &mut [u8],
-) {
+/// Not symmetric: the pair is read in the order given.
+fn apply_swap((a, b): (Row<'_>, Row<'_>), swap: Option<Swap>, out: &mut [u8]) {
     if let Some(Swap { given, family }) = swap {
         let (g, f) = (out[given], out[family]);
         if g != MISSING && f != MISSING && g + f < 6 {
-            let cross = |x: usize, y: usize| {
-                compare::level(Comparator::Name, ta.get(x, a), tb.get(y, b)).unwrap_or(0)
-            };
+            let cross =
+                |x: usize, y: usize| compare::level(Comparator::Name, a.get(x), b.get(y)).unwrap_or(0);
             let (sg, sf) = (cross(given, family), cross(family, given));
             // One name agrees closely and the other at least alike (a
             // swap and a slip or another romanization at once).
@@ -261,6 +258,8 @@ pub(crate) struct Pruned<'a> {
     steps: Vec<Vec<usize>>,
     /// The step of each column.
     step_of: Vec<usize>,
+    /// The columns after the first step.
+    later: Vec<usize>,
     /// Each column's best weight below the exact level (0 at least, the
     /// weight of a missing value).
     below_exact: Vec<f64>,
@@ -316,6 +315,7 @@ impl<'a> Pruned<'a> {
         Self {
             scorer,
             swap,
+            later: (0..width).filter(|&c| step_of[c] > 0).collect(),
             steps,
             step_of,
             below_exact: (0..width).map(|f| scorer.below_exact(f)).collect(),
@@ -348,43 +348,47 @@ impl<'a> Pruned<'a> {
             ceilings,
             exact,
         } = scratch;
-        for (f, (ceiling, exact)) in ceilings.iter_mut().zip(exact.iter_mut()).enumerate() {
-            let (x, y) = (table.key(f, a), table.key(f, b));
-            *ceiling = if x.is_empty() || y.is_empty() {
-                *exact = f64::INFINITY;
+        let (ra, rb) = (table.row(a), table.row(b));
+        let count = |f: usize| ra.term(f).max(rb.term(f));
+        // The first step's columns are compared before any bound.
+        for &f in &self.later {
+            let (x, y) = (ra.key(f), rb.key(f));
+            ceilings[f] = if x.is_empty() || y.is_empty() {
+                exact[f] = f64::INFINITY;
                 0.0
             } else if x == y {
                 let top = self.scorer.weights[f].len() - 1;
-                let (base, adjust) =
-                    self.scorer
-                        .field_weight(f, top as u8, || table.term_count(f, a, b), rows);
-                *exact = base + adjust;
-                self.below_exact[f].max(*exact)
+                let (base, adjust) = self.scorer.field_weight(f, top as u8, || count(f), rows);
+                exact[f] = base + adjust;
+                self.below_exact[f].max(exact[f])
             } else {
                 // Only equal keys reach the exact level.
-                *exact = f64::INFINITY;
+                exact[f] = f64::INFINITY;
                 self.below_exact[f]
             };
         }
         let last = self.steps.len().saturating_sub(1);
         for (i, step) in self.steps.iter().enumerate() {
             for &c in step {
-                out[c] = column_level((table, a), (table, b), c);
+                out[c] = column_level(table, (ra, rb), c);
             }
             if self.swap.is_some_and(|s| self.step_of[s.given] == i) {
-                apply_swap((table, a), (table, b), self.swap, out);
+                apply_swap((ra, rb), self.swap, out);
             }
             if i < last {
                 let bound = self.scorer.prior_weight
                     + combine(&self.scorer.groups, |f| {
                         if self.step_of[f] > i {
                             ceilings[f]
-                        } else if out[f] == MISSING {
-                            0.0
-                        } else if out[f] as usize == self.scorer.weights[f].len() - 1 {
+                        } else if self.step_of[f] > 0
+                            && out[f] != MISSING
+                            && out[f] as usize == self.scorer.weights[f].len() - 1
+                        {
                             exact[f]
                         } else {
-                            self.scorer.weights[f][out[f] as usize]
+                            let (base, adjust) =
+                                self.scorer.field_weight(f, out[f], || count(f), rows);
+                            base + adjust
                         }
                     });
                 if bound < self.threshold {
@@ -392,7 +396,7 @@ impl<'a> Pruned<'a> {
                 }
             }
         }
-        let weight = self.scorer.weight(table, out, a, b);
+        let weight = self.scorer.weight_with(out, count, rows);
         (weight >= self.threshold).then_some(weight)
     }
 }

@@ -1,6 +1,6 @@
 //! Records turned into the columns comparison reads: normalized once, match
-//! keys and name spellings computed once, stored in a few large strings
-//! rather than millions of small ones.
+//! keys and name spellings computed once, stored in one large string and
+//! one array of numbers rather than millions of small strings.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -15,40 +15,6 @@ use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::schema::Record;
 
-/// Many strings in one buffer.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Strings {
-    text: String,
-    ends: Vec<u32>,
-}
-
-impl Strings {
-    pub(crate) fn push(&mut self, s: &str) -> Result<()> {
-        self.text.push_str(s);
-        let end = u32::try_from(self.text.len()).map_err(|_| {
-            crate::Error::dedupe(
-                crate::error::SettingPath::root(),
-                crate::error::SettingProblem::TooLarge,
-                "the match keys of one field exceed 4 GiB; deduplicate in parts",
-            )
-        })?;
-        self.ends.push(end);
-        Ok(())
-    }
-
-    pub(crate) fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
-    fn append(&mut self, other: &Self) -> Result<()> {
-        for i in 0..other.ends.len() {
-            self.push(other.get(i))?;
-        }
-        Ok(())
-    }
-}
-
 /// One compared field: how it is compared and where its values sit.
 #[derive(Clone, Debug)]
 pub(crate) struct Column {
@@ -60,34 +26,54 @@ pub(crate) struct Column {
     slot: usize,
     /// What a name field holds (given names get nickname groups).
     role: Role,
-    /// Names only: packed nickname groups per row.
-    pub nick: Vec<u32>,
-    /// The column's place in a row of term counts, when the comparator
+    /// The column's place among a row's flags (names: packed nickname
+    /// groups; emails: whether the mailbox is the names), when it has one.
+    flag: Option<usize>,
+    /// The column's place among a row's term counts, when the comparator
     /// weighs term frequency.
     term: Option<usize>,
 }
 
-/// The compared fields of a set of records. Row-major: all the strings of
-/// one row sit together, so comparing a pair touches a few cache lines
-/// rather than one per field.
+/// The compared fields of a set of records, row after row. Each row is a
+/// header of numbers in `meta` (where its text starts, its flags, its term
+/// counts, where each of its strings ends) and its strings, one after
+/// another, in `text`: scoring a pair reads two short runs of memory per
+/// row instead of one cache line per field and array.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
     pub columns: Vec<Column>,
     /// Where the fields that say how names are read sit in the schema.
     hints: Hints,
     pub rows: usize,
-    strings: Strings,
+    /// The strings of every row.
+    text: String,
+    /// The rows' headers, `stride` numbers each: the start of the row's
+    /// text (low and high 32 bits), its flags (`flags` of them), its term
+    /// counts (`term_slots`), and the end of each of its strings relative
+    /// to its start (`slots`).
+    meta: Vec<u32>,
+    /// Numbers per row in `meta`.
+    stride: usize,
     /// Strings per row.
     slots: usize,
-    /// Column indices in the order their strings sit in a row.
-    layout: Vec<usize>,
-    /// How many records share each row's key, per column that weighs term
-    /// frequency; row-major like the strings, so that scoring a pair reads
-    /// one cache line of them. Filled by [`Table::count_terms`].
-    terms: Vec<u32>,
+    /// Flags per row.
+    flags: usize,
     /// Term counts per row.
     term_slots: usize,
+    /// Whether every row's term counts are set (by
+    /// [`Table::count_terms`], [`Table::set_terms`] or with its parts).
+    counted: bool,
+    /// Column indices in the order their strings sit in a row.
+    layout: Vec<usize>,
+    /// Where each row sits among the stored ones, once they are stored in
+    /// another order than their own (see [`Table::reorder`]).
+    place: Option<Vec<u32>>,
+    /// The row stored at each place, once reordered (else empty).
+    stored: Vec<u32>,
 }
+
+/// Where a row's flags start in its header (after the text start).
+const FLAGS: usize = 2;
 
 /// Schema positions of the fields that say how a record's names are read
 /// (see [`scripts::Reading`]).
@@ -170,34 +156,39 @@ impl Table {
                 1
             };
         }
-        let mut term_slots = 0;
-        let columns = fields
+        let (mut flags, mut term_slots) = (0, 0);
+        let next = |count: &mut usize| {
+            *count += 1;
+            *count - 1
+        };
+        let columns: Vec<Column> = fields
             .iter()
             .zip(slot_of)
-            .map(|(&(field, comparator, role), slot)| {
-                let term = comparator.uses_term_frequency().then(|| {
-                    term_slots += 1;
-                    term_slots - 1
-                });
-                Column {
-                    comparator,
-                    field,
-                    slot,
-                    role,
-                    nick: Vec::new(),
-                    term,
-                }
+            .map(|(&(field, comparator, role), slot)| Column {
+                comparator,
+                field,
+                slot,
+                role,
+                flag: has_flags(comparator).then(|| next(&mut flags)),
+                term: comparator
+                    .uses_term_frequency()
+                    .then(|| next(&mut term_slots)),
             })
             .collect();
         Self {
             columns,
             hints,
             rows: 0,
-            strings: Strings::default(),
+            text: String::new(),
+            meta: Vec::new(),
+            stride: FLAGS + flags + term_slots + slots,
             slots,
-            layout,
-            terms: Vec::new(),
+            flags,
             term_slots,
+            counted: false,
+            layout,
+            place: None,
+            stored: Vec::new(),
         }
     }
 
@@ -208,41 +199,116 @@ impl Table {
             .collect()
     }
 
+    /// Where `row` is stored, in rows.
+    fn physical(&self, row: usize) -> usize {
+        match &self.place {
+            Some(place) => place[row] as usize,
+            None => row,
+        }
+    }
+
+    /// The header of `row`.
+    fn header(&self, row: usize) -> &[u32] {
+        let at = self.physical(row) * self.stride;
+        &self.meta[at..at + self.stride]
+    }
+
+    /// Stores the rows in `order` (every row once), so that rows near each
+    /// other in it are near in memory. Rows keep their numbers.
+    pub(crate) fn reorder(&mut self, order: &[u32]) {
+        if order.len() != self.rows || self.place.is_some() {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len());
+        let mut meta = Vec::with_capacity(self.meta.len());
+        let mut place = vec![0u32; self.rows];
+        for (at, &row) in order.iter().enumerate() {
+            let header = self.header(row as usize);
+            let start = start_of(header);
+            let len = if self.slots == 0 {
+                0
+            } else {
+                header[self.stride - 1] as usize
+            };
+            let first = meta.len();
+            meta.extend_from_slice(header);
+            set_start(&mut meta[first..], text.len());
+            text.push_str(&self.text[start..start + len]);
+            place[row as usize] = at as u32;
+        }
+        self.text = text;
+        self.meta = meta;
+        self.place = Some(place);
+        self.stored = order.to_vec();
+    }
+
+    /// Where `row` is stored: its place in the order given to
+    /// [`Table::reorder`] (its own number before).
+    pub(crate) fn place_of(&self, row: u32) -> u32 {
+        match &self.place {
+            Some(place) => place[row as usize],
+            None => row,
+        }
+    }
+
+    /// The row stored at `place` (see [`Table::place_of`]).
+    pub(crate) fn row_at(&self, place: u32) -> u32 {
+        self.stored.get(place as usize).copied().unwrap_or(place)
+    }
+
+    /// Runs `f` on the table read by place (see [`Table::place_of`])
+    /// instead of by row.
+    pub(crate) fn by_place<R>(&mut self, f: impl FnOnce(&Self) -> R) -> R {
+        let place = self.place.take();
+        let result = f(self);
+        self.place = place;
+        result
+    }
+
+    /// String `slot` of the row with `header`.
+    fn string<'a>(&'a self, header: &[u32], slot: usize) -> &'a str {
+        let base = start_of(header);
+        let ends = &header[FLAGS + self.flags + self.term_slots..];
+        let start = if slot == 0 { 0 } else { ends[slot - 1] as usize };
+        &self.text[base + start..base + ends[slot] as usize]
+    }
+
+    /// `row`, read once for many of its values.
+    #[inline]
+    pub(crate) fn row(&self, row: usize) -> Row<'_> {
+        let header = self.header(row);
+        let (flags, rest) = header[FLAGS..].split_at(self.flags);
+        let (terms, ends) = rest.split_at(self.term_slots);
+        Row {
+            columns: &self.columns,
+            flags,
+            terms: if self.counted { terms } else { &[] },
+            ends,
+            // To the end of all text: slicing at the row's end would read
+            // its last byte, a cache line that a pair pruned early never
+            // needs.
+            text: &self.text[start_of(header)..],
+        }
+    }
+
     /// The prepared value of column `c` in `row`.
     pub(crate) fn get(&self, c: usize, row: usize) -> Prepared<'_> {
-        let column = &self.columns[c];
-        let at = row * self.slots + column.slot;
-        if column.comparator == Comparator::Name {
-            Prepared {
-                key: self.strings.get(at),
-                spelling: self.strings.get(at + 1),
-                phonetic: self.strings.get(at + 2),
-                nick: column.nick[row],
-            }
-        } else if column.comparator == Comparator::Email {
-            Prepared {
-                key: self.strings.get(at),
-                nick: column.nick.get(row).copied().unwrap_or_default(),
-                ..Prepared::default()
-            }
-        } else {
-            Prepared {
-                key: self.strings.get(at),
-                ..Prepared::default()
-            }
-        }
+        self.row(row).get(c)
     }
 
     /// Normalizes `records` (in parallel) and adds them as rows.
     pub(crate) fn extend(&mut self, normalizer: &Normalizer, records: &[Record]) -> Result<()> {
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
-            .map(|chunk| self.part(normalizer, chunk))
+            .map(|chunk| self.part(normalizer, chunk, false))
             .collect();
         self.append_parts(parts)
     }
 
-    /// [`Table::extend`] with records read a chunk at a time.
+    /// Adds `records` as rows, read a chunk at a time. They are normalized
+    /// already (by a normalizer of this schema, as the pipeline keeps them)
+    /// and are not normalized again: normalizing is idempotent, so that
+    /// would not change them.
     pub(crate) fn extend_from(
         &mut self,
         normalizer: &Normalizer,
@@ -253,69 +319,124 @@ impl Table {
             .into_par_iter()
             .map(|k| {
                 let chunk = records.chunk(k * CHUNK..n.min((k + 1) * CHUNK))?;
-                self.part(normalizer, &chunk)
+                self.part(normalizer, &chunk, true)
             })
             .collect();
         self.append_parts(parts)
     }
 
-    /// The rows of `records`, as a table of their own.
-    fn part(&self, normalizer: &Normalizer, records: &[Record]) -> Result<Self> {
+    /// The rows of `records` (`normalized` already or not), as a table of
+    /// their own.
+    fn part(&self, normalizer: &Normalizer, records: &[Record], normalized: bool) -> Result<Self> {
         let mut part = Self::new(&self.fields(), self.hints.clone());
         for record in records {
-            part.push(normalizer, record)?;
+            if normalized {
+                part.push_normalized(normalizer, record)?;
+            } else {
+                part.push(normalizer, record)?;
+            }
         }
         Ok(part)
     }
 
-    /// Appends the rows of `parts`, in order.
+    /// Appends the rows of `parts`, in order. Term counts are counted
+    /// again afterwards.
     fn append_parts(&mut self, parts: Vec<Result<Self>>) -> Result<()> {
         for part in parts {
             let part = part?;
-            self.strings.append(&part.strings)?;
-            for (column, other) in self.columns.iter_mut().zip(&part.columns) {
-                column.nick.extend_from_slice(&other.nick);
+            let shift = self.text.len();
+            self.text.push_str(&part.text);
+            let first = self.meta.len();
+            self.meta.extend_from_slice(&part.meta);
+            for header in self.meta[first..].chunks_exact_mut(self.stride) {
+                set_start(header, start_of(header) + shift);
+            }
+            if let Some(place) = &mut self.place {
+                place.extend((self.rows..self.rows + part.rows).map(|p| p as u32));
+                self.stored
+                    .extend((self.rows..self.rows + part.rows).map(|p| p as u32));
             }
             self.rows += part.rows;
         }
+        self.counted = false;
+        Ok(())
+    }
+
+    /// Starts a row: its header, all zeros but where its text starts.
+    /// Gives the header's place in `meta`.
+    fn begin_row(&mut self) -> usize {
+        let at = self.meta.len();
+        if let Some(place) = &mut self.place {
+            place.push(self.rows as u32);
+            self.stored.push(self.rows as u32);
+        }
+        self.meta.resize(at + self.stride, 0);
+        set_start(&mut self.meta[at..], self.text.len());
+        at
+    }
+
+    /// Adds string `slot` of the row whose header is at `at`.
+    fn push_string(&mut self, at: usize, slot: usize, s: &str) -> Result<()> {
+        self.text.push_str(s);
+        let end = self.text.len() - start_of(&self.meta[at..]);
+        self.meta[at + FLAGS + self.flags + self.term_slots + slot] = u32::try_from(end)
+            .map_err(|_| {
+                crate::Error::dedupe(
+                    crate::error::SettingPath::root(),
+                    crate::error::SettingProblem::TooLarge,
+                    "the match keys of one record exceed 4 GiB",
+                )
+            })?;
         Ok(())
     }
 
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
-        let reading = self.hints.reading(&normalized);
+        self.push_normalized(normalizer, &normalized)
+    }
+
+    /// Adds a normalized record as a row.
+    fn push_normalized(&mut self, normalizer: &Normalizer, normalized: &Record) -> Result<()> {
+        let reading = self.hints.reading(normalized);
+        let at = self.begin_row();
         // The spellings of the given and family names, for telling a
         // mailbox made of them; emails are told once the row is read.
         let mut spelled: [Option<String>; 2] = [None, None];
         let mut emails: Vec<(usize, String)> = Vec::new();
-        for &c in &self.layout {
-            let column = &mut self.columns[c];
-            let value = &normalized.values()[column.field];
-            let key = normalizer
-                .match_key(column.field, value)
-                .unwrap_or_default();
-            self.strings.push(&key)?;
-            if column.comparator == Comparator::Name {
-                let spelling = scripts::spelling(&key, column.role, reading);
-                self.strings.push(&spelling)?;
+        for i in 0..self.layout.len() {
+            let c = self.layout[i];
+            let (field, comparator, role, slot, flag) = {
+                let column = &self.columns[c];
+                (
+                    column.field,
+                    column.comparator,
+                    column.role,
+                    column.slot,
+                    column.flag,
+                )
+            };
+            let value = &normalized.values()[field];
+            let key = normalizer.match_key(field, value).unwrap_or_default();
+            self.push_string(at, slot, &key)?;
+            if comparator == Comparator::Name {
+                let spelling = scripts::spelling(&key, role, reading);
+                self.push_string(at, slot + 1, &spelling)?;
                 let first = spelling.split('|').next().unwrap_or_default();
-                self.strings.push(&names::phonetic(first))?;
+                self.push_string(at, slot + 2, &names::phonetic(first))?;
                 // Family names too: a given name written in the family column
                 // (swapped) still meets its nickname.
-                column
-                    .nick
-                    .push(if matches!(column.role, Role::Given | Role::Family) {
-                        names::nickname_groups(&key)
-                    } else {
-                        0
-                    });
-                if Some(column.field) == self.hints.given {
+                if let Some(f) = flag
+                    && matches!(role, Role::Given | Role::Family)
+                {
+                    self.meta[at + FLAGS + f] = names::nickname_groups(&key);
+                }
+                if Some(field) == self.hints.given {
                     spelled[0] = Some(spelling);
-                } else if Some(column.field) == self.hints.family {
+                } else if Some(field) == self.hints.family {
                     spelled[1] = Some(spelling);
                 }
-            } else if column.comparator == Comparator::Email {
+            } else if comparator == Comparator::Email {
                 emails.push((c, key));
             }
         }
@@ -323,10 +444,13 @@ impl Table {
             let local = key.rsplit_once('@').map_or(key.as_str(), |(l, _)| l);
             let own = !local.is_empty()
                 && !local.bytes().any(|b| b.is_ascii_digit())
-                && self.mailbox_of_names(&key, &normalized, normalizer, reading, &mut spelled);
-            self.columns[c].nick.push(u32::from(own));
+                && self.mailbox_of_names(&key, normalized, normalizer, reading, &mut spelled);
+            if let Some(f) = self.columns[c].flag {
+                self.meta[at + FLAGS + f] = u32::from(own);
+            }
         }
         self.rows += 1;
+        self.counted = false;
         Ok(())
     }
 
@@ -365,33 +489,31 @@ impl Table {
     /// Counts how many rows share each key of the columns that weigh term
     /// frequency.
     pub(crate) fn count_terms(&mut self) {
-        let (strings, slots, rows) = (&self.strings, self.slots, self.rows);
-        let mut terms = vec![0; rows * self.term_slots];
-        for column in &self.columns {
-            let Some(term) = column.term else { continue };
-            let slot = column.slot;
-            let key = |row: usize| strings.get(row * slots + slot);
-            let mut counts: HashMap<&str, u32> = HashMap::new();
-            for row in 0..rows {
-                *counts.entry(key(row)).or_default() += 1;
-            }
-            for row in 0..rows {
-                terms[row * self.term_slots + term] = counts[key(row)];
+        for c in 0..self.columns.len() {
+            let Some(term) = self.columns[c].term else {
+                continue;
+            };
+            let counts: Vec<u32> = {
+                let mut counts: HashMap<&str, u32> = HashMap::new();
+                for row in 0..self.rows {
+                    *counts.entry(self.key(c, row)).or_default() += 1;
+                }
+                (0..self.rows)
+                    .map(|row| counts.get(self.key(c, row)).copied().unwrap_or(0))
+                    .collect()
+            };
+            for (row, n) in counts.into_iter().enumerate() {
+                let at = self.physical(row) * self.stride + FLAGS + self.flags + term;
+                self.meta[at] = n;
             }
         }
-        self.terms = terms;
+        self.counted = true;
     }
 
     /// How many rows hold the key rows `a` and `b` share in column `f`
     /// (0 unless the column weighs term frequency).
     pub(crate) fn term_count(&self, f: usize, a: usize, b: usize) -> u32 {
-        match self.columns[f].term {
-            Some(term) if !self.terms.is_empty() => {
-                let at = |row: usize| self.terms[row * self.term_slots + term];
-                at(a).max(at(b))
-            }
-            _ => 0,
-        }
+        self.term_of(f, a).max(self.term_of(f, b))
     }
 
     /// The parts of one row, for shipping it elsewhere: its strings in
@@ -399,31 +521,21 @@ impl Table {
     /// its email columns (in column order) and its term counts (empty
     /// before they are counted).
     pub(crate) fn row_parts(&self, row: usize) -> (Vec<&str>, Vec<u32>, &[u32]) {
-        let strings = (0..self.slots)
-            .map(|s| self.strings.get(row * self.slots + s))
-            .collect();
-        let nicks = self
-            .columns
-            .iter()
-            .filter(|c| has_flags(c.comparator))
-            .map(|c| c.nick[row])
-            .collect();
-        let terms = self
-            .terms
-            .get(row * self.term_slots..(row + 1) * self.term_slots)
-            .unwrap_or_default();
-        (strings, nicks, terms)
+        let header = self.header(row);
+        let strings = (0..self.slots).map(|s| self.string(header, s)).collect();
+        let flags = header[FLAGS..FLAGS + self.flags].to_vec();
+        let terms = if self.counted {
+            &header[FLAGS + self.flags..FLAGS + self.flags + self.term_slots]
+        } else {
+            &[]
+        };
+        (strings, flags, terms)
     }
 
     /// Strings per row, name and email columns, and term counts per row: the shape
     /// [`Table::push_parts`] expects.
     pub(crate) fn shape(&self) -> (usize, usize, usize) {
-        let names = self
-            .columns
-            .iter()
-            .filter(|c| has_flags(c.comparator))
-            .count();
-        (self.slots, names, self.term_slots)
+        (self.slots, self.flags, self.term_slots)
     }
 
     /// Adds a row from the parts [`Table::row_parts`] gave, in the shape
@@ -435,17 +547,17 @@ impl Table {
         nicks: &[u32],
         terms: &[u32],
     ) -> Result<()> {
-        for s in strings {
-            self.strings.push(s)?;
+        let at = self.begin_row();
+        for (slot, s) in strings.iter().enumerate().take(self.slots) {
+            self.push_string(at, slot, s)?;
         }
-        let mut nicks = nicks.iter();
-        for column in &mut self.columns {
-            if has_flags(column.comparator) {
-                column.nick.push(nicks.next().copied().unwrap_or_default());
-            }
+        for (f, &n) in nicks.iter().enumerate().take(self.flags) {
+            self.meta[at + FLAGS + f] = n;
         }
-        if self.terms.len() == self.rows * self.term_slots {
-            self.terms.extend_from_slice(terms);
+        self.counted = (self.rows == 0 || self.counted) && terms.len() == self.term_slots;
+        if self.counted {
+            let start = at + FLAGS + self.flags;
+            self.meta[start..start + self.term_slots].copy_from_slice(terms);
         }
         self.rows += 1;
         Ok(())
@@ -464,14 +576,20 @@ impl Table {
         columns.into_iter().map(|(_, c)| c).collect()
     }
 
-    /// Sets the term counts of `row` (in [`Table::term_columns`] order),
-    /// making room for every row's counts first.
+    /// Sets the term counts of `row` (in [`Table::term_columns`] order);
+    /// the other rows' counts are 0 until set.
     pub(crate) fn set_terms(&mut self, row: usize, counts: &[u32]) {
-        if self.terms.len() != self.rows * self.term_slots {
-            self.terms = vec![0; self.rows * self.term_slots];
+        if !self.counted {
+            for header in self.meta.chunks_exact_mut(self.stride) {
+                header[FLAGS + self.flags..FLAGS + self.flags + self.term_slots].fill(0);
+            }
+            self.counted = true;
         }
-        let at = row * self.term_slots;
-        if let Some(slot) = self.terms.get_mut(at..at + self.term_slots) {
+        if row >= self.rows {
+            return;
+        }
+        let at = self.physical(row) * self.stride + FLAGS + self.flags;
+        if let Some(slot) = self.meta.get_mut(at..at + self.term_slots) {
             for (t, &n) in slot.iter_mut().zip(counts) {
                 *t = n;
             }
@@ -479,21 +597,19 @@ impl Table {
     }
 
     /// How many rows hold `row`'s key in column `f`, as counted (0 unless
-    /// the column weighs term frequency).
+    /// the column weighs term frequency, or before counting).
     pub(crate) fn term_of(&self, f: usize, row: usize) -> u32 {
         match self.columns[f].term {
-            Some(term) => self
-                .terms
-                .get(row * self.term_slots + term)
-                .copied()
-                .unwrap_or(0),
-            None => 0,
+            Some(term) if self.counted && row < self.rows => {
+                self.meta[self.physical(row) * self.stride + FLAGS + self.flags + term]
+            }
+            _ => 0,
         }
     }
 
     /// The match key of column `c` in `row`.
     pub(crate) fn key(&self, c: usize, row: usize) -> &str {
-        self.strings.get(row * self.slots + self.columns[c].slot)
+        self.row(row).key(c)
     }
 
     /// A hash of the row's content, the same whatever position it has.
@@ -521,6 +637,82 @@ impl Table {
         }
         ranks
     }
+}
+
+/// One row of a [`Table`]: its header and text found once, then any of
+/// its values read without looking them up again.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Row<'a> {
+    columns: &'a [Column],
+    flags: &'a [u32],
+    /// Empty before the term counts are counted.
+    terms: &'a [u32],
+    /// Where each string ends, from the start of `text`.
+    ends: &'a [u32],
+    /// The row's strings, then those of the rows stored after it.
+    text: &'a str,
+}
+
+impl<'a> Row<'a> {
+    #[inline]
+    fn string(&self, slot: usize) -> &'a str {
+        let start = if slot == 0 {
+            0
+        } else {
+            self.ends[slot - 1] as usize
+        };
+        &self.text[start..self.ends[slot] as usize]
+    }
+
+    /// The match key of column `c`.
+    #[inline]
+    pub(crate) fn key(&self, c: usize) -> &'a str {
+        self.string(self.columns[c].slot)
+    }
+
+    /// The prepared value of column `c`.
+    #[inline]
+    pub(crate) fn get(&self, c: usize) -> Prepared<'a> {
+        let column = &self.columns[c];
+        let at = column.slot;
+        let nick = column.flag.map_or(0, |f| self.flags[f]);
+        if column.comparator == Comparator::Name {
+            Prepared {
+                key: self.string(at),
+                spelling: self.string(at + 1),
+                phonetic: self.string(at + 2),
+                nick,
+            }
+        } else {
+            Prepared {
+                key: self.string(at),
+                nick,
+                ..Prepared::default()
+            }
+        }
+    }
+
+    /// How many rows hold this row's key in column `c`, as counted (0
+    /// unless the column weighs term frequency, or before counting).
+    #[inline]
+    pub(crate) fn term(&self, c: usize) -> u32 {
+        self.columns[c]
+            .term
+            .and_then(|t| self.terms.get(t))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Where the row with `header` starts in the text.
+fn start_of(header: &[u32]) -> usize {
+    (u64::from(header[0]) | u64::from(header[1]) << 32) as usize
+}
+
+/// Records where the row with `header` starts in the text.
+fn set_start(header: &mut [u32], start: usize) {
+    header[0] = start as u32;
+    header[1] = (start as u64 >> 32) as u32;
 }
 
 #[cfg(test)]

@@ -271,6 +271,37 @@ pub fn title_case(text: &str) -> String {
 /// `đ`/`ð` `d`, `æ` `ae`, `œ` `oe`, `þ` `th`), and name separators (`·`,
 /// `・`, `•`, `.`, `-`, `_`, `,`) turned into single spaces.
 pub fn match_key(text: &str) -> String {
+    if text.is_ascii() {
+        return ascii_match_key(text);
+    }
+    unicode_match_key(text)
+}
+
+/// [`match_key`] of ASCII text in one pass: cleaning, NFKC and NFC leave
+/// ASCII as it is but for removed control characters and white space, so
+/// only those, separators and case are left to handle.
+fn ascii_match_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_ascii_control() && !c.is_whitespace() {
+            continue;
+        }
+        if c.is_whitespace() || is_separator(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// [`match_key`] of any text.
+fn unicode_match_key(text: &str) -> String {
     let cleaned = clean(text);
     let mut out = String::with_capacity(cleaned.len());
     let mut pending_space = false;
@@ -337,6 +368,14 @@ fn is_separator(c: char) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass match key of ASCII text is the full one.
+        #[test]
+        fn ascii_match_keys_are_the_unicode_ones(text in "[ -~\\t\\n\\r\\x00-\\x1f\\x7f]{0,24}") {
+            prop_assert_eq!(ascii_match_key(&text), unicode_match_key(&text));
+        }
+    }
 
     /// What [`scan_ascii`] finds, a byte at a time.
     fn scan_bytewise(text: &str) -> AsciiScan {
