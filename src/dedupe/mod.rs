@@ -1209,13 +1209,13 @@ mod tests {
                 .collect(),
             stride: 3,
         };
-        let again = deduper.finish(deduper.block(table.clone(), None), None, model.clone(), None);
-        let partly = deduper.finish(
-            deduper.block(table, None),
+        let again = deduper.finish(
+            deduper.block(table.clone(), None),
             None,
             model.clone(),
-            Some(third),
+            None,
         );
+        let partly = deduper.finish(deduper.block(table, None), None, model.clone(), Some(third));
         let reused = deduper.finish(work, None, model, Some(sample));
         assert!(reused.pairs().len() > 1000, "{}", reused.pairs().len());
         for outcome in [&reused, &partly] {
