@@ -366,6 +366,17 @@ impl Outcome {
         PairScores::of(&self.clusters, truth, self.split)
     }
 
+    /// The match weight of rows `a` and `b` (any two rows, scored or not),
+    /// as [`Outcome::explain`] gives it without the breakdown; `None` for
+    /// rows out of range.
+    pub fn weight(&self, a: usize, b: usize) -> Option<f64> {
+        (a < self.table.rows && b < self.table.rows).then(|| {
+            let mut levels = vec![0u8; self.table.columns.len()];
+            model::levels(&self.table, self.swap, a, b, &mut levels);
+            self.scorer.weight(&self.table, &levels, a, b)
+        })
+    }
+
     /// The field-by-field explanation of rows `a` and `b` (any two rows,
     /// scored or not); `None` for rows out of range.
     pub fn explain(&self, a: usize, b: usize) -> Option<Explanation> {
@@ -1209,13 +1220,13 @@ mod tests {
                 .collect(),
             stride: 3,
         };
-        let again = deduper.finish(deduper.block(table.clone(), None), None, model.clone(), None);
-        let partly = deduper.finish(
-            deduper.block(table, None),
+        let again = deduper.finish(
+            deduper.block(table.clone(), None),
             None,
             model.clone(),
-            Some(third),
+            None,
         );
+        let partly = deduper.finish(deduper.block(table, None), None, model.clone(), Some(third));
         let reused = deduper.finish(work, None, model, Some(sample));
         assert!(reused.pairs().len() > 1000, "{}", reused.pairs().len());
         for outcome in [&reused, &partly] {

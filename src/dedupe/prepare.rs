@@ -269,7 +269,11 @@ impl Table {
     fn string<'a>(&'a self, header: &[u32], slot: usize) -> &'a str {
         let base = start_of(header);
         let ends = &header[FLAGS + self.flags + self.term_slots..];
-        let start = if slot == 0 { 0 } else { ends[slot - 1] as usize };
+        let start = if slot == 0 {
+            0
+        } else {
+            ends[slot - 1] as usize
+        };
         &self.text[base + start..base + ends[slot] as usize]
     }
 
@@ -379,8 +383,8 @@ impl Table {
     fn push_string(&mut self, at: usize, slot: usize, s: &str) -> Result<()> {
         self.text.push_str(s);
         let end = self.text.len() - start_of(&self.meta[at..]);
-        self.meta[at + FLAGS + self.flags + self.term_slots + slot] = u32::try_from(end)
-            .map_err(|_| {
+        self.meta[at + FLAGS + self.flags + self.term_slots + slot] =
+            u32::try_from(end).map_err(|_| {
                 crate::Error::dedupe(
                     crate::error::SettingPath::root(),
                     crate::error::SettingProblem::TooLarge,

@@ -26,7 +26,9 @@ mod run;
 mod write;
 
 pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
-pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
+pub use run::{
+    DedupeSummary, Format, Outputs, Progress, Review, ReviewSummary, RunOptions, Side, Summary,
+};
 
 use crate::audit::Auditor;
 use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome, Records};

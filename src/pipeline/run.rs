@@ -19,6 +19,7 @@ use super::{Pipeline, Processed};
 use crate::dedupe::Model;
 use crate::error::{Error, Result};
 use crate::profile::Profiler;
+use crate::profile::review::{ReviewRows, ReviewSettings, ReviewView, review_page};
 use crate::schema::{CsvHeader, Record, Schema};
 
 /// The column that `dedupe` and `link` write a row's cluster in.
@@ -115,6 +116,40 @@ pub struct Outputs<'a> {
     pub pairs: Option<&'a mut dyn Write>,
     /// One golden record per cluster, in the output format.
     pub golden: Option<&'a mut dyn Write>,
+    /// The match review page (HTML), with what it shows and how.
+    pub review: Option<Review<'a>>,
+}
+
+/// Where and how a dedupe or link run writes its match review page (see
+/// [`crate::profile::review`]).
+#[non_exhaustive]
+pub struct Review<'a> {
+    /// Where the page goes.
+    pub out: &'a mut dyn Write,
+    /// The uncertain band and how many of its pairs are shown.
+    pub settings: ReviewSettings,
+    /// How the records' values appear.
+    pub view: ReviewView,
+}
+
+impl std::fmt::Debug for Review<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Review")
+            .field("settings", &self.settings)
+            .field("view", &self.view.audience())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Review<'a> {
+    /// The page to `out`, with `settings`, values as `view` shows them.
+    pub fn new(out: &'a mut dyn Write, settings: ReviewSettings, view: ReviewView) -> Self {
+        Self {
+            out,
+            settings,
+            view,
+        }
+    }
 }
 
 impl<'a> Outputs<'a> {
@@ -125,6 +160,7 @@ impl<'a> Outputs<'a> {
             rejects: None,
             pairs: None,
             golden: None,
+            review: None,
         }
     }
 
@@ -148,6 +184,13 @@ impl<'a> Outputs<'a> {
         self.golden = Some(golden);
         self
     }
+
+    /// The match review page as `review` says.
+    #[must_use]
+    pub fn review(mut self, review: Review<'a>) -> Self {
+        self.review = Some(review);
+        self
+    }
 }
 
 impl std::fmt::Debug for Outputs<'_> {
@@ -156,6 +199,7 @@ impl std::fmt::Debug for Outputs<'_> {
             .field("rejects", &self.rejects.is_some())
             .field("pairs", &self.pairs.is_some())
             .field("golden", &self.golden.is_some())
+            .field("review", &self.review.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -203,6 +247,19 @@ pub struct Summary {
     /// The model a dedupe or link run scored with (trained or given).
     #[serde(skip)]
     pub model: Option<Model>,
+    /// What the match review page shows, when one was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewSummary>,
+}
+
+/// What a match review page shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ReviewSummary {
+    /// Candidate pairs in the uncertain band.
+    pub in_band: usize,
+    /// Those on the page.
+    pub shown: usize,
 }
 
 /// What a dedupe or link run found.
@@ -383,6 +440,7 @@ impl Pipeline {
             mut rejects,
             pairs,
             golden,
+            review,
         } = outputs;
         let mut summary = Summary::default();
         let mut input = self.open(options, input, None, !self.masks(), &mut summary)?;
@@ -432,6 +490,7 @@ impl Pipeline {
                 &[&kept.compared],
                 pairs,
                 golden,
+                review,
                 layout.format,
                 &row_of,
                 &mut summary,
@@ -598,6 +657,7 @@ impl Pipeline {
             mut rejects,
             pairs,
             golden,
+            review,
         } = outputs;
         if !self.dedupes() {
             return Err(crate::Error::dedupe(
@@ -685,6 +745,7 @@ impl Pipeline {
             &sides,
             pairs,
             golden,
+            review,
             format,
             &row_of,
             &mut summary,
@@ -971,12 +1032,27 @@ impl Pipeline {
         records: &[&Packed],
         pairs: Option<&mut dyn Write>,
         golden: Option<&mut dyn Write>,
+        review: Option<Review<'_>>,
         format: Format,
         row_of: &dyn Fn(usize) -> RowRef<'a>,
         summary: &mut Summary,
     ) -> Result<()> {
         if let Some(out) = pairs {
             write::pairs(out, outcome, row_of).map_err(|e| Error::io("writing pairs", &e))?;
+        }
+        if let Some(review) = review {
+            let rows = ReviewRowsOf { records, row_of };
+            let threshold = self.dedupe_step()?.deduper.config().threshold;
+            let page = review_page(outcome, threshold, &review.settings, &review.view, &rows)?;
+            review
+                .out
+                .write_all(page.html.as_bytes())
+                .and_then(|()| review.out.flush())
+                .map_err(|e| Error::io("writing the review page", &e))?;
+            summary.review = Some(ReviewSummary {
+                in_band: page.in_band,
+                shown: page.shown,
+            });
         }
         if let Some(out) = golden {
             let mut all = Vec::with_capacity(records.iter().map(|r| r.len()).sum());
@@ -1318,4 +1394,36 @@ fn csv_layout(
             extension_columns,
         },
     ))
+}
+
+/// The rows of a run for its review page: ids as the other outputs name
+/// them, records read back from where they are kept.
+struct ReviewRowsOf<'r, 'a> {
+    records: &'r [&'r Packed],
+    row_of: &'r dyn Fn(usize) -> RowRef<'a>,
+}
+
+impl ReviewRows for ReviewRowsOf<'_, '_> {
+    fn id(&self, row: usize) -> String {
+        (self.row_of)(row).to_string()
+    }
+
+    fn record(&self, row: usize) -> Result<Record> {
+        let mut at = row;
+        for packed in self.records {
+            if at < packed.len() {
+                return packed.records(at..at + 1)?.pop().ok_or_else(|| {
+                    Error::io(
+                        "reading a record back",
+                        &std::io::ErrorKind::UnexpectedEof.into(),
+                    )
+                });
+            }
+            at -= packed.len();
+        }
+        Err(Error::io(
+            "reading a record back",
+            &std::io::ErrorKind::UnexpectedEof.into(),
+        ))
+    }
 }
