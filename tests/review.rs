@@ -339,3 +339,165 @@ fn an_audience_chosen_to_see_values_sees_them_and_others_do_not() {
     // An audience that needs keys cannot be used without them.
     assert!(ReviewView::new(&schema, Some("analytics")).is_err());
 }
+
+/// Labels move the model and the clusters the right way: true matches
+/// below the threshold, labelled, raise the likelihood m gives their
+/// levels and are linked (recall rises); a labelled non-match above the
+/// threshold is kept apart.
+#[test]
+fn labels_move_the_model_and_the_clusters_the_right_way() {
+    use custodia::dedupe::{Label, Labels};
+    let schema = Schema::customer();
+    let data = Generator::new(12).generate(3000).unwrap();
+    let deduper = Deduper::new(&schema).unwrap();
+    let before = deduper.run(&data.records).unwrap();
+    let threshold = (0.9f64 / 0.1).log2();
+    // True matches blocking found but the model left below the threshold.
+    let mut missed: Vec<(usize, usize)> = before
+        .candidates()
+        .filter(|&(a, b)| data.people[a] == data.people[b])
+        .filter(|&(a, b)| before.weight(a, b).unwrap() < threshold)
+        .filter(|&(a, b)| before.clusters()[a] != before.clusters()[b])
+        .collect();
+    missed.sort_unstable();
+    missed.truncate(25);
+    assert!(missed.len() >= 10, "{} missed matches", missed.len());
+    // A scored pair to keep apart: a false match if there is one, else any.
+    let apart = before
+        .pairs()
+        .iter()
+        .find(|p| data.people[p.a] != data.people[p.b])
+        .or_else(|| before.pairs().first())
+        .map(|p| (p.a, p.b))
+        .unwrap();
+    let mut labels = Labels::new();
+    for &(a, b) in &missed {
+        labels.add(a, b, Label::Match).unwrap();
+    }
+    labels.add(apart.0, apart.1, Label::NonMatch).unwrap();
+    let after = deduper.run_labelled(&data.records, None, &labels).unwrap();
+
+    // m gives the labelled matches' levels more weight than before.
+    let likelihood = |outcome: &custodia::dedupe::Outcome| -> f64 {
+        let model = outcome.model();
+        missed
+            .iter()
+            .map(|&(a, b)| {
+                let why = before.explain(a, b).unwrap();
+                why.fields
+                    .iter()
+                    .zip(model.fields())
+                    .filter_map(|(f, fm)| {
+                        let level = f.level?;
+                        let at = fm.comparator.levels().iter().position(|l| *l == level)?;
+                        Some(fm.m[at].ln())
+                    })
+                    .sum::<f64>()
+            })
+            .sum()
+    };
+    assert!(
+        likelihood(&after) > likelihood(&before),
+        "{} ≤ {}",
+        likelihood(&after),
+        likelihood(&before)
+    );
+    // Every labelled match is linked and listed; recall rises.
+    for &(a, b) in &missed {
+        assert_eq!(after.clusters()[a], after.clusters()[b], "({a}, {b})");
+        assert!(after.pairs().iter().any(|p| (p.a, p.b) == (a, b)));
+    }
+    let (r0, r1) = (
+        before.scores(&data.people).recall(),
+        after.scores(&data.people).recall(),
+    );
+    assert!(r1 > r0, "recall {r0} → {r1}");
+    // The labelled non-match is neither a pair nor in one cluster.
+    assert_eq!(before.clusters()[apart.0], before.clusters()[apart.1]);
+    assert_ne!(after.clusters()[apart.0], after.clusters()[apart.1]);
+    assert!(!after.pairs().iter().any(|p| (p.a, p.b) == apart));
+    // A given model is used as it is, the labels still override.
+    let given = deduper
+        .run_labelled(&data.records, Some(before.model()), &labels)
+        .unwrap();
+    assert_eq!(given.model(), before.model());
+    assert_ne!(given.clusters()[apart.0], given.clusters()[apart.1]);
+    // A label beyond the input is refused.
+    let mut beyond = Labels::new();
+    beyond.add(0, 3000, Label::Match).unwrap();
+    assert!(deduper.run_labelled(&data.records, None, &beyond).is_err());
+}
+
+/// `dedupe --labels` reads the review page's file: labelled pairs are
+/// linked or kept apart, unknown ids are counted, and a bad file is a
+/// usage error naming the line and no value.
+#[test]
+fn dedupe_takes_a_labels_file() {
+    let (input, records) = generated("labels.cli.jsonl", 12, 1500);
+    let run = |labels: &str, name: &str| {
+        let file = scratch(&format!("{name}.csv"));
+        std::fs::write(&file, labels).unwrap();
+        let out = custodia(
+            &[
+                "dedupe",
+                "--format",
+                "jsonl",
+                "-i",
+                input.to_str().unwrap(),
+                "-o",
+                "-",
+                "--labels",
+                file.to_str().unwrap(),
+            ],
+            b"",
+        );
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let clusters = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v["cluster_id"].to_string()
+            })
+            .collect()
+    };
+    let (code, plain, _) = run("row_a,row_b,label\n", "labels.none");
+    assert!(matches!(code, Some(0 | 1)));
+    let plain = clusters(&plain);
+    assert_eq!(plain.len(), records.len());
+    // Two rows in different clusters labelled a match, two in one cluster
+    // labelled apart (rows are input lines, from 1).
+    let (x, y) = (1..plain.len())
+        .map(|i| (0, i))
+        .find(|&(a, b)| plain[a] != plain[b])
+        .unwrap();
+    let (p, q) = (0..plain.len())
+        .flat_map(|a| (a + 1..plain.len().min(a + 50)).map(move |b| (a, b)))
+        .find(|&(a, b)| plain[a] == plain[b])
+        .unwrap();
+    let labels = format!(
+        "row_a,row_b,label\n{},{},match\n{},{},non_match\n99999,1,match\n",
+        x + 1,
+        y + 1,
+        p + 1,
+        q + 1
+    );
+    let (code, labelled, stderr) = run(&labels, "labels.some");
+    assert!(matches!(code, Some(0 | 1)), "{stderr}");
+    let labelled = clusters(&labelled);
+    assert_eq!(labelled[x], labelled[y]);
+    assert_ne!(labelled[p], labelled[q]);
+    assert!(
+        stderr.contains("labelled pairs: 2 used, 1 naming a row that was not read"),
+        "{stderr}"
+    );
+    // A bad file: the line, never the value.
+    let (code, _, stderr) = run(
+        "row_a,row_b,label\n1,2,match\n3,4,SECRETLABEL\n",
+        "labels.bad",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("line 3"), "{stderr}");
+    assert!(!stderr.contains("SECRETLABEL"), "{stderr}");
+}

@@ -16,7 +16,7 @@ use super::packed::Packed;
 use super::read::{CsvReader, Limits, LineReader, Raw, Row, foreign_encoding};
 use super::write::{self, Layout, Line, RowRef, Unknown};
 use super::{Pipeline, Processed};
-use crate::dedupe::Model;
+use crate::dedupe::{LabelledPair, Labels, Model};
 use crate::error::{Error, Result};
 use crate::profile::Profiler;
 use crate::profile::review::{ReviewRows, ReviewSettings, ReviewView, review_page};
@@ -70,6 +70,13 @@ pub struct RunOptions {
     pub keep: Vec<String>,
     /// Whether output rows get a `_warnings` column.
     pub warnings_column: bool,
+    /// Pairs a reviewer labelled (see [`crate::dedupe::read_labels`]),
+    /// their ids the input's `_row` numbers: a dedupe run trains with them
+    /// and links or keeps apart those pairs (see
+    /// [`Deduper::run_labelled`](crate::dedupe::Deduper::run_labelled)).
+    /// Ids that name no row that was read are counted in the summary
+    /// ([`Summary::labels_unknown`]). A link takes none.
+    pub labels: Vec<LabelledPair>,
 }
 
 impl Default for RunOptions {
@@ -82,6 +89,7 @@ impl Default for RunOptions {
             drop: Vec::new(),
             keep: Vec::new(),
             warnings_column: false,
+            labels: Vec::new(),
         }
     }
 }
@@ -247,6 +255,12 @@ pub struct Summary {
     /// The model a dedupe or link run scored with (trained or given).
     #[serde(skip)]
     pub model: Option<Model>,
+    /// Labelled pairs used (both ids naming a row that was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_used: Option<usize>,
+    /// Labelled pairs left out because an id named no row that was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_unknown: Option<usize>,
     /// What the match review page shows, when one was written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewSummary>,
@@ -336,6 +350,17 @@ impl Summary {
                 d.duplicate_clusters,
                 d.matched_pairs,
                 d.candidate_pairs
+            ));
+        }
+        if let (Some(used), Some(unknown)) = (self.labels_used, self.labels_unknown) {
+            lines.push(format!(
+                "  labelled pairs: {used} used, {unknown} naming a row that was not read"
+            ));
+        }
+        if let Some(r) = &self.review {
+            lines.push(format!(
+                "  review page: {} of {} pairs in the uncertain band",
+                r.shown, r.in_band
             ));
         }
         let mut text = lines.join("\n");
@@ -479,7 +504,34 @@ impl Pipeline {
             |_| {},
         )?;
         if deduping {
-            let outcome = self.dedupe_kept(&kept.compared)?;
+            let labels = if options.labels.is_empty() {
+                Labels::new()
+            } else {
+                let row_of_line: std::collections::HashMap<u64, usize> = kept
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.line, i))
+                    .collect();
+                let row = |id: &str| {
+                    id.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .and_then(|l| row_of_line.get(&l))
+                };
+                let mut labels = Labels::new();
+                let mut unknown = 0;
+                for pair in &options.labels {
+                    match (row(&pair.a), row(&pair.b)) {
+                        (Some(&a), Some(&b)) if a != b => labels.add(a, b, pair.label)?,
+                        _ => unknown += 1,
+                    }
+                }
+                summary.labels_used = Some(labels.len());
+                summary.labels_unknown = Some(unknown);
+                labels
+            };
+            let outcome = self.dedupe_kept(&kept.compared, &labels)?;
             let row_of = |i: usize| RowRef {
                 source: None,
                 line: kept.rows[i].line,

@@ -422,6 +422,11 @@ pub(crate) struct DedupeArgs {
     /// schema without that audience shows its sensitive fields redacted).
     #[arg(long, value_name = "NAME")]
     pub(crate) review_audience: Option<String>,
+    /// Pairs a reviewer labelled (the review page's CSV: row_a, row_b,
+    /// label): training starts from them and they are linked (`match`) or
+    /// never linked directly (`non_match`). `dedupe` only.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: Option<PathBuf>,
 }
 
 /// The two sources of a link.

@@ -358,7 +358,13 @@ pub(crate) fn verify_audit(log: &Path, keys_file: &Path, id: &str) -> Result<Exi
 pub(crate) fn dedupe(io: &IoArgs, rows: &RowArgs, args: &DedupeArgs) -> Result<Job, Fatal> {
     let mut config = config(io, rows, &["clean", "dedupe"])?;
     dedupe_settings(&mut config, args)?;
-    with_dedupe_outputs(job(&config, KeyRing::new(), io)?, args)
+    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), io)?, args)?;
+    if let Some(path) = &args.labels {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Fatal::io(&path.display().to_string(), &e))?;
+        job.options.labels = custodia::dedupe::read_labels(&text)?;
+    }
+    Ok(job)
 }
 
 /// Clean two sources, then link them.
@@ -388,6 +394,9 @@ pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
         let mut source = SourceSettings::default();
         source.map = mappings(map, flag)?;
         config.sources.insert(name.clone(), source);
+    }
+    if dedupe.labels.is_some() {
+        return Err(Fatal::Usage("--labels works with dedupe, not link".into()));
     }
     let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), &io)?, dedupe)?;
     job.options = config.options_for(&args.left_name)?;
