@@ -580,8 +580,8 @@ impl Deduper {
     ///   still end in one cluster through others. With
     ///   [`Clustering::Strict`] that cannot happen (every pair must match);
     ///   with [`Clustering::Average`] (the default) the labelled pair
-    ///   pulls the mean weight down by 64 bits, which keeps small clusters
-    ///   apart; with [`Clustering::Connected`] it can.
+    ///   counts as -64 bits in the mean weight across the two clusters,
+    ///   which keeps small clusters apart; with [`Clustering::Connected`] it can.
     /// - [`Outcome::pairs`] holds the labelled matches (with their scored
     ///   weight, whatever it is) and never a labelled non-match.
     ///
