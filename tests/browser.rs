@@ -431,3 +431,101 @@ fn a_broken_page_is_caught() {
     );
     assert_ne!(browser.requests(), vec![url]);
 }
+
+/// The review page in Chromium: it renders without complaint and fetches
+/// nothing; labelling pairs with the buttons and saving gives a labels
+/// file with those pairs and labels.
+#[test]
+fn the_review_page_labels_pairs_in_chromium() {
+    let (input, _) = crate::review::generated("browser.review.jsonl", 21, 2000);
+    let (html, _) = crate::review::review_of(&input, "browser.review", &["--review-limit", "30"]);
+    let page = scratch("browser.review.html");
+    std::fs::write(&page, &html).unwrap();
+    let mut browser = Browser::start("review");
+    let downloads = TempDir(scratch(&format!("review-downloads-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&downloads.0);
+    std::fs::create_dir_all(&downloads.0).unwrap();
+    browser.call_browser(
+        "Browser.setDownloadBehavior",
+        json!({"behavior": "allow", "downloadPath": downloads.0.to_str().unwrap()}),
+    );
+    let url = browser.open(&page);
+    let found = browser.eval(
+        r#"JSON.stringify({
+            charts: [...new Set([...document.querySelectorAll('svg[data-chart]')].map(s => s.dataset.chart))],
+            waterfalls: document.querySelectorAll('svg[data-chart="waterfall"]').length,
+            bars: [...document.querySelectorAll('svg[data-chart="waterfall"] rect.bar')]
+                .filter(r => r.getBBox().width > 0 && r.getBBox().height > 0).length,
+            curves: [...document.querySelectorAll('svg[data-chart="threshold"] polyline')]
+                .filter(p => p.getBBox().width > 100).length,
+            pairs: [...document.querySelectorAll('article.pair')].map(p => [p.dataset.a, p.dataset.b]),
+            labelled: document.getElementById('labelled').textContent
+        })"#,
+    );
+    let found: Value = serde_json::from_str(found.as_str().unwrap()).unwrap();
+    for chart in ["weights", "threshold", "waterfall"] {
+        assert!(
+            found["charts"].as_array().unwrap().contains(&json!(chart)),
+            "no {chart} chart: {found}"
+        );
+    }
+    assert_eq!(found["waterfalls"], 30);
+    assert!(found["bars"].as_u64().unwrap() > 30 * 5, "{found}");
+    assert_eq!(found["curves"], 2, "precision and recall drawn");
+    assert_eq!(found["labelled"], "0");
+    let pairs = found["pairs"].as_array().unwrap().clone();
+    assert_eq!(pairs.len(), 30);
+    // Label the first pair a match, the second not, the third a match and
+    // then undo it; then save.
+    browser.eval(
+        r#"(() => {
+            const pairs = document.querySelectorAll('article.pair');
+            pairs[0].querySelector('button[data-label="match"]').click();
+            pairs[1].querySelector('button[data-label="non_match"]').click();
+            pairs[2].querySelector('button[data-label="match"]').click();
+            pairs[2].querySelector('button[data-label="match"]').click();
+            document.getElementById('save').click();
+            return true;
+        })()"#,
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('labelled').textContent"),
+        "2"
+    );
+    let id = |i: usize, side: usize| pairs[i][side].as_str().unwrap().to_owned();
+    let expected = format!(
+        "row_a,row_b,label\n{},{},match\n{},{},non_match\n",
+        id(0, 0),
+        id(0, 1),
+        id(1, 0),
+        id(1, 1)
+    );
+    let saved = downloads.0.join("labels.csv");
+    let until = Instant::now() + Duration::from_secs(20);
+    while !saved.exists() && Instant::now() < until {
+        if let Some(message) = browser.receive()
+            && message.get("method").is_some()
+        {
+            browser.events.push(message);
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(&saved).expect("the labels file was saved"),
+        expected
+    );
+    let complaints = browser.complaints();
+    assert!(complaints.is_empty(), "console: {complaints:#?}");
+    let fetched: Vec<String> = browser
+        .requests()
+        .into_iter()
+        .filter(|r| !r.starts_with("data:"))
+        .collect();
+    assert_eq!(fetched, vec![url], "the page fetched something");
+    let png = browser.screenshot(1100, Some(1600));
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    std::fs::write(scratch("browser.review.png"), &png).unwrap();
+    if std::env::var_os("CUSTODIA_BLESS").is_some() {
+        std::fs::create_dir_all(root().join("docs")).unwrap();
+        std::fs::write(root().join("docs/review.png"), &png).unwrap();
+    }
+}

@@ -19,3 +19,4 @@ mod mask_props;
 mod profile;
 mod props;
 mod quickstart;
+mod review;

@@ -66,6 +66,7 @@ mod evaluate;
 #[cfg(feature = "generate")]
 pub mod generate;
 mod index;
+mod labels;
 mod merge;
 mod model;
 mod names;
@@ -81,6 +82,7 @@ pub use compare::Comparator;
 pub use distributed::{PairScorer, Prepared};
 pub use evaluate::PairScores;
 pub use index::{Index, Match};
+pub use labels::{Label, LabelledPair, Labels, read_labels};
 pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
 pub use model::{FieldModel, Model};
 
@@ -366,6 +368,17 @@ impl Outcome {
         PairScores::of(&self.clusters, truth, self.split)
     }
 
+    /// The match weight of rows `a` and `b` (any two rows, scored or not),
+    /// as [`Outcome::explain`] gives it without the breakdown; `None` for
+    /// rows out of range.
+    pub fn weight(&self, a: usize, b: usize) -> Option<f64> {
+        (a < self.table.rows && b < self.table.rows).then(|| {
+            let mut levels = vec![0u8; self.table.columns.len()];
+            model::levels(&self.table, self.swap, a, b, &mut levels);
+            self.scorer.weight(&self.table, &levels, a, b)
+        })
+    }
+
     /// The field-by-field explanation of rows `a` and `b` (any two rows,
     /// scored or not); `None` for rows out of range.
     pub fn explain(&self, a: usize, b: usize) -> Option<Explanation> {
@@ -541,24 +554,71 @@ impl Deduper {
 
     /// Finds the duplicates among `records`, training a model on them.
     pub fn run(&self, records: &[Record]) -> Result<Outcome> {
-        self.execute(self.table(&[records])?, None, None)
+        self.execute(self.table(&[records])?, None, None, &Labels::new())
     }
 
     /// Finds the duplicates among `records` with a model trained before.
     pub fn run_with(&self, records: &[Record], model: &Model) -> Result<Outcome> {
-        self.execute(self.table(&[records])?, None, Some(model))
+        self.execute(self.table(&[records])?, None, Some(model), &Labels::new())
+    }
+
+    /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) with pairs
+    /// a reviewer labelled (rows of `records`; see [`read_labels`] for the
+    /// file the match review page saves).
+    ///
+    /// - When the model is trained here, the labelled matches are where EM
+    ///   starts m, and afterwards they are added to its m as pairs known to
+    ///   match: each field's m moves toward the levels the labelled matches
+    ///   show, as much as those pairs weigh beside the matches the model
+    ///   expects among all pairs (prior × pairs). Labelled non-matches are
+    ///   added to u the same way, beside the random pairs u was estimated
+    ///   on (so they move it little). A given model is used as it is.
+    /// - A labelled match is linked (before any scored pair) and counts as
+    ///   certain when clusters are joined; a labelled non-match is never
+    ///   linked directly and counts as probability 0 when clusters are
+    ///   joined. Clustering is transitive: two records labelled apart can
+    ///   still end in one cluster through others. With
+    ///   [`Clustering::Strict`] that cannot happen (every pair must match);
+    ///   with [`Clustering::Average`] (the default) the labelled pair
+    ///   counts as -64 bits in the mean weight across the two clusters,
+    ///   which keeps small clusters apart; with [`Clustering::Connected`] it can.
+    /// - [`Outcome::pairs`] holds the labelled matches (with their scored
+    ///   weight, whatever it is) and never a labelled non-match.
+    ///
+    /// # Errors
+    /// As for [`Deduper::run`], and
+    /// [`ErrorKind::InvalidDedupe`](crate::ErrorKind::InvalidDedupe) for a
+    /// label naming a row beyond `records`.
+    pub fn run_labelled(
+        &self,
+        records: &[Record],
+        model: Option<&Model>,
+        labels: &Labels,
+    ) -> Result<Outcome> {
+        labels.check(records.len())?;
+        self.execute(self.table(&[records])?, None, model, labels)
     }
 
     /// Links `left` to `right` (say a CRM and a billing system): pairs are
     /// only made across the two. Rows of the outcome are `left` then
     /// `right`.
     pub fn link(&self, left: &[Record], right: &[Record]) -> Result<Outcome> {
-        self.execute(self.table(&[left, right])?, Some(left.len()), None)
+        self.execute(
+            self.table(&[left, right])?,
+            Some(left.len()),
+            None,
+            &Labels::new(),
+        )
     }
 
     /// [`Deduper::link`] with a model trained before.
     pub fn link_with(&self, left: &[Record], right: &[Record], model: &Model) -> Result<Outcome> {
-        self.execute(self.table(&[left, right])?, Some(left.len()), Some(model))
+        self.execute(
+            self.table(&[left, right])?,
+            Some(left.len()),
+            Some(model),
+            &Labels::new(),
+        )
     }
 
     /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) over
@@ -567,11 +627,13 @@ impl Deduper {
         &self,
         records: &dyn Records,
         model: Option<&Model>,
+        labels: &Labels,
     ) -> Result<Outcome> {
         let mut table = self.empty_table();
         table.extend_from(&self.normalizer, records)?;
         table.count_terms();
-        self.execute(table, None, model)
+        labels.check(table.rows)?;
+        self.execute(table, None, model, labels)
     }
 
     /// [`Deduper::link`] (or [`Deduper::link_with`] given a model) over
@@ -586,7 +648,7 @@ impl Deduper {
         table.extend_from(&self.normalizer, left)?;
         table.extend_from(&self.normalizer, right)?;
         table.count_terms();
-        self.execute(table, Some(left.len()), model)
+        self.execute(table, Some(left.len()), model, &Labels::new())
     }
 
     fn table(&self, sources: &[&[Record]]) -> Result<Table> {
@@ -705,6 +767,7 @@ impl Deduper {
         table: Table,
         split: Option<usize>,
         model: Option<&Model>,
+        labels: &Labels,
     ) -> Result<Outcome> {
         let work = self.block(table, split);
         let (model, sample) = match model {
@@ -713,11 +776,60 @@ impl Deduper {
                 (model.clone(), None)
             }
             None => {
-                let (model, sample) = self.train_with_levels(&work, split, &[]);
+                let (mut model, sample) = self.train_with_levels(&work, split, labels.matches());
+                if !labels.is_empty() {
+                    self.add_labels(&mut model, &work.table, split, labels);
+                }
                 (model, Some(sample))
             }
         };
-        Ok(self.finish(work, split, model, sample))
+        Ok(self.finish(work, split, model, sample, labels))
+    }
+
+    /// Adds labelled pairs to a trained model: the matches to m, beside
+    /// the matches the model expects among all pairs; the non-matches to
+    /// u, beside the random pairs u was estimated on.
+    fn add_labels(&self, model: &mut Model, table: &Table, split: Option<usize>, labels: &Labels) {
+        let rows = table.rows as f64;
+        let all_pairs = match split {
+            Some(s) => s as f64 * (rows - s as f64),
+            None => rows * (rows - 1.0) / 2.0,
+        };
+        let expected_matches = (model.prior() * all_pairs).max(1.0);
+        let random_pairs = (self.config.u_pairs as f64).min(all_pairs).max(1.0);
+        let width = table.columns.len();
+        let counts = |pairs: &[(u32, u32)]| {
+            let mut counts: Vec<Vec<f64>> = model
+                .fields()
+                .iter()
+                .map(|f| vec![0.0; f.m.len()])
+                .collect();
+            let mut levels = vec![0u8; width];
+            for &(a, b) in pairs {
+                model::levels(table, self.swap, a as usize, b as usize, &mut levels);
+                for (c, &level) in levels.iter().enumerate() {
+                    if level != MISSING
+                        && let Some(n) = counts.get_mut(c).and_then(|l| l.get_mut(level as usize))
+                    {
+                        *n += 1.0;
+                    }
+                }
+            }
+            counts
+        };
+        let add = |p: &mut [f64], counts: &[f64], weight: f64| {
+            let n: f64 = counts.iter().sum();
+            if n > 0.0 {
+                for (p, c) in p.iter_mut().zip(counts) {
+                    *p = (*p * weight + c) / (weight + n);
+                }
+            }
+        };
+        let (m_counts, u_counts) = (counts(labels.matches()), counts(labels.non_matches()));
+        for ((field, m), u) in model.fields_mut().iter_mut().zip(&m_counts).zip(&u_counts) {
+            add(&mut field.m, m, expected_matches);
+            add(&mut field.u, u, random_pairs);
+        }
     }
 
     /// Blocking: the candidate pairs.
@@ -969,6 +1081,7 @@ impl Deduper {
         split: Option<usize>,
         model: Model,
         sample: Option<Sample>,
+        labels: &Labels,
     ) -> Outcome {
         let Work {
             mut table,
@@ -1052,8 +1165,38 @@ impl Deduper {
         matched.par_sort_unstable_by(|&(x, wx), &(y, wy)| {
             wy.total_cmp(&wx).then_with(|| tie(x).cmp(&tie(y)))
         });
-        let edges: Vec<(u32, u32)> = matched.iter().map(|&(i, _)| candidates[i]).collect();
+        // Labels: a labelled non-match is never linked, a labelled match
+        // is linked first.
+        let label_of: std::collections::HashMap<(u32, u32), Label> = labels
+            .matches()
+            .iter()
+            .map(|&p| (p, Label::Match))
+            .chain(labels.non_matches().iter().map(|&p| (p, Label::NonMatch)))
+            .collect();
+        let key = |(a, b): (u32, u32)| (a.min(b), a.max(b));
+        if !label_of.is_empty() {
+            matched.retain(|&(i, _)| !label_of.contains_key(&key(candidates[i])));
+        }
+        let mut levels = vec![0u8; width];
+        let forced: Vec<(u32, u32, f64)> = labels
+            .matches()
+            .iter()
+            .map(|&(a, b)| {
+                model::levels(&table, self.swap, a as usize, b as usize, &mut levels);
+                (a, b, scorer.weight(&table, &levels, a as usize, b as usize))
+            })
+            .collect();
+        let edges: Vec<(u32, u32)> = forced
+            .iter()
+            .map(|&(a, b, _)| (a, b))
+            .chain(matched.iter().map(|&(i, _)| candidates[i]))
+            .collect();
         let clusters = cluster::cluster(table.rows, &edges, self.config.clustering, |x, y| {
+            match label_of.get(&key((x, y))) {
+                Some(Label::Match) => return 1.0,
+                Some(Label::NonMatch) => return 0.0,
+                None => {}
+            }
             let mut levels = vec![0u8; width];
             model::levels(&table, self.swap, x as usize, y as usize, &mut levels);
             model::probability(scorer.weight(&table, &levels, x as usize, y as usize))
@@ -1070,7 +1213,17 @@ impl Deduper {
                     probability: model::probability(weight),
                 }
             })
+            .chain(forced.iter().map(|&(a, b, weight)| ScoredPair {
+                a: a as usize,
+                b: b as usize,
+                weight,
+                probability: model::probability(weight),
+            }))
             .collect();
+        let mut pairs = pairs;
+        if !forced.is_empty() {
+            pairs.sort_unstable_by_key(|p| (p.a, p.b));
+        }
         let mut ids = clusters.clone();
         ids.sort_unstable();
         ids.dedup();
@@ -1214,9 +1367,16 @@ mod tests {
             None,
             model.clone(),
             None,
+            &Labels::new(),
         );
-        let partly = deduper.finish(deduper.block(table, None), None, model.clone(), Some(third));
-        let reused = deduper.finish(work, None, model, Some(sample));
+        let partly = deduper.finish(
+            deduper.block(table, None),
+            None,
+            model.clone(),
+            Some(third),
+            &Labels::new(),
+        );
+        let reused = deduper.finish(work, None, model, Some(sample), &Labels::new());
         assert!(reused.pairs().len() > 1000, "{}", reused.pairs().len());
         for outcome in [&reused, &partly] {
             assert_eq!(outcome.pairs().len(), again.pairs().len());
@@ -1260,7 +1420,9 @@ mod tests {
             .unwrap();
         assert!(normalized.iter().zip(&data.records).any(|(n, r)| n != r));
         let raw = deduper.run(&data.records).unwrap();
-        let kept = deduper.run_records(&Normalized(normalized), None).unwrap();
+        let kept = deduper
+            .run_records(&Normalized(normalized), None, &Labels::new())
+            .unwrap();
         assert!(raw.pairs().len() > 100, "{}", raw.pairs().len());
         assert_eq!(raw.pairs(), kept.pairs());
         assert_eq!(raw.clusters(), kept.clusters());

@@ -101,6 +101,11 @@ impl Model {
         &self.fields
     }
 
+    /// The fields, to change.
+    pub(crate) fn fields_mut(&mut self) -> &mut [FieldModel] {
+        &mut self.fields
+    }
+
     /// The built-in model of the standard customer schema with its default
     /// compared fields, trained on 200,000 generated customers (see
     /// `examples/train_customer_model.rs`). A run uses its m and u when a

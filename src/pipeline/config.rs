@@ -190,6 +190,7 @@ impl PipelineConfig {
             drop: self.drop.clone(),
             keep: self.keep.clone(),
             warnings_column: self.warnings_column,
+            labels: Vec::new(),
         })
     }
 

@@ -26,7 +26,9 @@ mod run;
 mod write;
 
 pub use config::{DedupeSettings, MaskSettings, PipelineConfig, SourceSettings};
-pub use run::{DedupeSummary, Format, Outputs, Progress, RunOptions, Side, Summary};
+pub use run::{
+    DedupeSummary, Format, Outputs, Progress, Review, ReviewSummary, RunOptions, Side, Summary,
+};
 
 use crate::audit::Auditor;
 use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome, Records};
@@ -453,9 +455,14 @@ impl Pipeline {
     }
 
     /// [`Pipeline::dedupe`] over records read a chunk at a time.
-    pub(crate) fn dedupe_kept(&self, records: &dyn Records) -> Result<Outcome> {
+    pub(crate) fn dedupe_kept(
+        &self,
+        records: &dyn Records,
+        labels: &crate::dedupe::Labels,
+    ) -> Result<Outcome> {
         let step = self.dedupe_step()?;
-        step.deduper.run_records(records, step.model.as_ref())
+        step.deduper
+            .run_records(records, step.model.as_ref(), labels)
     }
 
     /// [`Pipeline::link_records`] over records read a chunk at a time.

@@ -16,9 +16,10 @@ use super::packed::Packed;
 use super::read::{CsvReader, Limits, LineReader, Raw, Row, foreign_encoding};
 use super::write::{self, Layout, Line, RowRef, Unknown};
 use super::{Pipeline, Processed};
-use crate::dedupe::Model;
+use crate::dedupe::{LabelledPair, Labels, Model};
 use crate::error::{Error, Result};
 use crate::profile::Profiler;
+use crate::profile::review::{ReviewRows, ReviewSettings, ReviewView, review_page};
 use crate::schema::{CsvHeader, Record, Schema};
 
 /// The column that `dedupe` and `link` write a row's cluster in.
@@ -69,6 +70,13 @@ pub struct RunOptions {
     pub keep: Vec<String>,
     /// Whether output rows get a `_warnings` column.
     pub warnings_column: bool,
+    /// Pairs a reviewer labelled (see [`crate::dedupe::read_labels`]),
+    /// their ids the input's `_row` numbers: a dedupe run trains with them
+    /// and links or keeps apart those pairs (see
+    /// [`Deduper::run_labelled`](crate::dedupe::Deduper::run_labelled)).
+    /// Ids that name no row that was read are counted in the summary
+    /// ([`Summary::labels_unknown`]). A link takes none.
+    pub labels: Vec<LabelledPair>,
 }
 
 impl Default for RunOptions {
@@ -81,6 +89,7 @@ impl Default for RunOptions {
             drop: Vec::new(),
             keep: Vec::new(),
             warnings_column: false,
+            labels: Vec::new(),
         }
     }
 }
@@ -115,6 +124,40 @@ pub struct Outputs<'a> {
     pub pairs: Option<&'a mut dyn Write>,
     /// One golden record per cluster, in the output format.
     pub golden: Option<&'a mut dyn Write>,
+    /// The match review page (HTML), with what it shows and how.
+    pub review: Option<Review<'a>>,
+}
+
+/// Where and how a dedupe or link run writes its match review page (see
+/// [`crate::profile::review`]).
+#[non_exhaustive]
+pub struct Review<'a> {
+    /// Where the page goes.
+    pub out: &'a mut dyn Write,
+    /// The uncertain band and how many of its pairs are shown.
+    pub settings: ReviewSettings,
+    /// How the records' values appear.
+    pub view: ReviewView,
+}
+
+impl std::fmt::Debug for Review<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Review")
+            .field("settings", &self.settings)
+            .field("view", &self.view.audience())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Review<'a> {
+    /// The page to `out`, with `settings`, values as `view` shows them.
+    pub fn new(out: &'a mut dyn Write, settings: ReviewSettings, view: ReviewView) -> Self {
+        Self {
+            out,
+            settings,
+            view,
+        }
+    }
 }
 
 impl<'a> Outputs<'a> {
@@ -125,6 +168,7 @@ impl<'a> Outputs<'a> {
             rejects: None,
             pairs: None,
             golden: None,
+            review: None,
         }
     }
 
@@ -148,6 +192,13 @@ impl<'a> Outputs<'a> {
         self.golden = Some(golden);
         self
     }
+
+    /// The match review page as `review` says.
+    #[must_use]
+    pub fn review(mut self, review: Review<'a>) -> Self {
+        self.review = Some(review);
+        self
+    }
 }
 
 impl std::fmt::Debug for Outputs<'_> {
@@ -156,6 +207,7 @@ impl std::fmt::Debug for Outputs<'_> {
             .field("rejects", &self.rejects.is_some())
             .field("pairs", &self.pairs.is_some())
             .field("golden", &self.golden.is_some())
+            .field("review", &self.review.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -203,6 +255,25 @@ pub struct Summary {
     /// The model a dedupe or link run scored with (trained or given).
     #[serde(skip)]
     pub model: Option<Model>,
+    /// Labelled pairs used (both ids naming a row that was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_used: Option<usize>,
+    /// Labelled pairs left out because an id named no row that was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels_unknown: Option<usize>,
+    /// What the match review page shows, when one was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewSummary>,
+}
+
+/// What a match review page shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ReviewSummary {
+    /// Candidate pairs in the uncertain band.
+    pub in_band: usize,
+    /// Those on the page.
+    pub shown: usize,
 }
 
 /// What a dedupe or link run found.
@@ -279,6 +350,17 @@ impl Summary {
                 d.duplicate_clusters,
                 d.matched_pairs,
                 d.candidate_pairs
+            ));
+        }
+        if let (Some(used), Some(unknown)) = (self.labels_used, self.labels_unknown) {
+            lines.push(format!(
+                "  labelled pairs: {used} used, {unknown} naming a row that was not read"
+            ));
+        }
+        if let Some(r) = &self.review {
+            lines.push(format!(
+                "  review page: {} of {} pairs in the uncertain band",
+                r.shown, r.in_band
             ));
         }
         let mut text = lines.join("\n");
@@ -383,6 +465,7 @@ impl Pipeline {
             mut rejects,
             pairs,
             golden,
+            review,
         } = outputs;
         let mut summary = Summary::default();
         let mut input = self.open(options, input, None, !self.masks(), &mut summary)?;
@@ -421,7 +504,34 @@ impl Pipeline {
             |_| {},
         )?;
         if deduping {
-            let outcome = self.dedupe_kept(&kept.compared)?;
+            let labels = if options.labels.is_empty() {
+                Labels::new()
+            } else {
+                let row_of_line: std::collections::HashMap<u64, usize> = kept
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.line, i))
+                    .collect();
+                let row = |id: &str| {
+                    id.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .and_then(|l| row_of_line.get(&l))
+                };
+                let mut labels = Labels::new();
+                let mut unknown = 0;
+                for pair in &options.labels {
+                    match (row(&pair.a), row(&pair.b)) {
+                        (Some(&a), Some(&b)) if a != b => labels.add(a, b, pair.label)?,
+                        _ => unknown += 1,
+                    }
+                }
+                summary.labels_used = Some(labels.len());
+                summary.labels_unknown = Some(unknown);
+                labels
+            };
+            let outcome = self.dedupe_kept(&kept.compared, &labels)?;
             let row_of = |i: usize| RowRef {
                 source: None,
                 line: kept.rows[i].line,
@@ -432,6 +542,7 @@ impl Pipeline {
                 &[&kept.compared],
                 pairs,
                 golden,
+                review,
                 layout.format,
                 &row_of,
                 &mut summary,
@@ -598,6 +709,7 @@ impl Pipeline {
             mut rejects,
             pairs,
             golden,
+            review,
         } = outputs;
         if !self.dedupes() {
             return Err(crate::Error::dedupe(
@@ -685,6 +797,7 @@ impl Pipeline {
             &sides,
             pairs,
             golden,
+            review,
             format,
             &row_of,
             &mut summary,
@@ -987,12 +1100,27 @@ impl Pipeline {
         records: &[&Packed],
         pairs: Option<&mut dyn Write>,
         golden: Option<&mut dyn Write>,
+        review: Option<Review<'_>>,
         format: Format,
         row_of: &dyn Fn(usize) -> RowRef<'a>,
         summary: &mut Summary,
     ) -> Result<()> {
         if let Some(out) = pairs {
             write::pairs(out, outcome, row_of).map_err(|e| Error::io("writing pairs", &e))?;
+        }
+        if let Some(review) = review {
+            let rows = ReviewRowsOf { records, row_of };
+            let threshold = self.dedupe_step()?.deduper.config().threshold;
+            let page = review_page(outcome, threshold, &review.settings, &review.view, &rows)?;
+            review
+                .out
+                .write_all(page.html.as_bytes())
+                .and_then(|()| review.out.flush())
+                .map_err(|e| Error::io("writing the review page", &e))?;
+            summary.review = Some(ReviewSummary {
+                in_band: page.in_band,
+                shown: page.shown,
+            });
         }
         if let Some(out) = golden {
             let mut all = Vec::with_capacity(records.iter().map(|r| r.len()).sum());
@@ -1334,4 +1462,36 @@ fn csv_layout(
             extension_columns,
         },
     ))
+}
+
+/// The rows of a run for its review page: ids as the other outputs name
+/// them, records read back from where they are kept.
+struct ReviewRowsOf<'r, 'a> {
+    records: &'r [&'r Packed],
+    row_of: &'r dyn Fn(usize) -> RowRef<'a>,
+}
+
+impl ReviewRows for ReviewRowsOf<'_, '_> {
+    fn id(&self, row: usize) -> String {
+        (self.row_of)(row).to_string()
+    }
+
+    fn record(&self, row: usize) -> Result<Record> {
+        let mut at = row;
+        for packed in self.records {
+            if at < packed.len() {
+                return packed.records(at..at + 1)?.pop().ok_or_else(|| {
+                    Error::io(
+                        "reading a record back",
+                        &std::io::ErrorKind::UnexpectedEof.into(),
+                    )
+                });
+            }
+            at -= packed.len();
+        }
+        Err(Error::io(
+            "reading a record back",
+            &std::io::ErrorKind::UnexpectedEof.into(),
+        ))
+    }
 }

@@ -46,6 +46,7 @@
 
 mod drift;
 mod html;
+pub mod review;
 mod shape;
 mod top;
 

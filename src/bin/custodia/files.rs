@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use custodia::Pipeline;
-use custodia::pipeline::{Outputs, RunOptions, Side, Summary};
+use custodia::pipeline::{Outputs, Review, RunOptions, Side, Summary};
+use custodia::profile::review::{ReviewSettings, ReviewView};
 
 use crate::{Fatal, ProfileArgs, say};
 
@@ -26,9 +27,18 @@ pub(crate) struct Job {
     pub(crate) pairs: Option<PathBuf>,
     pub(crate) golden: Option<PathBuf>,
     pub(crate) save_model: Option<PathBuf>,
+    /// The review page's file, what it shows, and for which audience.
+    pub(crate) review: Option<ReviewJob>,
     pub(crate) quiet: bool,
     /// The second source of a link (the first is `input`, `options`).
     pub(crate) link: Option<LinkJob>,
+}
+
+/// The match review page of a dedupe or link run.
+pub(crate) struct ReviewJob {
+    pub(crate) path: PathBuf,
+    pub(crate) settings: ReviewSettings,
+    pub(crate) view: ReviewView,
 }
 
 /// The names and second source of a link.
@@ -104,6 +114,10 @@ impl Job {
         let mut rejects = self.rejects.as_deref().map(create).transpose()?;
         let mut pairs = self.pairs.as_deref().map(create).transpose()?;
         let mut golden = self.golden.as_deref().map(create).transpose()?;
+        let mut review = match &self.review {
+            Some(job) => Some((create(&job.path)?, job)),
+            None => None,
+        };
         let mut outputs = Outputs::new(&mut out);
         if let Some(w) = rejects.as_mut() {
             outputs = outputs.rejects(w);
@@ -113,6 +127,9 @@ impl Job {
         }
         if let Some(w) = golden.as_mut() {
             outputs = outputs.golden(w);
+        }
+        if let Some((w, job)) = review.as_mut() {
+            outputs = outputs.review(Review::new(w, job.settings.clone(), job.view.clone()));
         }
         let bar = Bar::new(self.quiet, size);
         let progress = |rows: u64, bytes: u64| bar.update(rows, bytes);

@@ -405,6 +405,28 @@ pub(crate) struct DedupeArgs {
     /// most complete).
     #[arg(long)]
     pub(crate) merge_policy: Option<PathBuf>,
+    /// Write a match review page here (one HTML file, nothing fetched): the
+    /// model, the threshold against expected precision and recall, and the
+    /// pairs in the uncertain band to label as match or non-match.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) review: Option<PathBuf>,
+    /// The uncertain band of the review page: pairs with a match
+    /// probability at least LOW and below HIGH.
+    #[arg(long, value_name = "LOW,HIGH", default_value = "0.2,0.95")]
+    pub(crate) review_band: String,
+    /// The most pairs on the review page (those nearest the threshold).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub(crate) review_limit: usize,
+    /// The audience of the masking policy whose view of the values the
+    /// review page shows (default: `support`, whose values are masked; a
+    /// schema without that audience shows its sensitive fields redacted).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) review_audience: Option<String>,
+    /// Pairs a reviewer labelled (the review page's CSV: row_a, row_b,
+    /// label): training starts from them and they are linked (`match`) or
+    /// never linked directly (`non_match`). `dedupe` only.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: Option<PathBuf>,
 }
 
 /// The two sources of a link.

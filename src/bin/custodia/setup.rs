@@ -18,11 +18,12 @@ use custodia::profile::ProfileSettings;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::files::{Job, LinkJob};
+use crate::files::{Job, LinkJob, ReviewJob};
 use crate::{
     AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, ProfileArgs, RowArgs,
     SubjectArgs,
 };
+use custodia::profile::review::{ReviewSettings, ReviewView};
 
 /// Reads a settings file. Text that is not UTF-8 is a configuration error,
 /// not an I/O one.
@@ -111,16 +112,39 @@ fn job(config: &PipelineConfig, keys: KeyRing, io: &IoArgs) -> Result<Job, Fatal
         pairs: None,
         golden: None,
         save_model: None,
+        review: None,
         quiet: io.quiet,
         link: None,
     })
 }
 
-fn with_dedupe_outputs(mut job: Job, args: &DedupeArgs) -> Job {
+fn with_dedupe_outputs(mut job: Job, args: &DedupeArgs) -> Result<Job, Fatal> {
     job.pairs.clone_from(&args.pairs);
     job.golden.clone_from(&args.golden);
     job.save_model.clone_from(&args.save_model);
-    job
+    if let Some(path) = &args.review {
+        let band = |text: &str| text.trim().parse::<f64>().ok();
+        let (lower, upper) = args
+            .review_band
+            .split_once(',')
+            .and_then(|(low, high)| Some((band(low)?, band(high)?)))
+            .ok_or_else(|| {
+                Fatal::Usage("--review-band: give two probabilities, LOW,HIGH".into())
+            })?;
+        let settings = ReviewSettings {
+            lower,
+            upper,
+            limit: args.review_limit,
+        };
+        settings.check()?;
+        let view = ReviewView::new(job.pipeline.schema(), args.review_audience.as_deref())?;
+        job.review = Some(ReviewJob {
+            path: path.clone(),
+            settings,
+            view,
+        });
+    }
+    Ok(job)
 }
 
 /// The pipeline and settings of a profile run.
@@ -334,7 +358,13 @@ pub(crate) fn verify_audit(log: &Path, keys_file: &Path, id: &str) -> Result<Exi
 pub(crate) fn dedupe(io: &IoArgs, rows: &RowArgs, args: &DedupeArgs) -> Result<Job, Fatal> {
     let mut config = config(io, rows, &["clean", "dedupe"])?;
     dedupe_settings(&mut config, args)?;
-    Ok(with_dedupe_outputs(job(&config, KeyRing::new(), io)?, args))
+    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), io)?, args)?;
+    if let Some(path) = &args.labels {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Fatal::io(&path.display().to_string(), &e))?;
+        job.options.labels = custodia::dedupe::read_labels(&text)?;
+    }
+    Ok(job)
 }
 
 /// Clean two sources, then link them.
@@ -365,7 +395,10 @@ pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
         source.map = mappings(map, flag)?;
         config.sources.insert(name.clone(), source);
     }
-    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), &io)?, dedupe);
+    if dedupe.labels.is_some() {
+        return Err(Fatal::Usage("--labels works with dedupe, not link".into()));
+    }
+    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), &io)?, dedupe)?;
     job.options = config.options_for(&args.left_name)?;
     job.link = Some(LinkJob {
         left_name: args.left_name.clone(),
