@@ -1,6 +1,6 @@
 //! Self-contained HTML pages: inline CSS, charts as inline SVG drawn
 //! here, nothing fetched. The profile page has no script; the match
-//! review page (in `crate::review`) adds a small one for its labels.
+//! review page (in `profile::review`) adds a small one for its labels.
 
 use std::fmt::Write as _;
 
