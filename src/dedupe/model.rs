@@ -222,8 +222,9 @@ fn apply_swap((a, b): (Row<'_>, Row<'_>), swap: Option<Swap>, out: &mut [u8]) {
     if let Some(Swap { given, family }) = swap {
         let (g, f) = (out[given], out[family]);
         if g != MISSING && f != MISSING && g + f < 6 {
-            let cross =
-                |x: usize, y: usize| compare::level(Comparator::Name, a.get(x), b.get(y)).unwrap_or(0);
+            let cross = |x: usize, y: usize| {
+                compare::level(Comparator::Name, a.get(x), b.get(y)).unwrap_or(0)
+            };
             let (sg, sf) = (cross(given, family), cross(family, given));
             // One name agrees closely and the other at least alike (a
             // swap and a slip or another romanization at once).
