@@ -40,12 +40,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value as Json, json};
-use sha2::Sha256;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::mask::{Key, Masker, Purpose};
+use crate::mask::{Key, KeyedMac, Masker, Purpose};
 use crate::schema::Date;
 use crate::schema::Record;
 
@@ -135,17 +133,6 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn keyed(key: &Key, purpose: Purpose) -> Result<Hmac<Sha256>> {
-    let derived = key.derive(purpose)?;
-    Hmac::<Sha256>::new_from_slice(&derived).map_err(|_| {
-        ErrorKind::InvalidKey {
-            key: key.id().to_owned(),
-            reason: "the key cannot be expanded",
-        }
-        .into()
-    })
-}
-
 const ZERO_MAC: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The body of an entry (every member but `mac`) as JSON text.
@@ -177,7 +164,7 @@ struct Head {
 /// key (see the module docs). Safe to share between threads; each event
 /// is written with one `write` call as it comes.
 pub struct AuditLog {
-    chain: Hmac<Sha256>,
+    chain: KeyedMac,
     head: Mutex<Head>,
 }
 
@@ -196,7 +183,7 @@ impl AuditLog {
     /// [`ErrorKind::Io`] when the file cannot be read or written,
     /// [`ErrorKind::Audit`] naming the first bad line of an existing log.
     pub fn open(path: &Path, key: &Key) -> Result<Self> {
-        let chain = keyed(key, Purpose::AuditChain)?;
+        let chain = KeyedMac::new(key, Purpose::AuditChain)?;
         let (seq, prev) = if path.exists() {
             let file = File::open(path).map_err(|e| Error::io("reading the audit log", &e))?;
             let checked = verify_with(BufReader::new(file), &chain)?;
@@ -231,9 +218,7 @@ impl AuditSink for AuditLog {
             .lock()
             .map_err(|_| audit_error("the log was left unusable by a failed write"))?;
         let body = body(event, head.seq, &head.prev);
-        let mut mac = self.chain.clone();
-        mac.update(body.as_bytes());
-        let mac = hex(&mac.finalize().into_bytes());
+        let mac = hex(&self.chain.tag(body.as_bytes()));
         let open = body.strip_suffix('}').unwrap_or(&body);
         let line = format!("{open},\"mac\":\"{mac}\"}}\n");
         head.file
@@ -275,10 +260,10 @@ pub struct Verification {
 /// # Errors
 /// [`ErrorKind::Io`] when the log cannot be read.
 pub fn verify(log: impl BufRead, key: &Key) -> Result<Verification> {
-    verify_with(log, &keyed(key, Purpose::AuditChain)?)
+    verify_with(log, &KeyedMac::new(key, Purpose::AuditChain)?)
 }
 
-fn verify_with(log: impl BufRead, chain: &Hmac<Sha256>) -> Result<Verification> {
+fn verify_with(log: impl BufRead, chain: &KeyedMac) -> Result<Verification> {
     let mut seq = 0u64;
     let mut prev = ZERO_MAC.to_owned();
     for (n, line) in log.split(b'\n').enumerate() {
@@ -310,8 +295,6 @@ fn verify_with(log: impl BufRead, chain: &Hmac<Sha256>) -> Result<Verification> 
             return problem("not an audit entry (no `mac` at its end)");
         };
         let body = format!("{open}}}");
-        let mut expected = chain.clone();
-        expected.update(body.as_bytes());
         let Ok(given) = (0..32)
             .map(|i| {
                 mac.get(2 * i..2 * i + 2)
@@ -322,7 +305,7 @@ fn verify_with(log: impl BufRead, chain: &Hmac<Sha256>) -> Result<Verification> 
         else {
             return problem("the entry's `mac` is not 64 hex digits");
         };
-        if expected.verify_slice(&given).is_err() {
+        if !chain.verify(body.as_bytes(), &given) {
             return problem(
                 "the entry was changed (its MAC does not match), or written with another key",
             );
@@ -354,7 +337,7 @@ fn verify_with(log: impl BufRead, chain: &Hmac<Sha256>) -> Result<Verification> 
 #[derive(Clone)]
 pub struct Auditor {
     sink: Arc<dyn AuditSink>,
-    refs: Hmac<Sha256>,
+    refs: KeyedMac,
     actor: String,
     purpose: String,
 }
@@ -390,7 +373,7 @@ impl Auditor {
         }
         Ok(Self {
             sink,
-            refs: keyed(key, Purpose::AuditRef)?,
+            refs: KeyedMac::new(key, Purpose::AuditRef)?,
             actor,
             purpose,
         })
@@ -398,9 +381,7 @@ impl Auditor {
 
     /// The pseudonymous reference of a record key.
     pub fn record_ref(&self, record_key: &str) -> String {
-        let mut mac = self.refs.clone();
-        mac.update(record_key.as_bytes());
-        format!("r:{}", hex(&mac.finalize().into_bytes()[..16]))
+        format!("r:{}", hex(&self.refs.tag(record_key.as_bytes())[..16]))
     }
 
     /// Reveals `record` for `audience` with `masker` and records the event
@@ -463,6 +444,39 @@ mod tests {
             count: 1,
             outcome: Outcome::Revealed,
         }
+    }
+
+    /// The audit key, the chain and reference keys derived from it, and
+    /// the HMAC states keyed with them are gone from memory once the log,
+    /// the auditor and the key are dropped (see `mask::residue_tests`).
+    #[test]
+    fn audit_keys_are_gone_after_drop() {
+        use crate::mask::residue_tests::{key_needles, random_secret, scan};
+        let dir = scratch("residue");
+        let path = dir.join("audit.jsonl");
+        let key = Key::new("audit", &random_secret(32)).unwrap();
+        let mut planted = Vec::new();
+        key_needles(&key, &mut planted);
+        let log = Arc::new(AuditLog::open(&path, &key).unwrap());
+        let auditor = Auditor::new(log.clone(), &key, "ops", "ticket 4711").unwrap();
+        for i in 0..3 {
+            let mut e = event(i);
+            e.record = auditor.clone().record_ref(&format!("c-{i}"));
+            log.append(&e).unwrap();
+        }
+        let file = BufReader::new(File::open(&path).unwrap());
+        assert_eq!(verify(file, &key).unwrap().entries, 3);
+        // Reopening verifies the log with a fresh chain state.
+        drop(AuditLog::open(&path, &key).unwrap());
+        drop((auditor, log, key));
+        let found = scan(&planted);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            found.is_empty(),
+            "{} copies left:\n{}",
+            found.len(),
+            found.join("\n")
+        );
     }
 
     /// A log of five entries, as lines.

@@ -173,12 +173,25 @@ fn malformed_json_names_line_and_column() {
 #[test]
 fn misspelt_keys_are_refused() {
     let err = schema_error(r#"{"name": "s", "feilds": []}"#);
-    assert_eq!(err.code(), ErrorCode::Json);
+    assert_eq!(err.code(), ErrorCode::InvalidSchema);
+    assert_eq!(err.setting_path().unwrap().to_string(), "feilds");
     assert!(err.to_string().contains("unknown field `feilds`"), "{err}");
+    assert!(err.to_string().contains("did you mean `fields`"), "{err}");
     let err = schema_error(&one_field(
         r#"{"name": "a", "kind": "text", "requird": true}"#,
     ));
-    assert!(err.to_string().contains("unknown field `requird`"), "{err}");
+    assert_eq!(err.code(), ErrorCode::InvalidSchema);
+    assert_eq!(err.setting_path().unwrap().to_string(), "fields[0].requird");
+    assert!(err.to_string().contains("did you mean `required`"), "{err}");
+    // A value of the wrong type is named by its place too.
+    let err = schema_error(&one_field(
+        r#"{"name": "a", "kind": "text", "required": "yes"}"#,
+    ));
+    assert_eq!(err.code(), ErrorCode::InvalidSchema);
+    assert_eq!(
+        err.setting_path().unwrap().to_string(),
+        "fields[0].required"
+    );
 }
 
 #[test]

@@ -179,14 +179,19 @@ mod normalize_validate {
         }
 
         #[test]
-        fn normalization_keeps_the_verdict_of_phones_emails_and_ids(
+        fn normalization_keeps_the_verdict_of_every_field_kind(
             value in prop_oneof![
                 messy(),
                 "[+0-9 ()\u{7}\u{200B}ext.x;=-]{0,24}",
                 "[0-9Xx -]{15,22}",
+                // Dates, postcodes and codes in their many spellings.
+                "[0-9./ Tt:年月日A-Za-z-]{0,14}",
             ],
             country in prop::sample::select(vec!["", "CN", "US", "DE", "AU", "GB"]),
-            field in prop::sample::select(vec!["phone", "email", "national_id", "iban", "payment_card"]),
+            field in prop::sample::select(vec![
+                "phone", "email", "national_id", "iban", "payment_card", "birth_date",
+                "postcode", "country", "gender", "updated_at", "full_name", "city",
+            ]),
         ) {
             let schema = Schema::customer();
             let mut record = Record::new(&schema);

@@ -252,6 +252,30 @@ unsafe extern "C" {
         right_len: usize,
         out: *mut H,
     ) -> u32;
+    fn custodia_pipeline_profile(
+        pipeline: H,
+        input: *const c_char,
+        len: usize,
+        settings: *const c_char,
+        settings_len: usize,
+        json_out: *mut *mut c_char,
+        len_out: *mut usize,
+    ) -> u32;
+    fn custodia_profile_html(
+        profile: *const c_char,
+        len: usize,
+        html_out: *mut *mut c_char,
+        len_out: *mut usize,
+    ) -> u32;
+    fn custodia_profile_compare(
+        profile: *const c_char,
+        len: usize,
+        previous: *const c_char,
+        previous_len: usize,
+        points: f64,
+        json_out: *mut *mut c_char,
+        len_out: *mut usize,
+    ) -> u32;
     fn custodia_run_output(run: H, part: u32, out: *mut CStrView) -> u32;
     fn custodia_run_is_clean(run: H) -> bool;
     fn custodia_run_free(run: H);
@@ -281,6 +305,8 @@ const SEEDS: &[&str] = &[
     "customer_id,full_name,email,phone\nc1,Michał Kowalski,m@x.pl,+48 601 234 567\nc2,\"Kowalski, Michał\",m@x.pl,\n",
     "{\"customer_id\": \"c1\", \"full_name\": \"佐々木\"}\n{\"customer_id\": 2}\n[1]\n",
     r#"{"pseudonym": "000102030405060708090a0b0c0d0e0f", "token": "0f0e0d0c0b0a09080706050403020100", "k1": "00112233445566778899aabbccddeeff0011223344556677"}"#,
+    r#"{"top": 3, "as_of": "2026-11-01", "staleness_field": "updated_at"}"#,
+    "customer_id,full_name,phone,updated_at,cluster_id\nc1,Ann Lee,+86 138 1234 5678,2026-01-02,1\nc2,Anne Lee,13812345678,ab€xy,1\n",
     "support",
     "analytics",
     "auditor",
@@ -414,9 +440,52 @@ enum Op {
     PipelineNew(Arg, u8),
     PipelineRun(u8, Arg),
     PipelineLink(u8, Arg, Arg, Arg, Arg),
+    /// A profile of fuzzed input, kept (as JSON) for the two below.
+    PipelineProfile(u8, Arg, Option<Arg>),
+    /// A kept profile (cut or changed at one byte), or fuzzed text.
+    ProfileHtml(Profile),
+    ProfileCompare(Profile, Profile, f64),
     NullArguments(u8),
     Status(u32),
     Free(u8, u8),
+}
+
+/// A profile argument: one a pipeline made (by slot), cut to a length
+/// and with one byte changed, or any argument.
+#[derive(Arbitrary, Debug)]
+enum Profile {
+    Kept(u8, u16, Option<(u16, u8)>),
+    Other(Arg),
+}
+
+impl Profile {
+    fn buffer(&self, kept: &[Vec<u8>]) -> Buffer {
+        match self {
+            Self::Kept(slot, keep, change) if !kept.is_empty() => {
+                let mut bytes = kept[usize::from(*slot) % kept.len()].clone();
+                if let Some((at, byte)) = change
+                    && !bytes.is_empty()
+                {
+                    let at = usize::from(*at) % bytes.len();
+                    bytes[at] = *byte;
+                }
+                let len = if *keep == u16::MAX {
+                    bytes.len()
+                } else {
+                    bytes.len().min(usize::from(*keep))
+                };
+                Buffer {
+                    bytes: Some(bytes),
+                    len,
+                }
+            }
+            Self::Kept(..) => Buffer {
+                bytes: None,
+                len: 0,
+            },
+            Self::Other(arg) => arg.buffer(),
+        }
+    }
 }
 
 /// Live handles by kind; a slot past the end (or of an empty list) is NULL.
@@ -435,6 +504,8 @@ struct Handles {
     mergers: Vec<H>,
     goldens: Vec<H>,
     pipelines: Vec<H>,
+    /// Profiles made, as JSON (at most [`MAX_HANDLES`]).
+    profiles: Vec<Vec<u8>>,
 }
 
 /// At most this many live handles of one kind.
@@ -979,6 +1050,44 @@ unsafe fn step(h: &mut Handles, op: Op) {
                     walk_run(out);
                 }
             }
+            Op::PipelineProfile(p, input, settings) => {
+                let b = input.buffer();
+                let settings = settings.map_or(
+                    Buffer {
+                        bytes: None,
+                        len: 0,
+                    },
+                    |s| s.buffer(),
+                );
+                let (mut json, mut len) = (std::ptr::null_mut(), 0usize);
+                if check(custodia_pipeline_profile(
+                    pick(&h.pipelines, p),
+                    b.ptr(),
+                    b.len,
+                    settings.ptr(),
+                    settings.len,
+                    &raw mut json,
+                    &raw mut len,
+                )) && !json.is_null()
+                {
+                    // SAFETY: on success `json` holds `len` bytes.
+                    let bytes = std::slice::from_raw_parts(json.cast::<u8>(), len).to_vec();
+                    if h.profiles.len() < MAX_HANDLES {
+                        h.profiles.push(bytes);
+                    }
+                    take_string(json, len);
+                }
+            }
+            Op::ProfileHtml(profile) => {
+                let b = profile.buffer(&h.profiles);
+                string_call(|o, l| custodia_profile_html(b.ptr(), b.len, o, l));
+            }
+            Op::ProfileCompare(profile, previous, points) => {
+                let (b, p) = (profile.buffer(&h.profiles), previous.buffer(&h.profiles));
+                string_call(|o, l| {
+                    custodia_profile_compare(b.ptr(), b.len, p.ptr(), p.len, points, o, l)
+                });
+            }
             Op::NullArguments(which) => null_arguments(h, which),
             Op::Status(status) => {
                 let _ = CStr::from_ptr(custodia_status_name(status))
@@ -1098,7 +1207,7 @@ unsafe fn null_arguments(h: &Handles, which: u8) {
     let json = b"{}";
     // SAFETY: NULL is what is being tested; everything else is live.
     unsafe {
-        match which % 12 {
+        match which % 15 {
             0 => check(custodia_schema_customer(null.cast())),
             1 => check(custodia_schema_from_json(
                 json.as_ptr().cast(),
@@ -1136,6 +1245,30 @@ unsafe fn null_arguments(h: &Handles, which: u8) {
                 std::ptr::null(),
                 2,
                 std::ptr::null(),
+                null.cast(),
+            )),
+            11 => check(custodia_pipeline_profile(
+                pick(&h.pipelines, 0),
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                7,
+                null.cast(),
+                null.cast(),
+            )),
+            12 => check(custodia_profile_html(
+                std::ptr::null(),
+                4,
+                null.cast(),
+                null.cast(),
+            )),
+            13 => check(custodia_profile_compare(
+                json.as_ptr().cast(),
+                2,
+                std::ptr::null(),
+                0,
+                f64::NAN,
+                null.cast(),
                 null.cast(),
             )),
             _ => check(custodia_keyring_add(

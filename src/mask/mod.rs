@@ -57,6 +57,7 @@ pub use operator::{
     Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED, generalize, partial, profile,
 };
 pub use policy::{DEFAULT_RECORD_KEY, Policy};
+pub(crate) use state::KeyedMac;
 
 use crate::error::{ErrorKind, FieldPath, Result};
 use crate::normalize::Normalizer;

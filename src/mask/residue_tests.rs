@@ -67,14 +67,18 @@ pub(crate) fn key_needles(key: &Key, out: &mut Vec<Needle>) {
     let of = format!("of `{}` ({} bytes)", key.id(), key.secret().len());
     needles(&format!("secret {of}"), key.secret(), out);
     // Derived the way a masker derives them, stack scrubbed alike.
-    let (pseudonym, token, encrypt, siv) = state::scrubbed_deep(|| {
+    let (pseudonym, token, encrypt, siv, chain, refs) = state::scrubbed_deep(|| {
         (
             key.derive(keys::Purpose::Pseudonym).unwrap(),
             key.derive(keys::Purpose::Token).unwrap(),
             key.derive(keys::Purpose::Encrypt).unwrap(),
             key.derive(keys::Purpose::Siv).unwrap(),
+            key.derive(keys::Purpose::AuditChain).unwrap(),
+            key.derive(keys::Purpose::AuditRef).unwrap(),
         )
     });
+    needles(&format!("audit chain key {of}"), &chain, out);
+    needles(&format!("audit record key {of}"), &refs, out);
     needles(&format!("pseudonym key {of}"), &pseudonym, out);
     needles(&format!("token key {of}"), &token, out);
     needles(&format!("encryption key {of}"), &encrypt, out);

@@ -26,7 +26,7 @@ use std::fmt;
 
 use aes::{Aes128, Aes192, Aes256};
 use fpe::ff1::{FF1, FlexibleNumeralString};
-use hmac::{Hmac, KeyInit};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::crypt::CryptKey;
@@ -195,6 +195,50 @@ fn expand(key: &Key) -> Result<Wiped<KeyState>> {
         crypt,
         decrypt_only: key.is_decrypt_only(),
     }))
+}
+
+/// An HMAC-SHA-256 under a key derived for one purpose (the audit chain,
+/// audit record references), kept as the masking states are: made with the
+/// stack scrubbed, held in a [`Wiped`] heap slot, used with the stack
+/// scrubbed. Clones share the one state.
+#[derive(Clone)]
+pub(crate) struct KeyedMac(std::sync::Arc<Wiped<Hmac<Sha256>>>);
+
+impl KeyedMac {
+    /// Derives the key for `purpose` from `key` and keys the MAC with it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] if the key cannot be expanded (it always
+    /// can: keys are checked when they are made).
+    pub(crate) fn new(key: &Key, purpose: Purpose) -> Result<Self> {
+        scrubbed_deep(|| {
+            let derived = key.derive(purpose)?;
+            let mac =
+                Hmac::<Sha256>::new_from_slice(&derived).map_err(|_| ErrorKind::InvalidKey {
+                    key: key.id().to_owned(),
+                    reason: "the key cannot be expanded",
+                })?;
+            Ok(Self(std::sync::Arc::new(Wiped::new(mac))))
+        })
+    }
+
+    /// The MAC of `data`.
+    pub(crate) fn tag(&self, data: &[u8]) -> [u8; 32] {
+        scrubbed(|| {
+            let mut mac = Hmac::clone(&self.0);
+            mac.update(data);
+            mac.finalize().into_bytes().into()
+        })
+    }
+
+    /// Whether `tag` is the MAC of `data`, compared in constant time.
+    pub(crate) fn verify(&self, data: &[u8], tag: &[u8]) -> bool {
+        scrubbed(|| {
+            let mut mac = Hmac::clone(&self.0);
+            mac.update(data);
+            mac.verify_slice(tag).is_ok()
+        })
+    }
 }
 
 /// The stack, in 8-byte words, cleared after a record is masked or

@@ -114,16 +114,27 @@ impl Schema {
     /// `integer`, `decimal`, `boolean`, `enum`, `pattern`.
     ///
     /// # Errors
-    /// [`ErrorKind::Json`] with line and column for malformed JSON or
-    /// misspelt keys, and the schema errors of [`SchemaBuilder::build`]
+    /// [`ErrorKind::Json`] with line and column for malformed JSON;
+    /// [`ErrorKind::InvalidSchema`] with the setting's path for a misspelt
+    /// key (`fields[0].requird`, with the nearest valid key named) or a
+    /// value of the wrong type; and the schema errors of [`SchemaBuilder::build`]
     /// (`UnknownKind`, `DuplicateField`, `BadOption`, `InvalidSchema`), each
     /// naming the field as `fields[i] (name)`.
     ///
     /// [`SchemaBuilder::build`]: super::SchemaBuilder::build
     /// [`Policy::from_json`]: crate::Policy::from_json
     pub fn from_json(json: &str) -> Result<Self> {
-        let raw: RawSchema = serde_json::from_str(json)
-            .map_err(|e| json_error(JsonDocument::Schema, &e, schema_detail(&e)))?;
+        let raw: RawSchema = serde_json::from_str(json).map_err(|e| {
+            if e.classify() != serde_json::error::Category::Data {
+                return json_error(JsonDocument::Schema, &e, schema_detail(&e));
+            }
+            // Well-formed JSON that is not a schema: read it again to learn
+            // where (a misspelt key, a value of the wrong type).
+            match crate::error::settings_json::<RawSchema>(json) {
+                Err((path, problem, reason)) => Error::schema(path, problem, reason),
+                Ok(_) => json_error(JsonDocument::Schema, &e, schema_detail(&e)),
+            }
+        })?;
         raw.into_schema()
     }
 
