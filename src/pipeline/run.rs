@@ -838,7 +838,7 @@ impl Pipeline {
             let (read_tx, read_rx) = mpsc::sync_channel::<Result<Vec<Row>>>(2);
             let (done_tx, done_rx) = mpsc::sync_channel::<Result<(Vec<Row>, Vec<Handled>)>>(2);
             let consumed = &consumed;
-            scope.spawn(move || {
+            let reader = scope.spawn(move || {
                 loop {
                     let mut chunk = Vec::with_capacity(CHUNK);
                     while chunk.len() < CHUNK {
@@ -859,7 +859,7 @@ impl Pipeline {
                 }
             });
             let reading = &reading;
-            scope.spawn(move || {
+            let worker = scope.spawn(move || {
                 for chunk in read_rx {
                     let processed = chunk.map(|chunk| {
                         let handled = chunk
@@ -873,65 +873,81 @@ impl Pipeline {
                     }
                 }
             });
-            for processed in done_rx {
-                let (chunk, handled) = processed?;
-                for (row, handled) in chunk.into_iter().zip(handled) {
-                    summary.rows_in += 1;
-                    match handled {
-                        Handled::Unusable(codes) => {
-                            unusable(&codes);
-                            summary.rows_rejected += 1;
-                            count(&mut summary.rejects_by_issue, &codes);
-                            if let Raw::Unreadable { why, .. } = &row.raw
-                                && summary.unreadable.len() < NOTED_LINES
-                            {
-                                summary.unreadable.push((row.line, why));
-                            }
-                            if let Some(rej) = reborrow(rejects) {
-                                write::reject(rej, format, delimiter, side_name, &row, &codes)
-                                    .map_err(|e| Error::io("writing rejects", &e))?;
-                            }
-                        }
-                        Handled::Done(done, unknown) => {
-                            for change in &done.changes {
-                                for step in change.steps.iter() {
-                                    *summary.changes_by_rule.entry(step.name()).or_default() += 1;
-                                }
-                            }
-                            let warnings: Vec<String> = done
-                                .report
-                                .warnings()
-                                .map(|i| i.code().name().to_owned())
-                                .collect();
-                            count(&mut summary.warnings_by_issue, &warnings);
-                            let rejected = done.is_rejected();
-                            if rejected {
-                                let codes = done.reject_codes();
+            let written = (|| -> Result<()> {
+                for processed in done_rx {
+                    let (chunk, handled) = processed?;
+                    for (row, handled) in chunk.into_iter().zip(handled) {
+                        summary.rows_in += 1;
+                        match handled {
+                            Handled::Unusable(codes) => {
+                                unusable(&codes);
+                                summary.rows_rejected += 1;
                                 count(&mut summary.rejects_by_issue, &codes);
+                                if let Raw::Unreadable { why, .. } = &row.raw
+                                    && summary.unreadable.len() < NOTED_LINES
+                                {
+                                    summary.unreadable.push((row.line, why));
+                                }
                                 if let Some(rej) = reborrow(rejects) {
                                     write::reject(rej, format, delimiter, side_name, &row, &codes)
                                         .map_err(|e| Error::io("writing rejects", &e))?;
                                 }
                             }
-                            if keeps_all {
-                                summary.rows_out += 1;
-                                if rejected {
-                                    *summary.rows_out_with_errors.get_or_insert(0) += 1;
+                            Handled::Done(done, unknown) => {
+                                for change in &done.changes {
+                                    for step in change.steps.iter() {
+                                        *summary.changes_by_rule.entry(step.name()).or_default() +=
+                                            1;
+                                    }
                                 }
-                            } else if rejected {
-                                summary.rows_rejected += 1;
-                            } else {
-                                summary.rows_out += 1;
+                                let warnings: Vec<String> = done
+                                    .report
+                                    .warnings()
+                                    .map(|i| i.code().name().to_owned())
+                                    .collect();
+                                count(&mut summary.warnings_by_issue, &warnings);
+                                let rejected = done.is_rejected();
+                                if rejected {
+                                    let codes = done.reject_codes();
+                                    count(&mut summary.rejects_by_issue, &codes);
+                                    if let Some(rej) = reborrow(rejects) {
+                                        write::reject(
+                                            rej, format, delimiter, side_name, &row, &codes,
+                                        )
+                                        .map_err(|e| Error::io("writing rejects", &e))?;
+                                    }
+                                }
+                                if keeps_all {
+                                    summary.rows_out += 1;
+                                    if rejected {
+                                        *summary.rows_out_with_errors.get_or_insert(0) += 1;
+                                    }
+                                } else if rejected {
+                                    summary.rows_rejected += 1;
+                                } else {
+                                    summary.rows_out += 1;
+                                }
+                                sink(row, *done, unknown)?;
                             }
-                            sink(row, *done, unknown)?;
                         }
                     }
+                    if let Some(progress) = progress {
+                        progress(summary.rows_in, consumed.load(Ordering::Relaxed));
+                    }
                 }
-                if let Some(progress) = progress {
-                    progress(summary.rows_in, consumed.load(Ordering::Relaxed));
+                Ok(())
+            })();
+            // The queue to this thread is gone, which stops the worker and,
+            // through its queue, the reader. Joined by hand, not by the
+            // scope, so that their threads have exited (thread-local
+            // destructors run) when this returns: a C host sees no thread
+            // of the call outlive it.
+            for handle in [worker, reader] {
+                if let Err(panic) = handle.join() {
+                    std::panic::resume_unwind(panic);
                 }
             }
-            Ok(())
+            written
         })
     }
 
