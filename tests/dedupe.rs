@@ -111,6 +111,42 @@ fn clusters_do_not_depend_on_input_order_or_thread_count() {
     assert_eq!(single.model(), base.model());
 }
 
+/// Nicknames only the dictionary knows (Tess for Theresa) link a customer
+/// written both ways; two formal names that share a nickname (Ronald and
+/// Aaron, both Ron) stay different names.
+#[test]
+fn dictionary_nicknames_link_and_do_not_chain() {
+    let schema = Schema::customer();
+    let rows = [
+        r#"{"customer_id": "1", "given_name": "Theresa", "family_name": "Okafor", "birth_date": "1958-07-21", "street": "12 Harbour Road", "postcode": "2000", "city": "Sydney", "country": "AU"}"#,
+        r#"{"customer_id": "2", "given_name": "Tess", "family_name": "Okafor", "birth_date": "1958-07-21", "street": "12 Harbour Rd", "postcode": "2000", "city": "Sydney", "country": "AU"}"#,
+        r#"{"customer_id": "3", "given_name": "Ronald", "family_name": "Okafor", "birth_date": "1990-02-03", "country": "AU"}"#,
+        r#"{"customer_id": "4", "given_name": "Aaron", "family_name": "Okafor", "birth_date": "1990-02-03", "country": "AU"}"#,
+        r#"{"customer_id": "5", "given_name": "Ron", "family_name": "Okafor", "birth_date": "1990-02-03", "country": "AU"}"#,
+        r#"{"customer_id": "6", "given_name": "Erin", "family_name": "Okafor", "birth_date": "1990-02-03", "country": "AU"}"#,
+    ];
+    let mut records: Vec<Record> = rows
+        .iter()
+        .map(|r| Record::from_json(&schema, r).unwrap())
+        .collect();
+    records.extend(Generator::new(2).generate(3000).unwrap().records);
+    let outcome = Deduper::new(&schema).unwrap().run(&records).unwrap();
+    let given = |a: usize, b: usize| {
+        let e = outcome.explain(a, b).unwrap();
+        e.fields
+            .iter()
+            .find(|f| f.field == "given_name")
+            .unwrap()
+            .level
+    };
+    assert_eq!(given(0, 1), Some("similar"), "Tess is short for Theresa");
+    assert_eq!(outcome.clusters()[0], outcome.clusters()[1]);
+    assert_eq!(given(2, 4), Some("close"), "Ron is short for Ronald");
+    assert_eq!(given(3, 4), Some("similar"), "Ron is short for Aaron");
+    assert_eq!(given(2, 3), Some("different"), "Ronald is not Aaron");
+    assert_eq!(given(4, 5), Some("different"), "Ron is not Erin");
+}
+
 #[test]
 fn explanations_name_levels_and_add_up() {
     let schema = Schema::customer();

@@ -80,7 +80,7 @@ pub(crate) struct Prepared<'a> {
     pub spelling: &'a str,
     /// Names: the Double Metaphone code of the spelling.
     pub phonetic: &'a str,
-    /// Names: packed nickname groups. Email: 1 when the mailbox is its
+    /// Names: the nickname number ([`names::nickname_number`]). Email: 1 when the mailbox is its
     /// owner's names and nothing else.
     pub nick: u32,
 }
@@ -130,13 +130,15 @@ fn name(a: Prepared<'_>, b: Prepared<'_>) -> u8 {
 /// The level of two names by their spellings `x` and `y` (one reading
 /// each) and the rest of what was prepared of them.
 fn spelt(x: &str, y: &str, a: Prepared<'_>, b: Prepared<'_>) -> u8 {
-    if x == y || names::same_group(a.nick, b.nick) || within_one_edit(x, y) {
+    let nickname = names::nickname_level(a.nick, b.nick);
+    if x == y || nickname == 2 || within_one_edit(x, y) {
         return 2;
     }
     let jw = jaro_winkler_from(x, y, 0.8);
     if jw >= 0.92 {
         2
     } else if jw >= 0.8
+        || nickname == 1
         || (!a.phonetic.is_empty() && a.phonetic == b.phonetic)
         || is_initial_of(x, y)
         || is_initial_of(y, x)

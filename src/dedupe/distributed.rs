@@ -40,7 +40,7 @@ use crate::error::Result;
 use crate::schema::Record;
 
 /// Records prepared for comparison: match keys, name spellings, phonetic
-/// codes and nickname groups, computed once. See the [module
+/// codes and nickname numbers, computed once. See the [module
 /// docs](self) for the steps they go through.
 #[derive(Clone, Debug)]
 pub struct Prepared {

@@ -6,7 +6,7 @@
 //!
 //! 1. normalizes every record and prepares match keys, name spellings
 //!    (names in other scripts in Latin letters, read by what the record
-//!    says of itself), phonetic codes and nickname groups, once;
+//!    says of itself), phonetic codes and nickname numbers, once;
 //! 2. **blocks**: pairs records that share a key of any [`BlockingRule`]
 //!    (plus, optionally, neighbours in name order), each pair once, with
 //!    huge blocks cut down to a window so a common key cannot explode;

@@ -78,34 +78,103 @@ const NICKNAMES: &[&str] = &[
     "zachary zach zack",
 ];
 
-/// Name -> up to two nickname groups, numbered from 1.
-static GROUPS: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
-    let mut map: HashMap<&'static str, u32> = HashMap::new();
-    for (i, group) in NICKNAMES.iter().enumerate() {
-        let id = i as u32 + 1;
-        for name in group.split(' ') {
-            let slot = map.entry(name).or_insert(0);
-            if *slot == 0 {
-                *slot = id;
-            } else if *slot >> 16 == 0 && *slot != id {
-                *slot |= id << 16;
+/// English given names and their nicknames, one `formal,has_nickname,short`
+/// line each (see `data/README.md` for the source).
+const NICKNAME_PAIRS: &str = include_str!("data/en_nicknames.csv");
+
+/// Every name that has a nickname or is one, numbered from 1 in name order
+/// (so that every process numbers them alike: prepared records carry the
+/// numbers between processes), and the pairs of numbers that are nicknames
+/// of each other, smaller first, sorted: from the hand-written groups
+/// (`close`) and from the dictionary only (`known`).
+struct Nicknames {
+    number: HashMap<&'static str, u32>,
+    close: Vec<(u32, u32)>,
+    known: Vec<(u32, u32)>,
+}
+
+/// The links: every two names of one hand-written group above, and each
+/// formal name of the dictionary with each of its nicknames. Two nicknames
+/// of one formal name are not linked through it (`al` and `bert` are both
+/// short for Albert, but an Al is rarely a Bert), nor are two formal names
+/// through a shared nickname (`ron`: Aaron and Ronald).
+static NICKNAMES_OF: LazyLock<Nicknames> = LazyLock::new(|| {
+    let mut close: Vec<(&'static str, &'static str)> = Vec::new();
+    for group in NICKNAMES {
+        let names: Vec<&'static str> = group.split(' ').collect();
+        for (i, a) in names.iter().enumerate() {
+            for b in names.iter().skip(i + 1) {
+                close.push((a, b));
             }
         }
     }
-    map
+    let mut known: Vec<(&'static str, &'static str)> = Vec::new();
+    for line in NICKNAME_PAIRS.lines().skip(1) {
+        let mut parts = line.trim_end().split(',');
+        let (Some(formal), Some("has_nickname"), Some(short)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        // Initials such as `k.c.` are not names.
+        if !formal.is_empty() && !short.is_empty() && !short.contains('.') {
+            known.push((formal, short));
+        }
+    }
+    let mut names: Vec<&'static str> = close
+        .iter()
+        .chain(&known)
+        .flat_map(|&(a, b)| [a, b])
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let number: HashMap<&'static str, u32> = names
+        .iter()
+        .zip(1u32..)
+        .map(|(&name, n)| (name, n))
+        .collect();
+    let numbered = |pairs: &[(&str, &str)]| {
+        let mut links: Vec<(u32, u32)> = pairs
+            .iter()
+            .filter_map(|(a, b)| {
+                let (x, y) = (number.get(a)?, number.get(b)?);
+                (x != y).then(|| (*x.min(y), *x.max(y)))
+            })
+            .collect();
+        links.sort_unstable();
+        links.dedup();
+        links
+    };
+    let (close, known) = (numbered(&close), numbered(&known));
+    Nicknames {
+        number,
+        close,
+        known,
+    }
 });
 
-/// The nickname groups of a folded given name, packed as two 16-bit group
-/// numbers (0: none). Two names are nicknames of each other when they share
-/// a non-zero group ([`same_group`]).
-pub(crate) fn nickname_groups(key: &str) -> u32 {
-    GROUPS.get(key).copied().unwrap_or(0)
+/// The nickname number of a folded given name (0: it neither has a known
+/// nickname nor is one). [`nickname_level`] says how two numbers relate.
+pub(crate) fn nickname_number(key: &str) -> u32 {
+    NICKNAMES_OF.number.get(key).copied().unwrap_or(0)
 }
 
-/// Whether two packed nickname group sets share a group.
-pub(crate) fn same_group(a: u32, b: u32) -> bool {
-    let (a1, a2, b1, b2) = (a & 0xffff, a >> 16, b & 0xffff, b >> 16);
-    a1 != 0 && (a1 == b1 || a1 == b2) || a2 != 0 && (a2 == b1 || a2 == b2)
+/// How two names, by their numbers from [`nickname_number`], are
+/// nicknames of each other: 2 for one name or a common short form in the
+/// hand-written groups (Bob, Robert), 1 for a pair only the dictionary
+/// knows (Peggy, Margaret), 0 for none. The dictionary's pairs count
+/// less: it has many rare and ambiguous forms, and names of different
+/// people meet through them far more often than through typos.
+pub(crate) fn nickname_level(a: u32, b: u32) -> u8 {
+    if a == 0 || b == 0 {
+        return 0;
+    }
+    let pair = (a.min(b), a.max(b));
+    if a == b || NICKNAMES_OF.close.binary_search(&pair).is_ok() {
+        2
+    } else {
+        u8::from(NICKNAMES_OF.known.binary_search(&pair).is_ok())
+    }
 }
 
 /// The name as compared letter by letter: Chinese characters spelt in
@@ -144,27 +213,42 @@ pub(crate) fn phonetic(spelling: &str) -> String {
 mod tests {
     use super::*;
 
+    fn linked(a: u32, b: u32) -> bool {
+        nickname_level(a, b) > 0
+    }
+
     #[test]
     fn nicknames_meet_their_formal_names() {
-        assert!(same_group(
-            nickname_groups("bob"),
-            nickname_groups("robert")
-        ));
-        assert!(same_group(
-            nickname_groups("liz"),
-            nickname_groups("elizabeth")
-        ));
+        assert!(linked(nickname_number("bob"), nickname_number("robert")));
+        assert!(linked(nickname_number("liz"), nickname_number("elizabeth")));
         // `al` stands for both Albert and Alexander.
-        assert!(same_group(nickname_groups("al"), nickname_groups("albert")));
-        assert!(same_group(
-            nickname_groups("al"),
-            nickname_groups("alexander")
-        ));
-        assert!(!same_group(
-            nickname_groups("bob"),
-            nickname_groups("william")
-        ));
-        assert!(!same_group(nickname_groups("zzz"), nickname_groups("zzz")));
+        assert!(linked(nickname_number("al"), nickname_number("albert")));
+        assert!(linked(nickname_number("al"), nickname_number("alexander")));
+        assert!(!linked(nickname_number("bob"), nickname_number("william")));
+        assert!(!linked(nickname_number("zzz"), nickname_number("zzz")));
+    }
+
+    #[test]
+    fn the_dictionary_links_formal_names_to_their_nicknames_only() {
+        for (a, b) in [
+            ("tess", "theresa"),
+            ("gene", "eugene"),
+            ("peggy", "margaret"),
+        ] {
+            assert!(linked(nickname_number(a), nickname_number(b)), "{a} {b}");
+            assert!(linked(nickname_number(b), nickname_number(a)), "{b} {a}");
+        }
+        // `ron` is short for Ronald and for Aaron, but those are not one name.
+        assert!(linked(nickname_number("ron"), nickname_number("ronald")));
+        assert!(linked(nickname_number("ron"), nickname_number("aaron")));
+        assert!(!linked(nickname_number("ronald"), nickname_number("aaron")));
+        // `erin` and `ron` are both short for Aaron, not for each other.
+        assert!(linked(nickname_number("erin"), nickname_number("aaron")));
+        assert!(!linked(nickname_number("erin"), nickname_number("ron")));
+        assert!(!linked(nickname_number("mary"), nickname_number("john")));
+        // Initials are left out.
+        assert_eq!(nickname_number("k.c."), 0);
+        assert_ne!(nickname_number("casey"), 0);
     }
 
     #[test]

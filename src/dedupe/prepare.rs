@@ -24,10 +24,10 @@ pub(crate) struct Column {
     /// The slot of the match key in a row; names also have the spelling
     /// and the phonetic code in the next two slots.
     slot: usize,
-    /// What a name field holds (given names get nickname groups).
+    /// What a name field holds (given names get nickname numbers).
     role: Role,
-    /// The column's place among a row's flags (names: packed nickname
-    /// groups; emails: whether the mailbox is the names), when it has one.
+    /// The column's place among a row's flags (names: nickname
+    /// number; emails: whether the mailbox is the names), when it has one.
     flag: Option<usize>,
     /// The column's place among a row's term counts, when the comparator
     /// weighs term frequency.
@@ -433,7 +433,7 @@ impl Table {
                 if let Some(f) = flag
                     && matches!(role, Role::Given | Role::Family)
                 {
-                    self.meta[at + FLAGS + f] = names::nickname_groups(&key);
+                    self.meta[at + FLAGS + f] = names::nickname_number(&key);
                 }
                 if Some(field) == self.hints.given {
                     spelled[0] = Some(spelling);
@@ -521,7 +521,7 @@ impl Table {
     }
 
     /// The parts of one row, for shipping it elsewhere: its strings in
-    /// slot order, the nickname groups of its name columns and the flags of
+    /// slot order, the nickname numbers of its name columns and the flags of
     /// its email columns (in column order) and its term counts (empty
     /// before they are counted).
     pub(crate) fn row_parts(&self, row: usize) -> (Vec<&str>, Vec<u32>, &[u32]) {
