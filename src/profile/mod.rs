@@ -585,8 +585,13 @@ impl Profiler {
         let mut filled_total = 0u64;
         for (k, &n) in self.filled.iter().enumerate() {
             filled_total += k as u64 * n;
-            if n > 0 && in_use > 0 {
-                let score = k as f64 / in_use as f64;
+            if n > 0 {
+                // With no field in use at all, every record is empty: 0.
+                let score = if in_use == 0 {
+                    0.0
+                } else {
+                    k as f64 / in_use as f64
+                };
                 let bucket = ((score * 10.0) as usize).min(9);
                 histogram[bucket] += n;
             }
