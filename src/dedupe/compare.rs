@@ -418,6 +418,16 @@ fn one_edit_ascii(a: &[u8], b: &[u8]) -> bool {
     if a.len().abs_diff(b.len()) > 1 {
         return false;
     }
+    match without_common_ends(a, b) {
+        ([] | [_], [] | [_]) => true,
+        ([p, q], [r, s]) => p == s && q == r,
+        _ => false,
+    }
+}
+
+/// `a` and `b` without their common start, then without their common end:
+/// what is left is where they differ.
+fn without_common_ends<'a, 'b>(a: &'a [u8], b: &'b [u8]) -> (&'a [u8], &'b [u8]) {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[prefix..], &b[prefix..]);
     let suffix = a
@@ -426,11 +436,7 @@ fn one_edit_ascii(a: &[u8], b: &[u8]) -> bool {
         .zip(b.iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    match (&a[..a.len() - suffix], &b[..b.len() - suffix]) {
-        ([] | [_], [] | [_]) => true,
-        ([p, q], [r, s]) => p == s && q == r,
-        _ => false,
-    }
+    (&a[..a.len() - suffix], &b[..b.len() - suffix])
 }
 
 /// Whether the optimal string alignment distance of `a` and `b` is at most
@@ -446,15 +452,7 @@ fn within_edits(a: &str, b: &str, limit: usize) -> bool {
 }
 
 fn edits_ascii(a: &[u8], b: &[u8], limit: usize) -> bool {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (a, b) = (&a[prefix..], &b[prefix..]);
-    let suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    let (a, b) = without_common_ends(a, b);
     if a.len().abs_diff(b.len()) > limit {
         return false;
     }
