@@ -160,7 +160,7 @@ impl SubjectSearch {
         let unrelated = (1.0 - model.prior() - model.household_prior()).max(f64::MIN_POSITIVE);
         let model_prior = (model.prior().max(f64::MIN_POSITIVE) / unrelated).log2();
         let p0 = (3.0 / candidates.len().max(1) as f64).min(0.5);
-        let search_prior = (p0 / (1.0 - p0)).log2();
+        let search_prior = crate::dedupe::weight_of(p0);
         let mut found = Vec::new();
         for mut m in candidates {
             m.weight += search_prior - model_prior;

@@ -48,7 +48,7 @@ const MAX_CHECKS: usize = 4096;
 /// The weight of a probability in bits, bounded (a probability of 0 or 1
 /// would be infinite).
 fn log_odds(p: f64) -> f64 {
-    (p / (1.0 - p)).log2().clamp(-64.0, 64.0)
+    super::model::weight_of(p).clamp(-64.0, 64.0)
 }
 
 /// Union–find over rows, keeping each cluster's members.

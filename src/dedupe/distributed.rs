@@ -145,7 +145,7 @@ impl Deduper {
             scorer: self.scorer(model),
             deduper: self.clone(),
             population,
-            threshold: (self.config.threshold / (1.0 - self.config.threshold)).log2(),
+            threshold: model::weight_of(self.config.threshold),
         })
     }
 }

@@ -90,6 +90,7 @@ use crate::error::{Result, SettingPath, SettingProblem};
 use crate::normalize::Normalizer;
 use crate::schema::{FieldKind, Record, Schema};
 use model::{Evidence, MISSING, Scorer, Swap, Training};
+pub(crate) use model::{probability, weight_of};
 use prepare::Table;
 
 /// Settings of duplicate detection. The defaults are the ones the accuracy
@@ -1093,7 +1094,7 @@ impl Deduper {
         drop(keys);
         let width = table.columns.len();
         let scorer = self.scorer(&model);
-        let threshold_weight = (self.config.threshold / (1.0 - self.config.threshold)).log2();
+        let threshold_weight = model::weight_of(self.config.threshold);
         // The pairs training compared come first: only their weights are
         // left to add up (the same weights pruned scoring gives).
         let (sampled, levels) = match &sample {
@@ -1440,7 +1441,7 @@ mod tests {
         let table = &work.table;
         let mut levels = vec![0u8; table.columns.len()];
         for threshold in [0.2f64, 0.9, 0.999] {
-            let bits = (threshold / (1.0 - threshold)).log2();
+            let bits = model::weight_of(threshold);
             let pruned = model::Pruned::new(&scorer, table, deduper.swap, bits);
             let mut scratch = pruned.scratch();
             let (mut kept, mut dropped) = (0, 0);

@@ -667,6 +667,12 @@ pub(crate) fn probability(weight: f64) -> f64 {
     1.0 / (1.0 + (-weight).exp2())
 }
 
+/// The weight in bits that goes with a probability ([`probability`]
+/// turned around).
+pub(crate) fn weight_of(probability: f64) -> f64 {
+    (probability / (1.0 - probability)).log2()
+}
+
 /// A small deterministic generator (SplitMix64) for sampling.
 #[derive(Clone, Debug)]
 pub(crate) struct SplitMix(pub u64);

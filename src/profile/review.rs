@@ -37,7 +37,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 
 use super::html::{Html, count, escape, percent};
-use crate::dedupe::{Explanation, Outcome};
+use crate::dedupe::{Explanation, Outcome, probability, weight_of};
 use crate::error::{Result, SettingPath, SettingProblem};
 use crate::mask::{KeyRing, Masker, Policy};
 use crate::schema::{Record, Schema};
@@ -272,16 +272,6 @@ impl Curve {
     }
 }
 
-/// The probability of a match weight.
-fn probability(weight: f64) -> f64 {
-    1.0 / (1.0 + (-weight).exp2())
-}
-
-/// The match weight of a probability.
-fn weight_of(probability: f64) -> f64 {
-    (probability / (1.0 - probability)).log2()
-}
-
 /// Writes the review page of a dedupe (or link) run scored at
 /// `threshold`.
 ///
@@ -463,23 +453,16 @@ fn model_section(model: &crate::dedupe::Model) -> String {
 /// The threshold against expected precision and recall.
 fn threshold_section(curve: &Curve, threshold: f64, threshold_weight: f64) -> String {
     let finite = |w: f64| w.is_finite();
-    let low = curve
+    let (lowest, highest) = curve
         .weights
         .iter()
         .copied()
         .filter(|&w| finite(w))
-        .fold(threshold_weight, f64::min)
-        .max(-30.0)
-        .floor();
-    let high = curve
-        .weights
-        .iter()
-        .copied()
-        .filter(|&w| finite(w))
-        .fold(threshold_weight, f64::max)
-        .min(40.0)
-        .ceil()
-        .max(low + 1.0);
+        .fold((threshold_weight, threshold_weight), |(lo, hi), w| {
+            (lo.min(w), hi.max(w))
+        });
+    let low = lowest.max(-30.0).floor();
+    let high = highest.min(40.0).ceil().max(low + 1.0);
     let steps = 120;
     let points: Vec<Point> = (0..=steps)
         .map(|i| curve.at(low + (high - low) * i as f64 / steps as f64))
