@@ -158,23 +158,39 @@ fn hex(bytes: &[u8]) -> String {
 
 const ZERO_MAC: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+impl AuditEvent {
+    /// The event as one JSON object, members in name order: a log line's
+    /// members without the chain's (`seq`, `prev`, `mac`). What a host's
+    /// own sink receives from C.
+    pub fn to_json(&self) -> String {
+        Json::Object(self.members()).to_string()
+    }
+
+    fn members(&self) -> serde_json::Map<String, Json> {
+        let Json::Object(members) = json!({
+            "time": self.time,
+            "actor": self.actor,
+            "action": self.action.name(),
+            "audience": self.audience,
+            "purpose": self.purpose,
+            "fields": self.fields,
+            "withheld": self.withheld,
+            "record": self.record,
+            "count": self.count,
+            "outcome": self.outcome.name(),
+        }) else {
+            return serde_json::Map::new();
+        };
+        members
+    }
+}
+
 /// The body of an entry (every member but `mac`) as JSON text.
 fn body(event: &AuditEvent, seq: u64, prev: &str) -> String {
-    json!({
-        "seq": seq,
-        "prev": prev,
-        "time": event.time,
-        "actor": event.actor,
-        "action": event.action.name(),
-        "audience": event.audience,
-        "purpose": event.purpose,
-        "fields": event.fields,
-        "withheld": event.withheld,
-        "record": event.record,
-        "count": event.count,
-        "outcome": event.outcome.name(),
-    })
-    .to_string()
+    let mut members = event.members();
+    members.insert("seq".into(), seq.into());
+    members.insert("prev".into(), prev.into());
+    Json::Object(members).to_string()
 }
 
 /// Where the chain stands: the next sequence number and the last MAC.
