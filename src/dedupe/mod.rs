@@ -189,6 +189,9 @@ impl Config {
         if self.u_pairs < 1000 {
             return Err(bad(&["u_pairs"], "u_pairs must be at least 1000"));
         }
+        if self.iterations < 1 {
+            return Err(bad(&["iterations"], "iterations must be at least 1"));
+        }
         Ok(())
     }
 }
@@ -890,7 +893,8 @@ impl Deduper {
                     model::levels(table, self.swap, a as usize, b as usize, slot);
                 }
             });
-        let model::Probabilities { m, u, h } = match self.built_in_model(work, known) {
+        let built_in = self.built_in_model(work, known);
+        let model::Probabilities { m, u, h } = match &built_in {
             Some(model) => {
                 let (m, u) = model
                     .fields()
@@ -913,7 +917,10 @@ impl Deduper {
         let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
         let mut priors =
             model::estimate_priors(&patterns, &m, &u, h.as_deref(), &self.groups, total_pairs);
+        // The built-in model's household class was learnt on a large
+        // file: a small one cannot show it again, and keeps it.
         if let Some(hh) = &h
+            && built_in.is_none()
             && !model::households_earn_their_place(
                 &patterns,
                 &m,

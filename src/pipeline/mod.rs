@@ -369,6 +369,16 @@ impl Pipeline {
         self.mask.is_some()
     }
 
+    /// Whether input columns outside the schema are left out of the
+    /// output: when clean rows are masked, since a policy cannot say how
+    /// to mask what it does not know. Revealing and rewrapping stored
+    /// rows keep them: they are what masking chose to keep.
+    pub(crate) fn leaves_out_unknown_columns(&self) -> bool {
+        self.mask
+            .as_ref()
+            .is_some_and(|step| step.kind == MaskKind::Mask)
+    }
+
     /// Normalizes, validates and masks one record. A masked view is made
     /// for a rejected row only when the pipeline deduplicates (where every
     /// row is written).
