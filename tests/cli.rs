@@ -289,6 +289,19 @@ fn mapping_bom_and_header_errors() {
         text(&out.stderr)
     );
     assert!(!text(&out.stderr).contains("Ann"), "{}", text(&out.stderr));
+    // A file separated by semicolons read with commas: the hint says so.
+    let out = custodia(&["clean"], b"customer_id;phone\nc1;+86 138 0013 8000\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--delimiter ';'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = custodia(
+        &["clean", "--delimiter", ";", "--quiet"],
+        b"customer_id;phone\nc1;+86 138 0013 8000\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = custodia(&["clean", "--map", "id=nope"], csv.as_bytes());
     assert_eq!(out.status.code(), Some(2));
     let out = custodia(&["clean", "--map", "nope=phone"], csv.as_bytes());
@@ -1208,6 +1221,25 @@ fn subject_requests_find_a_person_across_sources() {
     let exported: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&export_path).unwrap()).unwrap();
     assert_eq!(exported["records"].as_array().map(Vec::len), Some(2));
+    // Two sources of one name could not be told apart in the plan.
+    let twice = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--source",
+            &crm_source,
+            "--name",
+            "Ann Lee",
+        ],
+        b"",
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        text(&twice.stderr).contains("given twice"),
+        "{}",
+        text(&twice.stderr)
+    );
     let out2 = custodia(
         &[
             "subject",

@@ -814,9 +814,21 @@ mod tests {
         }
         let err =
             Masker::for_audiences(&schema, &policy, keys(), &["support", "marketing"]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "no masking policy for audience `marketing`"
+        assert!(
+            err.to_string()
+                .starts_with("no masking policy for audience `marketing`"),
+            "{err}"
+        );
+        // A masker made for some audiences says why another is refused.
+        let support = Masker::for_audiences(&schema, &policy, keys(), &["support"]).unwrap();
+        let err = support
+            .mask(&Record::new(&schema), "analytics")
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::UnknownAudience);
+        assert!(
+            err.to_string()
+                .contains("audiences this masker was made for"),
+            "{err}"
         );
         // The whole policy is still checked against the schema.
         let bad = policy.clone().rule("analytics", "nope", Operator::Keep);

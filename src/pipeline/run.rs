@@ -1431,11 +1431,22 @@ fn csv_layout(
         .map_err(|e| Error::input(format!("{}header: {e}", side(source))))?;
     let columns: Vec<Option<usize>> = header.field_indices().collect();
     if !names.is_empty() && columns.iter().all(Option::is_none) {
-        return Err(Error::input(format!(
-            "{}no column of the header names a field of schema `{}` (is the header row missing? see --no-header and --map)",
-            side(source),
-            schema.name()
-        )));
+        // One column holding another separator: the delimiter is wrong.
+        let separator = [(';', ";"), ('\t', "tab"), ('|', "|")]
+            .into_iter()
+            .find(|(c, _)| names.len() == 1 && names[0].contains(*c));
+        return Err(Error::input(match separator {
+            Some((_, name)) => format!(
+                "{}no column of the header names a field of schema `{}`: the header is one column with `{name}` in it (is the delimiter `--delimiter '{name}'`?)",
+                side(source),
+                schema.name()
+            ),
+            None => format!(
+                "{}no column of the header names a field of schema `{}` (is the header row missing? see --no-header and --map)",
+                side(source),
+                schema.name()
+            ),
+        }));
     }
     for (i, field) in columns.iter().enumerate() {
         if field.is_none() && OWN_COLUMNS.contains(&trimmed[i]) {
