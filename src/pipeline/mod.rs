@@ -14,8 +14,8 @@
 //! assert_eq!(done.record.text("email"), Some("Ann@example.com"));
 //! // For matching, a field that failed validation counts as missing.
 //! let compared = pipeline.comparable(&done);
-//! assert_eq!(compared.text("birth_date"), None);
-//! assert_eq!(compared.text("email"), Some("Ann@example.com"));
+//! assert_eq!(compared.record.text("birth_date"), None);
+//! assert_eq!(compared.record.text("email"), Some("Ann@example.com"));
 //! # Ok::<(), custodia::Error>(())
 //! ```
 
