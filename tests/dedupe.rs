@@ -537,6 +537,39 @@ fn golden_records_follow_each_survivorship_rule_and_say_where_values_came_from()
     assert_eq!(golden[1].record.text("given_name"), Some("Ann"));
 }
 
+/// Merging the normalizer's output gives what merging the raw records
+/// gives (they are not normalized twice).
+#[test]
+fn merging_normalized_records_is_merging_raw_ones() {
+    use custodia::Normalizer;
+    use custodia::dedupe::{MergePolicy, Merger};
+    let data = Generator::new(9).generate(800).unwrap();
+    let schema = Schema::customer();
+    let outcome = Deduper::new(&schema).unwrap().run(&data.records).unwrap();
+    let normalizer = Normalizer::new(&schema);
+    let normalized: Vec<_> = data
+        .records
+        .iter()
+        .map(|r| normalizer.normalize(r).unwrap())
+        .collect();
+    let merger = Merger::new(&schema, &MergePolicy::customer()).unwrap();
+    let raw = merger.merge(&data.records, outcome.clusters()).unwrap();
+    let typed = merger
+        .merge_normalized(&normalized, outcome.clusters())
+        .unwrap();
+    assert!(raw.len() < data.records.len(), "some clusters merge rows");
+    assert_eq!(raw.len(), typed.len());
+    for (r, t) in raw.iter().zip(&typed) {
+        assert_eq!(r.record, t.record);
+        assert_eq!(r.members, t.members);
+        assert_eq!(r.sources, t.sources);
+    }
+    let err = merger
+        .merge_normalized(&normalized[..3], &[0, 0])
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidDedupe);
+}
+
 #[test]
 fn every_golden_value_is_a_members_normalized_value() {
     use custodia::Normalizer;

@@ -587,7 +587,7 @@ impl Pipeline {
             None,
             None,
             |row, done, _| {
-                records.push((row.line, self.comparable(&done)));
+                records.push((row.line, self.comparable(&done).into_record()));
                 Ok(())
             },
             |_| {},
@@ -1142,7 +1142,7 @@ impl Pipeline {
             for packed in records {
                 all.extend(packed.records(0..packed.len())?);
             }
-            let merged = self.golden(&all, outcome.clusters())?;
+            let merged = self.golden_kept(&all, outcome.clusters())?;
             drop(all);
             write::golden(out, format, self.schema(), &merged, row_of)
                 .map_err(|e| Error::io("writing golden records", &e))?;
@@ -1221,7 +1221,7 @@ fn keep(
 ) -> Result<()> {
     let warnings = warnings_of(&done, layout);
     let (compared, shown) = if done.is_rejected() {
-        let compared = pipeline.comparable(&done);
+        let compared = pipeline.comparable(&done).into_record();
         (compared, Some(done.shown.unwrap_or(done.record)))
     } else {
         (done.record, done.shown)
