@@ -709,6 +709,17 @@ fn dedupe_settings_errors_are_usage_errors() {
     );
     let out = custodia(&["dedupe", "--model", "/nonexistent/model.json"], b"");
     assert_eq!(out.status.code(), Some(3));
+    // `-` is standard output, which carries the rows: never a file `-`.
+    for flag in ["--rejects", "--pairs", "--golden"] {
+        let out = custodia(&["dedupe", flag, "-"], b"customer_id\nc1\n");
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(
+            text(&out.stderr).contains("standard output"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!root().join("-").exists());
 }
 
 /// A bad setting in a schema, policy or dedupe settings file is a usage

@@ -110,6 +110,22 @@ impl Job {
         size: Option<u64>,
         output: Box<dyn Write>,
     ) -> Result<ExitCode, Fatal> {
+        // `-` names standard output, which carries the rows: a file
+        // called `-` would surprise.
+        let review_path = self.review.as_ref().map(|job| &job.path);
+        for (flag, path) in [
+            ("--rejects", self.rejects.as_ref()),
+            ("--pairs", self.pairs.as_ref()),
+            ("--golden", self.golden.as_ref()),
+            ("--review", review_path),
+        ] {
+            if path.is_some_and(|p| p.as_os_str() == "-") {
+                return Err(Fatal::Usage(format!(
+                    "{flag} -: standard output carries the rows; give a file name \
+                     (or /dev/stdout, with --output FILE for the rows)"
+                )));
+            }
+        }
         let mut out = BufWriter::with_capacity(1 << 16, output);
         let mut rejects = self.rejects.as_deref().map(create).transpose()?;
         let mut pairs = self.pairs.as_deref().map(create).transpose()?;
