@@ -237,6 +237,15 @@ typedef uint32_t custodia_output;
 #endif // __cplusplus
 
 /*
+ Reveals or detokenizes records and logs each one (who, audience,
+ purpose, fields, a pseudonymous record reference, outcome; never a
+ value). Immutable: may be used by any number of threads at once (the
+ built-in log writes one line at a time; a host's sink must be
+ thread-safe).
+ */
+typedef struct custodia_auditor custodia_auditor;
+
+/*
  Encrypts and decrypts single values, bound to a field name and a record
  key (see the README's Field encryption section). Immutable: one cipher
  may be used by any number of threads at once.
@@ -335,6 +344,18 @@ typedef struct custodia_schema custodia_schema;
  any number of threads at once.
  */
 typedef struct custodia_validator custodia_validator;
+
+/*
+ A host's audit sink: receives each event as one JSON object
+ (event_json, event_len bytes, not NUL-terminated, valid during the
+ call) with the members action, actor, audience, count,
+ fields, outcome, purpose, record, time and withheld.
+ Returns 0 once the event is recorded; any other number refuses it, and
+ the reveal then fails with CUSTODIA_STATUS_AUDIT without giving
+ anything back. It may be called from any thread that uses the
+ auditor, so it must be thread-safe.
+ */
+typedef int (*custodia_audit_sink_fn)(void *context, const char *event_json, size_t event_len);
 
 /*
  A borrowed UTF-8 string: len bytes at ptr, not NUL-terminated. It
@@ -489,6 +510,122 @@ const char *custodia_last_error_setting_path(void);
  Thread-safe (per thread).
  */
 const char *custodia_last_error_setting_problem(void);
+
+/*
+ Makes an auditor that appends its events to the hash-chained JSON Lines
+ file at log_path (created if need be; an existing log is verified
+ first and not appended to if it was tampered with), chained and with
+ record references keyed by the key key_id of keyring (which may be
+ freed afterwards), on behalf of actor for purpose (both required:
+ a user or service name; a ticket, a case, a legal basis). Fails with
+ CUSTODIA_STATUS_UNKNOWN_KEY, _AUDIT (an empty actor or purpose, a log
+ that does not verify), _IO. Free with custodia_auditor_free.
+
+ Safety:
+ log_path, key_id, actor and purpose point to as many readable
+ bytes as their lengths say; keyring is a live key ring;
+ auditor_out is writable.
+ */
+custodia_status custodia_auditor_new(const char *log_path,
+                                     size_t log_path_len,
+                                     const struct custodia_keyring *keyring,
+                                     const char *key_id,
+                                     size_t key_id_len,
+                                     const char *actor,
+                                     size_t actor_len,
+                                     const char *purpose,
+                                     size_t purpose_len,
+                                     struct custodia_auditor **auditor_out);
+
+/*
+ Makes an auditor that sends its events to sink (see
+ custodia_audit_sink_fn), called with context; otherwise as
+ custodia_auditor_new (record references keyed by the key key_id).
+ Free with custodia_auditor_free.
+
+ Safety:
+ sink is a function as custodia_audit_sink_fn describes, usable with
+ context from any thread until the auditor is freed; the other
+ arguments as for custodia_auditor_new.
+ */
+custodia_status custodia_auditor_new_with_sink(custodia_audit_sink_fn sink,
+                                               void *context,
+                                               const struct custodia_keyring *keyring,
+                                               const char *key_id,
+                                               size_t key_id_len,
+                                               const char *actor,
+                                               size_t actor_len,
+                                               const char *purpose,
+                                               size_t purpose_len,
+                                               struct custodia_auditor **auditor_out);
+
+/*
+ As custodia_masker_reveal, and logs the reveal first: the record comes
+ back only once its event is recorded (a failed reveal is logged too,
+ with the outcome failed). Fails as custodia_masker_reveal, and with
+ CUSTODIA_STATUS_AUDIT or _IO when the event cannot be recorded.
+ Thread-safe for the auditor and the masker.
+
+ Safety:
+ auditor, masker and record are live handles; audience points to
+ audience_len readable bytes; record_out is writable.
+ */
+custodia_status custodia_auditor_reveal(const struct custodia_auditor *auditor,
+                                        const struct custodia_masker *masker,
+                                        const struct custodia_record *record,
+                                        const char *audience,
+                                        size_t audience_len,
+                                        struct custodia_record **record_out);
+
+/*
+ As custodia_masker_detokenize, and logs it as custodia_auditor_reveal
+ does (the event's action is detokenize, its fields those that
+ held a token). Thread-safe for the auditor and the masker.
+
+ Safety:
+ As for custodia_auditor_reveal.
+ */
+custodia_status custodia_auditor_detokenize(const struct custodia_auditor *auditor,
+                                            const struct custodia_masker *masker,
+                                            const struct custodia_record *record,
+                                            const char *audience,
+                                            size_t audience_len,
+                                            struct custodia_record **record_out);
+
+/*
+ Frees an auditor (closing its log file). NULL is ignored.
+
+ Safety:
+ auditor is NULL or a live auditor not used by another thread, and is
+ not used afterwards.
+ */
+void custodia_auditor_free(struct custodia_auditor *auditor);
+
+/*
+ Checks the audit log file at log_path against the key key_id of
+ keyring: each entry's MAC, its sequence number and its link to the
+ entry before. Writes how many entries verified to entries_out, the
+ line of the first problem to bad_line_out (0 when there is none) and
+ the head (the MAC of the last entry that verified, 64 hex digits; keep
+ it elsewhere to detect entries cut off the end later) to head_out
+ (free with custodia_string_free). Returns CUSTODIA_STATUS_OK when the
+ whole log verifies, _AUDIT when an entry was changed, removed,
+ inserted or reordered (custodia_last_error_message says which line and
+ what), _UNKNOWN_KEY, _IO.
+
+ Safety:
+ log_path and key_id point to as many readable bytes as their
+ lengths say; keyring is a live key ring; the out-pointers are
+ writable.
+ */
+custodia_status custodia_audit_verify(const char *log_path,
+                                      size_t log_path_len,
+                                      const struct custodia_keyring *keyring,
+                                      const char *key_id,
+                                      size_t key_id_len,
+                                      uint64_t *entries_out,
+                                      uint64_t *bad_line_out,
+                                      char **head_out);
 
 /*
  Makes a normalizer for schema (default options). On success

@@ -1,6 +1,7 @@
-//! The audit trail: every reveal of stored data produces an event (who,
-//! for which audience and purpose, which fields of which record, when,
-//! and how it ended), never a value. Events go to an [`AuditSink`]; the
+//! The audit trail: every reveal of stored data (a decryption, or tokens
+//! turned back into values) produces an event (who, for which audience
+//! and purpose, which fields of which record, when, and how it ended),
+//! never a value. Events go to an [`AuditSink`]; the
 //! built-in sink, [`AuditLog`], is an append-only JSON Lines file in which
 //! each entry carries a keyed hash of the one before, so that [`verify`]
 //! finds the first entry that was changed, removed, inserted or reordered.
@@ -10,7 +11,7 @@
 //! One JSON object per line, members in name order, then `mac` last:
 //!
 //! ```text
-//! {"actor":"ops","audience":"auditor","count":1,"fields":["phone"],"outcome":"revealed",
+//! {"action":"decrypt","actor":"ops","audience":"auditor","count":1,"fields":["phone"],"outcome":"revealed",
 //!  "prev":"<mac of the entry before, 64 hex digits; zeros for the first>",
 //!  "purpose":"ticket 4711","record":"r:3f…","seq":0,"time":"2026-11-26T14:30:05Z",
 //!  "withheld":["email"],"mac":"<HMAC-SHA-256 of the line up to here, closed with }>"}
@@ -43,7 +44,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value as Json, json};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::mask::{Key, KeyedMac, Masker, Purpose};
+use crate::mask::{Key, KeyedMac, Masker, Purpose, Revealed};
 use crate::schema::Date;
 use crate::schema::Record;
 
@@ -74,6 +75,26 @@ impl Outcome {
     }
 }
 
+/// What gave values back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Ciphertexts decrypted ([`Masker::reveal`]).
+    Decrypt,
+    /// Tokens turned back into values ([`Masker::detokenize`]).
+    Detokenize,
+}
+
+impl Action {
+    /// The action's name in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Decrypt => "decrypt",
+            Self::Detokenize => "detokenize",
+        }
+    }
+}
+
 /// One reveal, as it is logged. It holds no value, only names and a
 /// pseudonymous record reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,11 +104,13 @@ pub struct AuditEvent {
     pub time: String,
     /// Who asked (a user or service name given by the caller).
     pub actor: String,
+    /// What gave values back.
+    pub action: Action,
     /// The audience whose view was made.
     pub audience: String,
     /// Why (required: a ticket, a case number, a legal basis).
     pub purpose: String,
-    /// The fields decrypted.
+    /// The fields decrypted or detokenized.
     pub fields: Vec<String>,
     /// The fields that held a ciphertext the audience may not decrypt.
     pub withheld: Vec<String>,
@@ -135,22 +158,39 @@ fn hex(bytes: &[u8]) -> String {
 
 const ZERO_MAC: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+impl AuditEvent {
+    /// The event as one JSON object, members in name order: a log line's
+    /// members without the chain's (`seq`, `prev`, `mac`). What a host's
+    /// own sink receives from C.
+    pub fn to_json(&self) -> String {
+        Json::Object(self.members()).to_string()
+    }
+
+    fn members(&self) -> serde_json::Map<String, Json> {
+        let Json::Object(members) = json!({
+            "time": self.time,
+            "actor": self.actor,
+            "action": self.action.name(),
+            "audience": self.audience,
+            "purpose": self.purpose,
+            "fields": self.fields,
+            "withheld": self.withheld,
+            "record": self.record,
+            "count": self.count,
+            "outcome": self.outcome.name(),
+        }) else {
+            return serde_json::Map::new();
+        };
+        members
+    }
+}
+
 /// The body of an entry (every member but `mac`) as JSON text.
 fn body(event: &AuditEvent, seq: u64, prev: &str) -> String {
-    json!({
-        "seq": seq,
-        "prev": prev,
-        "time": event.time,
-        "actor": event.actor,
-        "audience": event.audience,
-        "purpose": event.purpose,
-        "fields": event.fields,
-        "withheld": event.withheld,
-        "record": event.record,
-        "count": event.count,
-        "outcome": event.outcome.name(),
-    })
-    .to_string()
+    let mut members = event.members();
+    members.insert("seq".into(), seq.into());
+    members.insert("prev".into(), prev.into());
+    Json::Object(members).to_string()
 }
 
 /// Where the chain stands: the next sequence number and the last MAC.
@@ -332,8 +372,8 @@ fn verify_with(log: impl BufRead, chain: &KeyedMac) -> Result<Verification> {
 }
 
 /// Reveals records and logs each reveal: the masker's
-/// [`reveal`](Masker::reveal), with an [`AuditEvent`] for every record,
-/// revealed or not. Cheap to share between threads.
+/// [`reveal`](Masker::reveal) or [`detokenize`](Masker::detokenize), with
+/// an [`AuditEvent`] for every record, revealed or not. Cheap to share between threads.
 #[derive(Clone)]
 pub struct Auditor {
     sink: Arc<dyn AuditSink>,
@@ -392,19 +432,48 @@ impl Auditor {
     /// The errors of [`Masker::reveal`]; the sink's, in which case nothing
     /// is revealed.
     pub fn reveal(&self, masker: &Masker, record: Record, audience: &str) -> Result<Record> {
-        let reference = self.record_ref(&masker.record_key_of(&record));
-        let mut event = AuditEvent {
+        let event = self.event(Action::Decrypt, masker, &record, audience);
+        self.logged(event, masker.reveal_detailed(record, audience))
+    }
+
+    /// Turns the tokens of `record` (masked for `audience`) back into
+    /// values with `masker` ([`Masker::detokenize`]) and records the event,
+    /// naming the fields that held a token (also when it fails: then with
+    /// the outcome `failed`, and the error is returned).
+    ///
+    /// # Errors
+    /// The errors of [`Masker::detokenize`]; the sink's, in which case
+    /// nothing is given back.
+    pub fn detokenize(&self, masker: &Masker, record: Record, audience: &str) -> Result<Record> {
+        let event = self.event(Action::Detokenize, masker, &record, audience);
+        self.logged(event, masker.detokenize_detailed(record, audience))
+    }
+
+    fn event(
+        &self,
+        action: Action,
+        masker: &Masker,
+        record: &Record,
+        audience: &str,
+    ) -> AuditEvent {
+        AuditEvent {
             time: now(),
             actor: self.actor.clone(),
+            action,
             audience: audience.to_owned(),
             purpose: self.purpose.clone(),
             fields: Vec::new(),
             withheld: Vec::new(),
-            record: reference,
+            record: self.record_ref(&masker.record_key_of(record)),
             count: 1,
             outcome: Outcome::Revealed,
-        };
-        match masker.reveal_detailed(record, audience) {
+        }
+    }
+
+    /// Sends `event`, completed with how `result` ended, to the sink;
+    /// the record only once the sink has it.
+    fn logged(&self, mut event: AuditEvent, result: Result<Revealed>) -> Result<Record> {
+        match result {
             Ok(revealed) => {
                 event.fields = revealed.revealed;
                 event.withheld = revealed.withheld;
@@ -436,6 +505,7 @@ mod tests {
         AuditEvent {
             time: format!("2026-11-26T14:00:{i:02}Z"),
             actor: "ops".into(),
+            action: Action::Decrypt,
             audience: "auditor".into(),
             purpose: "ticket 4711".into(),
             fields: vec!["phone".into()],
@@ -569,6 +639,59 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::Audit);
         assert!(err.to_string().contains("line 3"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Events kept in memory.
+    #[derive(Default)]
+    struct Memory(Mutex<Vec<AuditEvent>>);
+
+    impl AuditSink for Memory {
+        fn append(&self, event: &AuditEvent) -> Result<()> {
+            self.0.lock().unwrap().push(event.clone());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn detokenizing_is_audited_with_the_fields_and_never_a_value() {
+        use crate::mask::{KeyRing, Policy};
+        use crate::schema::Schema;
+        let schema = Schema::customer();
+        let ring = KeyRing::new()
+            .with(Key::new("pseudonym", &[3u8; 32]).unwrap())
+            .with(Key::new("token", &[4u8; 32]).unwrap());
+        let masker = Masker::new(&schema, &Policy::customer(), ring).unwrap();
+        let record = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c-1", "phone": "+8613812345678", "national_id": "11010519491231002X"}"#,
+        )
+        .unwrap();
+        let tokens = masker.mask(&record, "auditor").unwrap();
+        let sink = Arc::new(Memory::default());
+        let auditor = Auditor::new(sink.clone(), &key(), "ops", "case 7").unwrap();
+        let back = auditor
+            .detokenize(&masker, tokens.clone(), "auditor")
+            .unwrap();
+        assert_eq!(back.text("phone"), Some("+8613812345678"));
+        assert_eq!(back, masker.detokenize(tokens.clone(), "auditor").unwrap());
+        // A token that was altered does not come back, and that is logged too.
+        let mut altered = tokens;
+        altered.set("phone", "not a token").unwrap();
+        assert!(auditor.detokenize(&masker, altered, "auditor").is_err());
+        let events = sink.0.lock().unwrap().clone();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].action, Action::Detokenize);
+        assert_eq!(events[0].outcome, Outcome::Revealed);
+        assert_eq!(events[0].fields, ["phone", "national_id"]);
+        assert_eq!(events[0].record, auditor.record_ref("c-1"));
+        assert_eq!(events[1].outcome, Outcome::Failed);
+        assert_eq!(events[1].fields, ["phone"]);
+        let logged = format!("{:?}", events);
+        for value in ["13812345678", "11010519491231002X", "not a token"] {
+            assert!(!logged.contains(value), "{value} in {logged}");
+        }
+        let line = body(&events[0], 0, ZERO_MAC);
+        assert!(line.contains(r#""action":"detokenize""#), "{line}");
     }
 
     #[test]

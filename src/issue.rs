@@ -147,6 +147,12 @@ issue_codes! {
     IdGenderMismatch = 181, "id_gender_mismatch", Error, "differs from the gender in the resident id";
     /// The phone's country differs from the address country.
     PhoneCountryMismatch = 182, "phone_country_mismatch", Warning, "belongs to a different country than the address";
+    /// A record last updated longer ago than the schema's staleness limit
+    /// ([`Retention`](crate::schema::Retention)).
+    StaleRecord = 190, "stale_record", Warning, "is older than the schema's staleness limit";
+    /// A record last updated longer ago than the schema's retention limit:
+    /// due for deletion ([`Retention`](crate::schema::Retention)).
+    RetentionExpired = 191, "retention_expired", Warning, "is past the schema's retention limit";
 }
 
 impl fmt::Display for IssueCode {

@@ -150,7 +150,7 @@ pub use normalize::{Change, Normalized, Normalizer, Step, Steps};
 pub use pipeline::{Pipeline, PipelineBuilder, Processed};
 pub use schema::{
     CasePolicy, CsvHeader, Customer, Decimal, Field, FieldKind, IdScheme, Pattern, Record,
-    RegionCode, Schema, SchemaBuilder, Value,
+    RegionCode, Retention, Schema, SchemaBuilder, Value,
 };
 pub use validate::{Issue, IssueCode, Report, Severity, Validator};
 

@@ -195,6 +195,79 @@ fn misspelt_keys_are_refused() {
 }
 
 #[test]
+fn retention_round_trips_and_its_mistakes_point_at_the_setting() {
+    let with = |retention: &str| {
+        format!(
+            r#"{{"name": "s", "fields": [{{"name": "id", "kind": "text"}},
+                {{"name": "updated_at", "kind": "date"}}, {{"name": "seen", "kind": "date"}},
+                {{"name": "born", "kind": "birth_date"}}], "retention": {retention}}}"#
+        )
+    };
+    let schema = Schema::from_json(&with(
+        r#"{"stale_after_months": 24, "delete_after_months": 84}"#,
+    ))
+    .unwrap();
+    let retention = schema.retention().unwrap();
+    assert_eq!(
+        (
+            retention.field(),
+            retention.stale_after(),
+            retention.delete_after()
+        ),
+        ("updated_at", Some(24), Some(84))
+    );
+    assert_eq!(Schema::from_json(&schema.to_json()).unwrap(), schema);
+    let other =
+        Schema::from_json(&with(r#"{"field": "seen", "delete_after_months": 12}"#)).unwrap();
+    assert_eq!(other.retention().unwrap().field(), "seen");
+    assert_eq!(other.retention().unwrap().stale_after(), None);
+    assert_ne!(other, schema);
+    for (retention, path, says) in [
+        (
+            r#"{"field": "nope", "stale_after_months": 1}"#,
+            "retention.field",
+            "not a field",
+        ),
+        (
+            r#"{"field": "born", "stale_after_months": 1}"#,
+            "retention.field",
+            "kind `date`",
+        ),
+        (
+            r#"{"field": "id", "stale_after_months": 1}"#,
+            "retention.field",
+            "kind `date`",
+        ),
+        ("{}", "retention.stale_after_months", "needs"),
+        (
+            r#"{"stale_after_months": 0}"#,
+            "retention.stale_after_months",
+            "at least 1",
+        ),
+        (
+            r#"{"stale_after_months": 24, "delete_after_months": 24}"#,
+            "retention.delete_after_months",
+            "more than",
+        ),
+        (
+            r#"{"stale_after_mnths": 24}"#,
+            "retention.stale_after_mnths",
+            "did you mean",
+        ),
+        (
+            r#"{"stale_after_months": -1}"#,
+            "retention.stale_after_months",
+            "",
+        ),
+    ] {
+        let err = schema_error(&with(retention));
+        assert_eq!(err.code(), ErrorCode::InvalidSchema, "{retention}: {err}");
+        assert_eq!(err.setting_path().unwrap().to_string(), path, "{retention}");
+        assert!(err.to_string().contains(says), "{retention}: {err}");
+    }
+}
+
+#[test]
 fn unknown_kind_names_the_field() {
     let err = schema_error(&one_field(r#"{"name": "price", "kind": "money"}"#));
     assert_eq!(err.code(), ErrorCode::UnknownKind);

@@ -158,6 +158,12 @@ fn c_crypt() {
 
 #[test]
 #[cfg_attr(miri, ignore)]
+fn c_audit() {
+    check_c_program("audit");
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
 fn c_dedupe() {
     check_c_program("dedupe");
 }

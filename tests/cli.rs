@@ -166,6 +166,66 @@ fn nothing_is_lost_between_output_and_rejects() {
 }
 
 #[test]
+fn records_past_retention_are_flagged_and_can_be_set_aside() {
+    use custodia::schema::Date;
+    let schema = scratch("retention-schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"name": "kept", "fields": [{"name": "id", "kind": "text", "required": true},
+            {"name": "updated_at", "kind": "date"}],
+           "retention": {"stale_after_months": 24, "delete_after_months": 84}}"#,
+    )
+    .unwrap();
+    let today = Date::today().days_since_epoch();
+    let (fresh, stale) = (
+        Date::from_days_since_epoch(today - 10),
+        Date::from_days_since_epoch(today - 1_000),
+    );
+    let input = format!("id,updated_at\nc1,{fresh}\nc2,{stale}\nc3,2001-05-05\nc4,\n");
+    let schema = schema.to_str().unwrap();
+    let out = custodia(
+        &["clean", "--schema", schema, "--warnings-column", "--quiet"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert!(
+        lines[1].starts_with("c1,") && lines[1].ends_with(','),
+        "{lines:?}"
+    );
+    assert!(lines[2].ends_with(",stale_record"), "{lines:?}");
+    assert!(lines[3].ends_with(",retention_expired"), "{lines:?}");
+    assert!(
+        lines[4].starts_with("c4,") && lines[4].ends_with(','),
+        "{lines:?}"
+    );
+    // Records due for deletion can go to the reject file instead.
+    let rejects = scratch("retention-rejects.csv");
+    let out = custodia(
+        &[
+            "clean",
+            "--schema",
+            schema,
+            "--reject-on",
+            "retention_expired",
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--quiet",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 4);
+    let rejects = std::fs::read_to_string(rejects).unwrap();
+    assert!(
+        rejects.contains(",retention_expired,c3,2001-05-05"),
+        "{rejects}"
+    );
+    assert_eq!(rejects.lines().count(), 2, "{rejects}");
+}
+
+#[test]
 fn json_lines_in_and_out() {
     let input = std::fs::read(root().join("examples/data/customers.jsonl")).unwrap();
     let out = custodia(&["clean", "--format", "jsonl", "--quiet"], &input);

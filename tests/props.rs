@@ -36,6 +36,29 @@ fn field_name() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    /// Whole months between two dates agree with the days between them (a
+    /// month has 28 to 31 days) and grow by at most one a day.
+    #[test]
+    fn months_between_dates_agree_with_days(
+        from in -200_000i64..200_000,
+        days in 0i64..40_000,
+    ) {
+        use custodia::schema::Date;
+        let (a, b) = (Date::from_days_since_epoch(from), Date::from_days_since_epoch(from + days));
+        let months = a.months_until(b);
+        prop_assert!(months >= 0);
+        prop_assert!(28 * months <= days, "{a} to {b}: {months} months in {days} days");
+        prop_assert!(days <= 31 * months + 30, "{a} to {b}: {months} months in {days} days");
+        let next = a.months_until(Date::from_days_since_epoch(from + days + 1));
+        prop_assert!(next == months || next == months + 1);
+        prop_assert!(b.months_until(a) <= 0);
+        // On the same day of a later month, exactly the months between.
+        if b.day() == a.day() {
+            let whole = i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month());
+            prop_assert_eq!(months, whole);
+        }
+    }
+
     #[test]
     fn any_json_object_builds_a_record_or_a_typed_error(
         object in prop::collection::btree_map(field_name(), json_value(), 0..6)

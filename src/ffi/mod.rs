@@ -11,6 +11,7 @@
 // though Rust code outside this module cannot reach them.
 #![allow(non_camel_case_types, unreachable_pub)]
 
+mod audit;
 mod clean;
 mod crypt;
 mod dedupe;

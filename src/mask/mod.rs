@@ -88,8 +88,8 @@ pub struct Masker {
 pub struct Revealed {
     /// The audience's view of the record.
     pub record: Record,
-    /// The fields that held a ciphertext the audience may decrypt (and
-    /// did), in schema order.
+    /// The fields given back, in schema order: those that held a
+    /// ciphertext the audience may decrypt (and did), or a token.
     pub revealed: Vec<String>,
     /// The fields that held a ciphertext the audience may not decrypt:
     /// shown as `[redacted]`.
@@ -563,11 +563,21 @@ impl Masker {
     /// [`ErrorKind::UnknownKey`] and [`ErrorKind::CannotMask`] for a value
     /// that is not a token.
     pub fn detokenize(&self, record: Record, audience: &str) -> Result<Record> {
+        Ok(self.detokenize_detailed(record, audience)?.record)
+    }
+
+    /// As [`Masker::detokenize`], saying which fields held a token (what
+    /// an audit event records; `withheld` is empty).
+    ///
+    /// # Errors
+    /// As for [`Masker::detokenize`].
+    pub fn detokenize_detailed(&self, record: Record, audience: &str) -> Result<Revealed> {
         let ops = self.operators(&record, audience)?;
         state::scrubbed(|| self.detokenize_fields(ops, record))
     }
 
-    fn detokenize_fields(&self, ops: &[Operator], mut record: Record) -> Result<Record> {
+    fn detokenize_fields(&self, ops: &[Operator], mut record: Record) -> Result<Revealed> {
+        let mut revealed = Vec::new();
         for (index, op) in ops.iter().enumerate() {
             let Operator::Token { key, tagged } = op else {
                 continue;
@@ -586,8 +596,13 @@ impl Masker {
                     reason,
                 })?;
             *text = plain;
+            revealed.push(field.name().to_owned());
         }
-        Ok(record)
+        Ok(Revealed {
+            record,
+            revealed,
+            withheld: Vec::new(),
+        })
     }
 }
 

@@ -88,6 +88,20 @@ impl Date {
         let before_birthday = (on.month, on.day) < (self.month, self.day);
         on.year - self.year - i32::from(before_birthday)
     }
+
+    /// Whole calendar months from `self` to `on` (negative when `on` is
+    /// earlier); a month counts once its day of the month is reached:
+    /// 2024-03-31 to 2026-03-31 is 24 months, to 2026-03-30 is 23, and
+    /// 2024-01-31 to 2024-02-29 is 0 (to 2024-03-01, 1).
+    pub fn months_until(self, on: Self) -> i64 {
+        let months =
+            i64::from(on.year - self.year) * 12 + i64::from(on.month) - i64::from(self.month);
+        if on.day < self.day {
+            months - 1
+        } else {
+            months
+        }
+    }
 }
 
 impl fmt::Display for Date {

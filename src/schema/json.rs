@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::{Comparator, Comparison, operator_json, parse_operator};
 use super::{
-    CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode, Schema,
+    CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode,
+    Retention, Schema,
 };
 use crate::error::{Error, ErrorKind, JsonDocument, Result, SettingPath, SettingProblem};
 
@@ -32,6 +33,23 @@ struct RawSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_value_bytes: Option<usize>,
     fields: Vec<RawField>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retention: Option<RawRetention>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    #[serde(default = "retention_field_default")]
+    field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stale_after_months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delete_after_months: Option<u32>,
+}
+
+fn retention_field_default() -> String {
+    "updated_at".to_owned()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -96,8 +114,10 @@ impl Schema {
     ///
     /// Top-level keys: `name` and `fields` (required), `version` (default 1),
     /// `region` (ISO 3166-1 alpha-2), `description`, `allow_extra_fields`
-    /// (default false), `max_value_bytes` (default 1 MiB) and `format` (the
-    /// file format, 1). Field keys: `name`, `kind` (required), `required`,
+    /// (default false), `max_value_bytes` (default 1 MiB), `retention`
+    /// (`{"field": "updated_at", "stale_after_months": 24,
+    /// "delete_after_months": 84}`, see [`Retention`]; `field` defaults to
+    /// `updated_at`) and `format` (the file format, 1). Field keys: `name`, `kind` (required), `required`,
     /// `sensitive` (default by kind), `max_length` (characters), `region`,
     /// `case` (`keep`, `upper`, `lower`, `title`, `auto`), `mask` (audience
     /// to masking operator, as in [`Policy::from_json`]), `compare` (how
@@ -291,6 +311,16 @@ impl RawSchema {
         }
         for (i, raw) in self.fields.into_iter().enumerate() {
             builder = builder.field(raw.into_field(i)?);
+        }
+        if let Some(raw) = self.retention {
+            let mut retention = Retention::by(raw.field);
+            if let Some(months) = raw.stale_after_months {
+                retention = retention.stale_after_months(months);
+            }
+            if let Some(months) = raw.delete_after_months {
+                retention = retention.delete_after_months(months);
+            }
+            builder = builder.retention(retention);
         }
         builder.build()
     }
@@ -539,6 +569,11 @@ impl From<&Schema> for RawSchema {
             max_value_bytes: (schema.max_value_bytes() != DEFAULT_MAX_VALUE_BYTES)
                 .then_some(schema.max_value_bytes()),
             fields,
+            retention: schema.retention().map(|r| RawRetention {
+                field: r.field().to_owned(),
+                stale_after_months: r.stale_after(),
+                delete_after_months: r.delete_after(),
+            }),
         }
     }
 }

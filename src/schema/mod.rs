@@ -50,6 +50,7 @@ struct Inner {
     max_value_bytes: usize,
     fields: Vec<Field>,
     index: HashMap<Box<str>, usize>,
+    retention: Option<Retention>,
 }
 
 impl Schema {
@@ -63,6 +64,7 @@ impl Schema {
             allow_extra_fields: false,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             fields: Vec::new(),
+            retention: None,
         }
     }
 
@@ -133,6 +135,11 @@ impl Schema {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// How old a record may get, when the schema says.
+    pub fn retention(&self) -> Option<&Retention> {
+        self.0.retention.as_ref()
+    }
+
     /// The region for `field`: its own, else the schema's.
     pub fn region_for(&self, field: &Field) -> Option<RegionCode> {
         field.default_region().or(self.0.region)
@@ -169,6 +176,7 @@ pub struct SchemaBuilder {
     allow_extra_fields: bool,
     max_value_bytes: usize,
     fields: Vec<Field>,
+    retention: Option<Retention>,
 }
 
 impl SchemaBuilder {
@@ -204,6 +212,13 @@ impl SchemaBuilder {
     #[must_use]
     pub fn max_value_bytes(mut self, limit: usize) -> Self {
         self.max_value_bytes = limit;
+        self
+    }
+
+    /// Sets how old a record may get ([`Retention`]).
+    #[must_use]
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = Some(retention);
         self
     }
 
@@ -251,6 +266,9 @@ impl SchemaBuilder {
                 return Err(ErrorKind::DuplicateField { path }.into());
             }
         }
+        if let Some(retention) = &self.retention {
+            retention.check(&self.fields, &index)?;
+        }
         Ok(Schema(Arc::new(Inner {
             name: self.name.into_boxed_str(),
             version: self.version,
@@ -260,7 +278,125 @@ impl SchemaBuilder {
             max_value_bytes: self.max_value_bytes,
             fields: self.fields,
             index,
+            retention: self.retention,
         })))
+    }
+}
+
+/// How old a record may get, judged by one of its `date` fields (the
+/// date it was last updated): past `stale_after_months` it draws a
+/// `stale_record` warning, past `delete_after_months` a
+/// `retention_expired` warning (the record is due for deletion). Both are
+/// warnings: the record is still clean, and a pipeline keeps it; the issue
+/// report lists the records to refresh or delete. A record whose date is
+/// missing or invalid draws neither (its other issues say why).
+///
+/// Ages are whole calendar months up to the validator's `today`: a record
+/// updated on 2024-03-31 is 24 months old on 2026-03-31.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retention {
+    field: String,
+    stale_after_months: Option<u32>,
+    delete_after_months: Option<u32>,
+}
+
+impl Retention {
+    /// Retention judged by the date field called `field` (usually
+    /// `updated_at`), with no limit yet.
+    pub fn by(field: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            stale_after_months: None,
+            delete_after_months: None,
+        }
+    }
+
+    /// Records older than `months` are stale.
+    #[must_use]
+    pub fn stale_after_months(mut self, months: u32) -> Self {
+        self.stale_after_months = Some(months);
+        self
+    }
+
+    /// Records older than `months` are due for deletion.
+    #[must_use]
+    pub fn delete_after_months(mut self, months: u32) -> Self {
+        self.delete_after_months = Some(months);
+        self
+    }
+
+    /// The date field ages are read from.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The age in months from which a record is stale.
+    pub fn stale_after(&self) -> Option<u32> {
+        self.stale_after_months
+    }
+
+    /// The age in months from which a record is due for deletion.
+    pub fn delete_after(&self) -> Option<u32> {
+        self.delete_after_months
+    }
+
+    /// What a record last updated on `updated` is on `today`: due for
+    /// deletion, stale, or neither (`None`).
+    pub(crate) fn verdict(&self, updated: Date, today: Date) -> Option<(crate::IssueCode, u32)> {
+        let age = updated.months_until(today);
+        let past = |limit: Option<u32>| limit.filter(|&m| age >= i64::from(m));
+        past(self.delete_after_months)
+            .map(|m| (crate::IssueCode::RetentionExpired, m))
+            .or_else(|| past(self.stale_after_months).map(|m| (crate::IssueCode::StaleRecord, m)))
+    }
+
+    fn check(&self, fields: &[Field], index: &HashMap<Box<str>, usize>) -> Result<()> {
+        let at = |key: &str| SettingPath::of(&["retention", key]);
+        let problem = |key: &str, problem, reason: String| {
+            Err(crate::Error::schema(at(key), problem, reason))
+        };
+        match index.get(self.field.as_str()).map(|&i| fields[i].kind()) {
+            None => {
+                return problem(
+                    "field",
+                    SettingProblem::UnknownField,
+                    "retention field is not a field of the schema".into(),
+                );
+            }
+            Some(FieldKind::Date) => {}
+            Some(_) => {
+                return problem(
+                    "field",
+                    SettingProblem::Conflict,
+                    "retention field must be of kind `date`".into(),
+                );
+            }
+        }
+        for (key, limit) in [
+            ("stale_after_months", self.stale_after_months),
+            ("delete_after_months", self.delete_after_months),
+        ] {
+            if limit == Some(0) {
+                return problem(
+                    key,
+                    SettingProblem::OutOfRange,
+                    format!("{key} must be at least 1"),
+                );
+            }
+        }
+        match (self.stale_after_months, self.delete_after_months) {
+            (None, None) => problem(
+                "stale_after_months",
+                SettingProblem::Missing,
+                "retention needs `stale_after_months`, `delete_after_months` or both".into(),
+            ),
+            (Some(stale), Some(delete)) if stale >= delete => problem(
+                "delete_after_months",
+                SettingProblem::Conflict,
+                "delete_after_months must be more than stale_after_months".into(),
+            ),
+            _ => Ok(()),
+        }
     }
 }
 

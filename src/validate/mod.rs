@@ -49,6 +49,8 @@ pub struct Validator {
     possible_phones: bool,
     rules: Vec<Arc<dyn Rule>>,
     country: Option<usize>,
+    /// The field whose age the schema's retention judges.
+    retention: Option<usize>,
 }
 
 impl std::fmt::Debug for Validator {
@@ -237,6 +239,7 @@ impl Validator {
                     .fields()
                     .iter()
                     .position(|f| *f.kind() == FieldKind::Country),
+                retention: schema.retention().and_then(|r| schema.index_of(r.field())),
             },
         }
     }
@@ -400,6 +403,18 @@ impl Validator {
                             );
                         }
                         facts.birth_date.get_or_insert((index, d));
+                    }
+                    Ok(parsed) if self.retention == Some(index) => {
+                        if let Some((code, months)) = self
+                            .schema
+                            .retention()
+                            .and_then(|r| r.verdict(parsed.date, self.today))
+                        {
+                            issues.push(
+                                issue(code)
+                                    .detail(format!("last updated {months} or more months ago")),
+                            );
+                        }
                     }
                     Ok(_) => {}
                 }
@@ -726,5 +741,71 @@ mod tests {
             assert_eq!(err.code(), crate::ErrorCode::Json);
             assert!(err.to_string().contains(says), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn records_past_the_schema_retention_limits_draw_warnings_and_stay_valid() {
+        let schema = Schema::from_json(
+            r#"{"name": "kept", "fields": [
+                {"name": "id", "kind": "text", "required": true},
+                {"name": "updated_at", "kind": "date"},
+                {"name": "born", "kind": "birth_date"}],
+              "retention": {"stale_after_months": 24, "delete_after_months": 84}}"#,
+        )
+        .unwrap();
+        let validator = Validator::builder(&schema)
+            .today(Date::new(2026, 3, 31).unwrap())
+            .build();
+        let found = |updated: &str| {
+            let json =
+                format!(r#"{{"id": "c1", "updated_at": "{updated}", "born": "1990-01-01"}}"#);
+            let report = validator
+                .validate(&Record::from_json(&schema, &json).unwrap())
+                .unwrap();
+            let invalid = report
+                .issues()
+                .iter()
+                .any(|i| i.code() == IssueCode::DateInvalid);
+            assert_eq!(
+                report.is_valid(),
+                !invalid,
+                "{updated}: retention issues are warnings"
+            );
+            let issues: Vec<_> = report
+                .issues()
+                .iter()
+                .map(|i| (i.code(), i.to_string()))
+                .collect();
+            for (_, text) in &issues {
+                assert!(
+                    !text.contains(updated),
+                    "the date is not in the message: {text}"
+                );
+            }
+            issues.into_iter().map(|(code, _)| code).collect::<Vec<_>>()
+        };
+        assert_eq!(found("2026-03-31"), []);
+        assert_eq!(found("2024-04-01"), [], "23 months and 30 days");
+        assert_eq!(found("2024-03-31"), [IssueCode::StaleRecord]);
+        assert_eq!(found("2019-04-01"), [IssueCode::StaleRecord]);
+        assert_eq!(found("2019-03-31"), [IssueCode::RetentionExpired]);
+        assert_eq!(found("1970-01-01"), [IssueCode::RetentionExpired]);
+        // A date in the future is no age; a wrong date is its own issue.
+        assert_eq!(found("2030-01-01"), []);
+        assert_eq!(found("2019-02-30"), [IssueCode::DateInvalid]);
+        let missing = Record::from_json(&schema, r#"{"id": "c1"}"#).unwrap();
+        assert!(validator.validate(&missing).unwrap().issues().is_empty());
+        // The birth date, also a date, is never judged by retention.
+        let old = Record::from_json(&schema, r#"{"id": "c", "born": "1930-01-01"}"#).unwrap();
+        assert!(validator.validate(&old).unwrap().issues().is_empty());
+        let issue = validator
+            .validate(
+                &Record::from_json(&schema, r#"{"id": "c", "updated_at": "2001-05-05"}"#).unwrap(),
+            )
+            .unwrap();
+        let issue = &issue.issues()[0];
+        assert_eq!(issue.code().name(), "retention_expired");
+        assert_eq!(issue.level(), Severity::Warning);
+        assert_eq!(issue.path().as_str(), "updated_at");
     }
 }
