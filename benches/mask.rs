@@ -9,7 +9,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use custodia::mask::{Key, KeyRing, Masker, Operator, Policy};
-use custodia::{Normalizer, Record, Schema};
+use custodia::{Normalized, Normalizer, Record, Schema};
 
 const RECORDS: usize = 10_000;
 
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
                 || records.clone(),
                 |batch| {
                     for r in batch {
-                        let _ = masker.mask_normalized(r, audience);
+                        let _ = masker.mask_normalized(Normalized::stored(r), audience);
                     }
                 },
                 BatchSize::LargeInput,
@@ -100,7 +100,7 @@ fn bench(c: &mut Criterion) {
             || records.clone(),
             |batch| {
                 for r in batch {
-                    let _ = vault.mask_normalized(r, "storage");
+                    let _ = vault.mask_normalized(Normalized::stored(r), "storage");
                 }
             },
             BatchSize::LargeInput,
@@ -110,7 +110,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|r| {
             vault
-                .mask_normalized(r.clone(), "storage")
+                .mask_normalized(Normalized::stored(r.clone()), "storage")
                 .expect("encrypts")
         })
         .collect();

@@ -196,8 +196,8 @@ fn main() -> Result<(), Failure> {
             println!("{:>6}  {p}", pairs.len());
             for &(a, b) in pairs.iter().take(shown) {
                 let w = outcome.explain(a, b).map_or(0.0, |e| e.weight);
-                println!("          w {w:6.1}  {}", show(&compared[a]));
-                println!("                    {}", show(&compared[b]));
+                println!("          w {w:6.1}  {}", show(&compared[a].record));
+                println!("                    {}", show(&compared[b].record));
             }
         }
     }

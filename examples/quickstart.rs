@@ -44,8 +44,8 @@ fn main() -> Result<(), custodia::Error> {
             }
         };
         let normalized = normalizer.normalize_owned(record)?;
-        let support = masker.mask_normalized(normalized.record.clone(), "support")?;
         let report = validator.validate_normalized(&normalized)?;
+        let support = masker.mask_normalized(normalized.clone(), "support")?;
         println!("\nline {line}: {}", normalized.record.to_json());
         for change in &normalized.changes {
             let steps: Vec<_> = change.steps.iter().map(|s| s.name()).collect();

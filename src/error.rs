@@ -324,12 +324,16 @@ pub enum ErrorKind {
         /// The schema's `max_value_bytes`.
         limit: usize,
     },
-    /// A field index past the end of the schema.
-    #[error("field index {index} is out of range: the schema has {len} fields")]
+    /// An index past the end of a list: of a schema's fields, a report's
+    /// issues, an outcome's pairs or rows, golden records.
+    #[error("{what} index {index} is out of range: there are {len}")]
     IndexOutOfRange {
+        /// What the index counts: `field`, `issue`, `pair`, `row`,
+        /// `golden record`, `output part`.
+        what: &'static str,
         /// The index asked for.
         index: usize,
-        /// How many fields the schema has.
+        /// How many there are.
         len: usize,
     },
     /// The text is not JSON, or not JSON of the expected shape.
@@ -442,8 +446,11 @@ pub enum ErrorKind {
         /// Columns in the row.
         found: usize,
     },
-    /// A masking policy names an audience it does not define.
-    #[error("no masking policy for audience `{audience}`")]
+    /// An audience the masking policy does not define, or that a masker
+    /// made for some audiences only was not made for.
+    #[error(
+        "no masking policy for audience `{audience}` (not in the policy, or not among the audiences this masker was made for)"
+    )]
     UnknownAudience {
         /// The audience asked for.
         audience: String,

@@ -289,6 +289,19 @@ fn mapping_bom_and_header_errors() {
         text(&out.stderr)
     );
     assert!(!text(&out.stderr).contains("Ann"), "{}", text(&out.stderr));
+    // A file separated by semicolons read with commas: the hint says so.
+    let out = custodia(&["clean"], b"customer_id;phone\nc1;+86 138 0013 8000\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--delimiter ';'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = custodia(
+        &["clean", "--delimiter", ";", "--quiet"],
+        b"customer_id;phone\nc1;+86 138 0013 8000\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = custodia(&["clean", "--map", "id=nope"], csv.as_bytes());
     assert_eq!(out.status.code(), Some(2));
     let out = custodia(&["clean", "--map", "nope=phone"], csv.as_bytes());
@@ -890,6 +903,106 @@ fn crypt_policy(key: &str) -> String {
     )
 }
 
+/// Columns outside the schema that masking kept (`--keep`) stay through
+/// reveal and rewrap: stored rows are read and written as they are.
+#[test]
+fn reveal_and_rewrap_keep_the_columns_masking_kept() {
+    let keys = scratch("kept-keys.json");
+    std::fs::write(&keys, CRYPT_KEYS).unwrap();
+    let (policy, rotated) = (scratch("kept-policy.json"), scratch("kept-rotated.json"));
+    std::fs::write(&policy, crypt_policy("old")).unwrap();
+    std::fs::write(&rotated, crypt_policy("crypt")).unwrap();
+    let (keys, policy, rotated) = (
+        keys.to_str().unwrap(),
+        policy.to_str().unwrap(),
+        rotated.to_str().unwrap(),
+    );
+    let input = "customer_id,full_name,phone,city,notes,secret\n\
+                 C1,Ann Lee,+86 139 1111 2222,Boston,VIP customer,s3cr3t\n";
+    // Encrypted under the key that is now decrypt-only: as before a rotation.
+    let mut old_keys = CRYPT_KEYS.replace(r#", "decrypt_only": true"#, "");
+    old_keys.push('\n');
+    let old = scratch("kept-old-keys.json");
+    std::fs::write(&old, old_keys).unwrap();
+    let stored = custodia(
+        &[
+            "mask",
+            "--audience",
+            "storage",
+            "--policy",
+            policy,
+            "--keys",
+            old.to_str().unwrap(),
+            "--keep",
+            "notes",
+            "-q",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(stored.status.code(), Some(0), "{}", text(&stored.stderr));
+    let stored = text(&stored.stdout);
+    assert!(
+        stored.lines().next().unwrap().contains(",notes,"),
+        "{stored}"
+    );
+    assert!(
+        stored.contains(",VIP customer") && !stored.contains("s3cr3t"),
+        "{stored}"
+    );
+    let rewrapped = custodia(
+        &[
+            "rewrap",
+            "--audience",
+            "storage",
+            "--policy",
+            rotated,
+            "--keys",
+            keys,
+            "-q",
+        ],
+        stored.as_bytes(),
+    );
+    assert_eq!(
+        rewrapped.status.code(),
+        Some(0),
+        "{}",
+        text(&rewrapped.stderr)
+    );
+    let rewrapped = text(&rewrapped.stdout);
+    assert_eq!(
+        rewrapped.lines().next(),
+        stored.lines().next(),
+        "{rewrapped}"
+    );
+    assert!(
+        rewrapped.contains(",VIP customer") && rewrapped.contains("enc1.crypt."),
+        "{rewrapped}"
+    );
+    assert!(!rewrapped.contains("enc1.old."), "{rewrapped}");
+    let shown = custodia(
+        &[
+            "reveal",
+            "--audience",
+            "auditor",
+            "--policy",
+            rotated,
+            "--keys",
+            keys,
+            "--purpose",
+            "case 1",
+            "-q",
+        ],
+        rewrapped.as_bytes(),
+    );
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
+    let shown = text(&shown.stdout);
+    assert!(
+        shown.contains("Ann Lee") && shown.contains(",VIP customer"),
+        "{shown}"
+    );
+    assert!(!shown.contains("extension"), "no derived columns: {shown}");
+}
+
 #[test]
 fn storage_is_encrypted_revealed_per_audience_rewrapped_and_audited() {
     let keys = scratch("crypt-keys.json");
@@ -1154,6 +1267,25 @@ fn subject_requests_find_a_person_across_sources() {
     let exported: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&export_path).unwrap()).unwrap();
     assert_eq!(exported["records"].as_array().map(Vec::len), Some(2));
+    // Two sources of one name could not be told apart in the plan.
+    let twice = custodia(
+        &[
+            "subject",
+            "--source",
+            &crm_source,
+            "--source",
+            &crm_source,
+            "--name",
+            "Ann Lee",
+        ],
+        b"",
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        text(&twice.stderr).contains("given twice"),
+        "{}",
+        text(&twice.stderr)
+    );
     let out2 = custodia(
         &[
             "subject",

@@ -270,6 +270,21 @@ fn bad_settings_and_inputs_are_typed_errors() {
             Some(SettingProblem::UnknownField)
         )
     );
+    for (json, path) in [
+        (r#"{"iterations": 0}"#, "iterations"),
+        (r#"{"u_pairs": 999}"#, "u_pairs"),
+        (r#"{"window": 0}"#, "window"),
+        (r#"{"max_block": 1}"#, "max_block"),
+    ] {
+        let err = Config::from_json(json)
+            .and_then(|config| Deduper::with_config(&schema, config))
+            .unwrap_err();
+        assert_eq!(
+            setting(&err),
+            (Some(path.into()), Some(SettingProblem::OutOfRange)),
+            "{json}"
+        );
+    }
     let err = Config::from_json(r#"{"clustering": {"mode": "strict", "min_probability": 1.5}}"#)
         .and_then(|config| Deduper::with_config(&schema, config))
         .unwrap_err();
@@ -424,6 +439,37 @@ fn customer(json: &str) -> Record {
     Record::from_json(&Schema::customer(), json).unwrap()
 }
 
+/// A file too small to learn from is scored with the built-in model, its
+/// household class included: twins and colleagues who share a home, a
+/// phone or a mailbox are not one person, a father and son born thirty
+/// years apart are not either, and a duplicate still is.
+#[test]
+fn small_files_keep_households_apart() {
+    let rows = [
+        r#"{"customer_id": "a1", "full_name": "Robert Smith", "birth_date": "1970-05-12", "email": "rsmith70@gmail.com", "phone": "+1 415 555 0134", "street": "12 Oak Street", "city": "San Francisco", "postcode": "94110", "country": "US", "gender": "male"}"#,
+        r#"{"customer_id": "a2", "full_name": "Bob Smith", "birth_date": "1970-05-12", "email": "rsmith70@gmail.com", "phone": "(415) 555-0134", "street": "12 Oak St", "city": "San Francisco", "postcode": "94110", "country": "US", "gender": "male"}"#,
+        r#"{"customer_id": "c1", "full_name": "Emma Watson", "birth_date": "1990-04-15", "email": "emma.w90@example.com", "phone": "+44 20 7946 0011", "street": "1 High Street", "city": "London", "postcode": "SW1A 1AA", "country": "GB", "gender": "female"}"#,
+        r#"{"customer_id": "c2", "full_name": "Olivia Watson", "birth_date": "1990-04-15", "email": "olivia.w90@example.com", "phone": "+44 20 7946 0011", "street": "1 High Street", "city": "London", "postcode": "SW1A 1AA", "country": "GB", "gender": "female"}"#,
+        r#"{"customer_id": "g1", "full_name": "Sarah Connor", "birth_date": "1965-11-13", "email": "info@cyberdyne-systems.com", "phone": "+1 213 555 0100", "street": "1 Tech Way", "city": "Los Angeles", "postcode": "90001", "country": "US", "gender": "female"}"#,
+        r#"{"customer_id": "g2", "full_name": "Miles Dyson", "birth_date": "1960-02-02", "email": "info@cyberdyne-systems.com", "phone": "+1 213 555 0100", "street": "1 Tech Way", "city": "Los Angeles", "postcode": "90001", "country": "US", "gender": "male"}"#,
+        r#"{"customer_id": "t1", "full_name": "Tom Hardy", "birth_date": "1950-01-01", "city": "Leeds", "country": "GB", "gender": "male"}"#,
+        r#"{"customer_id": "t2", "full_name": "Tom Hardy", "birth_date": "1980-01-01", "city": "Leeds", "country": "GB", "gender": "male"}"#,
+    ];
+    let records: Vec<Record> = rows.iter().map(|r| customer(r)).collect();
+    let outcome = Deduper::new(&Schema::customer())
+        .unwrap()
+        .run(&records)
+        .unwrap();
+    let clusters = outcome.clusters();
+    assert_eq!(clusters[0], clusters[1], "one person");
+    for (a, b) in [(2, 3), (4, 5), (6, 7)] {
+        assert_ne!(clusters[a], clusters[b], "rows {a} and {b} are two people");
+    }
+    assert!(outcome.model().household_prior() > 0.0);
+    let twins = outcome.explain(2, 3).unwrap();
+    assert!(twins.household_weight < -10.0, "{twins:?}");
+}
+
 #[test]
 fn golden_records_follow_each_survivorship_rule_and_say_where_values_came_from() {
     use custodia::dedupe::{MergePolicy, Merger, Survivorship};
@@ -489,6 +535,39 @@ fn golden_records_follow_each_survivorship_rule_and_say_where_values_came_from()
     assert!(taylor.record.get("iban").unwrap().is_null());
     assert_eq!(golden[1].members, vec![3]);
     assert_eq!(golden[1].record.text("given_name"), Some("Ann"));
+}
+
+/// Merging the normalizer's output gives what merging the raw records
+/// gives (they are not normalized twice).
+#[test]
+fn merging_normalized_records_is_merging_raw_ones() {
+    use custodia::Normalizer;
+    use custodia::dedupe::{MergePolicy, Merger};
+    let data = Generator::new(9).generate(800).unwrap();
+    let schema = Schema::customer();
+    let outcome = Deduper::new(&schema).unwrap().run(&data.records).unwrap();
+    let normalizer = Normalizer::new(&schema);
+    let normalized: Vec<_> = data
+        .records
+        .iter()
+        .map(|r| normalizer.normalize(r).unwrap())
+        .collect();
+    let merger = Merger::new(&schema, &MergePolicy::customer()).unwrap();
+    let raw = merger.merge(&data.records, outcome.clusters()).unwrap();
+    let typed = merger
+        .merge_normalized(&normalized, outcome.clusters())
+        .unwrap();
+    assert!(raw.len() < data.records.len(), "some clusters merge rows");
+    assert_eq!(raw.len(), typed.len());
+    for (r, t) in raw.iter().zip(&typed) {
+        assert_eq!(r.record, t.record);
+        assert_eq!(r.members, t.members);
+        assert_eq!(r.sources, t.sources);
+    }
+    let err = merger
+        .merge_normalized(&normalized[..3], &[0, 0])
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidDedupe);
 }
 
 #[test]

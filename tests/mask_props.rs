@@ -11,7 +11,7 @@ use custodia::mask::{
 };
 use custodia::normalize::date::Date;
 use custodia::validate::checksum;
-use custodia::{ErrorCode, FieldKind, Record, Schema, Value};
+use custodia::{ErrorCode, FieldKind, Normalized, Record, Schema, Value};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -266,7 +266,7 @@ proptest! {
         let masker = Masker::new(&Schema::customer(), &Policy::customer(), keys()).unwrap();
         let policy = Policy::customer();
         for audience in ["support", "analytics", "auditor"] {
-            match masker.mask_normalized(record.clone(), audience) {
+            match masker.mask_normalized(Normalized::stored(record.clone()), audience) {
                 Ok(masked) => {
                     let ops = policy.audience(audience).unwrap();
                     for (i, field) in Schema::customer().fields().iter().enumerate() {
@@ -307,7 +307,7 @@ proptest! {
         let masker = Masker::new(&schema, &policy, keys()).unwrap();
         for audience in policy.audiences() {
             let ops = policy.audience(audience).unwrap();
-            match masker.mask_normalized(record.clone(), audience) {
+            match masker.mask_normalized(Normalized::stored(record.clone()), audience) {
                 Ok(masked) => {
                     for (i, field) in schema.fields().iter().enumerate() {
                         let (before, after) = (record.get_at(i).unwrap(), masked.get_at(i).unwrap());
@@ -358,7 +358,8 @@ fn huge_values() {
                 continue;
             }
             for audience in ["support", "analytics", "auditor"] {
-                if let Err(e) = masker.mask_normalized(record.clone(), audience) {
+                if let Err(e) = masker.mask_normalized(Normalized::stored(record.clone()), audience)
+                {
                     assert_eq!(e.code(), ErrorCode::CannotMask, "{}: {e}", field.name());
                 }
             }
@@ -462,7 +463,7 @@ fn broken_value() -> impl Strategy<Value = (usize, String)> {
 fn tokenize(m: &Masker, audience: &str, field: usize, value: &str) -> custodia::Result<String> {
     let mut r = Record::new(&token_schema());
     r.set(FIELDS[field], value)?;
-    let masked = m.mask_normalized(r, audience)?;
+    let masked = m.mask_normalized(Normalized::stored(r), audience)?;
     Ok(masked.text(FIELDS[field]).unwrap_or_default().to_owned())
 }
 

@@ -20,7 +20,8 @@ use custodia::mask::{Generalize, Operator, Partial, Profile, generalize, partial
 use custodia::normalize::date::Date;
 use custodia::schema::Decimal;
 use custodia::{
-    CsvHeader, Key, KeyRing, Masker, Normalizer, Policy, Record, Schema, Validator, Value,
+    CsvHeader, Key, KeyRing, Masker, Normalized, Normalizer, Policy, Record, Schema, Validator,
+    Value,
 };
 
 // ---------------------------------------------------------------- inputs
@@ -673,9 +674,9 @@ pub fn mask(data: &[u8]) {
         if let Ok(masked) = masker.mask(&record, audience) {
             let _ = masker.detokenize(masked, audience);
         }
-        let _ = masker.mask_normalized(record.clone(), audience);
+        let _ = masker.mask_normalized(Normalized::stored(record.clone()), audience);
         if let Ok(normalized) = Normalizer::new(schema).normalize(&record)
-            && let Ok(masked) = masker.mask_normalized(normalized.record, audience)
+            && let Ok(masked) = masker.mask_normalized(normalized, audience)
         {
             let _ = masker.detokenize(masked, audience);
         }

@@ -454,7 +454,7 @@ impl DistributedDedupe {
             match record {
                 Some(record) => {
                     let done = self.pipeline.process(record)?;
-                    compared.push(self.pipeline.comparable(&done));
+                    compared.push(self.pipeline.comparable(&done).into_record());
                     usable.push(true);
                 }
                 None => usable.push(false),

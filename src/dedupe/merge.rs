@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SettingPath, SettingProblem};
-use crate::normalize::Normalizer;
+use crate::normalize::{Normalized, Normalizer};
 use crate::schema::{Record, Schema, Value};
 
 /// How a field's surviving value is chosen among the records of a cluster
@@ -268,30 +268,72 @@ impl Merger {
     ///
     /// [`Outcome::clusters`]: super::Outcome::clusters
     pub fn merge(&self, records: &[Record], clusters: &[u32]) -> Result<Vec<GoldenRecord>> {
-        if records.len() != clusters.len() {
+        // Normalized cluster by cluster: memory holds the golden records,
+        // not a second copy of every input record.
+        self.merge_by(records.len(), clusters, |row| {
+            self.normalizer.normalize(&records[row]).map(|n| n.record)
+        })
+    }
+
+    /// [`Merger::merge`] of records normalized already (by a normalizer of
+    /// this schema): they are not normalized again.
+    ///
+    /// # Errors
+    /// As for [`Merger::merge`], and
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for
+    /// a record of another schema.
+    pub fn merge_normalized(
+        &self,
+        records: &[Normalized],
+        clusters: &[u32],
+    ) -> Result<Vec<GoldenRecord>> {
+        self.merge_by(records.len(), clusters, |row| {
+            let record = &records[row].record;
+            record.check_schema(self.schema())?;
+            Ok(record.clone())
+        })
+    }
+
+    /// [`Merger::merge_normalized`] of records the pipeline normalized and
+    /// stored.
+    pub(crate) fn merge_kept(
+        &self,
+        records: &[Record],
+        clusters: &[u32],
+    ) -> Result<Vec<GoldenRecord>> {
+        self.merge_by(records.len(), clusters, |row| {
+            let record = &records[row];
+            record.check_schema(self.schema())?;
+            Ok(record.clone())
+        })
+    }
+
+    /// The golden records of the `len` rows whose normalized records
+    /// `normalized` gives, in `clusters`.
+    fn merge_by(
+        &self,
+        len: usize,
+        clusters: &[u32],
+        normalized: impl Fn(usize) -> Result<Record> + Sync,
+    ) -> Result<Vec<GoldenRecord>> {
+        if len != clusters.len() {
             return Err(crate::Error::dedupe(
                 SettingPath::root(),
                 SettingProblem::Mismatch,
-                format!(
-                    "merge: {} records but {} cluster ids",
-                    records.len(),
-                    clusters.len()
-                ),
+                format!("merge: {} records but {} cluster ids", len, clusters.len()),
             ));
         }
-        let mut rows: Vec<usize> = (0..records.len()).collect();
+        let mut rows: Vec<usize> = (0..len).collect();
         rows.sort_unstable_by_key(|&r| (clusters[r], r));
         let groups: Vec<&[usize]> = rows.chunk_by(|&x, &y| clusters[x] == clusters[y]).collect();
         groups
             .par_iter()
             .map(|members| {
-                // Normalized cluster by cluster: memory holds the golden
-                // records, not a second copy of every input record.
-                let normalized = members
+                let records = members
                     .iter()
-                    .map(|&row| self.normalizer.normalize(&records[row]).map(|n| n.record))
+                    .map(|&row| normalized(row))
                     .collect::<Result<Vec<_>>>()?;
-                self.golden(&normalized, clusters[members[0]], members)
+                self.golden(&records, clusters[members[0]], members)
             })
             .collect()
     }

@@ -87,7 +87,7 @@ pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
 pub use model::{FieldModel, Model};
 
 use crate::error::{Result, SettingPath, SettingProblem};
-use crate::normalize::Normalizer;
+use crate::normalize::{Normalized, Normalizer};
 use crate::schema::{FieldKind, Record, Schema};
 use model::{Evidence, MISSING, Scorer, Swap, Training};
 pub(crate) use model::{probability, weight_of};
@@ -188,6 +188,9 @@ impl Config {
         }
         if self.u_pairs < 1000 {
             return Err(bad(&["u_pairs"], "u_pairs must be at least 1000"));
+        }
+        if self.iterations < 1 {
+            return Err(bad(&["iterations"], "iterations must be at least 1"));
         }
         Ok(())
     }
@@ -622,6 +625,46 @@ impl Deduper {
         )
     }
 
+    /// Finds the duplicates among records normalized already (by a
+    /// normalizer of this schema, with the options the caller chose):
+    /// [`Deduper::run_labelled`] without normalizing again. With no
+    /// `model`, one is trained on them.
+    ///
+    /// # Errors
+    /// As for [`Deduper::run_labelled`], and
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for
+    /// a record of another schema.
+    pub fn run_normalized(
+        &self,
+        records: &[Normalized],
+        model: Option<&Model>,
+        labels: &Labels,
+    ) -> Result<Outcome> {
+        labels.check(records.len())?;
+        let mut table = self.empty_table();
+        table.extend_normalized(&self.normalizer, records)?;
+        table.count_terms();
+        self.execute(table, None, model, labels)
+    }
+
+    /// Links normalized records `left` to `right`: [`Deduper::link`] (or
+    /// [`Deduper::link_with`] given a model) without normalizing again.
+    ///
+    /// # Errors
+    /// As for [`Deduper::run_normalized`].
+    pub fn link_normalized(
+        &self,
+        left: &[Normalized],
+        right: &[Normalized],
+        model: Option<&Model>,
+    ) -> Result<Outcome> {
+        let mut table = self.empty_table();
+        table.extend_normalized(&self.normalizer, left)?;
+        table.extend_normalized(&self.normalizer, right)?;
+        table.count_terms();
+        self.execute(table, Some(left.len()), model, &Labels::new())
+    }
+
     /// [`Deduper::run`] (or [`Deduper::run_with`] given a model) over
     /// normalized records read a chunk at a time.
     pub(crate) fn run_records(
@@ -890,7 +933,8 @@ impl Deduper {
                     model::levels(table, self.swap, a as usize, b as usize, slot);
                 }
             });
-        let model::Probabilities { m, u, h } = match self.built_in_model(work, known) {
+        let built_in = self.built_in_model(work, known);
+        let model::Probabilities { m, u, h } = match &built_in {
             Some(model) => {
                 let (m, u) = model
                     .fields()
@@ -913,7 +957,10 @@ impl Deduper {
         let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
         let mut priors =
             model::estimate_priors(&patterns, &m, &u, h.as_deref(), &self.groups, total_pairs);
+        // The built-in model's household class was learnt on a large
+        // file: a small one cannot show it again, and keeps it.
         if let Some(hh) = &h
+            && built_in.is_none()
             && !model::households_earn_their_place(
                 &patterns,
                 &m,
@@ -1395,9 +1442,9 @@ mod tests {
     }
 
     /// Normalized records in memory, read a chunk at a time.
-    struct Normalized(Vec<Record>);
+    struct Kept(Vec<Record>);
 
-    impl Records for Normalized {
+    impl Records for Kept {
         fn len(&self) -> usize {
             self.0.len()
         }
@@ -1416,17 +1463,48 @@ mod tests {
         let normalized = data
             .records
             .iter()
-            .map(|r| deduper.normalizer.normalize(r).map(|n| n.record))
+            .map(|r| deduper.normalizer.normalize(r))
             .collect::<Result<Vec<_>>>()
             .unwrap();
-        assert!(normalized.iter().zip(&data.records).any(|(n, r)| n != r));
+        let records: Vec<Record> = normalized.iter().map(|n| n.record.clone()).collect();
+        assert!(records.iter().zip(&data.records).any(|(n, r)| n != r));
         let raw = deduper.run(&data.records).unwrap();
         let kept = deduper
-            .run_records(&Normalized(normalized), None, &Labels::new())
+            .run_records(&Kept(records), None, &Labels::new())
+            .unwrap();
+        let typed = deduper
+            .run_normalized(&normalized, None, &Labels::new())
             .unwrap();
         assert!(raw.pairs().len() > 100, "{}", raw.pairs().len());
         assert_eq!(raw.pairs(), kept.pairs());
         assert_eq!(raw.clusters(), kept.clusters());
+        assert_eq!(raw.pairs(), typed.pairs());
+        assert_eq!(raw.clusters(), typed.clusters());
+        // Linking normalized halves is linking the raw ones.
+        let (left, right) = data.records.split_at(900);
+        let (nl, nr) = normalized.split_at(900);
+        let raw = deduper.link(left, right).unwrap();
+        let typed = deduper.link_normalized(nl, nr, None).unwrap();
+        assert!(!raw.pairs().is_empty());
+        assert_eq!(raw.pairs(), typed.pairs());
+        assert_eq!(raw.clusters(), typed.clusters());
+    }
+
+    /// Normalized records of another schema are refused, as raw ones are.
+    #[test]
+    fn normalized_records_of_another_schema_are_refused() {
+        let other = Schema::builder("other")
+            .field(crate::schema::Field::new("email", FieldKind::Email))
+            .build()
+            .unwrap();
+        let record = Record::new(&other);
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let err = deduper
+            .run_normalized(&[Normalized::stored(record.clone())], None, &Labels::new())
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::SchemaMismatch);
+        let raw = deduper.run(&[record]).unwrap_err();
+        assert_eq!(raw.code(), crate::ErrorCode::SchemaMismatch);
     }
 
     /// Pruned scoring keeps exactly the pairs whose full weight reaches the

@@ -12,7 +12,7 @@ use super::compare::{Comparator, Prepared};
 use super::names;
 use super::scripts::{self, Reading, Role};
 use crate::error::Result;
-use crate::normalize::Normalizer;
+use crate::normalize::{Normalized, Normalizer};
 use crate::schema::Record;
 
 /// One compared field: how it is compared and where its values sit.
@@ -329,9 +329,42 @@ impl Table {
         self.append_parts(parts)
     }
 
+    /// Adds the normalizer's output as rows (in parallel), without
+    /// normalizing again.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch) for
+    /// a record of another schema.
+    pub(crate) fn extend_normalized(
+        &mut self,
+        normalizer: &Normalizer,
+        records: &[Normalized],
+    ) -> Result<()> {
+        let parts: Vec<Result<Self>> = records
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                for n in chunk {
+                    n.record.check_schema(normalizer.schema())?;
+                }
+                self.part_of(normalizer, chunk.iter().map(|n| &n.record), true)
+            })
+            .collect();
+        self.append_parts(parts)
+    }
+
     /// The rows of `records` (`normalized` already or not), as a table of
     /// their own.
     fn part(&self, normalizer: &Normalizer, records: &[Record], normalized: bool) -> Result<Self> {
+        self.part_of(normalizer, records.iter(), normalized)
+    }
+
+    /// [`Table::part`] over any sequence of records.
+    fn part_of<'r>(
+        &self,
+        normalizer: &Normalizer,
+        records: impl Iterator<Item = &'r Record>,
+        normalized: bool,
+    ) -> Result<Self> {
         let mut part = Self::new(&self.fields(), self.hints.clone());
         for record in records {
             if normalized {

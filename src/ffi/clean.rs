@@ -375,10 +375,15 @@ pub unsafe extern "C" fn custodia_report_issue(
         let report = unsafe { handle::borrow(report, "report") }?;
         let out = handle::out(issue_out, "issue_out")?;
         let len = report.issues.len();
-        let (issue, message) = report
-            .issues
-            .get(index)
-            .ok_or(crate::ErrorKind::IndexOutOfRange { index, len })?;
+        let (issue, message) =
+            report
+                .issues
+                .get(index)
+                .ok_or(crate::ErrorKind::IndexOutOfRange {
+                    what: "issue",
+                    index,
+                    len,
+                })?;
         write_out(
             out,
             custodia_issue {

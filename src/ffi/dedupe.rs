@@ -362,7 +362,11 @@ pub unsafe extern "C" fn custodia_outcome_pair(
         let pair = outcome
             .pairs()
             .get(index)
-            .ok_or(ErrorKind::IndexOutOfRange { index, len })?;
+            .ok_or(ErrorKind::IndexOutOfRange {
+                what: "pair",
+                index,
+                len,
+            })?;
         write_out(
             out,
             custodia_pair {
@@ -399,6 +403,7 @@ pub unsafe extern "C" fn custodia_outcome_explain_json(
         let len_out = handle::out(len_out, "len_out")?;
         let len = outcome.clusters().len();
         let explanation = outcome.explain(a, b).ok_or(ErrorKind::IndexOutOfRange {
+            what: "row",
             index: a.max(b),
             len,
         })?;
@@ -635,9 +640,14 @@ pub unsafe extern "C" fn custodia_golden_len(golden: *const custodia_golden) -> 
 /// Looks up golden record `index`.
 fn golden_at(golden: &[GoldenRecord], index: usize) -> Result<&GoldenRecord, Failure> {
     let len = golden.len();
-    golden
-        .get(index)
-        .ok_or_else(|| ErrorKind::IndexOutOfRange { index, len }.into())
+    golden.get(index).ok_or_else(|| {
+        ErrorKind::IndexOutOfRange {
+            what: "golden record",
+            index,
+            len,
+        }
+        .into()
+    })
 }
 
 /// Golden record `index` (from 0): its cluster id to `*cluster_out`, and a
@@ -687,6 +697,7 @@ pub unsafe extern "C" fn custodia_golden_source(
             .sources
             .get(field_index)
             .ok_or(ErrorKind::IndexOutOfRange {
+                what: "field",
                 index: field_index,
                 len,
             })?;

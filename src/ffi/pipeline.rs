@@ -276,6 +276,7 @@ pub unsafe extern "C" fn custodia_run_output(
             p if p == P::Model as u32 => h.model.as_bytes(),
             _ => {
                 return Err(ErrorKind::IndexOutOfRange {
+                    what: "output part",
                     index: part as usize,
                     len: 6,
                 }

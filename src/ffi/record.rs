@@ -212,9 +212,11 @@ pub unsafe extern "C" fn custodia_record_get_at(
         // SAFETY: the caller passes a live record handle or NULL.
         let record = unsafe { handle::borrow(record, "record") }?.record();
         let len = record.schema().len();
-        let value = record
-            .get_at(index)
-            .ok_or(ErrorKind::IndexOutOfRange { index, len })?;
+        let value = record.get_at(index).ok_or(ErrorKind::IndexOutOfRange {
+            what: "field",
+            index,
+            len,
+        })?;
         give_value(value, value_out, len_out)
     })
 }

@@ -178,6 +178,7 @@ pub unsafe extern "C" fn custodia_schema_field_name(
         let schema = unsafe { handle::borrow(schema, "schema") }?;
         let out = handle::out(name_out, "name_out")?;
         let field = schema.field_at(index).ok_or(ErrorKind::IndexOutOfRange {
+            what: "field",
             index,
             len: schema.len(),
         })?;

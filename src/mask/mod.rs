@@ -60,7 +60,7 @@ pub use policy::{DEFAULT_RECORD_KEY, Policy};
 pub(crate) use state::KeyedMac;
 
 use crate::error::{ErrorKind, FieldPath, Result};
-use crate::normalize::Normalizer;
+use crate::normalize::{Normalized, Normalizer};
 use crate::schema::Date;
 use crate::schema::{Record, Schema, Value};
 use state::KeyStates;
@@ -303,22 +303,26 @@ impl Masker {
             })
     }
 
-    /// Normalizes `record`, then masks it for `audience`.
+    /// Normalizes `record` (with default options), then masks it for
+    /// `audience`: [`Masker::mask_normalized`] for a raw record.
+    ///
+    /// # Errors
+    /// As for [`Masker::mask_normalized`].
+    pub fn mask(&self, record: &Record, audience: &str) -> Result<Record> {
+        // The audience is checked before the record is normalized.
+        self.operators(record, audience)?;
+        self.mask_normalized(self.normalizer.normalize(record)?, audience)
+    }
+
+    /// Masks a normalized record for `audience` (the record is consumed:
+    /// masking rewrites it in place). A pipeline normalizes once and
+    /// hands the same [`Normalized`] to validation first.
     ///
     /// # Errors
     /// [`ErrorKind::UnknownAudience`], [`ErrorKind::SchemaMismatch`], and
     /// [`ErrorKind::CannotMask`] for a value a token cannot be made of.
-    pub fn mask(&self, record: &Record, audience: &str) -> Result<Record> {
-        let ops = self.operators(record, audience)?;
-        let normalized = self.normalizer.normalize(record)?;
-        self.apply(ops, normalized.record)
-    }
-
-    /// Masks a record that is already normalized.
-    ///
-    /// # Errors
-    /// As for [`Masker::mask`].
-    pub fn mask_normalized(&self, record: Record, audience: &str) -> Result<Record> {
+    pub fn mask_normalized(&self, normalized: Normalized, audience: &str) -> Result<Record> {
+        let record = normalized.record;
         let ops = self.operators(&record, audience)?;
         self.apply(ops, record)
     }
@@ -702,6 +706,32 @@ mod tests {
         .unwrap()
     }
 
+    /// Masking a raw record is normalizing it, then masking the result;
+    /// an unknown audience or another schema is refused either way.
+    #[test]
+    fn mask_is_normalize_then_mask_normalized() {
+        let m = masker();
+        let normalized = Normalizer::new(&Schema::customer())
+            .normalize(&record())
+            .unwrap();
+        assert_ne!(normalized.record, record(), "normalization changes it");
+        for audience in ["support", "analytics", "auditor"] {
+            let raw = m.mask(&record(), audience).unwrap();
+            let typed = m.mask_normalized(normalized.clone(), audience).unwrap();
+            assert_eq!(raw, typed, "{audience}");
+        }
+        let err = m.mask_normalized(normalized, "nobody").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::UnknownAudience);
+        let other = Schema::builder("other")
+            .field(crate::schema::Field::new("email", crate::FieldKind::Email))
+            .build()
+            .unwrap();
+        let err = m
+            .mask_normalized(Normalized::stored(Record::new(&other)), "support")
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::SchemaMismatch);
+    }
+
     #[test]
     fn support_sees_display_forms() {
         let r = masker().mask(&record(), "support").unwrap();
@@ -790,7 +820,9 @@ mod tests {
         );
         let mut short = record();
         short.set("phone", "+8610086").unwrap();
-        let err = m.mask_normalized(short, "auditor").unwrap_err();
+        let err = m
+            .mask_normalized(Normalized::stored(short), "auditor")
+            .unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::CannotMask);
         assert!(!err.to_string().contains("10086"));
     }
@@ -820,9 +852,21 @@ mod tests {
         }
         let err =
             Masker::for_audiences(&schema, &policy, keys(), &["support", "marketing"]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "no masking policy for audience `marketing`"
+        assert!(
+            err.to_string()
+                .starts_with("no masking policy for audience `marketing`"),
+            "{err}"
+        );
+        // A masker made for some audiences says why another is refused.
+        let support = Masker::for_audiences(&schema, &policy, keys(), &["support"]).unwrap();
+        let err = support
+            .mask(&Record::new(&schema), "analytics")
+            .unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::UnknownAudience);
+        assert!(
+            err.to_string()
+                .contains("audiences this masker was made for"),
+            "{err}"
         );
         // The whole policy is still checked against the schema.
         let bad = policy.clone().rule("analytics", "nope", Operator::Keep);
@@ -844,7 +888,7 @@ mod tests {
         let tokenized = |field: &str, value: &str| {
             let mut r = Record::new(&Schema::customer());
             r.set(field, value).unwrap();
-            m.mask_normalized(r, "auditor")
+            m.mask_normalized(Normalized::stored(r), "auditor")
         };
         for (field, bad, good) in [
             ("payment_card", "4111111111111112", "4111111111111111"),

@@ -344,7 +344,9 @@ fn scrubs_reach_deeper_than_the_calls_go() {
     // deeper.
     let storage = masker.audiences["storage"].as_slice();
     let mut crypt = depth_of(|| drop(masker.apply_fields(storage, record.clone(), &[]).unwrap()));
-    let stored = masker.mask_normalized(record.clone(), "storage").unwrap();
+    let stored = masker
+        .mask_normalized(Normalized::stored(record.clone()), "storage")
+        .unwrap();
     let ops = masker.audiences["auditor"].as_slice();
     crypt = crypt.max(depth_of(|| {
         drop(

@@ -163,7 +163,20 @@ pub struct Change {
     pub after_chars: usize,
 }
 
-/// The result of normalizing one record.
+/// The result of normalizing one record: the type the later stages take
+/// ([`Validator::validate_normalized`], [`Masker::mask_normalized`],
+/// [`Deduper::run_normalized`], [`Merger::merge_normalized`]), so that a
+/// pipeline normalizes each record once and the types say which side of
+/// normalization a record is on. A [`Normalizer`] makes one;
+/// [`Normalized::stored`] takes back a record normalized before.
+///
+/// A value changed in [`Normalized::record`] afterwards is taken as it is
+/// (validation parses a changed phone again).
+///
+/// [`Validator::validate_normalized`]: crate::Validator::validate_normalized
+/// [`Masker::mask_normalized`]: crate::mask::Masker::mask_normalized
+/// [`Deduper::run_normalized`]: crate::dedupe::Deduper::run_normalized
+/// [`Merger::merge_normalized`]: crate::dedupe::Merger::merge_normalized
 #[derive(Clone, Debug)]
 pub struct Normalized {
     /// The normalized record.
@@ -177,6 +190,26 @@ pub struct Normalized {
     pub issues: Vec<Issue>,
     /// Phones parsed on the way, so validation pays for each parse once.
     pub(crate) phones: Vec<phone::PhoneCheck>,
+}
+
+impl Normalized {
+    /// A record normalized earlier (by a normalizer of its schema) and
+    /// stored, taken as normalized without normalizing it again: no
+    /// changes, no issues. What the pipeline does with the rows it keeps
+    /// for deduplication; for a record of unknown origin, normalize it.
+    pub fn stored(record: Record) -> Self {
+        Self {
+            record,
+            changes: Vec::new(),
+            issues: Vec::new(),
+            phones: Vec::new(),
+        }
+    }
+
+    /// The normalized record, without the change log.
+    pub fn into_record(self) -> Record {
+        self.record
+    }
 }
 
 /// Puts the records of one schema into canonical form. Cheap to clone and

@@ -247,17 +247,44 @@ pub fn is_single_case(text: &str) -> bool {
 
 /// Upper-cases the first letter of each word and lower-cases the rest.
 /// Words are separated by spaces, hyphens and apostrophes.
+///
+/// Beyond a letter-by-letter mapping: a Greek capital sigma that ends a
+/// word becomes the final `ς` (`ΠΑΠΑΔΌΠΟΥΛΟΣ`, `Παπαδόπουλος`); the
+/// Latin digraphs `Ǆ` `Ǉ` `Ǌ` `Ǳ` start a word as their title-case forms
+/// (`ǅemal`); the dotted capital `İ` lower-cases to `i` without a
+/// combining dot; and a name written with a Turkish letter (`ğ` `ş` `ı`
+/// `İ`) takes Turkish casing, where `I` lower-cases to `ı` (`IŞIK`,
+/// `Işık`).
 pub fn title_case(text: &str) -> String {
+    let turkish = text
+        .chars()
+        .any(|c| matches!(c, 'ğ' | 'Ğ' | 'ş' | 'Ş' | 'ı' | 'İ'));
+    let lower = |c: char, next: Option<char>, out: &mut String| match c {
+        'İ' => out.push('i'),
+        'I' if turkish => out.push('ı'),
+        'Σ' if !next.is_some_and(char::is_alphabetic) => out.push('ς'),
+        c => out.extend(c.to_lowercase()),
+    };
     let mut out = String::with_capacity(text.len());
     let mut start = true;
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         if start {
-            // Title case, not upper case: `ß` starts a word as `Ss`.
-            let mut upper = c.to_uppercase();
-            out.extend(upper.next());
-            out.extend(upper.flat_map(char::to_lowercase));
+            match c {
+                'Ǆ' | 'ǅ' | 'ǆ' => out.push('ǅ'),
+                'Ǉ' | 'ǈ' | 'ǉ' => out.push('ǈ'),
+                'Ǌ' | 'ǋ' | 'ǌ' => out.push('ǋ'),
+                'Ǳ' | 'ǲ' | 'ǳ' => out.push('ǲ'),
+                'i' if turkish => out.push('İ'),
+                c => {
+                    // Title case, not upper case: `ß` starts a word as `Ss`.
+                    let mut upper = c.to_uppercase();
+                    out.extend(upper.next());
+                    out.extend(upper.flat_map(char::to_lowercase));
+                }
+            }
         } else {
-            out.extend(c.to_lowercase());
+            lower(c, chars.peek().copied(), &mut out);
         }
         start = matches!(c, ' ' | '-' | '\'' | '’' | '/' | '(' | '.');
     }
@@ -465,6 +492,28 @@ mod tests {
         assert_eq!(match_key("Mary-Jane"), "mary jane");
         // Kana voicing marks are meaningful and kept.
         assert_ne!(match_key("が"), match_key("か"));
+    }
+
+    #[test]
+    fn title_case_knows_final_sigma_digraphs_and_turkish_i() {
+        assert_eq!(title_case("ΓΙΆΝΝΗΣ ΠΑΠΑΔΌΠΟΥΛΟΣ"), "Γιάννης Παπαδόπουλος");
+        assert_eq!(title_case("ΣΟΦΊΑ"), "Σοφία");
+        assert_eq!(title_case("ǄEMAL ǇUBIĆ"), "ǅemal ǈubić");
+        assert_eq!(title_case("ǆemal ǉubić"), "ǅemal ǈubić");
+        assert_eq!(title_case("İSMAİL IŞIK"), "İsmail Işık");
+        assert_eq!(title_case("ismail ışık"), "İsmail Işık");
+        assert_eq!(title_case("AYŞE YILMAZ"), "Ayşe Yılmaz");
+        // Without a Turkish letter, I is i; İ never keeps a combining dot.
+        assert_eq!(title_case("INGRID LINDQVIST"), "Ingrid Lindqvist");
+        assert!(!title_case("İSMAİL").contains('\u{307}'));
+        for name in [
+            "Γιάννης Παπαδόπουλος",
+            "ǅemal ǈubić",
+            "İsmail Işık",
+            "Ayşe Yılmaz",
+        ] {
+            assert_eq!(title_case(name), name, "{name} is already title case");
+        }
     }
 
     #[test]

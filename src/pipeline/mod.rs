@@ -14,8 +14,8 @@
 //! assert_eq!(done.record.text("email"), Some("Ann@example.com"));
 //! // For matching, a field that failed validation counts as missing.
 //! let compared = pipeline.comparable(&done);
-//! assert_eq!(compared.text("birth_date"), None);
-//! assert_eq!(compared.text("email"), Some("Ann@example.com"));
+//! assert_eq!(compared.record.text("birth_date"), None);
+//! assert_eq!(compared.record.text("email"), Some("Ann@example.com"));
 //! # Ok::<(), custodia::Error>(())
 //! ```
 
@@ -34,7 +34,7 @@ use crate::audit::Auditor;
 use crate::dedupe::{Deduper, GoldenRecord, MergePolicy, Merger, Model, Outcome, Records};
 use crate::error::{ErrorKind, Result};
 use crate::mask::Masker;
-use crate::normalize::{Change, Normalizer};
+use crate::normalize::{Change, Normalized, Normalizer};
 use crate::schema::{Record, Schema, Value};
 use crate::validate::{IssueCode, Report, Severity, Validator};
 
@@ -369,6 +369,16 @@ impl Pipeline {
         self.mask.is_some()
     }
 
+    /// Whether input columns outside the schema are left out of the
+    /// output: when clean rows are masked, since a policy cannot say how
+    /// to mask what it does not know. Revealing and rewrapping stored
+    /// rows keep them: they are what masking chose to keep.
+    pub(crate) fn leaves_out_unknown_columns(&self) -> bool {
+        self.mask
+            .as_ref()
+            .is_some_and(|step| step.kind == MaskKind::Mask)
+    }
+
     /// Normalizes, validates and masks one record. A masked view is made
     /// for a rejected row only when the pipeline deduplicates (where every
     /// row is written).
@@ -423,10 +433,10 @@ impl Pipeline {
         Ok(done)
     }
 
-    /// The record without the fields that failed validation: what
-    /// deduplication compares and masking sees, so that a malformed value
-    /// counts as missing instead of keeping the row out.
-    pub fn comparable(&self, done: &Processed) -> Record {
+    /// The normalized record without the fields that failed validation:
+    /// what deduplication compares and masking sees, so that a malformed
+    /// value counts as missing instead of keeping the row out.
+    pub fn comparable(&self, done: &Processed) -> Normalized {
         let mut record = done.record.clone();
         let schema = record.schema().clone();
         for issue in done.report.errors() {
@@ -437,7 +447,8 @@ impl Pipeline {
                 *value = Value::Null;
             }
         }
-        record
+        // Emptying a field leaves a normalized record normalized.
+        Normalized::stored(record)
     }
 
     /// Deduplicates `records` (as [`Pipeline::comparable`] made them), with
@@ -446,12 +457,10 @@ impl Pipeline {
     /// # Errors
     /// [`ErrorKind::InvalidDedupe`] when the
     /// pipeline has no dedupe step, and the errors of [`Deduper::run`].
-    pub fn dedupe(&self, records: &[Record]) -> Result<Outcome> {
+    pub fn dedupe(&self, records: &[Normalized]) -> Result<Outcome> {
         let step = self.dedupe_step()?;
-        match &step.model {
-            Some(model) => step.deduper.run_with(records, model),
-            None => step.deduper.run(records),
-        }
+        step.deduper
+            .run_normalized(records, step.model.as_ref(), &crate::dedupe::Labels::new())
     }
 
     /// [`Pipeline::dedupe`] over records read a chunk at a time.
@@ -476,12 +485,10 @@ impl Pipeline {
     ///
     /// # Errors
     /// As for [`Pipeline::dedupe`].
-    pub fn link_records(&self, left: &[Record], right: &[Record]) -> Result<Outcome> {
+    pub fn link_records(&self, left: &[Normalized], right: &[Normalized]) -> Result<Outcome> {
         let step = self.dedupe_step()?;
-        match &step.model {
-            Some(model) => step.deduper.link_with(left, right, model),
-            None => step.deduper.link(left, right),
-        }
+        step.deduper
+            .link_normalized(left, right, step.model.as_ref())
     }
 
     /// Golden records of the clusters, masked for the pipeline's audience
@@ -489,13 +496,30 @@ impl Pipeline {
     ///
     /// # Errors
     /// As for [`Pipeline::dedupe`], and masking errors.
-    pub fn golden(&self, records: &[Record], clusters: &[u32]) -> Result<Vec<GoldenRecord>> {
+    pub fn golden(&self, records: &[Normalized], clusters: &[u32]) -> Result<Vec<GoldenRecord>> {
         let step = self.dedupe_step()?;
-        let mut golden = step.merger.merge(records, clusters)?;
+        self.masked(step.merger.merge_normalized(records, clusters)?)
+    }
+
+    /// [`Pipeline::golden`] of the records a run kept (normalized, as
+    /// [`Pipeline::comparable`] made them).
+    pub(crate) fn golden_kept(
+        &self,
+        records: &[Record],
+        clusters: &[u32],
+    ) -> Result<Vec<GoldenRecord>> {
+        let step = self.dedupe_step()?;
+        self.masked(step.merger.merge_kept(records, clusters)?)
+    }
+
+    /// Golden records masked for the pipeline's audience when it masks.
+    fn masked(&self, mut golden: Vec<GoldenRecord>) -> Result<Vec<GoldenRecord>> {
         if let Some(mask) = &self.mask {
             for g in &mut golden {
                 let record = std::mem::replace(&mut g.record, Record::new(self.schema()));
-                g.record = mask.masker.mask_normalized(record, &mask.audience)?;
+                g.record = mask
+                    .masker
+                    .mask_normalized(Normalized::stored(record), &mask.audience)?;
             }
         }
         Ok(golden)

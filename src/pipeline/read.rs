@@ -131,7 +131,8 @@ enum Mode {
 
 /// An RFC 4180 reader: quoted fields may hold delimiters, quotes (doubled)
 /// and line breaks; rows end at `\n`, `\r\n` or a lone `\r`; blank lines
-/// are skipped. A quote inside an unquoted field is an ordinary character,
+/// (empty, or white space alone) are skipped. A quote inside an unquoted
+/// field is an ordinary character,
 /// and so is anything between a closing quote and the next delimiter.
 pub(crate) struct CsvReader<R> {
     source: Source<R>,
@@ -245,7 +246,15 @@ impl<R: BufRead> CsvReader<R> {
                 },
             });
         }
-        if self.st.raw.iter().all(|&b| b == b'\n' || b == b'\r') {
+        // A line of white space alone is blank too (a tab is white space
+        // unless it separates the cells).
+        let delimiter = self.st.delimiter;
+        if self
+            .st
+            .raw
+            .iter()
+            .all(|&b| matches!(b, b'\n' | b'\r' | b' ') || (b == b'\t' && delimiter != b'\t'))
+        {
             return None;
         }
         let text = std::mem::take(&mut self.st.text);
@@ -571,6 +580,13 @@ mod tests {
         assert_eq!(rows(b",\n"), ["1:|"]);
         assert_eq!(rows(b"\"\"\n"), ["1:"]);
         assert_eq!(rows(b""), Vec::<String>::new());
+        // White space alone is a blank line; quoted, it is a value.
+        assert_eq!(rows(b"a,b\n   \n\t \r\n1,2\n"), ["1:a|b", "4:1|2"]);
+        assert_eq!(rows(b"\" \"\n"), ["1: "]);
+        // Tabs that separate cells make a row of empty cells.
+        let mut tabs = CsvReader::new(&b"\t\t\n"[..], b'\t', LIMITS);
+        let row = tabs.next_row().unwrap().unwrap();
+        assert!(matches!(row.raw, Raw::Csv(ref cells) if cells.iter().count() == 3));
     }
 
     #[test]

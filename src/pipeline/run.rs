@@ -468,7 +468,13 @@ impl Pipeline {
             review,
         } = outputs;
         let mut summary = Summary::default();
-        let mut input = self.open(options, input, None, !self.masks(), &mut summary)?;
+        let mut input = self.open(
+            options,
+            input,
+            None,
+            !self.leaves_out_unknown_columns(),
+            &mut summary,
+        )?;
         if !input.names.is_empty() {
             input.write_headers(&mut *out, reborrow(&mut rejects), self.dedupes())?;
         }
@@ -581,7 +587,7 @@ impl Pipeline {
             None,
             None,
             |row, done, _| {
-                records.push((row.line, self.comparable(&done)));
+                records.push((row.line, self.comparable(&done).into_record()));
                 Ok(())
             },
             |_| {},
@@ -897,8 +903,17 @@ impl Pipeline {
                         .map(|f| f.name().to_owned())
                         .collect()
                 };
-                let (header, layout) =
-                    csv_layout(options, schema, &names, pass_through, source, summary)?;
+                // Masked, revealed and rewrapped output holds only what
+                // the policy covers: no columns derived from the values.
+                let extensions = pass_through && !self.masks();
+                let (header, layout) = csv_layout(
+                    options,
+                    schema,
+                    &names,
+                    (pass_through, extensions),
+                    source,
+                    summary,
+                )?;
                 Ok(Input {
                     source: Source::Csv(reader),
                     header,
@@ -1127,7 +1142,7 @@ impl Pipeline {
             for packed in records {
                 all.extend(packed.records(0..packed.len())?);
             }
-            let merged = self.golden(&all, outcome.clusters())?;
+            let merged = self.golden_kept(&all, outcome.clusters())?;
             drop(all);
             write::golden(out, format, self.schema(), &merged, row_of)
                 .map_err(|e| Error::io("writing golden records", &e))?;
@@ -1206,7 +1221,7 @@ fn keep(
 ) -> Result<()> {
     let warnings = warnings_of(&done, layout);
     let (compared, shown) = if done.is_rejected() {
-        let compared = pipeline.comparable(&done);
+        let compared = pipeline.comparable(&done).into_record();
         (compared, Some(done.shown.unwrap_or(done.record)))
     } else {
         (done.record, done.shown)
@@ -1359,12 +1374,18 @@ fn loose_names(schema: &Schema, mapped: &mut [String], explicit: &BTreeMap<Strin
     }
 }
 
-/// Maps a CSV header onto the schema.
+/// The columns a run writes itself, which an input column of the same
+/// name does not pass through to.
+const OWN_COLUMNS: [&str; 5] = ["_row", "_source", "_issues", "_warnings", "cluster_id"];
+
+/// Maps a CSV header onto the schema. `pass_through`: columns outside the
+/// schema are written; `extensions`: columns derived from the values
+/// (a phone's extension) are appended.
 fn csv_layout(
     options: &RunOptions,
     schema: &Schema,
     names: &[String],
-    pass_through: bool,
+    (pass_through, extensions): (bool, bool),
     source: Option<&str>,
     summary: &mut Summary,
 ) -> Result<(Option<CsvHeader>, Layout)> {
@@ -1410,14 +1431,29 @@ fn csv_layout(
         .map_err(|e| Error::input(format!("{}header: {e}", side(source))))?;
     let columns: Vec<Option<usize>> = header.field_indices().collect();
     if !names.is_empty() && columns.iter().all(Option::is_none) {
-        return Err(Error::input(format!(
-            "{}no column of the header names a field of schema `{}` (is the header row missing? see --no-header and --map)",
-            side(source),
-            schema.name()
-        )));
+        // One column holding another separator: the delimiter is wrong.
+        let separator = [(';', ";"), ('\t', "tab"), ('|', "|")]
+            .into_iter()
+            .find(|(c, _)| names.len() == 1 && names[0].contains(*c));
+        return Err(Error::input(match separator {
+            Some((_, name)) => format!(
+                "{}no column of the header names a field of schema `{}`: the header is one column with `{name}` in it (is the delimiter `--delimiter '{name}'`?)",
+                side(source),
+                schema.name()
+            ),
+            None => format!(
+                "{}no column of the header names a field of schema `{}` (is the header row missing? see --no-header and --map)",
+                side(source),
+                schema.name()
+            ),
+        }));
     }
     for (i, field) in columns.iter().enumerate() {
-        if field.is_none() {
+        if field.is_none() && OWN_COLUMNS.contains(&trimmed[i]) {
+            // Written afresh by this run (a file this tool wrote before,
+            // read again): the old column would be a second one.
+            written[i] = false;
+        } else if field.is_none() {
             summary.columns_outside_schema += 1;
             // A masking policy cannot say how to mask what it does not
             // know; linked sources have different columns.
@@ -1434,8 +1470,7 @@ fn csv_layout(
         .zip(&written)
         .filter_map(|(field, &w)| field.filter(|_| w))
         .collect();
-    // Masked output holds only what the policy covers.
-    let mut appended = if pass_through {
+    let mut appended = if extensions {
         write::extension_columns(schema, &present)
     } else {
         Vec::new()

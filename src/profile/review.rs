@@ -40,6 +40,7 @@ use super::html::{Html, count, escape, percent};
 use crate::dedupe::{Explanation, Outcome, probability, weight_of};
 use crate::error::{Result, SettingPath, SettingProblem};
 use crate::mask::{KeyRing, Masker, Policy};
+use crate::normalize::Normalized;
 use crate::schema::{Record, Schema};
 
 /// What the review page shows.
@@ -189,7 +190,9 @@ impl ReviewView {
     /// A normalized record as this view shows it.
     fn show(&self, record: Record) -> Result<Record> {
         match &self.kind {
-            ViewKind::Masked { masker, audience } => masker.mask_normalized(record, audience),
+            ViewKind::Masked { masker, audience } => {
+                masker.mask_normalized(Normalized::stored(record), audience)
+            }
             ViewKind::Redacted { sensitive } => {
                 let mut record = record;
                 for (i, &hide) in sensitive.iter().enumerate() {

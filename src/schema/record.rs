@@ -217,6 +217,7 @@ impl Record {
             .schema
             .field_at(index)
             .ok_or(ErrorKind::IndexOutOfRange {
+                what: "field",
                 index,
                 len: self.schema.len(),
             })?;

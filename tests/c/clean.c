@@ -53,6 +53,7 @@ static void normalize_and_validate(custodia_schema *schema) {
     custodia_issue untouched = {0};
     untouched.code = 7;
     CHECK_STATUS(custodia_report_issue(report, n, &untouched), CUSTODIA_STATUS_INDEX_OUT_OF_RANGE);
+    CHECK(contains(custodia_last_error_message(), "issue index"));
     CHECK(untouched.code == 7);
     custodia_str json = {0};
     CHECK_STATUS(custodia_report_json(report, &json), CUSTODIA_STATUS_OK);

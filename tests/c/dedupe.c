@@ -93,6 +93,7 @@ static void batch(custodia_deduper *deduper) {
     CHECK_STATUS(custodia_outcome_pair(outcome, 2, &pair), CUSTODIA_STATUS_OK);
     CHECK(pair.a == 3 && pair.b == 4);
     CHECK_STATUS(custodia_outcome_pair(outcome, 3, &pair), CUSTODIA_STATUS_INDEX_OUT_OF_RANGE);
+    CHECK(contains(custodia_last_error_message(), "pair index 3"));
     CHECK_STATUS(custodia_outcome_pair(outcome, 0, NULL), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(custodia_outcome_pair(NULL, 0, &pair), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK(custodia_outcome_pair_count(NULL) == 0);

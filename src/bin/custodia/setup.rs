@@ -288,6 +288,11 @@ pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
         let (name, path) = source
             .split_once('=')
             .ok_or_else(|| Fatal::Usage(format!("--source `{source}`: expected NAME=FILE")))?;
+        if sources.iter().any(|s: &Source| s.name == name) {
+            return Err(Fatal::Usage(format!(
+                "--source: the name `{name}` is given twice (each source needs its own name)"
+            )));
+        }
         let file = std::fs::File::open(path).map_err(|e| Fatal::io(path, &e))?;
         let (records, _) = pipeline.read_records(&options, file)?;
         sources.push(Source {

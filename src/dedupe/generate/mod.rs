@@ -1070,8 +1070,8 @@ fn write(rng: &mut SplitMix, p: &Person, duplicate: bool, record_no: u64) -> Cus
         p.postcode = postcode;
         p.street = format!("{} {}", 1 + rng.below(300), rng.pick(c.streets));
     }
-    if nickname && let Some(short) = nickname_of(&p.given) {
-        p.given = short.to_owned();
+    if nickname && let Some(short) = names::generated_nickname(&p.given.to_lowercase()) {
+        p.given = title(short);
     }
     if pinyin {
         p.given = title(&names::spelling(&p.given));
@@ -1181,36 +1181,6 @@ fn national(e164: &str, c: &Country) -> String {
         "FR" | "DE" | "GB" | "AU" => format!("0{} {}", &national[..3], &national[3..]),
         _ => format!("00{}", &e164[1..]),
     }
-}
-
-fn nickname_of(given: &str) -> Option<&'static str> {
-    let key = given.to_lowercase();
-    let pairs = [
-        ("robert", "Bob"),
-        ("william", "Bill"),
-        ("elizabeth", "Liz"),
-        ("margaret", "Maggie"),
-        ("james", "Jim"),
-        ("john", "Jack"),
-        ("richard", "Dick"),
-        ("thomas", "Tom"),
-        ("michael", "Mike"),
-        ("catherine", "Kate"),
-        ("rebecca", "Becky"),
-        ("samuel", "Sam"),
-        ("alexander", "Alex"),
-        ("christopher", "Chris"),
-        ("daniel", "Dan"),
-        ("joseph", "Joe"),
-        ("edward", "Ted"),
-        ("victoria", "Vicky"),
-        ("jennifer", "Jenny"),
-        ("andrew", "Andy"),
-    ];
-    pairs
-        .iter()
-        .find(|(long, _)| *long == key)
-        .map(|(_, short)| *short)
 }
 
 fn title(s: &str) -> String {
