@@ -393,6 +393,52 @@ fn masking_for_an_audience() {
     );
 }
 
+/// What a tester found the default `support` view showing: derived name
+/// parts in clear, short values whole, a phone extension in JSON Lines.
+#[test]
+fn masked_output_never_shows_what_it_hides() {
+    let input = concat!(
+        r#"{"customer_id":"1","full_name":"Ann Lee"}"#,
+        "\n",
+        r#"{"customer_id":"2","full_name":"Nowak Katarzyna"}"#,
+        "\n",
+        r#"{"customer_id":"3","full_name":"王","email":"a@example.com","phone":"+3524621"}"#,
+        "\n",
+        r#"{"customer_id":"4","phone":"+86 138 0013 8000 ext. 123","extra":"x"}"#,
+        "\n",
+    );
+    let out = custodia(
+        &["mask", "--audience", "support", "--format", "jsonl", "-q"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["full_name"], "A** L**");
+    assert_eq!(rows[0]["given_name"], "A**");
+    assert_eq!(rows[0]["family_name"], "L**");
+    for field in ["full_name", "given_name", "family_name"] {
+        let shown = rows[1][field].as_str().unwrap_or_default();
+        assert!(
+            !shown.contains("Nowak") && !shown.contains("Katarzyna"),
+            "{shown}"
+        );
+    }
+    assert_eq!(rows[2]["full_name"], "*");
+    assert_eq!(rows[2]["family_name"], "*");
+    assert_eq!(rows[2]["email"], "****@example.com");
+    assert_eq!(rows[2]["phone"], "+352**21");
+    assert_eq!(rows[3]["phone"], "138****8000");
+    let last = rows[3].as_object().unwrap();
+    assert!(
+        !last.contains_key("phone_extension") && !last.contains_key("extra"),
+        "{last:?}"
+    );
+    assert!(!text(&out.stdout).contains("123"), "{}", text(&out.stdout));
+}
+
 #[test]
 fn values_a_token_could_not_give_back_are_rejected() {
     let keys = scratch("token-keys.json");

@@ -540,3 +540,243 @@ fn invalid_values_used_to_collide() {
         assert_eq!(detokenize(&m, "plain", field, &token).unwrap(), good);
     }
 }
+
+/// A name word: one to twelve letters of a script, never the mask
+/// character.
+fn name_word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[A-Z][a-z]{0,11}",
+        "[A-ZÀ-Ýa-zß-ÿ'\\-]{1,12}",
+        "\\p{Cyrillic}{1,12}",
+        "\\p{Greek}{1,12}",
+    ]
+}
+
+/// Western names of one to four words, short ones included (`A B`, `X`),
+/// and CJK names of one to four characters.
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => vec(name_word(), 1..5).prop_map(|w| w.join(" ")),
+        1 => "[A-Z]( [A-Z]){0,3}",
+        2 => "\\p{Han}{1,4}",
+        1 => "\\p{Hangul}{1,4}",
+    ]
+}
+
+/// Masks one support view of the built-in policy, from a JSON record.
+fn support(json: &str) -> Record {
+    let schema = Schema::customer();
+    let masker =
+        Masker::for_audiences(&schema, &Policy::customer(), KeyRing::new(), &["support"]).unwrap();
+    masker
+        .mask(&Record::from_json(&schema, json).unwrap(), "support")
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The `name` profile hides at least one character of every word, and
+    /// never shows a word whole, short or long: the masked word never
+    /// equals or contains its word.
+    #[test]
+    fn name_masks_never_show_a_whole_word(text in name()) {
+        let out = profile(&text, Profile::Name);
+        prop_assert_ne!(&out, &text);
+        prop_assert!(out.contains('*'), "{} -> {}", text, out);
+        if text.contains(' ') {
+            let masked: Vec<&str> = out.split(' ').collect();
+            let words: Vec<&str> = text.split(' ').collect();
+            prop_assert_eq!(masked.len(), words.len());
+            for (word, masked) in words.iter().zip(&masked) {
+                prop_assert!(!masked.contains(word), "{} -> {}", text, out);
+            }
+        } else {
+            prop_assert!(!out.contains(&text), "{} -> {}", text, out);
+        }
+    }
+
+    /// Support sees every name part of the built-in schema masked: the
+    /// given and family names derived from a full name (or given
+    /// themselves) are never shown whole, and show no more of a name than
+    /// its masked full form: for a Western name each part is the masked
+    /// form of its words; a CJK given name is masked whole.
+    #[test]
+    fn support_never_sees_a_name_part_whole(full in name(), given in name(), family in name()) {
+        for json in [
+            serde_json::json!({"customer_id": "c1", "full_name": full}),
+            serde_json::json!({"customer_id": "c1", "given_name": given, "family_name": family}),
+        ] {
+            let source = Record::from_json(&Schema::customer(), &json.to_string()).unwrap();
+            let normalized = custodia::Normalizer::new(&Schema::customer())
+                .normalize(&source)
+                .unwrap()
+                .record;
+            let masked = support(&json.to_string());
+            for field in ["full_name", "given_name", "family_name"] {
+                let (Some(part), Some(out)) = (normalized.text(field), masked.text(field)) else {
+                    continue;
+                };
+                prop_assert_ne!(out, part, "{}", field);
+                for word in part.split(' ') {
+                    prop_assert!(
+                        !out.split(' ').any(|o| o == word),
+                        "{}: {} -> {}", field, part, out
+                    );
+                }
+                if field == "given_name" && custodia::normalize::name::is_cjk_name(part) {
+                    prop_assert!(out.chars().all(|c| c == '*' || c == ' '), "{}", out);
+                }
+            }
+            // A Western part is masked as its words are in the full name.
+            for field in ["given_name", "family_name"] {
+                if let (Some(part), Some(out)) = (normalized.text(field), masked.text(field))
+                    && !custodia::normalize::name::is_cjk_name(part)
+                {
+                    prop_assert_eq!(out, profile(part, Profile::Name));
+                }
+            }
+        }
+    }
+
+    /// The email profiles never show a whole local part, however short.
+    #[test]
+    fn email_masks_never_show_a_whole_local_part(
+        local in prop_oneof!["[a-z0-9._+\\-]{1,3}", "[a-zA-Z0-9._+\\-]{1,30}", "\\p{Han}{1,4}"],
+        domain in "[a-z]{1,10}\\.(com|org|cn|de)",
+    ) {
+        let address = format!("{local}@{domain}");
+        for p in [Profile::Email, Profile::EmailDomainMasked] {
+            let out = profile(&address, p);
+            let (masked_local, _) = out.rsplit_once('@').unwrap();
+            prop_assert!(!masked_local.contains(&local), "{} -> {}", address, out);
+            prop_assert_ne!(&out, &address);
+        }
+    }
+
+    /// The phone profiles never show a whole national number, however
+    /// short: the output never equals the value nor contains its national
+    /// number.
+    #[test]
+    fn phone_masks_never_show_a_whole_national_number(
+        cc in select(&["1", "7", "44", "49", "86", "352", "683", "998"][..]),
+        national in "[0-9]{4,14}",
+        extension in prop::option::of("[0-9]{1,5}"),
+    ) {
+        let value = match &extension {
+            Some(ext) => format!("+{cc}{national};ext={ext}"),
+            None => format!("+{cc}{national}"),
+        };
+        for p in [Profile::Phone, Profile::PhoneCn] {
+            let out = profile(&value, p);
+            prop_assert_ne!(&out, &value);
+            prop_assert!(!out.contains(&national), "{} -> {}", value, out);
+            if let Some(ext) = &extension {
+                prop_assert!(!out.contains(&format!("ext={ext}")), "{}", out);
+            }
+            prop_assert_eq!(profile(&out, p), out.clone(), "idempotent");
+        }
+    }
+
+    /// Short E.164 numbers (a national number of 1 to 3 digits) show at
+    /// most half of it after the calling code.
+    #[test]
+    fn short_phone_numbers_show_at_most_half(
+        cc in select(&["1", "44", "352"][..]),
+        national in "[0-9]{0,3}",
+    ) {
+        let value = format!("+{cc}{national}");
+        let out = profile(&value, Profile::Phone);
+        prop_assert_ne!(&out, &value);
+        let tail = out.trim_start_matches(|c: char| c != '*').trim_start_matches('*');
+        prop_assert!(tail.len() * 2 <= national.len(), "{} -> {}", value, out);
+    }
+}
+
+/// The cases a tester found: short values shown whole by a partial mask.
+#[test]
+fn short_values_are_never_shown_whole() {
+    assert_eq!(profile("A B", Profile::Name), "* *");
+    assert_eq!(profile("X", Profile::Name), "*");
+    assert_eq!(profile("王", Profile::Name), "*");
+    assert_eq!(profile("a@example.com", Profile::Email), "****@example.com");
+    assert_eq!(profile("+3524621", Profile::Phone), "+352**21");
+    assert_eq!(profile("+3524621", Profile::PhoneCn), "+352**21");
+    assert_eq!(profile("+352", Profile::Phone), "+***");
+    let r = support(r#"{"customer_id": "1", "full_name": "A B"}"#);
+    assert_eq!(r.text("full_name"), Some("* *"));
+    assert_eq!(r.text("given_name"), Some("*"));
+    assert_eq!(r.text("family_name"), Some("*"));
+    let r = support(r#"{"customer_id": "1", "given_name": "X"}"#);
+    assert_eq!(r.text("given_name"), Some("*"));
+    assert_eq!(r.text("full_name"), Some("*"));
+    let r = support(r#"{"customer_id": "1", "full_name": "王"}"#);
+    assert_eq!(r.text("full_name"), Some("*"));
+    assert_eq!(r.text("family_name"), Some("*"));
+}
+
+/// Support sees the derived name parts masked as the full name is, the
+/// swapped order (family name first) included.
+#[test]
+fn support_sees_name_parts_masked_like_the_full_name() {
+    let r = support(r#"{"customer_id": "1", "full_name": "Ann Lee"}"#);
+    assert_eq!(r.text("full_name"), Some("A** L**"));
+    assert_eq!(r.text("given_name"), Some("A**"));
+    assert_eq!(r.text("family_name"), Some("L**"));
+    let r = support(r#"{"customer_id": "1", "full_name": "Nowak Katarzyna"}"#);
+    assert_eq!(r.text("full_name"), Some("N**** K********"));
+    for field in ["given_name", "family_name"] {
+        let out = r.text(field).unwrap();
+        assert!(out == "N****" || out == "K********", "{field}: {out}");
+    }
+    let r = support(r#"{"customer_id": "1", "full_name": "欧阳娜娜"}"#);
+    assert_eq!(r.text("full_name"), Some("欧阳**"));
+    assert_eq!(r.text("given_name"), Some("**"));
+    assert_eq!(r.text("family_name"), Some("欧*"));
+}
+
+/// A masked view carries nothing the policy does not cover: the phone
+/// extension normalization moves out of the number is not in it.
+#[test]
+fn masked_views_carry_no_extras() {
+    let schema = Schema::customer();
+    let r = support(r#"{"customer_id": "4", "phone": "+86 138 0013 8000 ext. 123"}"#);
+    assert_eq!(r.text("phone"), Some("138****8000"));
+    assert!(r.extras().is_empty(), "{:?}", r.extras());
+    assert!(!r.to_json().contains("123"), "{}", r.to_json());
+    let normalized = custodia::Normalizer::new(&schema)
+        .normalize(
+            &Record::from_json(&schema, r#"{"phone": "+86 138 0013 8000 ext. 123"}"#).unwrap(),
+        )
+        .unwrap()
+        .record;
+    assert!(!normalized.extras().is_empty(), "the extension is an extra");
+}
+
+/// Analytics pseudonyms join the same mailbox however its local part is
+/// cased, and Gmail's dots and tags: the pseudonym is of the match key.
+#[test]
+fn email_pseudonyms_ignore_case_and_provider_rules() {
+    let schema = Schema::customer();
+    let masker = Masker::new(&schema, &Policy::customer(), keys()).unwrap();
+    let pseudonym = |email: &str| {
+        let json = serde_json::json!({"customer_id": "c1", "email": email}).to_string();
+        masker
+            .mask(&Record::from_json(&schema, &json).unwrap(), "analytics")
+            .unwrap()
+            .text("email")
+            .unwrap()
+            .to_owned()
+    };
+    let zhang = pseudonym("zhang.wei@example.com");
+    assert_eq!(pseudonym("Zhang.Wei@example.com"), zhang);
+    assert_eq!(pseudonym("ZHANG.WEI@Example.COM"), zhang);
+    assert_ne!(pseudonym("zhangwei@example.com"), zhang);
+    let gmail = pseudonym("zhangwei@gmail.com");
+    assert_eq!(pseudonym("Zhang.Wei+x@gmail.com"), gmail);
+    assert_eq!(pseudonym("ZhangWei@googlemail.com"), gmail);
+    assert_eq!(
+        pseudonym("Émile@example.com"),
+        pseudonym("émile@example.com")
+    );
+}

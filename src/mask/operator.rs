@@ -9,7 +9,7 @@ use super::state::KeyState;
 pub use crate::schema::spec::{Generalize, MAX_FIXED, Operator, Partial, Profile, REDACTED};
 
 use crate::normalize::name;
-use crate::schema::Date;
+use crate::schema::{Date, FieldKind};
 
 /// Applies `partial` to `text`. It reveals at most the characters it was
 /// told to keep, and never the whole value: when the value is not longer
@@ -81,16 +81,50 @@ fn keep(first: usize, last: usize) -> Partial {
 }
 
 /// Whether `text` is already what the phone profiles make: digits, a run
-/// of `*`, and the last 4 digits (with an optional `+` in front).
+/// of `*`, and at most the last 4 digits (with an optional `+` in front).
 fn is_masked_phone(text: &str) -> bool {
     let body = text.strip_prefix('+').unwrap_or(text);
     let stars = body.find('*').zip(body.rfind('*'));
     stars.is_some_and(|(a, b)| {
         body[a..=b].bytes().all(|c| c == b'*')
             && body[..a].bytes().all(|c| c.is_ascii_digit())
-            && body.len() - b - 1 == 4
+            && body.len() - b - 1 <= 4
             && body[b + 1..].bytes().all(|c| c.is_ascii_digit())
     })
+}
+
+/// An E.164 number (`digits` after the `+`) as the phone profile shows
+/// it: the calling code, then the national number with at most its last
+/// 4 digits shown, and never all of it: a national number of 4 digits or
+/// fewer shows at most half (`+352**21`), and a value that is all calling
+/// code shows nothing (`+***`).
+fn mask_e164(digits: &str) -> String {
+    let cc = calling_code_len(digits).min(digits.len());
+    let national = digits.len() - cc;
+    if national == 0 {
+        return format!("+{}", "*".repeat(digits.len()));
+    }
+    let shown = if national > 4 { 4 } else { national / 2 };
+    format!(
+        "+{}{}{}",
+        &digits[..cc],
+        "*".repeat(national - shown),
+        &digits[digits.len() - shown..]
+    )
+}
+
+/// A display profile applied to a value of a field of `kind`: as
+/// [`profile`], except that the `name` profile on a CJK given name masks
+/// all of it, as it hides the given name of a CJK full name (`欧阳娜娜` is
+/// `欧阳**`, so its given name `娜娜` is `**`, not `娜*`).
+pub(crate) fn profile_of_kind(text: &str, p: Profile, kind: &FieldKind) -> String {
+    if p == Profile::Name && matches!(kind, FieldKind::GivenName) && name::is_cjk_name(text) {
+        return text
+            .graphemes(true)
+            .map(|g| if g == " " { " " } else { "*" })
+            .collect();
+    }
+    profile(text, p)
 }
 
 /// Applies a display profile to a normalized value. Applying it again to
@@ -134,7 +168,12 @@ fn profile_once(text: &str, profile: Profile) -> String {
     match profile {
         Profile::Email | Profile::EmailDomainMasked => match text.rsplit_once('@') {
             Some((local, domain)) => {
-                let first = local.graphemes(true).next().unwrap_or("*");
+                // The first character, unless it is all of the local part.
+                let mut chars = local.graphemes(true);
+                let first = match (chars.next(), chars.next()) {
+                    (Some(first), Some(_)) => first,
+                    _ => "*",
+                };
                 if profile == Profile::Email {
                     format!("{first}***@{domain}")
                 } else {
@@ -147,15 +186,10 @@ fn profile_once(text: &str, profile: Profile) -> String {
         Profile::Phone | Profile::PhoneCn => {
             let main = text.split(';').next().unwrap_or(text);
             match main.strip_prefix('+') {
-                Some(digits) if digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                    let cc = calling_code_len(digits);
-                    let hidden = digits.len() - cc - 4;
-                    format!(
-                        "+{}{}{}",
-                        &digits[..cc],
-                        "*".repeat(hidden),
-                        &digits[digits.len() - 4..]
-                    )
+                Some(digits)
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    mask_e164(digits)
                 }
                 _ => partial(main, keep(0, 4)),
             }
@@ -197,8 +231,8 @@ pub(crate) fn calling_code_len(digits: &str) -> usize {
     }
 }
 
-/// `张伟` is `张*`, `欧阳娜娜` is `欧阳**`, `John Smith` is `J*** S****`.
-///
+/// `张伟` is `张*`, `欧阳娜娜` is `欧阳**`, `John Smith` is `J*** S****`;
+/// a word of one character is masked whole (`A B` is `* *`).
 fn mask_name(text: &str) -> String {
     if name::is_cjk_name(text) {
         // Already masked: keep what was kept, mask everything after it.
@@ -224,8 +258,13 @@ fn mask_name(text: &str) -> String {
         }
         let mut g = word.graphemes(true);
         if let Some(first) = g.next() {
-            out.push_str(first);
-            out.extend(g.map(|_| '*'));
+            let rest = g.count();
+            if rest == 0 {
+                out.push('*');
+            } else {
+                out.push_str(first);
+                out.extend(std::iter::repeat_n('*', rest));
+            }
         }
     }
     out
@@ -355,6 +394,36 @@ mod tests {
         assert_eq!(profile("张伟", Profile::Name), "张*");
         assert_eq!(profile("欧阳娜娜", Profile::Name), "欧阳**");
         assert_eq!(profile("John Smith", Profile::Name), "J*** S****");
+        // Never a whole word, a whole local part or national number.
+        assert_eq!(profile("Ann B", Profile::Name), "A** *");
+        assert_eq!(profile("a@example.com", Profile::Email), "****@example.com");
+        assert_eq!(
+            profile("ab@example.com", Profile::Email),
+            "a***@example.com"
+        );
+        assert_eq!(
+            profile("a@example.com", Profile::EmailDomainMasked),
+            "****@***.com"
+        );
+        assert_eq!(profile("+3524621", Profile::Phone), "+352**21");
+        assert_eq!(profile("+35246211", Profile::Phone), "+352*6211");
+        assert_eq!(profile("+3521", Profile::Phone), "+352*");
+        assert_eq!(profile("+352", Profile::Phone), "+***");
+        for masked in ["+352**21", "+352*", "+***"] {
+            assert_eq!(profile(masked, Profile::Phone), masked);
+        }
+        assert_eq!(
+            profile_of_kind("娜娜", Profile::Name, &FieldKind::GivenName),
+            "**"
+        );
+        assert_eq!(
+            profile_of_kind("娜娜", Profile::Name, &FieldKind::FullName),
+            profile("娜娜", Profile::Name)
+        );
+        assert_eq!(
+            profile_of_kind("Ann", Profile::Name, &FieldKind::GivenName),
+            "A**"
+        );
         // A mixed name whose masked form looks CJK settles at once.
         let mixed = profile("张\u{fdfa} 👨\u{200d}👩\u{200d}👧\u{200d}👦", Profile::Name);
         assert_eq!(mixed, "张***");

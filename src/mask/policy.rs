@@ -272,7 +272,9 @@ impl Policy {
     /// audiences:
     ///
     /// - `support` sees what customer service needs: display profiles
-    ///   (`138****8000`, `z***@example.com`, `张*`), birth year, city and
+    ///   (`138****8000`, `z***@example.com`, `张*`; the given and family
+    ///   names through the `name` profile too, so that they show no more
+    ///   of a name than its full form does), birth year, city and
     ///   country, card last 4, resident id 3+4, postcode prefix; no street.
     /// - `analytics` sees stable pseudonyms it can join on (key id
     ///   `pseudonym`), age bands, postcode prefixes, city, region, country
@@ -296,7 +298,7 @@ impl Policy {
             ("source", O::Keep),
             ("full_name", p(Profile::Name)),
             ("given_name", p(Profile::Name)),
-            ("family_name", O::Keep),
+            ("family_name", p(Profile::Name)),
             ("gender", O::Keep),
             ("birth_date", O::Generalize(Generalize::Year)),
             ("email", p(Profile::Email)),

@@ -1449,7 +1449,8 @@ fn csv_layout(
         }));
     }
     for (i, field) in columns.iter().enumerate() {
-        if field.is_none() && OWN_COLUMNS.contains(&trimmed[i]) {
+        let kept = options.keep.iter().any(|k| k.trim() == trimmed[i]);
+        if field.is_none() && OWN_COLUMNS.contains(&trimmed[i]) && !kept {
             // Written afresh by this run (a file this tool wrote before,
             // read again): the old column would be a second one.
             written[i] = false;
@@ -1457,7 +1458,6 @@ fn csv_layout(
             summary.columns_outside_schema += 1;
             // A masking policy cannot say how to mask what it does not
             // know; linked sources have different columns.
-            let kept = options.keep.iter().any(|k| k.trim() == trimmed[i]);
             if !pass_through && !kept {
                 written[i] = false;
             } else if written[i] {

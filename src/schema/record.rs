@@ -149,6 +149,12 @@ impl Record {
         self.extras.push((name, value));
     }
 
+    /// Drops every extra: a masked view holds only what its policy
+    /// covers, and a policy names schema fields only.
+    pub(crate) fn clear_extras(&mut self) {
+        self.extras.clear();
+    }
+
     /// Keeps `text` among the extras under `name`, whether or not the
     /// schema allows extra fields: normalization puts there what it moves
     /// out of a value and the schema has no field for (a phone's
