@@ -1374,9 +1374,14 @@ fn loose_names(schema: &Schema, mapped: &mut [String], explicit: &BTreeMap<Strin
     }
 }
 
-/// The columns a run writes itself, which an input column of the same
-/// name does not pass through to.
-const OWN_COLUMNS: [&str; 5] = ["_row", "_source", "_issues", "_warnings", "cluster_id"];
+/// Whether a run writes a column of this name itself, so that an input
+/// column of the same name (a file this tool wrote, read again) is
+/// replaced instead of written twice: `_row` always, `_warnings` with
+/// `--warnings-column`. Other columns of earlier runs (`cluster_id`,
+/// `_source`) pass through as data.
+fn written_by_the_run(name: &str, options: &RunOptions) -> bool {
+    name == "_row" || (name == "_warnings" && options.warnings_column)
+}
 
 /// Maps a CSV header onto the schema. `pass_through`: columns outside the
 /// schema are written; `extensions`: columns derived from the values
@@ -1450,7 +1455,7 @@ fn csv_layout(
     }
     for (i, field) in columns.iter().enumerate() {
         let kept = options.keep.iter().any(|k| k.trim() == trimmed[i]);
-        if field.is_none() && OWN_COLUMNS.contains(&trimmed[i]) && !kept {
+        if field.is_none() && written_by_the_run(trimmed[i], options) {
             // Written afresh by this run (a file this tool wrote before,
             // read again): the old column would be a second one.
             written[i] = false;
