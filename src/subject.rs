@@ -18,7 +18,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::dedupe::{Comparator, Deduper, Index, Model};
+use crate::dedupe::{Comparator, Deduper, Index, Model, Other};
 use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::schema::{Record, Schema, Value};
@@ -164,6 +164,7 @@ impl SubjectSearch {
         let model_prior = (model.prior().max(f64::MIN_POSITIVE) / unrelated).log2();
         let p0 = (3.0 / candidates.len().max(1) as f64).min(0.5);
         let search_prior = crate::dedupe::weight_of(p0);
+        let query = index.query_of(probe)?;
         let mut found = Vec::new();
         let (mut rows, mut contradicting) = (Vec::new(), Vec::new());
         for mut m in candidates {
@@ -177,9 +178,7 @@ impl SubjectSearch {
             };
             // A record that contradicts a detail the request gives is
             // not erased on a probability alone.
-            let contradicts = index
-                .explain(probe, m.row)?
-                .is_some_and(|why| why.fields.iter().any(|f| f.level == Some("different")));
+            let contradicts = index.differs_in(Other::Query(&query), m.row, |_| true);
             found.push(SubjectMatch {
                 source: sources[source].name.clone(),
                 row,
@@ -193,13 +192,8 @@ impl SubjectSearch {
         // Records that agree with the request but are two people by what
         // is theirs alone (birth dates, ids, names that differ: a father
         // and his son of one name and mailbox) all await confirmation.
-        let personal = |f: &crate::dedupe::FieldExplanation| {
-            f.level == Some("different")
-                && matches!(
-                    f.comparator,
-                    Comparator::Name | Comparator::Date | Comparator::Code
-                )
-        };
+        let personal =
+            |c: Comparator| matches!(c, Comparator::Name | Comparator::Date | Comparator::Code);
         let mut two_people = vec![false; found.len()];
         let agreeing: Vec<usize> = (0..rows.len())
             .filter(|&i| !contradicting[i])
@@ -207,10 +201,7 @@ impl SubjectSearch {
             .collect();
         for (n, &i) in agreeing.iter().enumerate() {
             for &j in &agreeing[n + 1..] {
-                let Some(why) = index.explain(&all[rows[i]], rows[j])? else {
-                    continue;
-                };
-                if why.fields.iter().any(personal) {
+                if index.differs_in(Other::Row(rows[i]), rows[j], personal) {
                     two_people[i] = true;
                     two_people[j] = true;
                 }

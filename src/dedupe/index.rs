@@ -215,6 +215,34 @@ impl Index {
         )))
     }
 
+    /// `record` prepared as a query once, for [`Index::differs_in`] against
+    /// many rows.
+    pub(crate) fn query_of(&self, record: &Record) -> Result<Query> {
+        Ok(Query(self.prepare(record)?))
+    }
+
+    /// Whether a column compared with a comparator `which` picks is at
+    /// level 0 ("different": both values present, nothing alike) between
+    /// indexed row `row` and `other`, a prepared query or another indexed
+    /// row. Levels only, no weights: for checks on what disagrees.
+    pub(crate) fn differs_in(
+        &self,
+        other: Other<'_>,
+        row: usize,
+        which: impl Fn(Comparator) -> bool,
+    ) -> bool {
+        let a = match other {
+            Other::Query(query) => (&query.0, 0),
+            Other::Row(r) => (&self.table, r),
+        };
+        let mut levels = vec![0u8; self.table.columns.len()];
+        model::levels_between(a, (&self.table, row), self.deduper.swap, &mut levels);
+        levels
+            .iter()
+            .zip(&self.table.columns)
+            .any(|(&level, column)| level == 0 && which(column.comparator))
+    }
+
     fn prepare(&self, record: &Record) -> Result<Table> {
         let mut query = self.deduper.empty_table();
         query.push(&self.deduper.normalizer, record)?;
@@ -235,6 +263,17 @@ impl Index {
         self.scorer
             .weight_with(levels, |f| self.term_count(query, f), self.table.rows + 1)
     }
+}
+
+/// A record prepared to be compared with indexed rows.
+pub(crate) struct Query(Table);
+
+/// What [`Index::differs_in`] compares an indexed row with.
+pub(crate) enum Other<'q> {
+    /// A prepared query.
+    Query(&'q Query),
+    /// Another indexed row.
+    Row(usize),
 }
 
 /// The name columns, which set the order of windows.

@@ -81,6 +81,7 @@ pub use cluster::Clustering;
 pub use compare::Comparator;
 pub use distributed::{PairScorer, Prepared};
 pub use evaluate::PairScores;
+pub(crate) use index::Other;
 pub use index::{Index, Match};
 pub use labels::{Label, LabelledPair, Labels, read_labels};
 pub use merge::{GoldenRecord, MergePolicy, Merger, Survivorship};
