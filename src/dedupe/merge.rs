@@ -288,9 +288,7 @@ impl Merger {
         clusters: &[u32],
     ) -> Result<Vec<GoldenRecord>> {
         self.merge_by(records.len(), clusters, |row| {
-            let record = &records[row].record;
-            record.check_schema(self.schema())?;
-            Ok(record.clone())
+            self.own(&records[row].record)
         })
     }
 
@@ -301,11 +299,13 @@ impl Merger {
         records: &[Record],
         clusters: &[u32],
     ) -> Result<Vec<GoldenRecord>> {
-        self.merge_by(records.len(), clusters, |row| {
-            let record = &records[row];
-            record.check_schema(self.schema())?;
-            Ok(record.clone())
-        })
+        self.merge_by(records.len(), clusters, |row| self.own(&records[row]))
+    }
+
+    /// A copy of a normalized record of this merger's schema.
+    fn own(&self, record: &Record) -> Result<Record> {
+        record.check_schema(self.schema())?;
+        Ok(record.clone())
     }
 
     /// The golden records of the `len` rows whose normalized records
