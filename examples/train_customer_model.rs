@@ -1,7 +1,7 @@
 //! Trains the built-in model for the standard customer schema
 //! (`Model::customer`, used when a batch is too small to train on):
 //!
-//!     cargo run --release --example train_customer_model
+//!     cargo run --release --features generate --example train_customer_model
 //!
 //! It trains on 200,000 generated customers (seed 7, default settings but
 //! one household member in ten sharing a given name with the person
