@@ -549,6 +549,52 @@ fn names_of_different_generations_are_two_people() {
     }
 }
 
+/// Spanish records with both family names meet those with the first
+/// alone; the same three words in a US record keep the Western split.
+#[test]
+fn two_family_names_meet_one() {
+    let records: Vec<Record> = [
+        r#"{"customer_id": "e1", "full_name": "María García López", "birth_date": "1980-05-05", "city": "Madrid", "country": "ES"}"#,
+        r#"{"customer_id": "e2", "full_name": "María García", "birth_date": "1980-05-05", "city": "Madrid", "country": "España"}"#,
+        r#"{"customer_id": "s1", "full_name": "Anna Kowalski", "birth_date": "1970-01-01", "city": "Portland", "country": "US"}"#,
+        r#"{"customer_id": "s2", "full_name": "Peter Novak", "birth_date": "1962-07-12", "city": "Boston", "country": "US"}"#,
+        r#"{"customer_id": "s3", "full_name": "Lucía Pérez Ruiz", "birth_date": "1990-11-30", "city": "Sevilla", "country": "ES"}"#,
+    ]
+    .iter()
+    .map(|r| customer(r))
+    .collect();
+    let schema = Schema::customer();
+    let normalizer = custodia::Normalizer::new(&schema);
+    let split = |r: &Record| {
+        let n = normalizer.normalize(r).unwrap().record;
+        (
+            n.text("given_name").map(str::to_owned),
+            n.text("family_name").map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        split(&records[0]),
+        (Some("María".into()), Some("García López".into()))
+    );
+    let us =
+        customer(r#"{"customer_id": "u", "full_name": "María García López", "country": "US"}"#);
+    assert_eq!(
+        split(&us),
+        (Some("María García".into()), Some("López".into()))
+    );
+    let outcome = Deduper::new(&schema).unwrap().run(&records).unwrap();
+    let c = outcome.clusters();
+    assert_eq!(c[0], c[1]);
+    let why = outcome.explain(0, 1).unwrap();
+    let family = why
+        .fields
+        .iter()
+        .find(|f| f.field == "family_name")
+        .unwrap();
+    assert_eq!(family.level, Some("close"));
+    assert!((2..5).all(|r| c[r] != c[0]));
+}
+
 #[test]
 fn golden_records_follow_each_survivorship_rule_and_say_where_values_came_from() {
     use custodia::dedupe::{MergePolicy, Merger, Survivorship};

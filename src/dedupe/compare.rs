@@ -124,6 +124,11 @@ fn name(a: Prepared<'_>, b: Prepared<'_>) -> u8 {
     if a.key == b.key {
         return 3;
     }
+    if words_within(a.key, b.key) || words_within(b.key, a.key) {
+        // `garcia` in `garcia lopez`, `mary` in `mary ann`: one record
+        // wrote a second family or given name the other left out.
+        return 2;
+    }
     if a.spelling.contains('|') || b.spelling.contains('|') {
         // Several readings: the best pair of them.
         return a
@@ -156,6 +161,17 @@ fn spelt(x: &str, y: &str, a: Prepared<'_>, b: Prepared<'_>) -> u8 {
     } else {
         0
     }
+}
+
+/// Whether `longer` has more words than `shorter` and every word of
+/// `shorter`, none of them a lone initial.
+fn words_within(shorter: &str, longer: &str) -> bool {
+    if !longer.contains(' ') || shorter.len() >= longer.len() {
+        return false;
+    }
+    let mut words = shorter.split(' ').filter(|w| !w.is_empty()).peekable();
+    words.peek().is_some()
+        && words.all(|w| w.chars().nth(1).is_some() && longer.split(' ').any(|v| v == w))
 }
 
 /// Whether `initial` is one letter and starts `name`.
@@ -604,6 +620,12 @@ mod tests {
         assert_eq!(level(Comparator::Name, "j", "john"), Some(1));
         assert_eq!(level(Comparator::Name, "ann", "robert"), Some(0));
         assert_eq!(level(Comparator::Name, "", "robert"), None);
+        // A second family or given name left out; not an initial alone.
+        assert_eq!(level(Comparator::Name, "garcia", "garcia lopez"), Some(2));
+        assert_eq!(level(Comparator::Name, "lopez garcia", "garcia"), Some(2));
+        assert_eq!(level(Comparator::Name, "mary ann", "mary"), Some(2));
+        assert_eq!(level(Comparator::Name, "j", "j smith"), Some(1));
+        assert_eq!(level(Comparator::Name, "lopez", "garcia ruiz"), Some(0));
         assert_eq!(level(Comparator::Date, "1990-01-02", "1990-02-01"), Some(2));
         assert_eq!(level(Comparator::Date, "1990-01-02", "1990-01-03"), Some(2));
         assert_eq!(level(Comparator::Date, "1990-05-02", "1990-07-19"), Some(1));

@@ -271,6 +271,13 @@ mod tests {
             ("Türkiye", "TR"),
             ("Côte d'Ivoire", "CI"),
             ("Australia", "AU"),
+            ("Česká republika", "CZ"),
+            ("Srbija", "RS"),
+            ("ایران", "IR"),
+            ("ישראל", "IL"),
+            ("中華民國", "TW"),
+            ("Қазақстан", "KZ"),
+            ("O'zbekiston", "UZ"),
         ] {
             assert_eq!(code(text).as_deref(), Some(expected), "{text}");
         }
@@ -282,6 +289,26 @@ mod tests {
             assert_eq!(code(text).as_deref(), Some(expected), "{text}");
         }
         assert_eq!(code(""), None);
+    }
+
+    /// No name in the table stands for two countries: the index would
+    /// silently take the first.
+    #[test]
+    fn every_country_name_names_one_country() {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for line in crate::schema::COUNTRIES
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+        {
+            let mut names = line.split('|');
+            let code = names.next().unwrap_or_default();
+            for name in names {
+                if let Some(other) = seen.insert(text::match_key(name), code) {
+                    assert_eq!(other, code, "{name}");
+                }
+            }
+        }
+        assert!(seen.len() > 400);
     }
 
     #[test]

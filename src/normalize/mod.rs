@@ -731,7 +731,8 @@ impl Normalizer {
             let Some(full_name) = record.get_at(full).and_then(Value::as_str) else {
                 return;
             };
-            let parts = name::split(full_name);
+            let region = address::record_region(record, self.country);
+            let parts = name::split_in(full_name, region.as_ref().map(RegionCode::as_str));
             if let (Some(i), Some(g)) = (given, parts.given) {
                 set(record, i, g, Step::NameSplit);
             }

@@ -114,6 +114,22 @@ fn is_one_of(word: &str, list: &[&str]) -> bool {
 /// with its particles (`van der Berg`) as family name. A single word is a
 /// given name.
 pub fn split(full_name: &str) -> NameParts {
+    split_in(full_name, None)
+}
+
+/// Countries whose people carry two family names, the father's and then
+/// the mother's (`María García López`): Spain and Spanish-speaking America.
+const TWO_SURNAME_COUNTRIES: &[&str] = &[
+    "ES", "MX", "CO", "AR", "PE", "VE", "CL", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI",
+    "CR", "PA", "UY", "PR", "GQ",
+];
+
+/// [`split`] for a person of `country` (ISO 3166-1 alpha-2): in Spain
+/// and Spanish-speaking America a name of three or more words ends in two
+/// family names, each with its particles (`María de la Cruz García`:
+/// family name `de la Cruz García`), so that `María García López` and
+/// `María García` share a family name rather than a given one.
+pub fn split_in(full_name: &str, country: Option<&str>) -> NameParts {
     let name = text::clean(full_name);
     let name = name.trim();
     if name.is_empty() {
@@ -122,7 +138,12 @@ pub fn split(full_name: &str) -> NameParts {
     if is_cjk_name(name) {
         split_cjk(name)
     } else {
-        split_western(name)
+        let surnames = if country.is_some_and(|c| TWO_SURNAME_COUNTRIES.contains(&c)) {
+            2
+        } else {
+            1
+        };
+        split_western(name, surnames)
     }
 }
 
@@ -166,7 +187,9 @@ fn split_cjk(name: &str) -> NameParts {
     }
 }
 
-fn split_western(name: &str) -> NameParts {
+/// A Western name, ending in `surnames` family names (1 or 2) when it
+/// has no comma.
+fn split_western(name: &str, surnames: usize) -> NameParts {
     let mut parts = NameParts::default();
     let (family_part, given_part) = match name.split_once(',') {
         // "Smith, John Jr" but not "John Smith, Jr"
@@ -206,9 +229,17 @@ fn split_western(name: &str) -> NameParts {
         }
         None if words.len() == 1 => parts.given = join(&words),
         None => {
-            let mut start = words.len() - 1;
-            while start > 1 && is_one_of(words[start - 1], PARTICLES) {
+            // Each family name from the end, with its particles, as long
+            // as a given name is left.
+            let mut start = words.len();
+            for _ in 0..surnames {
+                if start <= 1 {
+                    break;
+                }
                 start -= 1;
+                while start > 1 && is_one_of(words[start - 1], PARTICLES) {
+                    start -= 1;
+                }
             }
             parts.family = join(&words[start..]);
             parts.given = join(&words[..start]);
@@ -331,6 +362,28 @@ mod tests {
             (p.family.as_deref(), p.suffix.as_deref()),
             (Some("Smith"), Some("III"))
         );
+        // Two family names where people carry them.
+        let es = |name: &str| {
+            let p = split_in(name, Some("ES"));
+            (p.given, p.family)
+        };
+        assert_eq!(es("María García López"), gf("María", "García López"));
+        assert_eq!(
+            es("José María García López"),
+            gf("José María", "García López")
+        );
+        assert_eq!(
+            es("María de la Cruz García"),
+            gf("María", "de la Cruz García")
+        );
+        assert_eq!(es("Juan López"), gf("Juan", "López"));
+        assert_eq!(es("García López, María"), gf("María", "García López"));
+        assert_eq!(es("Dr. Ana Ruiz Díaz Jr."), gf("Ana", "Ruiz Díaz"));
+        assert_eq!(
+            split_in("María García López", Some("US")),
+            split("María García López")
+        );
+        assert_eq!(parts("María García López"), gf("María García", "López"));
         // Portuguese agnomes; a lone Junior is a given name.
         let p = split("João Silva Júnior");
         assert_eq!(
