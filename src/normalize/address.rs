@@ -124,6 +124,10 @@ pub fn normalize_postcode(postcode: &str, country: Option<RegionCode>) -> Cow<'_
     } else {
         Cow::Owned(text::nfc(cleaned.to_uppercase()))
     };
+    let upper = match country.and_then(|c| without_country_prefix(&upper, c)) {
+        Some(bare) => Cow::Owned(bare),
+        None => upper,
+    };
     let out = match country.and_then(|c| reformat_postcode(&upper, c)) {
         Some(formatted) => Cow::Owned(formatted),
         None => upper,
@@ -133,6 +137,64 @@ pub fn normalize_postcode(postcode: &str, country: Option<RegionCode>) -> Cow<'_
     } else {
         Cow::Owned(out.into_owned())
     }
+}
+
+/// The prefixes a postcode may carry before it to say its country, beside
+/// the ISO code: the international vehicle codes that European mail used
+/// (`D-10115`, `F-75001`, `H-1088`) and the Greek `ΤΚ` (postal code).
+const POSTCODE_PREFIXES: &[(&str, &[&str])] = &[
+    ("AT", &["A"]),
+    ("BE", &["B"]),
+    ("CZ", &["CS"]),
+    ("DE", &["D"]),
+    ("ES", &["E"]),
+    ("FI", &["FIN", "SF"]),
+    ("FR", &["F"]),
+    ("GR", &["ΤΚ", "TK", "Τ.Κ.", "T.K."]),
+    ("HU", &["H"]),
+    ("IT", &["I"]),
+    ("LI", &["FL"]),
+    ("LU", &["L"]),
+    ("NO", &["N"]),
+    ("PT", &["P"]),
+    ("SE", &["S"]),
+];
+
+/// A postcode that does not have its country's format with a country
+/// prefix before it (`H-1088`, `D 10115`, `TK 281 94`), in the form the
+/// country's format takes: without the prefix, or with the one the format
+/// asks for (`LV 1050` is `LV-1050`). `None` when it has the format
+/// already, the format is not known, or no form fits.
+fn without_country_prefix(upper: &str, country: RegionCode) -> Option<String> {
+    if postcode_is_valid(upper, country) != Some(false) {
+        return None;
+    }
+    let code = country.as_str();
+    let others = POSTCODE_PREFIXES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(&[][..], |(_, p)| p);
+    let bare = std::iter::once(code)
+        .chain(others.iter().copied())
+        .find_map(|prefix| {
+            let rest = upper.strip_prefix(prefix)?;
+            let rest = rest
+                .strip_prefix(['-', ' ', '.'])
+                .unwrap_or(rest)
+                .trim_start();
+            // The prefix is a word of its own: `DE-` or `D 1`, not `DA1`.
+            (rest.len() < upper.len() - prefix.len()
+                || rest.starts_with(|c: char| c.is_ascii_digit()))
+            .then_some(rest)
+        })
+        .unwrap_or(upper);
+    [
+        bare.to_owned(),
+        format!("{code}-{bare}"),
+        format!("{code}{bare}"),
+    ]
+    .into_iter()
+    .find(|candidate| candidate != upper && postcode_is_valid(candidate, country) == Some(true))
 }
 
 /// The usual form of a postcode of the countries that custodia formats,
@@ -326,6 +388,34 @@ mod tests {
             normalize_postcode("10117", r("DE")),
             Cow::Borrowed(_)
         ));
+        // A country prefix before a postcode that lacks it in its format.
+        for (code, written, normalized) in [
+            ("HU", "H-1088", "1088"),
+            ("HU", "HU-1088", "1088"),
+            ("DE", "D-10115", "10115"),
+            ("DE", "de 10115", "10115"),
+            ("FR", "F-75001", "75001"),
+            ("AT", "A-1010", "1010"),
+            ("CH", "CH-8001", "8001"),
+            ("GR", "ΤΚ 281 94", "281 94"),
+            ("GR", "TK 28194", "28194"),
+            ("LV", "LV 1050", "LV-1050"),
+            ("LV", "1050", "LV-1050"),
+            ("LV", "LV-1050", "LV-1050"),
+            ("AD", "AD-100", "AD100"),
+            ("SE", "S-114 55", "114 55"),
+            ("GB", "SW1A 1AA", "SW1A 1AA"),
+            ("DE", "D-1011", "D-1011"),
+            ("FR", "DA1", "DA1"),
+        ] {
+            let got = normalize_postcode(written, r(code));
+            assert_eq!(got, normalized, "{code} {written}");
+            assert_eq!(
+                normalize_postcode(&got, r(code)),
+                got,
+                "{code} {written} again"
+            );
+        }
         for (code, good, bad) in [
             ("US", "94103", "9410"),
             ("GB", "SW1A 1AA", "SW1A 1A"),
