@@ -1350,4 +1350,32 @@ fn subject_requests_find_a_person_across_sources() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let out = custodia(&["subject", "--source", &crm_source], b"");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // Sources with their own column names and delimiter.
+    let shop = scratch("subject-shop.csv");
+    std::fs::write(
+        &shop,
+        "id;name;mail;mobile\n\
+         s-1;Ann Lee;ann@example.com;+1 415 555 0123\n\
+         s-2;Dee Park;dee@example.com;+1 415 555 0100\n",
+    )
+    .unwrap();
+    let shop_source = format!("shop={}", shop.display());
+    let mut args = vec!["subject", "--source", &shop_source, "-d", ";"];
+    args.extend(["--email", "ann@example.com", "--name", "Ann Lee"]);
+    let unmapped = custodia(&args, b"");
+    assert_eq!(
+        unmapped.status.code(),
+        Some(2),
+        "{}",
+        text(&unmapped.stderr)
+    );
+    assert!(text(&unmapped.stderr).contains("--map"));
+    args.extend(["--map", "name=full_name", "--map", "mail=email"]);
+    args.extend(["--map", "mobile=phone", "--map", "id=customer_id"]);
+    let mapped = custodia(&args, b"");
+    assert_eq!(mapped.status.code(), Some(0), "{}", text(&mapped.stderr));
+    let export: serde_json::Value = serde_json::from_slice(&mapped.stdout).unwrap();
+    let records = export["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{export}");
+    assert_eq!(records[0]["values"]["customer_id"]["value"], "s-1");
 }

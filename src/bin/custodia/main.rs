@@ -277,6 +277,13 @@ pub(crate) struct SubjectArgs {
     /// Format of the sources.
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     pub(crate) format: FormatArg,
+    /// CSV field delimiter of the sources: one ASCII character, or `tab`.
+    #[arg(short, long, default_value = ",")]
+    pub(crate) delimiter: String,
+    /// Read a source column as a schema field: `--map mobile=phone`
+    /// (repeatable; the same for every source).
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub(crate) mappings: Vec<String>,
     /// The person's full name.
     #[arg(long)]
     pub(crate) name: Option<String>,

@@ -280,6 +280,8 @@ pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
     };
     let rows = RowArgs {
         format: args.format,
+        delimiter: args.delimiter.clone(),
+        mappings: args.mappings.clone(),
         ..default_rows()
     };
     let (pipeline, options) = config(&io, &rows, &["clean"])?.build(KeyRing::new())?;
