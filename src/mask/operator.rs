@@ -80,16 +80,30 @@ fn keep(first: usize, last: usize) -> Partial {
     }
 }
 
-/// Whether `text` is already what the phone profiles make: digits, a run
-/// of `*`, and at most the last 4 digits (with an optional `+` in front).
+/// Whether `text` is already what the phone profiles make, and so shows
+/// no more than they would: `+`, a calling code (at most 3 digits), a run
+/// of `*` and at most the last 4 digits; a run of `*` and at most 4
+/// digits; or a Chinese mobile's first 3 and last 4 digits around 4 `*`.
+/// Anything else with a `*` in it (`+14155550*`) is masked again.
 fn is_masked_phone(text: &str) -> bool {
-    let body = text.strip_prefix('+').unwrap_or(text);
+    let (plus, body) = match text.strip_prefix('+') {
+        Some(body) => (true, body),
+        None => (false, text),
+    };
     let stars = body.find('*').zip(body.rfind('*'));
     stars.is_some_and(|(a, b)| {
-        body[a..=b].bytes().all(|c| c == b'*')
-            && body[..a].bytes().all(|c| c.is_ascii_digit())
-            && body.len() - b - 1 <= 4
-            && body[b + 1..].bytes().all(|c| c.is_ascii_digit())
+        let (before, run, after) = (&body[..a], &body[a..=b], &body[b + 1..]);
+        let digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+        let shown_before = if plus {
+            before.len() <= 3
+        } else {
+            before.is_empty() || (before.len() == 3 && run.len() == 4 && after.len() == 4)
+        };
+        run.bytes().all(|c| c == b'*')
+            && digits(before)
+            && digits(after)
+            && after.len() <= 4
+            && shown_before
     })
 }
 
@@ -372,6 +386,41 @@ mod tests {
             fixed: Some(3),
         };
         assert_eq!(partial("Alexander", fixed), "A###");
+    }
+
+    /// What the phone profiles make is left as it is; a number with a `*`
+    /// slipped in, which shows more, is masked.
+    #[test]
+    fn only_masked_phones_pass_as_masked() {
+        for masked in [
+            "+1******0123",
+            "+352**21",
+            "+***",
+            "138****5678",
+            "****0123",
+        ] {
+            assert!(is_masked_phone(masked), "{masked}");
+            assert_eq!(profile(masked, Profile::Phone), masked);
+        }
+        for raw in [
+            "+14155550*",
+            "1415555012*3",
+            "+1415*5550123",
+            "13812*345678",
+        ] {
+            assert!(!is_masked_phone(raw), "{raw}");
+            let out = profile(raw, Profile::Phone);
+            let digits = out.bytes().filter(u8::is_ascii_digit).count();
+            assert!(digits <= 4, "{raw} -> {out}");
+        }
+        for profile_out in ["+14155550123", "+8613812345678", "+35221"] {
+            let once = profile(profile_out, Profile::Phone);
+            assert!(is_masked_phone(&once), "{once}");
+        }
+        assert!(is_masked_phone(&profile(
+            "+8613812345678",
+            Profile::PhoneCn
+        )));
     }
 
     #[test]
