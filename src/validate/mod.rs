@@ -439,21 +439,24 @@ impl Validator {
                 }
             }
             FieldKind::NationalId(scheme) => {
-                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(text) {
+                let read = match id::reading(*scheme, region, &id::compact(text)) {
+                    id::Reading::Scheme(read) => read,
+                    id::Reading::NoScheme => return,
+                    id::Reading::Unchecked => {
+                        issues.push(issue(IssueCode::IdUnchecked));
+                        return;
+                    }
+                };
+                if read == IdScheme::CnResidentId && id::is_legacy_resident_id(text) {
                     issues.push(id::upgraded_issue(field.path().clone()));
                 }
-                let id = id::normalize_national_id(text, *scheme);
-                let checked = match scheme {
-                    IdScheme::CnResidentId => {
-                        checksum::cn_resident_id(&id, self.today).map(|info| {
-                            facts.resident_id.get_or_insert((index, info));
-                        })
+                let id = id::normalize_national_id_in(text, *scheme, region);
+                match checksum::national_id(read, &id, self.today) {
+                    Ok(Some(info)) => {
+                        facts.resident_id.get_or_insert((index, info));
                     }
-                    IdScheme::CnUscc => checksum::cn_uscc(&id),
-                    IdScheme::UsSsn => checksum::us_ssn(&id),
-                };
-                if let Err(problem) = checked {
-                    issues.push(id_issue(field, problem, scheme.name()));
+                    Ok(None) => {}
+                    Err(problem) => issues.push(id_issue(field, problem, read.name())),
                 }
             }
             FieldKind::Iban => {
