@@ -398,6 +398,42 @@ mod tests {
     }
 
     #[test]
+    fn national_ids_by_country_tokenize_by_their_form() {
+        let states = states();
+        let k = states.get("k1").unwrap();
+        let by = FieldKind::NationalId(IdScheme::ByCountry);
+        let cn = FieldKind::NationalId(IdScheme::CnResidentId);
+        let ssn = FieldKind::NationalId(IdScheme::UsSsn);
+        // The tokens a resident id and an SSN had under their own schemes.
+        for (kind, value) in [(&cn, "11010519491231002X"), (&ssn, "123456789")] {
+            let token = transform(&by, k, value, false).unwrap();
+            assert_eq!(token, transform(kind, k, value, false).unwrap());
+            assert_eq!(transform(&by, k, &token, true).unwrap(), value);
+        }
+        // Other schemes: digits encrypted, letters and length kept.
+        for (kind, value) in [
+            (&by, "AB123456C"),
+            (&by, "54362315K"),
+            (&by, "1234567890123456789"),
+            (&by, "11010519491231002Y"),
+            (&FieldKind::NationalId(IdScheme::GbNino), "AB123456C"),
+            (&FieldKind::NationalId(IdScheme::FrNir), "253072B07300470"),
+        ] {
+            let token = transform(kind, k, value, false).unwrap();
+            assert_ne!(token, value);
+            assert_eq!(token.len(), value.len());
+            let letters = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "");
+            assert_eq!(letters(&token), letters(value));
+            assert_eq!(transform(kind, k, &token, true).unwrap(), value);
+        }
+        // A resident id with a wrong check character, too few digits, a
+        // value not compacted: refused.
+        assert!(transform(&by, k, "110105194912310021", false).is_err());
+        assert!(transform(&by, k, "AB12C", false).is_err());
+        assert!(transform(&by, k, "ab123456c", false).is_err());
+    }
+
+    #[test]
     fn too_short_values_are_refused() {
         let states = states();
         let k = states.get("k1").unwrap();

@@ -267,6 +267,87 @@ mod tests {
     }
 
     #[test]
+    fn by_country_reads_the_scheme_of_the_region() {
+        let region = |c: &str| RegionCode::new(c);
+        let by = IdScheme::ByCountry;
+        assert_eq!(
+            reading(by, region("US"), "123456789"),
+            Reading::Scheme(IdScheme::UsSsn)
+        );
+        assert_eq!(
+            reading(by, region("GB"), "123456789"),
+            Reading::Scheme(IdScheme::GbNino)
+        );
+        assert_eq!(reading(by, region("JP"), "123456789"), Reading::NoScheme);
+        // Other schemes ignore the region.
+        assert_eq!(
+            reading(IdScheme::UsSsn, region("CN"), "1"),
+            Reading::Scheme(IdScheme::UsSsn)
+        );
+        // Normalization follows the region: legacy resident ids are
+        // upgraded in China only, an 8-digit BSN padded in the Netherlands.
+        assert_eq!(
+            normalize_national_id_in("110105491231002", by, region("CN")),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            normalize_national_id_in("110105491231002", by, region("FR")),
+            "110105491231002"
+        );
+        assert_eq!(
+            normalize_national_id_in("1112.22.333", IdScheme::NlBsn, None),
+            "111222333"
+        );
+        assert_eq!(
+            normalize_national_id_in("11122233", by, region("NL")),
+            "011122233"
+        );
+        assert_eq!(
+            normalize_national_id_in("11122233", by, region("US")),
+            "11122233"
+        );
+        assert_eq!(
+            normalize_national_id_in("ab 12 34 56 c", by, region("GB")),
+            "AB123456C"
+        );
+    }
+
+    #[test]
+    fn without_a_country_the_shape_decides_when_it_can() {
+        let read = |id: &str| reading(IdScheme::ByCountry, None, id);
+        assert_eq!(
+            read("11010519491231002X"),
+            Reading::Scheme(IdScheme::CnResidentId)
+        );
+        assert_eq!(read("AB123456C"), Reading::Scheme(IdScheme::GbNino));
+        assert_eq!(read("54362315K"), Reading::Scheme(IdScheme::EsDni));
+        assert_eq!(read("X2482300W"), Reading::Scheme(IdScheme::EsDni));
+        assert_eq!(read("253072B07300470"), Reading::Scheme(IdScheme::FrNir));
+        assert_eq!(
+            read("RCCMNL83S18D969H"),
+            Reading::Scheme(IdScheme::ItCodiceFiscale)
+        );
+        assert_eq!(read("234123412346"), Reading::Scheme(IdScheme::InAadhaar));
+        assert_eq!(read("9710139019902"), Reading::Scheme(IdScheme::KrRrn));
+        // Shared shapes: SSN, SIN or BSN; IdNr or CPF; a French NIR or a
+        // legacy resident id. No shape: anything else.
+        for id in [
+            "123456789",
+            "36574261809",
+            "295109912611193",
+            "12345",
+            "AB-1",
+        ] {
+            assert_eq!(read(id), Reading::Unchecked, "{id}");
+        }
+        // Unchecked values are compacted only.
+        assert_eq!(
+            normalize_national_id("110105491231002", IdScheme::ByCountry),
+            "110105491231002"
+        );
+    }
+
+    #[test]
     fn genders() {
         assert_eq!(gender("F"), Some("female"));
         assert_eq!(gender("男"), Some("male"));
