@@ -5,7 +5,10 @@ implementations: libphonenumber (its Python port `phonenumbers`),
 requirements.txt.
 
 It generates cases per kind (phone in every region of the metadata, email,
-China resident id, USCC, US SSN, IBAN, payment card): valid examples taken
+China resident id, USCC, US SSN, the personal national ids of Spain,
+France, Italy, Germany, the Netherlands, Brazil, India, Korea and Canada,
+the same read by the record's country (kind `national_id`, scheme
+`by_country`), IBAN, payment card): valid examples taken
 from the references' own metadata, and realistic corruptions of them (a
 digit changed, dropped, inserted or transposed; letters; the wrong region;
 junk; spaces, full-width, zero-width and control characters; national,
