@@ -267,11 +267,12 @@ impl PairScorer {
         levels: &mut [u8],
     ) -> f64 {
         model::levels_between((&pa.table, a), (&pb.table, b), self.deduper.swap, levels);
-        self.scorer.weight_with(
+        let weight = self.scorer.weight_with(
             levels,
             |f| pa.table.term_of(f, a).max(pb.table.term_of(f, b)),
             self.population,
-        )
+        );
+        weight + model::generations_weight(weight, pa.table.row(a), pb.table.row(b))
     }
 
     /// Whether a pair of this weight is a match (its probability reaches

@@ -212,6 +212,7 @@ impl Index {
             &levels,
             |f| self.term_count(&query, f),
             self.table.rows + 1,
+            (query.row(0), self.table.row(row)),
         )))
     }
 
@@ -260,8 +261,10 @@ impl Index {
 
     fn weight(&self, query: &Table, row: usize, levels: &mut [u8]) -> f64 {
         model::levels_between((query, 0), (&self.table, row), self.deduper.swap, levels);
-        self.scorer
-            .weight_with(levels, |f| self.term_count(query, f), self.table.rows + 1)
+        let weight =
+            self.scorer
+                .weight_with(levels, |f| self.term_count(query, f), self.table.rows + 1);
+        weight + model::generations_weight(weight, query.row(0), self.table.row(row))
     }
 }
 

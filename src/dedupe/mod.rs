@@ -265,7 +265,12 @@ pub struct Explanation {
     /// takes off (0 or less; 0 without a household class, see
     /// [`ContactEvidence::Learned`]).
     pub household_weight: f64,
-    /// The total weight: the prior's, the fields' and the household's.
+    /// What names that declare different generations (Jr. and Sr., II and
+    /// III) take off: enough to bring the total down to -30 bits, one
+    /// chance in a billion, whatever else the two share; else 0.
+    pub generations_weight: f64,
+    /// The total weight: the prior's, the fields', the household's and
+    /// the generations'.
     pub weight: f64,
     /// The match probability.
     pub probability: f64,
@@ -408,18 +413,22 @@ fn explain(
         &levels,
         |f| table.term_count(f, a, b),
         table.rows,
+        (table.row(a), table.row(b)),
     )
 }
 
-/// The explanation of a pair with these levels.
+/// The explanation of a pair of `rows` with these levels.
 fn explanation(
     scorer: &Scorer,
     model: &Model,
     levels: &[u8],
     count: impl Fn(usize) -> u32,
     rows: usize,
+    (a, b): (prepare::Row<'_>, prepare::Row<'_>),
 ) -> Explanation {
     let weight = scorer.weight_with(levels, &count, rows);
+    let generations_weight = model::generations_weight(weight, a, b);
+    let weight = weight + generations_weight;
     let fields = scorer
         .parts(levels, &count, rows)
         .enumerate()
@@ -440,6 +449,7 @@ fn explanation(
     Explanation {
         prior_weight: scorer.prior_weight(),
         household_weight: scorer.household_weight(levels, &count, rows),
+        generations_weight,
         fields,
         weight,
         probability: model::probability(weight),
@@ -727,6 +737,7 @@ impl Deduper {
             phone: first(|k| matches!(k, FieldKind::Phone)),
             given: first(|k| matches!(k, FieldKind::GivenName)),
             family: first(|k| matches!(k, FieldKind::FamilyName)),
+            full: first(|k| matches!(k, FieldKind::FullName)),
         };
         Table::new(&fields, hints)
     }

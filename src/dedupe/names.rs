@@ -189,6 +189,46 @@ pub(crate) fn nickname_level(a: u32, b: u32) -> u8 {
     }
 }
 
+/// Suffixes that name a generation, with its number: a father and his
+/// son of one name are told apart by them.
+const GENERATIONS: &[(&str, u32)] = &[
+    ("sr", 1),
+    ("snr", 1),
+    ("senior", 1),
+    ("jr", 2),
+    ("jnr", 2),
+    ("junior", 2),
+    ("júnior", 2),
+    ("filho", 2),
+    ("ii", 2),
+    ("iii", 3),
+    ("iv", 4),
+];
+
+/// The generation a name declares with a suffix after its first word: 1
+/// for Sr., 2 for Jr. (and II, Júnior, Filho, which say the same), 3 for
+/// III, 4 for IV; 0 for none. A first word is never read as one: Junior is
+/// also a given name.
+pub(crate) fn generation(name: &str) -> u32 {
+    name.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| !word.is_empty())
+        .skip(1)
+        .find_map(|word| {
+            let word = word.trim_matches('.');
+            GENERATIONS
+                .iter()
+                .find(|(suffix, _)| word.chars().flat_map(char::to_lowercase).eq(suffix.chars()))
+                .map(|&(_, number)| number)
+        })
+        .unwrap_or(0)
+}
+
+/// Whether two generations from [`generation`] say two people: both
+/// declared, and not the same.
+pub(crate) fn generations_differ(a: u32, b: u32) -> bool {
+    a != 0 && b != 0 && a != b
+}
+
 /// The name as compared letter by letter: Chinese characters spelt in
 /// toneless pinyin (`张伟` -> `zhangwei`, so it meets `Zhang Wei`), and
 /// spaces, hyphens and apostrophes dropped (`o neil`, `oneil`). `key` is a
@@ -224,6 +264,32 @@ pub(crate) fn phonetic(spelling: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generations_are_read_from_suffixes_after_the_first_word() {
+        for (name, number) in [
+            ("John Miller Jr.", 2),
+            ("JOHN MILLER SR", 1),
+            ("Miller, John Jr", 2),
+            ("John Miller II", 2),
+            ("John Miller III", 3),
+            ("Henry Ford IV", 4),
+            ("João Silva Júnior", 2),
+            ("JOÃO SILVA JÚNIOR", 2),
+            ("Pedro Costa Filho", 2),
+            ("Junior Silva", 0),
+            ("Sr. Maria Lopez", 0),
+            ("John Miller", 0),
+            ("Iiris Virtanen", 0),
+            ("", 0),
+        ] {
+            assert_eq!(generation(name), number, "{name}");
+        }
+        assert!(generations_differ(1, 2));
+        assert!(!generations_differ(2, 2));
+        assert!(!generations_differ(0, 3));
+        assert!(!generations_differ(3, 0));
+    }
 
     /// The generator writes exactly the short forms it always wrote (one
     /// marked per group, for these twenty formal names), and the mark is

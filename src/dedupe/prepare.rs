@@ -60,6 +60,9 @@ pub(crate) struct Table {
     flags: usize,
     /// Term counts per row.
     term_slots: usize,
+    /// The flag holding the generation a row's names declare (see
+    /// [`names::generation`]), when names are compared.
+    generation: Option<usize>,
     /// Whether every row's term counts are set (by
     /// [`Table::count_terms`], [`Table::set_terms`] or with its parts).
     counted: bool,
@@ -83,6 +86,9 @@ pub(crate) struct Hints {
     pub phone: Option<usize>,
     pub given: Option<usize>,
     pub family: Option<usize>,
+    /// The full name, compared or not: where a generation suffix (Jr.,
+    /// Sr.) is written.
+    pub full: Option<usize>,
 }
 
 impl Hints {
@@ -101,6 +107,18 @@ impl Hints {
                     Reading::Chinese
                 }
             })
+    }
+
+    /// The generation a normalized record's names declare (see
+    /// [`names::generation`]): the full name's, else the family name's.
+    fn generation(&self, record: &Record) -> u32 {
+        [self.full, self.family]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| record.values()[i].as_str())
+            .map(names::generation)
+            .find(|&g| g != 0)
+            .unwrap_or(0)
     }
 }
 
@@ -175,6 +193,10 @@ impl Table {
                     .then(|| next(&mut term_slots)),
             })
             .collect();
+        let generation = fields
+            .iter()
+            .any(|&(_, comparator, _)| comparator == Comparator::Name)
+            .then(|| next(&mut flags));
         Self {
             columns,
             hints,
@@ -185,6 +207,7 @@ impl Table {
             slots,
             flags,
             term_slots,
+            generation,
             counted: false,
             layout,
             place: None,
@@ -285,6 +308,7 @@ impl Table {
         let (terms, ends) = rest.split_at(self.term_slots);
         Row {
             columns: &self.columns,
+            generation: self.generation.map_or(0, |g| flags[g]),
             flags,
             terms: if self.counted { terms } else { &[] },
             ends,
@@ -476,6 +500,9 @@ impl Table {
             } else if comparator == Comparator::Email {
                 emails.push((c, key));
             }
+        }
+        if let Some(g) = self.generation {
+            self.meta[at + FLAGS + g] = self.hints.generation(normalized);
         }
         for (c, key) in emails {
             let local = key.rsplit_once('@').map_or(key.as_str(), |(l, _)| l);
@@ -681,6 +708,8 @@ impl Table {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Row<'a> {
     columns: &'a [Column],
+    /// The generation the row's names declare (see [`names::generation`]).
+    pub generation: u32,
     flags: &'a [u32],
     /// Empty before the term counts are counted.
     terms: &'a [u32],

@@ -54,7 +54,8 @@ const TITLES: &[&str] = &[
 ];
 
 const SUFFIXES: &[&str] = &[
-    "jr", "jnr", "sr", "snr", "ii", "iii", "iv", "phd", "md", "esq", "dds", "mba", "obe", "mbe",
+    "jr", "jnr", "junior", "júnior", "sr", "snr", "senior", "filho", "ii", "iii", "iv", "phd",
+    "md", "esq", "dds", "mba", "obe", "mbe",
 ];
 
 /// Family-name particles that belong to the family name and stay lower case.
@@ -330,6 +331,14 @@ mod tests {
             (p.family.as_deref(), p.suffix.as_deref()),
             (Some("Smith"), Some("III"))
         );
+        // Portuguese agnomes; a lone Junior is a given name.
+        let p = split("João Silva Júnior");
+        assert_eq!(
+            (p.family.as_deref(), p.suffix.as_deref()),
+            (Some("Silva"), Some("Júnior"))
+        );
+        assert_eq!(parts("Pedro Costa Filho"), gf("Pedro", "Costa"));
+        assert_eq!(parts("Junior Silva"), gf("Junior", "Silva"));
         assert_eq!(parts("Ludwig van der Berg"), gf("Ludwig", "van der Berg"));
         assert_eq!(parts("Mary Ann Smith"), gf("Mary Ann", "Smith"));
         assert_eq!(parts("Smith, John"), gf("John", "Smith"));

@@ -328,6 +328,10 @@ pub(crate) fn pairs<'a>(
                 if e.household_weight != 0.0 {
                     parts.push(format!("household({:+.2})", e.household_weight));
                 }
+                // Jr. and Sr.: a pair only a label links.
+                if e.generations_weight != 0.0 {
+                    parts.push(format!("generations({:+.2})", e.generations_weight));
+                }
                 parts.join(";")
             });
         let cells = [

@@ -652,6 +652,15 @@ fn waterfall(why: &Explanation, threshold_weight: f64) -> String {
     }
     if why.household_weight != 0.0 {
         steps.push(("household".into(), sum, sum + why.household_weight, "warn"));
+        sum += why.household_weight;
+    }
+    if why.generations_weight != 0.0 {
+        steps.push((
+            "generations".into(),
+            sum,
+            sum + why.generations_weight,
+            "bad",
+        ));
     }
     steps.push(("total".into(), 0.0, why.weight, "accent"));
     let ends = steps
