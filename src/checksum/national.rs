@@ -208,7 +208,7 @@ pub fn nl_bsn(id: &str) -> Result<(), IdProblem> {
         return Err(IdProblem::Format);
     }
     let sum: u32 = values(&b[..8]).zip((2..=9).rev()).map(|(d, w)| d * w).sum();
-    if (sum + 11 - u32::from(b[8] - b'0')) % 11 == 0 {
+    if (sum + 11 - u32::from(b[8] - b'0')).is_multiple_of(11) {
         Ok(())
     } else {
         Err(IdProblem::Checksum)
