@@ -13,9 +13,11 @@
 //! {"valid": true, "normalized": "+49301234567", "errors": [], "warnings": []}
 //! ```
 //!
-//! Kinds: `phone`, `email`, `cn_resident_id`, `cn_uscc`, `us_ssn`, `iban`,
-//! `payment_card`. `region` (ISO 3166-1 alpha-2, or null) is the record's
-//! country, which phones are read in. Run it with
+//! Kinds: `phone`, `email`, `cn_resident_id`, `cn_uscc`, `us_ssn`, `es_dni`,
+//! `fr_nir`, `it_codice_fiscale`, `de_idnr`, `nl_bsn`, `br_cpf`,
+//! `in_aadhaar`, `kr_rrn`, `ca_sin`, `national_id` (scheme `by_country`),
+//! `iban`, `payment_card`. `region` (ISO 3166-1 alpha-2, or null) is the
+//! record's country, which phones and `national_id` are read in. Run it with
 //! `cargo run --release --example verdicts < cases.jsonl`.
 
 use std::io::{BufRead, BufWriter, Write};
@@ -32,6 +34,16 @@ const SCHEMA: &str = r#"{
         {"name": "cn_resident_id", "kind": "national_id", "scheme": "cn_resident_id"},
         {"name": "cn_uscc", "kind": "national_id", "scheme": "cn_uscc"},
         {"name": "us_ssn", "kind": "national_id", "scheme": "us_ssn"},
+        {"name": "es_dni", "kind": "national_id", "scheme": "es_dni"},
+        {"name": "fr_nir", "kind": "national_id", "scheme": "fr_nir"},
+        {"name": "it_codice_fiscale", "kind": "national_id", "scheme": "it_codice_fiscale"},
+        {"name": "de_idnr", "kind": "national_id", "scheme": "de_idnr"},
+        {"name": "nl_bsn", "kind": "national_id", "scheme": "nl_bsn"},
+        {"name": "br_cpf", "kind": "national_id", "scheme": "br_cpf"},
+        {"name": "in_aadhaar", "kind": "national_id", "scheme": "in_aadhaar"},
+        {"name": "kr_rrn", "kind": "national_id", "scheme": "kr_rrn"},
+        {"name": "ca_sin", "kind": "national_id", "scheme": "ca_sin"},
+        {"name": "national_id", "kind": "national_id", "scheme": "by_country"},
         {"name": "iban", "kind": "iban"},
         {"name": "payment_card", "kind": "payment_card"}
     ]

@@ -2,7 +2,12 @@
 
 use std::sync::LazyLock;
 
-use crate::schema::Date;
+use crate::schema::{Date, IdScheme};
+
+mod national;
+pub use national::{
+    br_cpf, ca_sin, de_idnr, es_dni, fr_nir, gb_nino, in_aadhaar, it_codice_fiscale, kr_rrn, nl_bsn,
+};
 
 /// Why an identifier failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +148,36 @@ pub fn cn_uscc(code: &str) -> Result<(), IdProblem> {
         Ok(())
     } else {
         Err(IdProblem::Checksum)
+    }
+}
+
+/// Checks a compacted id (see
+/// [`normalize_national_id`](crate::normalize::id::normalize_national_id))
+/// by the rules of `scheme`: the one function per scheme that every check
+/// goes through. A China resident id gives what it says about its holder.
+/// [`IdScheme::ByCountry`] is no scheme of its own: the caller picks the
+/// country's; given here, it accepts any id.
+pub fn national_id(
+    scheme: IdScheme,
+    id: &str,
+    today: Date,
+) -> Result<Option<ResidentIdInfo>, IdProblem> {
+    let done = |r: Result<(), IdProblem>| r.map(|()| None);
+    match scheme {
+        IdScheme::CnResidentId => cn_resident_id(id, today).map(Some),
+        IdScheme::CnUscc => done(cn_uscc(id)),
+        IdScheme::UsSsn => done(us_ssn(id)),
+        IdScheme::GbNino => done(gb_nino(id)),
+        IdScheme::EsDni => done(es_dni(id)),
+        IdScheme::FrNir => done(fr_nir(id)),
+        IdScheme::ItCodiceFiscale => done(it_codice_fiscale(id)),
+        IdScheme::DeIdnr => done(de_idnr(id)),
+        IdScheme::NlBsn => done(nl_bsn(id)),
+        IdScheme::BrCpf => done(br_cpf(id)),
+        IdScheme::InAadhaar => done(in_aadhaar(id)),
+        IdScheme::KrRrn => done(kr_rrn(id, today)),
+        IdScheme::CaSin => done(ca_sin(id)),
+        IdScheme::ByCountry => Ok(None),
     }
 }
 

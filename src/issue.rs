@@ -135,6 +135,11 @@ issue_codes! {
     /// A legacy 15-digit China resident id upgraded to 18 digits: its check
     /// character was computed, not verified.
     IdUpgraded = 145, "id_upgraded", Warning, "was upgraded from 15 to 18 digits";
+    /// A national id read by the scheme of its record's country
+    /// ([`IdScheme::ByCountry`](crate::IdScheme::ByCountry)) in a record
+    /// without a country, whose shape is no one scheme's: kept, not
+    /// checked.
+    IdUnchecked = 146, "id_unchecked", Warning, "was not checked: the record has no country";
     /// A country that custodia does not recognize.
     CountryUnknown = 170, "country_unknown", Error, "is not a known country";
     /// A postcode that does not fit its country's format.

@@ -1379,3 +1379,45 @@ fn subject_requests_find_a_person_across_sources() {
     assert_eq!(records.len(), 1, "{export}");
     assert_eq!(records[0]["values"]["customer_id"]["value"], "s-1");
 }
+
+#[test]
+fn national_ids_are_checked_by_the_record_country() {
+    let rejects = scratch("national_id_rejects.csv");
+    let csv = "customer_id,country,national_id\n\
+               us1,US,123-45-6789\n\
+               us2,US,666-12-3456\n\
+               cn1,CN,11010519491231002X\n\
+               cn2,China,110105194912310021\n\
+               gb1,GB,ab 12 34 56 c\n\
+               jp1,JP,1234-5678-9012\n\
+               no1,,123456789\n";
+    let out = custodia(
+        &["clean", "--quiet", "--rejects", rejects.to_str().unwrap()],
+        csv.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let output = text(&out.stdout);
+    let kept: Vec<&str> = output.lines().skip(1).collect();
+    assert_eq!(kept.len(), 5, "{output}");
+    assert!(kept[0].starts_with("us1,US,123456789,"), "{output}");
+    assert!(
+        kept[1].starts_with("cn1,CN,11010519491231002X,"),
+        "{output}"
+    );
+    assert!(kept[2].starts_with("gb1,GB,AB123456C,"), "{output}");
+    // A country without a scheme: compacted, accepted unchecked.
+    assert!(kept[3].starts_with("jp1,JP,123456789012,"), "{output}");
+    // No country, 9 digits (an SSN, a SIN or a BSN?): kept unchecked.
+    assert!(kept[4].starts_with("no1,,123456789,"), "{output}");
+    let rejects = std::fs::read_to_string(&rejects).unwrap();
+    let rows: Vec<&str> = rejects.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{rejects}");
+    assert!(
+        rows[0].contains("id_never_issued") && rows[0].contains("us2"),
+        "{rejects}"
+    );
+    assert!(
+        rows[1].contains("id_checksum") && rows[1].contains("cn2"),
+        "{rejects}"
+    );
+}

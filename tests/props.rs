@@ -126,6 +126,7 @@ proptest! {
 }
 
 mod normalize_validate {
+    use custodia::checksum;
     use custodia::normalize::{address, date, email, id, name, phone, text};
     use custodia::{IdScheme, Normalizer, Record, RegionCode, Schema, Validator};
     use proptest::prelude::*;
@@ -146,8 +147,65 @@ mod normalize_validate {
             Some("DE"),
             Some("AU"),
             Some("GB"),
+            Some("NL"),
+            Some("FR"),
         ])
         .prop_map(|r| r.and_then(RegionCode::new))
+    }
+
+    /// A valid id of a scheme with a check, from random parts: the body
+    /// drawn, the check character(s) found by trying each.
+    fn valid_national_id() -> impl Strategy<Value = (IdScheme, String)> {
+        let body = |scheme: IdScheme, pattern: &'static str| {
+            proptest::string::string_regex(pattern)
+                .unwrap()
+                .prop_map(move |b| (scheme, b))
+        };
+        // A permutation of the ten digits with its last replaced by its
+        // first: one digit twice, as a German IdNr has.
+        let idnr = Just((0..10u8).collect::<Vec<_>>())
+            .prop_shuffle()
+            .prop_map(|mut d| {
+                d[9] = d[0];
+                if d[0] == 0 {
+                    d.rotate_left(1);
+                }
+                (
+                    IdScheme::DeIdnr,
+                    d.iter().map(|d| char::from(b'0' + d)).collect(),
+                )
+            });
+        prop_oneof![
+            body(IdScheme::UsSsn, "[1-5][0-9]{2}[1-9][0-9][1-9][0-9]{2}"),
+            body(
+                IdScheme::GbNino,
+                "[ACEHJ-MPRSW-Y][ABCEGHJ-NPRSTW-Z][0-9]{6}"
+            ),
+            body(IdScheme::EsDni, "[0-9]{8}|[XYZ][0-9]{7}"),
+            body(IdScheme::FrNir, "[12][0-9]{4}(2A|2B|[0-9]{2})[0-9]{6}"),
+            body(
+                IdScheme::ItCodiceFiscale,
+                "[A-Z]{6}[0-9]{2}[ABCDEHLMPRST][0-2][1-8][A-Z][0-9]{3}"
+            ),
+            idnr,
+            body(IdScheme::NlBsn, "[1-9][0-9]{7}"),
+            body(IdScheme::BrCpf, "[1-9][0-9]{8}"),
+            body(IdScheme::InAadhaar, "[2-9][0-9]{10}"),
+            body(
+                IdScheme::KrRrn,
+                "[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[12][0-8][0-9]{4}"
+            ),
+            body(IdScheme::CaSin, "[1-79][0-9]{7}"),
+        ]
+        .prop_filter_map("no check character completes the body", |(scheme, body)| {
+            let today = custodia::schema::Date::new(2026, 11, 22)?;
+            let valid = |id: &String| checksum::national_id(scheme, id, today).is_ok();
+            let alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+            let one = alphabet.chars().map(|c| format!("{body}{c}"));
+            let two = (0..100).map(|n| format!("{body}{n:02}"));
+            let found = one.chain(two).find(valid);
+            found.map(|id| (scheme, id))
+        })
     }
 
     proptest! {
@@ -178,8 +236,31 @@ mod normalize_validate {
                 let iso = d.date.to_string();
                 prop_assert_eq!(date::parse(&iso, r).map(|p| p.date), Ok(d.date));
             }
-            let nid = id::normalize_national_id(&s, IdScheme::CnResidentId).into_owned();
-            prop_assert_eq!(id::normalize_national_id(&nid, IdScheme::CnResidentId), nid.as_str());
+            for &scheme in IdScheme::ALL {
+                let nid = id::normalize_national_id_in(&s, scheme, r).into_owned();
+                prop_assert_eq!(id::normalize_national_id_in(&nid, scheme, r), nid.as_str());
+            }
+        }
+
+        #[test]
+        fn valid_national_ids_stay_valid_when_written_loosely(
+            (scheme, valid) in valid_national_id(),
+            cuts in prop::collection::vec((0usize..20, prop::sample::select(vec![" ", "-", ".", " - "])), 0..4),
+            lower in any::<bool>(),
+        ) {
+            let today = custodia::schema::Date::new(2026, 11, 22).unwrap();
+            prop_assert!(checksum::national_id(scheme, &valid, today).is_ok(), "{}", valid);
+            let mut loose = if lower { valid.to_lowercase() } else { valid.clone() };
+            for (at, separator) in cuts {
+                let at = at.min(loose.len());
+                loose.insert_str(at, separator);
+            }
+            let loose = loose.trim();
+            prop_assert_eq!(id::normalize_national_id(loose, scheme), valid.as_str());
+            // Read by its country, it is the same id.
+            let country = IdScheme::BY_COUNTRY.iter().find(|(_, s)| *s == scheme).unwrap().0;
+            let by_country = id::normalize_national_id_in(loose, IdScheme::ByCountry, RegionCode::new(country));
+            prop_assert_eq!(by_country, valid.as_str());
         }
 
         #[test]

@@ -5,7 +5,10 @@ implementations: libphonenumber (its Python port `phonenumbers`),
 requirements.txt.
 
 It generates cases per kind (phone in every region of the metadata, email,
-China resident id, USCC, US SSN, IBAN, payment card): valid examples taken
+China resident id, USCC, US SSN, the personal national ids of Spain,
+France, Italy, Germany, the Netherlands, Brazil, India, Korea and Canada,
+the same read by the record's country (kind `national_id`, scheme
+`by_country`), IBAN, payment card): valid examples taken
 from the references' own metadata, and realistic corruptions of them (a
 digit changed, dropped, inserted or transposed; letters; the wrong region;
 junk; spaces, full-width, zero-width and control characters; national,
@@ -43,10 +46,24 @@ from stdnum import luhn as std_luhn
 from stdnum.cn import ric as std_ric
 from stdnum.cn import uscc as std_uscc
 from stdnum.exceptions import ValidationError
+from stdnum import verhoeff as std_verhoeff
+from stdnum.br import cpf as std_cpf
+from stdnum.ca import sin as std_sin
+from stdnum.de import idnr as std_idnr
+from stdnum.es import dni as std_dni
+from stdnum.es import nie as std_nie
+from stdnum.fr import nir as std_nir
+from stdnum.in_ import aadhaar as std_aadhaar
+from stdnum.iso7064 import mod_11_10 as std_mod_11_10
+from stdnum.it import codicefiscale as std_cf
+from stdnum.kr import rrn as std_rrn
+from stdnum.nl import bsn as std_bsn
 from stdnum.us import ssn as std_ssn
 from stdnum.util import clean as std_clean
 
-KINDS = ["phone", "email", "cn_resident_id", "cn_uscc", "us_ssn", "iban", "payment_card"]
+KINDS = ["phone", "email", "cn_resident_id", "cn_uscc", "us_ssn", "iban", "payment_card",
+         "es_dni", "fr_nir", "it_codice_fiscale", "de_idnr", "nl_bsn", "br_cpf", "in_aadhaar",
+         "kr_rrn", "ca_sin", "national_id"]
 # Share of the cases per kind.
 SHARES = {
     "phone": 0.46,
@@ -56,7 +73,21 @@ SHARES = {
     "us_ssn": 0.06,
     "iban": 0.09,
     "payment_card": 0.06,
+    # Personal national ids of other countries, and `by_country` (the
+    # record's country picks the scheme).
+    "es_dni": 0.025,
+    "fr_nir": 0.025,
+    "it_codice_fiscale": 0.025,
+    "de_idnr": 0.025,
+    "nl_bsn": 0.025,
+    "br_cpf": 0.025,
+    "in_aadhaar": 0.025,
+    "kr_rrn": 0.025,
+    "ca_sin": 0.025,
+    "national_id": 0.05,
 }
+# Scaled so that the shares add up to one.
+SHARES = {kind: share / sum(SHARES.values()) for kind, share in SHARES.items()}
 
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 CONTROL = ["\x07", "\x1b", "\x7f", "\x00", "\x08", "\x0b"]
@@ -737,14 +768,277 @@ def ref_card(case):
     return std_luhn.is_valid(number), number
 
 
+# --- personal national ids of other countries ------------------------------
+#
+# One generator per scheme: a valid id (built from random parts, its check
+# computed by python-stdnum), written as people write it (separators) or
+# compact, or one of the common corruptions. The UK NINO is not here:
+# python-stdnum 2.2 has no module for it.
+
+ID_CATEGORIES = [
+    ("valid", 20), ("compact", 8), ("lower_case", 3), ("special", 10), ("digit_changed", 10),
+    ("digit_dropped", 5), ("digit_inserted", 5), ("digits_transposed", 6), ("letter", 4),
+    ("junk", 3), ("spaces", 4), ("full_width", 4), ("zero_width", 3), ("control", 3),
+]
+
+
+def digits_of(rng, n):
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def valid_es_dni(rng):
+    """(compact, written): a DNI or, one time in three, a NIE."""
+    if rng.random() < 1 / 3:
+        head = rng.choice("XYZ") + digits_of(rng, 7)
+        number = head + std_nie.calc_check_digit(head)
+        return number, number[0] + "-" + number[1:8] + "-" + number[8]
+    head = digits_of(rng, 8)
+    number = head + std_dni.calc_check_digit(head)
+    return number, number[:8] + "-" + number[8]
+
+
+def valid_fr_nir(rng):
+    department = rng.choice(["%02d" % rng.randint(1, 95), "2A", "2B", "99", "75", "13"])
+    head = (rng.choice("12") + "%02d" % rng.randint(0, 99) + "%02d" % rng.randint(1, 12)
+            + department + digits_of(rng, 6))
+    number = head + std_nir.calc_check_digits(head + "00")
+    return number, " ".join([number[:1], number[1:3], number[3:5], number[5:7], number[7:10],
+                             number[10:13], number[13:]])
+
+
+CF_OMOCODIA = "LMNPQRSTUV"
+
+
+def valid_it_codice_fiscale(rng, omocodia=False):
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    d = random_date(rng, 1925, 2015)
+    day = d.day + (40 if rng.random() < 0.5 else 0)
+    body = ("".join(rng.choice(letters) for _ in range(6)) + "%02d" % (d.year % 100)
+            + "ABCDEHLMPRST"[d.month - 1] + "%02d" % day + rng.choice(letters) + digits_of(rng, 3))
+    if omocodia:
+        # Digits replaced by letters from the right, as the registry does.
+        chars = list(body)
+        for i in [14, 13, 12, 10, 9, 7, 6][:rng.randint(1, 7)]:
+            chars[i] = CF_OMOCODIA[int(chars[i])]
+        body = "".join(chars)
+    number = body + std_cf.calc_check_digit(body)
+    return number, number
+
+
+def valid_de_idnr(rng):
+    while True:
+        repeated = rng.choice("0123456789")
+        times = rng.choice([2, 3])
+        others = rng.sample([c for c in "0123456789" if c != repeated], 10 - times)
+        chars = others + [repeated] * times
+        rng.shuffle(chars)
+        if chars[0] != "0":
+            break
+    head = "".join(chars)
+    number = head + std_mod_11_10.calc_check_digit(head)
+    return number, " ".join([number[:2], number[2:5], number[5:8], number[8:]])
+
+
+def valid_nl_bsn(rng):
+    while True:
+        head = digits_of(rng, 8)
+        check = sum((9 - i) * int(n) for i, n in enumerate(head)) % 11
+        if check < 10 and int(head + str(check)) > 0:
+            number = head + str(check)
+            return number, number[:4] + "." + number[4:6] + "." + number[6:]
+
+
+def valid_br_cpf(rng):
+    while True:
+        head = digits_of(rng, 9)
+        number = head + std_cpf._calc_check_digits(head + "00")
+        if int(number) > 0:
+            return number, number[:3] + "." + number[3:6] + "." + number[6:9] + "-" + number[9:]
+
+
+def valid_in_aadhaar(rng):
+    while True:
+        head = rng.choice("23456789") + digits_of(rng, 10)
+        number = head + std_verhoeff.calc_check_digit(head)
+        if number != number[::-1]:
+            return number, " ".join([number[:4], number[4:8], number[8:]])
+
+
+def valid_kr_rrn(rng):
+    d = random_date(rng, 1930, 2020)
+    sex = rng.choice("12") if d.year < 2000 else rng.choice("34")
+    head = d.strftime("%y%m%d") + sex + "%02d" % rng.randint(0, 96) + digits_of(rng, 3)
+    number = head + std_rrn.calc_check_digit(head)
+    return number, number[:6] + "-" + number[6:]
+
+
+def valid_ca_sin(rng):
+    head = rng.choice("12345679") + digits_of(rng, 7)
+    number = head + std_luhn.calc_check_digit(head)
+    return number, number[:3] + "-" + number[3:6] + "-" + number[6:]
+
+
+def special_es_dni(rng, number):
+    # A NIE with another first letter, or a check letter that is none.
+    return rng.choice(["W" + number[1:], number[:8] + rng.choice("IOU")])
+
+
+def special_fr_nir(rng, number):
+    # Another letter in the department, or Corsica with the other digit.
+    return rng.choice([number[:5] + "2C" + number[7:], number[:5] + "2" + rng.choice("AB") + number[7:]])
+
+
+def special_it_codice_fiscale(rng, number):
+    choice = rng.random()
+    if choice < 0.5:
+        return valid_it_codice_fiscale(rng, omocodia=True)[0]
+    if choice < 0.8:
+        # An impossible birth date, check letter recomputed.
+        body = number[:8] + rng.choice(["A32", "B30", "B29", "S00", "E72"]) + number[11:15]
+        return body + std_cf.calc_check_digit(body)
+    return number[:8] + "F" + number[9:]
+
+
+def special_de_idnr(rng, number):
+    # No repeated digit, or one four times; the check digit recomputed.
+    head = rng.choice(["".join(rng.sample("123456789", 9)) + "0", "1111" + "".join(rng.sample("234567890", 6))])
+    return head + std_mod_11_10.calc_check_digit(head)
+
+
+def special_nl_bsn(rng, number):
+    # An eight-digit BSN (its leading zero left out), or nine zeros.
+    while True:
+        v, _ = valid_nl_bsn(rng)
+        if v.startswith("0"):
+            return rng.choice([v[1:], v[1:], "000000000"])
+
+
+def special_br_cpf(rng, number):
+    return rng.choice(["00000000000", number[0] * 11, number[:9] + "%02d" % rng.randint(0, 99)])
+
+
+def special_in_aadhaar(rng, number):
+    # Starting with 0 or 1, or a palindrome.
+    head = rng.choice("01") + number[1:]
+    half = rng.choice("23456789") + digits_of(rng, 5)
+    return rng.choice([head, half + half[::-1]])
+
+
+def special_kr_rrn(rng, number):
+    # An impossible date, a place of birth above 96, or a future birth
+    # (the check digit recomputed); a century digit 9 or 0 (1800s).
+    head = rng.choice([number[:2] + "1332" + number[6:12], number[:7] + "97" + number[9:12],
+                       "%02d" % rng.randint(27, 99) + number[2:6] + rng.choice("34") + number[7:12],
+                       number[:6] + rng.choice("90") + number[7:12]])
+    return head + std_rrn.calc_check_digit(head)
+
+
+def special_ca_sin(rng, number):
+    # Starting with 0 or 8 (never assigned), the check digit recomputed.
+    head = rng.choice("08") + number[1:8]
+    return head + std_luhn.calc_check_digit(head)
+
+
+ID_SCHEMES = {
+    # kind: (valid, special, reference)
+    "es_dni": (valid_es_dni, special_es_dni, None),
+    "fr_nir": (valid_fr_nir, special_fr_nir, None),
+    "it_codice_fiscale": (valid_it_codice_fiscale, special_it_codice_fiscale, None),
+    "de_idnr": (valid_de_idnr, special_de_idnr, None),
+    "nl_bsn": (valid_nl_bsn, special_nl_bsn, None),
+    "br_cpf": (valid_br_cpf, special_br_cpf, None),
+    "in_aadhaar": (valid_in_aadhaar, special_in_aadhaar, None),
+    "kr_rrn": (valid_kr_rrn, special_kr_rrn, None),
+    "ca_sin": (valid_ca_sin, special_ca_sin, None),
+}
+
+
+def id_cases(kind):
+    valid, special, _ = ID_SCHEMES[kind]
+
+    def cases(rng, count):
+        out = []
+        for _ in range(count):
+            number, written = valid(rng)
+            category = weighted(rng, ID_CATEGORIES)
+            v = written
+            if category == "compact":
+                v = number
+            elif category == "lower_case":
+                v = written.lower()
+            elif category == "special":
+                v = special(rng, number)
+            elif category in COMMON:
+                v = COMMON[category](rng, written)
+            if v is None:
+                continue
+            out.append({"kind": kind, "region": None, "value": v, "category": category})
+        return out
+    return cases
+
+
+def ref_es_dni(value):
+    try:
+        return std_dni.validate(value)
+    except ValidationError:
+        return std_nie.validate(value)
+
+
+ID_REFERENCES = {
+    "es_dni": ref_es_dni, "fr_nir": std_nir.validate, "it_codice_fiscale": std_cf.validate,
+    "de_idnr": std_idnr.validate, "nl_bsn": std_bsn.validate, "br_cpf": std_cpf.validate,
+    "in_aadhaar": std_aadhaar.validate, "kr_rrn": std_rrn.validate, "ca_sin": std_sin.validate,
+}
+
+
+def id_reference(kind):
+    def ref(case):
+        try:
+            return True, ID_REFERENCES[kind](case["value"])
+        except (ValidationError, ValueError, KeyError, IndexError):
+            return False, None
+    return ref
+
+
+# --- national ids read by the record's country -----------------------------
+#
+# The `by_country` scheme: a case of one country's scheme, with that
+# country as the record's, compared with that scheme's reference.
+
+BY_COUNTRY = {
+    "BR": "br_cpf", "CA": "ca_sin", "CN": "cn_resident_id", "DE": "de_idnr", "ES": "es_dni",
+    "FR": "fr_nir", "IN": "in_aadhaar", "IT": "it_codice_fiscale", "KR": "kr_rrn",
+    "NL": "nl_bsn", "US": "us_ssn",
+}
+
+
+def by_country_cases(rng, count):
+    cases = []
+    regions = sorted(BY_COUNTRY)
+    for _ in range(count):
+        region = rng.choice(regions)
+        for case in GENERATORS[BY_COUNTRY[region]](rng, 1):
+            cases.append(dict(case, kind="national_id", region=region))
+    return cases
+
+
+def ref_by_country(case):
+    return REFERENCES[BY_COUNTRY[case["region"]]](case)
+
+
 GENERATORS = {
     "phone": phone_cases, "email": email_cases, "cn_resident_id": ric_cases,
     "cn_uscc": uscc_cases, "us_ssn": ssn_cases, "iban": iban_cases, "payment_card": card_cases,
+    "national_id": by_country_cases,
 }
+GENERATORS.update({kind: id_cases(kind) for kind in ID_SCHEMES})
 REFERENCES = {
     "phone": ref_phone, "email": ref_email, "cn_resident_id": ref_ric, "cn_uscc": ref_uscc,
     "us_ssn": ref_ssn, "iban": ref_iban, "payment_card": ref_card,
+    "national_id": ref_by_country,
 }
+REFERENCES.update({kind: id_reference(kind) for kind in ID_SCHEMES})
+ID_KINDS = ["cn_resident_id", "cn_uscc", "us_ssn", "iban", "payment_card"] + list(ID_SCHEMES)
 
 
 # --- deliberate differences (README, "Verdicts") ---------------------------
@@ -752,6 +1046,10 @@ REFERENCES = {
 def deliberate(case, ref_valid, ref_norm, ours):
     """The documented rule that explains a disagreement, or None."""
     kind, value = case["kind"], case["value"]
+    if kind == "national_id":
+        # Read by the scheme of the record's country.
+        kind = BY_COUNTRY[case["region"]]
+        case = dict(case, kind=kind)
     valid = ours["valid"]
     warnings = ours.get("warnings", [])
     if value.strip() != value:
@@ -766,7 +1064,7 @@ def deliberate(case, ref_valid, ref_norm, ours):
         # as 18 digits (century 19, check character computed); a warning
         # says the check character was not verified.
         return "ric_legacy_15"
-    if kind in ("cn_resident_id", "cn_uscc", "us_ssn", "iban", "payment_card"):
+    if kind in ID_KINDS:
         # Separators between digit groups (spaces, hyphens, dots, slashes)
         # are removed, as they are for IBANs (ISO 13616 prints
         # groups of four) and cards (ISO/IEC 7812).
@@ -787,6 +1085,18 @@ def deliberate(case, ref_valid, ref_norm, ours):
         first17 = "91" + std_uscc.compact(value)[2:17]
         if REFERENCES[kind](dict(case, value=first17 + std_uscc.calc_check_digit(first17)))[0]:
             return "uscc_department_letter"
+    if kind == "kr_rrn" and not valid and ref_valid and "id_birth_date" in ours["errors"]:
+        # A birth date after today is refused, as a China resident id's is;
+        # python-stdnum accepts one by default (allow_future=True).
+        return "rrn_future_birth_date"
+    if kind == "nl_bsn" and not valid and ref_valid and len(std_bsn.compact(value).lstrip("0")) < 8:
+        # Only an 8-digit BSN gets its leading zero back; python-stdnum
+        # pads any shorter number with zeros.
+        return "bsn_short"
+    if kind == "it_codice_fiscale" and not valid and ref_valid and len(std_cf.compact(value)) == 11:
+        # The 11-digit codice fiscale of a company (its VAT number) is not
+        # a person's.
+        return "cf_company_number"
     if kind == "iban" and not valid and ref_valid and not std_iban.compact(value)[2:4].isdigit():
         # ISO 13616-1: the check digits are two digits; python-stdnum only
         # checks that MOD 97 comes out right (one letter in 97 passes).

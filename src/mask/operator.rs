@@ -209,6 +209,15 @@ fn profile_once(text: &str, profile: Profile) -> String {
             }
         }
         Profile::Name => mask_name(text),
+        // Another country's id (the customer schema's `national_id` is read
+        // by the record's country): a short id would show most of its
+        // digits (7 of an SSN's 9 under `3_4`), so only the last 4 show,
+        // at most half of it.
+        Profile::CnResidentId1x1 | Profile::CnResidentId3x4 | Profile::CnResidentId6x4
+            if text.chars().count() != 18 =>
+        {
+            partial(text, keep(0, 4))
+        }
         Profile::CnResidentId1x1 => partial(text, keep(1, 1)),
         Profile::CnResidentId3x4 => partial(text, keep(3, 4)),
         Profile::CnResidentId6x4 => partial(text, keep(6, 4)),
@@ -491,6 +500,16 @@ mod tests {
             profile("11010519491231002X", Profile::CnResidentId6x4),
             "110105********002X"
         );
+        // Ids of other countries show their last 4 characters only.
+        for p in [
+            Profile::CnResidentId1x1,
+            Profile::CnResidentId3x4,
+            Profile::CnResidentId6x4,
+        ] {
+            assert_eq!(profile("123456789", p), "*****6789");
+            assert_eq!(profile("AB123456C", p), "*****456C");
+            assert_eq!(profile("123", p), "**3");
+        }
         assert_eq!(
             profile("4111111111111111", Profile::CardLast4),
             "************1111"

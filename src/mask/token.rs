@@ -12,6 +12,8 @@
 //! | CN resident id | the 6-digit region code | the 11 digits of birth date and sequence | the check character |
 //! | US SSN | length | all 9 digits | — |
 //! | CN unified social credit code | the 6-digit division code | the other 11 of the first 17 characters (radix 31) | the check character |
+//! | other national id schemes | letters, length | all digits | — |
+//! | national id `by_country` | as a CN resident id when it has that form (18 characters: 17 digits and a digit or `X`), else as another scheme's | | |
 //!
 //! A token reverses to exactly its value, and two values never share a
 //! token. So a value is tokenized only when that holds, and is otherwise an
@@ -174,6 +176,18 @@ pub(crate) fn transform(
             let bban = map_digits(bban, 0, digits10)?;
             Ok(format!("{country}{}{bban}", iban_check(country, &bban)?))
         }
+        // A national id read by its record's country: the token does not
+        // see the record, so it goes by the value's shape. An 18-character
+        // resident id form is tokenized as a resident id (its tokens are
+        // of that form too), every other value as an id of other schemes
+        // (its tokens are not): each form maps onto itself, so a token
+        // reverses to exactly its value.
+        FieldKind::NationalId(IdScheme::ByCountry) if is_resident_id_form(text) => transform(
+            &FieldKind::NationalId(IdScheme::CnResidentId),
+            key,
+            text,
+            decrypt,
+        ),
         FieldKind::NationalId(IdScheme::CnResidentId) => {
             let b = text.as_bytes();
             if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
@@ -227,8 +241,31 @@ pub(crate) fn transform(
             out.push(check);
             Ok(out)
         }
+        // Other schemes (and an SSN read by its country, which comes out
+        // as a `us_ssn` token): the digits are encrypted, letters and
+        // length kept; a check character is not recomputed, so the token
+        // is not a valid id of its scheme.
+        FieldKind::NationalId(_) => {
+            if text.is_empty()
+                || !text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            {
+                return Err("not a normalized national id");
+            }
+            map_digits(text, 0, digits10)
+        }
         _ => Err("this kind cannot be tokenized"),
     }
+}
+
+/// Whether `text` has the form of an 18-character China resident id: 17
+/// digits and a digit or `X`.
+fn is_resident_id_form(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X')
 }
 
 /// The two IBAN check digits for `country` and `bban` (ISO 7064 MOD 97-10).
@@ -358,6 +395,42 @@ mod tests {
                 _ => {}
             }
         }
+    }
+
+    #[test]
+    fn national_ids_by_country_tokenize_by_their_form() {
+        let states = states();
+        let k = states.get("k1").unwrap();
+        let by = FieldKind::NationalId(IdScheme::ByCountry);
+        let cn = FieldKind::NationalId(IdScheme::CnResidentId);
+        let ssn = FieldKind::NationalId(IdScheme::UsSsn);
+        // The tokens a resident id and an SSN had under their own schemes.
+        for (kind, value) in [(&cn, "11010519491231002X"), (&ssn, "123456789")] {
+            let token = transform(&by, k, value, false).unwrap();
+            assert_eq!(token, transform(kind, k, value, false).unwrap());
+            assert_eq!(transform(&by, k, &token, true).unwrap(), value);
+        }
+        // Other schemes: digits encrypted, letters and length kept.
+        for (kind, value) in [
+            (&by, "AB123456C"),
+            (&by, "54362315K"),
+            (&by, "1234567890123456789"),
+            (&by, "11010519491231002Y"),
+            (&FieldKind::NationalId(IdScheme::GbNino), "AB123456C"),
+            (&FieldKind::NationalId(IdScheme::FrNir), "253072B07300470"),
+        ] {
+            let token = transform(kind, k, value, false).unwrap();
+            assert_ne!(token, value);
+            assert_eq!(token.len(), value.len());
+            let letters = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "");
+            assert_eq!(letters(&token), letters(value));
+            assert_eq!(transform(kind, k, &token, true).unwrap(), value);
+        }
+        // A resident id with a wrong check character, too few digits, a
+        // value not compacted: refused.
+        assert!(transform(&by, k, "110105194912310021", false).is_err());
+        assert!(transform(&by, k, "AB12C", false).is_err());
+        assert!(transform(&by, k, "ab123456c", false).is_err());
     }
 
     #[test]

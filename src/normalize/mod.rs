@@ -524,9 +524,12 @@ impl Normalizer {
             }),
             FieldKind::NationalId(scheme) => {
                 apply(rules, Step::Identifier, &mut current, |s| {
-                    owned(id::normalize_national_id(s, *scheme))
+                    owned(id::normalize_national_id_in(s, *scheme, region))
                 });
-                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(cleaned) {
+                let read = id::reading(*scheme, region, &id::compact(cleaned));
+                if read == id::Reading::Scheme(IdScheme::CnResidentId)
+                    && id::is_legacy_resident_id(cleaned)
+                {
                     rules.insert(Step::IdUpgrade);
                     notes.issues.push(id::upgraded_issue(field.path().clone()));
                 }

@@ -156,6 +156,12 @@ impl CasePolicy {
 }
 
 /// The scheme of a national identification number.
+///
+/// Each scheme has a normalization (separators removed, upper case; see
+/// [`normalize_national_id`](crate::normalize::id::normalize_national_id))
+/// and a check ([`checksum::national_id`](crate::checksum::national_id)).
+/// [`ByCountry`](Self::ByCountry) reads each value by the scheme of its
+/// record's country.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdScheme {
@@ -165,11 +171,79 @@ pub enum IdScheme {
     CnUscc,
     /// United States Social Security Number.
     UsSsn,
+    /// United Kingdom National Insurance number (HMRC): two prefix
+    /// letters, six digits, suffix letter `A` to `D`.
+    GbNino,
+    /// Spain: DNI (8 digits and a check letter) or NIE (`X`, `Y` or `Z`,
+    /// 7 digits and a check letter); one scheme accepts both.
+    EsDni,
+    /// France: NIR, the social security number (15 characters, Corsica's
+    /// `2A`/`2B` included).
+    FrNir,
+    /// Italy: codice fiscale of a person (16 characters; the 11-digit
+    /// number of a company is not one).
+    ItCodiceFiscale,
+    /// Germany: tax identification number (IdNr, Steuer-ID), 11 digits.
+    DeIdnr,
+    /// Netherlands: BSN, citizen service number, 9 digits (an 8-digit one
+    /// gets its leading zero back).
+    NlBsn,
+    /// Brazil: CPF, individual taxpayer number, 11 digits.
+    BrCpf,
+    /// India: Aadhaar number, 12 digits (Verhoeff check digit).
+    InAadhaar,
+    /// South Korea: resident registration number, 13 digits.
+    KrRrn,
+    /// Canada: Social Insurance Number, 9 digits (Luhn).
+    CaSin,
+    /// The scheme of the record's country (its `country` field, else the
+    /// field's or schema's default region), from [`IdScheme::BY_COUNTRY`].
+    /// A country without a scheme: the value is normalized and accepted
+    /// unchecked. No country at all: the value is checked by the one
+    /// scheme of that table whose shape it has (an 18-character China
+    /// resident id, a UK NINO, a Spanish DNI or NIE, an Italian codice
+    /// fiscale, a French NIR with `2A`/`2B`, a 12-digit Aadhaar, a
+    /// 13-digit Korean RRN); a value of a shape several schemes share
+    /// (9 or 11 digits, say) or none has is kept, normalized, with the
+    /// warning [`IdUnchecked`](crate::IssueCode::IdUnchecked).
+    ByCountry,
 }
 
 impl IdScheme {
     /// Every scheme custodia knows.
-    pub const ALL: &'static [Self] = &[Self::CnResidentId, Self::CnUscc, Self::UsSsn];
+    pub const ALL: &'static [Self] = &[
+        Self::CnResidentId,
+        Self::CnUscc,
+        Self::UsSsn,
+        Self::GbNino,
+        Self::EsDni,
+        Self::FrNir,
+        Self::ItCodiceFiscale,
+        Self::DeIdnr,
+        Self::NlBsn,
+        Self::BrCpf,
+        Self::InAadhaar,
+        Self::KrRrn,
+        Self::CaSin,
+        Self::ByCountry,
+    ];
+
+    /// The personal national id scheme of each country (ISO 3166-1
+    /// alpha-2), which [`ByCountry`](Self::ByCountry) reads a value by.
+    pub const BY_COUNTRY: &'static [(&'static str, Self)] = &[
+        ("BR", Self::BrCpf),
+        ("CA", Self::CaSin),
+        ("CN", Self::CnResidentId),
+        ("DE", Self::DeIdnr),
+        ("ES", Self::EsDni),
+        ("FR", Self::FrNir),
+        ("GB", Self::GbNino),
+        ("IN", Self::InAadhaar),
+        ("IT", Self::ItCodiceFiscale),
+        ("KR", Self::KrRrn),
+        ("NL", Self::NlBsn),
+        ("US", Self::UsSsn),
+    ];
 
     /// The scheme's name in schema JSON, e.g. `"cn_resident_id"`.
     pub fn name(self) -> &'static str {
@@ -177,12 +251,32 @@ impl IdScheme {
             Self::CnResidentId => "cn_resident_id",
             Self::CnUscc => "cn_uscc",
             Self::UsSsn => "us_ssn",
+            Self::GbNino => "gb_nino",
+            Self::EsDni => "es_dni",
+            Self::FrNir => "fr_nir",
+            Self::ItCodiceFiscale => "it_codice_fiscale",
+            Self::DeIdnr => "de_idnr",
+            Self::NlBsn => "nl_bsn",
+            Self::BrCpf => "br_cpf",
+            Self::InAadhaar => "in_aadhaar",
+            Self::KrRrn => "kr_rrn",
+            Self::CaSin => "ca_sin",
+            Self::ByCountry => "by_country",
         }
     }
 
     /// The scheme with this JSON name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// The personal national id scheme of `country`, from
+    /// [`BY_COUNTRY`](Self::BY_COUNTRY).
+    pub fn for_country(country: RegionCode) -> Option<Self> {
+        Self::BY_COUNTRY
+            .iter()
+            .find(|(c, _)| *c == country.as_str())
+            .map(|(_, s)| *s)
     }
 }
 

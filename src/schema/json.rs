@@ -124,8 +124,10 @@ impl Schema {
     /// duplicate detection compares the field: `name`, `text`, `address`,
     /// `code`, `exact`, `date`, `email`, `phone`, or `none`; by kind when
     /// absent, see [`Comparator`]), `description`, and the kind options
-    /// `scheme` (`national_id`:
-    /// `cn_resident_id`, `cn_uscc`, `us_ssn`), `values` (`enum`) and
+    /// `scheme` (`national_id`: `by_country`, `cn_resident_id`, `cn_uscc`,
+    /// `us_ssn`, `gb_nino`, `es_dni`, `fr_nir`, `it_codice_fiscale`,
+    /// `de_idnr`, `nl_bsn`, `br_cpf`, `in_aadhaar`, `kr_rrn`, `ca_sin`; see
+    /// [`IdScheme`]), `values` (`enum`) and
     /// `pattern` (`pattern`, matched against the whole value).
     ///
     /// Kinds: `full_name`, `given_name`, `family_name`, `email`, `phone`,

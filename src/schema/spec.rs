@@ -108,6 +108,10 @@ pub enum Profile {
     /// CN resident id, first 3 and last 4 kept.
     CnResidentId3x4,
     /// CN resident id, first 6 (region) and last 4 kept.
+    ///
+    /// The three resident id profiles keep only the last 4 characters (at
+    /// most half) of a value that is not 18 characters long: another
+    /// country's id in a field read by the record's country.
     CnResidentId6x4,
     /// Payment card, last 4 kept (what customers are shown).
     CardLast4,

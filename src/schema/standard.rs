@@ -48,7 +48,7 @@ fn build() -> Schema {
         K::Region,
         K::Postcode,
         K::Country,
-        K::NationalId(IdScheme::CnResidentId),
+        K::NationalId(IdScheme::ByCountry),
         K::Iban,
         K::PaymentCard,
         K::Date,
@@ -68,7 +68,7 @@ fn build() -> Schema {
         "state, province or region",
         "postal code",
         "country",
-        "China resident identity card number",
+        "personal national id, checked by the scheme of the record's country",
         "bank account (IBAN)",
         "payment card number",
         "when the record was last changed, for survivorship",
@@ -91,7 +91,8 @@ impl Schema {
     /// The built-in standard customer schema: `customer_id` (required),
     /// `source`, `full_name`, `given_name`, `family_name`, `gender`,
     /// `birth_date`, `email`, `phone`, `street`, `city`, `region`, `postcode`,
-    /// `country`, `national_id` (China resident id), `iban`, `payment_card`
+    /// `country`, `national_id` (by the scheme of the record's country,
+    /// [`IdScheme::ByCountry`]), `iban`, `payment_card`
     /// and `updated_at`. It is built once and shared.
     pub fn customer() -> Self {
         CUSTOMER.clone()

@@ -439,21 +439,24 @@ impl Validator {
                 }
             }
             FieldKind::NationalId(scheme) => {
-                if *scheme == IdScheme::CnResidentId && id::is_legacy_resident_id(text) {
+                let read = match id::reading(*scheme, region, &id::compact(text)) {
+                    id::Reading::Scheme(read) => read,
+                    id::Reading::NoScheme => return,
+                    id::Reading::Unchecked => {
+                        issues.push(issue(IssueCode::IdUnchecked));
+                        return;
+                    }
+                };
+                if read == IdScheme::CnResidentId && id::is_legacy_resident_id(text) {
                     issues.push(id::upgraded_issue(field.path().clone()));
                 }
-                let id = id::normalize_national_id(text, *scheme);
-                let checked = match scheme {
-                    IdScheme::CnResidentId => {
-                        checksum::cn_resident_id(&id, self.today).map(|info| {
-                            facts.resident_id.get_or_insert((index, info));
-                        })
+                let id = id::normalize_national_id_in(text, *scheme, region);
+                match checksum::national_id(read, &id, self.today) {
+                    Ok(Some(info)) => {
+                        facts.resident_id.get_or_insert((index, info));
                     }
-                    IdScheme::CnUscc => checksum::cn_uscc(&id),
-                    IdScheme::UsSsn => checksum::us_ssn(&id),
-                };
-                if let Err(problem) = checked {
-                    issues.push(id_issue(field, problem, scheme.name()));
+                    Ok(None) => {}
+                    Err(problem) => issues.push(id_issue(field, problem, read.name())),
                 }
             }
             FieldKind::Iban => {
@@ -551,6 +554,41 @@ mod tests {
             .iter()
             .map(Issue::code)
             .collect()
+    }
+
+    #[test]
+    fn national_ids_are_checked_by_the_record_country() {
+        let id = |country: &str, id: &str| {
+            codes(&format!(
+                r#"{{"customer_id": "c", "country": "{country}", "national_id": "{id}"}}"#
+            ))
+        };
+        assert_eq!(id("US", "123-45-6789"), []);
+        assert_eq!(id("US", "666-12-3456"), [IssueCode::IdNeverIssued]);
+        assert_eq!(id("CN", "11010519491231002X"), []);
+        assert_eq!(id("CN", "110105194912310021"), [IssueCode::IdChecksum]);
+        assert_eq!(id("United Kingdom", "AB 12 34 56 C"), []);
+        assert_eq!(id("ES", "54362315-Z"), [IssueCode::IdChecksum]);
+        assert_eq!(id("KR", "971013-9019902"), []);
+        // A country without a scheme: not checked.
+        assert_eq!(id("JP", "anything at all"), []);
+        // No country: an 18-character resident id is checked as one; a
+        // 9-digit number (SSN, SIN or BSN?) is kept with a warning.
+        let none = |id: &str| codes(&format!(r#"{{"customer_id": "c", "national_id": "{id}"}}"#));
+        assert_eq!(none("110105194912310021"), [IssueCode::IdChecksum]);
+        assert_eq!(none("11010519491231002X"), []);
+        assert_eq!(none("123-45-6789"), [IssueCode::IdUnchecked]);
+        assert_eq!(IssueCode::IdUnchecked.default_severity(), Severity::Warning);
+        // The default region stands in for a missing country.
+        let schema = Schema::from_json(
+            r#"{"name": "s", "region": "US", "fields": [
+                {"name": "id", "kind": "national_id", "scheme": "by_country"}]}"#,
+        )
+        .unwrap();
+        let record = Record::from_json(&schema, r#"{"id": "666-12-3456"}"#).unwrap();
+        let report = Validator::new(&schema).validate(&record).unwrap();
+        let found: Vec<_> = report.issues().iter().map(Issue::code).collect();
+        assert_eq!(found, [IssueCode::IdNeverIssued]);
     }
 
     #[test]
