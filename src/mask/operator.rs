@@ -214,7 +214,7 @@ fn profile_once(text: &str, profile: Profile) -> String {
         // digits (7 of an SSN's 9 under `3_4`), so only the last 4 show,
         // at most half of it.
         Profile::CnResidentId1x1 | Profile::CnResidentId3x4 | Profile::CnResidentId6x4
-            if text.chars().count() != 18 =>
+            if text.graphemes(true).count() != 18 =>
         {
             partial(text, keep(0, 4))
         }
