@@ -189,25 +189,9 @@ pub(crate) fn nickname_level(a: u32, b: u32) -> u8 {
     }
 }
 
-/// Suffixes that name a generation, with its number: a father and his
-/// son of one name are told apart by them.
-const GENERATIONS: &[(&str, u32)] = &[
-    ("sr", 1),
-    ("snr", 1),
-    ("senior", 1),
-    ("jr", 2),
-    ("jnr", 2),
-    ("junior", 2),
-    ("júnior", 2),
-    ("filho", 2),
-    ("ii", 2),
-    ("iii", 3),
-    ("iv", 4),
-];
-
-/// The generation a name declares with a suffix after its first word: 1
-/// for Sr., 2 for Jr. (and II, Júnior, Filho, which say the same), 3 for
-/// III, 4 for IV; 0 for none. A first word is never read as one: Junior is
+/// The generation a name declares with a suffix after its first word (its
+/// number in [`GENERATIONS`](crate::normalize::name::GENERATIONS)); 0 for
+/// none. A first word is never read as one: Junior is
 /// also a given name.
 pub(crate) fn generation(name: &str) -> u32 {
     name.split(|c: char| c.is_whitespace() || c == ',')
@@ -215,7 +199,7 @@ pub(crate) fn generation(name: &str) -> u32 {
         .skip(1)
         .find_map(|word| {
             let word = word.trim_matches('.');
-            GENERATIONS
+            crate::normalize::name::GENERATIONS
                 .iter()
                 .find(|(suffix, _)| word.chars().flat_map(char::to_lowercase).eq(suffix.chars()))
                 .map(|&(_, number)| number)

@@ -53,10 +53,30 @@ const TITLES: &[&str] = &[
     "frau",
 ];
 
-const SUFFIXES: &[&str] = &[
-    "jr", "jnr", "junior", "júnior", "sr", "snr", "senior", "filho", "ii", "iii", "iv", "phd",
-    "md", "esq", "dds", "mba", "obe", "mbe",
+/// Suffixes that name a generation, with its number: 1 for Sr., 2 for
+/// Jr. (and II, Júnior, Filho, which say the same), 3 for III, 4 for IV.
+/// Duplicate detection tells a father from his son of one name by them.
+pub(crate) const GENERATIONS: &[(&str, u32)] = &[
+    ("sr", 1),
+    ("snr", 1),
+    ("senior", 1),
+    ("jr", 2),
+    ("jnr", 2),
+    ("junior", 2),
+    ("júnior", 2),
+    ("filho", 2),
+    ("ii", 2),
+    ("iii", 3),
+    ("iv", 4),
 ];
+
+/// The other suffixes: degrees and honours.
+const HONOURS: &[&str] = &["phd", "md", "esq", "dds", "mba", "obe", "mbe"];
+
+/// Whether `word` is a suffix: a generation or an honour.
+fn is_suffix(word: &str) -> bool {
+    is_one_of(word, HONOURS) || GENERATIONS.iter().any(|&(g, _)| is_one_of(word, &[g]))
+}
 
 /// Family-name particles that belong to the family name and stay lower case.
 const PARTICLES: &[&str] = &[
@@ -193,7 +213,7 @@ fn split_western(name: &str, surnames: usize) -> NameParts {
     let mut parts = NameParts::default();
     let (family_part, given_part) = match name.split_once(',') {
         // "Smith, John Jr" but not "John Smith, Jr"
-        Some((before, after)) if !is_one_of(after, SUFFIXES) => (Some(before.trim()), after.trim()),
+        Some((before, after)) if !is_suffix(after) => (Some(before.trim()), after.trim()),
         _ => (None, name),
     };
     let mut words: Vec<&str> = given_part.split(' ').filter(|w| !w.is_empty()).collect();
@@ -206,7 +226,7 @@ fn split_western(name: &str, surnames: usize) -> NameParts {
     }
     let mut tail: Vec<&str> = Vec::new();
     let min_words = if family_part.is_some() { 1 } else { 2 };
-    while words.len() > min_words && words.last().is_some_and(|w| is_one_of(w, SUFFIXES)) {
+    while words.len() > min_words && words.last().is_some_and(|w| is_suffix(w)) {
         tail.insert(
             0,
             words
