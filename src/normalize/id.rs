@@ -10,10 +10,10 @@ use crate::schema::{IdScheme, RegionCode};
 /// Removes separators (spaces, hyphens and dashes, dots, slashes),
 /// reads full-width letters and digits as ASCII, and upper-cases:
 /// `de89 3704 0044 0532 0130 00` is `DE89370400440532013000`. Nothing else
-/// is removed: a control character (a tab too) or an invisible one stays,
-/// and validation
-/// refuses the value, as the reference (`python-stdnum`) does. Text with
-/// nothing but separators is kept as it is.
+/// is removed but white space at either end: a control character (a tab
+/// too) or an invisible one inside the value stays, and validation refuses
+/// the value, as the reference (`python-stdnum`) does. Text with nothing
+/// but separators is kept as it is.
 pub fn compact(text: &str) -> Cow<'_, str> {
     let separator = |c: char| {
         (c.is_whitespace() && !c.is_control())
@@ -31,12 +31,16 @@ pub fn compact(text: &str) -> Cow<'_, str> {
         .filter(|&c| !separator(c))
         .flat_map(char::to_uppercase)
         .collect();
+    // Trimmed after the separators are gone, as the reference does, so
+    // that a line break before a trailing `..` ends up outside the value
+    // and compacting a compacted value changes nothing.
+    let out = out.trim();
     // Separators around nothing visible are kept as written: compacting
     // them away would turn an invalid value into a blank (missing) one.
-    if out == text || super::text::is_blank(&out) {
+    if out == text || super::text::is_blank(out) {
         Cow::Borrowed(text)
     } else {
-        Cow::Owned(out)
+        Cow::Owned(out.to_owned())
     }
 }
 
@@ -247,6 +251,13 @@ mod tests {
         // Nothing visible left: kept, so the value stays invalid, not missing.
         assert_eq!(compact("-\u{7}"), "-\u{7}");
         assert_eq!(compact(" - "), " - ");
+        // White space that separators hid from the caller's trim is
+        // trimmed (found by fuzzing): compacting again changes nothing.
+        assert_eq!(compact("DE89\r\n.."), "DE89");
+        assert_eq!(compact("DE\t89"), "DE\t89");
+        for text in ["DE89\r\n..", "..\n4111 1111", "x\u{3000}-"] {
+            assert_eq!(compact(&compact(text)), compact(text), "{text:?}");
+        }
     }
 
     #[test]
