@@ -272,7 +272,7 @@ impl PairScorer {
             |f| pa.table.term_of(f, a).max(pb.table.term_of(f, b)),
             self.population,
         );
-        weight + model::generations_weight(weight, pa.table.row(a), pb.table.row(b))
+        model::with_generations(weight, pa.table.row(a), pb.table.row(b))
     }
 
     /// Whether a pair of this weight is a match (its probability reaches

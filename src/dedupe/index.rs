@@ -264,7 +264,7 @@ impl Index {
         let weight =
             self.scorer
                 .weight_with(levels, |f| self.term_count(query, f), self.table.rows + 1);
-        weight + model::generations_weight(weight, query.row(0), self.table.row(row))
+        model::with_generations(weight, query.row(0), self.table.row(row))
     }
 }
 

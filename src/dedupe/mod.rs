@@ -426,9 +426,9 @@ fn explanation(
     rows: usize,
     (a, b): (prepare::Row<'_>, prepare::Row<'_>),
 ) -> Explanation {
-    let weight = scorer.weight_with(levels, &count, rows);
-    let generations_weight = model::generations_weight(weight, a, b);
-    let weight = weight + generations_weight;
+    let fields_weight = scorer.weight_with(levels, &count, rows);
+    let weight = model::with_generations(fields_weight, a, b);
+    let generations_weight = weight - fields_weight;
     let fields = scorer
         .parts(levels, &count, rows)
         .enumerate()

@@ -407,8 +407,7 @@ impl<'a> Pruned<'a> {
                 }
             }
         }
-        let weight = self.scorer.weight_with(out, count, rows);
-        let weight = weight + generations_weight(weight, ra, rb);
+        let weight = capped_by_generations(self.scorer.weight_with(out, count, rows), apart);
         (weight >= self.threshold).then_some(weight)
     }
 }
@@ -420,13 +419,21 @@ impl<'a> Pruned<'a> {
 /// one chance in a billion. A suffix on one side only says nothing.
 pub(crate) const GENERATIONS_WEIGHT: f64 = -30.0;
 
-/// What different generations take off a pair of `weight` between rows
-/// `a` and `b` (0 or less; see [`GENERATIONS_WEIGHT`]).
-pub(crate) fn generations_weight(weight: f64, a: Row<'_>, b: Row<'_>) -> f64 {
-    if names::generations_differ(a.generation, b.generation) && weight > GENERATIONS_WEIGHT {
-        GENERATIONS_WEIGHT - weight
+/// The weight of a pair of rows `a` and `b` whose fields weigh `weight`:
+/// at most [`GENERATIONS_WEIGHT`] when their names declare different
+/// generations.
+pub(crate) fn with_generations(weight: f64, a: Row<'_>, b: Row<'_>) -> f64 {
+    capped_by_generations(
+        weight,
+        names::generations_differ(a.generation, b.generation),
+    )
+}
+
+fn capped_by_generations(weight: f64, apart: bool) -> f64 {
+    if apart {
+        weight.min(GENERATIONS_WEIGHT)
     } else {
-        0.0
+        weight
     }
 }
 
@@ -639,7 +646,7 @@ impl Scorer {
     /// The total weight of rows `a` and `b` of `table`.
     pub(crate) fn weight(&self, table: &Table, levels: &[u8], a: usize, b: usize) -> f64 {
         let weight = self.weight_with(levels, |f| table.term_count(f, a, b), table.rows);
-        weight + generations_weight(weight, table.row(a), table.row(b))
+        with_generations(weight, table.row(a), table.row(b))
     }
 
     /// The total weight of a pair, `count` and `rows` as for [`Scorer::parts`].
