@@ -304,8 +304,28 @@ fn is_generalized(text: &str, how: Generalize) -> bool {
         Generalize::AgeBand { .. } | Generalize::Range { .. } => text
             .split_once('-')
             .is_some_and(|(a, b)| digits(a) && digits(b)),
-        Generalize::Prefix { .. } => false,
+        Generalize::Prefix { keep } => text.strip_suffix(PREFIX_MARK).is_some_and(|kept| {
+            !kept.contains(PREFIX_MARK) && kept.graphemes(true).count() <= keep
+        }),
     }
+}
+
+/// Ends a [`Generalize::Prefix`]: `SW1*` is a prefix, not a postcode.
+/// It marks what was cut, and lets a value no longer than the prefix
+/// (`101`, a 3-digit postcode) lose a character like any other instead of
+/// showing whole, while generalizing `10*` again changes nothing.
+const PREFIX_MARK: char = '*';
+
+/// The first `keep` graphemes of `text` with [`PREFIX_MARK`] after them;
+/// at least one grapheme is always cut.
+fn prefix(text: &str, keep: usize) -> String {
+    let graphemes = text.graphemes(true).count();
+    let mut out: String = text
+        .graphemes(true)
+        .take(keep.min(graphemes.saturating_sub(1)))
+        .collect();
+    out.push(PREFIX_MARK);
+    out
 }
 
 /// The largest magnitude [`Generalize::Range`] takes: 2^53, beyond which
@@ -331,7 +351,7 @@ pub fn generalize(text: &str, how: Generalize, today: Date) -> Option<String> {
             let low = age / width * width;
             Some(format!("{low}-{}", low + width - 1))
         }
-        Generalize::Prefix { keep } => Some(text.graphemes(true).take(keep).collect()),
+        Generalize::Prefix { keep } => Some(prefix(text, keep)),
         Generalize::Range { width } => {
             let n: f64 = text.parse().ok()?;
             // Beyond 2^53 not every whole number is a float: no exact range.
@@ -593,7 +613,20 @@ mod tests {
         );
         assert_eq!(
             generalize("SW1A 1AA", Generalize::Prefix { keep: 3 }, today).as_deref(),
-            Some("SW1")
+            Some("SW1*")
+        );
+        // A value no longer than the prefix loses a character too.
+        for (value, prefix) in [("101", "10*"), ("7", "*"), ("SW1*", "SW1*"), ("10*", "10*")] {
+            assert_eq!(
+                generalize(value, Generalize::Prefix { keep: 3 }, today).as_deref(),
+                Some(prefix),
+                "{value}"
+            );
+        }
+        // A star inside the value is not a prefix's mark.
+        assert_eq!(
+            generalize("1*3", Generalize::Prefix { keep: 3 }, today).as_deref(),
+            Some("1**")
         );
         assert_eq!(
             generalize("1534.5", Generalize::Range { width: 1000 }, today).as_deref(),

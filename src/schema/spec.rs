@@ -169,7 +169,8 @@ pub enum Generalize {
         /// Years per band.
         width: u16,
     },
-    /// A postcode to its first `keep` characters.
+    /// A postcode to its first `keep` characters and a `*` (`SW1*`); at
+    /// least one character is always cut (`101` is `10*`).
     Prefix {
         /// Characters kept.
         keep: usize,
