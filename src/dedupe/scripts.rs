@@ -14,6 +14,8 @@ use std::sync::LazyLock;
 use pinyin::ToPinyin;
 use wana_kana::ConvertJapanese;
 
+use crate::normalize::name::{is_han, is_hangul, is_kana};
+
 /// How a record's names are read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Reading {
@@ -54,8 +56,8 @@ fn load(text: &'static str) -> HashMap<&'static str, Vec<&'static str>> {
 }
 
 static JAPANESE: LazyLock<Dictionary> = LazyLock::new(|| Dictionary {
-    family: load(include_str!("data/ja_family_names.tsv")),
-    given: load(include_str!("data/ja_given_names.tsv")),
+    family: load(crate::normalize::name::JA_FAMILY_NAMES),
+    given: load(crate::normalize::name::JA_GIVEN_NAMES),
 });
 
 /// Korean surnames: every spelling (hangul, romanizations) to the one
@@ -120,20 +122,6 @@ pub(crate) fn reading_of_phone(phone: &str) -> Option<Reading> {
     } else {
         None
     }
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c,
-        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{20000}'..='\u{2A6DF}'
-        | '\u{F900}'..='\u{FAFF}' | '\u{3005}')
-}
-
-fn is_kana(c: char) -> bool {
-    matches!(c, '\u{3041}'..='\u{30FA}' | '\u{30FC}')
-}
-
-fn is_hangul(c: char) -> bool {
-    matches!(c, '\u{AC00}'..='\u{D7A3}')
 }
 
 /// The name as compared letter by letter: other scripts spelt in Latin

@@ -3,6 +3,8 @@
 //! and suffixes, and Western name casing.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use super::text;
 
@@ -84,19 +86,39 @@ const PARTICLES: &[&str] = &[
     "al", "el", "ter", "ten", "dos", "das", "zu",
 ];
 
-fn is_han(c: char) -> bool {
+/// A Han character, or the iteration mark of 佐々木.
+pub(crate) fn is_han(c: char) -> bool {
     matches!(c,
         '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{20000}'..='\u{2A6DF}'
-        | '\u{F900}'..='\u{FAFF}' | '\u{2F800}'..='\u{2FA1F}')
+        | '\u{F900}'..='\u{FAFF}' | '\u{2F800}'..='\u{2FA1F}' | '\u{3005}')
 }
 
-fn is_hangul(c: char) -> bool {
-    matches!(c, '\u{AC00}'..='\u{D7AF}')
+pub(crate) fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}')
 }
 
-fn is_kana(c: char) -> bool {
-    matches!(c, '\u{3040}'..='\u{30FF}')
+/// Hiragana or katakana (with the long-vowel mark), not the middle dot.
+pub(crate) fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{30FA}' | '\u{30FC}'..='\u{30FF}')
 }
+
+/// Common Japanese family names in kanji, one per line with its reading
+/// in hiragana after a tab.
+pub(crate) const JA_FAMILY_NAMES: &str = include_str!("data/ja_family_names.tsv");
+
+/// Japanese given names, as [`JA_FAMILY_NAMES`] (a spelling with several
+/// readings has a line for each).
+pub(crate) const JA_GIVEN_NAMES: &str = include_str!("data/ja_given_names.tsv");
+
+/// The spellings of [`JA_FAMILY_NAMES`] and [`JA_GIVEN_NAMES`].
+static JA_SPELLINGS: LazyLock<[HashSet<&'static str>; 2]> = LazyLock::new(|| {
+    [JA_FAMILY_NAMES, JA_GIVEN_NAMES].map(|text| {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split('\t').next())
+            .collect()
+    })
+});
 
 /// Whether the name is written in Chinese, Japanese or Korean script (and
 /// no Latin letters).
@@ -125,9 +147,10 @@ fn is_one_of(word: &str, list: &[&str]) -> bool {
 
 /// Splits a full name. Chinese, Japanese and Korean names are family name
 /// first: a Chinese name without a space takes one character (or a known
-/// compound surname such as 欧阳) as family name; four or more Han
-/// characters without a known compound surname are read as a Japanese name
-/// with a two-character family name; names with a space split at it. Names
+/// compound surname such as 欧阳) as family name; a Japanese one (kana in
+/// it, or four or more Han characters) the kanji before a given name in
+/// kana, else a known family name, else two characters (see
+/// `family_length`); names with a space split at it. Names
 /// joined with a middle dot (约翰·史密斯) are given name first. Western
 /// names lose leading titles and trailing suffixes (kept apart), take
 /// `Family, Given` when there is a comma, and otherwise take the last word
@@ -156,7 +179,7 @@ pub fn split_in(full_name: &str, country: Option<&str>) -> NameParts {
         return NameParts::default();
     }
     if is_cjk_name(name) {
-        split_cjk(name)
+        split_cjk(name, country)
     } else {
         let surnames = if country.is_some_and(|c| TWO_SURNAME_COUNTRIES.contains(&c)) {
             2
@@ -167,7 +190,7 @@ pub fn split_in(full_name: &str, country: Option<&str>) -> NameParts {
     }
 }
 
-fn split_cjk(name: &str) -> NameParts {
+fn split_cjk(name: &str, country: Option<&str>) -> NameParts {
     let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     if name.contains(is_dot) {
         let cut = name.rfind(is_dot).unwrap_or(0);
@@ -187,16 +210,7 @@ fn split_cjk(name: &str) -> NameParts {
         };
     }
     let chars: Vec<char> = name.chars().collect();
-    let compound = CN_COMPOUND_SURNAMES
-        .iter()
-        .chain(KO_COMPOUND_SURNAMES)
-        .any(|s| name.starts_with(s));
-    let japanese_like = chars.len() >= 4 && chars.iter().all(|&c| is_han(c));
-    let family_len = if chars.len() > 2 && (compound || japanese_like) {
-        2
-    } else {
-        1
-    };
+    let family_len = family_length(name, &chars, country);
     let family: String = chars[..family_len].iter().collect();
     let given: String = chars[family_len..].iter().collect();
     NameParts {
@@ -205,6 +219,44 @@ fn split_cjk(name: &str) -> NameParts {
         family_first: true,
         ..NameParts::default()
     }
+}
+
+/// How many of the characters of a CJK name written without a space
+/// are its family name. Chinese and Korean names take one, or two for a
+/// compound surname (欧阳, 남궁). A Japanese name (kana in it, or four or
+/// more Han characters, or three in Japan) takes the kanji before a given
+/// name in kana (本間さくら); else the longest known family name followed
+/// by a known given name (林美智子, 田中翔); else a known family name of
+/// three or more characters (長谷川); else two, the most common length.
+fn family_length(name: &str, chars: &[char], country: Option<&str>) -> usize {
+    let n = chars.len();
+    if n <= 2 {
+        return 1;
+    }
+    if CN_COMPOUND_SURNAMES
+        .iter()
+        .chain(KO_COMPOUND_SURNAMES)
+        .any(|s| name.starts_with(s))
+    {
+        return 2;
+    }
+    let kanji = chars.iter().take_while(|&&c| is_han(c)).count();
+    if 0 < kanji && kanji < n && chars[kanji..].iter().all(|&c| is_kana(c)) {
+        return kanji;
+    }
+    if kanji < n || (n < 4 && country != Some("JP")) {
+        return 1;
+    }
+    let [family, given] = &*JA_SPELLINGS;
+    let known = |len: usize| {
+        let at = name.char_indices().nth(len).map_or(name.len(), |(i, _)| i);
+        (family.contains(&name[..at]), given.contains(&name[at..]))
+    };
+    (1..n)
+        .rev()
+        .find(|&len| known(len) == (true, true))
+        .or_else(|| (3..n).rev().find(|&len| known(len).0))
+        .unwrap_or(2)
 }
 
 /// A Western name, ending in `surnames` family names (1 or 2) when it
@@ -362,6 +414,28 @@ mod tests {
         assert_eq!(parts("山田太郎"), gf("太郎", "山田"));
         assert_eq!(parts("김민준"), gf("민준", "김"));
         assert_eq!(parts("남궁민수"), gf("민수", "남궁"));
+        // Kanji then kana: the kanji are the family name.
+        assert_eq!(parts("本間さくら"), gf("さくら", "本間"));
+        assert_eq!(parts("森ゆかり"), gf("ゆかり", "森"));
+        // The iteration mark is part of a Han name, not a Latin word.
+        assert_eq!(parts("佐々木健"), gf("健", "佐々木"));
+        // A known family name and given name, or a long family name.
+        assert_eq!(parts("長谷川健太"), gf("健太", "長谷川"));
+        assert_eq!(parts("長谷川猫鳥"), gf("猫鳥", "長谷川"));
+        assert_eq!(parts("林美智子"), gf("美智子", "林"));
+        // The longest family name that a known given name follows: 原 is
+        // a family name too.
+        assert_eq!(parts("原田健太"), gf("健太", "原田"));
+        // A one-character family name needs a known given name after it.
+        assert_eq!(parts("原猫鳥子"), gf("鳥子", "原猫"));
+        // Three Han characters: Chinese unless the record is Japanese.
+        assert_eq!(parts("田中翔"), gf("中翔", "田"));
+        let jp = split_in("田中翔", Some("JP"));
+        assert_eq!((jp.given, jp.family), gf("翔", "田中"));
+        let jp = split_in("林大翔", Some("JP"));
+        assert_eq!((jp.given, jp.family), gf("大翔", "林"));
+        // Unknown four-character names keep two and two.
+        assert_eq!(parts("猫鳥花子"), gf("花子", "猫鳥"));
     }
 
     #[test]
