@@ -93,7 +93,8 @@ pub(crate) struct Hints {
 
 impl Hints {
     /// How the names of a normalized record are read: by its country, else
-    /// its phone's country code, else whether its names are Japanese.
+    /// its phone's country code, else whether its names are Japanese or in
+    /// hangul.
     fn reading(&self, record: &Record) -> Reading {
         let text = |at: Option<usize>| at.and_then(|i| record.values()[i].as_str());
         text(self.country)
@@ -101,8 +102,11 @@ impl Hints {
             .or_else(|| text(self.phone).and_then(scripts::reading_of_phone))
             .unwrap_or_else(|| {
                 let (family, given) = (text(self.family), text(self.given));
-                if scripts::looks_japanese(family.unwrap_or(""), given.unwrap_or("")) {
+                let (family, given) = (family.unwrap_or(""), given.unwrap_or(""));
+                if scripts::looks_japanese(family, given) {
                     Reading::Japanese
+                } else if scripts::looks_korean(family, given) {
+                    Reading::Korean
                 } else {
                     Reading::Chinese
                 }

@@ -25,6 +25,10 @@ pub(crate) enum Reading {
     /// Han characters as Japanese names; Latin spellings with Japanese long
     /// vowels folded (`Satou`, `Satoh`, `Sato`).
     Japanese,
+    /// Han characters as Chinese; given names in Latin letters with the
+    /// Korean romanizations folded to one (`Seoyeon`, `Suh-yun`; see
+    /// `fold_korean`).
+    Korean,
 }
 
 /// What a name field holds.
@@ -100,10 +104,16 @@ pub(crate) fn looks_japanese(family: &str, given: &str) -> bool {
         && dictionary.given.contains_key(given)
 }
 
+/// Whether a Korean reading fits this record's names: hangul in them.
+pub(crate) fn looks_korean(family: &str, given: &str) -> bool {
+    family.chars().chain(given.chars()).any(is_hangul)
+}
+
 /// The reading of a country (ISO 3166-1 alpha-2), when it decides one.
 pub(crate) fn reading_of_country(country: &str) -> Option<Reading> {
     match country {
         "JP" => Some(Reading::Japanese),
+        "KR" | "KP" => Some(Reading::Korean),
         "CN" | "TW" | "HK" | "MO" | "SG" => Some(Reading::Chinese),
         _ => None,
     }
@@ -114,6 +124,8 @@ pub(crate) fn reading_of_country(country: &str) -> Option<Reading> {
 pub(crate) fn reading_of_phone(phone: &str) -> Option<Reading> {
     if phone.starts_with("+81") {
         Some(Reading::Japanese)
+    } else if phone.starts_with("+82") {
+        Some(Reading::Korean)
     } else if ["+86", "+886", "+852", "+853"]
         .iter()
         .any(|p| phone.starts_with(p))
@@ -130,6 +142,14 @@ pub(crate) fn reading_of_phone(phone: &str) -> Option<Reading> {
 /// hold several readings separated by `|` (a Japanese name read more than
 /// one way), the most common first.
 pub(crate) fn spelling(key: &str, role: Role, reading: Reading) -> String {
+    let korean_given = reading == Reading::Korean && role != Role::Family;
+    let unmarked;
+    let key = if korean_given {
+        unmarked = without_syllable_h(key);
+        &unmarked
+    } else {
+        key
+    };
     let mut readings = vec![String::with_capacity(key.len())];
     let mut chars = key.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
@@ -146,8 +166,8 @@ pub(crate) fn spelling(key: &str, role: Role, reading: Reading) -> String {
             let run = &key[at..end];
             let spelt = match reading {
                 Reading::Japanese => japanese(run, role),
-                Reading::Chinese if run.chars().all(is_kana) => japanese(run, role),
-                Reading::Chinese => vec![chinese(run)],
+                _ if run.chars().all(is_kana) => japanese(run, role),
+                Reading::Chinese | Reading::Korean => vec![chinese(run)],
             };
             readings = readings
                 .iter()
@@ -189,6 +209,9 @@ pub(crate) fn spelling(key: &str, role: Role, reading: Reading) -> String {
         fold_slavic_endings(r);
         if reading == Reading::Japanese {
             *r = fold_japanese(r);
+        }
+        if korean_given {
+            *r = fold_korean(r);
         }
         if role == Role::Family
             && let Some(surname) = KOREAN_SURNAMES.get(r.as_str())
@@ -248,6 +271,61 @@ fn chinese(run: &str) -> String {
         }
     }
     out
+}
+
+/// A Korean name in Latin letters without the `h` that some spellings put
+/// after a syllable's vowel (`Suh-yun`, `Ahn`, `Minsuh`): before a space,
+/// a hyphen, the end, or a consonant other than `y` and `w`.
+fn without_syllable_h(key: &str) -> String {
+    let b = key.as_bytes();
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
+    let mut out = String::with_capacity(key.len());
+    for (i, c) in key.char_indices() {
+        let ends_syllable = c == 'h'
+            && i > 0
+            && vowel(b[i - 1])
+            && b.get(i + 1)
+                .is_none_or(|&n| !(vowel(n) || matches!(n, b'y' | b'w')) && n.is_ascii());
+        if !ends_syllable {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Korean romanizations of a given name folded to one, so that Revised
+/// Romanization, McCune–Reischauer and the spellings passports carry
+/// meet: `Seoyeon` and `Suhyun`, `Jiho` and `Chiho`, `Siu` and `Shiwoo`,
+/// `Minjun` and `Minjoon`, `Gyeong` and `Kyung`. The vowels `eo`, `eu`,
+/// `oo`, `ou` and `wu` become `u`, `ee` becomes `i`, `ai` `ae`; `sh` is
+/// `s` and `ch` `j`; `k`, `t`, `p` and `r` become `g`, `d`, `b` and `l`,
+/// which the romanizations tell apart by position or aspiration only.
+fn fold_korean(spelling: &str) -> String {
+    let mut out = spelling.to_owned();
+    for (from, to) in [
+        ("sh", "s"),
+        ("ch", "j"),
+        ("eo", "u"),
+        ("eu", "u"),
+        ("oo", "u"),
+        ("ou", "u"),
+        ("wu", "u"),
+        ("ee", "i"),
+        ("ai", "ae"),
+    ] {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out.chars()
+        .map(|c| match c {
+            'k' => 'g',
+            't' => 'd',
+            'p' => 'b',
+            'r' => 'l',
+            c => c,
+        })
+        .collect()
 }
 
 /// Japanese romanizations folded to one: long vowels (`ou`, `oo`, `oh`
@@ -447,6 +525,26 @@ mod tests {
         assert_eq!(s("서연", Role::Given, c), "seoyeon");
         // Only family names take the surname spellings.
         assert_eq!(s("yi", Role::Given, c), "yi");
+        // Read as Korean, given names meet across romanizations.
+        let k = Reading::Korean;
+        for (a, b) in [
+            ("서연", "suh-yun"),
+            ("seoyeon", "suh yun"),
+            ("지호", "chi-ho"),
+            ("시우", "shi-woo"),
+            ("민준", "min-joon"),
+            ("민서", "minsuh"),
+            ("경민", "kyung-min"),
+            ("현우", "hyun-woo"),
+        ] {
+            assert_eq!(s(a, Role::Given, k), s(b, Role::Given, k), "{a} {b}");
+        }
+        // Different names stay apart, and family names keep their table.
+        assert_ne!(s("서연", Role::Given, k), s("서현", Role::Given, k));
+        assert_ne!(s("민준", Role::Given, k), s("민지", Role::Given, k));
+        assert_eq!(s("박", Role::Family, k), "park");
+        // Only records read as Korean fold: Tina is not Dina elsewhere.
+        assert_ne!(s("tina", Role::Given, c), s("dina", Role::Given, c));
     }
 
     #[test]
