@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use pinyin::ToPinyin;
 use wana_kana::ConvertJapanese;
 
-use crate::normalize::name::{is_han, is_hangul, is_kana};
+use crate::normalize::name::{JAPANESE_NAMES, is_han, is_hangul, is_kana};
 
 /// How a record's names are read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,28 +41,6 @@ pub(crate) enum Role {
     /// A whole name, or a name field of another kind.
     Whole,
 }
-
-/// Japanese names in kanji with their readings (hiragana), from the data
-/// files; several readings of one spelling are kept in file order.
-struct Dictionary {
-    family: HashMap<&'static str, Vec<&'static str>>,
-    given: HashMap<&'static str, Vec<&'static str>>,
-}
-
-fn load(text: &'static str) -> HashMap<&'static str, Vec<&'static str>> {
-    let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        if let Some((kanji, reading)) = line.split_once('\t') {
-            map.entry(kanji).or_default().push(reading);
-        }
-    }
-    map
-}
-
-static JAPANESE: LazyLock<Dictionary> = LazyLock::new(|| Dictionary {
-    family: load(crate::normalize::name::JA_FAMILY_NAMES),
-    given: load(crate::normalize::name::JA_GIVEN_NAMES),
-});
 
 /// Korean surnames: every spelling (hangul, romanizations) to the one
 /// compared.
@@ -97,7 +75,7 @@ pub(crate) fn looks_japanese(family: &str, given: &str) -> bool {
     if kana(family) || kana(given) {
         return true;
     }
-    let dictionary = &*JAPANESE;
+    let dictionary = &*JAPANESE_NAMES;
     !family.is_empty()
         && !given.is_empty()
         && dictionary.family.contains_key(family)
@@ -228,7 +206,7 @@ pub(crate) fn spelling(key: &str, role: Role, reading: Reading) -> String {
 /// name, both for a whole name, family name first); kana letter by letter;
 /// Han characters outside the dictionary in pinyin.
 fn japanese(run: &str, role: Role) -> Vec<String> {
-    let dictionary = &*JAPANESE;
+    let dictionary = &*JAPANESE_NAMES;
     let romaji = |kana: &str| kana.to_romaji();
     let look = |map: &HashMap<&'static str, Vec<&'static str>>, s: &str| {
         map.get(s)
@@ -245,12 +223,10 @@ fn japanese(run: &str, role: Role) -> Vec<String> {
             .or_else(|| {
                 // A whole name without a space: the longest family name
                 // that leaves a known given name.
-                let cuts: Vec<usize> = run.char_indices().map(|(i, _)| i).skip(1).collect();
-                cuts.iter().rev().find_map(|&cut| {
-                    let family = look(&dictionary.family, &run[..cut])?;
-                    let given = look(&dictionary.given, &run[cut..])?;
-                    Some(vec![format!("{}{}", family[0], given[0])])
-                })
+                let cut = dictionary.cut(run)?;
+                let family = look(&dictionary.family, &run[..cut])?;
+                let given = look(&dictionary.given, &run[cut..])?;
+                Some(vec![format!("{}{}", family[0], given[0])])
             }),
     };
     found.unwrap_or_else(|| vec![chinese(run)])

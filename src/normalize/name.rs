@@ -3,7 +3,7 @@
 //! and suffixes, and Western name casing.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::text;
@@ -102,23 +102,45 @@ pub(crate) fn is_kana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{30FA}' | '\u{30FC}'..='\u{30FF}')
 }
 
-/// Common Japanese family names in kanji, one per line with its reading
-/// in hiragana after a tab.
-pub(crate) const JA_FAMILY_NAMES: &str = include_str!("data/ja_family_names.tsv");
+/// Japanese names in kanji with their readings (hiragana), from the
+/// gimei files in `data/` (see its README); several readings of one
+/// spelling are kept in file order. The name split looks spellings up;
+/// duplicate detection reads names through it.
+pub(crate) struct JapaneseNames {
+    pub(crate) family: HashMap<&'static str, Vec<&'static str>>,
+    pub(crate) given: HashMap<&'static str, Vec<&'static str>>,
+}
 
-/// Japanese given names, as [`JA_FAMILY_NAMES`] (a spelling with several
-/// readings has a line for each).
-pub(crate) const JA_GIVEN_NAMES: &str = include_str!("data/ja_given_names.tsv");
+/// The kanji of a data file's lines (`kanji<TAB>reading`) to their readings.
+fn load(text: &'static str) -> HashMap<&'static str, Vec<&'static str>> {
+    let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((kanji, reading)) = line.split_once('\t') {
+            map.entry(kanji).or_default().push(reading);
+        }
+    }
+    map
+}
 
-/// The spellings of [`JA_FAMILY_NAMES`] and [`JA_GIVEN_NAMES`].
-static JA_SPELLINGS: LazyLock<[HashSet<&'static str>; 2]> = LazyLock::new(|| {
-    [JA_FAMILY_NAMES, JA_GIVEN_NAMES].map(|text| {
-        text.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split('\t').next())
-            .collect()
-    })
+pub(crate) static JAPANESE_NAMES: LazyLock<JapaneseNames> = LazyLock::new(|| JapaneseNames {
+    family: load(include_str!("data/ja_family_names.tsv")),
+    given: load(include_str!("data/ja_given_names.tsv")),
 });
+
+impl JapaneseNames {
+    /// Where a Japanese name written without a space splits into a known
+    /// family name and a known given name, the longest family name first
+    /// (a byte offset into `name`).
+    pub(crate) fn cut(&self, name: &str) -> Option<usize> {
+        name.char_indices()
+            .rev()
+            .map(|(i, _)| i)
+            .filter(|&at| at > 0)
+            .find(|&at| {
+                self.family.contains_key(&name[..at]) && self.given.contains_key(&name[at..])
+            })
+    }
+}
 
 /// Whether the name is written in Chinese, Japanese or Korean script (and
 /// no Latin letters).
@@ -247,15 +269,16 @@ fn family_length(name: &str, chars: &[char], country: Option<&str>) -> usize {
     if kanji < n || (n < 4 && country != Some("JP")) {
         return 1;
     }
-    let [family, given] = &*JA_SPELLINGS;
-    let known = |len: usize| {
-        let at = name.char_indices().nth(len).map_or(name.len(), |(i, _)| i);
-        (family.contains(&name[..at]), given.contains(&name[at..]))
-    };
-    (1..n)
-        .rev()
-        .find(|&len| known(len) == (true, true))
-        .or_else(|| (3..n).rev().find(|&len| known(len).0))
+    let names = &*JAPANESE_NAMES;
+    let at = |len: usize| name.char_indices().nth(len).map_or(name.len(), |(i, _)| i);
+    names
+        .cut(name)
+        .map(|cut| name[..cut].chars().count())
+        .or_else(|| {
+            (3..n)
+                .rev()
+                .find(|&len| names.family.contains_key(&name[..at(len)]))
+        })
         .unwrap_or(2)
 }
 
