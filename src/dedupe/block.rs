@@ -3,14 +3,14 @@
 //! each pair is compared once.
 
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::compare::Comparator;
 use super::names;
-use super::prepare::Table;
+use super::prepare::{Row, Table};
 use crate::error::{Result, SettingPath, SettingProblem};
 use crate::schema::Schema;
 
@@ -302,9 +302,14 @@ impl Resolved {
 
     /// The rule's key for `row` (a hash), or `None` when a part is missing.
     pub(crate) fn key(&self, table: &Table, row: usize) -> Option<u64> {
-        let mut hasher = DefaultHasher::new();
+        self.key_of(&table.row(row))
+    }
+
+    /// [`Resolved::key`] of a row already found.
+    fn key_of(&self, row: &Row<'_>) -> Option<u64> {
+        let mut hasher = KEY_HASH.build_hasher();
         for &(column, transform) in &self.parts {
-            let value = table.get(column, row);
+            let value = row.get(column);
             let key = value.key;
             let spelling = if value.spelling.is_empty() {
                 key
@@ -339,6 +344,10 @@ impl Resolved {
     }
 }
 
+/// The hash of blocking keys: keys are only compared for equality, within
+/// one run, so any good 64-bit hash does; a fixed seed keeps runs alike.
+const KEY_HASH: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0);
+
 fn first_chars(text: &str, n: usize) -> &str {
     let end = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
     &text[..end]
@@ -361,12 +370,30 @@ pub(crate) struct Limits {
 /// positions `(i, j)` with `i < j`: all of them when the block is at most
 /// `max_block` long, else each record with its next `window`.
 pub(crate) fn within_block(len: usize, limits: Limits) -> impl Iterator<Item = (usize, usize)> {
-    let reach = if len <= limits.max_block {
+    let reach = reach(len, limits);
+    (0..len).flat_map(move |i| (i + 1..len.min(i + 1 + reach)).map(move |j| (i, j)))
+}
+
+/// Pairs a rule makes before adding them to the list of all.
+const GATHER: usize = 1 << 16;
+
+/// Rows whose blocking keys one task computes.
+const KEY_STRETCH: usize = 4096;
+
+/// How many pairs [`within_block`] makes.
+fn pairs_within_block(len: usize, limits: Limits) -> usize {
+    let reach = reach(len, limits);
+    (0..len).map(|i| reach.min(len - i - 1)).sum()
+}
+
+/// How far a record of a block of `len` records reaches (see
+/// [`within_block`]).
+fn reach(len: usize, limits: Limits) -> usize {
+    if len <= limits.max_block {
         len
     } else {
         limits.window
-    };
-    (0..len).flat_map(move |i| (i + 1..len.min(i + 1 + reach)).map(move |j| (i, j)))
+    }
 }
 
 /// A row without a key for a rule.
@@ -398,9 +425,6 @@ pub(crate) fn candidates(
     for (p, &row) in order.iter().enumerate() {
         position[row as usize] = p as u32;
     }
-    let mut pairs: Vec<u64> = Vec::new();
-    let mut per_rule = Vec::with_capacity(rules.len() + 1);
-    let mut keys = Vec::with_capacity(rules.len());
     // Pairs are kept as positions in name order, so that after sorting,
     // the pairs of one block of similar names are compared one after
     // another and their rows are still in cache.
@@ -410,28 +434,88 @@ pub(crate) fn candidates(
             pairs.push(u64::from(x.min(y)) << 32 | u64::from(x.max(y)));
         }
     };
-    for rule in rules {
-        let before = pairs.len();
-        let mut keyed: Vec<(u64, u32, u32)> = (0..table.rows)
-            .into_par_iter()
-            .filter_map(|row| {
-                rule.key(table, row)
-                    .map(|k| (k.min(NO_KEY - 1), position[row], row as u32))
-            })
-            .collect();
-        keyed.par_sort_unstable();
-        let mut rule_keys = vec![NO_KEY; table.rows];
-        for &(k, _, row) in &keyed {
-            rule_keys[row as usize] = k;
-        }
-        keys.push(rule_keys);
-        for block in keyed.chunk_by(|x, y| x.0 == y.0) {
-            for (i, j) in within_block(block.len(), limits) {
-                push(&mut pairs, block[i].2, block[j].2);
+    // Every rule's key of each row, a stretch of rows at a time: each row
+    // is read once for all rules.
+    let mut keys: Vec<Vec<u64>> = vec![vec![NO_KEY; table.rows]; rules.len()];
+    let mut stretches: Vec<Vec<&mut [u64]>> = Vec::new();
+    for rule_keys in &mut keys {
+        for (s, stretch) in rule_keys.chunks_mut(KEY_STRETCH).enumerate() {
+            if stretches.len() <= s {
+                stretches.push(Vec::with_capacity(rules.len()));
             }
+            stretches[s].push(stretch);
         }
-        per_rule.push(pairs.len() - before);
     }
+    stretches
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(s, mut stretch)| {
+            for i in 0..stretch.first().map_or(0, |k| k.len()) {
+                let row = table.row(s * KEY_STRETCH + i);
+                for (rule_keys, rule) in stretch.iter_mut().zip(rules) {
+                    rule_keys[i] = rule.key_of(&row).map_or(NO_KEY, |k| k.min(NO_KEY - 1));
+                }
+            }
+        });
+    // The most pairs the rules and the sorted neighbourhood can make, so
+    // that the list of them is made once at its size: grown by doubling,
+    // the list and its copy would be held at once.
+    let most: usize = keys
+        .par_iter()
+        .map(|rule_keys| {
+            let mut sorted: Vec<u64> = rule_keys.iter().copied().filter(|&k| k != NO_KEY).collect();
+            sorted.sort_unstable();
+            sorted
+                .chunk_by(|x, y| x == y)
+                .map(|b| pairs_within_block(b.len(), limits))
+                .sum::<usize>()
+        })
+        .sum::<usize>()
+        + if limits.sorted_neighbourhood {
+            (0..order.len())
+                .map(|i| limits.window.min(order.len() - i - 1))
+                .sum()
+        } else {
+            0
+        };
+    // The rules' pairs, the rules side by side, gathered in one list.
+    let pairs = std::sync::Mutex::new(Vec::with_capacity(most));
+    let gather = |made: &mut Vec<u64>| {
+        pairs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(made);
+        made.clear();
+    };
+    let mut per_rule: Vec<usize> = keys
+        .par_iter()
+        .map(|rule_keys| {
+            let mut keyed: Vec<(u64, u32, u32)> = rule_keys
+                .iter()
+                .enumerate()
+                .filter(|&(_, &k)| k != NO_KEY)
+                .map(|(row, &k)| (k, position[row], row as u32))
+                .collect();
+            keyed.sort_unstable();
+            let mut made = Vec::with_capacity(GATHER);
+            let mut count = 0;
+            for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+                for (i, j) in within_block(block.len(), limits) {
+                    push(&mut made, block[i].2, block[j].2);
+                }
+                if made.len() >= GATHER {
+                    count += made.len();
+                    gather(&mut made);
+                }
+            }
+            count += made.len();
+            gather(&mut made);
+            count
+        })
+        .collect();
+    let mut pairs = pairs
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if limits.sorted_neighbourhood {
         let before = pairs.len();
         for (i, &a) in order.iter().enumerate() {
@@ -443,16 +527,42 @@ pub(crate) fn candidates(
     }
     pairs.par_sort_unstable();
     pairs.dedup();
+    pairs.par_iter_mut().for_each(|p| {
+        let (a, b) = (order[(*p >> 32) as usize], order[*p as u32 as usize]);
+        *p = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
+    });
+    // In place: a list of pairs as large as this one is not made twice.
     let pairs = pairs
         .into_iter()
-        .map(|p| {
-            let (a, b) = (order[(p >> 32) as usize], order[p as u32 as usize]);
-            (a.min(b), a.max(b))
-        })
+        .map(|p| ((p >> 32) as u32, p as u32))
         .collect();
     Blocked {
         pairs,
         per_rule,
         keys,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count that sizes the list of pairs is the number of pairs made.
+    #[test]
+    fn pairs_within_a_block_are_counted_exactly() {
+        for (max_block, window) in [(12, 4), (3, 3), (1, 1), (50, 10)] {
+            let limits = Limits {
+                max_block,
+                window,
+                sorted_neighbourhood: true,
+            };
+            for len in 0..80 {
+                assert_eq!(
+                    pairs_within_block(len, limits),
+                    within_block(len, limits).count(),
+                    "{len} records, {limits:?}"
+                );
+            }
+        }
     }
 }

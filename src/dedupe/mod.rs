@@ -762,12 +762,15 @@ impl Deduper {
     /// Rows in name order (ties by rank): the order of windows.
     fn name_order(&self, table: &Table, ranks: &[u32]) -> Vec<u32> {
         let names = index::name_columns(table);
-        let mut order: Vec<u32> = (0..table.rows as u32).collect();
-        order.par_sort_unstable_by(|&x, &y| {
-            let (x, y) = (x as usize, y as usize);
-            index::name_order(&names, (table, x), (table, y)).then(ranks[x].cmp(&ranks[y]))
+        let mut keyed: Vec<index::NameKey> = (0..table.rows)
+            .into_par_iter()
+            .map(|row| index::NameKey::new(&names, table, row))
+            .collect();
+        keyed.par_sort_unstable_by(|x, y| {
+            x.order(y, &names, table)
+                .then(ranks[x.row as usize].cmp(&ranks[y.row as usize]))
         });
-        order
+        keyed.into_iter().map(|k| k.row).collect()
     }
 
     /// The order rows are stored in for comparing: by family name (its
@@ -897,12 +900,14 @@ impl Deduper {
             window: self.config.window,
             sorted_neighbourhood: self.config.sorted_neighbourhood,
         };
+        // Stored in the order pairs are compared before blocking, whose
+        // keys and pairs would otherwise be held beside both copies.
+        table.reorder(&self.storage_order(&table, &order));
         let block::Blocked {
             pairs: candidates,
             per_rule: pairs_per_rule,
             keys,
         } = block::candidates(&table, &order, &self.resolved, limits, split);
-        table.reorder(&self.storage_order(&table, &order));
         Work {
             table,
             ranks,
@@ -1554,6 +1559,67 @@ mod tests {
                 kept > 0 && dropped > 0,
                 "{threshold}: {kept} kept, {dropped} dropped"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod name_order_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Names that tie on the first 16 bytes, differ only in length, or are
+    /// written in other scripts: where the keys alone cannot decide.
+    const NAMES: &[&str] = &[
+        "",
+        "Al",
+        "Ál",
+        "Alberta",
+        "Christopherson",
+        "Christophersonn",
+        "Christophersonsmith",
+        "Christophersonsmithe",
+        "Maximilianmaximilian",
+        "Maximilianmaximilianus",
+        "Anna Maria",
+        "Anna",
+        "张伟",
+        "佐々木",
+        "Ørsted",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The order sorting by name keys gives is the order comparing the
+        /// rows' names gives, ties by rank.
+        #[test]
+        fn name_keys_sort_as_the_names_do(
+            people in proptest::collection::vec((0..NAMES.len(), 0..NAMES.len()), 1..60)
+        ) {
+            let schema = Schema::customer();
+            let records: Vec<Record> = people
+                .iter()
+                .enumerate()
+                .map(|(i, &(g, f))| {
+                    let json = serde_json::json!({
+                        "customer_id": format!("c{i}"),
+                        "given_name": NAMES[g],
+                        "family_name": NAMES[f],
+                    });
+                    Record::from_json(&schema, &json.to_string()).unwrap()
+                })
+                .collect();
+            let deduper = Deduper::new(&schema).unwrap();
+            let table = deduper.table(&[&records]).unwrap();
+            let ranks = table.ranks();
+            let names = index::name_columns(&table);
+            let mut expected: Vec<u32> = (0..table.rows as u32).collect();
+            expected.sort_by(|&x, &y| {
+                let (x, y) = (x as usize, y as usize);
+                index::name_order(&names, (&table, x), (&table, y)).then(ranks[x].cmp(&ranks[y]))
+            });
+            prop_assert_eq!(deduper.name_order(&table, &ranks), expected);
         }
     }
 }
