@@ -182,7 +182,9 @@ impl Prepared {
 
     /// The record's key for each blocking rule of `deduper` (in
     /// [`Deduper::blocking_rules`] order), `None` where it has none.
-    /// Records are compared when they share a key of one rule.
+    /// Records are compared when they share a key of one rule. Keys are
+    /// hashes that may change between versions of custodia: compare only
+    /// keys that one version computed.
     pub fn blocking_keys(&self, deduper: &Deduper, row: usize) -> Vec<Option<u64>> {
         deduper
             .resolved

@@ -91,8 +91,9 @@ const NICKNAME_PAIRS: &str = include_str!("data/en_nicknames.csv");
 /// (`close`) and from the dictionary only (`known`).
 struct Nicknames {
     number: HashMap<&'static str, u32>,
-    close: Vec<(u32, u32)>,
-    known: Vec<(u32, u32)>,
+    /// The level of each linked pair of numbers, the smaller first: one
+    /// lookup for the pairs of names scoring compares by the million.
+    links: HashMap<(u32, u32), u8, foldhash::fast::FixedState>,
 }
 
 /// The links: every two names of one hand-written group above, and each
@@ -147,12 +148,13 @@ static NICKNAMES_OF: LazyLock<Nicknames> = LazyLock::new(|| {
         links.dedup();
         links
     };
-    let (close, known) = (numbered(&close), numbered(&known));
-    Nicknames {
-        number,
-        close,
-        known,
-    }
+    // A pair in both lists is close.
+    let links = numbered(&known)
+        .into_iter()
+        .map(|pair| (pair, 1))
+        .chain(numbered(&close).into_iter().map(|pair| (pair, 2)))
+        .collect();
+    Nicknames { number, links }
 });
 
 /// The short form the test-data generator writes for a formal given name
@@ -181,12 +183,14 @@ pub(crate) fn nickname_level(a: u32, b: u32) -> u8 {
     if a == 0 || b == 0 {
         return 0;
     }
-    let pair = (a.min(b), a.max(b));
-    if a == b || NICKNAMES_OF.close.binary_search(&pair).is_ok() {
-        2
-    } else {
-        u8::from(NICKNAMES_OF.known.binary_search(&pair).is_ok())
+    if a == b {
+        return 2;
     }
+    NICKNAMES_OF
+        .links
+        .get(&(a.min(b), a.max(b)))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// The generation a name declares with a suffix after its first word (its
