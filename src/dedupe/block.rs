@@ -382,7 +382,12 @@ const KEY_STRETCH: usize = 4096;
 
 /// How many pairs [`within_block`] makes.
 fn pairs_within_block(len: usize, limits: Limits) -> usize {
-    let reach = reach(len, limits);
+    pairs_within_reach(len, reach(len, limits))
+}
+
+/// How many pairs `len` records in a row make when each is paired with the
+/// next `reach`.
+fn pairs_within_reach(len: usize, reach: usize) -> usize {
     (0..len).map(|i| reach.min(len - i - 1)).sum()
 }
 
@@ -472,9 +477,7 @@ pub(crate) fn candidates(
         })
         .sum::<usize>()
         + if limits.sorted_neighbourhood {
-            (0..order.len())
-                .map(|i| limits.window.min(order.len() - i - 1))
-                .sum()
+            pairs_within_reach(order.len(), limits.window)
         } else {
             0
         };

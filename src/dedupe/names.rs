@@ -87,8 +87,8 @@ const NICKNAME_PAIRS: &str = include_str!("data/en_nicknames.csv");
 /// Every name that has a nickname or is one, numbered from 1 in name order
 /// (so that every process numbers them alike: prepared records carry the
 /// numbers between processes), and the pairs of numbers that are nicknames
-/// of each other, smaller first, sorted: from the hand-written groups
-/// (`close`) and from the dictionary only (`known`).
+/// of each other with their level: 2 from the hand-written groups, 1 from
+/// the dictionary only.
 struct Nicknames {
     number: HashMap<&'static str, u32>,
     /// The level of each linked pair of numbers, the smaller first: one
@@ -136,23 +136,21 @@ static NICKNAMES_OF: LazyLock<Nicknames> = LazyLock::new(|| {
         .zip(1u32..)
         .map(|(&name, n)| (name, n))
         .collect();
-    let numbered = |pairs: &[(&str, &str)]| {
-        let mut links: Vec<(u32, u32)> = pairs
-            .iter()
-            .filter_map(|(a, b)| {
-                let (x, y) = (number.get(a)?, number.get(b)?);
-                (x != y).then(|| (*x.min(y), *x.max(y)))
-            })
-            .collect();
-        links.sort_unstable();
-        links.dedup();
-        links
+    let number_of = |(a, b): (&str, &str)| {
+        let (x, y) = (number.get(a)?, number.get(b)?);
+        (x != y).then(|| (*x.min(y), *x.max(y)))
     };
-    // A pair in both lists is close.
-    let links = numbered(&known)
+    // Close pairs come last: a pair in both lists is close.
+    let links = known
         .into_iter()
+        .filter_map(number_of)
         .map(|pair| (pair, 1))
-        .chain(numbered(&close).into_iter().map(|pair| (pair, 2)))
+        .chain(
+            close
+                .into_iter()
+                .filter_map(number_of)
+                .map(|pair| (pair, 2)),
+        )
         .collect();
     Nicknames { number, links }
 });
