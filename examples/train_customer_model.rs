@@ -16,11 +16,9 @@ use custodia::dedupe::Deduper;
 use custodia::dedupe::generate::Generator;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let data = Generator {
-        juniors: 0.1,
-        ..Generator::new(7)
-    }
-    .generate(200_000)?;
+    let mut generator = Generator::new(7);
+    generator.juniors = 0.1;
+    let data = generator.generate(200_000)?;
     let model = Deduper::new(&Schema::customer())?.train(&data.records, &[])?;
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),

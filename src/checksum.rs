@@ -85,6 +85,7 @@ pub fn cn_division_in_use(code: u32, year: i32) -> Option<bool> {
 
 /// What a valid China resident id says about its holder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResidentIdInfo {
     /// The embedded date of birth.
     pub birth_date: Date,

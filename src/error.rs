@@ -650,54 +650,68 @@ pub(crate) fn settings_json<T: serde::de::DeserializeOwned>(
     json: &str,
 ) -> std::result::Result<T, (SettingPath, SettingProblem, String)> {
     let mut de = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let mut path = SettingPath::root();
-        for segment in err.path() {
-            path = match segment {
-                serde_path_to_error::Segment::Seq { index } => path.index(*index),
-                serde_path_to_error::Segment::Map { key } => path.key(key.as_str()),
-                serde_path_to_error::Segment::Enum { variant } => path.key(variant.as_str()),
-                serde_path_to_error::Segment::Unknown => path,
-            };
-        }
-        let message = err.inner().to_string();
-        let between_ticks = |lead: &str| {
-            message
-                .strip_prefix(lead)
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned)
-        };
-        // Point at the key itself, not at its object.
-        let ending_in = |path: SettingPath, key: String| {
-            if path.segments().last() == Some(&PathSegment::Key(key.clone())) {
-                path
-            } else {
-                path.key(key)
-            }
-        };
-        let problem = if let Some(key) = between_ticks("unknown field `") {
-            path = ending_in(path, key);
-            SettingProblem::UnknownKey
-        } else if message.starts_with("unknown variant") {
-            SettingProblem::UnknownName
-        } else if message.starts_with("invalid type") {
-            SettingProblem::WrongType
-        } else if let Some(key) = between_ticks("missing field `") {
-            path = ending_in(path, key);
-            SettingProblem::Missing
-        } else if let Some(key) = between_ticks("duplicate field `") {
-            path = ending_in(path, key);
-            SettingProblem::Duplicate
-        } else if message.starts_with("invalid value") {
-            SettingProblem::OutOfRange
-        } else {
-            SettingProblem::Invalid
-        };
-        (path, problem, hint_unknown_key(&message))
-    })?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(setting_error)?;
     de.end()
         .map_err(|e| (SettingPath::root(), SettingProblem::Invalid, e.to_string()))?;
     Ok(value)
+}
+
+/// Reads `T` from JSON already parsed, with errors as [`settings_json`]'s.
+pub(crate) fn settings_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> std::result::Result<T, (SettingPath, SettingProblem, String)> {
+    serde_path_to_error::deserialize(value).map_err(setting_error)
+}
+
+/// Where serde stopped, the kind of problem (from serde's standard
+/// messages: unknown field, unknown variant, invalid type...), and the
+/// message with an unknown key's nearest valid one named.
+fn setting_error(
+    err: serde_path_to_error::Error<serde_json::Error>,
+) -> (SettingPath, SettingProblem, String) {
+    let mut path = SettingPath::root();
+    for segment in err.path() {
+        path = match segment {
+            serde_path_to_error::Segment::Seq { index } => path.index(*index),
+            serde_path_to_error::Segment::Map { key } => path.key(key.as_str()),
+            serde_path_to_error::Segment::Enum { variant } => path.key(variant.as_str()),
+            serde_path_to_error::Segment::Unknown => path,
+        };
+    }
+    let message = err.inner().to_string();
+    let between_ticks = |lead: &str| {
+        message
+            .strip_prefix(lead)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    // Point at the key itself, not at its object.
+    let ending_in = |path: SettingPath, key: String| {
+        if path.segments().last() == Some(&PathSegment::Key(key.clone())) {
+            path
+        } else {
+            path.key(key)
+        }
+    };
+    let problem = if let Some(key) = between_ticks("unknown field `") {
+        path = ending_in(path, key);
+        SettingProblem::UnknownKey
+    } else if message.starts_with("unknown variant") {
+        SettingProblem::UnknownName
+    } else if message.starts_with("invalid type") {
+        SettingProblem::WrongType
+    } else if let Some(key) = between_ticks("missing field `") {
+        path = ending_in(path, key);
+        SettingProblem::Missing
+    } else if let Some(key) = between_ticks("duplicate field `") {
+        path = ending_in(path, key);
+        SettingProblem::Duplicate
+    } else if message.starts_with("invalid value") {
+        SettingProblem::OutOfRange
+    } else {
+        SettingProblem::Invalid
+    };
+    (path, problem, hint_unknown_key(&message))
 }
 
 /// custodia's error: what went wrong ([`Error::kind`]), its stable number

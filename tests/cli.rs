@@ -805,7 +805,9 @@ fn settings_errors_name_the_setting() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("masking policy at `audiences.support.phone.byte`: unknown option `byte`"),
+        stderr.contains(
+            "masking policy at `audiences.support.phone.byte`: unknown field `byte` (did you mean `bytes`?)"
+        ),
         "{stderr}"
     );
     let config = scratch("bad-setting-dedupe.json");

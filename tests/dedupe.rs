@@ -189,10 +189,8 @@ fn explanations_name_levels_and_add_up() {
     assert!(e.fields.iter().all(|f| f.counted));
     // Grouped contact evidence: email and phone both agree, only the
     // stronger counts, and the explanation says which one did not.
-    let config = Config {
-        contact_evidence: ContactEvidence::Strongest,
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.contact_evidence = ContactEvidence::Strongest;
     let grouped = Deduper::with_config(&schema, config)
         .unwrap()
         .run(&records)
@@ -243,10 +241,9 @@ fn a_saved_model_scores_new_data_the_same() {
 fn bad_settings_and_inputs_are_typed_errors() {
     let schema = Schema::customer();
     let bad = |config: Config| Deduper::with_config(&schema, config).unwrap_err();
-    let err = bad(Config {
-        threshold: 1.0,
-        ..Config::default()
-    });
+    let mut config = Config::default();
+    config.threshold = 1.0;
+    let err = bad(config);
     assert_eq!(err.code(), ErrorCode::InvalidDedupe);
     assert!(err.to_string().contains("threshold"));
     let setting = |err: &custodia::Error| {
@@ -260,10 +257,9 @@ fn bad_settings_and_inputs_are_typed_errors() {
         (Some("threshold".into()), Some(SettingProblem::OutOfRange))
     );
     let rule = BlockingRule::parse("nickname + birth_date:year").unwrap();
-    let err = bad(Config {
-        blocking: vec![BlockingRule::parse("email").unwrap(), rule],
-        ..Config::default()
-    });
+    let mut config = Config::default();
+    config.blocking = vec![BlockingRule::parse("email").unwrap(), rule];
+    let err = bad(config);
     assert!(err.to_string().contains("no field `nickname`"), "{err}");
     assert_eq!(
         setting(&err),
@@ -503,10 +499,8 @@ fn names_of_different_generations_are_two_people() {
         ContactEvidence::Strongest,
         ContactEvidence::Independent,
     ] {
-        let config = Config {
-            contact_evidence,
-            ..Config::default()
-        };
+        let mut config = Config::default();
+        config.contact_evidence = contact_evidence;
         let deduper = Deduper::with_config(&Schema::customer(), config).unwrap();
         let outcome = deduper.run(&records).unwrap();
         let c = outcome.clusters();
@@ -748,13 +742,9 @@ fn bad_merge_policies_are_typed_errors() {
         assert_eq!(error.code(), ErrorCode::InvalidDedupe);
         assert!(error.to_string().contains(needle), "{error}");
     };
-    check(
-        MergePolicy {
-            rules: vec![Survivorship::MostRecent],
-            ..MergePolicy::default()
-        },
-        "updated_field",
-    );
+    let mut policy = MergePolicy::default();
+    policy.rules = vec![Survivorship::MostRecent];
+    check(policy, "updated_field");
     let mut policy = MergePolicy::default();
     policy
         .fields
@@ -763,20 +753,12 @@ fn bad_merge_policies_are_typed_errors() {
     let mut policy = MergePolicy::default();
     policy.fields.insert("nickname".into(), vec![]);
     check(policy, "`nickname`");
-    check(
-        MergePolicy {
-            updated_field: Some("modified".into()),
-            ..MergePolicy::default()
-        },
-        "`modified`",
-    );
-    check(
-        MergePolicy {
-            rules: vec![],
-            ..MergePolicy::default()
-        },
-        "no survivorship rule",
-    );
+    let mut policy = MergePolicy::default();
+    policy.updated_field = Some("modified".into());
+    check(policy, "`modified`");
+    let mut policy = MergePolicy::default();
+    policy.rules = vec![];
+    check(policy, "no survivorship rule");
     let error = MergePolicy::from_json(r#"{"rules": ["newest"]}"#).unwrap_err();
     assert_eq!(error.code(), ErrorCode::InvalidDedupe);
     let policy = MergePolicy::customer();
@@ -831,11 +813,9 @@ fn an_index_built_in_bulk_answers_as_one_built_record_by_record() {
     let data = Generator::new(21).generate(3000).unwrap();
     // Tiny blocks, so that nearly every query reads a window of a bucket
     // and the order within buckets matters.
-    let config = Config {
-        max_block: 2,
-        window: 1,
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.max_block = 2;
+    config.window = 1;
     let deduper = Deduper::with_config(&Schema::customer(), config).unwrap();
     let model = deduper.train(&data.records, &[]).unwrap();
     let mut bulk = deduper.index(&model).unwrap();
@@ -931,11 +911,9 @@ fn juniors_and_seniors_of_one_name_stay_apart() {
         .iter()
         .map(|r| Record::from_json(&schema, r).unwrap())
         .collect();
-    let generator = Generator {
-        households: 0.4,
-        juniors: 0.25,
-        ..Generator::new(11)
-    };
+    let mut generator = Generator::new(11);
+    generator.households = 0.4;
+    generator.juniors = 0.25;
     records.extend(generator.generate(20_000).unwrap().records);
     let outcome = Deduper::new(&schema).unwrap().run(&records).unwrap();
     let c = outcome.clusters();

@@ -107,12 +107,13 @@ fn operator() -> impl Strategy<Value = Operator> {
             mask_char(),
             prop::option::of(any_size())
         )
-            .prop_map(|(first, last, mask, fixed)| Operator::Partial(Partial {
-                first,
-                last,
-                mask,
-                fixed,
-            })),
+            .prop_map(|(first, last, mask, fixed)| {
+                let p = Partial::new(first, last).mask_char(mask);
+                Operator::Partial(match fixed {
+                    Some(count) => p.fixed_length(count),
+                    None => p,
+                })
+            }),
         select(Profile::ALL).prop_map(Operator::Profile),
         generalization().prop_map(Operator::Generalize),
         (select(&["k1", "k2"][..]), any_size()).prop_map(|(key, bytes)| Operator::Hash {
@@ -345,12 +346,7 @@ fn huge_values() {
         for p in Profile::ALL {
             assert!(profile(text, *p).len() <= text.len() + 4, "{p:?}");
         }
-        let p = Partial {
-            first: 3,
-            last: 4,
-            mask: '*',
-            fixed: None,
-        };
+        let p = Partial::new(3, 4);
         assert_eq!(revealed(&partial(text, p), '*'), 7);
         for field in Schema::customer().fields() {
             let mut record = Record::new(&Schema::customer());

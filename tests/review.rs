@@ -310,11 +310,10 @@ fn an_audience_chosen_to_see_values_sees_them_and_others_do_not() {
         .map(|r| normalizer.normalize(r).unwrap().record)
         .collect();
     let outcome = Deduper::new(&schema).unwrap().run(&data.records).unwrap();
-    let settings = ReviewSettings {
-        lower: 0.05,
-        upper: 0.99,
-        limit: 50,
-    };
+    let mut settings = ReviewSettings::default();
+    settings.lower = 0.05;
+    settings.upper = 0.99;
+    settings.limit = 50;
     let rows = Rows(records.clone());
     let emails: Vec<&str> = records.iter().filter_map(|r| r.text("email")).collect();
     let on = |html: &str| emails.iter().filter(|e| html.contains(*e)).count();

@@ -577,12 +577,9 @@ struct ArbPartial {
 
 impl ArbPartial {
     fn into_partial(self) -> Partial {
-        Partial {
-            first: self.first.into(),
-            last: self.last.into(),
-            mask: self.mask,
-            fixed: self.fixed.map(usize::from),
-        }
+        let mut partial = Partial::new(self.first.into(), self.last.into()).mask_char(self.mask);
+        partial.fixed = self.fixed.map(usize::from);
+        partial
     }
 }
 
@@ -861,24 +858,22 @@ pub fn dedupe(data: &[u8]) {
     with(data, |input: DedupeInput| {
         let schema = input.schema.schema();
         let records = people(schema, input.people);
-        let config = Config {
-            contact_evidence: if input.independent {
-                ContactEvidence::Independent
-            } else {
-                ContactEvidence::Strongest
-            },
-            clustering: if input.connected {
-                Clustering::Connected
-            } else {
-                Clustering::default()
-            },
-            sorted_neighbourhood: input.sorted_neighbourhood,
-            // The least sample and a few EM rounds: the same code, in a
-            // fraction of the time per execution.
-            u_pairs: 1000,
-            iterations: 10,
-            ..Config::default()
+        let mut config = Config::default();
+        config.contact_evidence = if input.independent {
+            ContactEvidence::Independent
+        } else {
+            ContactEvidence::Strongest
         };
+        config.clustering = if input.connected {
+            Clustering::Connected
+        } else {
+            Clustering::default()
+        };
+        config.sorted_neighbourhood = input.sorted_neighbourhood;
+        // The least sample and a few EM rounds: the same code, in a
+        // fraction of the time per execution.
+        config.u_pairs = 1000;
+        config.iterations = 10;
         let Ok(deduper) = Deduper::with_config(schema, config) else {
             return;
         };

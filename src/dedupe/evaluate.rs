@@ -9,6 +9,7 @@ use serde::Serialize;
 /// one cluster (across the two sources, for a link), a true pair two
 /// records with the same truth label.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct PairScores {
     /// Predicted pairs that are true.
     pub true_positives: u64,

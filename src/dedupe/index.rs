@@ -19,6 +19,7 @@ use crate::schema::Record;
 
 /// A likely duplicate found by [`Index::query`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Match {
     /// The indexed record's row (its insertion order, from 0).
     pub row: usize,

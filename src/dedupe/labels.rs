@@ -28,6 +28,7 @@ impl Label {
 
 /// One line of a labels file: two record ids and a label.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LabelledPair {
     /// The first record's id (its `_row`).
     pub a: String,

@@ -51,6 +51,7 @@ pub enum Survivorship {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct MergePolicy {
     /// The rules of fields not named in `fields`, tried in order.
     pub rules: Vec<Survivorship>,
@@ -123,6 +124,7 @@ impl MergePolicy {
 
 /// One merged record: the values that survived, and where each came from.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GoldenRecord {
     /// The cluster's id (as given to [`Merger::merge`]).
     pub cluster: u32,

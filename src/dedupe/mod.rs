@@ -96,8 +96,24 @@ use prepare::Table;
 
 /// Settings of duplicate detection. The defaults are the ones the accuracy
 /// figures in the README were measured with.
+///
+/// New settings may be added in any minor version, so the struct is
+/// `#[non_exhaustive]`: start from the defaults and change what you need.
+///
+/// ```
+/// use custodia::dedupe::{Config, Deduper};
+/// use custodia::Schema;
+///
+/// let mut config = Config::default();
+/// config.threshold = 0.9;
+/// config.window = 20;
+/// let deduper = Deduper::with_config(&Schema::customer(), config)?;
+/// # let _ = deduper;
+/// # Ok::<(), custodia::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     /// The match probability at or above which a pair is a match.
     pub threshold: f64,
@@ -243,6 +259,7 @@ pub struct Deduper {
 
 /// One pair of records that matched, by row (see [`Outcome`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ScoredPair {
     /// The first record's row.
     pub a: usize,
@@ -256,6 +273,7 @@ pub struct ScoredPair {
 
 /// Why a pair scored what it did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The weight before looking at the records (the prior's log-odds).
     pub prior_weight: f64,
@@ -278,6 +296,7 @@ pub struct Explanation {
 
 /// One field's part in an [`Explanation`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FieldExplanation {
     /// The field.
     pub field: String,
@@ -300,6 +319,7 @@ pub struct FieldExplanation {
 
 /// Counts from one run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Stats {
     /// Records read.
     pub records: usize,

@@ -55,6 +55,7 @@ fn is_zero(x: &f64) -> bool {
 
 /// What the model learnt about one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FieldModel {
     /// The field's name.
     pub field: String,

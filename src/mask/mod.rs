@@ -616,6 +616,7 @@ impl Masker {
 
 /// How identifiable a set of records is by some of its fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KAnonymity {
     /// The size of the smallest group of records sharing the same values of
     /// the quasi-identifiers (0 for no records). Every record is hidden

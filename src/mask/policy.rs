@@ -3,27 +3,32 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value as Json;
+use serde::{Deserialize, Serialize};
 
 use super::operator::{Generalize, Operator, Partial, Profile};
-use crate::error::{Error, ErrorKind, JsonDocument, Result, SettingPath, SettingProblem};
-use crate::schema::spec::{operator_json, parse_operator};
+use crate::error::{Error, JsonDocument, Result, SettingPath, SettingProblem};
+use crate::schema::json::json_error;
 
 /// Which operator each audience applies to each field.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
+    #[serde(default = "unnamed")]
     name: String,
     audiences: BTreeMap<String, BTreeMap<String, Operator>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     record_key: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     reveal: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The name of a policy whose JSON gives none.
+fn unnamed() -> String {
+    "policy".into()
 }
 
 /// The record key field when a policy names none.
 pub const DEFAULT_RECORD_KEY: &str = "customer_id";
-
-fn invalid<S: AsRef<str>>(at: &[S], problem: SettingProblem, reason: impl Into<String>) -> Error {
-    Error::policy(SettingPath::of(at), problem, reason)
-}
 
 impl Policy {
     /// An empty policy (every field of every audience redacted).
@@ -126,109 +131,41 @@ impl Policy {
     /// which fields each audience may decrypt (default none):
     /// `"reveal": {"auditor": ["phone", "national_id"]}`.
     ///
+    /// Every member is checked: an unknown key, an option the operator does
+    /// not take, or a value of the wrong type (`"tagged": "yes"`) is an
+    /// error, never ignored.
+    ///
     /// # Errors
-    /// [`ErrorKind::Json`] for malformed JSON, [`ErrorKind::InvalidPolicy`]
-    /// naming the audience and field of a bad operator.
+    /// [`ErrorKind::Json`](crate::ErrorKind::Json) for malformed JSON;
+    /// [`ErrorKind::InvalidPolicy`](crate::ErrorKind::InvalidPolicy) with
+    /// the setting's path (`audiences.support.phone.bytes`) and problem for
+    /// anything else.
     pub fn from_json(json: &str) -> Result<Self> {
-        let root: Json = serde_json::from_str(json).map_err(|e| ErrorKind::Json {
-            document: JsonDocument::Policy,
-            line: e.line(),
-            column: e.column(),
-            detail: "malformed policy JSON".into(),
-        })?;
-        use SettingProblem as P;
-        let Json::Object(root) = root else {
-            return Err(invalid::<&str>(
-                &[],
-                P::WrongType,
+        // serde would also read a policy from a list of its members.
+        let not_an_object = !json.trim_start().starts_with('{');
+        let wrong_type = || {
+            Error::policy(
+                SettingPath::root(),
+                SettingProblem::WrongType,
                 "a policy is a JSON object",
-            ));
+            )
         };
-        let mut policy = Self::new(root.get("name").and_then(Json::as_str).unwrap_or("policy"));
-        for key in root.keys() {
-            if !["name", "audiences", "record_key", "reveal"].contains(&key.as_str()) {
-                return Err(invalid(
-                    &[key],
-                    P::UnknownKey,
-                    format!(
-                        "unknown key `{key}` (expected `name`, `audiences`, `record_key`, `reveal`)"
-                    ),
-                ));
-            }
+        match serde_json::from_str(json) {
+            Ok(_) if not_an_object => Err(wrong_type()),
+            Ok(policy) => Ok(policy),
+            Err(e) if e.classify() != serde_json::error::Category::Data => Err(json_error(
+                JsonDocument::Policy,
+                &e,
+                "malformed policy JSON".into(),
+            )),
+            Err(_) if not_an_object => Err(wrong_type()),
+            // Well-formed JSON that is not a policy: read it again to
+            // learn where.
+            Err(e) => Err(match crate::error::settings_json::<Self>(json) {
+                Err((path, problem, reason)) => Error::policy(path, problem, reason),
+                Ok(_) => json_error(JsonDocument::Policy, &e, e.to_string()),
+            }),
         }
-        match root.get("record_key") {
-            None => {}
-            Some(Json::String(field)) => policy = policy.record_key(field),
-            Some(_) => {
-                return Err(invalid(
-                    &["record_key"],
-                    P::WrongType,
-                    "`record_key` must be a field name",
-                ));
-            }
-        }
-        if let Some(reveal) = root.get("reveal") {
-            let Json::Object(reveal) = reveal else {
-                return Err(invalid(
-                    &["reveal"],
-                    P::WrongType,
-                    "`reveal` must map audiences to lists of fields",
-                ));
-            };
-            for (audience, fields) in reveal {
-                let Some(fields) = fields.as_array() else {
-                    return Err(invalid(
-                        &["reveal", audience],
-                        P::WrongType,
-                        format!("audience `{audience}` must have a list of fields to reveal"),
-                    ));
-                };
-                for (i, field) in fields.iter().enumerate() {
-                    let Some(field) = field.as_str() else {
-                        return Err(Error::policy(
-                            SettingPath::of(&["reveal", audience]).index(i),
-                            P::WrongType,
-                            "fields to reveal are names",
-                        ));
-                    };
-                    policy = policy.reveal(audience, field);
-                }
-            }
-        }
-        let audiences = match root.get("audiences") {
-            Some(Json::Object(audiences)) => audiences,
-            found => {
-                return Err(invalid(
-                    &["audiences"],
-                    if found.is_some() {
-                        P::WrongType
-                    } else {
-                        P::Missing
-                    },
-                    "`audiences` must be an object of audiences",
-                ));
-            }
-        };
-        for (audience, fields) in audiences {
-            let Json::Object(fields) = fields else {
-                return Err(invalid(
-                    &["audiences", audience],
-                    P::WrongType,
-                    format!("audience `{audience}` must map fields to operators"),
-                ));
-            };
-            for (field, op) in fields {
-                let operator = parse_operator(op).map_err(|e| {
-                    Error::policy(
-                        SettingPath::of(&["audiences", audience, field]).join(&e.path),
-                        e.problem,
-                        e.reason,
-                    )
-                })?;
-                policy = policy.rule(audience, field, operator);
-            }
-        }
-        Ok(policy)
     }
 
     /// The policy written into a schema's fields (their `mask` option:
@@ -245,27 +182,8 @@ impl Policy {
 
     /// Writes the policy as JSON that [`Policy::from_json`] reads back.
     pub fn to_json(&self) -> String {
-        let audiences: serde_json::Map<String, Json> = self
-            .audiences
-            .iter()
-            .map(|(a, fields)| {
-                let ops = fields
-                    .iter()
-                    .map(|(f, op)| (f.clone(), operator_json(op)))
-                    .collect();
-                (a.clone(), Json::Object(ops))
-            })
-            .collect();
-        let mut root = serde_json::json!({"name": self.name, "audiences": audiences});
-        if let Some(map) = root.as_object_mut() {
-            if let Some(field) = &self.record_key {
-                map.insert("record_key".into(), Json::String(field.clone()));
-            }
-            if !self.reveal.is_empty() {
-                map.insert("reveal".into(), serde_json::json!(self.reveal));
-            }
-        }
-        root.to_string()
+        // Names, numbers and operators into a String: cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// The built-in policy for the standard customer schema, with three
@@ -401,43 +319,43 @@ mod tests {
         for (json, says, path, problem) in [
             (
                 r#"{"audiences": {"s": {"phone": "phonee"}}}"#,
-                "masking policy at `audiences.s.phone`: unknown operator `phonee`",
+                "masking policy at `audiences.s.phone`: unknown variant `phonee` (did you mean `phone`?)",
                 "audiences.s.phone",
                 P::UnknownName,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "hash"}}}}"#,
-                "needs a `key`",
+                "missing field `key`",
                 "audiences.s.a.key",
                 P::Missing,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "blur"}}}}"#,
-                "unknown operator `blur`",
+                "unknown variant `blur`",
                 "audiences.s.a.op",
                 P::UnknownName,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"first": 1}}}}"#,
-                "no `op`",
+                "missing field `op`",
                 "audiences.s.a.op",
                 P::Missing,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "frist": 1}}}}"#,
-                "unknown option `frist`",
+                "unknown field `frist` (did you mean `first`?)",
                 "audiences.s.a.frist",
                 P::UnknownKey,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "first": "1"}}}}"#,
-                "whole number",
+                "invalid type: string \"1\", expected usize",
                 "audiences.s.a.first",
                 P::WrongType,
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "generalize", "to": "decade"}}}}"#,
-                "`to` must be",
+                "unknown variant `decade`",
                 "audiences.s.a.to",
                 P::UnknownName,
             ),
@@ -461,48 +379,83 @@ mod tests {
             ),
             (
                 r#"{"audiences": {"s": {"a": {"op": "partial", "length": 1025}}}}"#,
-                "`length` must be at most 1024",
+                "expected at most 1024",
                 "audiences.s.a.length",
                 P::OutOfRange,
             ),
             (
                 r#"{"audiences": {"s": {"a": 7}}}"#,
-                "a name or an object",
+                "expected an operator: a name or an object with `op`",
                 "audiences.s.a",
                 P::WrongType,
             ),
             (
                 r#"{"audiences": {"s": []}}"#,
-                "must map fields",
+                "expected a map",
                 "audiences.s",
                 P::WrongType,
             ),
             (
                 r#"{"audiences": []}"#,
-                "must be an object",
+                "expected a map",
                 "audiences",
                 P::WrongType,
             ),
-            (r#"{}"#, "must be an object", "audiences", P::Missing),
+            (
+                r#"{}"#,
+                "missing field `audiences`",
+                "audiences",
+                P::Missing,
+            ),
             (
                 r#"{"audience": {}}"#,
-                "unknown key `audience`",
+                "unknown field `audience` (did you mean `audiences`?)",
                 "audience",
                 P::UnknownKey,
             ),
             (
                 r#"{"audiences": {}, "record_key": 1}"#,
-                "field name",
+                "invalid type: integer `1`, expected a string",
                 "record_key",
                 P::WrongType,
             ),
             (
                 r#"{"audiences": {}, "reveal": {"s": ["a", 2]}}"#,
-                "are names",
+                "invalid type: integer `2`, expected a string",
                 "reveal.s[1]",
                 P::WrongType,
             ),
-            (r#"[]"#, "a JSON object", "", P::WrongType),
+            (r#"[]"#, "a policy is a JSON object", "", P::WrongType),
+            (
+                r#"["crm", {}, null, {}]"#,
+                "a policy is a JSON object",
+                "",
+                P::WrongType,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "hash", "key": "k", "first": 1}}}}"#,
+                "unknown field `first`, expected one of `op`, `key`, `bytes`",
+                "audiences.s.a.first",
+                P::UnknownKey,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "token", "key": "k", "tagged": "yes"}}}}"#,
+                "expected a boolean",
+                "audiences.s.a.tagged",
+                P::WrongType,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "partial", "char": "ab"}}}}"#,
+                "`char` must be one character",
+                "audiences.s.a.char",
+                P::Invalid,
+            ),
+            (
+                r#"{"audiences": {"s": {"a": {"op": "generalize"}}}}"#,
+                "missing field `to`",
+                "audiences.s.a.to",
+                P::Missing,
+            ),
         ] {
             let err = Policy::from_json(json).unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InvalidPolicy, "{json}");

@@ -7,6 +7,7 @@ use crate::schema::date::digits;
 
 /// A date read from text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParsedDate {
     /// The date.
     pub date: Date,

@@ -20,6 +20,7 @@ use crate::issue::IssueCode;
 
 /// Which rarely used forms are accepted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EmailRules {
     /// Accept quoted local parts such as `"john smith"@example.com`.
     pub quoted_local_part: bool,
@@ -33,6 +34,7 @@ pub type EmailProblem = (IssueCode, &'static str);
 
 /// An address that passed, in canonical form.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CheckedEmail<'a> {
     /// The local part, Unicode NFC (RFC 6532 §3.1); the RFC 2142 role
     /// mailboxes (`info`, `sales`, `postmaster`...) in lower case.

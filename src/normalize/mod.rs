@@ -150,6 +150,7 @@ impl std::fmt::Debug for Steps {
 /// One field changed by normalization. It records lengths, not values, so
 /// the log can be kept and shared without exposing customer data.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Change {
     /// The field's position in the schema.
     pub index: usize,
@@ -178,6 +179,7 @@ pub struct Change {
 /// [`Deduper::run_normalized`]: crate::dedupe::Deduper::run_normalized
 /// [`Merger::merge_normalized`]: crate::dedupe::Merger::merge_normalized
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Normalized {
     /// The normalized record.
     pub record: Record,

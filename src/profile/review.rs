@@ -45,6 +45,7 @@ use crate::schema::{Record, Schema};
 
 /// What the review page shows.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ReviewSettings {
     /// The uncertain band's lower bound: pairs with a match probability at
     /// least this are shown (0.2 by default).

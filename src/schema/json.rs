@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::{Comparator, Comparison, operator_json, parse_operator};
+use super::spec::{Comparator, Comparison, Operator};
 use super::{
     CasePolicy, DEFAULT_MAX_VALUE_BYTES, Field, FieldKind, IdScheme, Pattern, RegionCode,
     Retention, Schema,
@@ -452,14 +452,16 @@ impl RawField {
             field = field.case(policy);
         }
         for (audience, op) in mask.into_iter().flatten() {
-            let operator = parse_operator(&op).map_err(|e| {
-                bad_at(
-                    "mask",
-                    &SettingPath::of(&[&audience]).join(&e.path),
-                    e.problem,
-                    format!("for audience `{audience}`: {}", e.reason),
-                )
-            })?;
+            let operator = crate::error::settings_value::<Operator>(&op).map_err(
+                |(path, problem, reason)| {
+                    bad_at(
+                        "mask",
+                        &SettingPath::of(&[&audience]).join(&path),
+                        problem,
+                        format!("for audience `{audience}`: {reason}"),
+                    )
+                },
+            )?;
             field = field.mask(audience, operator);
         }
         if let Some(compare) = compare {
@@ -536,7 +538,9 @@ impl From<&Schema> for RawSchema {
                     mask: {
                         let rules: serde_json::Map<_, _> = field
                             .mask_rules()
-                            .map(|(a, op)| (a.to_owned(), operator_json(op)))
+                            .map(|(a, op)| {
+                                (a.to_owned(), serde_json::to_value(op).unwrap_or_default())
+                            })
                             .collect();
                         (!rules.is_empty()).then_some(rules)
                     },

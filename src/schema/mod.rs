@@ -9,7 +9,7 @@
 mod customer;
 pub(crate) mod date;
 mod field;
-mod json;
+pub(crate) mod json;
 mod record;
 pub(crate) mod spec;
 pub(crate) mod standard;

@@ -4,11 +4,10 @@
 //! [`mask`](crate::mask) and [`dedupe`](crate::dedupe) give them their
 //! meaning (and re-export them as `mask::Operator`, `dedupe::Comparator`).
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
-use unicode_segmentation::UnicodeSegmentation;
+use std::sync::LazyLock;
 
-use crate::error::{SettingPath, SettingProblem};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// What one field becomes for one audience.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +74,7 @@ impl Operator {
 /// Keep the first `first` and last `last` characters (grapheme clusters, so
 /// CJK names and emoji are never cut in half), mask the rest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Partial {
     /// Characters kept at the start.
     pub first: usize,
@@ -85,6 +85,32 @@ pub struct Partial {
     /// Write exactly this many mask characters (at most [`MAX_FIXED`]),
     /// hiding the true length.
     pub fixed: Option<usize>,
+}
+
+impl Partial {
+    /// Keep `first` and `last` characters, mask the rest with `*`.
+    pub fn new(first: usize, last: usize) -> Self {
+        Self {
+            first,
+            last,
+            mask: '*',
+            fixed: None,
+        }
+    }
+
+    /// Mask with `mask` instead of `*`.
+    #[must_use]
+    pub fn mask_char(mut self, mask: char) -> Self {
+        self.mask = mask;
+        self
+    }
+
+    /// Write exactly `count` mask characters (see [`Partial::fixed`]).
+    #[must_use]
+    pub fn fixed_length(mut self, count: usize) -> Self {
+        self.fixed = Some(count);
+        self
+    }
 }
 
 /// Named display conventions, chosen by policies.
@@ -201,209 +227,293 @@ pub(crate) fn standalone(c: char) -> bool {
         && alone(&format!("{c}a"))
 }
 
-/// Why an operator cannot be read: where inside the operator (empty for
-/// the operator itself, `key`, `char`...), what is wrong, and in words.
-#[derive(Debug)]
-pub(crate) struct OperatorError {
-    pub(crate) path: SettingPath,
-    pub(crate) problem: SettingProblem,
-    pub(crate) reason: String,
-}
+/// Every operator name an operator's JSON may give: the names usable alone
+/// and the kinds that take options.
+static OPERATOR_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    [
+        "keep",
+        "redact",
+        "null",
+        "partial",
+        "generalize",
+        "hash",
+        "token",
+        "encrypt",
+    ]
+    .into_iter()
+    .chain(Profile::ALL.iter().map(|p| p.name()))
+    .collect()
+});
 
-fn op_error(
-    key: Option<&str>,
-    problem: SettingProblem,
-    reason: impl Into<String>,
-) -> OperatorError {
-    OperatorError {
-        path: key.map_or_else(SettingPath::root, |k| SettingPath::of(&[k])),
-        problem,
-        reason: reason.into(),
+/// The operator a name alone stands for.
+fn named(name: &str) -> Option<Operator> {
+    match name {
+        "keep" => Some(Operator::Keep),
+        "redact" => Some(Operator::Redact {
+            marker: REDACTED.into(),
+        }),
+        "null" => Some(Operator::Null),
+        other => Profile::from_name(other).map(Operator::Profile),
     }
 }
 
-/// Reads one operator in policy JSON form (a name or an object with `op`).
-pub(crate) fn parse_operator(op: &Json) -> Result<Operator, OperatorError> {
-    use SettingProblem as P;
-    let named = |name: &str, key: Option<&str>| -> Result<Operator, OperatorError> {
-        Ok(match name {
-            "keep" => Operator::Keep,
-            "redact" => Operator::Redact {
-                marker: REDACTED.into(),
-            },
-            "null" => Operator::Null,
-            other => Operator::Profile(Profile::from_name(other).ok_or_else(|| {
-                op_error(key, P::UnknownName, format!("unknown operator `{other}`"))
-            })?),
-        })
-    };
-    let obj = match op {
-        Json::String(name) => return named(name, None),
-        Json::Object(obj) => obj,
-        _ => {
-            return Err(op_error(
-                None,
-                P::WrongType,
-                "an operator is a name or an object with `op`",
-            ));
-        }
-    };
-    let kind = match obj.get("op") {
-        None => {
-            return Err(op_error(
-                Some("op"),
-                P::Missing,
-                "the object has no `op` name",
-            ));
-        }
-        Some(Json::String(kind)) => kind.as_str(),
-        Some(_) => return Err(op_error(Some("op"), P::WrongType, "`op` must be a name")),
-    };
-    let uint = |key: &str, default: u64| -> Result<u64, OperatorError> {
-        match obj.get(key) {
-            None => Ok(default),
-            Some(v) => v.as_u64().ok_or_else(|| {
-                op_error(
-                    Some(key),
-                    P::WrongType,
-                    format!("`{key}` must be a whole number"),
-                )
-            }),
-        }
-    };
-    let text = |key: &str| obj.get(key).and_then(Json::as_str);
-    let key_id = |op: &str| {
-        text("key")
-            .ok_or_else(|| op_error(Some("key"), P::Missing, format!("`{op}` needs a `key` id")))
-    };
-    let allowed: &[&str] = match kind {
-        "redact" => &["op", "marker"],
-        "partial" => &["op", "first", "last", "char", "length"],
-        "generalize" => &["op", "to", "width", "keep"],
-        "hash" => &["op", "key", "bytes"],
-        "token" => &["op", "key", "tagged"],
-        "encrypt" => &["op", "key", "deterministic"],
-        _ => &["op"],
-    };
-    if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(op_error(
-            Some(extra),
-            P::UnknownKey,
-            format!("unknown option `{extra}` for `{kind}`"),
+/// How far [`Generalize`] coarsens, in JSON (`"to": "age_band"`).
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Coarser {
+    Year,
+    YearMonth,
+    AgeBand,
+    Prefix,
+    Range,
+}
+
+/// An operator with options, as JSON writes it: `op` and the options
+/// that operator takes (the others are an error; a missing one takes its
+/// default). serde checks names and types; [`OperatorJson::operator`]
+/// which options go with which `op`.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorJson {
+    #[serde(deserialize_with = "operator_name")]
+    op: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    first: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last: Option<usize>,
+    #[serde(
+        default,
+        rename = "char",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "mask_char"
+    )]
+    mask: Option<char>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "fixed_length"
+    )]
+    length: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<Coarser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    width: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keep: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tagged: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deterministic: Option<bool>,
+}
+
+fn operator_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    if OPERATOR_NAMES.contains(&name.as_str()) {
+        Ok(name)
+    } else {
+        Err(de::Error::unknown_variant(&name, &OPERATOR_NAMES))
+    }
+}
+
+fn mask_char<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<char>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if standalone(c) => Ok(Some(c)),
+        (Some(_), None) => Err(de::Error::custom(
+            "`char` must be a visible character that does not combine with others",
+        )),
+        _ => Err(de::Error::custom("`char` must be one character")),
+    }
+}
+
+fn fixed_length<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<usize>, D::Error> {
+    let count = u64::deserialize(deserializer)?;
+    if count > MAX_FIXED as u64 {
+        return Err(de::Error::invalid_value(
+            de::Unexpected::Unsigned(count),
+            &format!("at most {MAX_FIXED}").as_str(),
         ));
     }
-    Ok(match kind {
-        "redact" => Operator::Redact {
-            marker: text("marker").unwrap_or(REDACTED).to_owned(),
-        },
-        "partial" => {
-            let mut chars = text("char").unwrap_or("*").chars();
-            let (Some(mask), None) = (chars.next(), chars.next()) else {
-                return Err(op_error(
-                    Some("char"),
-                    P::Invalid,
-                    "`char` must be one character",
-                ));
-            };
-            if !standalone(mask) {
-                return Err(op_error(
-                    Some("char"),
-                    P::Invalid,
-                    "`char` must be a visible character that does not combine with others",
-                ));
-            }
-            let fixed = obj.get("length").map(|_| uint("length", 0)).transpose()?;
-            if fixed.is_some_and(|n| n > MAX_FIXED as u64) {
-                return Err(op_error(
-                    Some("length"),
-                    P::OutOfRange,
-                    format!("`length` must be at most {MAX_FIXED}"),
-                ));
-            }
-            Operator::Partial(Partial {
-                first: uint("first", 0)? as usize,
-                last: uint("last", 0)? as usize,
-                mask,
-                fixed: fixed.map(|n| n as usize),
-            })
-        }
-        "generalize" => Operator::Generalize(match text("to") {
-            Some("year") => Generalize::Year,
-            Some("year_month") => Generalize::YearMonth,
-            Some("age_band") => Generalize::AgeBand {
-                width: uint("width", 10)?.clamp(1, 200) as u16,
-            },
-            Some("prefix") => Generalize::Prefix {
-                keep: uint("keep", 3)? as usize,
-            },
-            Some("range") => Generalize::Range {
-                width: uint("width", 10)?.max(1),
-            },
-            to => {
-                return Err(op_error(
-                    Some("to"),
-                    if to.is_some() {
-                        P::UnknownName
-                    } else {
-                        P::Missing
-                    },
-                    "`to` must be year, year_month, age_band, prefix or range",
-                ));
-            }
-        }),
-        "hash" => Operator::Hash {
-            key: key_id("hash")?.to_owned(),
-            bytes: uint("bytes", 12)?.clamp(8, 32) as usize,
-        },
-        "token" => Operator::Token {
-            key: key_id("token")?.to_owned(),
-            tagged: obj.get("tagged").and_then(Json::as_bool).unwrap_or(false),
-        },
-        "encrypt" => Operator::Encrypt {
-            key: key_id("encrypt")?.to_owned(),
-            deterministic: obj
-                .get("deterministic")
-                .and_then(Json::as_bool)
-                .unwrap_or(false),
-        },
-        other => return named(other, Some("op")),
-    })
+    Ok(Some(count as usize))
 }
 
-/// Writes an operator in the form [`parse_operator`] reads.
-pub(crate) fn operator_json(op: &Operator) -> Json {
-    use serde_json::json;
-    match op {
-        Operator::Keep => json!("keep"),
-        Operator::Null => json!("null"),
-        Operator::Redact { marker } if marker == REDACTED => json!("redact"),
-        Operator::Redact { marker } => json!({"op": "redact", "marker": marker}),
-        Operator::Profile(p) => json!(p.name()),
-        Operator::Partial(p) => {
-            let mut o = json!({"op": "partial", "first": p.first, "last": p.last, "char": p.mask.to_string()});
-            if let (Some(n), Some(map)) = (p.fixed, o.as_object_mut()) {
-                map.insert("length".into(), json!(n));
-            }
-            o
+impl OperatorJson {
+    /// The operator, once the options are known to go with `op`.
+    fn operator<E: de::Error>(self) -> Result<Operator, E> {
+        let allowed: &'static [&'static str] = match self.op.as_str() {
+            "redact" => &["op", "marker"],
+            "partial" => &["op", "first", "last", "char", "length"],
+            "generalize" => &["op", "to", "width", "keep"],
+            "hash" => &["op", "key", "bytes"],
+            "token" => &["op", "key", "tagged"],
+            "encrypt" => &["op", "key", "deterministic"],
+            _ => &["op"],
+        };
+        let given = [
+            ("marker", self.marker.is_some()),
+            ("first", self.first.is_some()),
+            ("last", self.last.is_some()),
+            ("char", self.mask.is_some()),
+            ("length", self.length.is_some()),
+            ("to", self.to.is_some()),
+            ("width", self.width.is_some()),
+            ("keep", self.keep.is_some()),
+            ("key", self.key.is_some()),
+            ("bytes", self.bytes.is_some()),
+            ("tagged", self.tagged.is_some()),
+            ("deterministic", self.deterministic.is_some()),
+        ];
+        if let Some((extra, _)) = given
+            .iter()
+            .find(|(name, present)| *present && !allowed.contains(name))
+        {
+            return Err(E::unknown_field(extra, allowed));
         }
-        Operator::Generalize(g) => match g {
-            Generalize::Year => json!({"op": "generalize", "to": "year"}),
-            Generalize::YearMonth => json!({"op": "generalize", "to": "year_month"}),
-            Generalize::AgeBand { width } => {
-                json!({"op": "generalize", "to": "age_band", "width": width})
+        let key = |key: Option<String>| key.ok_or_else(|| E::missing_field("key"));
+        Ok(match self.op.as_str() {
+            "redact" => Operator::Redact {
+                marker: self.marker.unwrap_or_else(|| REDACTED.into()),
+            },
+            "partial" => Operator::Partial(Partial {
+                first: self.first.unwrap_or(0),
+                last: self.last.unwrap_or(0),
+                mask: self.mask.unwrap_or('*'),
+                fixed: self.length,
+            }),
+            "generalize" => Operator::Generalize(match self.to {
+                Some(Coarser::Year) => Generalize::Year,
+                Some(Coarser::YearMonth) => Generalize::YearMonth,
+                Some(Coarser::AgeBand) => Generalize::AgeBand {
+                    width: self.width.unwrap_or(10).clamp(1, 200) as u16,
+                },
+                Some(Coarser::Prefix) => Generalize::Prefix {
+                    keep: self.keep.unwrap_or(3),
+                },
+                Some(Coarser::Range) => Generalize::Range {
+                    width: self.width.unwrap_or(10).max(1),
+                },
+                None => return Err(E::missing_field("to")),
+            }),
+            "hash" => Operator::Hash {
+                key: key(self.key)?,
+                bytes: self.bytes.unwrap_or(12).clamp(8, 32) as usize,
+            },
+            "token" => Operator::Token {
+                key: key(self.key)?,
+                tagged: self.tagged.unwrap_or(false),
+            },
+            "encrypt" => Operator::Encrypt {
+                key: key(self.key)?,
+                deterministic: self.deterministic.unwrap_or(false),
+            },
+            name => named(name).ok_or_else(|| E::unknown_variant(name, &OPERATOR_NAMES))?,
+        })
+    }
+}
+
+impl From<&Operator> for OperatorJson {
+    fn from(operator: &Operator) -> Self {
+        let op = |name: &str| Self {
+            op: name.to_owned(),
+            ..Self::default()
+        };
+        match operator {
+            Operator::Keep => op("keep"),
+            Operator::Null => op("null"),
+            Operator::Profile(p) => op(p.name()),
+            Operator::Redact { marker } => Self {
+                marker: (marker != REDACTED).then(|| marker.clone()),
+                ..op("redact")
+            },
+            Operator::Partial(p) => Self {
+                first: Some(p.first),
+                last: Some(p.last),
+                mask: Some(p.mask),
+                length: p.fixed,
+                ..op("partial")
+            },
+            Operator::Generalize(g) => {
+                let (to, width, keep) = match *g {
+                    Generalize::Year => (Coarser::Year, None, None),
+                    Generalize::YearMonth => (Coarser::YearMonth, None, None),
+                    Generalize::AgeBand { width } => (Coarser::AgeBand, Some(width.into()), None),
+                    Generalize::Prefix { keep } => (Coarser::Prefix, None, Some(keep)),
+                    Generalize::Range { width } => (Coarser::Range, Some(width), None),
+                };
+                Self {
+                    to: Some(to),
+                    width,
+                    keep,
+                    ..op("generalize")
+                }
             }
-            Generalize::Prefix { keep } => {
-                json!({"op": "generalize", "to": "prefix", "keep": keep})
-            }
-            Generalize::Range { width } => {
-                json!({"op": "generalize", "to": "range", "width": width})
-            }
-        },
-        Operator::Hash { key, bytes } => json!({"op": "hash", "key": key, "bytes": bytes}),
-        Operator::Token { key, tagged } => json!({"op": "token", "key": key, "tagged": tagged}),
-        Operator::Encrypt { key, deterministic } => {
-            json!({"op": "encrypt", "key": key, "deterministic": deterministic})
+            Operator::Hash { key, bytes } => Self {
+                key: Some(key.clone()),
+                bytes: Some(*bytes as u64),
+                ..op("hash")
+            },
+            Operator::Token { key, tagged } => Self {
+                key: Some(key.clone()),
+                tagged: Some(*tagged),
+                ..op("token")
+            },
+            Operator::Encrypt { key, deterministic } => Self {
+                key: Some(key.clone()),
+                deterministic: Some(*deterministic),
+                ..op("encrypt")
+            },
         }
+    }
+}
+
+/// JSON form: a name for an operator without options (`"keep"`,
+/// `"phone_cn"`, `"redact"`), else an object with `op` and its options
+/// (`{"op": "hash", "key": "k1", "bytes": 12}`).
+impl Serialize for Operator {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let json = OperatorJson::from(self);
+        let has_options = [
+            json.marker.is_some(),
+            json.first.is_some(),
+            json.to.is_some(),
+            json.key.is_some(),
+        ]
+        .contains(&true);
+        if has_options {
+            json.serialize(serializer)
+        } else {
+            serializer.serialize_str(&json.op)
+        }
+    }
+}
+
+/// Reads either JSON form; see [`Policy::from_json`](crate::Policy::from_json).
+impl<'de> Deserialize<'de> for Operator {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> de::Visitor<'de> for Either {
+            type Value = Operator;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an operator: a name or an object with `op`")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Operator, E> {
+                named(name).ok_or_else(|| E::unknown_variant(name, &OPERATOR_NAMES))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Operator, A::Error> {
+                OperatorJson::deserialize(de::value::MapAccessDeserializer::new(map))?.operator()
+            }
+        }
+        deserializer.deserialize_any(Either)
     }
 }
 

@@ -26,6 +26,7 @@ use crate::schema::{Customer, Record};
 
 /// Settings of the generator.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Generator {
     /// Seed: the same seed and settings give the same records.
     pub seed: u64,
@@ -69,6 +70,7 @@ impl Default for Generator {
 
 /// Generated records and, for each, the person it describes.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Generated {
     /// Records of the standard customer schema.
     pub records: Vec<Record>,
