@@ -165,6 +165,104 @@ fn nothing_is_lost_between_output_and_rejects() {
     );
 }
 
+/// Dedupe keeps only a line number for most rows; rows with more to write
+/// (a column outside the schema, warnings, unknown JSON members) keep it,
+/// and every row comes out with its own.
+#[test]
+fn dedupe_writes_each_rows_own_extras() {
+    use custodia::schema::Date;
+    let schema = scratch("dedupe-extras-schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"name": "kept", "fields": [{"name": "id", "kind": "text", "required": true},
+            {"name": "full_name", "kind": "full_name"},
+            {"name": "updated_at", "kind": "date"}],
+           "retention": {"stale_after_months": 24}}"#,
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let today = Date::today().days_since_epoch();
+    let (fresh, stale) = (
+        Date::from_days_since_epoch(today - 10),
+        Date::from_days_since_epoch(today - 1_000),
+    );
+    // Without a column outside the schema, the input rows are not kept.
+    let input = format!(
+        "id,full_name,updated_at\nc1,Ann Lee,{fresh}\nc2,Ann Lee,{stale}\nc3,Bo Chan,{fresh}\n"
+    );
+    let out = custodia(
+        &["dedupe", "--schema", schema, "--warnings-column", "--quiet"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[0].ends_with(",_row,cluster_id,_warnings"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("c1,") && lines[1].ends_with(','),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].starts_with("c2,") && lines[2].ends_with(",stale_record"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[3].starts_with("c3,") && lines[3].ends_with(','),
+        "{lines:?}"
+    );
+    // A column outside the schema passes through, row by row.
+    let input = format!(
+        "id,full_name,updated_at,note\nc1,Ann Lee,{fresh},first\nc2,Ann Lee,{stale},\nc3,Bo Chan,{fresh},third\n"
+    );
+    let out = custodia(
+        &["dedupe", "--schema", schema, "--warnings-column", "--quiet"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<Vec<String>> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let column = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (note, row, warnings) = (column("note"), column("_row"), column("_warnings"));
+    let got: Vec<(&str, &str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[note].as_str(), r[row].as_str(), r[warnings].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("first", "2", ""),
+            ("", "3", "stale_record"),
+            ("third", "4", "")
+        ]
+    );
+    // Unknown JSON members come back with their own record.
+    let input = format!(
+        "{{\"id\": \"c1\", \"full_name\": \"Ann Lee\", \"updated_at\": \"{fresh}\", \"tier\": \"gold\"}}\n\
+         {{\"id\": \"c2\", \"full_name\": \"Ann Lee\", \"updated_at\": \"{fresh}\"}}\n"
+    );
+    let out = custodia(
+        &["dedupe", "--schema", schema, "--format", "jsonl", "--quiet"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["tier"], "gold", "{lines:?}");
+    assert!(lines[1].get("tier").is_none(), "{lines:?}");
+    assert_eq!(
+        (&lines[0]["_row"], &lines[1]["_row"]),
+        (&1.into(), &2.into())
+    );
+}
+
 #[test]
 fn records_past_retention_are_flagged_and_can_be_set_aside() {
     use custodia::schema::Date;

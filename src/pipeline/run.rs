@@ -384,23 +384,33 @@ enum Handled {
 /// The rows kept for deduplication, side by side: `compared` is what the
 /// deduper and merger read (fields that failed validation left empty),
 /// `shown` the view to write when it is not `compared` itself. Records are
-/// kept packed (see [`Packed`]).
+/// kept packed (see [`Packed`]); of the input row, only its line number,
+/// unless it has more to write (see [`Extra`]).
 struct Kept {
-    rows: Vec<Row>,
+    lines: Vec<u64>,
     compared: Packed,
     shown: Packed,
-    unknown: Vec<Option<Unknown>>,
-    warnings: Vec<Option<String>>,
+    /// Per row, what else is written with it; 8 bytes for a row that has
+    /// nothing else, as most have (a million rows held 180 bytes each of
+    /// empty slots before).
+    extra: Vec<Option<Box<Extra>>>,
+}
+
+/// What a kept row writes besides its record: the input row when columns
+/// outside the schema pass through, unknown JSON members, warnings.
+struct Extra {
+    row: Row,
+    unknown: Option<Unknown>,
+    warnings: Option<String>,
 }
 
 impl Kept {
     fn new(schema: &Schema) -> Self {
         Self {
-            rows: Vec::new(),
+            lines: Vec::new(),
             compared: Packed::new(schema),
             shown: Packed::new(schema),
-            unknown: Vec::new(),
-            warnings: Vec::new(),
+            extra: Vec::new(),
         }
     }
 }
@@ -514,10 +524,10 @@ impl Pipeline {
                 Labels::new()
             } else {
                 let row_of_line: std::collections::HashMap<u64, usize> = kept
-                    .rows
+                    .lines
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| (r.line, i))
+                    .map(|(i, &line)| (line, i))
                     .collect();
                 let row = |id: &str| {
                     id.trim()
@@ -540,7 +550,7 @@ impl Pipeline {
             let outcome = self.dedupe_kept(&kept.compared, &labels)?;
             let row_of = |i: usize| RowRef {
                 source: None,
-                line: kept.rows[i].line,
+                line: kept.lines[i],
             };
             write_clustered(&mut *out, &layout, &kept, outcome.clusters(), &row_of, None)?;
             self.finish(
@@ -768,15 +778,15 @@ impl Pipeline {
         let left_kept = self.link_side(left, &layout, &mut summary, &mut rejects, progress)?;
         let right_kept = self.link_side(right, &layout, &mut summary, &mut rejects, progress)?;
         let outcome = self.link_kept(&left_kept.1.compared, &right_kept.1.compared)?;
-        let split = left_kept.1.rows.len();
+        let split = left_kept.1.lines.len();
         let row_of = |i: usize| match i.checked_sub(split) {
             None => RowRef {
                 source: Some(left_kept.0),
-                line: left_kept.1.rows[i].line,
+                line: left_kept.1.lines[i],
             },
             Some(j) => RowRef {
                 source: Some(right_kept.0),
-                line: right_kept.1.rows[j].line,
+                line: right_kept.1.lines[j],
             },
         };
         let clusters = outcome.clusters();
@@ -1237,9 +1247,16 @@ fn keep(
     }
     kept.compared.push(Some(&compared))?;
     kept.shown.push(shown.as_ref())?;
-    kept.rows.push(row);
-    kept.unknown.push(unknown);
-    kept.warnings.push(warnings);
+    kept.lines.push(row.line);
+    let bare = matches!(&row.raw, Raw::Csv(cells) if cells.len() == 0);
+    kept.extra
+        .push((!bare || unknown.is_some() || warnings.is_some()).then(|| {
+            Box::new(Extra {
+                row,
+                unknown,
+                warnings,
+            })
+        }));
     Ok(())
 }
 
@@ -1271,13 +1288,28 @@ fn write_clustered<'a>(
                 .get(i)?
                 .unwrap_or_else(|| Record::new(kept.compared.schema())),
         };
+        let bare;
+        let (row, unknown, warnings) = match kept.extra[i].as_deref() {
+            Some(extra) => (
+                &extra.row,
+                extra.unknown.as_ref(),
+                extra.warnings.as_deref(),
+            ),
+            None => {
+                bare = Row {
+                    line: kept.lines[i],
+                    raw: Raw::Csv(Default::default()),
+                };
+                (&bare, None, None)
+            }
+        };
         let line = Line {
             record: &record,
-            row: &kept.rows[i],
-            unknown: kept.unknown[i].as_ref(),
+            row,
+            unknown,
             source,
             cluster: Some(row_of(cluster as usize)),
-            warnings: kept.warnings[i].as_deref(),
+            warnings,
         };
         layout
             .write(out, &line)
