@@ -36,8 +36,23 @@ pub struct LabelledPair {
     pub b: String,
     /// The verdict.
     pub label: Label,
-    /// The line of the file it came from (from 1, the header's).
+    /// The line of the file it came from (from 1, the header's); 0 for
+    /// a label made in code.
     pub line: usize,
+}
+
+impl LabelledPair {
+    /// A label made in code rather than read from a file: records `a`
+    /// and `b` (their `_row` ids, as in a labels file) are, or are not,
+    /// one customer.
+    pub fn new(a: impl Into<String>, b: impl Into<String>, label: Label) -> Self {
+        Self {
+            a: a.into(),
+            b: b.into(),
+            label,
+            line: 0,
+        }
+    }
 }
 
 /// The error of line `line` of a labels file (never a value of it).
@@ -276,6 +291,9 @@ mod tests {
         assert_eq!(pairs.len(), 2, "{pairs:?}");
         assert_eq!((pairs[0].a.as_str(), pairs[0].b.as_str()), ("2", "5"));
         assert_eq!(pairs[0].label, Label::Match);
+        let made = LabelledPair::new("2", "5", Label::Match);
+        assert_eq!((made.line, pairs[0].line), (0, 2));
+        assert_eq!(LabelledPair { line: 2, ..made }, pairs[0]);
         assert_eq!(pairs[1].a, "left:3");
         assert_eq!(pairs[1].b, "a,\"b");
         assert_eq!((pairs[1].label, pairs[1].line), (Label::NonMatch, 4));
