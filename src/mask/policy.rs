@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::operator::{Generalize, Operator, Partial, Profile};
-use crate::error::{Error, JsonDocument, Result, SettingPath, SettingProblem};
-use crate::schema::json::json_error;
+use crate::error::{Error, ErrorCode, JsonDocument, Result, SettingPath, SettingProblem};
+use crate::schema::json::read_document;
 
 /// Which operator each audience applies to each field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,30 +141,23 @@ impl Policy {
     /// the setting's path (`audiences.support.phone.bytes`) and problem for
     /// anything else.
     pub fn from_json(json: &str) -> Result<Self> {
+        let read = read_document(
+            json,
+            JsonDocument::Policy,
+            |_| "malformed policy JSON".into(),
+            Error::policy,
+        );
         // serde would also read a policy from a list of its members.
-        let not_an_object = !json.trim_start().starts_with('{');
-        let wrong_type = || {
-            Error::policy(
+        if json.trim_start().starts_with('{') {
+            return read;
+        }
+        match read {
+            Err(e) if e.code() == ErrorCode::Json => Err(e),
+            _ => Err(Error::policy(
                 SettingPath::root(),
                 SettingProblem::WrongType,
                 "a policy is a JSON object",
-            )
-        };
-        match serde_json::from_str(json) {
-            Ok(_) if not_an_object => Err(wrong_type()),
-            Ok(policy) => Ok(policy),
-            Err(e) if e.classify() != serde_json::error::Category::Data => Err(json_error(
-                JsonDocument::Policy,
-                &e,
-                "malformed policy JSON".into(),
             )),
-            Err(_) if not_an_object => Err(wrong_type()),
-            // Well-formed JSON that is not a policy: read it again to
-            // learn where.
-            Err(e) => Err(match crate::error::settings_json::<Self>(json) {
-                Err((path, problem, reason)) => Error::policy(path, problem, reason),
-                Ok(_) => json_error(JsonDocument::Policy, &e, e.to_string()),
-            }),
         }
     }
 

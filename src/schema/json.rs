@@ -146,18 +146,8 @@ impl Schema {
     /// [`SchemaBuilder::build`]: super::SchemaBuilder::build
     /// [`Policy::from_json`]: crate::Policy::from_json
     pub fn from_json(json: &str) -> Result<Self> {
-        let raw: RawSchema = serde_json::from_str(json).map_err(|e| {
-            if e.classify() != serde_json::error::Category::Data {
-                return json_error(JsonDocument::Schema, &e, schema_detail(&e));
-            }
-            // Well-formed JSON that is not a schema: read it again to learn
-            // where (a misspelt key, a value of the wrong type).
-            match crate::error::settings_json::<RawSchema>(json) {
-                Err((path, problem, reason)) => Error::schema(path, problem, reason),
-                Ok(_) => json_error(JsonDocument::Schema, &e, schema_detail(&e)),
-            }
-        })?;
-        raw.into_schema()
+        read_document::<RawSchema>(json, JsonDocument::Schema, schema_detail, Error::schema)?
+            .into_schema()
     }
 
     /// Writes the schema as pretty JSON that [`Schema::from_json`] reads back
@@ -204,6 +194,28 @@ pub(crate) fn json_error(document: JsonDocument, err: &serde_json::Error, detail
         detail,
     }
     .into()
+}
+
+/// Reads a settings document into `T`. Malformed JSON is an
+/// [`ErrorKind::Json`] error with line and column, `detail` saying what;
+/// well-formed JSON that is not a `T` (a misspelt key, a value of the
+/// wrong type) is read again to learn where, and `invalid` makes the error
+/// for that setting.
+pub(crate) fn read_document<T: serde::de::DeserializeOwned>(
+    json: &str,
+    document: JsonDocument,
+    detail: impl Fn(&serde_json::Error) -> String,
+    invalid: impl FnOnce(SettingPath, SettingProblem, String) -> Error,
+) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        if e.classify() != serde_json::error::Category::Data {
+            return json_error(document, &e, detail(&e));
+        }
+        match crate::error::settings_json::<T>(json) {
+            Err((path, problem, reason)) => invalid(path, problem, reason),
+            Ok(_) => json_error(document, &e, detail(&e)),
+        }
+    })
 }
 
 /// A JSON object's members in their order, as parsed from text: a key

@@ -479,17 +479,10 @@ impl From<&Operator> for OperatorJson {
 impl Serialize for Operator {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let json = OperatorJson::from(self);
-        let has_options = [
-            json.marker.is_some(),
-            json.first.is_some(),
-            json.to.is_some(),
-            json.key.is_some(),
-        ]
-        .contains(&true);
-        if has_options {
-            json.serialize(serializer)
-        } else {
+        if named(&json.op).as_ref() == Some(self) {
             serializer.serialize_str(&json.op)
+        } else {
+            json.serialize(serializer)
         }
     }
 }
