@@ -226,7 +226,10 @@ pub enum ContactEvidence {
     /// and sometimes an email, but not a given name and rarely a birth
     /// date). A pair that agrees on what a household shares then needs its
     /// personal fields to agree too. Data without households leaves that
-    /// kind empty, and the model is plain Fellegi–Sunter.
+    /// kind empty, and the model is plain Fellegi–Sunter. With a
+    /// household class the parts of an address count as one agreement
+    /// (the strongest) and one disagreement (the strongest): a postcode
+    /// lies in one city, and a move changes them all.
     #[default]
     Learned,
     /// Only the strongest contact agreement counts (disagreements all
@@ -250,8 +253,9 @@ pub struct Deduper {
     rules: Vec<BlockingRule>,
     resolved: Vec<block::Resolved>,
     swap: Option<Swap>,
-    /// How each compared field's weight adds up.
-    groups: Vec<Evidence>,
+    /// How each compared field's weight adds up, under a model without
+    /// and with a household class (see [`Deduper::groups`]).
+    groups: [Vec<Evidence>; 2],
     /// What a household shares, per compared field (with a household
     /// class; see [`ContactEvidence::Learned`]).
     households: Option<Vec<bool>>,
@@ -538,13 +542,21 @@ impl Deduper {
             (Some(given), Some(family)) => Some(Swap { given, family }),
             _ => None,
         };
-        let groups = compared
-            .iter()
-            .map(|&(i, _)| match config.contact_evidence {
-                ContactEvidence::Strongest => evidence(schema.fields()[i].kind()),
-                ContactEvidence::Independent | ContactEvidence::Learned => Evidence::Own,
-            })
-            .collect();
+        let groups = [false, true].map(|households| {
+            compared
+                .iter()
+                .map(|&(i, _)| {
+                    let group = evidence(schema.fields()[i].kind());
+                    match config.contact_evidence {
+                        ContactEvidence::Strongest => group,
+                        ContactEvidence::Learned if households && group == Evidence::Address => {
+                            group
+                        }
+                        ContactEvidence::Learned | ContactEvidence::Independent => Evidence::Own,
+                    }
+                })
+                .collect()
+        });
         let households = (config.contact_evidence == ContactEvidence::Learned).then(|| {
             compared
                 .iter()
@@ -767,9 +779,21 @@ impl Deduper {
     fn scorer(&self, model: &Model) -> Scorer {
         Scorer::new(
             model,
-            self.groups.clone(),
+            self.groups(model.household_prior() > 0.0).to_vec(),
             self.households.as_deref().unwrap_or_default(),
         )
+    }
+
+    /// How each compared field's weight adds up under a model without or
+    /// with a household class. With [`ContactEvidence::Learned`] and a
+    /// household class, the parts of an address count as one: data in
+    /// which different people share addresses has addresses that are real
+    /// places, where a postcode lies in one city and region, so strangers
+    /// who agree on the postcode agree on the city too, and someone who
+    /// moves changes all of them at once. Without households (each field
+    /// corrupted on its own, as in Febrl) every field counts on its own.
+    fn groups(&self, households: bool) -> &[Evidence] {
+        &self.groups[usize::from(households)]
     }
 
     fn training(&self) -> Training {
@@ -970,20 +994,6 @@ impl Deduper {
                     model::levels(table, self.swap, a as usize, b as usize, slot);
                 }
             });
-        let built_in = self.built_in_model(work, known);
-        let model::Probabilities { m, u, h } = match &built_in {
-            Some(model) => {
-                let (m, u) = model
-                    .fields()
-                    .iter()
-                    .map(|f| (f.m.clone(), f.u.clone()))
-                    .unzip();
-                let h = (self.households.is_some() && model.household_prior() > 0.0)
-                    .then(|| model.fields().iter().map(|f| f.h.clone()).collect());
-                model::Probabilities { m, u, h }
-            }
-            None => self.fit(work, split, known, &sample, &sampled),
-        };
         let patterns = model::patterns(&sampled, width);
         let rows = table.rows as f64;
         let total_pairs = match split {
@@ -992,25 +1002,30 @@ impl Deduper {
         };
         // The sample stands for all candidates: so many of all pairs.
         let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
-        let mut priors =
-            model::estimate_priors(&patterns, &m, &u, h.as_deref(), &self.groups, total_pairs);
-        // The built-in model's household class was learnt on a large
-        // file: a small one cannot show it again, and keeps it.
-        if let Some(hh) = &h
-            && built_in.is_none()
-            && !model::households_earn_their_place(
+        let (probabilities, priors) = match self.built_in_model(work, known) {
+            Some(model) => {
+                let (m, u): (Vec<_>, Vec<_>) = model
+                    .fields()
+                    .iter()
+                    .map(|f| (f.m.clone(), f.u.clone()))
+                    .unzip();
+                // The built-in model's household class was learnt on a
+                // large file: a small one cannot show it again, and keeps it.
+                let h = (self.households.is_some() && model.household_prior() > 0.0)
+                    .then(|| model.fields().iter().map(|f| f.h.clone()).collect());
+                let groups = self.groups(h.is_some());
+                let priors =
+                    model::estimate_priors(&patterns, &m, &u, h.as_deref(), groups, total_pairs);
+                (model::Probabilities { m, u, h }, priors)
+            }
+            None => self.learn(
+                work,
+                (split, known),
+                (&sample, &sampled),
                 &patterns,
-                &m,
-                &u,
-                hh,
-                &self.groups,
-                priors,
                 total_pairs,
-            )
-        {
-            priors = model::estimate_priors(&patterns, &m, &u, None, &self.groups, total_pairs);
-        }
-        let probabilities = model::Probabilities { m, u, h };
+            ),
+        };
         let model = model::assemble(
             self.schema().name(),
             self.compared_fields(),
@@ -1035,19 +1050,21 @@ impl Deduper {
             .then_some(model)
     }
 
-    /// m and u (and h with a household class) learnt from the batch: u
-    /// from random pairs, m and h by EM per blocking rule on the `sample`
-    /// of candidates (levels `sampled`).
-    fn fit(
+    /// m and u (and h with a household class) learnt from the batch, and
+    /// the priors among all pairs (`total_pairs`; `patterns` are those of
+    /// the `sample` of candidates): u from random pairs, m and h by EM per
+    /// blocking rule, first with every field counting on its own. When the
+    /// household class earns its place, m and h are fitted again with the
+    /// evidence groups of a model with households.
+    fn learn(
         &self,
         work: &Work,
-        split: Option<usize>,
-        known: &[(u32, u32)],
-        sample: &[(u32, u32)],
-        sampled: &[u8],
-    ) -> model::Probabilities {
+        (split, known): (Option<usize>, &[(u32, u32)]),
+        (sample, sampled): (&[(u32, u32)], &[u8]),
+        patterns: &[(Vec<u8>, u64)],
+        total_pairs: f64,
+    ) -> (model::Probabilities, (f64, f64)) {
         let table = &work.table;
-        let width = table.columns.len();
         let random = model::random_pairs(&work.ranks, split, self.training());
         let u = model::estimate_u(table, self.swap, &random);
         let start = if known.is_empty() {
@@ -1055,12 +1072,49 @@ impl Deduper {
         } else {
             model::m_from_known(table, self.swap, known)
         };
+        let fit = |households: bool| {
+            let (m, h) = self.fit(work, (&u, start.clone()), (sample, sampled), households);
+            let groups = self.groups(households);
+            let priors =
+                model::estimate_priors(patterns, &m, &u, h.as_deref(), groups, total_pairs);
+            (m, h, priors)
+        };
+        let (m, h, priors) = fit(false);
+        let Some(hh) = &h else {
+            return (model::Probabilities { m, u, h }, priors);
+        };
+        let groups = self.groups(false);
+        if !model::households_earn_their_place(patterns, &m, &u, hh, groups, priors, total_pairs) {
+            let priors = model::estimate_priors(patterns, &m, &u, None, groups, total_pairs);
+            return (model::Probabilities { m, u, h: None }, priors);
+        }
+        let (m, h, priors) = if self.groups(true) == groups {
+            (m, h, priors)
+        } else {
+            fit(true)
+        };
+        (model::Probabilities { m, u, h }, priors)
+    }
+
+    /// m (and h with a household class) fitted by EM per blocking rule on
+    /// the `sample` of candidates (levels `sampled`), from `start`, with u
+    /// fixed and the evidence groups of a model without or with
+    /// `households`.
+    fn fit(
+        &self,
+        work: &Work,
+        (u, start): (&[Vec<f64>], Vec<Vec<f64>>),
+        (sample, sampled): (&[(u32, u32)], &[u8]),
+        households: bool,
+    ) -> (Vec<Vec<f64>>, Option<Vec<Vec<f64>>>) {
+        let width = work.table.columns.len();
+        let groups = self.groups(households);
         // Household members agree like duplicates on what they share, and
         // like strangers on the rest.
         let start_h: Option<Vec<Vec<f64>>> = self.households.as_ref().map(|shared| {
             shared
                 .iter()
-                .zip(start.iter().zip(&u))
+                .zip(start.iter().zip(u))
                 .map(|(&shared, (m, u))| if shared { m.clone() } else { u.clone() })
                 .collect()
         });
@@ -1084,12 +1138,12 @@ impl Deduper {
                 let patterns = model::patterns(&levels, width);
                 let shared = self.households.as_deref().unwrap_or_default();
                 let fit = model::fit(
-                    &u,
+                    u,
                     start.clone(),
                     (start_h.clone(), shared),
                     &patterns,
                     self.config.iterations,
-                    &self.groups,
+                    groups,
                 );
                 (excluded, fit)
             })
@@ -1155,7 +1209,7 @@ impl Deduper {
             }
             h
         });
-        model::Probabilities { m, u, h }
+        (m, h)
     }
 
     /// Scoring and clustering, with the levels training compared of a
@@ -1475,6 +1529,43 @@ mod tests {
             pairs.sort_unstable();
             all.sort_unstable();
             assert_eq!(pairs, all);
+        }
+    }
+
+    /// With a household class the parts of an address count as one:
+    /// agreeing on the city and postcode besides the street weighs what
+    /// the strongest of those agreements weighs alone. The same model
+    /// without its household class counts each part.
+    #[test]
+    fn address_parts_count_once_with_households() {
+        let data = Generator::new(7).generate(3000).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let model = deduper.train(&data.records, &[]).unwrap();
+        assert!(model.household_prior() > 0.0);
+        let mut json: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+        json["household_prior"] = 0.0.into();
+        let plain = Model::from_json(&json.to_string()).unwrap();
+        let fields = model.fields();
+        let column = |name: &str| fields.iter().position(|f| f.field == name).unwrap();
+        let parts = ["street", "city", "postcode"].map(column);
+        let exact = |c: usize| (fields[c].m.len() - 1) as u8;
+        let levels = |agree: &[usize]| {
+            let mut levels = vec![MISSING; fields.len()];
+            for &c in agree {
+                levels[c] = exact(c);
+            }
+            levels
+        };
+        for (model, households) in [(&model, true), (&plain, false)] {
+            let scorer = deduper.scorer(model);
+            let weigh = |agree: &[usize]| scorer.weight_with(&levels(agree), |_| 0, 0);
+            let strongest = parts.iter().map(|&c| weigh(&[c])).fold(f64::MIN, f64::max);
+            let all = weigh(&parts);
+            if households {
+                assert!((all - strongest).abs() < 1e-9, "{all} {strongest}");
+            } else {
+                assert!(all > strongest + 1.0, "{all} {strongest}");
+            }
         }
     }
 

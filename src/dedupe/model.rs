@@ -657,17 +657,11 @@ impl Scorer {
         count: impl Fn(usize) -> u32,
         rows: usize,
     ) -> f64 {
-        let mut household = self.household.as_ref().map(|h| h.prior_weight);
         let fields = combine(&self.groups, |f| {
             let (base, adjust) = self.field_weight(f, levels[f], || count(f), rows);
-            if let (Some(v), Some(h)) = (household.as_mut(), &self.household)
-                && levels[f] != MISSING
-            {
-                *v += h.weights[f][levels[f] as usize] + adjust;
-            }
             base + adjust
         });
-        self.prior_weight + fields - household.map_or(0.0, log2_1p_exp2)
+        self.prior_weight + fields + self.household_weight(levels, count, rows)
     }
 
     /// What the household class takes off the weight of a pair with these
@@ -683,14 +677,14 @@ impl Scorer {
         let Some(h) = &self.household else {
             return 0.0;
         };
-        let mut v = h.prior_weight;
-        for (f, &level) in levels.iter().enumerate() {
-            if level != MISSING {
+        let fields = combine(&self.groups, |f| match levels[f] {
+            MISSING => 0.0,
+            level => {
                 let (_, adjust) = self.field_weight(f, level, || count(f), rows);
-                v += h.weights[f][level as usize] + adjust;
+                h.weights[f][level as usize] + adjust
             }
-        }
-        -log2_1p_exp2(v)
+        });
+        -log2_1p_exp2(h.prior_weight + fields)
     }
 }
 
@@ -871,7 +865,7 @@ pub(crate) struct Fit {
 ///
 /// With a household class each pair is one of three kinds: the same
 /// person (m), two people of one household (h), or two people at random
-/// (u, fixed). Within each kind the columns are independent. Households
+/// (u, fixed). Within each kind the columns add up as `groups` say. Households
 /// explain pairs that agree on what a family shares but differ in given
 /// name or birth date; data without households leaves the class empty, and
 /// the model is then the two-kind one.
@@ -949,8 +943,8 @@ fn posteriors(prior: f64, prior_h: f64, wm: f64, wh: f64) -> (f64, f64) {
 }
 
 /// The weights of a level pattern without prior or term frequency: of a
-/// match (log2 m/u, under `groups`) and of a household pair (log2 h/u, 0
-/// without `h`).
+/// match (log2 m/u) and of a household pair (log2 h/u, 0 without `h`),
+/// both under `groups`.
 fn pattern_weights(
     pattern: &[u8],
     m: &[Vec<f64>],
@@ -963,12 +957,10 @@ fn pattern_weights(
         l => (m[f][l as usize] / u[f][l as usize]).log2(),
     });
     let wh = h.map_or(0.0, |h| {
-        pattern
-            .iter()
-            .enumerate()
-            .filter(|&(_, &l)| l != MISSING)
-            .map(|(f, &l)| (h[f][l as usize] / u[f][l as usize]).log2())
-            .sum()
+        combine(groups, |f| match pattern[f] {
+            MISSING => 0.0,
+            l => (h[f][l as usize] / u[f][l as usize]).log2(),
+        })
     });
     (wm, wh)
 }
