@@ -593,6 +593,25 @@ custodia_status custodia_auditor_detokenize(const struct custodia_auditor *audit
                                             struct custodia_record **record_out);
 
 /*
+ As custodia_masker_mask, and logs the view first when it holds
+ sensitive fields in clear (the audience's policy keeps them): an event
+ whose action is disclose and whose fields are those fields, and
+ no event for a view without any. The view comes back only once its
+ event is recorded. Fails as custodia_masker_mask, and with
+ CUSTODIA_STATUS_AUDIT or _IO when the event cannot be recorded.
+ Thread-safe for the auditor and the masker.
+
+ Safety:
+ As for custodia_auditor_reveal.
+ */
+custodia_status custodia_auditor_mask(const struct custodia_auditor *auditor,
+                                      const struct custodia_masker *masker,
+                                      const struct custodia_record *record,
+                                      const char *audience,
+                                      size_t audience_len,
+                                      struct custodia_record **record_out);
+
+/*
  Frees an auditor (closing its log file). NULL is ignored.
 
  Safety:

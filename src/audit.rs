@@ -1,5 +1,6 @@
 //! The audit trail: every reveal of stored data (a decryption, or tokens
-//! turned back into values) produces an event (who, for which audience
+//! turned back into values) and every masked view that holds sensitive
+//! fields in clear (a disclosure) produces an event (who, for which audience
 //! and purpose, which fields of which record, when, and how it ended),
 //! never a value. Events go to an [`AuditSink`]; the
 //! built-in sink, [`AuditLog`], is an append-only JSON Lines file in which
@@ -83,6 +84,9 @@ pub enum Action {
     Decrypt,
     /// Tokens turned back into values ([`Masker::detokenize`]).
     Detokenize,
+    /// A masked view written for an audience whose policy keeps sensitive
+    /// fields in clear ([`Auditor::disclose`]).
+    Disclose,
 }
 
 impl Action {
@@ -91,6 +95,7 @@ impl Action {
         match self {
             Self::Decrypt => "decrypt",
             Self::Detokenize => "detokenize",
+            Self::Disclose => "disclose",
         }
     }
 }
@@ -110,7 +115,7 @@ pub struct AuditEvent {
     pub audience: String,
     /// Why (required: a ticket, a case number, a legal basis).
     pub purpose: String,
-    /// The fields decrypted or detokenized.
+    /// The fields decrypted or detokenized, or disclosed in clear.
     pub fields: Vec<String>,
     /// The fields that held a ciphertext the audience may not decrypt.
     pub withheld: Vec<String>,
@@ -449,6 +454,61 @@ impl Auditor {
         self.logged(event, masker.detokenize_detailed(record, audience))
     }
 
+    /// Masks `record` for `audience` with `masker` ([`Masker::mask`]) and
+    /// records the disclosure when the view holds sensitive fields in
+    /// clear ([`Auditor::disclose`]): the view comes back only once the
+    /// sink has the event.
+    ///
+    /// # Errors
+    /// The errors of [`Masker::mask`]; the sink's, in which case no view
+    /// is given.
+    pub fn mask(&self, masker: &Masker, record: &Record, audience: &str) -> Result<Record> {
+        let view = masker.mask(record, audience)?;
+        self.disclose(masker, &view, &masker.record_key_of(record), audience)?;
+        Ok(view)
+    }
+
+    /// Records that `view`, made by `masker` for `audience` from a
+    /// record whose key field holds `record_key`, holds sensitive fields
+    /// in clear (those of [`Masker::clear_fields`] that are not empty in
+    /// it), before the view is written anywhere. A view without any sends
+    /// no event. Returns whether an event was sent.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownAudience`](crate::ErrorKind::UnknownAudience);
+    /// the sink's, in which case the view must not be written.
+    pub fn disclose(
+        &self,
+        masker: &Masker,
+        view: &Record,
+        record_key: &str,
+        audience: &str,
+    ) -> Result<bool> {
+        let fields: Vec<String> = masker
+            .clear_fields(audience)?
+            .into_iter()
+            .filter(|name| view.get(name).is_some_and(|v| !v.is_null()))
+            .map(str::to_owned)
+            .collect();
+        if fields.is_empty() {
+            return Ok(false);
+        }
+        let event = AuditEvent {
+            time: now(),
+            actor: self.actor.clone(),
+            action: Action::Disclose,
+            audience: audience.to_owned(),
+            purpose: self.purpose.clone(),
+            fields,
+            withheld: Vec::new(),
+            record: self.record_ref(record_key),
+            count: 1,
+            outcome: Outcome::Revealed,
+        };
+        self.sink.append(&event)?;
+        Ok(true)
+    }
+
     fn event(
         &self,
         action: Action,
@@ -692,6 +752,107 @@ mod tests {
         }
         let line = body(&events[0], 0, ZERO_MAC);
         assert!(line.contains(r#""action":"detokenize""#), "{line}");
+    }
+
+    /// A view with sensitive fields in clear is logged with those fields
+    /// (only the non-empty ones) and the record's reference; a view with
+    /// none, or made for an audience that masks them, is not.
+    #[test]
+    fn views_in_clear_are_disclosed_and_masked_ones_are_not() {
+        use crate::mask::{KeyRing, Policy};
+        use crate::schema::Schema;
+        let schema = Schema::customer();
+        let ring = KeyRing::new()
+            .with(Key::new("pseudonym", &[3u8; 32]).unwrap())
+            .with(Key::new("token", &[4u8; 32]).unwrap());
+        let masker = Masker::new(&schema, &Policy::customer(), ring).unwrap();
+        let clear = masker.clear_fields("auditor").unwrap();
+        assert!(
+            clear.contains(&"email") && !clear.contains(&"phone"),
+            "{clear:?}"
+        );
+        assert!(masker.clear_fields("support").unwrap().is_empty());
+        assert!(masker.clear_fields("nobody").is_err());
+        let record = Record::from_json(
+            &schema,
+            r#"{"customer_id": "c-1", "email": "ann@example.com", "phone": "+8613812345678", "city": "Beijing"}"#,
+        )
+        .unwrap();
+        let sink = Arc::new(Memory::default());
+        let auditor = Auditor::new(sink.clone(), &key(), "ops", "export 3").unwrap();
+        let view = auditor.mask(&masker, &record, "auditor").unwrap();
+        assert_eq!(view, masker.mask(&record, "auditor").unwrap());
+        let support = masker.mask(&record, "support").unwrap();
+        assert!(
+            !auditor
+                .disclose(&masker, &support, "c-1", "support")
+                .unwrap()
+        );
+        let nothing =
+            Record::from_json(&schema, r#"{"customer_id": "c-2", "city": "Beijing"}"#).unwrap();
+        let view = masker.mask(&nothing, "auditor").unwrap();
+        assert!(!auditor.disclose(&masker, &view, "c-2", "auditor").unwrap());
+        let events = sink.0.lock().unwrap().clone();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, Action::Disclose);
+        assert_eq!(events[0].fields, ["email"]);
+        assert_eq!(events[0].record, auditor.record_ref("c-1"));
+        assert_eq!(events[0].purpose, "export 3");
+        let logged = format!("{:?}", events);
+        assert!(
+            !logged.contains("ann@") && !logged.contains("c-1"),
+            "{logged}"
+        );
+    }
+
+    /// A pipeline that masks, audited: each processed row and each golden
+    /// record whose view holds sensitive fields in clear is disclosed; a
+    /// pipeline without a mask or reveal step cannot be audited.
+    #[test]
+    fn an_audited_pipeline_discloses_rows_and_golden_records() {
+        use crate::dedupe::Deduper;
+        use crate::mask::{KeyRing, Policy};
+        use crate::pipeline::Pipeline;
+        use crate::schema::Schema;
+        let schema = Schema::customer();
+        let ring = KeyRing::new()
+            .with(Key::new("pseudonym", &[3u8; 32]).unwrap())
+            .with(Key::new("token", &[4u8; 32]).unwrap());
+        let masker = Masker::new(&schema, &Policy::customer(), ring).unwrap();
+        let sink = Arc::new(Memory::default());
+        let auditor = Auditor::new(sink.clone(), &key(), "ops", "export 4").unwrap();
+        let pipeline = Pipeline::builder(&schema)
+            .mask(masker, "auditor")
+            .dedupe(Deduper::new(&schema).unwrap(), None, None)
+            .build()
+            .unwrap()
+            .audited(auditor.clone())
+            .unwrap();
+        let rows = [
+            r#"{"customer_id": "c-1", "full_name": "Ann Lee", "email": "ann@example.com"}"#,
+            r#"{"customer_id": "c-2", "full_name": "Ann Lee", "email": "ann@example.com"}"#,
+            r#"{"customer_id": "c-3", "city": "Beijing"}"#,
+        ];
+        let mut kept = Vec::new();
+        for row in rows {
+            let done = pipeline
+                .process(Record::from_json(&schema, row).unwrap())
+                .unwrap();
+            kept.push(pipeline.comparable(&done));
+        }
+        assert_eq!(sink.0.lock().unwrap().len(), 2);
+        let golden = pipeline.golden(&kept, &[0, 0, 2]).unwrap();
+        assert_eq!(golden.len(), 2);
+        let events = sink.0.lock().unwrap().clone();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert!(events.iter().all(|e| e.action == Action::Disclose));
+        assert_eq!(
+            events[0].fields,
+            ["full_name", "given_name", "family_name", "email"]
+        );
+        assert_eq!(events[0].record, auditor.record_ref("c-1"));
+        let clean = Pipeline::builder(&schema).build().unwrap();
+        assert!(clean.audited(auditor).is_err());
     }
 
     #[test]

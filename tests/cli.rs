@@ -1014,6 +1014,85 @@ fn crypt_policy(key: &str) -> String {
     )
 }
 
+/// `mask --audit-log` logs each row whose view holds sensitive fields in
+/// clear, naming those fields and never a value; an audience that sees
+/// none in clear logs nothing; a log needs a purpose.
+#[test]
+fn views_with_sensitive_fields_in_clear_are_logged() {
+    let keys = scratch("disclose-keys.json");
+    std::fs::write(&keys, CRYPT_KEYS).unwrap();
+    let policy = scratch("disclose-policy.json");
+    std::fs::write(&policy, crypt_policy("crypt")).unwrap();
+    let log = scratch("disclose-audit.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let (keys, policy, log) = (
+        keys.to_str().unwrap(),
+        policy.to_str().unwrap(),
+        log.to_str().unwrap(),
+    );
+    let input = "customer_id,full_name,email,phone,city,country\n\
+                 c-1,张伟,zhang.wei@example.com,138 1234 5678,上海,CN\n\
+                 c-2,Ann Lee,,,Beijing,CN\n\
+                 c-3,,,,Beijing,CN\n";
+    let mask = |audience: &str, purpose: &[&str]| {
+        let mut args = vec![
+            "mask",
+            "--audience",
+            audience,
+            "--policy",
+            policy,
+            "--keys",
+            keys,
+            "--actor",
+            "ops",
+            "--audit-log",
+            log,
+            "-q",
+        ];
+        args.extend_from_slice(purpose);
+        custodia(&args, input.as_bytes())
+    };
+    let out = mask("auditor", &["--purpose", "export 12"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("zhang.wei@example.com"));
+    let entries = std::fs::read_to_string(log).unwrap();
+    // c-3 has no sensitive value: nothing disclosed, nothing logged.
+    let lines: Vec<&str> = entries.lines().collect();
+    assert_eq!(lines.len(), 2, "{entries}");
+    for line in &lines {
+        assert!(line.contains("\"action\":\"disclose\""), "{line}");
+        assert!(line.contains("\"purpose\":\"export 12\""), "{line}");
+        assert!(line.contains("\"audience\":\"auditor\""), "{line}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"fields\":[\"full_name\",\"email\",\"phone\"]")),
+        "{entries}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"fields\":[\"full_name\"]")),
+        "{entries}"
+    );
+    for secret in ["张伟", "zhang", "5678", "Ann", "c-1", "c-2"] {
+        assert!(!entries.contains(secret), "{secret} in {entries}");
+    }
+    // Support sees names and phones masked: nothing in clear, no event.
+    let out = mask("support", &["--purpose", "export 12"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(log).unwrap(), entries);
+    let out = custodia(&["audit", "verify", log, "--keys", keys], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("2 entries, chain intact"));
+    // A log without a purpose is refused before anything is written.
+    let out = mask("auditor", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--purpose"));
+    assert!(out.stdout.is_empty());
+}
+
 /// Columns outside the schema that masking kept (`--keep`) stay through
 /// reveal and rewrap: stored rows are read and written as they are.
 #[test]

@@ -11,7 +11,7 @@ use super::mask::{custodia_keyring, custodia_masker};
 use super::record::{RecordHandle, custodia_record};
 use super::text;
 use super::{custodia_status, run, write_out};
-use crate::audit::{self, AuditEvent, AuditLog, AuditSink, Auditor};
+use crate::audit::{self, Action, AuditEvent, AuditLog, AuditSink, Auditor};
 use crate::error::{ErrorKind, Result};
 use crate::mask::{Key, KeyRing};
 
@@ -226,7 +226,7 @@ unsafe fn audited_step(
     audience: *const c_char,
     audience_len: usize,
     record_out: *mut *mut custodia_record,
-    detokenize: bool,
+    action: Action,
 ) -> custodia_status {
     run(|| {
         // SAFETY: the caller passes live handles or NULL.
@@ -238,10 +238,10 @@ unsafe fn audited_step(
         // SAFETY: the caller promises `audience_len` readable bytes.
         let audience = unsafe { text::str_arg(audience, audience_len, "audience") }?;
         let out = handle::out(record_out, "record_out")?;
-        let done = if detokenize {
-            auditor.detokenize(masker, record.clone(), audience)?
-        } else {
-            auditor.reveal(masker, record.clone(), audience)?
+        let done = match action {
+            Action::Detokenize => auditor.detokenize(masker, record.clone(), audience)?,
+            Action::Disclose => auditor.mask(masker, record, audience)?,
+            _ => auditor.reveal(masker, record.clone(), audience)?,
         };
         handle::give(out, RecordHandle::Plain(done));
         Ok(())
@@ -275,7 +275,7 @@ pub unsafe extern "C" fn custodia_auditor_reveal(
             audience,
             audience_len,
             record_out,
-            false,
+            Action::Decrypt,
         )
     }
 }
@@ -304,7 +304,40 @@ pub unsafe extern "C" fn custodia_auditor_detokenize(
             audience,
             audience_len,
             record_out,
-            true,
+            Action::Detokenize,
+        )
+    }
+}
+
+/// As custodia_masker_mask, and logs the view first when it holds
+/// sensitive fields in clear (the audience's policy keeps them): an event
+/// whose `action` is `disclose` and whose `fields` are those fields, and
+/// no event for a view without any. The view comes back only once its
+/// event is recorded. Fails as custodia_masker_mask, and with
+/// CUSTODIA_STATUS_AUDIT or _IO when the event cannot be recorded.
+/// Thread-safe for the auditor and the masker.
+///
+/// # Safety
+/// As for custodia_auditor_reveal.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_auditor_mask(
+    auditor: *const custodia_auditor,
+    masker: *const custodia_masker,
+    record: *const custodia_record,
+    audience: *const c_char,
+    audience_len: usize,
+    record_out: *mut *mut custodia_record,
+) -> custodia_status {
+    // SAFETY: this function's contract is audited_step's.
+    unsafe {
+        audited_step(
+            auditor,
+            masker,
+            record,
+            audience,
+            audience_len,
+            record_out,
+            Action::Disclose,
         )
     }
 }

@@ -303,6 +303,22 @@ impl Masker {
             })
     }
 
+    /// The sensitive fields that `audience` sees in clear (its policy
+    /// keeps them as they are), in schema order: what a view made for it
+    /// discloses.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownAudience`].
+    pub fn clear_fields(&self, audience: &str) -> Result<Vec<&str>> {
+        self.check_audience(audience)?;
+        Ok(self.audiences[audience]
+            .iter()
+            .zip(self.schema.fields())
+            .filter(|(op, field)| **op == Operator::Keep && field.is_sensitive())
+            .map(|(_, field)| field.name())
+            .collect())
+    }
+
     /// Normalizes `record` (with default options), then masks it for
     /// `audience`: [`Masker::mask_normalized`] for a raw record.
     ///

@@ -346,19 +346,22 @@ impl Pipeline {
         self.dedupe.is_some()
     }
 
-    /// Logs every reveal of the reveal step with `auditor` (one event per
-    /// row, revealed or failed).
+    /// Logs with `auditor` every reveal of the reveal step (one event per
+    /// row, revealed or failed), or every view of the mask step that holds
+    /// sensitive fields in clear (one event per such row, before it is
+    /// written; see [`Auditor::disclose`]).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidPipeline`] when the pipeline has no reveal step.
+    /// [`ErrorKind::InvalidPipeline`] when the pipeline has no reveal or
+    /// mask step.
     pub fn audited(mut self, auditor: Auditor) -> Result<Self> {
         match &mut self.mask {
-            Some(step) if step.kind == MaskKind::Reveal => {
+            Some(step) if matches!(step.kind, MaskKind::Reveal | MaskKind::Mask) => {
                 step.audit = Some(auditor);
                 Ok(self)
             }
             _ => Err(ErrorKind::InvalidPipeline {
-                reason: "only a reveal step is audited".into(),
+                reason: "only a reveal or mask step is audited".into(),
             }
             .into()),
         }
@@ -428,6 +431,10 @@ impl Pipeline {
             let view = step
                 .masker
                 .mask_normalized(self.comparable(&done), &step.audience)?;
+            if let Some(auditor) = &step.audit {
+                let key = step.masker.record_key_of(&done.record);
+                auditor.disclose(&step.masker, &view, &key, &step.audience)?;
+            }
             done.shown = Some(view);
         }
         Ok(done)
@@ -512,14 +519,19 @@ impl Pipeline {
         self.masked(step.merger.merge_kept(records, clusters)?)
     }
 
-    /// Golden records masked for the pipeline's audience when it masks.
+    /// Golden records masked for the pipeline's audience when it masks
+    /// (each disclosure logged when the mask step is audited).
     fn masked(&self, mut golden: Vec<GoldenRecord>) -> Result<Vec<GoldenRecord>> {
         if let Some(mask) = &self.mask {
             for g in &mut golden {
                 let record = std::mem::replace(&mut g.record, Record::new(self.schema()));
+                let key = mask.masker.record_key_of(&record);
                 g.record = mask
                     .masker
                     .mask_normalized(Normalized::stored(record), &mask.audience)?;
+                if let Some(auditor) = &mask.audit {
+                    auditor.disclose(&mask.masker, &g.record, &key, &mask.audience)?;
+                }
             }
         }
         Ok(golden)

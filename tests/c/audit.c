@@ -1,4 +1,5 @@
-/* The audit trail through the C ABI: reveals and detokenizations logged to
+/* The audit trail through the C ABI: reveals, detokenizations and views
+ * with sensitive fields in clear logged to
  * the hash-chained file and to a host's sink, the log verified, then
  * tampered with and verified again; never a value in an event. */
 #include <stdint.h>
@@ -195,6 +196,30 @@ int main(void) {
     sink.refuse = 1;
     CHECK_STATUS(custodia_auditor_detokenize(auditor, masker, tokens, S("auditor"), &shown), CUSTODIA_STATUS_AUDIT);
     CHECK(shown == NULL && sink.calls == 2);
+
+    /* A view with a sensitive field in clear (support keeps the phone) is
+     * disclosed, and comes back only once the sink has the event; a view
+     * without one (storage encrypts it) sends none. */
+    CHECK_STATUS(custodia_auditor_mask(auditor, masker, record, S("support"), &shown), CUSTODIA_STATUS_AUDIT);
+    CHECK(shown == NULL && sink.calls == 3);
+    sink.refuse = 0;
+    CHECK_STATUS(custodia_auditor_mask(auditor, masker, record, S("support"), &shown), CUSTODIA_STATUS_OK);
+    CHECK(sink.calls == 4);
+    CHECK(contains(sink.last, "\"action\":\"disclose\"") && contains(sink.last, "\"fields\":[\"phone\"]"));
+    CHECK(!contains(sink.last, "13812345678") && !contains(sink.last, "c-1"));
+    v = get(shown, "phone");
+    CHECK(v && strcmp(v, "+8613812345678") == 0);
+    custodia_string_free(v);
+    custodia_record_free(shown);
+    shown = NULL;
+    CHECK_STATUS(custodia_auditor_mask(auditor, masker, record, S("storage"), &shown), CUSTODIA_STATUS_OK);
+    CHECK(sink.calls == 4);
+    custodia_record_free(shown);
+    shown = NULL;
+    CHECK_STATUS(custodia_auditor_mask(auditor, masker, record, S("nobody"), &shown),
+                 CUSTODIA_STATUS_UNKNOWN_AUDIENCE);
+    CHECK_STATUS(custodia_auditor_mask(auditor, masker, NULL, S("support"), &shown), CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK(shown == NULL && sink.calls == 4);
     custodia_auditor_free(auditor);
 
     custodia_keyring_free(keys);

@@ -52,6 +52,9 @@ enum Command {
     /// Clean rows and mask them for one audience of a masking policy; rows
     /// with errors go to the reject file. Columns outside the schema are
     /// not written (the policy cannot say how to mask them).
+    /// With --audit-log, each row whose view holds sensitive fields in
+    /// clear (the audience's policy keeps them) is logged before it is
+    /// written.
     #[command(after_help = EXIT_CODES)]
     Mask {
         #[command(flatten)]
@@ -60,6 +63,8 @@ enum Command {
         rows: RowArgs,
         #[command(flatten)]
         mask: MaskArgs,
+        #[command(flatten)]
+        audit: AuditArgs,
     },
     /// Reveal stored rows (written by `mask` for an audience that encrypts,
     /// such as `storage`) for one audience: the ciphertexts the policy lets
@@ -245,17 +250,19 @@ pub(crate) struct MaskArgs {
     pub(crate) keys: Option<PathBuf>,
 }
 
-/// Where and why reveals are logged.
+/// Where and why reveals and disclosures are logged.
 #[derive(Args, Clone)]
 pub(crate) struct AuditArgs {
-    /// Why the rows are revealed (a ticket, a case, a legal basis): written
-    /// into every audit event.
+    /// Why the rows are revealed or disclosed (a ticket, a case, a legal
+    /// basis): written into every audit event. Required by `reveal`, and
+    /// by `mask` with --audit-log.
     #[arg(long)]
-    pub(crate) purpose: String,
+    pub(crate) purpose: Option<String>,
     /// Who reveals them (default: the USER environment variable).
     #[arg(long)]
     pub(crate) actor: Option<String>,
-    /// Append an event for each row to this hash-chained JSON Lines log
+    /// Append an event for each row revealed (or, for `mask`, written
+    /// with sensitive fields in clear) to this hash-chained JSON Lines log
     /// (created if missing; an existing log is verified first).
     #[arg(long)]
     pub(crate) audit_log: Option<PathBuf>,
@@ -527,7 +534,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Clean { io, rows } => setup::clean(&io, &rows).and_then(|run| run.go()),
-        Command::Mask { io, rows, mask } => setup::mask(&io, &rows, &mask).and_then(|run| run.go()),
+        Command::Mask {
+            io,
+            rows,
+            mask,
+            audit,
+        } => setup::mask(&io, &rows, &mask, &audit).and_then(|run| run.go()),
         Command::Reveal {
             io,
             rows,

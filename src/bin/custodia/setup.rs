@@ -184,14 +184,25 @@ pub(crate) fn clean(io: &IoArgs, rows: &RowArgs) -> Result<Job, Fatal> {
     job(&config(io, rows, &["clean"])?, KeyRing::new(), io)
 }
 
-/// Clean, then mask for one audience.
-pub(crate) fn mask(io: &IoArgs, rows: &RowArgs, args: &MaskArgs) -> Result<Job, Fatal> {
+/// Clean, then mask for one audience, each view with sensitive fields in
+/// clear logged when asked.
+pub(crate) fn mask(
+    io: &IoArgs,
+    rows: &RowArgs,
+    args: &MaskArgs,
+    audit: &AuditArgs,
+) -> Result<Job, Fatal> {
     let mut config = config(io, rows, &["clean", "mask"])?;
     let mut mask = MaskSettings::default();
     mask.audience.clone_from(&args.audience);
     mask.policy = args.policy.as_deref().map(load_json).transpose()?;
     config.mask = Some(mask);
-    job(&config, keys(args.keys.as_deref())?, io)
+    let ring = keys(args.keys.as_deref())?;
+    let auditor = match &audit.audit_log {
+        Some(path) => Some(auditor(path, &ring, audit, "disclosed")?),
+        None => None,
+    };
+    audited(job(&config, ring, io)?, auditor)
 }
 
 /// Reveal stored rows for one audience, each reveal logged when asked.
@@ -201,32 +212,46 @@ pub(crate) fn reveal(
     args: &MaskArgs,
     audit: &AuditArgs,
 ) -> Result<Job, Fatal> {
-    if audit.purpose.trim().is_empty() {
-        return Err(Fatal::Usage(
-            "--purpose must say why the rows are revealed".into(),
-        ));
-    }
+    purpose(audit, "revealed")?;
     let config = stored_config(io, rows, args, "reveal")?;
     let ring = keys(args.keys.as_deref())?;
     let auditor = match &audit.audit_log {
+        Some(path) => Some(auditor(path, &ring, audit, "revealed")?),
         None => None,
-        Some(path) => {
-            let key = ring.get(&audit.audit_key).cloned().ok_or_else(|| {
-                Fatal::Usage(format!(
-                    "--audit-log: no key `{}` in the keys file (see --audit-key)",
-                    audit.audit_key
-                ))
-            })?;
-            let log = AuditLog::open(path, &key).map_err(Fatal::from)?;
-            let actor = audit
-                .actor
-                .clone()
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "unknown".into());
-            Some(Auditor::new(Arc::new(log), &key, actor, &audit.purpose)?)
-        }
     };
-    let mut job = job(&config, ring, io)?;
+    audited(job(&config, ring, io)?, auditor)
+}
+
+/// The purpose given, refused when missing or blank.
+fn purpose<'a>(audit: &'a AuditArgs, what: &str) -> Result<&'a str, Fatal> {
+    match audit.purpose.as_deref() {
+        Some(purpose) if !purpose.trim().is_empty() => Ok(purpose),
+        _ => Err(Fatal::Usage(format!(
+            "--purpose must say why the rows are {what}"
+        ))),
+    }
+}
+
+/// An auditor over the log at `path`, keyed with the audit key of `ring`.
+fn auditor(path: &Path, ring: &KeyRing, audit: &AuditArgs, what: &str) -> Result<Auditor, Fatal> {
+    let purpose = purpose(audit, what)?;
+    let key = ring.get(&audit.audit_key).cloned().ok_or_else(|| {
+        Fatal::Usage(format!(
+            "--audit-log: no key `{}` in the keys file (see --audit-key)",
+            audit.audit_key
+        ))
+    })?;
+    let log = AuditLog::open(path, &key).map_err(Fatal::from)?;
+    let actor = audit
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    Ok(Auditor::new(Arc::new(log), &key, actor, purpose)?)
+}
+
+/// `job` with its mask or reveal step logged by `auditor`, when given.
+fn audited(mut job: Job, auditor: Option<Auditor>) -> Result<Job, Fatal> {
     if let Some(auditor) = auditor {
         job.pipeline = job.pipeline.audited(auditor)?;
     }
