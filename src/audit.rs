@@ -56,6 +56,10 @@ fn audit_error(reason: impl Into<String>) -> Error {
     .into()
 }
 
+/// The audience named in the disclosure of a record written unmasked
+/// ([`Auditor::disclose_unmasked`]).
+pub const UNMASKED: &str = "unmasked";
+
 /// How a reveal ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -484,10 +488,39 @@ impl Auditor {
         record_key: &str,
         audience: &str,
     ) -> Result<bool> {
-        let fields: Vec<String> = masker
-            .clear_fields(audience)?
-            .into_iter()
-            .filter(|name| view.get(name).is_some_and(|v| !v.is_null()))
+        let clear = masker.clear_fields(audience)?;
+        self.disclosed(view, |name| clear.contains(&name), record_key, audience)
+    }
+
+    /// Records that `record` is written unmasked (the output of a run that
+    /// masks nothing, or a reject file), before it is: an event for the
+    /// audience [`UNMASKED`] naming its sensitive fields that are not
+    /// empty, none for a record without any. Returns whether an event was
+    /// sent.
+    ///
+    /// # Errors
+    /// The sink's, in which case the record must not be written.
+    pub fn disclose_unmasked(&self, record: &Record, record_key: &str) -> Result<bool> {
+        let schema = record.schema().clone();
+        let sensitive = |name: &str| schema.field(name).is_some_and(|f| f.is_sensitive());
+        self.disclosed(record, sensitive, record_key, UNMASKED)
+    }
+
+    /// Sends a disclosure of the fields of `view` that `shown` picks and
+    /// that are not empty, when there are any.
+    fn disclosed(
+        &self,
+        view: &Record,
+        shown: impl Fn(&str) -> bool,
+        record_key: &str,
+        audience: &str,
+    ) -> Result<bool> {
+        let fields: Vec<String> = view
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name())
+            .filter(|name| shown(name) && view.get(name).is_some_and(|v| !v.is_null()))
             .map(str::to_owned)
             .collect();
         if fields.is_empty() {
@@ -806,8 +839,9 @@ mod tests {
     }
 
     /// A pipeline that masks, audited: each processed row and each golden
-    /// record whose view holds sensitive fields in clear is disclosed; a
-    /// pipeline without a mask or reveal step cannot be audited.
+    /// record whose view holds sensitive fields in clear is disclosed; one
+    /// that masks nothing discloses each row with sensitive fields; one
+    /// that rewraps cannot be audited.
     #[test]
     fn an_audited_pipeline_discloses_rows_and_golden_records() {
         use crate::dedupe::Deduper;
@@ -851,8 +885,34 @@ mod tests {
             ["full_name", "given_name", "family_name", "email"]
         );
         assert_eq!(events[0].record, auditor.record_ref("c-1"));
-        let clean = Pipeline::builder(&schema).build().unwrap();
-        assert!(clean.audited(auditor).is_err());
+        // A pipeline that masks nothing writes every row as it is.
+        let sink = Arc::new(Memory::default());
+        let auditor = Auditor::new(sink.clone(), &key(), "ops", "export 4").unwrap();
+        let clean = Pipeline::builder(&schema)
+            .build()
+            .unwrap()
+            .audited(auditor.clone())
+            .unwrap();
+        for row in rows {
+            clean
+                .process(Record::from_json(&schema, row).unwrap())
+                .unwrap();
+        }
+        let events = sink.0.lock().unwrap().clone();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events[1].audience, UNMASKED);
+        assert_eq!(events[1].record, auditor.record_ref("c-2"));
+        assert!(events[1].fields.contains(&"email".to_owned()));
+        // A rewrap writes only ciphertexts where masking left them.
+        let ring = KeyRing::new()
+            .with(Key::new("pseudonym", &[3u8; 32]).unwrap())
+            .with(Key::new("token", &[4u8; 32]).unwrap());
+        let masker = Masker::new(&schema, &Policy::customer(), ring).unwrap();
+        let rewrap = Pipeline::builder(&schema)
+            .rewrap(masker, "auditor")
+            .build()
+            .unwrap();
+        assert!(rewrap.audited(auditor).is_err());
     }
 
     #[test]

@@ -1093,6 +1093,85 @@ fn views_with_sensitive_fields_in_clear_are_logged() {
     assert!(out.stdout.is_empty());
 }
 
+/// `clean` and `dedupe` write rows unmasked: with --audit-log each row
+/// with sensitive fields is logged (audience `unmasked`), rejects and
+/// golden records too, never a value.
+#[test]
+fn rows_written_unmasked_are_logged() {
+    let keys = scratch("unmasked-keys.json");
+    std::fs::write(&keys, CRYPT_KEYS).unwrap();
+    let log = scratch("unmasked-audit.jsonl");
+    let golden = scratch("unmasked-golden.csv");
+    let keys = keys.to_str().unwrap();
+    let input = "customer_id,full_name,email,city\n\
+                 c-1,Ann Lee,ann@example.com,Beijing\n\
+                 c-2,Ann Lee,ann@example.com,Beijing\n\
+                 c-3,,not an email,Beijing\n\
+                 c-4,,,Beijing\n";
+    let run = |command: &str, extra: &[&str]| {
+        let _ = std::fs::remove_file(&log);
+        let mut args = vec![
+            command,
+            "--keys",
+            keys,
+            "--audit-log",
+            log.to_str().unwrap(),
+            "--purpose",
+            "nightly load",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let out = custodia(&args, input.as_bytes());
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        std::fs::read_to_string(&log).unwrap()
+    };
+    // Two clean rows and a rejected one hold sensitive values; c-4 none.
+    let entries = run("clean", &[]);
+    assert_eq!(entries.lines().count(), 3, "{entries}");
+    assert!(
+        entries
+            .lines()
+            .all(|l| l.contains("\"action\":\"disclose\"")
+                && l.contains("\"audience\":\"unmasked\"")
+                && l.contains("\"purpose\":\"nightly load\""))
+    );
+    for secret in ["Ann", "ann@", "not an email", "c-1", "c-3"] {
+        assert!(!entries.contains(secret), "{secret} in {entries}");
+    }
+    // Dedupe: the same rows, and the golden record of c-1 and c-2.
+    let entries = run("dedupe", &["--golden", golden.to_str().unwrap()]);
+    assert_eq!(entries.lines().count(), 4, "{entries}");
+    let out = custodia(
+        &["audit", "verify", log.to_str().unwrap(), "--keys", keys],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A log needs a purpose and the audit key.
+    let out = custodia(
+        &[
+            "clean",
+            "--audit-log",
+            log.to_str().unwrap(),
+            "--keys",
+            keys,
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = custodia(
+        &[
+            "clean",
+            "--audit-log",
+            log.to_str().unwrap(),
+            "--purpose",
+            "x",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("audit"), "{}", text(&out.stderr));
+}
+
 /// Columns outside the schema that masking kept (`--keep`) stay through
 /// reveal and rewrap: stored rows are read and written as they are.
 #[test]

@@ -46,6 +46,8 @@ pub struct Pipeline {
     reject_on: RejectOn,
     mask: Option<MaskStep>,
     dedupe: Option<DedupeStep>,
+    /// Where reveals and disclosures are logged.
+    audit: Option<Auditor>,
 }
 
 /// Masking for one audience.
@@ -54,8 +56,6 @@ struct MaskStep {
     masker: Masker,
     audience: String,
     kind: MaskKind,
-    /// Where reveals are logged.
-    audit: Option<Auditor>,
 }
 
 /// What the mask step does to each row.
@@ -153,7 +153,6 @@ impl PipelineBuilder {
             masker,
             audience: audience.into(),
             kind: MaskKind::Mask,
-            audit: None,
         });
         self
     }
@@ -170,7 +169,6 @@ impl PipelineBuilder {
             masker,
             audience: audience.into(),
             kind: MaskKind::Reveal,
-            audit: None,
         });
         self
     }
@@ -184,7 +182,6 @@ impl PipelineBuilder {
             masker,
             audience: audience.into(),
             kind: MaskKind::Rewrap,
-            audit: None,
         });
         self
     }
@@ -263,6 +260,7 @@ impl PipelineBuilder {
             reject_on: self.reject_on,
             mask: self.mask,
             dedupe,
+            audit: None,
         })
     }
 }
@@ -346,24 +344,39 @@ impl Pipeline {
         self.dedupe.is_some()
     }
 
-    /// Logs with `auditor` every reveal of the reveal step (one event per
-    /// row, revealed or failed), or every view of the mask step that holds
-    /// sensitive fields in clear (one event per such row, before it is
-    /// written; see [`Auditor::disclose`]).
+    /// Logs with `auditor`, before a row is written, every reveal of a
+    /// reveal step (one event per row, revealed or failed) and every row
+    /// written with sensitive fields in clear: a masked view that holds
+    /// some ([`Auditor::disclose`]), and a row written unmasked, to the
+    /// output of a pipeline that masks nothing or to the reject file
+    /// ([`Auditor::disclose_unmasked`]); golden records alike.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidPipeline`] when the pipeline has no reveal or
-    /// mask step.
+    /// [`ErrorKind::InvalidPipeline`] for a pipeline that rewraps (it
+    /// writes ciphertexts only where masking left them).
     pub fn audited(mut self, auditor: Auditor) -> Result<Self> {
-        match &mut self.mask {
-            Some(step) if matches!(step.kind, MaskKind::Reveal | MaskKind::Mask) => {
-                step.audit = Some(auditor);
-                Ok(self)
+        if self
+            .mask
+            .as_ref()
+            .is_some_and(|step| step.kind == MaskKind::Rewrap)
+        {
+            return Err(ErrorKind::InvalidPipeline {
+                reason: "a rewrap is not audited".into(),
             }
-            _ => Err(ErrorKind::InvalidPipeline {
-                reason: "only a reveal or mask step is audited".into(),
-            }
-            .into()),
+            .into());
+        }
+        self.audit = Some(auditor);
+        Ok(self)
+    }
+
+    /// The value of a record's key field, as audit events refer to it.
+    fn record_key_of(&self, record: &Record) -> String {
+        match &self.mask {
+            Some(step) => step.masker.record_key_of(record),
+            None => record
+                .text(crate::mask::DEFAULT_RECORD_KEY)
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 
@@ -396,7 +409,7 @@ impl Pipeline {
         {
             let shown = match step.kind {
                 MaskKind::Rewrap => step.masker.rewrap(record.clone(), &step.audience)?,
-                _ => match &step.audit {
+                _ => match &self.audit {
                     Some(auditor) => {
                         auditor.reveal(&step.masker, record.clone(), &step.audience)?
                     }
@@ -431,11 +444,18 @@ impl Pipeline {
             let view = step
                 .masker
                 .mask_normalized(self.comparable(&done), &step.audience)?;
-            if let Some(auditor) = &step.audit {
+            if let Some(auditor) = &self.audit {
                 let key = step.masker.record_key_of(&done.record);
                 auditor.disclose(&step.masker, &view, &key, &step.audience)?;
             }
             done.shown = Some(view);
+        }
+        // Written as it is: to the output when nothing is masked, to the
+        // reject file when rejected.
+        if let Some(auditor) = &self.audit
+            && (self.mask.is_none() || done.is_rejected())
+        {
+            auditor.disclose_unmasked(&done.record, &self.record_key_of(&done.record))?;
         }
         Ok(done)
     }
@@ -519,19 +539,21 @@ impl Pipeline {
         self.masked(step.merger.merge_kept(records, clusters)?)
     }
 
-    /// Golden records masked for the pipeline's audience when it masks
-    /// (each disclosure logged when the mask step is audited).
+    /// Golden records masked for the pipeline's audience when it masks,
+    /// each disclosure logged when the pipeline is audited.
     fn masked(&self, mut golden: Vec<GoldenRecord>) -> Result<Vec<GoldenRecord>> {
-        if let Some(mask) = &self.mask {
-            for g in &mut golden {
+        for g in &mut golden {
+            let key = self.record_key_of(&g.record);
+            if let Some(mask) = &self.mask {
                 let record = std::mem::replace(&mut g.record, Record::new(self.schema()));
-                let key = mask.masker.record_key_of(&record);
                 g.record = mask
                     .masker
                     .mask_normalized(Normalized::stored(record), &mask.audience)?;
-                if let Some(auditor) = &mask.audit {
+                if let Some(auditor) = &self.audit {
                     auditor.disclose(&mask.masker, &g.record, &key, &mask.audience)?;
                 }
+            } else if let Some(auditor) = &self.audit {
+                auditor.disclose_unmasked(&g.record, &key)?;
             }
         }
         Ok(golden)

@@ -42,12 +42,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Normalize and validate rows; rows with errors go to the reject file.
+    /// With --audit-log, each row written with sensitive fields (to the
+    /// output or the reject file) is logged before it is written.
     #[command(after_help = EXIT_CODES)]
     Clean {
         #[command(flatten)]
         io: IoArgs,
         #[command(flatten)]
         rows: RowArgs,
+        #[command(flatten)]
+        audit: UnmaskedAuditArgs,
     },
     /// Clean rows and mask them for one audience of a masking policy; rows
     /// with errors go to the reject file. Columns outside the schema are
@@ -113,6 +117,8 @@ enum Command {
     /// could be read gets a `cluster_id` (the `_row` of the cluster's first
     /// record), rows with errors too (their failed fields count as
     /// missing; they are also listed in the reject file).
+    /// With --audit-log, each row and golden record written with
+    /// sensitive fields is logged before it is written.
     #[command(after_help = EXIT_CODES)]
     Dedupe {
         #[command(flatten)]
@@ -121,6 +127,8 @@ enum Command {
         rows: RowArgs,
         #[command(flatten)]
         dedupe: DedupeArgs,
+        #[command(flatten)]
+        audit: UnmaskedAuditArgs,
     },
     /// Clean two sources (say a CRM and a billing export) and link them:
     /// every readable row of both is written with `_source`, `_row` and a
@@ -251,7 +259,7 @@ pub(crate) struct MaskArgs {
 }
 
 /// Where and why reveals and disclosures are logged.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub(crate) struct AuditArgs {
     /// Why the rows are revealed or disclosed (a ticket, a case, a legal
     /// basis): written into every audit event. Required by `reveal`, and
@@ -270,6 +278,16 @@ pub(crate) struct AuditArgs {
     /// references.
     #[arg(long, default_value = "audit")]
     pub(crate) audit_key: String,
+}
+
+/// Where the rows a command writes unmasked are logged.
+#[derive(Args, Clone, Default)]
+pub(crate) struct UnmaskedAuditArgs {
+    #[command(flatten)]
+    pub(crate) audit: AuditArgs,
+    /// A JSON file of keys holding the audit key (with --audit-log).
+    #[arg(long)]
+    pub(crate) keys: Option<PathBuf>,
 }
 
 /// A data-subject request.
@@ -533,7 +551,9 @@ fn main() -> ExitCode {
     custodia::panic::install_panic_hook();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Clean { io, rows } => setup::clean(&io, &rows).and_then(|run| run.go()),
+        Command::Clean { io, rows, audit } => {
+            setup::clean(&io, &rows, &audit).and_then(|run| run.go())
+        }
         Command::Mask {
             io,
             rows,
@@ -559,9 +579,12 @@ fn main() -> ExitCode {
                 },
         } => setup::verify_audit(&log, &keys, &audit_key),
         Command::Dedupe { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
-        Command::Dedupe { io, rows, dedupe } => {
-            setup::dedupe(&io, &rows, &dedupe).and_then(|run| run.go())
-        }
+        Command::Dedupe {
+            io,
+            rows,
+            dedupe,
+            audit,
+        } => setup::dedupe(&io, &rows, &dedupe, &audit).and_then(|run| run.go()),
         Command::Link { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
         Command::Link { link, dedupe } => setup::link(&link, &dedupe).and_then(|run| run.go()),
         Command::Run { config } => setup::pipeline_file(&config).and_then(|run| run.go()),
@@ -611,7 +634,11 @@ fn print_dedupe_config() -> Result<ExitCode, Fatal> {
 }
 
 fn demo() -> Result<ExitCode, Fatal> {
-    let run = setup::clean(&IoArgs::default(), &setup::default_rows())?;
+    let run = setup::clean(
+        &IoArgs::default(),
+        &setup::default_rows(),
+        &UnmaskedAuditArgs::default(),
+    )?;
     run.go_on(
         Box::new(files::SAMPLE_CSV.as_bytes()),
         Box::new(io::stdout().lock()),

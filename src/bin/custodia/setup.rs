@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use crate::files::{Job, LinkJob, ReviewJob};
 use crate::{
     AuditArgs, DedupeArgs, Fatal, FormatArg, IoArgs, LinkArgs, MaskArgs, ProfileArgs, RowArgs,
-    SubjectArgs,
+    SubjectArgs, UnmaskedAuditArgs,
 };
 use custodia::profile::review::{ReviewSettings, ReviewView};
 
@@ -179,9 +179,26 @@ pub(crate) fn profile(
     Ok((pipeline, options, settings))
 }
 
-/// Normalize and validate.
-pub(crate) fn clean(io: &IoArgs, rows: &RowArgs) -> Result<Job, Fatal> {
-    job(&config(io, rows, &["clean"])?, KeyRing::new(), io)
+/// Normalize and validate, each row written with sensitive fields logged
+/// when asked.
+pub(crate) fn clean(io: &IoArgs, rows: &RowArgs, audit: &UnmaskedAuditArgs) -> Result<Job, Fatal> {
+    let auditor = unmasked_auditor(audit)?;
+    audited(
+        job(&config(io, rows, &["clean"])?, KeyRing::new(), io)?,
+        auditor,
+    )
+}
+
+/// The auditor of a command that writes rows unmasked, when --audit-log
+/// is given.
+fn unmasked_auditor(args: &UnmaskedAuditArgs) -> Result<Option<Auditor>, Fatal> {
+    match &args.audit.audit_log {
+        Some(path) => {
+            let ring = keys(args.keys.as_deref())?;
+            Ok(Some(auditor(path, &ring, &args.audit, "written")?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Clean, then mask for one audience, each view with sensitive fields in
@@ -386,10 +403,17 @@ pub(crate) fn verify_audit(log: &Path, keys_file: &Path, id: &str) -> Result<Exi
 }
 
 /// Clean, then deduplicate.
-pub(crate) fn dedupe(io: &IoArgs, rows: &RowArgs, args: &DedupeArgs) -> Result<Job, Fatal> {
+pub(crate) fn dedupe(
+    io: &IoArgs,
+    rows: &RowArgs,
+    args: &DedupeArgs,
+    audit: &UnmaskedAuditArgs,
+) -> Result<Job, Fatal> {
+    let auditor = unmasked_auditor(audit)?;
     let mut config = config(io, rows, &["clean", "dedupe"])?;
     dedupe_settings(&mut config, args)?;
-    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), io)?, args)?;
+    let job = audited(job(&config, KeyRing::new(), io)?, auditor)?;
+    let mut job = with_dedupe_outputs(job, args)?;
     if let Some(path) = &args.labels {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Fatal::io(&path.display().to_string(), &e))?;
