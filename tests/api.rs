@@ -690,3 +690,91 @@ fn shared_types_are_send_and_sync() {
     assert_send_sync::<CsvHeader>();
     assert_send_sync::<custodia::Error>();
 }
+
+/// A pipeline that masks, audited: each processed row and each golden
+/// record whose view holds sensitive fields in clear is disclosed; one
+/// that masks nothing discloses each row with sensitive fields; one
+/// that rewraps cannot be audited.
+#[test]
+fn an_audited_pipeline_discloses_rows_and_golden_records() {
+    use custodia::audit::{Action, AuditEvent, AuditSink, Auditor, UNMASKED};
+    use custodia::dedupe::Deduper;
+    use custodia::mask::{Key, KeyRing, Masker, Policy};
+    use custodia::pipeline::Pipeline;
+    use std::sync::{Arc, Mutex};
+    /// Events kept in memory.
+    #[derive(Default)]
+    struct Memory(Mutex<Vec<AuditEvent>>);
+    impl AuditSink for Memory {
+        fn append(&self, event: &AuditEvent) -> custodia::Result<()> {
+            self.0.lock().unwrap().push(event.clone());
+            Ok(())
+        }
+    }
+    let key = || Key::new("audit", &[11; 32]).unwrap();
+    let schema = Schema::customer();
+    let ring = KeyRing::new()
+        .with(Key::new("pseudonym", &[3u8; 32]).unwrap())
+        .with(Key::new("token", &[4u8; 32]).unwrap());
+    let masker = Masker::new(&schema, &Policy::customer(), ring).unwrap();
+    let sink = Arc::new(Memory::default());
+    let auditor = Auditor::new(sink.clone(), &key(), "ops", "export 4").unwrap();
+    let pipeline = Pipeline::builder(&schema)
+        .mask(masker, "auditor")
+        .dedupe(Deduper::new(&schema).unwrap(), None, None)
+        .build()
+        .unwrap()
+        .audited(auditor.clone())
+        .unwrap();
+    let rows = [
+        r#"{"customer_id": "c-1", "full_name": "Ann Lee", "email": "ann@example.com"}"#,
+        r#"{"customer_id": "c-2", "full_name": "Ann Lee", "email": "ann@example.com"}"#,
+        r#"{"customer_id": "c-3", "city": "Beijing"}"#,
+    ];
+    let mut kept = Vec::new();
+    for row in rows {
+        let done = pipeline
+            .process(Record::from_json(&schema, row).unwrap())
+            .unwrap();
+        kept.push(pipeline.comparable(&done));
+    }
+    assert_eq!(sink.0.lock().unwrap().len(), 2);
+    let golden = pipeline.golden(&kept, &[0, 0, 2]).unwrap();
+    assert_eq!(golden.len(), 2);
+    let events = sink.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(events.iter().all(|e| e.action == Action::Disclose));
+    assert_eq!(
+        events[0].fields,
+        ["full_name", "given_name", "family_name", "email"]
+    );
+    assert_eq!(events[0].record, auditor.record_ref("c-1"));
+    // A pipeline that masks nothing writes every row as it is.
+    let sink = Arc::new(Memory::default());
+    let auditor = Auditor::new(sink.clone(), &key(), "ops", "export 4").unwrap();
+    let clean = Pipeline::builder(&schema)
+        .build()
+        .unwrap()
+        .audited(auditor.clone())
+        .unwrap();
+    for row in rows {
+        clean
+            .process(Record::from_json(&schema, row).unwrap())
+            .unwrap();
+    }
+    let events = sink.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[1].audience, UNMASKED);
+    assert_eq!(events[1].record, auditor.record_ref("c-2"));
+    assert!(events[1].fields.contains(&"email".to_owned()));
+    // A rewrap writes only ciphertexts where masking left them.
+    let ring = KeyRing::new()
+        .with(Key::new("pseudonym", &[3u8; 32]).unwrap())
+        .with(Key::new("token", &[4u8; 32]).unwrap());
+    let masker = Masker::new(&schema, &Policy::customer(), ring).unwrap();
+    let rewrap = Pipeline::builder(&schema)
+        .rewrap(masker, "auditor")
+        .build()
+        .unwrap();
+    assert!(rewrap.audited(auditor).is_err());
+}
