@@ -1170,6 +1170,104 @@ fn rows_written_unmasked_are_logged() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("audit"), "{}", text(&out.stderr));
+
+    // Link: the rows of both sources.
+    let (left, right) = (scratch("unmasked-left.csv"), scratch("unmasked-right.csv"));
+    std::fs::write(&left, input).unwrap();
+    std::fs::write(
+        &right,
+        "customer_id,full_name,email,city\nb-1,Ann Lee,ann@example.com,Beijing\n",
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(&log);
+    let (left, right, log_path) = (
+        left.to_str().unwrap(),
+        right.to_str().unwrap(),
+        log.to_str().unwrap(),
+    );
+    let out = custodia(
+        &[
+            "link",
+            "--left",
+            left,
+            "--right",
+            right,
+            "--keys",
+            keys,
+            "--audit-log",
+            log_path,
+            "--purpose",
+            "merge",
+            "-q",
+        ],
+        b"",
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    let entries = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(entries.lines().count(), 4, "{entries}");
+
+    // Run: an `audit` object in the pipeline file.
+    let _ = std::fs::remove_file(&log);
+    let config = scratch("unmasked-run.json");
+    let output = scratch("unmasked-run.csv");
+    std::fs::write(
+        &config,
+        serde_json::json!({
+            "input": left, "output": output, "quiet": true, "steps": ["clean"],
+            "audit": {"log": log_path, "purpose": "nightly load", "keys": keys}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = custodia(&["run", config.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let entries = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(entries.lines().count(), 3, "{entries}");
+    std::fs::write(
+        &config,
+        serde_json::json!({"input": left, "steps": ["clean"], "audit": {"log": log_path, "purpose": "x", "keys": keys, "who": "me"}})
+            .to_string(),
+    )
+    .unwrap();
+    let out = custodia(&["run", config.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("`who`"), "{}", text(&out.stderr));
+
+    // Subject: each record the export holds; an erasure plan alone holds
+    // no value and logs nothing.
+    let _ = std::fs::remove_file(&log);
+    let source = format!("crm={left}");
+    let subject = |extra: &[&str]| {
+        let mut args = vec![
+            "subject",
+            "--source",
+            &source,
+            "--email",
+            "ann@example.com",
+            "--keys",
+            keys,
+            "--audit-log",
+            log_path,
+            "--purpose",
+            "access request 7",
+        ];
+        args.extend_from_slice(extra);
+        custodia(&args, b"")
+    };
+    let out = subject(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ann@example.com"));
+    let entries = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(entries.lines().count(), 2, "{entries}");
+    assert!(entries.contains("access request 7") && !entries.contains("ann@"));
+    let plan = scratch("unmasked-plan.csv");
+    let out = subject(&["--erasure-plan", plan.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), entries);
 }
 
 /// Columns outside the schema that masking kept (`--keep`) stay through

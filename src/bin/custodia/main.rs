@@ -133,12 +133,16 @@ enum Command {
     /// Clean two sources (say a CRM and a billing export) and link them:
     /// every readable row of both is written with `_source`, `_row` and a
     /// shared `cluster_id` (`source:row` of the cluster's first record).
+    /// With --audit-log, each row and golden record written with
+    /// sensitive fields is logged before it is written.
     #[command(after_help = EXIT_CODES)]
     Link {
         #[command(flatten)]
         link: LinkArgs,
         #[command(flatten)]
         dedupe: DedupeArgs,
+        #[command(flatten)]
+        audit: UnmaskedAuditArgs,
     },
     /// Run a whole pipeline from one JSON config file: schema, input,
     /// steps (`clean`, `dedupe` or `link`, `mask`, in that order), their
@@ -343,6 +347,10 @@ pub(crate) struct SubjectArgs {
     /// Mark matches below this probability for confirmation.
     #[arg(long, default_value_t = 0.99)]
     pub(crate) confirm_below: f64,
+    /// With --audit-log, each record in the export is logged before the
+    /// export is written.
+    #[command(flatten)]
+    pub(crate) audit: UnmaskedAuditArgs,
 }
 
 /// What `profile` reads and writes.
@@ -586,7 +594,11 @@ fn main() -> ExitCode {
             audit,
         } => setup::dedupe(&io, &rows, &dedupe, &audit).and_then(|run| run.go()),
         Command::Link { dedupe, .. } if dedupe.print_config => print_dedupe_config(),
-        Command::Link { link, dedupe } => setup::link(&link, &dedupe).and_then(|run| run.go()),
+        Command::Link {
+            link,
+            dedupe,
+            audit,
+        } => setup::link(&link, &dedupe, &audit).and_then(|run| run.go()),
         Command::Run { config } => setup::pipeline_file(&config).and_then(|run| run.go()),
         Command::Profile(args) => files::profile(&args),
         Command::Schema { schema } => print_schema(schema.as_ref()),

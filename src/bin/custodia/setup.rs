@@ -299,6 +299,7 @@ fn stored_config(
 /// the export and the erasure plan.
 pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
     use custodia::subject::{Source, SubjectSearch, erasure_plan, export};
+    let auditor = unmasked_auditor(&args.audit)?;
     let schema = load_schema(args.schema.as_ref())?;
     let mut details: Vec<(String, String)> = [
         ("full_name", &args.name),
@@ -344,6 +345,21 @@ pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
         });
     }
     let found = search.find(&probe, &sources)?;
+    let exported = args.export.is_some() || args.erasure_plan.is_none();
+    if let Some(auditor) = auditor.as_ref().filter(|_| exported) {
+        // Each record the export holds, logged before it is written.
+        for m in &found {
+            let source = sources.iter().find(|s| s.name == m.source);
+            if let Some((_, record)) =
+                source.and_then(|s| s.records.iter().find(|(row, _)| *row == m.row))
+            {
+                let key = record
+                    .text(custodia::mask::DEFAULT_RECORD_KEY)
+                    .unwrap_or_default();
+                auditor.disclose_unmasked(record, key)?;
+            }
+        }
+    }
     let write = |path: &Path, text: &str| {
         std::fs::write(path, text).map_err(|e| Fatal::io(&path.display().to_string(), &e))
     };
@@ -423,7 +439,12 @@ pub(crate) fn dedupe(
 }
 
 /// Clean two sources, then link them.
-pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
+pub(crate) fn link(
+    args: &LinkArgs,
+    dedupe: &DedupeArgs,
+    audit: &UnmaskedAuditArgs,
+) -> Result<Job, Fatal> {
+    let auditor = unmasked_auditor(audit)?;
     let io = IoArgs {
         schema: args.schema.clone(),
         input: Some(args.left.clone()),
@@ -453,7 +474,8 @@ pub(crate) fn link(args: &LinkArgs, dedupe: &DedupeArgs) -> Result<Job, Fatal> {
     if dedupe.labels.is_some() {
         return Err(Fatal::Usage("--labels works with dedupe, not link".into()));
     }
-    let mut job = with_dedupe_outputs(job(&config, KeyRing::new(), &io)?, dedupe)?;
+    let job = audited(job(&config, KeyRing::new(), &io)?, auditor)?;
+    let mut job = with_dedupe_outputs(job, dedupe)?;
     job.options = config.options_for(&args.left_name)?;
     job.link = Some(LinkJob {
         left_name: args.left_name.clone(),
@@ -539,6 +561,15 @@ pub(crate) fn pipeline_file(path: &Path) -> Result<Job, Fatal> {
         keys_path = take_path(mask, "keys", &base)?;
         inline(mask, "policy", &base)?;
     }
+    let audit = match file.remove("audit") {
+        None => None,
+        Some(Value::Object(mut audit)) => Some(run_audit(&mut audit, &base, &mut keys_path)?),
+        Some(_) => {
+            return Err(usage(
+                "`audit`: expected an object (log, purpose, actor, key, keys)".into(),
+            ));
+        }
+    };
     // A `link` step: the dedupe step over two sources.
     if let Some(Value::Array(steps)) = file.get_mut("steps") {
         for step in steps.iter_mut() {
@@ -588,6 +619,10 @@ pub(crate) fn pipeline_file(path: &Path) -> Result<Job, Fatal> {
     let config = PipelineConfig::from_json(&Value::Object(file).to_string())
         .map_err(|e| usage(e.to_string()))?;
     let keys = keys(keys_path.as_deref())?;
+    let auditor = match &audit {
+        Some((log, args)) => Some(auditor(log, &keys, args, "written")?),
+        None => None,
+    };
     let mut job = match (link_inputs.pop(), link_inputs.pop()) {
         (Some((right_name, right)), Some((left_name, left))) => {
             let io = IoArgs {
@@ -609,5 +644,41 @@ pub(crate) fn pipeline_file(path: &Path) -> Result<Job, Fatal> {
     job.pairs = outputs.pairs;
     job.golden = outputs.golden;
     job.save_model = outputs.save_model;
-    Ok(job)
+    audited(job, auditor)
+}
+
+/// The `audit` object of a pipeline file: its log, why, who, the audit
+/// key's id, and the keys file when `mask` gives none.
+fn run_audit(
+    audit: &mut serde_json::Map<String, Value>,
+    base: &Path,
+    keys_path: &mut Option<PathBuf>,
+) -> Result<(PathBuf, AuditArgs), Fatal> {
+    let usage = |what: String| Fatal::Usage(format!("`audit`: {what}"));
+    let log = take_path(audit, "log", base)?.ok_or_else(|| usage("needs a `log` file".into()))?;
+    if let Some(path) = take_path(audit, "keys", base)? {
+        if keys_path.is_some() {
+            return Err(usage(
+                "`keys`: the keys file is given in `mask` already".into(),
+            ));
+        }
+        *keys_path = Some(path);
+    }
+    let mut text = |key: &str| match audit.remove(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(usage(format!("`{key}`: expected a string"))),
+    };
+    let args = AuditArgs {
+        purpose: text("purpose")?,
+        actor: text("actor")?,
+        audit_log: Some(log.clone()),
+        audit_key: text("key")?.unwrap_or_else(|| "audit".into()),
+    };
+    if let Some(key) = audit.keys().next() {
+        return Err(usage(format!(
+            "unknown key `{key}` (expected log, purpose, actor, key, keys)"
+        )));
+    }
+    Ok((log, args))
 }
