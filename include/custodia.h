@@ -1495,6 +1495,26 @@ custodia_status custodia_pipeline_new(const char *json,
                                       struct custodia_pipeline **pipeline_out);
 
 /*
+ As custodia_pipeline_new, with every row the pipeline writes logged by
+ auditor before it is written: a reveal, a masked view that holds
+ sensitive fields in clear, and a row written unmasked (to the rows of a
+ pipeline that masks nothing, or to the rejects), golden records
+ alike (see the README's audit trail). A run fails with
+ CUSTODIA_STATUS_AUDIT or _IO when an event cannot be recorded. Fails
+ with CUSTODIA_STATUS_INVALID_PIPELINE for a pipeline that rewraps.
+ The pipeline keeps its own reference to the auditor's sink: the
+ auditor may be freed first. Thread-safe.
+
+ Safety:
+ As for custodia_pipeline_new; auditor is a live auditor.
+ */
+custodia_status custodia_pipeline_new_audited(const char *json,
+                                              size_t len,
+                                              const struct custodia_keyring *keyring,
+                                              const struct custodia_auditor *auditor,
+                                              struct custodia_pipeline **pipeline_out);
+
+/*
  Runs the pipeline over input (len bytes of CSV or JSON Lines, as
  the pipeline's format; bytes that are not UTF-8 cost only their row):
  the same rows, rejects, pairs, golden records and summary as the

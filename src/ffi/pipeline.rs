@@ -3,10 +3,12 @@
 
 use std::ffi::c_char;
 
+use super::audit::custodia_auditor;
 use super::handle::{self, Handle};
 use super::mask::custodia_keyring;
 use super::text::{self, custodia_str};
 use super::{Failure, custodia_status, guard, run, write_out};
+use crate::audit::Auditor;
 use crate::error::{ErrorKind, FieldPath};
 use crate::mask::KeyRing;
 use crate::pipeline::{Outputs, Pipeline, PipelineConfig, RunOptions, Side, Summary};
@@ -90,27 +92,74 @@ pub unsafe extern "C" fn custodia_pipeline_new(
     pipeline_out: *mut *mut custodia_pipeline,
 ) -> custodia_status {
     run(|| {
-        // SAFETY: the caller promises `len` readable bytes at `json`.
-        let json = unsafe { text::str_arg(json, len, "json") }?;
-        let keys = if keyring.is_null() {
-            KeyRing::new()
-        } else {
-            // SAFETY: the caller passes a live key ring.
-            unsafe { handle::borrow(keyring, "keyring") }?.clone()
-        };
-        let out = handle::out(pipeline_out, "pipeline_out")?;
-        let config = PipelineConfig::from_json(json)?;
-        let (pipeline, options) = config.build(keys)?;
-        handle::give(
-            out,
-            PipelineHandle {
-                pipeline,
-                options,
-                config,
-            },
-        );
-        Ok(())
+        // SAFETY: this function's contract is new_pipeline's, without an
+        // auditor.
+        unsafe { new_pipeline(json, len, keyring, None, pipeline_out) }
     })
+}
+
+/// As custodia_pipeline_new, with every row the pipeline writes logged by
+/// `auditor` before it is written: a reveal, a masked view that holds
+/// sensitive fields in clear, and a row written unmasked (to the rows of a
+/// pipeline that masks nothing, or to the rejects), golden records
+/// alike (see the README's audit trail). A run fails with
+/// CUSTODIA_STATUS_AUDIT or _IO when an event cannot be recorded. Fails
+/// with CUSTODIA_STATUS_INVALID_PIPELINE for a pipeline that rewraps.
+/// The pipeline keeps its own reference to the auditor's sink: the
+/// auditor may be freed first. Thread-safe.
+///
+/// # Safety
+/// As for custodia_pipeline_new; `auditor` is a live auditor.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn custodia_pipeline_new_audited(
+    json: *const c_char,
+    len: usize,
+    keyring: *const custodia_keyring,
+    auditor: *const custodia_auditor,
+    pipeline_out: *mut *mut custodia_pipeline,
+) -> custodia_status {
+    run(|| {
+        // SAFETY: the caller passes a live auditor or NULL.
+        let auditor = unsafe { handle::borrow(auditor, "auditor") }?;
+        // SAFETY: as for this function.
+        unsafe { new_pipeline(json, len, keyring, Some(auditor), pipeline_out) }
+    })
+}
+
+/// Builds a pipeline, audited by `auditor` when given.
+///
+/// # Safety
+/// As for custodia_pipeline_new.
+unsafe fn new_pipeline(
+    json: *const c_char,
+    len: usize,
+    keyring: *const custodia_keyring,
+    auditor: Option<&Auditor>,
+    pipeline_out: *mut *mut custodia_pipeline,
+) -> Result<(), Failure> {
+    // SAFETY: the caller promises `len` readable bytes at `json`.
+    let json = unsafe { text::str_arg(json, len, "json") }?;
+    let keys = if keyring.is_null() {
+        KeyRing::new()
+    } else {
+        // SAFETY: the caller passes a live key ring.
+        unsafe { handle::borrow(keyring, "keyring") }?.clone()
+    };
+    let out = handle::out(pipeline_out, "pipeline_out")?;
+    let config = PipelineConfig::from_json(json)?;
+    let (mut pipeline, options) = config.build(keys)?;
+    if let Some(auditor) = auditor {
+        pipeline = pipeline.audited(auditor.clone())?;
+    }
+    handle::give(
+        out,
+        PipelineHandle {
+            pipeline,
+            options,
+            config,
+        },
+    );
+    Ok(())
 }
 
 /// Reads a byte argument: `len` bytes at `ptr`, any bytes; `(NULL, 0)` is

@@ -379,6 +379,9 @@ enum Handled {
     Done(Box<Processed>, Option<Unknown>),
     /// Could not be made into a record; the issue codes say why.
     Unusable(Vec<String>),
+    /// The audit sink refused the row's event: the run stops, since the
+    /// row may not be written anywhere without it.
+    Unlogged(Error),
 }
 
 /// The rows kept for deduplication, side by side: `compared` is what the
@@ -1017,6 +1020,7 @@ impl Pipeline {
                     for (row, handled) in chunk.into_iter().zip(handled) {
                         summary.rows_in += 1;
                         match handled {
+                            Handled::Unlogged(e) => return Err(e),
                             Handled::Unusable(codes) => {
                                 unusable(&codes);
                                 summary.rows_rejected += 1;
@@ -1113,6 +1117,13 @@ impl Pipeline {
         };
         match built.and_then(|(record, unknown)| Ok((self.process(record)?, unknown))) {
             Ok((done, unknown)) => Handled::Done(Box::new(done), unknown),
+            // Processing does no I/O but the audit sink's.
+            Err(e)
+                if self.audit.is_some()
+                    && matches!(e.code(), crate::ErrorCode::Audit | crate::ErrorCode::Io) =>
+            {
+                Handled::Unlogged(e)
+            }
             Err(e) => Handled::Unusable(code(e)),
         }
     }

@@ -220,6 +220,28 @@ int main(void) {
                  CUSTODIA_STATUS_UNKNOWN_AUDIENCE);
     CHECK_STATUS(custodia_auditor_mask(auditor, masker, NULL, S("support"), &shown), CUSTODIA_STATUS_NULL_ARGUMENT);
     CHECK(shown == NULL && sink.calls == 4);
+
+    /* A pipeline audited by the host's sink: each row written with a
+     * sensitive value is logged before it is written (c-4 has none). */
+    custodia_pipeline *pipeline = NULL;
+    CHECK_STATUS(custodia_pipeline_new_audited(S("{\"steps\": [\"clean\"]}"), NULL, NULL, &pipeline),
+                 CUSTODIA_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(custodia_pipeline_new_audited(S("{\"steps\": [\"clean\"]}"), NULL, auditor, &pipeline),
+                 CUSTODIA_STATUS_OK);
+    static const char CSV[] = "customer_id,full_name,email,city\n"
+                              "c-1,Ann Lee,ann@example.com,Beijing\n"
+                              "c-4,,,Beijing\n";
+    custodia_run *run = NULL;
+    CHECK_STATUS(custodia_pipeline_run(pipeline, CSV, strlen(CSV), &run), CUSTODIA_STATUS_OK);
+    CHECK(sink.calls == 5);
+    CHECK(contains(sink.last, "\"audience\":\"unmasked\"") && !contains(sink.last, "ann@"));
+    custodia_run_free(run);
+    run = NULL;
+    /* A refused event fails the run: no row is written unlogged. */
+    sink.refuse = 1;
+    CHECK(custodia_pipeline_run(pipeline, CSV, strlen(CSV), &run) != CUSTODIA_STATUS_OK);
+    CHECK(run == NULL);
+    custodia_pipeline_free(pipeline);
     custodia_auditor_free(auditor);
 
     custodia_keyring_free(keys);
