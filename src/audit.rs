@@ -479,7 +479,7 @@ impl Auditor {
     /// no event. Returns whether an event was sent.
     ///
     /// # Errors
-    /// [`ErrorKind::UnknownAudience`](crate::ErrorKind::UnknownAudience);
+    /// [`ErrorKind::UnknownAudience`];
     /// the sink's, in which case the view must not be written.
     pub fn disclose(
         &self,
