@@ -53,6 +53,15 @@ pub struct SubjectMatch {
     pub confirm: bool,
 }
 
+impl SubjectMatch {
+    /// The record found, from the `sources` that were searched.
+    pub fn record<'a>(&self, sources: &'a [Source]) -> Option<&'a Record> {
+        let source = sources.iter().find(|s| s.name == self.source)?;
+        let (_, record) = source.records.iter().find(|(row, _)| *row == self.row)?;
+        Some(record)
+    }
+}
+
 /// Finds a person's records across sources.
 #[derive(Clone, Debug)]
 pub struct SubjectSearch {
@@ -225,8 +234,7 @@ pub fn export(found: &[SubjectMatch], sources: &[Source]) -> String {
     let records: Vec<Json> = found
         .iter()
         .filter_map(|m| {
-            let source = sources.iter().find(|s| s.name == m.source)?;
-            let (_, record) = source.records.iter().find(|(row, _)| *row == m.row)?;
+            let record = m.record(sources)?;
             let mut values = Map::new();
             for (i, field) in record.schema().fields().iter().enumerate() {
                 if let Some(text) = record.get_at(i).and_then(Value::to_text) {

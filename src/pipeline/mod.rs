@@ -445,7 +445,7 @@ impl Pipeline {
                 .masker
                 .mask_normalized(self.comparable(&done), &step.audience)?;
             if let Some(auditor) = &self.audit {
-                let key = step.masker.record_key_of(&done.record);
+                let key = self.record_key_of(&done.record);
                 auditor.disclose(&step.masker, &view, &key, &step.audience)?;
             }
             done.shown = Some(view);
@@ -543,17 +543,18 @@ impl Pipeline {
     /// each disclosure logged when the pipeline is audited.
     fn masked(&self, mut golden: Vec<GoldenRecord>) -> Result<Vec<GoldenRecord>> {
         for g in &mut golden {
-            let key = self.record_key_of(&g.record);
+            // Only an audited pipeline needs the key.
+            let key = self.audit.as_ref().map(|_| self.record_key_of(&g.record));
             if let Some(mask) = &self.mask {
                 let record = std::mem::replace(&mut g.record, Record::new(self.schema()));
                 g.record = mask
                     .masker
                     .mask_normalized(Normalized::stored(record), &mask.audience)?;
-                if let Some(auditor) = &self.audit {
-                    auditor.disclose(&mask.masker, &g.record, &key, &mask.audience)?;
+                if let (Some(auditor), Some(key)) = (&self.audit, &key) {
+                    auditor.disclose(&mask.masker, &g.record, key, &mask.audience)?;
                 }
-            } else if let Some(auditor) = &self.audit {
-                auditor.disclose_unmasked(&g.record, &key)?;
+            } else if let (Some(auditor), Some(key)) = (&self.audit, &key) {
+                auditor.disclose_unmasked(&g.record, key)?;
             }
         }
         Ok(golden)

@@ -193,10 +193,7 @@ pub(crate) fn clean(io: &IoArgs, rows: &RowArgs, audit: &UnmaskedAuditArgs) -> R
 /// is given.
 fn unmasked_auditor(args: &UnmaskedAuditArgs) -> Result<Option<Auditor>, Fatal> {
     match &args.audit.audit_log {
-        Some(path) => {
-            let ring = keys(args.keys.as_deref())?;
-            Ok(Some(auditor(path, &ring, &args.audit, "written")?))
-        }
+        Some(_) => auditor(&keys(args.keys.as_deref())?, &args.audit, "written"),
         None => Ok(None),
     }
 }
@@ -215,10 +212,7 @@ pub(crate) fn mask(
     mask.policy = args.policy.as_deref().map(load_json).transpose()?;
     config.mask = Some(mask);
     let ring = keys(args.keys.as_deref())?;
-    let auditor = match &audit.audit_log {
-        Some(path) => Some(auditor(path, &ring, audit, "disclosed")?),
-        None => None,
-    };
+    let auditor = auditor(&ring, audit, "disclosed")?;
     audited(job(&config, ring, io)?, auditor)
 }
 
@@ -232,10 +226,7 @@ pub(crate) fn reveal(
     purpose(audit, "revealed")?;
     let config = stored_config(io, rows, args, "reveal")?;
     let ring = keys(args.keys.as_deref())?;
-    let auditor = match &audit.audit_log {
-        Some(path) => Some(auditor(path, &ring, audit, "revealed")?),
-        None => None,
-    };
+    let auditor = auditor(&ring, audit, "revealed")?;
     audited(job(&config, ring, io)?, auditor)
 }
 
@@ -249,8 +240,12 @@ fn purpose<'a>(audit: &'a AuditArgs, what: &str) -> Result<&'a str, Fatal> {
     }
 }
 
-/// An auditor over the log at `path`, keyed with the audit key of `ring`.
-fn auditor(path: &Path, ring: &KeyRing, audit: &AuditArgs, what: &str) -> Result<Auditor, Fatal> {
+/// An auditor over the log of `audit` (none without --audit-log), keyed
+/// with the audit key of `ring`.
+fn auditor(ring: &KeyRing, audit: &AuditArgs, what: &str) -> Result<Option<Auditor>, Fatal> {
+    let Some(path) = &audit.audit_log else {
+        return Ok(None);
+    };
     let purpose = purpose(audit, what)?;
     let key = ring.get(&audit.audit_key).cloned().ok_or_else(|| {
         Fatal::Usage(format!(
@@ -264,7 +259,7 @@ fn auditor(path: &Path, ring: &KeyRing, audit: &AuditArgs, what: &str) -> Result
         .clone()
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".into());
-    Ok(Auditor::new(Arc::new(log), &key, actor, purpose)?)
+    Ok(Some(Auditor::new(Arc::new(log), &key, actor, purpose)?))
 }
 
 /// `job` with its mask or reveal step logged by `auditor`, when given.
@@ -348,16 +343,11 @@ pub(crate) fn subject(args: &SubjectArgs) -> Result<ExitCode, Fatal> {
     let exported = args.export.is_some() || args.erasure_plan.is_none();
     if let Some(auditor) = auditor.as_ref().filter(|_| exported) {
         // Each record the export holds, logged before it is written.
-        for m in &found {
-            let source = sources.iter().find(|s| s.name == m.source);
-            if let Some((_, record)) =
-                source.and_then(|s| s.records.iter().find(|(row, _)| *row == m.row))
-            {
-                let key = record
-                    .text(custodia::mask::DEFAULT_RECORD_KEY)
-                    .unwrap_or_default();
-                auditor.disclose_unmasked(record, key)?;
-            }
+        for record in found.iter().filter_map(|m| m.record(&sources)) {
+            let key = record
+                .text(custodia::mask::DEFAULT_RECORD_KEY)
+                .unwrap_or_default();
+            auditor.disclose_unmasked(record, key)?;
         }
     }
     let write = |path: &Path, text: &str| {
@@ -620,7 +610,7 @@ pub(crate) fn pipeline_file(path: &Path) -> Result<Job, Fatal> {
         .map_err(|e| usage(e.to_string()))?;
     let keys = keys(keys_path.as_deref())?;
     let auditor = match &audit {
-        Some((log, args)) => Some(auditor(log, &keys, args, "written")?),
+        Some(args) => auditor(&keys, args, "written")?,
         None => None,
     };
     let mut job = match (link_inputs.pop(), link_inputs.pop()) {
@@ -653,7 +643,7 @@ fn run_audit(
     audit: &mut serde_json::Map<String, Value>,
     base: &Path,
     keys_path: &mut Option<PathBuf>,
-) -> Result<(PathBuf, AuditArgs), Fatal> {
+) -> Result<AuditArgs, Fatal> {
     let usage = |what: String| Fatal::Usage(format!("`audit`: {what}"));
     let log = take_path(audit, "log", base)?.ok_or_else(|| usage("needs a `log` file".into()))?;
     if let Some(path) = take_path(audit, "keys", base)? {
@@ -672,7 +662,7 @@ fn run_audit(
     let args = AuditArgs {
         purpose: text("purpose")?,
         actor: text("actor")?,
-        audit_log: Some(log.clone()),
+        audit_log: Some(log),
         audit_key: text("key")?.unwrap_or_else(|| "audit".into()),
     };
     if let Some(key) = audit.keys().next() {
@@ -680,5 +670,5 @@ fn run_audit(
             "unknown key `{key}` (expected log, purpose, actor, key, keys)"
         )));
     }
-    Ok((log, args))
+    Ok(args)
 }
