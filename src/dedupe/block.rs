@@ -404,6 +404,9 @@ fn reach(len: usize, limits: Limits) -> usize {
 /// A row without a key for a rule.
 pub(crate) const NO_KEY: u64 = u64::MAX;
 
+/// A row in no block of a rule (see [`Blocked::blocks`]).
+pub(crate) const NO_BLOCK: u32 = u32::MAX;
+
 /// What blocking found.
 pub(crate) struct Blocked {
     /// Candidate pairs, each `(a, b)` with `a < b`, each once, in name
@@ -412,8 +415,10 @@ pub(crate) struct Blocked {
     /// Pairs each rule made before uniting (then the sorted
     /// neighbourhood's).
     pub per_rule: Vec<usize>,
-    /// Each rule's key per row ([`NO_KEY`] when it has none).
-    pub keys: Vec<Vec<u64>>,
+    /// Each rule's block per row, numbered ([`NO_BLOCK`] when the row has
+    /// no key): two rows share a block when they share the rule's key. Half
+    /// the room of the keys themselves, which the run no longer holds.
+    pub blocks: Vec<Vec<u32>>,
 }
 
 /// The candidate pairs. With `split`, rows below it are one source and the
@@ -433,10 +438,13 @@ pub(crate) fn candidates(
     // Pairs are kept as positions in name order, so that after sorting,
     // the pairs of one block of similar names are compared one after
     // another and their rows are still in cache.
-    let push = |pairs: &mut Vec<u64>, a: u32, b: u32| {
+    // Pairs are made as the list of candidates holds them, so the list is
+    // turned into candidates in place: a converted copy beside it would
+    // hold both at the run's peak.
+    let push = |pairs: &mut Vec<(u32, u32)>, a: u32, b: u32| {
         if a != b && across(a, b) {
             let (x, y) = (position[a as usize], position[b as usize]);
-            pairs.push(u64::from(x.min(y)) << 32 | u64::from(x.max(y)));
+            pairs.push((x.min(y), x.max(y)));
         }
     };
     // Every rule's key of each row, a stretch of rows at a time: each row
@@ -483,15 +491,17 @@ pub(crate) fn candidates(
         };
     // The rules' pairs, the rules side by side, gathered in one list.
     let pairs = std::sync::Mutex::new(Vec::with_capacity(most));
-    let gather = |made: &mut Vec<u64>| {
+    let gather = |made: &mut Vec<(u32, u32)>| {
         pairs
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .extend_from_slice(made);
         made.clear();
     };
-    let mut per_rule: Vec<usize> = keys
-        .par_iter()
+    // Each rule's keys are let go once its pairs are made and its blocks
+    // numbered.
+    let (mut per_rule, blocks): (Vec<usize>, Vec<Vec<u32>>) = keys
+        .into_par_iter()
         .map(|rule_keys| {
             let mut keyed: Vec<(u64, u32, u32)> = rule_keys
                 .iter()
@@ -499,10 +509,15 @@ pub(crate) fn candidates(
                 .filter(|&(_, &k)| k != NO_KEY)
                 .map(|(row, &k)| (k, position[row], row as u32))
                 .collect();
+            drop(rule_keys);
             keyed.sort_unstable();
             let mut made = Vec::with_capacity(GATHER);
             let mut count = 0;
-            for block in keyed.chunk_by(|x, y| x.0 == y.0) {
+            let mut numbered = vec![NO_BLOCK; table.rows];
+            for (number, block) in keyed.chunk_by(|x, y| x.0 == y.0).enumerate() {
+                for &(_, _, row) in block {
+                    numbered[row as usize] = number as u32;
+                }
                 for (i, j) in within_block(block.len(), limits) {
                     push(&mut made, block[i].2, block[j].2);
                 }
@@ -513,9 +528,9 @@ pub(crate) fn candidates(
             }
             count += made.len();
             gather(&mut made);
-            count
+            (count, numbered)
         })
-        .collect();
+        .unzip();
     let mut pairs = pairs
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -528,21 +543,19 @@ pub(crate) fn candidates(
         }
         per_rule.push(pairs.len() - before);
     }
-    pairs.par_sort_unstable();
+    // Sorted as one number: the order of the pairs, at the speed of one
+    // comparison.
+    pairs.par_sort_unstable_by_key(|&(x, y)| u64::from(x) << 32 | u64::from(y));
     pairs.dedup();
     pairs.par_iter_mut().for_each(|p| {
-        let (a, b) = (order[(*p >> 32) as usize], order[*p as u32 as usize]);
-        *p = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
+        let (a, b) = (order[p.0 as usize], order[p.1 as usize]);
+        *p = (a.min(b), a.max(b));
     });
-    // In place: a list of pairs as large as this one is not made twice.
-    let pairs = pairs
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect();
+    pairs.shrink_to_fit();
     Blocked {
         pairs,
         per_rule,
-        keys,
+        blocks,
     }
 }
 

@@ -14,6 +14,11 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Clusters merged at a time when golden records are handed on in
+/// batches: enough to keep every core busy, few enough that a batch's
+/// records and golden records stay small beside the run's.
+const GOLDEN_BATCH: usize = 16_384;
+
 use crate::error::{Result, SettingPath, SettingProblem};
 use crate::normalize::{Normalized, Normalizer};
 use crate::schema::{Record, Schema, Value};
@@ -294,14 +299,23 @@ impl Merger {
         })
     }
 
-    /// [`Merger::merge_normalized`] of records the pipeline normalized and
-    /// stored.
+    /// Golden records of records the pipeline normalized and kept
+    /// (`kept(row)` gives row `row`'s), handed to `each` a batch of
+    /// clusters at a time, in cluster order: memory holds one batch of
+    /// golden records and their members, not every record and cluster.
     pub(crate) fn merge_kept(
         &self,
-        records: &[Record],
+        len: usize,
         clusters: &[u32],
-    ) -> Result<Vec<GoldenRecord>> {
-        self.merge_by(records.len(), clusters, |row| self.own(&records[row]))
+        kept: impl Fn(usize) -> Result<Record> + Sync,
+        each: impl FnMut(Vec<GoldenRecord>) -> Result<()>,
+    ) -> Result<()> {
+        let checked = |row: usize| {
+            let record = kept(row)?;
+            record.check_schema(self.schema())?;
+            Ok(record)
+        };
+        self.merge_in_batches(len, clusters, checked, each)
     }
 
     /// A copy of a normalized record of this merger's schema.
@@ -318,6 +332,23 @@ impl Merger {
         clusters: &[u32],
         normalized: impl Fn(usize) -> Result<Record> + Sync,
     ) -> Result<Vec<GoldenRecord>> {
+        let mut all = Vec::new();
+        self.merge_in_batches(len, clusters, normalized, |batch| {
+            all.extend(batch);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// [`Merger::merge_by`], handing the golden records to `each` a batch
+    /// of [`GOLDEN_BATCH`] clusters at a time, in cluster order.
+    fn merge_in_batches(
+        &self,
+        len: usize,
+        clusters: &[u32],
+        normalized: impl Fn(usize) -> Result<Record> + Sync,
+        mut each: impl FnMut(Vec<GoldenRecord>) -> Result<()>,
+    ) -> Result<()> {
         if len != clusters.len() {
             return Err(crate::Error::dedupe(
                 SettingPath::root(),
@@ -328,16 +359,20 @@ impl Merger {
         let mut rows: Vec<usize> = (0..len).collect();
         rows.sort_unstable_by_key(|&r| (clusters[r], r));
         let groups: Vec<&[usize]> = rows.chunk_by(|&x, &y| clusters[x] == clusters[y]).collect();
-        groups
-            .par_iter()
-            .map(|members| {
-                let records = members
-                    .iter()
-                    .map(|&row| normalized(row))
-                    .collect::<Result<Vec<_>>>()?;
-                self.golden(&records, clusters[members[0]], members)
-            })
-            .collect()
+        for batch in groups.chunks(GOLDEN_BATCH) {
+            let golden = batch
+                .par_iter()
+                .map(|members| {
+                    let records = members
+                        .iter()
+                        .map(|&row| normalized(row))
+                        .collect::<Result<Vec<_>>>()?;
+                    self.golden(&records, clusters[members[0]], members)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            each(golden)?;
+        }
+        Ok(())
     }
 
     /// The golden record of one cluster: `records[i]` is row `members[i]`,

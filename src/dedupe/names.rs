@@ -201,9 +201,17 @@ pub(crate) fn generation(name: &str) -> u32 {
         .skip(1)
         .find_map(|word| {
             let word = word.trim_matches('.');
+            // Most words are ASCII, where folding is a byte compare.
+            let same = |suffix: &str| {
+                if word.is_ascii() {
+                    word.eq_ignore_ascii_case(suffix)
+                } else {
+                    word.chars().flat_map(char::to_lowercase).eq(suffix.chars())
+                }
+            };
             crate::normalize::name::GENERATIONS
                 .iter()
-                .find(|(suffix, _)| word.chars().flat_map(char::to_lowercase).eq(suffix.chars()))
+                .find(|(suffix, _)| same(suffix))
                 .map(|&(_, number)| number)
         })
         .unwrap_or(0)
@@ -275,6 +283,42 @@ mod tests {
         assert!(!generations_differ(2, 2));
         assert!(!generations_differ(0, 3));
         assert!(!generations_differ(3, 0));
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// The ASCII fast path reads the same generations as folding every
+        /// word with `char::to_lowercase` (which is what a suffix means).
+        #[test]
+        fn generations_fold_like_lowercase(
+            words in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[a-zA-Z]{0,7}",
+                    proptest::sample::select(vec![
+                        "Jr.", "SR", "Júnior", "JÚNIOR", "İİ", "\u{212A}", "ii", "III", "Filho",
+                    ])
+                    .prop_map(str::to_owned),
+                    "\\PC{0,4}",
+                ],
+                0..5,
+            )
+        ) {
+            let name = words.join(" ");
+            let folded = name
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|word| !word.is_empty())
+                .skip(1)
+                .find_map(|word| {
+                    let word = word.trim_matches('.');
+                    crate::normalize::name::GENERATIONS
+                        .iter()
+                        .find(|(s, _)| word.chars().flat_map(char::to_lowercase).eq(s.chars()))
+                        .map(|&(_, number)| number)
+                })
+                .unwrap_or(0);
+            proptest::prop_assert_eq!(generation(&name), folded);
+        }
     }
 
     /// The generator writes exactly the short forms it always wrote (one

@@ -407,8 +407,14 @@ impl Table {
     /// Appends the rows of `parts`, in order. Term counts are counted
     /// again afterwards.
     fn append_parts(&mut self, parts: Vec<Result<Self>>) -> Result<()> {
+        let parts = parts.into_iter().collect::<Result<Vec<Self>>>()?;
+        // Grown once: doubling would copy what is there at each step and
+        // keep up to twice the room.
+        self.text
+            .reserve_exact(parts.iter().map(|p| p.text.len()).sum());
+        self.meta
+            .reserve_exact(parts.iter().map(|p| p.meta.len()).sum());
         for part in parts {
-            let part = part?;
             let shift = self.text.len();
             self.text.push_str(&part.text);
             let first = self.meta.len();

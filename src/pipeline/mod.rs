@@ -37,6 +37,7 @@ use crate::mask::Masker;
 use crate::normalize::{Change, Normalized, Normalizer};
 use crate::schema::{Record, Schema, Value};
 use crate::validate::{IssueCode, Report, Severity, Validator};
+use packed::Packed;
 
 /// Stages to run on every record, built once and shared by all threads.
 #[derive(Debug)]
@@ -529,14 +530,34 @@ impl Pipeline {
     }
 
     /// [`Pipeline::golden`] of the records a run kept (normalized, as
-    /// [`Pipeline::comparable`] made them).
+    /// [`Pipeline::comparable`] made them; rows of `records` numbered one
+    /// side after the other), handed to `each` a batch at a time, in
+    /// cluster order.
     pub(crate) fn golden_kept(
         &self,
-        records: &[Record],
+        records: &[&Packed],
         clusters: &[u32],
-    ) -> Result<Vec<GoldenRecord>> {
+        mut each: impl FnMut(&[GoldenRecord]) -> Result<()>,
+    ) -> Result<()> {
         let step = self.dedupe_step()?;
-        self.masked(step.merger.merge_kept(records, clusters)?)
+        let len = records.iter().map(|r| r.len()).sum();
+        let kept = |mut row: usize| {
+            for packed in records {
+                if row < packed.len() {
+                    return Ok(packed
+                        .get(row)?
+                        .unwrap_or_else(|| Record::new(packed.schema())));
+                }
+                row -= packed.len();
+            }
+            Err(crate::Error::dedupe(
+                crate::SettingPath::root(),
+                crate::SettingProblem::Mismatch,
+                "a cluster names a row that was not kept",
+            ))
+        };
+        step.merger
+            .merge_kept(len, clusters, kept, |batch| each(&self.masked(batch)?))
     }
 
     /// Golden records masked for the pipeline's audience when it masks,

@@ -2,8 +2,9 @@
 //! until the whole input is in, and a [`Record`] of the customer schema
 //! takes about 800 bytes in memory (a value slot per field, an allocation
 //! per text) for some 150 bytes of text. Packed, each record is its values'
-//! bytes with a tag and a length each, in one buffer; records are unpacked
-//! a chunk at a time where they are read (matching, writing, merging).
+//! bytes with a tag and a length each, in blocks of a few MiB; records are
+//! unpacked a chunk at a time where they are read (matching, writing,
+//! merging).
 
 use std::ops::Range;
 
@@ -11,14 +12,30 @@ use crate::dedupe::Records;
 use crate::error::Result;
 use crate::schema::{Decimal, Record, Schema, Value};
 
-/// Records (or their absence) of one schema, in one buffer.
+/// Records (or their absence) of one schema, entry after entry in blocks.
+/// An entry never spans two blocks, and a block is never grown: one
+/// buffer doubling as it filled held up to twice the bytes packed, and
+/// copied them all at each step.
 #[derive(Debug)]
 pub(crate) struct Packed {
     schema: Schema,
-    bytes: Vec<u8>,
-    /// Where each entry ends in `bytes`; an empty entry is no record.
+    /// Whole entries, one after another; each block holds `block` bytes
+    /// at most, unless it holds one entry that is larger.
+    blocks: Vec<Vec<u8>>,
+    /// Where each block starts among all entries' bytes.
+    starts: Vec<usize>,
+    /// Where each entry ends among all entries' bytes; an empty entry is
+    /// no record.
     ends: Vec<usize>,
+    /// The entry being packed.
+    entry: Vec<u8>,
+    /// Bytes per block.
+    block: usize,
 }
+
+/// Bytes per block: large enough that a million records take a few dozen
+/// blocks, small enough that the unused end of the last one is no matter.
+const BLOCK: usize = 4 << 20;
 
 const NULL: u8 = 0;
 const TEXT: u8 = 1;
@@ -29,10 +46,18 @@ const TRUE: u8 = 5;
 
 impl Packed {
     pub(crate) fn new(schema: &Schema) -> Self {
+        Self::with_blocks_of(schema, BLOCK)
+    }
+
+    /// Packs into blocks of `block` bytes.
+    fn with_blocks_of(schema: &Schema, block: usize) -> Self {
         Self {
             schema: schema.clone(),
-            bytes: Vec::new(),
+            blocks: Vec::new(),
+            starts: Vec::new(),
             ends: Vec::new(),
+            entry: Vec::new(),
+            block: block.max(1),
         }
     }
 
@@ -48,9 +73,10 @@ impl Packed {
     /// four bytes: a value or a record's extras of 4 GiB or more is an
     /// error.
     pub(crate) fn push(&mut self, record: Option<&Record>) -> Result<()> {
+        self.entry.clear();
         if let Some(record) = record {
             // A tag a value: never empty, even for a schema of no fields.
-            self.bytes.push(TEXT);
+            self.entry.push(TEXT);
             for value in record.values() {
                 self.value(value)?;
             }
@@ -60,7 +86,20 @@ impl Packed {
                 self.value(value)?;
             }
         }
-        self.ends.push(self.bytes.len());
+        let total = self.ends.last().copied().unwrap_or(0);
+        let room = self
+            .blocks
+            .last()
+            .map_or(0, |b| b.capacity().saturating_sub(b.len()));
+        if self.entry.len() > room {
+            self.blocks
+                .push(Vec::with_capacity(self.block.max(self.entry.len())));
+            self.starts.push(total);
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            block.extend_from_slice(&self.entry);
+        }
+        self.ends.push(total + self.entry.len());
         Ok(())
     }
 
@@ -72,32 +111,32 @@ impl Packed {
                 "a value of 4 GiB or more cannot be deduplicated",
             )
         })?;
-        self.bytes.extend_from_slice(&n.to_le_bytes());
+        self.entry.extend_from_slice(&n.to_le_bytes());
         Ok(())
     }
 
     fn text(&mut self, text: &str) -> Result<()> {
         self.length(text.len())?;
-        self.bytes.extend_from_slice(text.as_bytes());
+        self.entry.extend_from_slice(text.as_bytes());
         Ok(())
     }
 
     fn value(&mut self, value: &Value) -> Result<()> {
         match value {
-            Value::Null => self.bytes.push(NULL),
+            Value::Null => self.entry.push(NULL),
             Value::Text(text) => {
-                self.bytes.push(TEXT);
+                self.entry.push(TEXT);
                 self.text(text)?;
             }
             Value::Integer(n) => {
-                self.bytes.push(INTEGER);
-                self.bytes.extend_from_slice(&n.to_le_bytes());
+                self.entry.push(INTEGER);
+                self.entry.extend_from_slice(&n.to_le_bytes());
             }
             Value::Decimal(d) => {
-                self.bytes.push(DECIMAL);
+                self.entry.push(DECIMAL);
                 self.text(d.as_str())?;
             }
-            Value::Boolean(b) => self.bytes.push(if *b { TRUE } else { FALSE }),
+            Value::Boolean(b) => self.entry.push(if *b { TRUE } else { FALSE }),
         }
         Ok(())
     }
@@ -108,10 +147,20 @@ impl Packed {
             0 => 0,
             _ => self.ends[i - 1],
         };
-        let bytes = &self.bytes[start..self.ends[i]];
-        if bytes.is_empty() {
+        let end = self.ends[i];
+        if start == end {
             return Ok(None);
         }
+        let b = self
+            .starts
+            .partition_point(|&s| s <= start)
+            .saturating_sub(1);
+        let bytes = self
+            .blocks
+            .get(b)
+            .zip(self.starts.get(b))
+            .and_then(|(block, &at)| block.get(start - at..end - at))
+            .ok_or_else(corrupt)?;
         let mut reader = Reader { bytes, at: 1 };
         let mut record = Record::new(&self.schema);
         for index in 0..self.schema.len() {
@@ -217,7 +266,8 @@ mod tests {
     }
 
     proptest! {
-        /// Every record comes back as it went in, absent ones absent.
+        /// Every record comes back as it went in, absent ones absent,
+        /// whatever the size of the blocks.
         #[test]
         fn records_come_back_as_they_went_in(
             rows in prop::collection::vec(
@@ -229,10 +279,15 @@ mod tests {
                     prop::collection::vec(("[a-z]{1,6}", ".{0,8}"), 0..3),
                 )),
                 0..20,
-            )
+            ),
+            block in prop::option::of(1usize..64),
         ) {
             let schema = schema();
-            let mut packed = Packed::new(&schema);
+            // Small blocks: entries that fill one, and entries larger than one.
+            let mut packed = match block {
+                Some(block) => Packed::with_blocks_of(&schema, block),
+                None => Packed::new(&schema),
+            };
             let mut expected = Vec::new();
             for row in &rows {
                 let record = row.as_ref().map(|(name, count, amount, active, extras)| {

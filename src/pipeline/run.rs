@@ -1138,11 +1138,18 @@ impl Pipeline {
         golden: Option<&mut dyn Write>,
         review: Option<Review<'_>>,
         format: Format,
-        row_of: &dyn Fn(usize) -> RowRef<'a>,
+        row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
         summary: &mut Summary,
     ) -> Result<()> {
         if let Some(out) = pairs {
-            write::pairs(out, outcome, row_of).map_err(|e| Error::io("writing pairs", &e))?;
+            let written = |e: std::io::Error| Error::io("writing pairs", &e);
+            write::pairs_header(&mut *out).map_err(written)?;
+            let all = outcome.pairs();
+            let pair = |i: usize, line: &mut Vec<u8>| {
+                write::pair(line, outcome, &all[i], row_of).map_err(written)
+            };
+            write::in_order(&mut *out, all.len(), pair, "writing pairs")?;
+            out.flush().map_err(written)?;
         }
         if let Some(review) = review {
             let rows = ReviewRowsOf { records, row_of };
@@ -1159,14 +1166,15 @@ impl Pipeline {
             });
         }
         if let Some(out) = golden {
-            let mut all = Vec::with_capacity(records.iter().map(|r| r.len()).sum());
-            for packed in records {
-                all.extend(packed.records(0..packed.len())?);
-            }
-            let merged = self.golden_kept(&all, outcome.clusters())?;
-            drop(all);
-            write::golden(out, format, self.schema(), &merged, row_of)
-                .map_err(|e| Error::io("writing golden records", &e))?;
+            let written = |e: std::io::Error| Error::io("writing golden records", &e);
+            write::golden_header(&mut *out, format, self.schema()).map_err(written)?;
+            self.golden_kept(records, outcome.clusters(), |batch| {
+                let golden = |i: usize, line: &mut Vec<u8>| {
+                    write::golden(line, format, self.schema(), &batch[i], row_of).map_err(written)
+                };
+                write::in_order(&mut *out, batch.len(), golden, "writing golden records")
+            })?;
+            out.flush().map_err(written)?;
         }
         let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
         for &c in outcome.clusters() {
@@ -1288,10 +1296,10 @@ fn write_clustered<'a>(
     layout: &Layout,
     kept: &Kept,
     clusters: &[u32],
-    row_of: &dyn Fn(usize) -> RowRef<'a>,
+    row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
     source: Option<&str>,
 ) -> Result<()> {
-    for (i, &cluster) in clusters.iter().enumerate().take(kept.compared.len()) {
+    let row = |i: usize, out: &mut Vec<u8>| {
         let record = match kept.shown.get(i)? {
             Some(shown) => shown,
             None => kept
@@ -1319,14 +1327,15 @@ fn write_clustered<'a>(
             row,
             unknown,
             source,
-            cluster: Some(row_of(cluster as usize)),
+            cluster: Some(row_of(clusters[i] as usize)),
             warnings,
         };
         layout
             .write(out, &line)
-            .map_err(|e| Error::io("writing", &e))?;
-    }
-    Ok(())
+            .map_err(|e| Error::io("writing", &e))
+    };
+    let rows = clusters.len().min(kept.compared.len());
+    write::in_order(out, rows, row, "writing")
 }
 
 /// The writer in `out`, borrowed for a shorter while.
@@ -1551,7 +1560,7 @@ fn csv_layout(
 /// them, records read back from where they are kept.
 struct ReviewRowsOf<'r, 'a> {
     records: &'r [&'r Packed],
-    row_of: &'r dyn Fn(usize) -> RowRef<'a>,
+    row_of: &'r (dyn Fn(usize) -> RowRef<'a> + Sync),
 }
 
 impl ReviewRows for ReviewRowsOf<'_, '_> {

@@ -3,9 +3,11 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use rayon::prelude::*;
+
 use super::Format;
 use super::read::{Raw, Row};
-use crate::dedupe::{GoldenRecord, Outcome};
+use crate::dedupe::{GoldenRecord, Outcome, ScoredPair};
 use crate::schema::{Record, Schema, Value};
 
 /// Writes one CSV record (RFC 4180): fields with the delimiter, a quote, a
@@ -300,114 +302,158 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The matched pairs as CSV, rows named by their input lines.
-pub(crate) fn pairs<'a>(
-    file: &mut (impl Write + ?Sized),
-    outcome: &Outcome,
-    row_of: &dyn Fn(usize) -> RowRef<'a>,
-) -> io::Result<()> {
-    let header = ["row_a", "row_b", "weight", "probability", "explanation"];
-    csv_text(file, b',', header.into_iter())?;
-    for pair in outcome.pairs() {
-        let explanation = outcome
-            .explain(pair.a, pair.b)
-            .map_or_else(String::new, |e| {
-                let mut parts: Vec<String> = e
-                    .fields
-                    .iter()
-                    .map(|f| match f.level {
-                        Some(level) if f.counted => {
-                            format!("{}={level}({:+.2})", f.field, f.weight)
-                        }
-                        // Another contact field agreed more strongly.
-                        Some(level) => format!("{}={level}(outweighed)", f.field),
-                        None => format!("{}=missing", f.field),
-                    })
-                    .collect();
-                // The chance of two people of one household.
-                if e.household_weight != 0.0 {
-                    parts.push(format!("household({:+.2})", e.household_weight));
+/// Writes `n` items in order, item `i` as `render` puts it in a buffer.
+/// Rendering runs on all cores a round of items at a time: formatting,
+/// not the file, is what takes the time, and a round bounds the bytes
+/// held. A failed write is an error of `writing`.
+pub(crate) fn in_order(
+    out: &mut (impl Write + ?Sized),
+    n: usize,
+    render: impl Fn(usize, &mut Vec<u8>) -> crate::Result<()> + Sync,
+    writing: &'static str,
+) -> crate::Result<()> {
+    const ROUND: usize = 1 << 16;
+    const PIECE: usize = 1 << 10;
+    for start in (0..n).step_by(ROUND) {
+        let end = n.min(start + ROUND);
+        let pieces = (start..end)
+            .into_par_iter()
+            .step_by(PIECE)
+            .map(|from| {
+                let mut piece = Vec::new();
+                for i in from..end.min(from + PIECE) {
+                    render(i, &mut piece)?;
                 }
-                // Jr. and Sr.: a pair only a label links.
-                if e.generations_weight != 0.0 {
-                    parts.push(format!("generations({:+.2})", e.generations_weight));
-                }
-                parts.join(";")
-            });
-        let cells = [
-            row_of(pair.a).to_string(),
-            row_of(pair.b).to_string(),
-            format!("{:.4}", pair.weight),
-            format!("{:.6}", pair.probability),
-            explanation,
-        ];
-        csv_text(file, b',', cells.iter().map(String::as_str))?;
+                Ok(piece)
+            })
+            .collect::<crate::Result<Vec<Vec<u8>>>>()?;
+        for piece in pieces {
+            out.write_all(&piece)
+                .map_err(|e| crate::Error::io(writing, &e))?;
+        }
     }
-    file.flush()
+    Ok(())
 }
 
-/// Golden records, one per cluster: CSV with the schema's fields, or JSON
-/// Lines; `cluster_id`, `_members` and `_sources` use input lines.
+/// The header of the matched pairs file (CSV).
+pub(crate) fn pairs_header(file: &mut (impl Write + ?Sized)) -> io::Result<()> {
+    let header = ["row_a", "row_b", "weight", "probability", "explanation"];
+    csv_text(file, b',', header.into_iter())
+}
+
+/// One matched pair as a CSV line after [`pairs_header`], rows named by
+/// their input lines.
+pub(crate) fn pair<'a>(
+    file: &mut (impl Write + ?Sized),
+    outcome: &Outcome,
+    pair: &ScoredPair,
+    row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
+) -> io::Result<()> {
+    let explanation = outcome
+        .explain(pair.a, pair.b)
+        .map_or_else(String::new, |e| {
+            let mut parts: Vec<String> = e
+                .fields
+                .iter()
+                .map(|f| match f.level {
+                    Some(level) if f.counted => {
+                        format!("{}={level}({:+.2})", f.field, f.weight)
+                    }
+                    // Another contact field agreed more strongly.
+                    Some(level) => format!("{}={level}(outweighed)", f.field),
+                    None => format!("{}=missing", f.field),
+                })
+                .collect();
+            // The chance of two people of one household.
+            if e.household_weight != 0.0 {
+                parts.push(format!("household({:+.2})", e.household_weight));
+            }
+            // Jr. and Sr.: a pair only a label links.
+            if e.generations_weight != 0.0 {
+                parts.push(format!("generations({:+.2})", e.generations_weight));
+            }
+            parts.join(";")
+        });
+    let cells = [
+        row_of(pair.a).to_string(),
+        row_of(pair.b).to_string(),
+        format!("{:.4}", pair.weight),
+        format!("{:.6}", pair.probability),
+        explanation,
+    ];
+    csv_text(file, b',', cells.iter().map(String::as_str))
+}
+
+/// The header of a golden record file in `format` (CSV has one).
+pub(crate) fn golden_header(
+    file: &mut (impl Write + ?Sized),
+    format: Format,
+    schema: &Schema,
+) -> io::Result<()> {
+    if format == Format::Csv {
+        let header = ["cluster_id"]
+            .into_iter()
+            .chain(schema.fields().iter().map(|f| f.name()))
+            .chain(["_members", "_sources"]);
+        csv_text(file, b',', header)?;
+    }
+    Ok(())
+}
+
+/// The golden record of a cluster, after [`golden_header`]: a CSV line
+/// with the schema's fields, or a JSON line; `cluster_id`, `_members` and
+/// `_sources` use input lines.
 pub(crate) fn golden<'a>(
     file: &mut (impl Write + ?Sized),
     format: Format,
     schema: &Schema,
-    golden: &[GoldenRecord],
-    row_of: &dyn Fn(usize) -> RowRef<'a>,
+    g: &GoldenRecord,
+    row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
 ) -> io::Result<()> {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
-    if format == Format::Csv {
-        let header = ["cluster_id"]
-            .into_iter()
-            .chain(names.iter().copied())
-            .chain(["_members", "_sources"]);
-        csv_text(file, b',', header)?;
-    }
-    for g in golden {
-        let cluster = row_of(g.cluster as usize);
-        let members: Vec<RowRef<'a>> = g.members.iter().map(|&m| row_of(m)).collect();
-        match format {
-            Format::Csv => {
-                let sources = names
-                    .iter()
-                    .zip(&g.sources)
-                    .filter_map(|(name, s)| s.map(|row| format!("{name}={}", row_of(row))))
-                    .collect::<Vec<_>>()
-                    .join(";");
-                let values = g
-                    .record
-                    .values()
-                    .iter()
-                    .map(|v| v.to_text().map(Cow::into_owned).unwrap_or_default());
-                let members = members
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(";");
-                let cells: Vec<String> = std::iter::once(cluster.to_string())
-                    .chain(values)
-                    .chain([members, sources])
-                    .collect();
-                csv_text(file, b',', cells.iter().map(String::as_str))?;
-            }
-            Format::Jsonl => {
-                let sources: serde_json::Map<String, serde_json::Value> = names
-                    .iter()
-                    .zip(&g.sources)
-                    .map(|(name, s)| {
-                        let row = s.map_or(serde_json::Value::Null, |r| row_of(r).json());
-                        ((*name).to_owned(), row)
-                    })
-                    .collect();
-                let line = serde_json::json!({
-                    "cluster_id": cluster.json(),
-                    "record": g.record,
-                    "_members": members.iter().map(|m| m.json()).collect::<Vec<_>>(),
-                    "_sources": sources,
-                });
-                writeln!(file, "{line}")?;
-            }
+    let cluster = row_of(g.cluster as usize);
+    let members: Vec<RowRef<'a>> = g.members.iter().map(|&m| row_of(m)).collect();
+    match format {
+        Format::Csv => {
+            let sources = names
+                .iter()
+                .zip(&g.sources)
+                .filter_map(|(name, s)| s.map(|row| format!("{name}={}", row_of(row))))
+                .collect::<Vec<_>>()
+                .join(";");
+            let values = g
+                .record
+                .values()
+                .iter()
+                .map(|v| v.to_text().map(Cow::into_owned).unwrap_or_default());
+            let members = members
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(";");
+            let cells: Vec<String> = std::iter::once(cluster.to_string())
+                .chain(values)
+                .chain([members, sources])
+                .collect();
+            csv_text(file, b',', cells.iter().map(String::as_str))?;
+        }
+        Format::Jsonl => {
+            let sources: serde_json::Map<String, serde_json::Value> = names
+                .iter()
+                .zip(&g.sources)
+                .map(|(name, s)| {
+                    let row = s.map_or(serde_json::Value::Null, |r| row_of(r).json());
+                    ((*name).to_owned(), row)
+                })
+                .collect();
+            let line = serde_json::json!({
+                "cluster_id": cluster.json(),
+                "record": g.record,
+                "_members": members.iter().map(|m| m.json()).collect::<Vec<_>>(),
+                "_sources": sources,
+            });
+            writeln!(file, "{line}")?;
         }
     }
-    file.flush()
+    Ok(())
 }
