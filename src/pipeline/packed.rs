@@ -5,8 +5,24 @@
 //! bytes with a tag and a length each, in blocks of a few MiB; records are
 //! unpacked a chunk at a time where they are read (matching, writing,
 //! merging).
+//!
+//! Past [`HELD`] bytes, full blocks go to a temporary file (ten million
+//! customers pack to some 1.9 GB), encrypted with ChaCha20 under a key
+//! that only this process holds: customer values never reach the disk in
+//! clear. The file is removed as soon as it is open (on systems that
+//! allow it; otherwise when the records are dropped).
 
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
+use std::sync::Mutex;
+
+use chacha20::ChaCha20;
+use chacha20::cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+use chacha20poly1305::aead::OsRng;
+use chacha20poly1305::aead::rand_core::RngCore;
+use zeroize::Zeroizing;
 
 use crate::dedupe::Records;
 use crate::error::Result;
@@ -21,7 +37,7 @@ pub(crate) struct Packed {
     schema: Schema,
     /// Whole entries, one after another; each block holds `block` bytes
     /// at most, unless it holds one entry that is larger.
-    blocks: Vec<Vec<u8>>,
+    blocks: Vec<Block>,
     /// Where each block starts among all entries' bytes.
     starts: Vec<usize>,
     /// Where each entry ends among all entries' bytes; an empty entry is
@@ -31,11 +47,103 @@ pub(crate) struct Packed {
     entry: Vec<u8>,
     /// Bytes per block.
     block: usize,
+    /// Bytes of blocks held in memory, and the most before full blocks
+    /// are spilled.
+    held: usize,
+    hold: usize,
+    /// The first block still in memory among the full ones.
+    unspilled: usize,
+    spill: Option<Spill>,
+}
+
+/// A block of entries, in memory or in the spill file.
+#[derive(Debug)]
+enum Block {
+    Held(Vec<u8>),
+    /// Its bytes sit in the spill file at the block's start.
+    Spilled,
+}
+
+/// The temporary file of spilled blocks; each block's bytes sit at the
+/// block's start among all entries' bytes, encrypted with the keystream
+/// at that offset.
+struct Spill {
+    file: Mutex<File>,
+    key: Zeroizing<[u8; 32]>,
+    /// Where the file is, when it could not be removed while open.
+    path: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for Spill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Spill")
+    }
+}
+
+impl Spill {
+    fn create() -> std::io::Result<Self> {
+        let mut name = [0u8; 16];
+        OsRng.fill_bytes(&mut name);
+        let name: String = name.iter().map(|b| format!("{b:02x}")).collect();
+        let path = std::env::temp_dir().join(format!("custodia-kept-{name}"));
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?;
+        let path = std::fs::remove_file(&path).err().map(|_| path);
+        let mut key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(key.as_mut());
+        Ok(Self {
+            file: Mutex::new(file),
+            key,
+            path,
+        })
+    }
+
+    /// Applies the keystream at byte `at` to `bytes`: encrypts and
+    /// decrypts alike. The key is this file's alone, so one nonce serves.
+    fn cipher(&self, at: usize, bytes: &mut [u8]) {
+        let mut cipher = ChaCha20::new(self.key.as_ref().into(), &[0u8; 12].into());
+        cipher.seek(at as u64);
+        cipher.apply_keystream(bytes);
+    }
+
+    fn write(&self, at: usize, bytes: &[u8]) -> std::io::Result<()> {
+        let mut sealed = bytes.to_vec();
+        self.cipher(at, &mut sealed);
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(at as u64))?;
+        file.write_all(&sealed)
+    }
+
+    fn read(&self, at: usize, len: usize) -> std::io::Result<Vec<u8>> {
+        let mut bytes = vec![0; len];
+        {
+            let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+            file.seek(SeekFrom::Start(at as u64))?;
+            file.read_exact(&mut bytes)?;
+        }
+        self.cipher(at, &mut bytes);
+        Ok(bytes)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Bytes per block: large enough that a million records take a few dozen
 /// blocks, small enough that the unused end of the last one is no matter.
 const BLOCK: usize = 4 << 20;
+
+/// Bytes of blocks held in memory before full ones are spilled: some
+/// 2.7 million customers.
+const HELD: usize = 512 << 20;
 
 const NULL: u8 = 0;
 const TEXT: u8 = 1;
@@ -46,11 +154,12 @@ const TRUE: u8 = 5;
 
 impl Packed {
     pub(crate) fn new(schema: &Schema) -> Self {
-        Self::with_blocks_of(schema, BLOCK)
+        Self::with_blocks_of(schema, BLOCK, HELD)
     }
 
-    /// Packs into blocks of `block` bytes.
-    fn with_blocks_of(schema: &Schema, block: usize) -> Self {
+    /// Packs into blocks of `block` bytes, holding up to `hold` bytes of
+    /// them in memory.
+    fn with_blocks_of(schema: &Schema, block: usize, hold: usize) -> Self {
         Self {
             schema: schema.clone(),
             blocks: Vec::new(),
@@ -58,6 +167,10 @@ impl Packed {
             ends: Vec::new(),
             entry: Vec::new(),
             block: block.max(1),
+            held: 0,
+            hold,
+            unspilled: 0,
+            spill: None,
         }
     }
 
@@ -71,7 +184,7 @@ impl Packed {
 
     /// Adds `record` (of this schema), or its absence. Lengths are kept in
     /// four bytes: a value or a record's extras of 4 GiB or more is an
-    /// error.
+    /// error, and so is a spill file that cannot be written.
     pub(crate) fn push(&mut self, record: Option<&Record>) -> Result<()> {
         self.entry.clear();
         if let Some(record) = record {
@@ -87,20 +200,90 @@ impl Packed {
             }
         }
         let total = self.ends.last().copied().unwrap_or(0);
-        let room = self
-            .blocks
-            .last()
-            .map_or(0, |b| b.capacity().saturating_sub(b.len()));
+        let room = match self.blocks.last() {
+            Some(Block::Held(b)) => b.capacity().saturating_sub(b.len()),
+            _ => 0,
+        };
         if self.entry.len() > room {
-            self.blocks
-                .push(Vec::with_capacity(self.block.max(self.entry.len())));
+            let capacity = self.block.max(self.entry.len());
+            self.blocks.push(Block::Held(Vec::with_capacity(capacity)));
             self.starts.push(total);
+            self.held += capacity;
+            self.spill_full_blocks()
+                .map_err(|e| crate::Error::io("spilling kept records", &e))?;
         }
-        if let Some(block) = self.blocks.last_mut() {
+        if let Some(Block::Held(block)) = self.blocks.last_mut() {
             block.extend_from_slice(&self.entry);
         }
         self.ends.push(total + self.entry.len());
         Ok(())
+    }
+
+    /// Moves full blocks to the spill file, oldest first, while more than
+    /// `hold` bytes are held.
+    fn spill_full_blocks(&mut self) -> std::io::Result<()> {
+        while self.held > self.hold && self.unspilled + 1 < self.blocks.len() {
+            if self.spill.is_none() {
+                self.spill = Some(Spill::create()?);
+            }
+            let b = self.unspilled;
+            let at = self.starts[b];
+            if let (Some(spill), Block::Held(bytes)) = (&self.spill, &self.blocks[b]) {
+                spill.write(at, bytes)?;
+                self.held -= bytes.capacity();
+            }
+            self.blocks[b] = Block::Spilled;
+            self.unspilled += 1;
+        }
+        Ok(())
+    }
+
+    /// Where entry `i` starts and ends among all entries' bytes.
+    fn span(&self, i: usize) -> (usize, usize) {
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1],
+        };
+        (start, self.ends[i])
+    }
+
+    /// The block that holds the bytes from `at` on.
+    fn block_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at).saturating_sub(1)
+    }
+
+    /// Bytes `from..to` of all entries, all within block `b`.
+    fn bytes(&self, b: usize, from: usize, to: usize) -> Result<Cow<'_, [u8]>> {
+        let start = *self.starts.get(b).ok_or_else(corrupt)?;
+        match (self.blocks.get(b), &self.spill) {
+            (Some(Block::Held(bytes)), _) => bytes
+                .get(from - start..to - start)
+                .map(Cow::Borrowed)
+                .ok_or_else(corrupt),
+            (Some(Block::Spilled), Some(spill)) => spill
+                .read(from, to - from)
+                .map(Cow::Owned)
+                .map_err(|e| crate::Error::io("reading spilled records", &e)),
+            _ => Err(corrupt()),
+        }
+    }
+
+    /// The record packed as `bytes`.
+    fn unpack(&self, bytes: &[u8]) -> Result<Record> {
+        let mut reader = Reader { bytes, at: 1 };
+        let mut record = Record::new(&self.schema);
+        for index in 0..self.schema.len() {
+            let value = reader.value()?;
+            if let Some(slot) = record.value_mut(index) {
+                *slot = value;
+            }
+        }
+        for _ in 0..reader.length()? {
+            let name = reader.text()?.to_owned();
+            let value = reader.value()?;
+            record.push_extra_unchecked(name, value);
+        }
+        Ok(record)
     }
 
     fn length(&mut self, n: usize) -> Result<()> {
@@ -143,45 +326,50 @@ impl Packed {
 
     /// Entry `i`: the record, or `None` for an absent one.
     pub(crate) fn get(&self, i: usize) -> Result<Option<Record>> {
-        let start = match i {
-            0 => 0,
-            _ => self.ends[i - 1],
-        };
-        let end = self.ends[i];
+        let (start, end) = self.span(i);
         if start == end {
             return Ok(None);
         }
-        let b = self
-            .starts
-            .partition_point(|&s| s <= start)
-            .saturating_sub(1);
-        let bytes = self
-            .blocks
-            .get(b)
-            .zip(self.starts.get(b))
-            .and_then(|(block, &at)| block.get(start - at..end - at))
-            .ok_or_else(corrupt)?;
-        let mut reader = Reader { bytes, at: 1 };
-        let mut record = Record::new(&self.schema);
-        for index in 0..self.schema.len() {
-            let value = reader.value()?;
-            if let Some(slot) = record.value_mut(index) {
-                *slot = value;
-            }
-        }
-        for _ in 0..reader.length()? {
-            let name = reader.text()?.to_owned();
-            let value = reader.value()?;
-            record.push_extra_unchecked(name, value);
-        }
-        Ok(Some(record))
+        let bytes = self.bytes(self.block_of(start), start, end)?;
+        self.unpack(&bytes).map(Some)
     }
 
     /// Entries `range`, every one a record (absent ones are empty records).
     pub(crate) fn records(&self, range: Range<usize>) -> Result<Vec<Record>> {
-        range
-            .map(|i| Ok(self.get(i)?.unwrap_or_else(|| Record::new(&self.schema))))
-            .collect()
+        Ok(self
+            .entries(range)?
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Record::new(&self.schema)))
+            .collect())
+    }
+
+    /// Entries `range`: the bytes of each block it touches are read once.
+    pub(crate) fn entries(&self, range: Range<usize>) -> Result<Vec<Option<Record>>> {
+        let mut records = Vec::with_capacity(range.len());
+        let mut i = range.start;
+        while i < range.end {
+            let (start, _) = self.span(i);
+            let b = self.block_of(start);
+            let block_end = self.starts.get(b + 1).copied().unwrap_or(usize::MAX);
+            // Entries i..j end in block b (an empty one at its end too).
+            let j = i + self.ends[i..range.end].partition_point(|&e| e <= block_end);
+            let to = self.ends[j - 1];
+            let bytes = if to > start {
+                self.bytes(b, start, to)?
+            } else {
+                Cow::Borrowed(&[][..])
+            };
+            for k in i..j {
+                let (from, end) = self.span(k);
+                records.push(if from == end {
+                    None
+                } else {
+                    Some(self.unpack(bytes.get(from - start..end - start).ok_or_else(corrupt)?)?)
+                });
+            }
+            i = j;
+        }
+        Ok(records)
     }
 }
 
@@ -280,12 +468,14 @@ mod tests {
                 )),
                 0..20,
             ),
-            block in prop::option::of(1usize..64),
+            block in prop::option::of((1usize..64, 0usize..128)),
+            range in (0usize..20, 0usize..20),
         ) {
             let schema = schema();
-            // Small blocks: entries that fill one, and entries larger than one.
+            // Small blocks: entries that fill one, and entries larger than
+            // one; with little held, most blocks are spilled.
             let mut packed = match block {
-                Some(block) => Packed::with_blocks_of(&schema, block),
+                Some((block, hold)) => Packed::with_blocks_of(&schema, block, hold),
                 None => Packed::new(&schema),
             };
             let mut expected = Vec::new();
@@ -318,10 +508,45 @@ mod tests {
                 prop_assert_eq!(&packed.get(i).unwrap(), record);
             }
             let all = packed.records(0..packed.len()).unwrap();
+            prop_assert_eq!(all.len(), expected.len());
             for (got, record) in all.iter().zip(&expected) {
                 let empty = Record::new(&schema);
                 prop_assert_eq!(got, record.as_ref().unwrap_or(&empty));
             }
+            // Any stretch, across blocks held and spilled.
+            let (from, to) = (range.0.min(packed.len()), range.1.min(packed.len()));
+            let (from, to) = (from.min(to), from.max(to));
+            prop_assert_eq!(&packed.records(from..to).unwrap()[..], &all[from..to]);
+        }
+    }
+
+    /// Spilled blocks are in the file encrypted: no value is there in
+    /// clear, and they still come back.
+    #[test]
+    fn spilled_records_are_not_on_disk_in_clear() {
+        let schema = schema();
+        let mut packed = Packed::with_blocks_of(&schema, 64, 0);
+        let mut record = Record::new(&schema);
+        *record.value_mut(0).unwrap() = Value::Text("Michał Kowalski".into());
+        for _ in 0..50 {
+            packed.push(Some(&record)).unwrap();
+        }
+        assert!(matches!(packed.blocks[0], Block::Spilled));
+        let spill = packed.spill.as_ref().unwrap();
+        let mut on_disk = Vec::new();
+        {
+            let mut file = spill.file.lock().unwrap();
+            file.seek(SeekFrom::Start(0)).unwrap();
+            file.read_to_end(&mut on_disk).unwrap();
+        }
+        assert!(on_disk.len() > 1000, "{} bytes spilled", on_disk.len());
+        let name = "Kowalski".as_bytes();
+        assert!(!on_disk.windows(name.len()).any(|w| w == name));
+        // Removed from the directory while open, where the system allows.
+        #[cfg(unix)]
+        assert!(spill.path.is_none());
+        for i in 0..50 {
+            assert_eq!(packed.get(i).unwrap().as_ref(), Some(&record));
         }
     }
 }

@@ -459,9 +459,14 @@ impl Pipeline {
     /// readable row is clustered once all are in, and the pairs and golden
     /// records are written when asked. `progress` hears of each chunk.
     ///
+    /// A dedupe step keeps the clean records packed; past 512 MiB of them,
+    /// full blocks go to a temporary file in [`std::env::temp_dir`],
+    /// encrypted under a key only this process holds.
+    ///
     /// # Errors
     /// [`ErrorKind::Io`](crate::ErrorKind::Io) when reading or writing
-    /// fails (a closed output is one, of kind `BrokenPipe`);
+    /// fails (a closed output is one, of kind `BrokenPipe`; so is a
+    /// temporary file that cannot be written);
     /// [`ErrorKind::Input`](crate::ErrorKind::Input) for an input that
     /// cannot be read as set up (a header that is not UTF-8 or names no
     /// field, UTF-16, a mapped or dropped column that is not there); the
@@ -1145,8 +1150,11 @@ impl Pipeline {
             let written = |e: std::io::Error| Error::io("writing pairs", &e);
             write::pairs_header(&mut *out).map_err(written)?;
             let all = outcome.pairs();
-            let pair = |i: usize, line: &mut Vec<u8>| {
-                write::pair(line, outcome, &all[i], row_of).map_err(written)
+            let pair = |range: std::ops::Range<usize>, lines: &mut Vec<u8>| {
+                for p in &all[range] {
+                    write::pair(lines, outcome, p, row_of).map_err(written)?;
+                }
+                Ok(())
             };
             write::in_order(&mut *out, all.len(), pair, "writing pairs")?;
             out.flush().map_err(written)?;
@@ -1169,8 +1177,11 @@ impl Pipeline {
             let written = |e: std::io::Error| Error::io("writing golden records", &e);
             write::golden_header(&mut *out, format, self.schema()).map_err(written)?;
             self.golden_kept(records, outcome.clusters(), |batch| {
-                let golden = |i: usize, line: &mut Vec<u8>| {
-                    write::golden(line, format, self.schema(), &batch[i], row_of).map_err(written)
+                let golden = |range: std::ops::Range<usize>, lines: &mut Vec<u8>| {
+                    for g in &batch[range] {
+                        write::golden(lines, format, self.schema(), g, row_of).map_err(written)?;
+                    }
+                    Ok(())
                 };
                 write::in_order(&mut *out, batch.len(), golden, "writing golden records")
             })?;
@@ -1299,43 +1310,76 @@ fn write_clustered<'a>(
     row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
     source: Option<&str>,
 ) -> Result<()> {
-    let row = |i: usize, out: &mut Vec<u8>| {
-        let record = match kept.shown.get(i)? {
-            Some(shown) => shown,
-            None => kept
-                .compared
-                .get(i)?
-                .unwrap_or_else(|| Record::new(kept.compared.schema())),
+    // Records are read back a stretch at a time: spilled ones in one read.
+    let rows = |range: std::ops::Range<usize>, out: &mut Vec<u8>| {
+        let shown = kept.shown.entries(range.clone())?;
+        // Read only when some row shows no view of its own.
+        let compared = if shown.iter().all(Option::is_some) {
+            Vec::new()
+        } else {
+            kept.compared.records(range.clone())?
         };
-        let bare;
-        let (row, unknown, warnings) = match kept.extra[i].as_deref() {
-            Some(extra) => (
-                &extra.row,
-                extra.unknown.as_ref(),
-                extra.warnings.as_deref(),
-            ),
-            None => {
-                bare = Row {
-                    line: kept.lines[i],
-                    raw: Raw::Csv(Default::default()),
-                };
-                (&bare, None, None)
-            }
-        };
-        let line = Line {
-            record: &record,
-            row,
-            unknown,
-            source,
-            cluster: Some(row_of(clusters[i] as usize)),
-            warnings,
-        };
-        layout
-            .write(out, &line)
-            .map_err(|e| Error::io("writing", &e))
+        let mut compared = compared.into_iter();
+        for (k, shown) in shown.into_iter().enumerate() {
+            let own = compared.next();
+            let record = shown
+                .or(own)
+                .unwrap_or_else(|| Record::new(kept.compared.schema()));
+            write_kept(
+                out,
+                layout,
+                kept,
+                range.start + k,
+                &record,
+                clusters,
+                row_of,
+                source,
+            )?;
+        }
+        Ok(())
     };
-    let rows = clusters.len().min(kept.compared.len());
-    write::in_order(out, rows, row, "writing")
+    let rows_out = clusters.len().min(kept.compared.len());
+    write::in_order(out, rows_out, rows, "writing")
+}
+
+/// Writes kept row `i`, its record `record`, with its cluster id.
+#[allow(clippy::too_many_arguments)]
+fn write_kept<'a>(
+    out: &mut Vec<u8>,
+    layout: &Layout,
+    kept: &Kept,
+    i: usize,
+    record: &Record,
+    clusters: &[u32],
+    row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
+    source: Option<&str>,
+) -> Result<()> {
+    let bare;
+    let (row, unknown, warnings) = match kept.extra[i].as_deref() {
+        Some(extra) => (
+            &extra.row,
+            extra.unknown.as_ref(),
+            extra.warnings.as_deref(),
+        ),
+        None => {
+            bare = Row {
+                line: kept.lines[i],
+                raw: Raw::Csv(Default::default()),
+            };
+            (&bare, None, None)
+        }
+    };
+    let line = Line {
+        record,
+        row,
+        unknown,
+        source,
+        cluster: Some(row_of(clusters[i] as usize)),
+        warnings,
+    };
+    layout
+        .write(out, &line)
+        .map_err(|e| Error::io("writing", &e))
 }
 
 /// The writer in `out`, borrowed for a shorter while.

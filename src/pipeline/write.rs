@@ -302,14 +302,15 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes `n` items in order, item `i` as `render` puts it in a buffer.
+/// Writes `n` items in order, a stretch of them at a time as `render`
+/// puts them in a buffer (a stretch: records read back together).
 /// Rendering runs on all cores a round of items at a time: formatting,
 /// not the file, is what takes the time, and a round bounds the bytes
 /// held. A failed write is an error of `writing`.
 pub(crate) fn in_order(
     out: &mut (impl Write + ?Sized),
     n: usize,
-    render: impl Fn(usize, &mut Vec<u8>) -> crate::Result<()> + Sync,
+    render: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> crate::Result<()> + Sync,
     writing: &'static str,
 ) -> crate::Result<()> {
     const ROUND: usize = 1 << 16;
@@ -321,9 +322,7 @@ pub(crate) fn in_order(
             .step_by(PIECE)
             .map(|from| {
                 let mut piece = Vec::new();
-                for i in from..end.min(from + PIECE) {
-                    render(i, &mut piece)?;
-                }
+                render(from..end.min(from + PIECE), &mut piece)?;
                 Ok(piece)
             })
             .collect::<crate::Result<Vec<Vec<u8>>>>()?;
