@@ -480,3 +480,44 @@ fn recency(a: &Value, b: &Value) -> Ordering {
         _ => a.as_str().cmp(&b.as_str()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Merged in batches, across several of them, the golden records are
+    /// those merged all at once, in cluster order.
+    #[test]
+    fn batches_give_the_golden_records_of_one_merge() {
+        let schema = Schema::customer();
+        let merger = Merger::new(&schema, &MergePolicy::customer()).unwrap();
+        let n = GOLDEN_BATCH * 2 + 100;
+        let records: Vec<Record> = (0..n)
+            .map(|i| {
+                let mut r = Record::new(&schema);
+                r.set("full_name", format!("Person {}", i % 7)).unwrap();
+                r
+            })
+            .collect();
+        // Clusters of one or two rows, numbered against row order.
+        let clusters: Vec<u32> = (0..n).map(|i| ((n - 1 - i) / 2) as u32).collect();
+        let at_once = merger.merge(&records, &clusters).unwrap();
+        let normalizer = Normalizer::new(&schema);
+        let mut batches = Vec::new();
+        merger
+            .merge_kept(
+                n,
+                &clusters,
+                |row| normalizer.normalize(&records[row]).map(|n| n.record),
+                |batch| {
+                    batches.push(batch);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert!(batches.len() >= 2, "{} batches", batches.len());
+        assert!(batches.iter().all(|b| b.len() <= GOLDEN_BATCH));
+        assert_eq!(batches.concat(), at_once);
+        assert!(at_once.windows(2).all(|w| w[0].cluster < w[1].cluster));
+    }
+}

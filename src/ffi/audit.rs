@@ -215,7 +215,7 @@ pub unsafe extern "C" fn custodia_auditor_new_with_sink(
     })
 }
 
-/// The shared body of custodia_auditor_reveal and _detokenize.
+/// The shared body of custodia_auditor_reveal, _detokenize and _mask.
 ///
 /// # Safety
 /// As for custodia_auditor_reveal.
@@ -241,7 +241,7 @@ unsafe fn audited_step(
         let done = match action {
             Action::Detokenize => auditor.detokenize(masker, record.clone(), audience)?,
             Action::Disclose => auditor.mask(masker, record, audience)?,
-            _ => auditor.reveal(masker, record.clone(), audience)?,
+            Action::Decrypt => auditor.reveal(masker, record.clone(), audience)?,
         };
         handle::give(out, RecordHandle::Plain(done));
         Ok(())

@@ -456,3 +456,43 @@ pub(crate) fn golden<'a>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rendered on all cores over several rounds, items come out in order,
+    /// each once; a rendering error stops the writing.
+    #[test]
+    fn items_are_written_in_order_across_rounds() {
+        let n = (1 << 16) * 2 + 1234;
+        let mut out = Vec::new();
+        in_order(
+            &mut out,
+            n,
+            |range, buf| {
+                for i in range {
+                    writeln!(buf, "{i}").map_err(|e| crate::Error::io("test", &e))?;
+                }
+                Ok(())
+            },
+            "writing",
+        )
+        .unwrap();
+        let expected: String = (0..n).map(|i| format!("{i}\n")).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let failed = in_order(
+            &mut Vec::new(),
+            n,
+            |range, _| {
+                if range.contains(&70_000) {
+                    Err(crate::Error::io("rendering", &io::Error::other("boom")))
+                } else {
+                    Ok(())
+                }
+            },
+            "writing",
+        );
+        assert!(failed.is_err());
+    }
+}
