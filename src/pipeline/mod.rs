@@ -541,21 +541,7 @@ impl Pipeline {
     ) -> Result<()> {
         let step = self.dedupe_step()?;
         let len = records.iter().map(|r| r.len()).sum();
-        let kept = |mut row: usize| {
-            for packed in records {
-                if row < packed.len() {
-                    return Ok(packed
-                        .get(row)?
-                        .unwrap_or_else(|| Record::new(packed.schema())));
-                }
-                row -= packed.len();
-            }
-            Err(crate::Error::dedupe(
-                crate::SettingPath::root(),
-                crate::SettingProblem::Mismatch,
-                "a cluster names a row that was not kept",
-            ))
-        };
+        let kept = |row: usize| packed::record_of(records, row);
         step.merger
             .merge_kept(len, clusters, kept, |batch| each(&self.masked(batch)?))
     }

@@ -109,12 +109,12 @@ impl Spill {
         cipher.apply_keystream(bytes);
     }
 
-    fn write(&self, at: usize, bytes: &[u8]) -> std::io::Result<()> {
-        let mut sealed = bytes.to_vec();
-        self.cipher(at, &mut sealed);
+    /// Writes a block leaving memory, encrypted in place.
+    fn write(&self, at: usize, mut bytes: Vec<u8>) -> std::io::Result<()> {
+        self.cipher(at, &mut bytes);
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.seek(SeekFrom::Start(at as u64))?;
-        file.write_all(&sealed)
+        file.write_all(&bytes)
     }
 
     fn read(&self, at: usize, len: usize) -> std::io::Result<Vec<u8>> {
@@ -227,12 +227,11 @@ impl Packed {
                 self.spill = Some(Spill::create()?);
             }
             let b = self.unspilled;
-            let at = self.starts[b];
-            if let (Some(spill), Block::Held(bytes)) = (&self.spill, &self.blocks[b]) {
-                spill.write(at, bytes)?;
+            let block = std::mem::replace(&mut self.blocks[b], Block::Spilled);
+            if let (Some(spill), Block::Held(bytes)) = (&self.spill, block) {
                 self.held -= bytes.capacity();
+                spill.write(self.starts[b], bytes)?;
             }
-            self.blocks[b] = Block::Spilled;
             self.unspilled += 1;
         }
         Ok(())
@@ -371,6 +370,20 @@ impl Packed {
         }
         Ok(records)
     }
+}
+
+/// Row `row` of `sides` numbered one side after the other: its record (an
+/// empty one for an absent entry).
+pub(crate) fn record_of(sides: &[&Packed], mut row: usize) -> Result<Record> {
+    for packed in sides {
+        if row < packed.len() {
+            return Ok(packed
+                .get(row)?
+                .unwrap_or_else(|| Record::new(packed.schema())));
+        }
+        row -= packed.len();
+    }
+    Err(corrupt())
 }
 
 impl Records for Packed {

@@ -1613,21 +1613,6 @@ impl ReviewRows for ReviewRowsOf<'_, '_> {
     }
 
     fn record(&self, row: usize) -> Result<Record> {
-        let mut at = row;
-        for packed in self.records {
-            if at < packed.len() {
-                return packed.records(at..at + 1)?.pop().ok_or_else(|| {
-                    Error::io(
-                        "reading a record back",
-                        &std::io::ErrorKind::UnexpectedEof.into(),
-                    )
-                });
-            }
-            at -= packed.len();
-        }
-        Err(Error::io(
-            "reading a record back",
-            &std::io::ErrorKind::UnexpectedEof.into(),
-        ))
+        super::packed::record_of(self.records, row)
     }
 }
