@@ -174,18 +174,61 @@ class Deduplicated:
     their position from 0, and ``cluster_id``, the ``_row`` of the
     cluster's first record; null for a row that could not be read as a
     record), ``pairs`` (``row_a``, ``row_b``, ``weight`` of each matched
-    pair) and ``model`` (JSON)."""
+    pair), ``golden`` (one merged record per cluster: ``cluster_id``, the
+    schema's fields as text, ``_members`` and ``_sources`` as in
+    :attr:`custodia.Outcome.golden`) and ``model`` (JSON)."""
 
-    def __init__(self, rows: Any, pairs: Any, model: str) -> None:
+    def __init__(self, rows: Any, pairs: Any, golden: Any, model: str) -> None:
         self.rows = rows
         self.pairs = pairs
+        self.golden = golden
         self.model = model
 
     def __repr__(self) -> str:
-        return f"Deduplicated(rows={self.rows!r}, pairs={self.pairs!r})"
+        return f"Deduplicated(rows={self.rows!r}, pairs={self.pairs!r}, golden={self.golden!r})"
 
 
 _STEPS: dict[tuple[str, int], Any] = {}
+
+
+def _runs(table: pa.Table, names: Sequence[str]) -> list[tuple[int, int]]:
+    """The (start, end) of each run of rows of ``table`` with the same
+    values in the columns ``names``."""
+    n = table.num_rows
+    change = None
+    for name in names:
+        column = table.column(name)
+        differs = pc.not_equal(column.slice(1), column.slice(0, n - 1))
+        change = differs if change is None else pc.or_(change, differs)
+    starts = [0] + ([i + 1 for i in pc.indices_nonzero(change).to_pylist()] if n > 1 else [])
+    return list(zip(starts, starts[1:] + [n])) if n else []
+
+
+def _whole_groups(names: Sequence[str], each: Callable[[pa.Table], pa.Table]) -> Callable[..., Iterator[pa.RecordBatch]]:
+    """A ``mapInArrow`` function handing ``each`` tables of whole groups
+    (rows with the same values in ``names``), many groups a call instead of
+    one Python call per group (``applyInArrow``). Every row of a group must
+    be in one partition, next to each other (repartition and sort within
+    partitions by ``names``): a group an Arrow batch cuts is held back and
+    completed by the next batch."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        held: Optional[pa.Table] = None
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            if held is not None:
+                table = pa.concat_tables([held, table])
+            runs = _runs(table, names)
+            if not runs:
+                continue
+            cut = runs[-1][0]
+            held = table.slice(cut)
+            if cut:
+                yield from each(table.slice(0, cut)).to_batches()
+        if held is not None and held.num_rows:
+            yield from each(held).to_batches()
+
+    return run
 
 
 def _steps(config_json: str, population: int = 0) -> Any:
@@ -194,6 +237,37 @@ def _steps(config_json: str, population: int = 0) -> Any:
     if key not in _STEPS:
         _STEPS[key] = custodia._native.DistributedDedupe(config_json, population)
     return _STEPS[key]
+
+
+def _numbered(df: Any) -> Any:
+    """``df`` with ``_row``, each row's position from 0 in the DataFrame's
+    order (partition by partition), as ``RDD.zipWithIndex`` numbers them
+    but without sending every row through Python pickling: one job counts
+    the rows of each partition, then each Arrow batch is numbered from its
+    partition's offset."""
+    from pyspark import TaskContext
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    # Counted where the rows are numbered (a projection the optimizer could
+    # evaluate elsewhere might see other partitions).
+    def count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        n = sum(batch.num_rows for batch in batches)
+        yield pa.RecordBatch.from_pydict({"p": [TaskContext.get().partitionId()], "n": [n]})
+
+    counts = dict(df.mapInArrow(count, "p long, n long").collect())
+    offsets, at = [], 0
+    for partition in range(max(counts, default=-1) + 1):
+        offsets.append(at)
+        at += counts.get(partition, 0)
+
+    def number(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        at = offsets[TaskContext.get().partitionId()]
+        for batch in batches:
+            rows = pa.array(range(at, at + batch.num_rows), pa.int64())
+            at += batch.num_rows
+            yield pa.RecordBatch.from_arrays([*batch.columns, rows], names=[*batch.schema.names, "_row"])
+
+    return df.mapInArrow(number, StructType(list(df.schema.fields) + [StructField("_row", LongType(), False)]))
 
 
 def _settings(config: Optional[Any], settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,6 +286,7 @@ def dedupe(
     model: Optional[Any] = None,
     sample_rows: int = 200_000,
     config: Optional[Any] = None,
+    merge_policy: Optional[Any] = None,
     **settings: Any,
 ) -> Deduplicated:
     """Finds the records of one customer in a Spark DataFrame, across the
@@ -227,14 +302,15 @@ def dedupe(
     (with the library's cap and window on large blocks) and by a global
     sort for the sorted neighbourhood; pairs are scored on the executors;
     the connected components of the matches are found on the driver (the
-    matched pairs must fit there) and each is clustered on an executor.
+    matched pairs must fit there) and each is clustered on an executor;
+    each cluster's golden record is merged on an executor (by
+    ``merge_policy``, JSON, else the schema's), as one machine merges it.
 
     Columns are matched to schema fields by name (or by ``map``); other
-    arguments as for :func:`custodia.dedupe`. Golden records are not made
-    here.
+    arguments as for :func:`custodia.dedupe`.
     """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StructField, StructType
 
     spark = df.sparkSession
     effective = _settings(config, settings)
@@ -242,12 +318,11 @@ def dedupe(
         sample = df.limit(sample_rows).toArrow()
         model = custodia.dedupe(sample, schema, config=config, **settings).model
     model_json = model if isinstance(model, str) else json.dumps(model)
-    section = custodia._dedupe_settings(model_json, config, None, settings)
+    section = custodia._dedupe_settings(model_json, config, merge_policy, settings)
     config_json = custodia._config(schema, ["clean", "dedupe"], settings, dedupe=section)
 
     # Row numbers in the DataFrame's order.
-    indexed_schema = StructType(list(df.schema.fields) + [StructField("_row", LongType(), False)])
-    indexed = spark.createDataFrame(df.rdd.zipWithIndex().map(lambda p: (*p[0], p[1])), indexed_schema)
+    indexed = _numbered(df)
     columns = list(df.columns)
 
     # 1. Clean and prepare on the executors.
@@ -280,6 +355,9 @@ def dedupe(
     prepared = indexed.mapInArrow(
         prepare, "_row long, keys array<long>, order binary, terms array<string>, bytes binary"
     ).cache()
+    # Filled before use: the stages that read it may run side by side, and
+    # each would clean every row again while the cache is empty.
+    prepared.count()
 
     # 2. Term counts over the whole input.
     terms = prepared.select("_row", F.posexplode("terms").alias("c", "key"))
@@ -299,17 +377,30 @@ def dedupe(
 
     # 3. Candidate pairs: blocks by (rule, key), and the sorted neighbourhood.
     def block(table: pa.Table) -> pa.Table:
-        members = sorted(zip(table.column("order").to_pylist(), table.column("_row").to_pylist()))
-        rows = [row for _, row in members]
-        found = _steps(config_json).block_pairs(len(rows))
-        a = [min(rows[i], rows[j]) for i, j in found]
-        b = [max(rows[i], rows[j]) for i, j in found]
+        # Whole blocks, each sorted by (order key, row).
+        rows = table.column("_row").to_pylist()
+        steps = _steps(config_json)
+        a: list[int] = []
+        b: list[int] = []
+        for start, end in _runs(table, ["rule", "key"]):
+            for i, j in steps.block_pairs(end - start):
+                x, y = rows[start + i], rows[start + j]
+                a.append(min(x, y))
+                b.append(max(x, y))
         return pa.table({"a": pa.array(a, pa.int64()), "b": pa.array(b, pa.int64())})
 
     keyed = records.select("_row", "order", F.posexplode("keys").alias("rule", "key")).where(F.col("key").isNotNull())
-    pairs = keyed.groupBy("rule", "key").applyInArrow(block, "a long, b long")
-    if effective.get("sorted_neighbourhood", True):
-        window = int(effective.get("window", 4))
+    # A block of one record makes no pair: counted and dropped in Spark.
+    size = F.count(F.lit(1)).over(Window.partitionBy("rule", "key"))
+    pairs = (
+        keyed.withColumn("n", size)
+        .where(F.col("n") > 1)
+        .repartition("rule", "key")
+        .sortWithinPartitions("rule", "key", "order", "_row")
+        .mapInArrow(_whole_groups(["rule", "key"], block), "a long, b long")
+    )
+    window = int(effective.get("window", 4))
+    if effective.get("sorted_neighbourhood", True) and window > 0:
         ordered = (
             records.select("_row", "order")
             .rdd.map(lambda r: ((bytes(r[1]), r[0]), r[0]))
@@ -317,13 +408,13 @@ def dedupe(
             .values()
             .zipWithIndex()
         )
-        positions = spark.createDataFrame(ordered, "_row long, pos long")
-        offsets = spark.range(1, window + 1).withColumnRenamed("id", "o")
-        x, y = positions.alias("x"), positions.alias("y")
-        near = (
-            x.crossJoin(offsets)
-            .join(y, F.col("y.pos") == F.col("x.pos") + F.col("o"))
-            .select(F.least("x._row", "y._row").alias("a"), F.greatest("x._row", "y._row").alias("b"))
+        positions = spark.createDataFrame(ordered, "_row long, pos long").cache()
+        # Each record with the `window` records after it in the order.
+        after = positions.select(
+            F.col("_row").alias("x"), F.explode(F.sequence(F.col("pos") + 1, F.col("pos") + window)).alias("pos")
+        )
+        near = after.join(positions, "pos").select(
+            F.least("x", "_row").alias("a"), F.greatest("x", "_row").alias("b")
         )
         pairs = pairs.unionByName(near)
     pairs = pairs.distinct()
@@ -371,14 +462,16 @@ def dedupe(
     shared = spark.sparkContext.broadcast(inside)
 
     def cluster(table: pa.Table) -> pa.Table:
+        # Whole components, each in row order.
         rows = table.column("_row").to_pylist()
-        local = {row: i for i, row in enumerate(rows)}
-        edges = [(local[a], local[b], w) for a, b, w in shared.value.get(table.column("comp")[0].as_py(), [])]
-        ids = _steps(config_json, population).cluster(
-            list(zip(table.column("bytes").to_pylist(), table.column("counts").to_pylist())),
-            rows,
-            edges,
-        )
+        comps = table.column("comp").to_pylist()
+        prepared_rows = list(zip(table.column("bytes").to_pylist(), table.column("counts").to_pylist()))
+        steps = _steps(config_json, population)
+        ids: list[int] = []
+        for start, end in _runs(table, ["comp"]):
+            local = {row: i for i, row in enumerate(rows[start:end])}
+            edges = [(local[a], local[b], w) for a, b, w in shared.value.get(comps[start], [])]
+            ids += steps.cluster(prepared_rows[start:end], rows[start:end], edges)
         return pa.table({"_row": pa.array(rows, pa.int64()), "cluster_id": pa.array(ids, pa.int64())})
 
     members = spark.createDataFrame(list(component.items()) or [(0, 0)], "_row long, comp long")
@@ -387,11 +480,43 @@ def dedupe(
     clustered = (
         records.join(members, "_row")
         .select("_row", "bytes", "counts", "comp")
-        .groupBy("comp")
-        .applyInArrow(cluster, "_row long, cluster_id long")
+        .repartition("comp")
+        .sortWithinPartitions("comp", "_row")
+        .mapInArrow(_whole_groups(["comp"], cluster), "_row long, cluster_id long")
     )
     usable = records.select("_row").join(clustered, "_row", "left").select(
         "_row", F.coalesce("cluster_id", "_row").alias("cluster_id")
-    )
+    ).cache()
     rows = indexed.join(usable, "_row", "left").orderBy("_row")
-    return Deduplicated(rows, matched.orderBy("row_a", "row_b"), model_json)
+
+    # 6. Golden records, merged on the executors: a cluster's rows go to
+    # one partition, next to each other and in row order.
+    fields = _steps(config_json).fields()
+    golden_schema = pa.schema(
+        [("cluster_id", pa.int64())]
+        + [(name, pa.string()) for name in fields]
+        + [("_members", pa.string()), ("_sources", pa.string())]
+    )
+
+    def golden(table: pa.Table) -> pa.Table:
+        encoded = custodia.Encoded(table.select(columns))
+        merged = _steps(config_json).golden(
+            encoded.bytes, table.column("_row").to_pylist(), table.column("cluster_id").to_pylist()
+        )
+        out: dict[str, list[Any]] = {"cluster_id": [g[0] for g in merged]}
+        for at, name in enumerate(fields):
+            out[name] = [g[1][at] for g in merged]
+        out["_members"] = [";".join(map(str, g[2])) for g in merged]
+        out["_sources"] = [
+            ";".join(f"{name}={row}" for name, row in zip(fields, g[3]) if row is not None) or None for g in merged
+        ]
+        return pa.Table.from_pydict(out, schema=golden_schema)
+
+    golden_ddl = ", ".join(f"`{f.name}` {'long' if f.type == pa.int64() else 'string'}" for f in golden_schema)
+    merged = (
+        indexed.join(usable, "_row")
+        .repartition("cluster_id")
+        .sortWithinPartitions("cluster_id", "_row")
+        .mapInArrow(_whole_groups(["cluster_id"], golden), golden_ddl)
+    )
+    return Deduplicated(rows, matched.orderBy("row_a", "row_b"), merged.orderBy("cluster_id"), model_json)

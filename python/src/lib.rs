@@ -11,7 +11,7 @@
 
 use custodia::dedupe::{Config, Deduper, MergePolicy, Model};
 use custodia::pipeline::{Outputs, PipelineConfig, Side, Summary};
-use custodia::{KeyRing, Pipeline, Policy, Record, Schema};
+use custodia::{KeyRing, Normalized, Pipeline, Policy, Record, Schema};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule};
 
@@ -294,9 +294,23 @@ impl Index {
 /// made into a record (the command line rejects it and clusters it not).
 type PreparedRow = Option<(Vec<Option<i64>>, Vec<u8>, Vec<String>, Vec<u8>)>;
 
+/// A golden record for Python: the cluster id, each schema field's merged
+/// value as the outputs write it (None when empty), the rows of its
+/// members, and for each field the row its value came from.
+type GoldenRow = (u64, Vec<Option<String>>, Vec<u64>, Vec<Option<u64>>);
+
 fn unreadable(what: &str) -> custodia::Error {
     custodia::ErrorKind::Input {
         reason: format!("distributed dedupe: {what}"),
+    }
+    .into()
+}
+
+fn mismatch(reason: String) -> custodia::Error {
+    custodia::ErrorKind::InvalidDedupe {
+        path: custodia::SettingPath::root(),
+        problem: custodia::SettingProblem::Mismatch,
+        reason,
     }
     .into()
 }
@@ -410,6 +424,28 @@ impl DistributedDedupe {
         });
         done.map_err(|e| raise(py, &e))
     }
+
+    /// The schema's field names, in order: the columns of a golden record.
+    fn fields(&self) -> Vec<String> {
+        let fields = self.pipeline.schema().fields();
+        fields.iter().map(|f| f.name().to_owned()).collect()
+    }
+
+    /// Step 6: the golden record of each cluster of a CSV batch (rows as
+    /// for `prepare`), merged by the settings' merge policy exactly as one
+    /// machine merges them. `rows` gives each row's number and `clusters`
+    /// its cluster id; every row of a cluster must be in the batch, in row
+    /// order. Golden records come in the order their clusters first appear.
+    fn golden(
+        &self,
+        py: Python<'_>,
+        data: &[u8],
+        rows: Vec<u64>,
+        clusters: Vec<u64>,
+    ) -> PyResult<Vec<GoldenRow>> {
+        py.detach(|| self.golden_rows(data, &rows, &clusters))
+            .map_err(|e| raise(py, &e))
+    }
 }
 
 impl DistributedDedupe {
@@ -424,7 +460,11 @@ impl DistributedDedupe {
         })
     }
 
-    fn prepare_rows(&self, data: &[u8]) -> custodia::Result<Vec<PreparedRow>> {
+    /// The rows of a CSV batch (header first; columns named as schema
+    /// fields, or mapped by the settings' `map`), each cleaned and made
+    /// comparable as a run keeps it, or `None` for a row that cannot be
+    /// read as a record (as a run rejects it).
+    fn kept_rows(&self, data: &[u8]) -> custodia::Result<Vec<Option<Normalized>>> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -441,8 +481,7 @@ impl DistributedDedupe {
             }
         }
         let header = custodia::CsvHeader::known(self.pipeline.schema(), &names)?;
-        let mut compared = Vec::new();
-        let mut usable = Vec::new();
+        let mut kept = Vec::new();
         for row in reader.records() {
             let row = row.map_err(|_| unreadable("a row that cannot be read"))?;
             let cells: Vec<&str> = row.iter().collect();
@@ -451,15 +490,70 @@ impl DistributedDedupe {
             } else {
                 None
             };
-            match record {
-                Some(record) => {
-                    let done = self.pipeline.process(record)?;
-                    compared.push(self.pipeline.comparable(&done).into_record());
-                    usable.push(true);
-                }
-                None => usable.push(false),
-            }
+            kept.push(match record {
+                Some(record) => Some(self.pipeline.comparable(&self.pipeline.process(record)?)),
+                None => None,
+            });
         }
+        Ok(kept)
+    }
+
+    fn golden_rows(
+        &self,
+        data: &[u8],
+        rows: &[u64],
+        clusters: &[u64],
+    ) -> custodia::Result<Vec<GoldenRow>> {
+        let records: Vec<Normalized> = self
+            .kept_rows(data)?
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| unreadable("a row of a cluster that cannot be read as a record"))?;
+        if records.len() != rows.len() || rows.len() != clusters.len() {
+            return Err(mismatch(format!(
+                "golden records: {} records, {} row numbers and {} cluster ids",
+                records.len(),
+                rows.len(),
+                clusters.len()
+            )));
+        }
+        // Each cluster numbered by its first row in the batch, as a run
+        // numbers it by its first record.
+        let mut first: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        let local: Vec<u32> = clusters
+            .iter()
+            .enumerate()
+            .map(|(at, &c)| *first.entry(c).or_insert(at as u32))
+            .collect();
+        let golden = self.pipeline.golden(&records, &local)?;
+        Ok(golden
+            .into_iter()
+            .map(|g| {
+                let values = g
+                    .record
+                    .values()
+                    .iter()
+                    .map(|v| {
+                        v.to_text()
+                            .map(|t| t.into_owned())
+                            .filter(|t| !t.is_empty())
+                    })
+                    .collect();
+                let members = g.members.iter().map(|&m| rows[m]).collect();
+                let sources = g.sources.iter().map(|s| s.map(|m| rows[m])).collect();
+                (clusters[g.cluster as usize], values, members, sources)
+            })
+            .collect())
+    }
+
+    fn prepare_rows(&self, data: &[u8]) -> custodia::Result<Vec<PreparedRow>> {
+        let kept = self.kept_rows(data)?;
+        let usable: Vec<bool> = kept.iter().map(Option::is_some).collect();
+        let compared: Vec<Record> = kept
+            .into_iter()
+            .flatten()
+            .map(Normalized::into_record)
+            .collect();
         let prepared = self.deduper.prepare(&compared)?;
         let mut next = 0;
         Ok(usable

@@ -115,6 +115,18 @@ def test_dedupe_gives_the_clusters_of_one_machine(spark, customers):
     pairs = done.pairs.toPandas()
     assert pairs[["row_a", "row_b"]].values.tolist() == local.pairs.select(["row_a", "row_b"]).to_pandas().values.tolist()
     assert [round(w, 4) for w in pairs["weight"]] == local.pairs.column("weight").to_pylist()
+    assert_same_golden(done, local)
+
+
+def assert_same_golden(done, local):
+    """The golden records merged on the executors are one machine's:
+    every cluster once, the same values, members and sources."""
+    golden = done.golden.toArrow()
+    assert golden.column_names == local.golden.column_names
+    expected = local.golden.sort_by("cluster_id")
+    assert golden.num_rows == expected.num_rows == len(set(local.cluster_ids.to_pylist()) - {None})
+    for name in golden.column_names:
+        assert golden.column(name).to_pylist() == expected.column(name).to_pylist(), name
 
 
 def test_dedupe_with_a_given_model_and_blocks_cut_to_windows(spark, customers):
@@ -126,3 +138,29 @@ def test_dedupe_with_a_given_model_and_blocks_cut_to_windows(spark, customers):
     assert done.model == model
     assert done.rows.toPandas()["cluster_id"].tolist() == local.cluster_ids.to_pylist()
     assert len(set(local.cluster_ids.to_pylist())) < part.num_rows
+    assert_same_golden(done, local)
+
+
+def test_golden_records_follow_the_merge_policy_across_batch_edges(spark, customers):
+    # Longest value first: not the default, so a policy that did not reach
+    # the executors would show. Batches of 200 rows (the session's Arrow
+    # batch size) cut through clusters, which must still merge whole.
+    policy = {"rules": ["longest", "most_recent"], "updated_field": "updated_at"}
+    model = custodia.dedupe(customers).model
+    local = custodia.dedupe(customers, model=model, merge_policy=policy)
+    default = custodia.dedupe(customers, model=model)
+    assert local.golden.column("full_name").to_pylist() != default.golden.column("full_name").to_pylist()
+    done = cs.dedupe(spark.createDataFrame(customers.to_pandas()), model=model, merge_policy=policy)
+    assert_same_golden(done, local)
+    members = [len(m.split(";")) for m in local.golden.column("_members").to_pylist()]
+    assert max(members) > 1
+
+
+def test_rows_are_numbered_as_zip_with_index_numbers_them(spark):
+    # Five partitions, the middle ones empty after the filter; batches of
+    # 200 rows, so a partition is numbered over several batches.
+    df = spark.range(0, 1000, numPartitions=5).where((F.col("id") < 300) | (F.col("id") >= 800))
+    expected = [(row.id, index) for row, index in df.rdd.zipWithIndex().collect()]
+    numbered = [(row.id, row._row) for row in cs._numbered(df).collect()]
+    assert sorted(numbered) == sorted(expected)
+    assert sorted(r for _, r in numbered) == list(range(500))
