@@ -988,18 +988,26 @@ impl Deduper {
         // fixed stride through them beyond that.
         let stride = (work.candidates.len() / TRAINING_PAIRS).max(1);
         let sample: Vec<(u32, u32)> = work.candidates.iter().step_by(stride).copied().collect();
-        let made_by: Vec<Vec<bool>> = std::mem::take(&mut work.blocks)
-            .par_iter()
-            .map(|blocks| {
-                sample
-                    .iter()
-                    .map(|&(a, b)| {
-                        let block = blocks[a as usize];
-                        block != block::NO_BLOCK && block == blocks[b as usize]
-                    })
-                    .collect()
-            })
-            .collect();
+        let blocks = std::mem::take(&mut work.blocks);
+        let built_in = self.built_in_model(work, known);
+        // Which rules made each sampled pair: EM needs it, the built-in
+        // model does not.
+        let made_by: Vec<Vec<bool>> = match built_in {
+            Some(_) => Vec::new(),
+            None => blocks
+                .par_iter()
+                .map(|blocks| {
+                    sample
+                        .iter()
+                        .map(|&(a, b)| {
+                            let block = blocks[a as usize];
+                            block != block::NO_BLOCK && block == blocks[b as usize]
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
+        drop(blocks);
         let work = &*work;
         let table = &work.table;
         let width = table.columns.len();
@@ -1020,7 +1028,7 @@ impl Deduper {
         };
         // The sample stands for all candidates: so many of all pairs.
         let total_pairs = total_pairs * sample.len() as f64 / work.candidates.len().max(1) as f64;
-        let (probabilities, priors) = match self.built_in_model(work, known) {
+        let (probabilities, priors) = match built_in {
             Some(model) => {
                 let (m, u): (Vec<_>, Vec<_>) = model
                     .fields()

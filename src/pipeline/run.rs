@@ -1325,16 +1325,9 @@ fn write_clustered<'a>(
             let record = shown
                 .or(own)
                 .unwrap_or_else(|| Record::new(kept.compared.schema()));
-            write_kept(
-                out,
-                layout,
-                kept,
-                range.start + k,
-                &record,
-                clusters,
-                row_of,
-                source,
-            )?;
+            let i = range.start + k;
+            let cluster = row_of(clusters[i] as usize);
+            write_kept(out, layout, kept, i, &record, cluster, source)?;
         }
         Ok(())
     };
@@ -1343,15 +1336,13 @@ fn write_clustered<'a>(
 }
 
 /// Writes kept row `i`, its record `record`, with its cluster id.
-#[allow(clippy::too_many_arguments)]
-fn write_kept<'a>(
+fn write_kept(
     out: &mut Vec<u8>,
     layout: &Layout,
     kept: &Kept,
     i: usize,
     record: &Record,
-    clusters: &[u32],
-    row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
+    cluster: RowRef<'_>,
     source: Option<&str>,
 ) -> Result<()> {
     let bare;
@@ -1374,7 +1365,7 @@ fn write_kept<'a>(
         row,
         unknown,
         source,
-        cluster: Some(row_of(clusters[i] as usize)),
+        cluster: Some(cluster),
         warnings,
     };
     layout
