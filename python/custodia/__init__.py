@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
@@ -33,11 +34,13 @@ __all__ = [
     "Index",
     "Match",
     "Outcome",
+    "Profile",
     "Schema",
     "clean",
     "dedupe",
     "link",
     "mask",
+    "profile",
     "__version__",
 ]
 
@@ -177,10 +180,45 @@ def _run(
     keys: Optional[Keys] = None,
     pairs: bool = False,
     golden: bool = False,
+    labels: Optional[Any] = None,
+    review: Optional[tuple[float, float, int, Optional[str]]] = None,
 ) -> tuple[Encoded, dict[str, Any]]:
     encoded = Encoded(data)
-    out = _native.run(config, encoded.bytes, _keys_json(keys), True, pairs, golden)
+    labels_text = None if labels is None else _labels_text(labels, encoded)
+    out = _native.run(config, encoded.bytes, _keys_json(keys), True, pairs, golden, labels_text, review)
     return encoded, out
+
+
+LabelledPairs = Union["os.PathLike[str]", Any]
+
+
+def _labels_text(labels: LabelledPairs, encoded: Encoded) -> str:
+    """A labels file's text (``row_a,row_b,label``, rows named by line)
+    from a file the review page saved (a path: passed on as it is) or from
+    pairs of row positions: a table or DataFrame with ``row_a``, ``row_b``
+    and ``label`` columns, or a sequence of ``(row_a, row_b, label)``."""
+    if isinstance(labels, os.PathLike):
+        with open(labels, encoding="utf-8") as f:
+            return f.read()
+    if isinstance(labels, (str, bytes)):
+        raise TypeError("labels: give a pathlib.Path to a labels file, or pairs of row positions")
+    if isinstance(labels, Sequence):
+        triples = [tuple(t) for t in labels]
+    else:
+        table = to_table(labels)
+        missing = {"row_a", "row_b", "label"} - set(table.column_names)
+        if missing:
+            raise TypeError(f"labels: no column `{sorted(missing)[0]}`")
+        triples = list(zip(*(table.column(n).to_pylist() for n in ("row_a", "row_b", "label"))))
+    sink = io.StringIO()
+    writer = csv.writer(sink, lineterminator="\n")
+    writer.writerow(["row_a", "row_b", "label"])
+    for triple in triples:
+        if len(triple) != 3:
+            raise TypeError("labels: each pair is (row_a, row_b, label)")
+        a, b, label = triple
+        writer.writerow([encoded.line_of(int(a)), encoded.line_of(int(b)), label])
+    return sink.getvalue()
 
 
 def clean(
@@ -267,6 +305,11 @@ class Outcome:
     score other data the same way, or to :class:`Index`."""
     summary: dict[str, Any] = field(default_factory=dict)
     """Counts: rows in, out and rejected, clusters, pairs..."""
+    review: Optional[str] = None
+    """The match review page (one self-contained HTML file), when asked
+    for with ``review=True``. It names rows by their line in the CSV the
+    table was sent as (row position + 2 when no value breaks a line), and
+    the labels it saves are read back by ``labels=pathlib.Path(...)``."""
 
     @property
     def cluster_ids(self) -> pa.ChunkedArray:
@@ -300,6 +343,7 @@ def _outcome(out: dict[str, Any], rows: pa.Table, rejects: pa.Table, pairs: pa.T
         golden=golden,
         model=out["model"] or "",
         summary=json.loads(out["summary"]),
+        review=out.get("review"),
     )
 
 
@@ -310,6 +354,11 @@ def dedupe(
     model: Optional[Json] = None,
     config: Optional[Json] = None,
     merge_policy: Optional[Json] = None,
+    labels: Optional[LabelledPairs] = None,
+    review: bool = False,
+    review_band: tuple[float, float] = (0.2, 0.95),
+    review_limit: int = 200,
+    review_audience: Optional[str] = None,
     **settings: Any,
 ) -> Outcome:
     """Cleans the rows and finds the records of one customer (the
@@ -322,14 +371,91 @@ def dedupe(
     ``drop``, ``warnings_column``, ``reject_on``,
     ``accept_possible_phones``). ``merge_policy`` (JSON) says how golden
     records are merged.
+
+    ``labels`` are pairs a reviewer labelled (``--labels``): a table or
+    DataFrame with ``row_a``, ``row_b`` (row positions) and ``label``
+    (``match`` or ``non_match``), a sequence of such triples, or a
+    ``pathlib.Path`` to the file the review page saved for this table.
+    Training starts from them, and labelled pairs are linked or kept apart.
+    ``review=True`` makes the match review page (``--review``):
+    ``Outcome.review``, showing the pairs whose match probability is in
+    ``review_band`` (at most ``review_limit``, nearest the threshold
+    first), their values as ``review_audience`` sees them (``support`` by
+    default: masked).
     """
     section = _dedupe_settings(model, config, merge_policy, settings)
-    encoded, out = _run(table, _config(schema, ["clean", "dedupe"], settings, dedupe=section), pairs=True, golden=True)
+    page = (float(review_band[0]), float(review_band[1]), int(review_limit), review_audience) if review else None
+    encoded, out = _run(
+        table,
+        _config(schema, ["clean", "dedupe"], settings, dedupe=section),
+        pairs=True,
+        golden=True,
+        labels=labels,
+        review=page,
+    )
     rows = _map_rows(read_csv(out["rows"]), encoded, "_row", "cluster_id")
     rejects = _map_rows(read_csv(out["rejects"]), encoded, "_row")
     pairs = _map_rows(read_csv(out["pairs"]), encoded, "row_a", "row_b")
     golden = _map_lists(_map_rows(read_csv(out["golden"]), encoded, "cluster_id"), encoded)
     return _outcome(out, rows, rejects, pairs, golden)
+
+
+class Profile:
+    """A data-quality profile (``custodia profile``): per field
+    completeness, validity by issue code, distinct counts, top values of
+    non-sensitive fields (format patterns of sensitive ones), lengths and
+    date ranges, normalization changes; per record set duplicates (when the
+    table has a ``cluster_id`` column), staleness and completeness. ``data``
+    is the profile's JSON as a dict (the README's stable format)."""
+
+    __slots__ = ("_json", "data")
+
+    def __init__(self, json_text: str) -> None:
+        self._json = json_text
+        self.data: dict[str, Any] = json.loads(json_text)
+
+    def to_json(self) -> str:
+        """The profile's JSON (as ``custodia profile --json`` writes it)."""
+        return self._json
+
+    def to_html(self) -> str:
+        """One self-contained HTML page with the profile's charts (inline
+        CSS and SVG, nothing fetched)."""
+        return _native.profile_html(self._json)
+
+    def compare(self, previous: Union["Profile", Json], points: float = 1.0) -> "Profile":
+        """This profile with its drift since ``previous`` (a profile or its
+        JSON): fields whose completeness or validity moved by at least
+        ``points`` percentage points, issue codes new and gone."""
+        earlier = previous.to_json() if isinstance(previous, Profile) else previous
+        if not isinstance(earlier, str):
+            earlier = json.dumps(earlier)
+        return Profile(_native.profile_compare(self._json, earlier, float(points)))
+
+    def __repr__(self) -> str:
+        rows = self.data.get("rows", {})
+        return f"Profile(rows={rows.get('read')!r}, fields={len(self.data.get('fields', []))})"
+
+
+def profile(
+    table: Any,
+    schema: Optional[Schema] = None,
+    *,
+    settings: Optional[Json] = None,
+    previous: Optional[Union[Profile, Json]] = None,
+    drift_points: float = 1.0,
+    **options: Any,
+) -> Profile:
+    """Profiles the rows through cleaning (the ``profile`` command):
+    nothing is written, every row counts. ``settings`` (JSON) holds
+    ``top``, ``as_of`` and ``staleness_field``; ``previous`` (a profile or
+    its JSON) adds the drift since it (``--compare``, with
+    ``drift_points``). Row options as for :func:`clean`."""
+    _check_options(options)
+    config = _config(schema, ["clean"], options)
+    settings_json = None if settings is None else (settings if isinstance(settings, str) else json.dumps(settings))
+    made = Profile(_native.profile(config, Encoded(table).bytes, settings_json))
+    return made if previous is None else made.compare(previous, drift_points)
 
 
 def _map_refs(table: pa.Table, sides: Mapping[str, Encoded], columns: Sequence[str]) -> pa.Table:

@@ -96,6 +96,12 @@ class Encoded:
             index = pa.array(range(table.num_rows), pa.int64())
             self.lines = pc.add(pc.add(before.cast(pa.int64()), index), 2)
 
+    def line_of(self, row: int) -> int:
+        """The CSV line that row position ``row`` starts on."""
+        if not 0 <= row < self.rows:
+            raise IndexError(f"row {row} is not a row of the table ({self.rows} rows)")
+        return row + 2 if self.lines is None else int(self.lines[row].as_py())
+
     def row_of(self, lines: Any) -> pa.Array:
         """Input positions (from 0) of CSV line numbers."""
         lines = pc.cast(lines, pa.int64())

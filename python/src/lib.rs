@@ -10,7 +10,9 @@
 //! data, so Python, C and the command line give the same answer.
 
 use custodia::dedupe::{Config, Deduper, MergePolicy, Model};
-use custodia::pipeline::{Outputs, PipelineConfig, Side, Summary};
+use custodia::pipeline::{Outputs, PipelineConfig, Review, Side, Summary};
+use custodia::profile::review::{ReviewSettings, ReviewView};
+use custodia::profile::{Profile, ProfileSettings, Profiler};
 use custodia::{KeyRing, Normalized, Pipeline, Policy, Record, Schema};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule};
@@ -46,7 +48,11 @@ struct Written {
     rejects: Vec<u8>,
     pairs: Vec<u8>,
     golden: Vec<u8>,
+    review: Vec<u8>,
 }
+
+/// What the match review page shows: its settings and the view of values.
+type ReviewJob = (ReviewSettings, ReviewView);
 
 /// Which outputs the caller wants besides the rows.
 #[derive(Clone, Copy)]
@@ -57,12 +63,13 @@ struct Wanted {
 }
 
 impl Written {
-    fn outputs(&mut self, wanted: Wanted) -> Outputs<'_> {
+    fn outputs(&mut self, wanted: Wanted, review: Option<ReviewJob>) -> Outputs<'_> {
         let Self {
             rows,
             rejects,
             pairs,
             golden,
+            review: page,
         } = self;
         let mut outputs = Outputs::new(rows);
         if wanted.rejects {
@@ -73,6 +80,9 @@ impl Written {
         }
         if wanted.golden {
             outputs = outputs.golden(golden);
+        }
+        if let Some((settings, view)) = review {
+            outputs = outputs.review(Review::new(page, settings, view));
         }
         outputs
     }
@@ -89,6 +99,8 @@ impl Written {
         out.set_item("rejects", optional(wanted.rejects, &self.rejects))?;
         out.set_item("pairs", optional(wanted.pairs, &self.pairs))?;
         out.set_item("golden", optional(wanted.golden, &self.golden))?;
+        let page = (!self.review.is_empty()).then(|| String::from_utf8_lossy(&self.review));
+        out.set_item("review", page)?;
         out.set_item("summary", summary.to_json())?;
         out.set_item("model", summary.model.as_ref().map(Model::to_json))?;
         Ok(out)
@@ -107,11 +119,16 @@ fn build(config: &str, keys: Option<&str>) -> custodia::Result<(PipelineConfig, 
 
 /// Runs a pipeline (settings as JSON) over CSV or JSON Lines `data`, as
 /// `custodia run` does; returns a dict of `rows`, `rejects`, `pairs`,
-/// `golden` (bytes, or None when not asked for), `summary` (JSON) and
-/// `model` (JSON, when the pipeline deduplicates). The GIL is released
-/// while the rows run.
+/// `golden` (bytes, or None when not asked for), `review` (the match
+/// review page's HTML when asked for and the pipeline deduplicates),
+/// `summary` (JSON) and `model` (JSON, when the pipeline deduplicates).
+/// `labels` is a labels file's text (`row_a,row_b,label`, rows named by
+/// input line), as `custodia dedupe --labels` reads it; `review` is the
+/// page's (lower, upper, limit, audience). The GIL is released while the
+/// rows run.
 #[pyfunction]
-#[pyo3(signature = (config, data, keys=None, rejects=true, pairs=false, golden=false))]
+#[pyo3(signature = (config, data, keys=None, rejects=true, pairs=false, golden=false, labels=None, review=None))]
+#[allow(clippy::too_many_arguments)] // Python keywords, each optional
 fn run<'py>(
     py: Python<'py>,
     config: &str,
@@ -120,6 +137,8 @@ fn run<'py>(
     rejects: bool,
     pairs: bool,
     golden: bool,
+    labels: Option<&str>,
+    review: Option<(f64, f64, usize, Option<String>)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let wanted = Wanted {
         rejects,
@@ -128,13 +147,78 @@ fn run<'py>(
     };
     let done = py.detach(|| -> custodia::Result<(Written, Summary)> {
         let (config, pipeline) = build(config, keys)?;
-        let options = config.options_for("")?;
+        let mut options = config.options_for("")?;
+        if let Some(text) = labels {
+            options.labels = custodia::dedupe::read_labels(text)?;
+        }
+        let review = match review {
+            Some((lower, upper, limit, audience)) => {
+                let mut settings = ReviewSettings::default();
+                settings.lower = lower;
+                settings.upper = upper;
+                settings.limit = limit;
+                settings.check()?;
+                Some((
+                    settings,
+                    ReviewView::new(pipeline.schema(), audience.as_deref())?,
+                ))
+            }
+            None => None,
+        };
         let mut written = Written::default();
-        let summary = pipeline.run(&options, data, written.outputs(wanted), None)?;
+        let summary = pipeline.run(&options, data, written.outputs(wanted, review), None)?;
         Ok((written, summary))
     });
     let (written, summary) = done.map_err(|e| raise(py, &e))?;
     written.into_dict(py, &summary, wanted)
+}
+
+/// Profiles CSV or JSON Lines `data` through a pipeline's cleaning (its
+/// settings as JSON), as `custodia profile` does; `settings` is the
+/// profile settings JSON (`top`, `as_of`, `staleness_field`). Returns the
+/// profile's JSON. The GIL is released while the rows run.
+#[pyfunction]
+#[pyo3(signature = (config, data, settings=None))]
+fn profile(py: Python<'_>, config: &str, data: &[u8], settings: Option<&str>) -> PyResult<String> {
+    let done = py.detach(|| -> custodia::Result<String> {
+        let (config, pipeline) = build(config, None)?;
+        let options = config.options_for("")?;
+        let settings = match settings {
+            Some(json) => ProfileSettings::from_json(json)?,
+            None => ProfileSettings::default(),
+        };
+        let mut profiler = Profiler::new(pipeline.schema(), &settings)?;
+        pipeline.profile(&options, data, &mut profiler, None)?;
+        Ok(profiler.finish().to_json())
+    });
+    done.map_err(|e| raise(py, &e))
+}
+
+/// A profile (JSON) as one self-contained HTML page.
+#[pyfunction]
+fn profile_html(py: Python<'_>, profile: &str) -> PyResult<String> {
+    Profile::from_json(profile)
+        .map(|p| p.to_html())
+        .map_err(|e| raise(py, &e))
+}
+
+/// A profile (JSON) again with its drift from `previous` (JSON): fields
+/// whose completeness or validity moved by at least `points` percentage
+/// points, issue codes new and gone.
+#[pyfunction]
+fn profile_compare(py: Python<'_>, profile: &str, previous: &str, points: f64) -> PyResult<String> {
+    let compared = || -> custodia::Result<String> {
+        if !(0.0..=100.0).contains(&points) {
+            return Err(custodia::ErrorKind::InvalidPipeline {
+                reason: "profile: `points` must be between 0 and 100".into(),
+            }
+            .into());
+        }
+        let mut current = Profile::from_json(profile)?;
+        current.compare(&Profile::from_json(previous)?, points);
+        Ok(current.to_json())
+    };
+    compared().map_err(|e| raise(py, &e))
 }
 
 /// Links two inputs, as `custodia link` does: `left` and `right` are
@@ -169,7 +253,7 @@ fn link<'py>(
                 options: &right_options,
                 input: right.1.as_slice(),
             },
-            written.outputs(wanted),
+            written.outputs(wanted, None),
             None,
         )?;
         Ok((written, summary))
@@ -585,6 +669,9 @@ impl DistributedDedupe {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(link, m)?)?;
+    m.add_function(wrap_pyfunction!(profile, m)?)?;
+    m.add_function(wrap_pyfunction!(profile_html, m)?)?;
+    m.add_function(wrap_pyfunction!(profile_compare, m)?)?;
     m.add_function(wrap_pyfunction!(customer_schema, m)?)?;
     m.add_function(wrap_pyfunction!(schema_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;

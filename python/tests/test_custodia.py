@@ -268,3 +268,52 @@ def test_threads_run_side_by_side(customers):
     for t in threads:
         t.join()
     assert len(results) == 3 and len(set(results)) == 1
+
+
+def test_profile_fields_page_and_drift(customers):
+    made = custodia.profile(customers, settings={"as_of": "2026-06-30"})
+    assert made.data["rows"]["read"] == customers.num_rows
+    assert [f["name"] for f in made.data["fields"]] == Schema.customer().fields
+    assert "<svg" in made.to_html() and "http" not in made.to_html().split("</style>")[-1].split("<svg")[0]
+    earlier = custodia.profile(customers.slice(0, 100), settings={"as_of": "2026-06-30"})
+    assert "drift" not in made.data or made.data["drift"] is None
+    drifted = custodia.profile(customers, settings={"as_of": "2026-06-30"}, previous=earlier, drift_points=0.0)
+    assert drifted.data["drift"] is not None
+    assert json.loads(drifted.to_json()) == drifted.data
+    with pytest.raises(CustodiaError):
+        custodia.profile(customers, settings={"top": 0})
+    with pytest.raises(CustodiaError):
+        made.compare(earlier, points=101)
+
+
+def test_labels_link_and_keep_apart(customers):
+    part = customers.slice(0, 600)
+    outcome = custodia.dedupe(part)
+    ids = outcome.cluster_ids.to_pylist()
+    # A cluster of exactly two rows, and two rows alone in their clusters.
+    sizes = {c: ids.count(c) for c in set(ids)}
+    pair = next(c for c in ids if sizes[c] == 2)
+    a, b = [i for i, c in enumerate(ids) if c == pair]
+    x, y = [i for i, c in enumerate(ids) if sizes[c] == 1][:2]
+    labels = pa.table({"row_a": [a, x], "row_b": [b, y], "label": ["non_match", "match"]})
+    labelled = custodia.dedupe(part, labels=labels).cluster_ids.to_pylist()
+    assert labelled[a] != labelled[b]
+    assert labelled[x] == labelled[y]
+    assert custodia.dedupe(part, labels=[(a, b, "non_match"), (x, y, "match")]).cluster_ids.to_pylist() == labelled
+    with pytest.raises(CustodiaError):
+        custodia.dedupe(part, labels=[(a, b, "maybe")])
+    with pytest.raises(IndexError):
+        custodia.dedupe(part, labels=[(a, part.num_rows, "match")])
+    with pytest.raises(TypeError):
+        custodia.dedupe(part, labels="labels.csv")
+
+
+def test_review_page_only_when_asked(customers):
+    part = customers.slice(0, 600)
+    assert custodia.dedupe(part).review is None
+    page = custodia.dedupe(part, review=True, review_band=(0.0, 1.0), review_limit=5).review
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    with pytest.raises(CustodiaError):
+        custodia.dedupe(part, review=True, review_band=(0.9, 0.1))
+    with pytest.raises(CustodiaError):
+        custodia.dedupe(part, review=True, review_audience="nobody")

@@ -98,3 +98,33 @@ def test_dedupe_with_a_saved_model_equals_cli(cli, customers, tmp_path, threshol
     cli_out = run_cli(cli, args, part, tmp_path, ["rows"])
     outcome = custodia.dedupe(part, model=model, threshold=threshold)
     assert outcome.rows.equals(lines_to_rows(cli_out["rows"], "_row", "cluster_id"))
+
+
+def test_profile_equals_cli(cli, customers, tmp_path):
+    source = tmp_path / "in.csv"
+    pacsv.write_csv(customers, source)
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"as_of": "2026-06-30", "top": 5}))
+    out = tmp_path / "profile.json"
+    done = subprocess.run([cli, "profile", "-q", "-i", str(source), "--settings", str(settings), "--json", str(out)], capture_output=True)
+    assert done.returncode in (0, 1), done.stderr.decode()
+    made = custodia.profile(customers, settings={"as_of": "2026-06-30", "top": 5})
+    assert made.data == json.loads(out.read_text())
+
+
+def test_review_page_and_labels_equal_cli(cli, customers, tmp_path):
+    part = customers.slice(0, 600)
+    page = tmp_path / "review.html"
+    cli_out = run_cli(cli, ["dedupe", "--review", str(page)], part, tmp_path, ["rows"])
+    outcome = custodia.dedupe(part, review=True)
+    assert outcome.review == page.read_text()
+    # Labels given as row positions are the labels file the CLI reads.
+    ids = outcome.cluster_ids.to_pylist()
+    pair = next((a, b) for a, b in zip(outcome.pairs.column("row_a").to_pylist(), outcome.pairs.column("row_b").to_pylist()))
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"row_a,row_b,label\n{pair[0] + 2},{pair[1] + 2},non_match\n")
+    cli_out = run_cli(cli, ["dedupe", "--labels", str(labels)], part, tmp_path, ["rows"])
+    labelled = custodia.dedupe(part, labels=[(pair[0], pair[1], "non_match")])
+    assert labelled.rows.equals(lines_to_rows(cli_out["rows"], "_row", "cluster_id"))
+    assert custodia.dedupe(part, labels=labels).rows.equals(labelled.rows)
+    assert ids[pair[0]] == ids[pair[1]]
