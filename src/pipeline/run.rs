@@ -26,10 +26,10 @@ use crate::schema::{CsvHeader, Record, Schema};
 const CLUSTER_COLUMN: &str = "cluster_id";
 
 /// Records a profile run hands to all cores at once.
-const PROFILE_BATCH: usize = 16_384;
+const PROFILE_BATCH: usize = 65_536;
 
 /// Records one profiler reads before its part is merged.
-const PROFILE_PART: usize = 2_048;
+const PROFILE_PART: usize = 8_192;
 
 /// Rows processed together: bounds memory while keeping all cores busy.
 const CHUNK: usize = 8192;
