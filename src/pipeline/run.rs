@@ -639,18 +639,21 @@ impl Pipeline {
         // Records are profiled in parts on all cores: a batch is cut into
         // parts of a fixed size, each read by a fresh profiler, and the
         // parts are merged in input order, so the result does not depend
-        // on the thread count.
+        // on the thread count. Each part's records are dropped where it is
+        // read: dropping them on this thread, which also counts every row
+        // as it comes, held the whole run up.
         let mut batch: Vec<(Processed, Option<String>)> = Vec::with_capacity(PROFILE_BATCH);
         let profile_batch =
             |profiler: &mut Profiler, batch: &mut Vec<(Processed, Option<String>)>| {
                 let parts: Vec<Profiler> = batch
-                    .par_chunks(PROFILE_PART)
+                    .par_drain(..)
+                    .chunks(PROFILE_PART)
                     .map(|part| {
                         let mut p = profiler.fresh();
                         for (done, cluster) in part {
                             p.add(&done.record, &done.report, &done.changes);
                             if let Some(id) = cluster {
-                                p.cluster(id);
+                                p.cluster(&id);
                             }
                         }
                         p
@@ -659,7 +662,6 @@ impl Pipeline {
                 for part in parts {
                     profiler.merge(part);
                 }
-                batch.clear();
             };
         self.ingest(
             &mut input,
