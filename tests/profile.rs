@@ -299,6 +299,19 @@ fn compare_shows_drift() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("id=\"drift\""));
 
+    // The same comparison on the profiles as JSON (what C and Python call).
+    let (now, then) = (
+        std::fs::read_to_string(&after).unwrap(),
+        std::fs::read_to_string(&before).unwrap(),
+    );
+    let again = Profile::compare_json(&now, &then, 1.0).unwrap();
+    let again: Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["drift"], p["drift"]);
+    for points in [-0.5, 100.5, f64::NAN] {
+        let err = Profile::compare_json(&now, &then, points).unwrap_err();
+        assert_eq!(err.code().name(), "INVALID_PIPELINE", "{points}");
+    }
+
     // A file that is not a profile is a usage error that quotes nothing.
     let bad = scratch("drift.bad.json");
     std::fs::write(&bad, r#"{"format": "secret-value", "version": 1}"#).unwrap();

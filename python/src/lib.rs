@@ -207,18 +207,7 @@ fn profile_html(py: Python<'_>, profile: &str) -> PyResult<String> {
 /// points, issue codes new and gone.
 #[pyfunction]
 fn profile_compare(py: Python<'_>, profile: &str, previous: &str, points: f64) -> PyResult<String> {
-    let compared = || -> custodia::Result<String> {
-        if !(0.0..=100.0).contains(&points) {
-            return Err(custodia::ErrorKind::InvalidPipeline {
-                reason: "profile: `points` must be between 0 and 100".into(),
-            }
-            .into());
-        }
-        let mut current = Profile::from_json(profile)?;
-        current.compare(&Profile::from_json(previous)?, points);
-        Ok(current.to_json())
-    };
-    compared().map_err(|e| raise(py, &e))
+    Profile::compare_json(profile, previous, points).map_err(|e| raise(py, &e))
 }
 
 /// Links two inputs, as `custodia link` does: `left` and `right` are

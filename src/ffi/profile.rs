@@ -9,7 +9,6 @@ use super::handle;
 use super::pipeline::{bytes_arg, custodia_pipeline};
 use super::text::{self, give_string};
 use super::{custodia_status, run};
-use crate::error::ErrorKind;
 use crate::profile::{Profile, ProfileSettings, Profiler};
 
 /// Reads `input` (`len` bytes of CSV or JSON Lines, as the pipeline's
@@ -111,15 +110,7 @@ pub unsafe extern "C" fn custodia_profile_compare(
         let earlier = unsafe { text::str_arg(previous, previous_len, "previous") }?;
         let out = handle::out(json_out, "json_out")?;
         let len_out = handle::out(len_out, "len_out")?;
-        if !(0.0..=100.0).contains(&points) {
-            return Err(ErrorKind::InvalidPipeline {
-                reason: "profile: `points` must be between 0 and 100".into(),
-            }
-            .into());
-        }
-        let mut current = Profile::from_json(json)?;
-        current.compare(&Profile::from_json(earlier)?, points);
-        give_string(&current.to_json(), out, len_out);
+        give_string(&Profile::compare_json(json, earlier, points)?, out, len_out);
         Ok(())
     })
 }

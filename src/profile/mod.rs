@@ -1019,6 +1019,22 @@ impl Profile {
         self.drift = Some(drift::compare(previous, self, points));
     }
 
+    /// [`Profile::compare`] of profiles given as JSON, as the C library
+    /// and the Python package take them: the profile's JSON again, with
+    /// its drift.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidPipeline`] for `points` outside 0 to 100, and
+    /// the errors of [`Profile::from_json`] for either profile.
+    pub fn compare_json(profile: &str, previous: &str, points: f64) -> Result<String> {
+        if !(0.0..=100.0).contains(&points) {
+            return Err(invalid("`points` must be between 0 and 100"));
+        }
+        let mut current = Self::from_json(profile)?;
+        current.compare(&Self::from_json(previous)?, points);
+        Ok(current.to_json())
+    }
+
     /// The profile as one self-contained HTML page: inline CSS and SVG
     /// charts, no script and nothing fetched from the network.
     pub fn to_html(&self) -> String {
