@@ -150,7 +150,7 @@ pub(crate) fn parse_quick(
 /// Every country calling code (1 to 3 digits) the numbering plans know.
 static CALLING_CODES: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
     let mut known = vec![false; 1000];
-    for code in PHONE_NUMBER_UTIL.get_supported_calling_codes() {
+    for code in with_util(|util| util.get_supported_calling_codes().collect::<Vec<_>>()) {
         if let Some(slot) = usize::try_from(code).ok().and_then(|c| known.get_mut(c)) {
             *slot = true;
         }
@@ -265,11 +265,7 @@ fn parse_number(
 }
 
 fn summary(util: &PhoneNumberUtil, number: &PhoneNumber) -> ParsedPhone {
-    // What `is_valid_number` does, keeping the region it finds: for a
-    // calling code shared by several regions (+1, +44, +7) finding it
-    // costs as much as the validity check.
-    let region = util.get_region_for_number(number);
-    let valid = region.is_some_and(|r| util.is_valid_number_for_region(number, r));
+    let (region, valid) = region_and_validity(util, number);
     ParsedPhone {
         e164: util.format(number, PhoneNumberFormat::E164).into_owned(),
         extension: number.extension.clone().filter(|e| !e.is_empty()),
@@ -278,6 +274,38 @@ fn summary(util: &PhoneNumberUtil, number: &PhoneNumber) -> ParsedPhone {
         valid,
         possible: valid || util.is_possible_number_with_reason(number).is_ok(),
     }
+}
+
+/// The region of `number` and whether it is valid there: what
+/// libphonenumber's `get_region_for_number` and then
+/// `is_valid_number_for_region` give (its `is_valid_number`), with the
+/// number-type patterns run once instead of twice for the common case.
+/// For a calling code shared by several regions (+1, +7, +44) the region
+/// search tries each region in turn, the first one first, and takes it
+/// when its leading digits or its number-type patterns match; validity
+/// then runs those patterns again. A number valid in the first region is
+/// one whose patterns match there, so the search would stop at it: that
+/// answer is taken at once, and only other numbers search.
+fn region_and_validity(util: &PhoneNumberUtil, number: &PhoneNumber) -> (Option<Region>, bool) {
+    let Some(mut regions) = util.get_regions_for_country_calling_code(number.country_code) else {
+        return (None, false);
+    };
+    let shared = regions.len() > 1;
+    let Some(first) = regions.next() else {
+        return (None, false);
+    };
+    if !shared {
+        // The only region: the search takes it without a check.
+        return (Some(first), util.is_valid_number_for_region(number, first));
+    }
+    if first != Region::World && util.is_valid_number_for_region(number, first) {
+        return (Some(first), true);
+    }
+    let region = util.get_region_for_number(number);
+    (
+        region,
+        region.is_some_and(|r| util.is_valid_number_for_region(number, r)),
+    )
 }
 
 fn phone_type(t: PhoneNumberType) -> PhoneType {

@@ -216,7 +216,7 @@ impl Record {
         let field = self
             .schema
             .field_at(index)
-            .ok_or(ErrorKind::IndexOutOfRange {
+            .ok_or_else(|| ErrorKind::IndexOutOfRange {
                 what: "field",
                 index,
                 len: self.schema.len(),
