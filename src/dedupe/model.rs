@@ -872,7 +872,7 @@ pub(crate) fn estimate_u(
 
 /// Distinct level patterns of `pairs` with how often each occurs, sorted.
 pub(crate) fn patterns(levels: &[u8], width: usize) -> Vec<(Vec<u8>, u64)> {
-    let mut counts: HashMap<&[u8], u64> = HashMap::new();
+    let mut counts: HashMap<&[u8], u64, foldhash::fast::FixedState> = HashMap::default();
     if width > 0 {
         for pattern in levels.chunks_exact(width) {
             *counts.entry(pattern).or_default() += 1;

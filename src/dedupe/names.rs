@@ -90,7 +90,7 @@ const NICKNAME_PAIRS: &str = include_str!("data/en_nicknames.csv");
 /// of each other with their level: 2 from the hand-written groups, 1 from
 /// the dictionary only.
 struct Nicknames {
-    number: HashMap<&'static str, u32>,
+    number: HashMap<&'static str, u32, foldhash::fast::FixedState>,
     /// The level of each linked pair of numbers, the smaller first: one
     /// lookup for the pairs of names scoring compares by the million.
     links: HashMap<(u32, u32), u8, foldhash::fast::FixedState>,
@@ -131,7 +131,7 @@ static NICKNAMES_OF: LazyLock<Nicknames> = LazyLock::new(|| {
         .collect();
     names.sort_unstable();
     names.dedup();
-    let number: HashMap<&'static str, u32> = names
+    let number: HashMap<&'static str, u32, foldhash::fast::FixedState> = names
         .iter()
         .zip(1u32..)
         .map(|(&name, n)| (name, n))

@@ -568,7 +568,8 @@ impl Table {
                 continue;
             };
             let counts: Vec<u32> = {
-                let mut counts: HashMap<&str, u32> = HashMap::new();
+                let mut counts: HashMap<&str, u32, foldhash::fast::FixedState> =
+                    HashMap::with_capacity_and_hasher(self.rows, Default::default());
                 for row in 0..self.rows {
                     *counts.entry(self.key(c, row)).or_default() += 1;
                 }
