@@ -152,17 +152,10 @@ fn run<'py>(
             options.labels = custodia::dedupe::read_labels(text)?;
         }
         let review = match review {
-            Some((lower, upper, limit, audience)) => {
-                let mut settings = ReviewSettings::default();
-                settings.lower = lower;
-                settings.upper = upper;
-                settings.limit = limit;
-                settings.check()?;
-                Some((
-                    settings,
-                    ReviewView::new(pipeline.schema(), audience.as_deref())?,
-                ))
-            }
+            Some((lower, upper, limit, audience)) => Some((
+                ReviewSettings::new(lower, upper, limit)?,
+                ReviewView::new(pipeline.schema(), audience.as_deref())?,
+            )),
             None => None,
         };
         let mut written = Written::default();

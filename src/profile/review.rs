@@ -69,6 +69,21 @@ impl Default for ReviewSettings {
 }
 
 impl ReviewSettings {
+    /// Settings with this band and limit, checked as [`check`](Self::check)
+    /// checks them.
+    ///
+    /// # Errors
+    /// As for [`check`](Self::check).
+    pub fn new(lower: f64, upper: f64, limit: usize) -> Result<Self> {
+        let settings = Self {
+            lower,
+            upper,
+            limit,
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
     /// Checks the bounds: `0 ≤ lower < upper ≤ 1` and a limit of at least
     /// one pair.
     ///
@@ -804,13 +819,16 @@ mod tests {
             (0.2, 0.9, 0),
             (f64::NAN, 0.9, 10),
         ] {
-            let settings = ReviewSettings {
-                lower,
-                upper,
-                limit,
-            };
-            let err = settings.check().unwrap_err();
-            assert_eq!(err.code(), crate::ErrorCode::InvalidDedupe, "{settings:?}");
+            let err = ReviewSettings::new(lower, upper, limit).unwrap_err();
+            assert_eq!(
+                err.code(),
+                crate::ErrorCode::InvalidDedupe,
+                "{lower} {upper} {limit}"
+            );
         }
+        assert_eq!(
+            ReviewSettings::new(0.2, 0.95, 200).unwrap(),
+            ReviewSettings::default()
+        );
     }
 }

@@ -131,11 +131,7 @@ fn with_dedupe_outputs(mut job: Job, args: &DedupeArgs) -> Result<Job, Fatal> {
             .ok_or_else(|| {
                 Fatal::Usage("--review-band: give two probabilities, LOW,HIGH".into())
             })?;
-        let mut settings = ReviewSettings::default();
-        settings.lower = lower;
-        settings.upper = upper;
-        settings.limit = args.review_limit;
-        settings.check()?;
+        let settings = ReviewSettings::new(lower, upper, args.review_limit)?;
         let view = ReviewView::new(job.pipeline.schema(), args.review_audience.as_deref())?;
         job.review = Some(ReviewJob {
             path: path.clone(),
