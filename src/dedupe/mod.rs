@@ -1301,7 +1301,8 @@ impl Deduper {
             rest.par_iter_mut().for_each(|pair| {
                 *pair = (table_ref.place_of(pair.0), table_ref.place_of(pair.1));
             });
-            rest.par_sort_unstable();
+            // As one number: the same order at the speed of one comparison.
+            rest.par_sort_unstable_by_key(|&(a, b)| u64::from(a) << 32 | u64::from(b));
             let rest_ref = &*rest;
             matched.extend(table.by_place(|table| {
                 rest_ref
