@@ -1304,18 +1304,29 @@ impl Deduper {
             // As one number: the same order at the speed of one comparison.
             rest.par_sort_unstable_by_key(|&(a, b)| u64::from(a) << 32 | u64::from(b));
             let rest_ref = &*rest;
+            // A group of pairs at a time: their second rows are warmed
+            // together first (see `Table::warm`), then compared.
             matched.extend(table.by_place(|table| {
                 rest_ref
-                    .par_iter()
+                    .par_chunks(WARM_GROUP)
                     .enumerate()
                     .map_init(
                         || pruned.scratch(),
-                        |scratch, (i, &(a, b))| {
-                            pruned
-                                .weight(table, a as usize, b as usize, scratch)
-                                .map(|w| (sampled + i, w))
+                        |scratch, (g, group)| {
+                            let warmed = group
+                                .iter()
+                                .fold(0u8, |x, &(_, b)| x ^ table.warm(b as usize));
+                            std::hint::black_box(warmed);
+                            let mut weights = [None; WARM_GROUP];
+                            for (j, (&(a, b), slot)) in group.iter().zip(&mut weights).enumerate() {
+                                *slot = pruned
+                                    .weight(table, a as usize, b as usize, scratch)
+                                    .map(|w| (sampled + g * WARM_GROUP + j, w));
+                            }
+                            weights
                         },
                     )
+                    .flatten()
                     .flatten()
                     .collect::<Vec<_>>()
             }));
@@ -1429,6 +1440,10 @@ pub(crate) trait Records: Sync {
 /// u from: the built-in customer model supplies them when it fits the
 /// schema (the prior is still estimated on the batch).
 const MIN_TRAINING_CANDIDATES: usize = 1_000;
+
+/// Pairs scored as one group, their rows read ahead together (see
+/// [`Table::warm`](prepare::Table::warm)).
+const WARM_GROUP: usize = 16;
 
 /// Candidate pairs a training session looks at, at most (a fixed stride
 /// through the candidates beyond that).
