@@ -1016,8 +1016,15 @@ impl Deduper {
             .par_chunks_mut(width * 1024)
             .zip(sample.par_chunks(1024))
             .for_each(|(out, pairs)| {
-                for (slot, &(a, b)) in out.chunks_exact_mut(width).zip(pairs) {
-                    model::levels(table, self.swap, a as usize, b as usize, slot);
+                let groups = out
+                    .chunks_mut(width * WARM_GROUP)
+                    .zip(pairs.chunks(WARM_GROUP));
+                for (out, pairs) in groups {
+                    // Every stride-th candidate: both rows anywhere.
+                    table.warm(pairs.iter().flat_map(|&(a, b)| [a, b]));
+                    for (slot, &(a, b)) in out.chunks_exact_mut(width).zip(pairs) {
+                        model::levels(table, self.swap, a as usize, b as usize, slot);
+                    }
                 }
             });
         let patterns = model::patterns(&sampled, width);
@@ -1313,10 +1320,8 @@ impl Deduper {
                     .map_init(
                         || pruned.scratch(),
                         |scratch, (g, group)| {
-                            let warmed = group
-                                .iter()
-                                .fold(0u8, |x, &(_, b)| x ^ table.warm(b as usize));
-                            std::hint::black_box(warmed);
+                            // The first rows come in order: mostly cached.
+                            table.warm(group.iter().map(|&(_, b)| b));
                             let mut weights = [None; WARM_GROUP];
                             for (j, (&(a, b), slot)) in group.iter().zip(&mut weights).enumerate() {
                                 *slot = pruned

@@ -323,19 +323,23 @@ impl Table {
         }
     }
 
-    /// Reads the start of `row`'s header and of its text, so that reading
-    /// the row soon after finds both in cache. Warming several rows one
-    /// after the other lets their cache misses overlap, where reading
-    /// each row as its pair is compared waits for two misses in turn.
-    /// Returns a byte of the text, for the caller to keep the read alive.
+    /// Reads the start of each row's header and of its text, so that
+    /// reading the rows soon after finds both in cache: warming several
+    /// rows one after the other lets their cache misses overlap, where
+    /// reading each row as its pair is compared waits for two misses in
+    /// turn.
     #[inline]
-    pub(crate) fn warm(&self, row: usize) -> u8 {
-        let header = self.header(row);
-        self.text
-            .as_bytes()
-            .get(start_of(header))
-            .copied()
-            .unwrap_or_default()
+    pub(crate) fn warm(&self, rows: impl Iterator<Item = u32>) {
+        let read = rows.fold(0u8, |x, row| {
+            let header = self.header(row as usize);
+            x ^ self
+                .text
+                .as_bytes()
+                .get(start_of(header))
+                .copied()
+                .unwrap_or_default()
+        });
+        std::hint::black_box(read);
     }
 
     /// The prepared value of column `c` in `row`.
