@@ -298,6 +298,8 @@ fn region_and_validity(util: &PhoneNumberUtil, number: &PhoneNumber) -> (Option<
         // The only region: the search takes it without a check.
         return (Some(first), util.is_valid_number_for_region(number, first));
     }
+    // A non-geographic code (`001`) has no region the search could read,
+    // so it is left to the search.
     if first != Region::World && util.is_valid_number_for_region(number, first) {
         return (Some(first), true);
     }

@@ -385,17 +385,16 @@ impl Profiler {
                 top.add(&text);
             }
             let kind = field.kind();
-            let chars = if matches!(kind, FieldKind::Boolean) {
-                text.chars().count()
-            } else {
-                let chars = if matches!(kind, FieldKind::Phone) {
-                    shape::phone_shape_into(&mut self.pattern, &text)
-                } else {
-                    shape::shape_into(&mut self.pattern, &text)
-                };
-                acc.top_patterns.add_utf8(&self.pattern);
-                chars
+            // The pattern pass counts the characters too; a boolean has no
+            // pattern.
+            let chars = match kind {
+                FieldKind::Boolean => text.chars().count(),
+                FieldKind::Phone => shape::phone_shape_into(&mut self.pattern, &text),
+                _ => shape::shape_into(&mut self.pattern, &text),
             } as u64;
+            if !matches!(kind, FieldKind::Boolean) {
+                acc.top_patterns.add_utf8(&self.pattern);
+            }
             acc.chars = Some(match acc.chars {
                 Some((lo, hi, sum)) => (lo.min(chars), hi.max(chars), sum + chars),
                 None => (chars, chars, chars),
