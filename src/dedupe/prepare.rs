@@ -129,6 +129,87 @@ impl Hints {
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
 
+/// What a name's match key is prepared into for comparison.
+#[derive(Clone, Debug, PartialEq)]
+struct PreparedName {
+    /// See [`scripts::spelling`].
+    spelling: String,
+    /// [`names::phonetic`] of the first reading of the spelling.
+    phonetic: String,
+    /// See [`names::nickname_number`].
+    nickname: u32,
+}
+
+impl PreparedName {
+    fn of(key: &str, role: Role, reading: Reading) -> Self {
+        let spelling = scripts::spelling(key, role, reading);
+        let first = spelling.split('|').next().unwrap_or_default();
+        Self {
+            phonetic: names::phonetic(first),
+            nickname: names::nickname_number(key),
+            spelling,
+        }
+    }
+}
+
+/// The names one worker has prepared, by match key, role and reading. A
+/// million customers share some tens of thousands of names, and looking
+/// one up costs a fraction of spelling it in Latin letters and encoding it
+/// again (two thirds of building the table went there).
+#[derive(Debug)]
+struct NameMemo {
+    prepared: HashMap<String, PreparedName, foldhash::fast::FixedState>,
+    /// The most names held; past it the memo starts again, so that a file
+    /// of unique names costs bounded memory.
+    capacity: usize,
+    /// The lookup key being built (role, reading, match key), reused.
+    lookup: String,
+    /// The name prepared last when nothing is remembered.
+    last: PreparedName,
+}
+
+impl Default for NameMemo {
+    fn default() -> Self {
+        Self::with_capacity(1 << 16)
+    }
+}
+
+impl NameMemo {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            prepared: HashMap::default(),
+            capacity,
+            lookup: String::new(),
+            last: PreparedName::of("", Role::Whole, Reading::default()),
+        }
+    }
+
+    /// A memo that remembers nothing, for one record.
+    fn none() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// The name with match key `key` in `role`, read by `reading`.
+    fn prepare(&mut self, key: &str, role: Role, reading: Reading) -> &PreparedName {
+        if self.capacity == 0 {
+            self.last = PreparedName::of(key, role, reading);
+            return &self.last;
+        }
+        self.lookup.clear();
+        self.lookup.push(char::from(b'0' + role as u8));
+        self.lookup.push(char::from(b'0' + reading as u8));
+        self.lookup.push_str(key);
+        if !self.prepared.contains_key(self.lookup.as_str()) {
+            if self.prepared.len() >= self.capacity {
+                self.prepared.clear();
+            }
+            let name = PreparedName::of(key, role, reading);
+            self.prepared.insert(self.lookup.clone(), name);
+        }
+        &self.prepared[self.lookup.as_str()]
+    }
+}
+
 /// Whether a column keeps a number per row beside its strings: nickname
 /// groups of names, the "mailbox is the names" flag of emails.
 fn has_flags(comparator: Comparator) -> bool {
@@ -351,7 +432,9 @@ impl Table {
     pub(crate) fn extend(&mut self, normalizer: &Normalizer, records: &[Record]) -> Result<()> {
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
-            .map(|chunk| self.part(normalizer, chunk, false))
+            .map_init(NameMemo::default, |memo, chunk| {
+                self.part_of(normalizer, chunk.iter(), false, memo)
+            })
             .collect();
         self.append_parts(parts)
     }
@@ -368,9 +451,9 @@ impl Table {
         let n = records.len();
         let parts: Vec<Result<Self>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|k| {
+            .map_init(NameMemo::default, |memo, k| {
                 let chunk = records.chunk(k * CHUNK..n.min((k + 1) * CHUNK))?;
-                self.part(normalizer, &chunk, true)
+                self.part_of(normalizer, chunk.iter(), true, memo)
             })
             .collect();
         self.append_parts(parts)
@@ -389,35 +472,32 @@ impl Table {
     ) -> Result<()> {
         let parts: Vec<Result<Self>> = records
             .par_chunks(CHUNK)
-            .map(|chunk| {
+            .map_init(NameMemo::default, |memo, chunk| {
                 for n in chunk {
                     n.record.check_schema(normalizer.schema())?;
                 }
-                self.part_of(normalizer, chunk.iter().map(|n| &n.record), true)
+                self.part_of(normalizer, chunk.iter().map(|n| &n.record), true, memo)
             })
             .collect();
         self.append_parts(parts)
     }
 
     /// The rows of `records` (`normalized` already or not), as a table of
-    /// their own.
-    fn part(&self, normalizer: &Normalizer, records: &[Record], normalized: bool) -> Result<Self> {
-        self.part_of(normalizer, records.iter(), normalized)
-    }
-
-    /// [`Table::part`] over any sequence of records.
+    /// their own; names are prepared through `memo`.
     fn part_of<'r>(
         &self,
         normalizer: &Normalizer,
         records: impl Iterator<Item = &'r Record>,
         normalized: bool,
+        memo: &mut NameMemo,
     ) -> Result<Self> {
         let mut part = Self::new(&self.fields(), self.hints.clone());
         for record in records {
             if normalized {
-                part.push_normalized(normalizer, record)?;
+                part.push_normalized(normalizer, record, memo)?;
             } else {
-                part.push(normalizer, record)?;
+                let normalized = normalizer.normalize(record)?.record;
+                part.push_normalized(normalizer, &normalized, memo)?;
             }
         }
         Ok(part)
@@ -483,11 +563,16 @@ impl Table {
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
-        self.push_normalized(normalizer, &normalized)
+        self.push_normalized(normalizer, &normalized, &mut NameMemo::none())
     }
 
-    /// Adds a normalized record as a row.
-    fn push_normalized(&mut self, normalizer: &Normalizer, normalized: &Record) -> Result<()> {
+    /// Adds a normalized record as a row, its names prepared through `memo`.
+    fn push_normalized(
+        &mut self,
+        normalizer: &Normalizer,
+        normalized: &Record,
+        memo: &mut NameMemo,
+    ) -> Result<()> {
         let reading = self.hints.reading(normalized);
         let at = self.begin_row();
         // The spellings of the given and family names, for telling a
@@ -510,21 +595,20 @@ impl Table {
             let key = normalizer.match_key(field, value).unwrap_or_default();
             self.push_string(at, slot, &key)?;
             if comparator == Comparator::Name {
-                let spelling = scripts::spelling(&key, role, reading);
-                self.push_string(at, slot + 1, &spelling)?;
-                let first = spelling.split('|').next().unwrap_or_default();
-                self.push_string(at, slot + 2, &names::phonetic(first))?;
+                let name = memo.prepare(&key, role, reading);
+                self.push_string(at, slot + 1, &name.spelling)?;
+                self.push_string(at, slot + 2, &name.phonetic)?;
                 // Family names too: a given name written in the family column
                 // (swapped) still meets its nickname.
                 if let Some(f) = flag
                     && matches!(role, Role::Given | Role::Family)
                 {
-                    self.meta[at + FLAGS + f] = names::nickname_number(&key);
+                    self.meta[at + FLAGS + f] = name.nickname;
                 }
                 if Some(field) == self.hints.given {
-                    spelled[0] = Some(spelling);
+                    spelled[0] = Some(name.spelling.clone());
                 } else if Some(field) == self.hints.family {
-                    spelled[1] = Some(spelling);
+                    spelled[1] = Some(name.spelling.clone());
                 }
             } else if comparator == Comparator::Email {
                 emails.push((c, key));
@@ -838,5 +922,71 @@ mod mailbox_tests {
         let (given, family) = (names(&["yuko", "yuuko"]), names(&["watanabe"]));
         assert!(mailbox_is_a_name("yuuko.watanabe@x.jp", &given, &family));
         assert!(!mailbox_is_a_name("x@x.jp", &[], &family));
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::{NameMemo, PreparedName, Reading, Role};
+    use proptest::prelude::*;
+
+    fn role() -> impl Strategy<Value = Role> {
+        prop_oneof![Just(Role::Given), Just(Role::Family), Just(Role::Whole)]
+    }
+
+    fn reading() -> impl Strategy<Value = Reading> {
+        prop_oneof![
+            Just(Reading::Chinese),
+            Just(Reading::Japanese),
+            Just(Reading::Korean)
+        ]
+    }
+
+    proptest! {
+        /// The memo gives what preparing each name afresh gives, whatever
+        /// came before it, when it is full and starts again, and when it
+        /// remembers nothing. Few distinct keys, so most lookups hit; the
+        /// keys include names whose spelling depends on the role and the
+        /// reading (Korean given names, Japanese and Chinese characters).
+        #[test]
+        fn memo_prepares_names_as_preparing_them_afresh(
+            names in prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "bob", "robert", "seo yeon", "suh-yun", "sato", "satou",
+                        "佐藤", "王", "김", "o'neil", "", "smith", "smyth",
+                    ]),
+                    role(),
+                    reading(),
+                ),
+                1..60,
+            ),
+            capacity in 0usize..5,
+        ) {
+            let mut memo = NameMemo::with_capacity(capacity);
+            for (key, role, reading) in names {
+                let fresh = PreparedName::of(key, role, reading);
+                prop_assert_eq!(memo.prepare(key, role, reading), &fresh);
+                prop_assert!(memo.prepared.len() <= capacity);
+            }
+        }
+    }
+
+    #[test]
+    fn the_reading_and_the_role_are_part_of_what_is_remembered() {
+        let mut memo = NameMemo::default();
+        let given = memo
+            .prepare("seo yeon", Role::Given, Reading::Korean)
+            .clone();
+        let family = memo
+            .prepare("seo yeon", Role::Family, Reading::Korean)
+            .clone();
+        let chinese = memo.prepare("佐藤", Role::Family, Reading::Chinese).clone();
+        let japanese = memo
+            .prepare("佐藤", Role::Family, Reading::Japanese)
+            .clone();
+        assert_ne!(given, family);
+        assert_ne!(chinese, japanese);
+        assert_eq!(memo.prepared.len(), 4);
     }
 }
