@@ -76,14 +76,16 @@ impl Sets {
 }
 
 /// Cluster ids for `rows` rows: each row gets the smallest row number in its
-/// cluster. `edges` are `(a, b)` pairs at or above the threshold, sorted
-/// strongest first (ties in a fixed order); `probability` scores any pair
-/// (for the strict mode's checks).
+/// cluster. `edges` are `(a, b, p)`: pairs at or above the threshold, with
+/// the probability `probability(a, b)` gives them, sorted strongest first
+/// (ties in a fixed order); `probability` scores any other pair (for the
+/// strict and average modes' checks). Most joins are of two single rows,
+/// whose one pair is the edge: its probability is not computed again.
 pub(crate) fn cluster(
     rows: usize,
-    edges: &[(u32, u32)],
+    edges: &[(u32, u32, f64)],
     mode: Clustering,
-    probability: impl Fn(u32, u32) -> f64,
+    mut probability: impl FnMut(u32, u32) -> f64,
 ) -> Vec<u32> {
     let mut sets = Sets::new(rows);
     let strict = match mode {
@@ -94,7 +96,7 @@ pub(crate) fn cluster(
     if strict.is_some() {
         sets.members = (0..rows as u32).map(|r| vec![r]).collect();
     }
-    for &(a, b) in edges {
+    for &(a, b, p) in edges {
         let (ra, rb) = (sets.find(a), sets.find(b));
         if ra == rb {
             continue;
@@ -106,7 +108,13 @@ pub(crate) fn cluster(
                     let total: f64 = ma
                         .iter()
                         .flat_map(|&x| mb.iter().map(move |&y| (x, y)))
-                        .map(|(x, y)| log_odds(probability(x, y)))
+                        .map(|(x, y)| {
+                            log_odds(if (x, y) == (a, b) {
+                                p
+                            } else {
+                                probability(x, y)
+                            })
+                        })
                         .sum();
                     total / (ma.len() * mb.len()) as f64 >= log_odds(floor)
                 } else {
@@ -142,7 +150,12 @@ mod tests {
 
     #[test]
     fn connected_components_take_the_smallest_row_as_id() {
-        let ids = cluster(5, &[(3, 4), (1, 3)], Clustering::Connected, |_, _| 0.0);
+        let ids = cluster(
+            5,
+            &[(3, 4, 1.0), (1, 3, 1.0)],
+            Clustering::Connected,
+            |_, _| 0.0,
+        );
         assert_eq!(ids, [0, 1, 2, 1, 1]);
     }
 
@@ -159,13 +172,11 @@ mod tests {
         let strict = Clustering::Strict {
             min_probability: 0.05,
         };
-        assert_eq!(cluster(3, &[(0, 1), (1, 2)], strict, score), [0, 0, 2]);
-        assert_eq!(
-            cluster(3, &[(0, 1), (1, 2)], Clustering::Connected, score),
-            [0, 0, 0]
-        );
+        let edges = [(0, 1, 0.99), (1, 2, 0.99)];
+        assert_eq!(cluster(3, &edges, strict, score), [0, 0, 2]);
+        assert_eq!(cluster(3, &edges, Clustering::Connected, score), [0, 0, 0]);
         let average = Clustering::default();
-        assert_eq!(cluster(3, &[(0, 1), (1, 2)], average, score), [0, 0, 2]);
+        assert_eq!(cluster(3, &edges, average, score), [0, 0, 2]);
     }
 
     #[test]
@@ -177,7 +188,7 @@ mod tests {
             (_, 3) if a.min(b) != 2 => 1e-9,
             _ => 0.9999,
         };
-        let edges = [(0, 1), (1, 2), (2, 3)];
+        let edges = [(0, 1, 0.9999), (1, 2, 0.9999), (2, 3, 0.9999)];
         assert_eq!(
             cluster(4, &edges, Clustering::default(), score),
             [0, 0, 0, 3]
@@ -186,5 +197,24 @@ mod tests {
             min_probability: 0.05,
         };
         assert_eq!(cluster(4, &edges, strict, score), [0, 0, 2, 2]);
+    }
+
+    #[test]
+    fn a_join_of_two_single_rows_takes_the_edge_probability() {
+        let never = |x: u32, y: u32| -> f64 { panic!("scored ({x}, {y}) again") };
+        for mode in [
+            Clustering::default(),
+            Clustering::Strict {
+                min_probability: 0.9,
+            },
+        ] {
+            assert_eq!(cluster(3, &[(0, 2, 0.95)], mode, never), [0, 1, 0]);
+        }
+        // The edge's probability, not a fresh one, decides the average.
+        let fresh = |_: u32, _: u32| 0.99;
+        assert_eq!(
+            cluster(2, &[(0, 1, 0.5)], Clustering::default(), fresh),
+            [0, 1]
+        );
     }
 }

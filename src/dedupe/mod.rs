@@ -1369,10 +1369,14 @@ impl Deduper {
                 (a, b, scorer.weight(&table, &levels, a as usize, b as usize))
             })
             .collect();
-        let edges: Vec<(u32, u32)> = forced
+        // A labelled match counts as certain; a matched pair as scored.
+        let edges: Vec<(u32, u32, f64)> = forced
             .iter()
-            .map(|&(a, b, _)| (a, b))
-            .chain(matched.iter().map(|&(i, _)| candidates[i]))
+            .map(|&(a, b, _)| (a, b, 1.0))
+            .chain(matched.iter().map(|&(i, weight)| {
+                let (a, b) = candidates[i];
+                (a, b, model::probability(weight))
+            }))
             .collect();
         let clusters = cluster::cluster(table.rows, &edges, self.config.clustering, |x, y| {
             match label_of.get(&key((x, y))) {
@@ -1380,7 +1384,6 @@ impl Deduper {
                 Some(Label::NonMatch) => return 0.0,
                 None => {}
             }
-            let mut levels = vec![0u8; width];
             model::levels(&table, self.swap, x as usize, y as usize, &mut levels);
             model::probability(scorer.weight(&table, &levels, x as usize, y as usize))
         });
