@@ -367,7 +367,7 @@ impl Merger {
                         .iter()
                         .map(|&row| normalized(row))
                         .collect::<Result<Vec<_>>>()?;
-                    self.golden(&records, clusters[members[0]], members)
+                    self.golden(records, clusters[members[0]], members)
                 })
                 .collect::<Result<Vec<_>>>()?;
             each(golden)?;
@@ -377,7 +377,18 @@ impl Merger {
 
     /// The golden record of one cluster: `records[i]` is row `members[i]`,
     /// normalized.
-    fn golden(&self, records: &[Record], cluster: u32, members: &[usize]) -> Result<GoldenRecord> {
+    fn golden(
+        &self,
+        mut records: Vec<Record>,
+        cluster: u32,
+        members: &[usize],
+    ) -> Result<GoldenRecord> {
+        if let [row] = *members
+            && records.len() == 1
+            && let Some(only) = records.pop()
+        {
+            return Self::alone(only, row, cluster);
+        }
         let filled = |row: usize| {
             records[row]
                 .values()
@@ -436,6 +447,26 @@ impl Merger {
         Ok(GoldenRecord {
             cluster,
             members: members.to_vec(),
+            record,
+            sources,
+        })
+    }
+
+    /// The golden record of a cluster of one record, row `row`: every
+    /// value survives, from that row (what the rules give for one record,
+    /// without copying it).
+    fn alone(mut record: Record, row: usize, cluster: u32) -> Result<GoldenRecord> {
+        let mut sources = Vec::with_capacity(record.values().len());
+        for f in 0..record.values().len() {
+            let value = record
+                .value_mut(f)
+                .map_or(Value::Null, |v| std::mem::replace(v, Value::Null));
+            sources.push((!value.is_null()).then_some(row));
+            record.set_at(f, value)?;
+        }
+        Ok(GoldenRecord {
+            cluster,
+            members: vec![row],
             record,
             sources,
         })
@@ -519,5 +550,29 @@ mod tests {
         assert!(batches.iter().all(|b| b.len() <= GOLDEN_BATCH));
         assert_eq!(batches.concat(), at_once);
         assert!(at_once.windows(2).all(|w| w[0].cluster < w[1].cluster));
+    }
+
+    /// A record alone is its own golden record, each non-empty value from
+    /// its row: what the rules make of two identical copies of it.
+    #[test]
+    fn a_record_alone_is_what_the_rules_make_of_two_copies() {
+        let schema = Schema::customer();
+        let merger = Merger::new(&schema, &MergePolicy::customer()).unwrap();
+        let mut record = Record::new(&schema);
+        record.set("given_name", "Michał").unwrap();
+        record.set("family_name", "Kowalski").unwrap();
+        record.set("phone", "+48 612 345 678").unwrap();
+        record.set("updated_at", "2024-05-01").unwrap();
+        let alone = merger.merge(std::slice::from_ref(&record), &[0]).unwrap();
+        let copies = merger
+            .merge(&[record.clone(), record.clone()], &[0, 0])
+            .unwrap();
+        assert_eq!(alone[0].record, copies[0].record);
+        assert_eq!(alone[0].sources, copies[0].sources);
+        assert_eq!(alone[0].members, [0]);
+        let given = schema.index_of("given_name").unwrap();
+        let email = schema.index_of("email").unwrap();
+        assert_eq!(alone[0].sources[given], Some(0));
+        assert_eq!(alone[0].sources[email], None);
     }
 }
