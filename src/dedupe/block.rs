@@ -448,7 +448,8 @@ pub(crate) fn candidates(
         }
     };
     // Every rule's key of each row, a stretch of rows at a time: each row
-    // is read once for all rules.
+    // is read once for all rules, in the order rows are stored (keys are
+    // kept by place, see `Table::place_of`).
     let mut keys: Vec<Vec<u64>> = vec![vec![NO_KEY; table.rows]; rules.len()];
     let mut stretches: Vec<Vec<&mut [u64]>> = Vec::new();
     for rule_keys in &mut keys {
@@ -464,7 +465,7 @@ pub(crate) fn candidates(
         .enumerate()
         .for_each(|(s, mut stretch)| {
             for i in 0..stretch.first().map_or(0, |k| k.len()) {
-                let row = table.row(s * KEY_STRETCH + i);
+                let row = table.row_stored_at(s * KEY_STRETCH + i);
                 for (rule_keys, rule) in stretch.iter_mut().zip(rules) {
                     rule_keys[i] = rule.key_of(&row).map_or(NO_KEY, |k| k.min(NO_KEY - 1));
                 }
@@ -507,7 +508,10 @@ pub(crate) fn candidates(
                 .iter()
                 .enumerate()
                 .filter(|&(_, &k)| k != NO_KEY)
-                .map(|(row, &k)| (k, position[row], row as u32))
+                .map(|(place, &k)| {
+                    let row = table.row_at(place as u32);
+                    (k, position[row as usize], row)
+                })
                 .collect();
             drop(rule_keys);
             keyed.sort_unstable();

@@ -388,7 +388,19 @@ impl Table {
     /// `row`, read once for many of its values.
     #[inline]
     pub(crate) fn row(&self, row: usize) -> Row<'_> {
-        let header = self.header(row);
+        self.row_of_header(self.header(row))
+    }
+
+    /// The row stored at `place` (see [`Table::place_of`]): reading rows
+    /// place after place reads memory in order.
+    #[inline]
+    pub(crate) fn row_stored_at(&self, place: usize) -> Row<'_> {
+        let at = place * self.stride;
+        self.row_of_header(&self.meta[at..at + self.stride])
+    }
+
+    #[inline]
+    fn row_of_header<'a>(&'a self, header: &'a [u32]) -> Row<'a> {
         let (flags, rest) = header[FLAGS..].split_at(self.flags);
         let (terms, ends) = rest.split_at(self.term_slots);
         Row {
