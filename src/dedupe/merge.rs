@@ -419,7 +419,8 @@ impl Merger {
                         keep_best(&mut candidates, |x, y| filled(x).cmp(&filled(y)));
                     }
                     Survivorship::MostFrequent => {
-                        let mut counts: HashMap<&Value, usize> = HashMap::new();
+                        let mut counts: HashMap<&Value, usize, foldhash::fast::FixedState> =
+                            HashMap::default();
                         for &row in &candidates {
                             *counts.entry(value(row)).or_default() += 1;
                         }

@@ -351,13 +351,7 @@ pub(crate) fn pair<'a>(
     // One string written part by part (half a million pairs).
     let mut explanation = String::new();
     if let Some(e) = outcome.explain(pair.a, pair.b) {
-        let mut part = |args: std::fmt::Arguments<'_>| {
-            if !explanation.is_empty() {
-                explanation.push(';');
-            }
-            // Writing into a String cannot fail.
-            let _ = std::fmt::Write::write_fmt(&mut explanation, args);
-        };
+        let mut part = |args: std::fmt::Arguments<'_>| push_part(&mut explanation, args);
         for f in &e.fields {
             match f.level {
                 Some(level) if f.counted => {
@@ -385,6 +379,15 @@ pub(crate) fn pair<'a>(
         explanation,
     ];
     csv_text(file, b',', cells.iter().map(String::as_str))
+}
+
+/// Appends `part` to the `;`-separated list `text`.
+fn push_part(text: &mut String, part: std::fmt::Arguments<'_>) {
+    if !text.is_empty() {
+        text.push(';');
+    }
+    // Writing into a String cannot fail.
+    let _ = std::fmt::Write::write_fmt(text, part);
 }
 
 /// The header of a golden record file in `format` (CSV has one).
@@ -418,27 +421,27 @@ pub(crate) fn golden<'a>(
     let members: Vec<RowRef<'a>> = g.members.iter().map(|&m| row_of(m)).collect();
     match format {
         Format::Csv => {
-            let sources = names
-                .iter()
-                .zip(&g.sources)
-                .filter_map(|(name, s)| s.map(|row| format!("{name}={}", row_of(row))))
-                .collect::<Vec<_>>()
-                .join(";");
+            // A few strings per record, not one per part (a million records).
+            let mut sources = String::new();
+            for (name, row) in names.iter().zip(&g.sources) {
+                if let Some(row) = row {
+                    push_part(&mut sources, format_args!("{name}={}", row_of(*row)));
+                }
+            }
+            let mut joined = String::new();
+            for member in &members {
+                push_part(&mut joined, format_args!("{member}"));
+            }
             let values = g
                 .record
                 .values()
                 .iter()
-                .map(|v| v.to_text().map(Cow::into_owned).unwrap_or_default());
-            let members = members
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(";");
-            let cells: Vec<String> = std::iter::once(cluster.to_string())
+                .map(|v| v.to_text().unwrap_or_default());
+            let cells: Vec<Cow<'_, str>> = std::iter::once(cluster.to_string().into())
                 .chain(values)
-                .chain([members, sources])
+                .chain([joined.into(), sources.into()])
                 .collect();
-            csv_text(file, b',', cells.iter().map(String::as_str))?;
+            csv_text(file, b',', cells.iter().map(AsRef::as_ref))?;
         }
         Format::Jsonl => {
             let sources: serde_json::Map<String, serde_json::Value> = names
