@@ -130,7 +130,7 @@ impl Hints {
 const CHUNK: usize = 2048;
 
 /// What a name's match key is prepared into for comparison.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct PreparedName {
     /// See [`scripts::spelling`].
     spelling: String,
@@ -180,7 +180,7 @@ impl NameMemo {
             prepared: HashMap::default(),
             capacity,
             lookup: String::new(),
-            last: PreparedName::of("", Role::Whole, Reading::default()),
+            last: PreparedName::default(),
         }
     }
 
