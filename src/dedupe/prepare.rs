@@ -317,8 +317,23 @@ impl Table {
 
     /// The header of `row`.
     fn header(&self, row: usize) -> &[u32] {
-        let at = self.physical(row) * self.stride;
+        self.header_at(self.physical(row))
+    }
+
+    /// The header stored at `place`.
+    fn header_at(&self, place: usize) -> &[u32] {
+        let at = place * self.stride;
         &self.meta[at..at + self.stride]
+    }
+
+    /// The length of the text of the row with `header`: where its last
+    /// string ends.
+    fn text_len(&self, header: &[u32]) -> usize {
+        if self.slots == 0 {
+            0
+        } else {
+            header[self.stride - 1] as usize
+        }
     }
 
     /// Stores the rows in `order` (every row once), so that rows near each
@@ -333,11 +348,7 @@ impl Table {
         for (at, &row) in order.iter().enumerate() {
             let header = self.header(row as usize);
             let start = start_of(header);
-            let len = if self.slots == 0 {
-                0
-            } else {
-                header[self.stride - 1] as usize
-            };
+            let len = self.text_len(header);
             let first = meta.len();
             meta.extend_from_slice(header);
             set_start(&mut meta[first..], text.len());
@@ -395,8 +406,7 @@ impl Table {
     /// place after place reads memory in order.
     #[inline]
     pub(crate) fn row_stored_at(&self, place: usize) -> Row<'_> {
-        let at = place * self.stride;
-        self.row_of_header(&self.meta[at..at + self.stride])
+        self.row_of_header(self.header_at(place))
     }
 
     #[inline]
@@ -416,11 +426,11 @@ impl Table {
         }
     }
 
-    /// Reads the start of each row's header and of its text, so that
-    /// reading the rows soon after finds both in cache: warming several
-    /// rows one after the other lets their cache misses overlap, where
-    /// reading each row as its pair is compared waits for two misses in
-    /// turn.
+    /// Reads the start of each row's header and the start, middle and end
+    /// of its text, so that reading the rows soon after finds them in
+    /// cache: warming several rows one after the other lets their cache
+    /// misses overlap, where reading each row as its pair is compared
+    /// waits for each miss in turn.
     #[inline]
     pub(crate) fn warm(&self, rows: impl Iterator<Item = u32>) {
         let text = self.text.as_bytes();
@@ -428,7 +438,7 @@ impl Table {
         let read = rows.fold(0u8, |x, row| {
             let header = self.header(row as usize);
             let start = start_of(header);
-            let end = start + header.last().map_or(0, |&len| len as usize);
+            let end = start + self.text_len(header);
             x ^ byte(start) ^ byte((start + end) / 2) ^ byte(end.saturating_sub(1))
         });
         std::hint::black_box(read);
@@ -507,8 +517,7 @@ impl Table {
             if normalized {
                 part.push_normalized(normalizer, record, memo)?;
             } else {
-                let normalized = normalizer.normalize(record)?.record;
-                part.push_normalized(normalizer, &normalized, memo)?;
+                part.push_with(normalizer, record, memo)?;
             }
         }
         Ok(part)
@@ -573,8 +582,18 @@ impl Table {
 
     /// Normalizes one record and adds it as a row.
     pub(crate) fn push(&mut self, normalizer: &Normalizer, record: &Record) -> Result<()> {
+        self.push_with(normalizer, record, &mut NameMemo::none())
+    }
+
+    /// [`Table::push`], its names prepared through `memo`.
+    fn push_with(
+        &mut self,
+        normalizer: &Normalizer,
+        record: &Record,
+        memo: &mut NameMemo,
+    ) -> Result<()> {
         let normalized = normalizer.normalize(record)?.record;
-        self.push_normalized(normalizer, &normalized, &mut NameMemo::none())
+        self.push_normalized(normalizer, &normalized, memo)
     }
 
     /// Adds a normalized record as a row, its names prepared through `memo`.
