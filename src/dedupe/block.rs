@@ -547,9 +547,7 @@ pub(crate) fn candidates(
         }
         per_rule.push(pairs.len() - before);
     }
-    // Sorted as one number: the order of the pairs, at the speed of one
-    // comparison.
-    pairs.par_sort_unstable_by_key(|&(x, y)| u64::from(x) << 32 | u64::from(y));
+    sort_pairs(&mut pairs, 0);
     pairs.dedup();
     pairs.par_iter_mut().for_each(|p| {
         let (a, b) = (order[p.0 as usize], order[p.1 as usize]);
@@ -561,6 +559,38 @@ pub(crate) fn candidates(
         per_rule,
         blocks,
     }
+}
+
+/// A pair as the radix sort reads it: a byte at a time of its first row,
+/// then of its second (the order of `(u32, u32)`).
+#[derive(Clone, Copy)]
+struct SortedPair(u32, u32);
+
+impl rdst::RadixKey for SortedPair {
+    const LEVELS: usize = 8;
+
+    /// Byte `level` of the pair as one number, the lowest first.
+    #[inline]
+    fn get_level(&self, level: usize) -> u8 {
+        ((u64::from(self.0) << 32 | u64::from(self.1)) >> (level * 8)) as u8
+    }
+}
+
+/// Sorts `pairs[from..]` as `(u32, u32)` sort, by a parallel radix sort in
+/// place: a few times faster than comparing, for lists of tens of millions
+/// of pairs. The list is turned into sortable pairs and back where it lies.
+pub(crate) fn sort_pairs(pairs: &mut Vec<(u32, u32)>, from: usize) {
+    let mut sortable: Vec<SortedPair> = std::mem::take(pairs)
+        .into_iter()
+        .map(|(a, b)| SortedPair(a, b))
+        .collect();
+    if let Some(tail) = sortable.get_mut(from..) {
+        rdst::RadixSort::radix_sort_unstable(tail);
+    }
+    *pairs = sortable
+        .into_iter()
+        .map(|SortedPair(a, b)| (a, b))
+        .collect();
 }
 
 #[cfg(test)]
@@ -583,6 +613,50 @@ mod tests {
                     "{len} records, {limits:?}"
                 );
             }
+        }
+    }
+
+    /// A list long enough that the radix sort works on it in parallel, in
+    /// the shape blocking makes (nearby rows, many repeats).
+    #[test]
+    fn a_long_list_of_pairs_sorts_as_tuples_do() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let pairs: Vec<(u32, u32)> = (0..400_000u32)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let a = (i / 3) ^ (state as u32 & 0xff);
+                (a, a.wrapping_add((state >> 40) as u32 % 5000))
+            })
+            .collect();
+        let mut expected = pairs.clone();
+        expected[1000..].sort_unstable();
+        let mut sorted = pairs;
+        sort_pairs(&mut sorted, 1000);
+        assert!(sorted == expected);
+    }
+
+    proptest::proptest! {
+        /// The radix sort of pairs puts the part it sorts in the order of
+        /// `(u32, u32)` and leaves the rest where it was; rows from the
+        /// whole range of u32 and from a few values (many repeats).
+        #[test]
+        fn pairs_sort_as_tuples_do(
+            pairs in proptest::collection::vec(
+                (proptest::prop_oneof![0u32..50, proptest::num::u32::ANY],
+                 proptest::prop_oneof![0u32..50, proptest::num::u32::ANY]),
+                0..5000,
+            ),
+            from in 0usize..6000,
+        ) {
+            let mut expected = pairs.clone();
+            if let Some(tail) = expected.get_mut(from..) {
+                tail.sort_unstable();
+            }
+            let mut sorted = pairs;
+            sort_pairs(&mut sorted, from);
+            proptest::prop_assert_eq!(sorted, expected);
         }
     }
 }

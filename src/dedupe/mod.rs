@@ -1297,20 +1297,18 @@ impl Deduper {
             })
             .collect();
         drop(sample);
-        let rest = &mut candidates[sampled..];
-        if !rest.is_empty() {
+        if candidates.len() > sampled {
             let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
             // Pairs in the order their rows are stored: consecutive pairs
             // share their first row and mostly have their second nearby,
             // so most reads hit the cache. A pair keeps its orientation (a
             // swap of names is read from the first row).
             let table_ref = &table;
-            rest.par_iter_mut().for_each(|pair| {
+            candidates[sampled..].par_iter_mut().for_each(|pair| {
                 *pair = (table_ref.place_of(pair.0), table_ref.place_of(pair.1));
             });
-            // As one number: the same order at the speed of one comparison.
-            rest.par_sort_unstable_by_key(|&(a, b)| u64::from(a) << 32 | u64::from(b));
-            let rest_ref = &*rest;
+            block::sort_pairs(&mut candidates, sampled);
+            let rest_ref = &candidates[sampled..];
             // A group of pairs at a time: their second rows are warmed
             // together first (see `Table::warm`), then compared.
             matched.extend(table.by_place(|table| {
@@ -1336,7 +1334,7 @@ impl Deduper {
                     .collect::<Vec<_>>()
             }));
             let table_ref = &table;
-            rest.par_iter_mut().for_each(|pair| {
+            candidates[sampled..].par_iter_mut().for_each(|pair| {
                 *pair = (table_ref.row_at(pair.0), table_ref.row_at(pair.1));
             });
         }
