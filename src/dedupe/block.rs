@@ -576,9 +576,11 @@ impl rdst::RadixKey for SortedPair {
     }
 }
 
-/// Sorts `pairs[from..]` as `(u32, u32)` sort, by a parallel radix sort in
-/// place: a few times faster than comparing, for lists of tens of millions
-/// of pairs. The list is turned into sortable pairs and back where it lies.
+/// Sorts `pairs[from..]` into the order of `(u32, u32)` (first row, then
+/// second) by a parallel radix sort in place: a few times faster than
+/// comparing, for lists of tens of millions of pairs. The list becomes a
+/// list of sortable pairs and back in its own memory (collecting a vector
+/// into one of a type of the same size and alignment reuses it).
 pub(crate) fn sort_pairs(pairs: &mut Vec<(u32, u32)>, from: usize) {
     let mut sortable: Vec<SortedPair> = std::mem::take(pairs)
         .into_iter()
