@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::compare::{self, Comparator};
+use super::compare::{self, Comparator, Prepared};
 use super::names;
 use super::prepare::{Row, Table};
 use crate::error::{ErrorKind, Result, SettingPath, SettingProblem};
@@ -219,7 +219,12 @@ pub(crate) fn levels_between(
 /// The level of column `c` (of `table`, or a table like it) between rows
 /// `a` and `b`.
 fn column_level(table: &Table, (a, b): (Row<'_>, Row<'_>), c: usize) -> u8 {
-    compare::level(table.columns[c].comparator, a.get(c), b.get(c)).unwrap_or(MISSING)
+    level_of(table, c, a.get(c), b.get(c))
+}
+
+/// The level of column `c` between two prepared values.
+fn level_of(table: &Table, c: usize, a: Prepared<'_>, b: Prepared<'_>) -> u8 {
+    compare::level(table.columns[c].comparator, a, b).unwrap_or(MISSING)
 }
 
 /// Given and family names swapped between the two records count as close:
@@ -274,9 +279,10 @@ pub(crate) struct Pruned<'a> {
     threshold: f64,
 }
 
-/// Per-pair working space of [`Pruned::weight`], reused across pairs.
+/// Per-pair working space of [`Pruned::weight`], reused across the pairs
+/// of one table.
 #[derive(Clone, Debug)]
-pub(crate) struct Scratch {
+pub(crate) struct Scratch<'t> {
     /// The levels of the pair, once compared.
     pub levels: Vec<u8>,
     /// The most each column can give the pair.
@@ -284,6 +290,11 @@ pub(crate) struct Scratch {
     /// Each column's weight at the exact level for the pair (term
     /// frequency included), where the keys are equal.
     exact: Vec<f64>,
+    /// The first row of the last pair, and its values of the first step's
+    /// columns: pairs come sorted, so a dozen in a row share their first
+    /// row, whose values are then read once.
+    first: Option<usize>,
+    first_values: Vec<Prepared<'t>>,
 }
 
 impl<'a> Pruned<'a> {
@@ -332,31 +343,42 @@ impl<'a> Pruned<'a> {
     }
 
     /// Working space for [`Pruned::weight`].
-    pub(crate) fn scratch(&self) -> Scratch {
+    pub(crate) fn scratch<'t>(&self) -> Scratch<'t> {
         let width = self.step_of.len();
         Scratch {
             levels: vec![0; width],
             ceilings: vec![0.0; width],
             exact: vec![0.0; width],
+            first: None,
+            first_values: Vec::new(),
         }
     }
 
     /// The weight of rows `a` and `b` when it reaches the threshold, with
-    /// their levels in `scratch.levels`; `None` when it does not.
-    pub(crate) fn weight(
+    /// their levels in `scratch.levels`; `None` when it does not. A
+    /// `scratch` serves the pairs of one `table` (it remembers a row).
+    pub(crate) fn weight<'t>(
         &self,
-        table: &Table,
+        table: &'t Table,
         a: usize,
         b: usize,
-        scratch: &mut Scratch,
+        scratch: &mut Scratch<'t>,
     ) -> Option<f64> {
         let rows = table.rows;
         let Scratch {
             levels: out,
             ceilings,
             exact,
+            first,
+            first_values,
         } = scratch;
         let (ra, rb) = (table.row(a), table.row(b));
+        let first_step = self.steps.first().map_or(&[][..], Vec::as_slice);
+        if *first != Some(a) {
+            first_values.clear();
+            first_values.extend(first_step.iter().map(|&c| ra.get(c)));
+            *first = Some(a);
+        }
         let apart = names::generations_differ(ra.generation, rb.generation);
         if apart && GENERATIONS_WEIGHT < self.threshold {
             return None;
@@ -380,9 +402,14 @@ impl<'a> Pruned<'a> {
             };
         }
         let last = self.steps.len().saturating_sub(1);
+        for (&c, &value) in first_step.iter().zip(first_values.iter()) {
+            out[c] = level_of(table, c, value, rb.get(c));
+        }
         for (i, step) in self.steps.iter().enumerate() {
-            for &c in step {
-                out[c] = column_level(table, (ra, rb), c);
+            if i > 0 {
+                for &c in step {
+                    out[c] = column_level(table, (ra, rb), c);
+                }
             }
             if self.swap.is_some_and(|s| self.step_of[s.given] == i) {
                 apply_swap((ra, rb), self.swap, out);
