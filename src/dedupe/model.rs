@@ -402,11 +402,12 @@ impl<'a> Pruned<'a> {
             };
         }
         let last = self.steps.len().saturating_sub(1);
-        for (&c, &value) in first_step.iter().zip(first_values.iter()) {
-            out[c] = level_of(table, c, value, rb.get(c));
-        }
         for (i, step) in self.steps.iter().enumerate() {
-            if i > 0 {
+            if i == 0 {
+                for (&c, &value) in step.iter().zip(first_values.iter()) {
+                    out[c] = level_of(table, c, value, rb.get(c));
+                }
+            } else {
                 for &c in step {
                     out[c] = column_level(table, (ra, rb), c);
                 }
