@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
+use std::sync::{Mutex, TryLockError};
 
 use rayon::prelude::*;
 
@@ -128,6 +130,10 @@ impl Hints {
 
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
+
+/// Work items per thread in a wave of [`Table::extend_by_parts`]: enough
+/// for the threads to finish a wave together.
+const CHUNKS_PER_THREAD: usize = 16;
 
 /// What a name's match key is prepared into for comparison.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -451,13 +457,12 @@ impl Table {
 
     /// Normalizes `records` (in parallel) and adds them as rows.
     pub(crate) fn extend(&mut self, normalizer: &Normalizer, records: &[Record]) -> Result<()> {
-        let parts: Vec<Result<Self>> = records
-            .par_chunks(CHUNK)
-            .map_init(NameMemo::default, |memo, chunk| {
-                self.part_of(normalizer, chunk.iter(), false, memo)
-            })
-            .collect();
-        self.append_parts(parts)
+        self.extend_by_parts(records.len(), |range, part, memo| {
+            for record in &records[range] {
+                part.push_with(normalizer, record, memo)?;
+            }
+            Ok(())
+        })
     }
 
     /// Adds `records` as rows, read a chunk at a time. They are normalized
@@ -469,15 +474,12 @@ impl Table {
         normalizer: &Normalizer,
         records: &dyn Records,
     ) -> Result<()> {
-        let n = records.len();
-        let parts: Vec<Result<Self>> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map_init(NameMemo::default, |memo, k| {
-                let chunk = records.chunk(k * CHUNK..n.min((k + 1) * CHUNK))?;
-                self.part_of(normalizer, chunk.iter(), true, memo)
-            })
-            .collect();
-        self.append_parts(parts)
+        self.extend_by_parts(records.len(), |range, part, memo| {
+            for record in &records.chunk(range)? {
+                part.push_normalized(normalizer, record, memo)?;
+            }
+            Ok(())
+        })
     }
 
     /// Adds the normalizer's output as rows (in parallel), without
@@ -491,48 +493,85 @@ impl Table {
         normalizer: &Normalizer,
         records: &[Normalized],
     ) -> Result<()> {
-        let parts: Vec<Result<Self>> = records
-            .par_chunks(CHUNK)
-            .map_init(NameMemo::default, |memo, chunk| {
-                for n in chunk {
-                    n.record.check_schema(normalizer.schema())?;
-                }
-                self.part_of(normalizer, chunk.iter().map(|n| &n.record), true, memo)
-            })
-            .collect();
-        self.append_parts(parts)
+        self.extend_by_parts(records.len(), |range, part, memo| {
+            for n in &records[range] {
+                n.record.check_schema(normalizer.schema())?;
+                part.push_normalized(normalizer, &n.record, memo)?;
+            }
+            Ok(())
+        })
     }
 
-    /// The rows of `records` (`normalized` already or not), as a table of
-    /// their own; names are prepared through `memo`.
-    fn part_of<'r>(
-        &self,
-        normalizer: &Normalizer,
-        records: impl Iterator<Item = &'r Record>,
-        normalized: bool,
-        memo: &mut NameMemo,
-    ) -> Result<Self> {
-        let mut part = Self::new(&self.fields(), self.hints.clone());
-        for record in records {
-            if normalized {
-                part.push_normalized(normalizer, record, memo)?;
-            } else {
-                part.push_with(normalizer, record, memo)?;
+    /// Adds `n` rows, [`CHUNK`] at a time in parallel: `fill(range, part,
+    /// memo)` pushes the rows of `range` into `part`, an empty table of
+    /// this one's columns, preparing names through `memo`.
+    fn extend_by_parts(
+        &mut self,
+        n: usize,
+        fill: impl Fn(Range<usize>, &mut Self, &mut NameMemo) -> Result<()> + Sync,
+    ) -> Result<()> {
+        let wave = rayon::current_num_threads().max(1) * CHUNKS_PER_THREAD;
+        self.extend_in_waves(n, (CHUNK, wave), fill)
+    }
+
+    /// [`Table::extend_by_parts`] with parts of `chunk` rows, `wave` parts
+    /// at a time.
+    ///
+    /// Parts are appended a wave at a time, so that the memory of one
+    /// wave's parts serves the next instead of every part being held
+    /// beside the table until the end (at a million customers, 220 MB
+    /// more memory touched, each page of it fresh). Each thread keeps its
+    /// memo across waves.
+    fn extend_in_waves(
+        &mut self,
+        n: usize,
+        (chunk, wave): (usize, usize),
+        fill: impl Fn(Range<usize>, &mut Self, &mut NameMemo) -> Result<()> + Sync,
+    ) -> Result<()> {
+        let (chunk, wave) = (chunk.max(1), wave.max(1));
+        let threads = rayon::current_num_threads().max(1);
+        let memos: Vec<Mutex<NameMemo>> = (0..threads).map(|_| Mutex::default()).collect();
+        let (fields, hints) = (self.fields(), self.hints.clone());
+        let chunks = n.div_ceil(chunk);
+        self.meta.reserve_exact(n * self.stride);
+        for first in (0..chunks).step_by(wave) {
+            let parts: Vec<Result<Self>> = (first..chunks.min(first + wave))
+                .into_par_iter()
+                .map(|k| {
+                    // This thread's memo, or a fresh one while it is taken
+                    // (by an item this thread left waiting, should `fill`
+                    // ever wait on parallel work).
+                    let slot = &memos[rayon::current_thread_index().unwrap_or(0) % threads];
+                    let mut held = match slot.try_lock() {
+                        Ok(memo) => Some(memo),
+                        Err(TryLockError::Poisoned(memo)) => Some(memo.into_inner()),
+                        Err(TryLockError::WouldBlock) => None,
+                    };
+                    let mut spare = NameMemo::default();
+                    let memo = held.as_deref_mut().unwrap_or(&mut spare);
+                    let mut part = Self::new(&fields, hints.clone());
+                    fill(k * chunk..n.min((k + 1) * chunk), &mut part, memo)?;
+                    Ok(part)
+                })
+                .collect();
+            let before = self.rows;
+            self.append_parts(parts)?;
+            if first == 0 && self.rows > before {
+                // Room for the rest at the first wave's bytes per row and
+                // half again: room never written to costs no memory, and
+                // growing a full table would copy it.
+                let per_row = (self.text.len() / self.rows).max(1);
+                let rest = n - (self.rows - before);
+                self.text.reserve_exact(rest * per_row * 3 / 2);
             }
         }
-        Ok(part)
+        Ok(())
     }
 
     /// Appends the rows of `parts`, in order. Term counts are counted
     /// again afterwards.
     fn append_parts(&mut self, parts: Vec<Result<Self>>) -> Result<()> {
         let parts = parts.into_iter().collect::<Result<Vec<Self>>>()?;
-        // Grown once: doubling would copy what is there at each step and
-        // keep up to twice the room.
-        self.text
-            .reserve_exact(parts.iter().map(|p| p.text.len()).sum());
-        self.meta
-            .reserve_exact(parts.iter().map(|p| p.meta.len()).sum());
         for part in parts {
             let shift = self.text.len();
             self.text.push_str(&part.text);
@@ -1018,5 +1057,59 @@ mod memo_tests {
         assert_ne!(given, family);
         assert_ne!(chinese, japanese);
         assert_eq!(memo.prepared.len(), 4);
+    }
+}
+
+#[cfg(test)]
+mod wave_tests {
+    use super::CHUNK;
+    use crate::dedupe::Deduper;
+    use crate::dedupe::generate::Generator;
+    use crate::schema::{Record, Schema};
+
+    /// A table built in parallel waves of parts holds what pushing its
+    /// rows one by one gives: parts of one row, parts that leave the last
+    /// wave short, and the default sizes, on names of several scripts
+    /// (prepared through memos kept across waves). Records come shortest
+    /// first, so the room reserved after the first wave runs out and the
+    /// text grows.
+    #[test]
+    fn tables_built_in_waves_hold_the_rows_pushed_one_by_one() {
+        let mut records = Generator::multilingual(3).generate(700).unwrap().records;
+        let length = |r: &Record| -> usize {
+            r.values()
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(str::len)
+                .sum()
+        };
+        records.sort_by_key(length);
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let normalizer = &deduper.normalizer;
+        let mut expected = deduper.empty_table();
+        for record in &records {
+            expected.push(normalizer, record).unwrap();
+        }
+        expected.count_terms();
+        for sizes in [(1, 1), (7, 3), (64, 2), (CHUNK, 16)] {
+            let mut table = deduper.empty_table();
+            table
+                .extend_in_waves(records.len(), sizes, |range, part, memo| {
+                    for record in &records[range] {
+                        part.push_with(normalizer, record, memo)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            table.count_terms();
+            assert_eq!(table.rows, records.len(), "{sizes:?}");
+            for row in 0..table.rows {
+                assert_eq!(
+                    table.row_parts(row),
+                    expected.row_parts(row),
+                    "{sizes:?} row {row}"
+                );
+            }
+        }
     }
 }
