@@ -131,6 +131,9 @@ impl Hints {
 /// Records per parallel work item.
 const CHUNK: usize = 2048;
 
+/// Rows per parallel work item of [`Table::reorder`].
+const REORDER_GROUP: usize = 4096;
+
 /// Work items per thread in a wave of [`Table::extend_by_parts`]: enough
 /// for the threads to finish a wave together.
 const CHUNKS_PER_THREAD: usize = 16;
@@ -348,17 +351,49 @@ impl Table {
         if order.len() != self.rows || self.place.is_some() {
             return;
         }
-        let mut text = String::with_capacity(self.text.len());
-        let mut meta = Vec::with_capacity(self.meta.len());
+        // Where each stored row's text starts, then the rows copied in
+        // parallel, each group of them into its own part of the text.
+        let lengths: Vec<usize> = order
+            .par_iter()
+            .map(|&row| self.text_len(self.header(row as usize)))
+            .collect();
+        let mut starts = Vec::with_capacity(self.rows + 1);
+        let mut end = 0;
+        starts.push(0);
+        for len in &lengths {
+            end += len;
+            starts.push(end);
+        }
+        drop(lengths);
+        let mut text = vec![0u8; end];
+        let mut meta = vec![0u32; self.meta.len()];
+        let mut groups = Vec::with_capacity(self.rows.div_ceil(REORDER_GROUP));
+        let mut rest = text.as_mut_slice();
+        for (k, metas) in meta.chunks_mut(REORDER_GROUP * self.stride).enumerate() {
+            let first = k * REORDER_GROUP;
+            let last = (first + REORDER_GROUP).min(self.rows);
+            let (bytes, after) = rest.split_at_mut(starts[last] - starts[first]);
+            rest = after;
+            groups.push((first, bytes, metas));
+        }
+        groups.into_par_iter().for_each(|(first, bytes, metas)| {
+            let rows = order[first..].iter();
+            for (at, (&row, header)) in rows.zip(metas.chunks_exact_mut(self.stride)).enumerate() {
+                let from = self.header(row as usize);
+                let (start, len) = (start_of(from), self.text_len(from));
+                let to = starts[first + at] - starts[first];
+                bytes[to..to + len].copy_from_slice(&self.text.as_bytes()[start..start + len]);
+                header.copy_from_slice(from);
+                set_start(header, starts[first + at]);
+            }
+        });
+        // Whole rows' text, copied at row boundaries, is UTF-8; were it
+        // not, the rows would stay where they are, which changes no result.
+        let Ok(text) = String::from_utf8(text) else {
+            return;
+        };
         let mut place = vec![0u32; self.rows];
         for (at, &row) in order.iter().enumerate() {
-            let header = self.header(row as usize);
-            let start = start_of(header);
-            let len = self.text_len(header);
-            let first = meta.len();
-            meta.extend_from_slice(header);
-            set_start(&mut meta[first..], text.len());
-            text.push_str(&self.text[start..start + len]);
             place[row as usize] = at as u32;
         }
         self.text = text;
@@ -1062,7 +1097,7 @@ mod memo_tests {
 
 #[cfg(test)]
 mod wave_tests {
-    use super::CHUNK;
+    use super::{CHUNK, REORDER_GROUP};
     use crate::dedupe::Deduper;
     use crate::dedupe::generate::Generator;
     use crate::schema::{Record, Schema};
@@ -1110,6 +1145,32 @@ mod wave_tests {
                     "{sizes:?} row {row}"
                 );
             }
+        }
+    }
+
+    /// Rows stored in another order (in groups copied in parallel, the
+    /// last one short) read as before, and each is stored where the order
+    /// puts it.
+    #[test]
+    fn reordered_rows_read_as_before() {
+        let records = Generator::multilingual(5).generate(300).unwrap().records;
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let mut table = deduper.empty_table();
+        let rows = 2 * REORDER_GROUP + 77;
+        for record in records.iter().cycle().take(rows) {
+            table.push(&deduper.normalizer, record).unwrap();
+        }
+        table.count_terms();
+        let before = table.clone();
+        // Every row once, far from where it was: a stride prime to the rows.
+        let order: Vec<u32> = (0..rows).map(|i| ((i * 7919) % rows) as u32).collect();
+        table.reorder(&order);
+        for (at, &row) in order.iter().enumerate() {
+            assert_eq!(table.place_of(row), at as u32);
+            assert_eq!(table.row_at(at as u32), row);
+        }
+        for row in 0..rows {
+            assert_eq!(table.row_parts(row), before.row_parts(row), "row {row}");
         }
     }
 }
