@@ -775,8 +775,11 @@ impl Table {
                 continue;
             };
             let counts: Vec<u32> = {
+                // Sized for the distinct keys a million customers have in a
+                // column (tens of thousands of names), growing past them:
+                // room for every row cost 50 MB of fresh memory per column.
                 let mut counts: HashMap<&str, u32, foldhash::fast::FixedState> =
-                    HashMap::with_capacity_and_hasher(self.rows, Default::default());
+                    HashMap::with_capacity_and_hasher(self.rows.min(1 << 16), Default::default());
                 for row in 0..self.rows {
                     *counts.entry(self.key(c, row)).or_default() += 1;
                 }
