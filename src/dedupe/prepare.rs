@@ -594,10 +594,12 @@ impl Table {
             if first == 0 && self.rows > before {
                 // Room for the rest at the first wave's bytes per row and
                 // half again: room never written to costs no memory, and
-                // growing a full table would copy it.
+                // growing a full table would copy it. Room the system will
+                // not give is left to growing.
                 let per_row = (self.text.len() / self.rows).max(1);
                 let rest = n - (self.rows - before);
-                self.text.reserve_exact(rest * per_row * 3 / 2);
+                let room = rest.saturating_mul(per_row).saturating_mul(3) / 2;
+                let _ = self.text.try_reserve_exact(room);
             }
         }
         Ok(())
