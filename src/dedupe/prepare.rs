@@ -556,7 +556,8 @@ impl Table {
     /// wave's parts serves the next instead of every part being held
     /// beside the table until the end (at a million customers, 220 MB
     /// more memory touched, each page of it fresh). Each thread keeps its
-    /// memo across waves.
+    /// memo across waves. A wave that fails takes the rows of the waves
+    /// before it away again: the table is extended by all rows or none.
     fn extend_in_waves(
         &mut self,
         n: usize,
@@ -568,6 +569,7 @@ impl Table {
         let memos: Vec<Mutex<NameMemo>> = (0..threads).map(|_| Mutex::default()).collect();
         let (fields, hints) = (self.fields(), self.hints.clone());
         let chunks = n.div_ceil(chunk);
+        let was = (self.rows, self.text.len(), self.counted);
         self.meta.reserve_exact(n * self.stride);
         for first in (0..chunks).step_by(wave) {
             let parts: Vec<Result<Self>> = (first..chunks.min(first + wave))
@@ -590,7 +592,10 @@ impl Table {
                 })
                 .collect();
             let before = self.rows;
-            self.append_parts(parts)?;
+            if let Err(e) = self.append_parts(parts) {
+                self.truncate(was);
+                return Err(e);
+            }
             if first == 0 && self.rows > before {
                 // Room for the rest at the first wave's bytes per row and
                 // half again: room never written to costs no memory, and
@@ -603,6 +608,20 @@ impl Table {
             }
         }
         Ok(())
+    }
+
+    /// Takes the rows from `rows` on away, leaving the table as it was
+    /// when it had `rows` rows, `text` bytes of text and its term counts
+    /// `counted` or not.
+    fn truncate(&mut self, (rows, text, counted): (usize, usize, bool)) {
+        self.text.truncate(text);
+        self.meta.truncate(rows * self.stride);
+        if let Some(place) = &mut self.place {
+            place.truncate(rows);
+            self.stored.truncate(rows);
+        }
+        self.rows = rows;
+        self.counted = counted;
     }
 
     /// Appends the rows of `parts`, in order. Term counts are counted
@@ -1102,7 +1121,7 @@ mod memo_tests {
 
 #[cfg(test)]
 mod wave_tests {
-    use super::{CHUNK, REORDER_GROUP};
+    use super::{CHUNK, NameMemo, REORDER_GROUP, Table};
     use crate::dedupe::Deduper;
     use crate::dedupe::generate::Generator;
     use crate::schema::{Record, Schema};
@@ -1150,6 +1169,58 @@ mod wave_tests {
                     "{sizes:?} row {row}"
                 );
             }
+        }
+    }
+
+    /// A wave that fails leaves the table as it was, rows of the waves
+    /// before it included, and the table extends as before afterwards.
+    #[test]
+    fn a_failed_wave_leaves_the_table_as_it_was() {
+        let records = Generator::new(4).generate(200).unwrap().records;
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let (normalizer, records) = (&deduper.normalizer, &records);
+        let fill = |fail_at: Option<usize>| {
+            move |range: std::ops::Range<usize>, part: &mut Table, memo: &mut NameMemo| {
+                for i in range {
+                    if Some(i) == fail_at {
+                        return Err(crate::Error::dedupe(
+                            crate::error::SettingPath::root(),
+                            crate::error::SettingProblem::Invalid,
+                            "planted failure",
+                        ));
+                    }
+                    part.push_with(normalizer, &records[i % 50], memo)?;
+                }
+                Ok(())
+            }
+        };
+        let mut table = deduper.empty_table();
+        table.extend_in_waves(50, (8, 2), fill(None)).unwrap();
+        table.count_terms();
+        let before = table.clone();
+        // Waves of 16 rows: the failure comes in the fifth.
+        let failed = table.extend_in_waves(100, (8, 2), fill(Some(70)));
+        assert!(failed.is_err());
+        assert_eq!(table.rows, before.rows);
+        assert_eq!(table.text, before.text);
+        assert_eq!(table.meta, before.meta);
+        assert_eq!(table.counted, before.counted);
+        // The same again in storage order, which keeps where rows are.
+        let order: Vec<u32> = (0..50).rev().collect();
+        table.reorder(&order);
+        let reordered = table.clone();
+        assert!(table.extend_in_waves(100, (8, 2), fill(Some(70))).is_err());
+        assert_eq!(table.rows, 50);
+        assert_eq!(table.place, reordered.place);
+        assert_eq!(table.stored, reordered.stored);
+        assert_eq!(table.text, reordered.text);
+        // And it extends afterwards as if nothing had failed.
+        table.extend_in_waves(50, (8, 2), fill(None)).unwrap();
+        assert_eq!(table.rows, 100);
+        for row in 0..100 {
+            let (strings, flags, _) = table.row_parts(row);
+            let (was, was_flags, _) = before.row_parts(row % 50);
+            assert_eq!((strings, flags), (was, was_flags), "row {row}");
         }
     }
 
