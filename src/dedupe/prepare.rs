@@ -351,20 +351,18 @@ impl Table {
         if order.len() != self.rows || self.place.is_some() {
             return;
         }
-        // Where each stored row's text starts, then the rows copied in
-        // parallel, each group of them into its own part of the text.
-        let lengths: Vec<usize> = order
-            .par_iter()
-            .map(|&row| self.text_len(self.header(row as usize)))
-            .collect();
+        // Where each row is stored and where its text starts there, then
+        // the rows copied in parallel, each group of them into its own
+        // part of the text.
+        let mut place = vec![0u32; self.rows];
         let mut starts = Vec::with_capacity(self.rows + 1);
         let mut end = 0;
         starts.push(0);
-        for len in &lengths {
-            end += len;
+        for (at, &row) in order.iter().enumerate() {
+            place[row as usize] = at as u32;
+            end += self.text_len(self.header(row as usize));
             starts.push(end);
         }
-        drop(lengths);
         let mut text = vec![0u8; end];
         let mut meta = vec![0u32; self.meta.len()];
         let mut groups = Vec::with_capacity(self.rows.div_ceil(REORDER_GROUP));
@@ -392,10 +390,6 @@ impl Table {
         let Ok(text) = String::from_utf8(text) else {
             return;
         };
-        let mut place = vec![0u32; self.rows];
-        for (at, &row) in order.iter().enumerate() {
-            place[row as usize] = at as u32;
-        }
         self.text = text;
         self.meta = meta;
         self.place = Some(place);
