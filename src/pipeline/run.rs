@@ -1189,15 +1189,19 @@ impl Pipeline {
             })?;
             out.flush().map_err(written)?;
         }
-        let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
-        for &c in outcome.clusters() {
-            *sizes.entry(c).or_default() += 1;
+        // A cluster's id is its smallest row: sizes counted by row.
+        let clusters = outcome.clusters();
+        let mut sizes = vec![0usize; clusters.len()];
+        for &c in clusters {
+            if let Some(n) = sizes.get_mut(c as usize) {
+                *n += 1;
+            }
         }
         let stats = outcome.stats();
         summary.dedupe = Some(DedupeSummary {
-            clusters: sizes.len(),
-            duplicate_clusters: sizes.values().filter(|&&n| n > 1).count(),
-            records_in_duplicate_clusters: sizes.values().filter(|&&n| n > 1).sum(),
+            clusters: sizes.iter().filter(|&&n| n > 0).count(),
+            duplicate_clusters: sizes.iter().filter(|&&n| n > 1).count(),
+            records_in_duplicate_clusters: sizes.iter().filter(|&&n| n > 1).sum(),
             candidate_pairs: stats.candidate_pairs,
             matched_pairs: stats.matched_pairs,
         });

@@ -416,21 +416,38 @@ pub(crate) fn golden<'a>(
     g: &GoldenRecord,
     row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
 ) -> io::Result<()> {
-    let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
     let cluster = row_of(g.cluster as usize);
-    let members: Vec<RowRef<'a>> = g.members.iter().map(|&m| row_of(m)).collect();
+    let names = schema.fields().iter().map(|f| f.name());
     match format {
         Format::Csv => {
-            // A few strings per record, not one per part (a million records).
-            let mut sources = String::new();
-            for (name, row) in names.iter().zip(&g.sources) {
-                if let Some(row) = row {
-                    push_part(&mut sources, format_args!("{name}={}", row_of(*row)));
-                }
-            }
+            // A few strings per record, not one per part (a million
+            // records), and each member's name formatted once: the
+            // sources repeat it for every field.
             let mut joined = String::new();
-            for member in &members {
-                push_part(&mut joined, format_args!("{member}"));
+            let mut spans = Vec::with_capacity(g.members.len());
+            for &member in &g.members {
+                let start = if joined.is_empty() {
+                    0
+                } else {
+                    joined.len() + 1
+                };
+                push_part(&mut joined, format_args!("{}", row_of(member)));
+                spans.push((member, start..joined.len()));
+            }
+            let mut sources = String::new();
+            for (name, &row) in names.zip(&g.sources) {
+                let Some(row) = row else { continue };
+                match spans.iter().find(|(member, _)| *member == row) {
+                    Some((_, span)) => {
+                        if !sources.is_empty() {
+                            sources.push(';');
+                        }
+                        sources.push_str(name);
+                        sources.push('=');
+                        sources.push_str(&joined[span.clone()]);
+                    }
+                    None => push_part(&mut sources, format_args!("{name}={}", row_of(row))),
+                }
             }
             let values = g
                 .record
@@ -445,17 +462,16 @@ pub(crate) fn golden<'a>(
         }
         Format::Jsonl => {
             let sources: serde_json::Map<String, serde_json::Value> = names
-                .iter()
                 .zip(&g.sources)
                 .map(|(name, s)| {
                     let row = s.map_or(serde_json::Value::Null, |r| row_of(r).json());
-                    ((*name).to_owned(), row)
+                    (name.to_owned(), row)
                 })
                 .collect();
             let line = serde_json::json!({
                 "cluster_id": cluster.json(),
                 "record": g.record,
-                "_members": members.iter().map(|m| m.json()).collect::<Vec<_>>(),
+                "_members": g.members.iter().map(|&m| row_of(m).json()).collect::<Vec<_>>(),
                 "_sources": sources,
             });
             writeln!(file, "{line}")?;
@@ -501,5 +517,58 @@ mod tests {
             "writing",
         );
         assert!(failed.is_err());
+    }
+
+    /// A golden record names its members and, per field, the member its
+    /// value came from as the rows are named elsewhere: a link's source
+    /// and line, whatever the source's name holds.
+    #[test]
+    fn golden_records_name_members_and_sources_as_rows_are_named() {
+        let schema = Schema::customer();
+        let mut record = Record::new(&schema);
+        record.set("given_name", "Ann").unwrap();
+        record.set("family_name", "Lee").unwrap();
+        let (given, family) = (
+            schema.index_of("given_name").unwrap(),
+            schema.index_of("family_name").unwrap(),
+        );
+        let mut sources = vec![None; schema.len()];
+        sources[given] = Some(7);
+        sources[family] = Some(12);
+        // Not a member: named all the same.
+        sources[schema.index_of("city").unwrap()] = Some(30);
+        let g = GoldenRecord {
+            cluster: 7,
+            members: vec![7, 9, 12],
+            record,
+            sources,
+        };
+        // Rows from 10 on are the right side of a link, whose source name
+        // holds the separators of the cells.
+        let row_of = |row: usize| RowRef {
+            source: Some(if row < 10 { "crm" } else { "a;b=c:" }),
+            line: row as u64 + 1,
+        };
+        let mut out = Vec::new();
+        golden(&mut out, Format::Csv, &schema, &g, &row_of).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        let cells: Vec<&str> = line.trim_end().split(',').collect();
+        assert_eq!(cells.len(), schema.len() + 3, "{line}");
+        assert_eq!(cells[0], "crm:8");
+        assert_eq!(cells[1 + given], "Ann");
+        assert_eq!(cells[schema.len() + 1], "crm:8;crm:10;a;b=c::13");
+        assert_eq!(
+            cells[schema.len() + 2],
+            "given_name=crm:8;family_name=a;b=c::13;city=a;b=c::31"
+        );
+        let mut out = Vec::new();
+        golden(&mut out, Format::Jsonl, &schema, &g, &row_of).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            json["_members"],
+            serde_json::json!(["crm:8", "crm:10", "a;b=c::13"])
+        );
+        assert_eq!(json["_sources"]["family_name"], "a;b=c::13");
+        assert!(json["_sources"]["email"].is_null());
     }
 }
