@@ -654,10 +654,11 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Clusters of one to forty records (most frequent counted by
-        /// comparing values in small ones, in a table in large ones),
-        /// numbered in any order: each golden record holds what the rules
-        /// choose by hand, and says which row it came from.
+        /// Up to 200 records in six clusters, so clusters of one to some
+        /// sixty (`most_frequent` counts by comparing values in small
+        /// ones, in a table in large ones), numbered in any order: each
+        /// golden record holds what the rules choose by hand, and says
+        /// which row it came from.
         #[test]
         fn golden_records_hold_what_the_rules_choose(
             rows in proptest::collection::vec(
