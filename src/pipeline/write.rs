@@ -448,26 +448,21 @@ impl Fixed {
         } else if self.plus {
             push(b'+');
         }
-        let (int, rest) = (units / power, units % power);
+        // The units' digits, lowest first, at least one before the point;
+        // the point goes before the last `decimals` of them.
         let mut digits = [0u8; 20];
         let mut len = 0;
-        let mut left = int;
-        loop {
+        let mut left = units;
+        while len <= self.decimals || left > 0 {
             digits[len] = b'0' + (left % 10) as u8;
             len += 1;
             left /= 10;
-            if left == 0 {
-                break;
-            }
         }
-        digits[..len].iter().rev().for_each(|&d| push(d));
-        if self.decimals > 0 {
-            push(b'.');
-            let mut scale = power / 10;
-            while scale > 0 {
-                push(b'0' + (rest / scale % 10) as u8);
-                scale /= 10;
+        for (i, &d) in digits[..len].iter().rev().enumerate() {
+            if self.decimals > 0 && i == len - self.decimals {
+                push(b'.');
             }
+            push(d);
         }
         Some(n)
     }
@@ -541,17 +536,15 @@ pub(crate) fn golden<'a>(
             let mut sources = String::new();
             for (name, &row) in names.zip(&g.sources) {
                 let Some(row) = row else { continue };
-                match spans.iter().find(|(member, _)| *member == row) {
-                    Some((_, span)) => {
-                        if !sources.is_empty() {
-                            sources.push(';');
-                        }
-                        sources.push_str(name);
-                        sources.push('=');
-                        sources.push_str(&joined[span.clone()]);
+                let named;
+                let text = match spans.iter().find(|(member, _)| *member == row) {
+                    Some((_, span)) => &joined[span.clone()],
+                    None => {
+                        named = row_of(row).to_string();
+                        &named
                     }
-                    None => push_part(&mut sources, format_args!("{name}={}", row_of(row))),
-                }
+                };
+                push_part(&mut sources, format_args!("{name}={text}"));
             }
             let values = g
                 .record
