@@ -416,29 +416,117 @@ impl Outcome {
     /// The field-by-field explanation of rows `a` and `b` (any two rows,
     /// scored or not); `None` for rows out of range.
     pub fn explain(&self, a: usize, b: usize) -> Option<Explanation> {
-        (a < self.table.rows && b < self.table.rows)
-            .then(|| explain(&self.table, &self.scorer, &self.model, self.swap, a, b))
+        let mut breakdown = Breakdown::default();
+        self.break_down(a, b, &mut breakdown)
+            .then(|| breakdown.named(&self.model))
+    }
+
+    /// [`Outcome::explain`] without the fields' names, into `into`;
+    /// `false` for rows out of range.
+    pub(crate) fn break_down(&self, a: usize, b: usize, into: &mut Breakdown) -> bool {
+        let table = &self.table;
+        if a >= table.rows || b >= table.rows {
+            return false;
+        }
+        into.levels.clear();
+        into.levels.resize(table.columns.len(), 0);
+        model::levels(table, self.swap, a, b, &mut into.levels);
+        into.fill(
+            &self.scorer,
+            |f| table.term_count(f, a, b),
+            table.rows,
+            (table.row(a), table.row(b)),
+        );
+        true
+    }
+
+    /// Reads rows ahead into the cache, as scoring does (see
+    /// [`Table::warm`](prepare::Table::warm)): explaining pairs one after
+    /// another otherwise waits for each row's memory in turn.
+    pub(crate) fn warm(&self, rows: impl Iterator<Item = usize>) {
+        self.table.warm(rows.map(|row| row as u32));
     }
 }
 
-fn explain(
-    table: &Table,
-    scorer: &Scorer,
-    model: &Model,
-    swap: Option<Swap>,
-    a: usize,
-    b: usize,
-) -> Explanation {
-    let mut levels = vec![0u8; table.columns.len()];
-    model::levels(table, swap, a, b, &mut levels);
-    explanation(
-        scorer,
-        model,
-        &levels,
-        |f| table.term_count(f, a, b),
-        table.rows,
-        (table.row(a), table.row(b)),
-    )
+/// An [`Explanation`] without the fields' names, in buffers reused from
+/// pair to pair: the pairs file explains every matched pair (half a
+/// million at a million customers), and a name cloned for every field of
+/// every pair was most of what writing it allocated.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Breakdown {
+    /// Each compared field's level ([`model::MISSING`] for a missing value).
+    pub levels: Vec<u8>,
+    /// Each field's weight (term frequency included), its term-frequency
+    /// part (both 0 when it does not count) and whether it counts.
+    pub fields: Vec<(f64, f64, bool)>,
+    /// As in [`Explanation`].
+    pub prior_weight: f64,
+    /// As in [`Explanation`].
+    pub household_weight: f64,
+    /// As in [`Explanation`].
+    pub generations_weight: f64,
+    /// As in [`Explanation`].
+    pub weight: f64,
+}
+
+impl Breakdown {
+    /// The rest of the breakdown of a pair of `rows` whose levels are set.
+    fn fill(
+        &mut self,
+        scorer: &Scorer,
+        count: impl Fn(usize) -> u32,
+        rows: usize,
+        (a, b): (prepare::Row<'_>, prepare::Row<'_>),
+    ) {
+        let fields_weight = scorer.weight_with(&self.levels, &count, rows);
+        self.prior_weight = scorer.prior_weight();
+        self.weight = model::with_generations(fields_weight, a, b);
+        self.generations_weight = self.weight - fields_weight;
+        self.household_weight = scorer.household_weight(&self.levels, &count, rows);
+        scorer.parts_into(&self.levels, &count, rows, &mut self.fields);
+        for (weight, term_frequency, counts) in &mut self.fields {
+            if *counts {
+                *weight += *term_frequency;
+            } else {
+                (*weight, *term_frequency) = (0.0, 0.0);
+            }
+        }
+    }
+
+    /// The level name of field `f` of `model`, `None` when a value is
+    /// missing.
+    pub(crate) fn level(&self, model: &Model, f: usize) -> Option<&'static str> {
+        let level = self.levels[f];
+        (level != MISSING).then(|| model.fields()[f].comparator.levels()[level as usize])
+    }
+
+    /// The explanation, fields named as in `model`.
+    fn named(self, model: &Model) -> Explanation {
+        let fields = self
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(f, &(weight, term_frequency, counted))| {
+                let fm = &model.fields()[f];
+                FieldExplanation {
+                    field: fm.field.clone(),
+                    comparator: fm.comparator,
+                    level: self.level(model, f),
+                    weight,
+                    term_frequency,
+                    counted,
+                }
+            })
+            .collect();
+        Explanation {
+            prior_weight: self.prior_weight,
+            household_weight: self.household_weight,
+            generations_weight: self.generations_weight,
+            fields,
+            weight: self.weight,
+            probability: model::probability(self.weight),
+        }
+    }
 }
 
 /// The explanation of a pair of `rows` with these levels.
@@ -448,36 +536,14 @@ fn explanation(
     levels: &[u8],
     count: impl Fn(usize) -> u32,
     rows: usize,
-    (a, b): (prepare::Row<'_>, prepare::Row<'_>),
+    pair: (prepare::Row<'_>, prepare::Row<'_>),
 ) -> Explanation {
-    let fields_weight = scorer.weight_with(levels, &count, rows);
-    let weight = model::with_generations(fields_weight, a, b);
-    let generations_weight = weight - fields_weight;
-    let fields = scorer
-        .parts(levels, &count, rows)
-        .enumerate()
-        .map(|(f, (base, adjust, counts))| {
-            let (base, adjust) = if counts { (base, adjust) } else { (0.0, 0.0) };
-            let fm = &model.fields()[f];
-            let level = levels[f];
-            FieldExplanation {
-                field: fm.field.clone(),
-                comparator: fm.comparator,
-                level: (level != MISSING).then(|| fm.comparator.levels()[level as usize]),
-                weight: base + adjust,
-                term_frequency: adjust,
-                counted: counts,
-            }
-        })
-        .collect();
-    Explanation {
-        prior_weight: scorer.prior_weight(),
-        household_weight: scorer.household_weight(levels, &count, rows),
-        generations_weight,
-        fields,
-        weight,
-        probability: model::probability(weight),
-    }
+    let mut breakdown = Breakdown {
+        levels: levels.to_vec(),
+        ..Breakdown::default()
+    };
+    breakdown.fill(scorer, count, rows, pair);
+    breakdown.named(model)
 }
 
 impl Deduper {

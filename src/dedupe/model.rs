@@ -556,11 +556,15 @@ pub(crate) fn combine(groups: &[Evidence], mut weight_of: impl FnMut(usize) -> f
     total.value()
 }
 
-/// Which of `weights` count under `groups` (see [`combine`]).
-pub(crate) fn counted(groups: &[Evidence], weights: &[f64]) -> Vec<bool> {
+/// Marks which of `parts` (each column's weight, term-frequency part and
+/// whether it counts) count under `groups` (see [`combine`]): a column
+/// counts with its weight and term-frequency part added up.
+fn mark_counted(groups: &[Evidence], parts: &mut [(f64, f64, bool)]) {
+    let total = |(w, t, _): (f64, f64, bool)| w + t;
     let pick = |test: &dyn Fn(usize, f64) -> bool, better: &dyn Fn(f64, f64) -> bool| {
         let mut pick: Option<(usize, f64)> = None;
-        for (f, &w) in weights.iter().enumerate() {
+        for (f, &part) in parts.iter().enumerate() {
+            let w = total(part);
             if test(f, w) && pick.is_none_or(|(_, b)| better(w, b)) {
                 pick = Some((f, w));
             }
@@ -572,14 +576,15 @@ pub(crate) fn counted(groups: &[Evidence], weights: &[f64]) -> Vec<bool> {
         &|f, w| groups[f] == Evidence::Address && w < 0.0,
         &|w, b| w < b,
     );
-    (0..weights.len())
-        .map(|f| match groups[f] {
+    for (f, part) in parts.iter_mut().enumerate() {
+        let w = total(*part);
+        part.2 = match groups[f] {
             Evidence::Own => true,
-            _ if weights[f] > 0.0 => best == Some(f),
+            _ if w > 0.0 => best == Some(f),
             Evidence::Shared => true,
-            Evidence::Address => weights[f] == 0.0 || worst == Some(f),
-        })
-        .collect()
+            Evidence::Address => w == 0.0 || worst == Some(f),
+        };
+    }
 }
 
 impl Scorer {
@@ -674,22 +679,22 @@ impl Scorer {
     }
 
     /// Each column's weight and term-frequency part, and whether it counts
-    /// (a contact agreement other than the strongest does not). `count(f)`
-    /// says how many of `rows` records hold the pair's value of column `f`.
-    pub(crate) fn parts(
+    /// (a contact agreement other than the strongest does not), into
+    /// `parts` (reused from pair to pair). `count(f)` says how many of
+    /// `rows` records hold the pair's value of column `f`.
+    pub(crate) fn parts_into(
         &self,
         levels: &[u8],
         count: impl Fn(usize) -> u32,
         rows: usize,
-    ) -> impl Iterator<Item = (f64, f64, bool)> {
-        let weights: Vec<(f64, f64)> = levels
-            .iter()
-            .enumerate()
-            .map(|(f, &level)| self.field_weight(f, level, || count(f), rows))
-            .collect();
-        let totals: Vec<f64> = weights.iter().map(|(w, t)| w + t).collect();
-        let counts = counted(&self.groups, &totals);
-        weights.into_iter().zip(counts).map(|((w, t), c)| (w, t, c))
+        parts: &mut Vec<(f64, f64, bool)>,
+    ) {
+        parts.clear();
+        parts.extend(levels.iter().enumerate().map(|(f, &level)| {
+            let (w, t) = self.field_weight(f, level, || count(f), rows);
+            (w, t, true)
+        }));
+        mark_counted(&self.groups, parts);
     }
 
     /// The total weight of rows `a` and `b` of `table`.
@@ -698,7 +703,7 @@ impl Scorer {
         with_generations(weight, table.row(a), table.row(b))
     }
 
-    /// The total weight of a pair, `count` and `rows` as for [`Scorer::parts`].
+    /// The total weight of a pair, `count` and `rows` as for [`Scorer::parts_into`].
     ///
     /// One pass over the columns adds up the match and household totals
     /// together (each column's weight and term frequency read once); the
@@ -731,7 +736,7 @@ impl Scorer {
     /// What the household class takes off the weight of a pair with these
     /// levels (0 or less; 0 without a household class): log2 of one plus
     /// the odds that the pair is two people of one household rather than
-    /// two people at random. `count` and `rows` as for [`Scorer::parts`].
+    /// two people at random. `count` and `rows` as for [`Scorer::parts_into`].
     pub(crate) fn household_weight(
         &self,
         levels: &[u8],
@@ -1350,7 +1355,9 @@ mod tests {
         assert!(penalty < 0.0);
         // The household weight is what sets the two apart (the priors
         // differ a little too).
-        let fields: f64 = with.parts(&member, |_| 0, 0).map(|(w, t, _)| w + t).sum();
+        let mut parts = Vec::new();
+        with.parts_into(&member, |_| 0, 0, &mut parts);
+        let fields: f64 = parts.iter().map(|(w, t, _)| w + t).sum();
         assert!((with.prior_weight() + fields + penalty - weigh(&with, &member)).abs() < 1e-9);
         // The birth date agrees too: still a match.
         let same = [3u8, 3];

@@ -1153,10 +1153,7 @@ impl Pipeline {
             write::pairs_header(&mut *out).map_err(written)?;
             let all = outcome.pairs();
             let pair = |range: std::ops::Range<usize>, lines: &mut Vec<u8>| {
-                for p in &all[range] {
-                    write::pair(lines, outcome, p, row_of).map_err(written)?;
-                }
-                Ok(())
+                write::pairs(lines, outcome, &all[range], row_of).map_err(written)
             };
             write::in_order(&mut *out, all.len(), pair, "writing pairs")?;
             out.flush().map_err(written)?;
