@@ -442,8 +442,10 @@ impl Outcome {
 
     /// Reads rows ahead into the cache, as scoring does (see
     /// [`Table::warm`](prepare::Table::warm)): explaining pairs one after
-    /// another otherwise waits for each row's memory in turn.
+    /// another otherwise waits for each row's memory in turn. Rows out of
+    /// range are passed over.
     pub(crate) fn warm(&self, rows: impl Iterator<Item = usize>) {
+        let rows = rows.filter(|&row| row < self.table.rows);
         self.table.warm(rows.map(|row| row as u32));
     }
 }

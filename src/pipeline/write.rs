@@ -358,13 +358,14 @@ pub(crate) fn pairs<'a>(
     row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
 ) -> io::Result<()> {
     let mut breakdown = Breakdown::default();
-    // The cells of a line, one after another, and where each ends.
+    // The first four cells one after another, and where each ends.
     let mut text = String::new();
+    let mut explanation = String::new();
     for group in pairs.chunks(WARM_PAIRS) {
         outcome.warm(group.iter().flat_map(|p| [p.a, p.b]));
         for pair in group {
             text.clear();
-            let mut ends = [0; 5];
+            let mut ends = [0; 4];
             let cells: [&dyn std::fmt::Display; 4] = [
                 &row_of(pair.a),
                 &row_of(pair.b),
@@ -376,14 +377,13 @@ pub(crate) fn pairs<'a>(
                 let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{cell}"));
                 *end = text.len();
             }
-            let from = text.len();
+            explanation.clear();
             if outcome.break_down(pair.a, pair.b, &mut breakdown) {
-                explain(&mut text, from, outcome, &breakdown);
+                explain(&mut explanation, outcome, &breakdown);
             }
-            ends[4] = text.len();
             let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
             let cells = (0..ends.len()).map(|i| &text[start(i)..ends[i]]);
-            csv_text(file, b',', cells)?;
+            csv_text(file, b',', cells.chain([explanation.as_str()]))?;
         }
     }
     Ok(())
@@ -392,11 +392,11 @@ pub(crate) fn pairs<'a>(
 /// Pairs whose rows are read ahead together by [`pairs`].
 const WARM_PAIRS: usize = 8;
 
-/// The explanation cell of a pair: each field's level and weight, and
-/// what a household or generations took off, `;` between them; appended
-/// to `text` after its first `from` bytes.
-fn explain(text: &mut String, from: usize, outcome: &Outcome, breakdown: &Breakdown) {
-    let mut part = |args: std::fmt::Arguments<'_>| push_part_after(text, from, args);
+/// The explanation cell of a pair, appended to the empty `text`: each
+/// field's level and weight, and what a household or generations took
+/// off, `;` between them.
+fn explain(text: &mut String, outcome: &Outcome, breakdown: &Breakdown) {
+    let mut part = |args: std::fmt::Arguments<'_>| push_part(text, args);
     let model = outcome.model();
     for (f, &(weight, _, counted)) in breakdown.fields.iter().enumerate() {
         let field = &model.fields()[f].field;
@@ -519,13 +519,7 @@ impl std::fmt::Display for Fixed {
 
 /// Appends `part` to the `;`-separated list `text`.
 fn push_part(text: &mut String, part: std::fmt::Arguments<'_>) {
-    push_part_after(text, 0, part);
-}
-
-/// [`push_part`] for a list that starts after the first `from` bytes of
-/// `text`.
-fn push_part_after(text: &mut String, from: usize, part: std::fmt::Arguments<'_>) {
-    if text.len() > from {
+    if !text.is_empty() {
         text.push(';');
     }
     // Writing into a String cannot fail.
