@@ -1177,10 +1177,8 @@ impl Pipeline {
             write::golden_header(&mut *out, format, self.schema()).map_err(written)?;
             self.golden_kept(records, outcome.clusters(), |batch| {
                 let golden = |range: std::ops::Range<usize>, lines: &mut Vec<u8>| {
-                    for g in &batch[range] {
-                        write::golden(lines, format, self.schema(), g, row_of).map_err(written)?;
-                    }
-                    Ok(())
+                    write::golden(lines, format, self.schema(), &batch[range], row_of)
+                        .map_err(written)
                 };
                 write::in_order(&mut *out, batch.len(), golden, "writing golden records")
             })?;
