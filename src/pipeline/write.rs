@@ -584,11 +584,17 @@ impl std::fmt::Display for Fixed {
 
 /// Appends `part` to the `;`-separated list `text`.
 fn push_part(text: &mut String, part: std::fmt::Arguments<'_>) {
+    separate_part(text);
+    // Writing into a String cannot fail.
+    let _ = std::fmt::Write::write_fmt(text, part);
+}
+
+/// Ends the last part of the `;`-separated list `text`, if it has one,
+/// before the next is appended.
+fn separate_part(text: &mut String) {
     if !text.is_empty() {
         text.push(';');
     }
-    // Writing into a String cannot fail.
-    let _ = std::fmt::Write::write_fmt(text, part);
 }
 
 /// The header of a golden record file in `format` (CSV has one).
@@ -655,9 +661,7 @@ impl GoldenText {
         self.members.clear();
         self.spans.clear();
         for &member in &g.members {
-            if !self.members.is_empty() {
-                self.members.push(';');
-            }
+            separate_part(&mut self.members);
             let start = self.members.len();
             row_of(member).push_to(&mut self.members);
             self.spans.push((member, start..self.members.len()));
@@ -666,9 +670,7 @@ impl GoldenText {
         let names = schema.fields().iter().map(|f| f.name());
         for (name, &row) in names.zip(&g.sources) {
             let Some(row) = row else { continue };
-            if !self.sources.is_empty() {
-                self.sources.push(';');
-            }
+            separate_part(&mut self.sources);
             self.sources.push_str(name);
             self.sources.push('=');
             // Each member is named once, however many fields it gave.
