@@ -247,20 +247,49 @@ impl<'a> Words<'a> {
     /// The most words kept (an address has far fewer).
     const MAX: usize = 16;
 
-    /// The words of `text`; `None` when it has more than [`Words::MAX`].
+    /// The words of `text` (as [`str::split_whitespace`] gives them);
+    /// `None` when it has more than [`Words::MAX`].
     fn of(text: &'a str) -> Option<Self> {
-        let mut words = [""; Self::MAX];
-        let mut len = 0;
-        for word in text.split_whitespace() {
-            *words.get_mut(len)? = word;
-            len += 1;
+        let mut words = Self {
+            words: [""; Self::MAX],
+            len: 0,
+        };
+        if !text.is_ascii() {
+            for word in text.split_whitespace() {
+                words.push(word)?;
+            }
+            return Some(words);
         }
-        Some(Self { words, len })
+        // Byte by byte: decoding characters to split at white space was
+        // most of the cost of comparing two addresses.
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let start = at + bytes[at..].iter().take_while(|b| is_space(**b)).count();
+            at = start + bytes[start..].iter().take_while(|b| !is_space(**b)).count();
+            if at > start {
+                words.push(&text[start..at])?;
+            }
+        }
+        Some(words)
+    }
+
+    /// Adds `word`; `None` when there are [`Words::MAX`] already.
+    fn push(&mut self, word: &'a str) -> Option<()> {
+        *self.words.get_mut(self.len)? = word;
+        self.len += 1;
+        Some(())
     }
 
     fn as_slice(&self) -> &[&'a str] {
         &self.words[..self.len]
     }
+}
+
+/// The ASCII characters that are white space to [`char::is_whitespace`]:
+/// tab, line feed, vertical tab, form feed, carriage return and space.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 fn date(a: &str, b: &str) -> u8 {
@@ -357,6 +386,11 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     if !(a.is_ascii() && b.is_ascii()) || x.len() > 64 || y.len() > 64 {
         return strsim::jaro_winkler(a, b);
     }
+    jaro_winkler_ascii(x, y)
+}
+
+/// [`jaro_winkler`] of two ASCII strings of at most 64 bytes.
+fn jaro_winkler_ascii(x: &[u8], y: &[u8]) -> f64 {
     let jaro = jaro_ascii(x, y);
     if jaro <= 0.7 {
         return jaro;
@@ -383,6 +417,9 @@ fn jaro_winkler_from(a: &str, b: &str, min: f64) -> f64 {
         };
         if jaro + 0.4 * (1.0 - jaro) < min {
             return 0.0;
+        }
+        if x.len() <= 64 && y.len() <= 64 {
+            return jaro_winkler_ascii(x, y);
         }
     }
     jaro_winkler(a, b)
@@ -577,6 +614,27 @@ mod tests {
             let words = |x: &str| x.split_whitespace().count();
             let expected = (found(&a, &b).min(found(&b, &a)), words(&a).max(words(&b)));
             prop_assert_eq!(shared_words(&a, &b), expected);
+        }
+
+        /// The words of a text are those of `split_whitespace`, whatever
+        /// white space (or control character that is none) runs between
+        /// them, ASCII or not.
+        #[test]
+        fn words_are_split_as_split_whitespace_splits(
+            text in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    'a', 'b', ' ', '\t', '\n', '\u{b}', '\u{c}', '\r', '\u{1c}', '\u{1f}',
+                    '\0', '\u{7f}', '\u{85}', '\u{a0}', '\u{3000}', 'é',
+                ]),
+                0..40,
+            ),
+        ) {
+            let text: String = text.into_iter().collect();
+            let expected: Vec<&str> = text.split_whitespace().collect();
+            match Words::of(&text) {
+                Some(words) => prop_assert_eq!(words.as_slice(), &expected[..]),
+                None => prop_assert!(expected.len() > Words::MAX),
+            }
         }
     }
 

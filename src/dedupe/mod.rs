@@ -1686,6 +1686,48 @@ mod tests {
         }
     }
 
+    /// Given and family names written the other way round count as
+    /// close when one crosswise pair agrees closely and the other at least
+    /// alike (here an initial), whichever of the two is compared first;
+    /// when one crosswise pair is unlike, the names stay as they compared.
+    #[test]
+    fn names_the_other_way_round_are_close_when_both_crosswise_pairs_are() {
+        let schema = Schema::customer();
+        let deduper = Deduper::new(&schema).unwrap();
+        let person = |given: &str, family: &str| {
+            let mut record = Record::new(&schema);
+            record.set("given_name", given).unwrap();
+            record.set("family_name", family).unwrap();
+            record
+        };
+        let records = [
+            person("J", "Smith"),
+            person("Smith", "Jonathan"),
+            person("Xavier", "Smith"),
+        ];
+        let table = deduper.table(&[&records]).unwrap();
+        let swap = deduper.swap.unwrap();
+        let levels = |a: usize, b: usize| {
+            let mut out = vec![0; table.columns.len()];
+            model::levels(&table, deduper.swap, a, b, &mut out);
+            (out[swap.given], out[swap.family])
+        };
+        let name = |a: usize, x: usize, b: usize, y: usize| {
+            compare::level(Comparator::Name, table.get(x, a), table.get(y, b))
+        };
+        // Given against family: an initial (1); family against given: the
+        // same name (3).
+        assert_eq!(name(0, swap.given, 1, swap.family), Some(1));
+        assert_eq!(name(0, swap.family, 1, swap.given), Some(3));
+        assert_eq!(levels(0, 1), (1, 2));
+        // The other way: the same name first, then the initial.
+        assert_eq!(levels(1, 0), (2, 1));
+        // Xavier is nothing like Jonathan: no swap, whatever the family
+        // name against the given name says.
+        assert_eq!(name(2, swap.given, 1, swap.family), Some(0));
+        assert_eq!(levels(2, 1), (0, 0));
+    }
+
     /// Normalized records in memory, read a chunk at a time.
     struct Kept(Vec<Record>);
 

@@ -237,9 +237,15 @@ fn apply_swap((a, b): (Row<'_>, Row<'_>), swap: Option<Swap>, out: &mut [u8]) {
             let cross = |x: usize, y: usize| {
                 compare::level(Comparator::Name, a.get(x), b.get(y)).unwrap_or(0)
             };
-            let (sg, sf) = (cross(given, family), cross(family, given));
             // One name agrees closely and the other at least alike (a
-            // swap and a slip or another romanization at once).
+            // swap and a slip or another romanization at once). Most pairs
+            // are unlike people, whose given name is nothing like the
+            // other's family name: the second comparison is then not made.
+            let sg = cross(given, family);
+            if sg == 0 {
+                return;
+            }
+            let sf = cross(family, given);
             if sg.max(sf) >= 2 && sg.min(sf) >= 1 && sg + sf > g + f {
                 out[given] = sg.min(2);
                 out[family] = sf.min(2);
