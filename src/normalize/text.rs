@@ -304,25 +304,28 @@ pub fn match_key(text: &str) -> String {
     unicode_match_key(text)
 }
 
-/// [`match_key`] of ASCII text in one pass: cleaning, NFKC and NFC leave
-/// ASCII as it is but for removed control characters and white space, so
-/// only those, separators and case are left to handle.
+/// [`match_key`] of ASCII text in one pass, a byte at a time: cleaning,
+/// NFKC and NFC leave ASCII as it is but for removed control characters
+/// and white space, so only those, separators and case are left to handle.
 fn ascii_match_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.chars() {
-        if c.is_ascii_control() && !c.is_whitespace() {
-            continue;
+    for &b in text.as_bytes() {
+        match b {
+            // White space (as `char::is_whitespace` has it) and the ASCII
+            // separators of `is_separator`.
+            b'\t'..=b'\r' | b' ' | b'.' | b'-' | b'_' | b',' => {
+                pending_space = !out.is_empty();
+            }
+            _ if b.is_ascii_control() => {}
+            _ => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(char::from(b.to_ascii_lowercase()));
+            }
         }
-        if c.is_whitespace() || is_separator(c) {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(c.to_ascii_lowercase());
     }
     out
 }
