@@ -218,7 +218,11 @@ fn address(a: &str, b: &str) -> u8 {
 /// Words the two share (counted from the side where fewer are found), and
 /// the larger word count.
 fn shared_words(a: &str, b: &str) -> (usize, usize) {
-    if let (Some(x), Some(y)) = (Words::of(a), Words::of(b)) {
+    // Borrowed where they were made: moving two into a tuple copied
+    // their 264 bytes each time.
+    if let Some(x) = &Words::of(a)
+        && let Some(y) = &Words::of(b)
+    {
         let (x, y) = (x.as_slice(), y.as_slice());
         let found = |x: &[&str], y: &[&str]| x.iter().filter(|w| y.contains(w)).count();
         return (found(x, y).min(found(y, x)), x.len().max(y.len()));
