@@ -2,6 +2,7 @@
 //! giving a level from "different" (0) up to "exact".
 
 use super::names;
+use crate::normalize::text::is_ascii_space;
 use crate::schema::{Comparison, Field, FieldKind};
 
 pub use crate::schema::spec::Comparator;
@@ -269,8 +270,16 @@ impl<'a> Words<'a> {
         let bytes = text.as_bytes();
         let mut at = 0;
         while at < bytes.len() {
-            let start = at + bytes[at..].iter().take_while(|b| is_space(**b)).count();
-            at = start + bytes[start..].iter().take_while(|b| !is_space(**b)).count();
+            let start = at
+                + bytes[at..]
+                    .iter()
+                    .take_while(|b| is_ascii_space(**b))
+                    .count();
+            at = start
+                + bytes[start..]
+                    .iter()
+                    .take_while(|b| !is_ascii_space(**b))
+                    .count();
             if at > start {
                 words.push(&text[start..at])?;
             }
@@ -288,12 +297,6 @@ impl<'a> Words<'a> {
     fn as_slice(&self) -> &[&'a str] {
         &self.words[..self.len]
     }
-}
-
-/// The ASCII characters that are white space to [`char::is_whitespace`]:
-/// tab, line feed, vertical tab, form feed, carriage return and space.
-fn is_space(b: u8) -> bool {
-    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 fn date(a: &str, b: &str) -> u8 {

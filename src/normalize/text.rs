@@ -312,9 +312,8 @@ fn ascii_match_key(text: &str) -> String {
     let mut pending_space = false;
     for &b in text.as_bytes() {
         match b {
-            // White space (as `char::is_whitespace` has it) and the ASCII
-            // separators of `is_separator`.
-            b'\t'..=b'\r' | b' ' | b'.' | b'-' | b'_' | b',' => {
+            // White space and the ASCII separators of `is_separator`.
+            b if is_ascii_space(b) || matches!(b, b'.' | b'-' | b'_' | b',') => {
                 pending_space = !out.is_empty();
             }
             _ if b.is_ascii_control() => {}
@@ -328,6 +327,13 @@ fn ascii_match_key(text: &str) -> String {
         }
     }
     out
+}
+
+/// The ASCII characters that are white space to [`char::is_whitespace`]:
+/// tab, line feed, vertical tab, form feed, carriage return and space
+/// (`u8::is_ascii_whitespace` leaves out the vertical tab).
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// [`match_key`] of any text.
