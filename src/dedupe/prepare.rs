@@ -657,6 +657,12 @@ impl Table {
     /// Adds string `slot` of the row whose header is at `at`.
     fn push_string(&mut self, at: usize, slot: usize, s: &str) -> Result<()> {
         self.text.push_str(s);
+        self.end_string(at, slot)
+    }
+
+    /// Ends string `slot` of the row whose header is at `at` where the
+    /// table's text ends now.
+    fn end_string(&mut self, at: usize, slot: usize) -> Result<()> {
         let end = self.text.len() - start_of(&self.meta[at..]);
         self.meta[at + FLAGS + self.flags + self.term_slots + slot] =
             u32::try_from(end).map_err(|_| {
@@ -711,6 +717,12 @@ impl Table {
                 )
             };
             let value = &normalized.values()[field];
+            if !matches!(comparator, Comparator::Name | Comparator::Email) {
+                // Only stored: written into the table in place.
+                normalizer.push_match_key(field, value, &mut self.text);
+                self.end_string(at, slot)?;
+                continue;
+            }
             let key = normalizer.match_key(field, value).unwrap_or_default();
             self.push_string(at, slot, &key)?;
             if comparator == Comparator::Name {

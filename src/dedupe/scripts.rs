@@ -76,8 +76,12 @@ pub(crate) fn looks_japanese(family: &str, given: &str) -> bool {
         return true;
     }
     let dictionary = &*JAPANESE_NAMES;
+    // The dictionaries hold names in kanji: ASCII names, most of most
+    // files, are looked up in neither.
     !family.is_empty()
         && !given.is_empty()
+        && !family.is_ascii()
+        && !given.is_ascii()
         && dictionary.family.contains_key(family)
         && dictionary.given.contains_key(given)
 }
@@ -482,6 +486,11 @@ mod tests {
         // Several readings of one spelling are kept.
         assert!(s("裕子", Role::Given, J).split('|').any(|r| r == "yuko"));
         assert!(looks_japanese("安藤", "雄一"));
+        // What lets ASCII names skip the lookups.
+        let names = &*JAPANESE_NAMES;
+        let keys = names.family.keys().chain(names.given.keys());
+        assert!(keys.clone().count() > 10_000);
+        assert!(keys.into_iter().all(|k| !k.is_ascii()));
         assert!(!looks_japanese("张", "伟"));
         assert!(looks_japanese("", "ゆういち"));
     }

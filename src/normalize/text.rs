@@ -299,22 +299,35 @@ pub fn title_case(text: &str) -> String {
 /// `・`, `•`, `.`, `-`, `_`, `,`) turned into single spaces.
 pub fn match_key(text: &str) -> String {
     if text.is_ascii() {
-        return ascii_match_key(text);
+        let mut out = String::with_capacity(text.len());
+        push_ascii_match_key(text, &mut out);
+        return out;
     }
     unicode_match_key(text)
 }
 
-/// [`match_key`] of ASCII text in one pass, a byte at a time: cleaning,
-/// NFKC and NFC leave ASCII as it is but for removed control characters
-/// and white space, so only those, separators and case are left to handle.
-fn ascii_match_key(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// [`match_key`] appended to `out`: duplicate detection writes keys
+/// straight into its table, without a string per key.
+pub(crate) fn push_match_key(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        push_ascii_match_key(text, out);
+    } else {
+        out.push_str(&unicode_match_key(text));
+    }
+}
+
+/// [`match_key`] of ASCII text in one pass, a byte at a time, appended
+/// to `out`: cleaning, NFKC and NFC leave ASCII as it is but for removed
+/// control characters and white space, so only those, separators and case
+/// are left to handle.
+fn push_ascii_match_key(text: &str, out: &mut String) {
+    let start = out.len();
     let mut pending_space = false;
     for &b in text.as_bytes() {
         match b {
             // White space and the ASCII separators of `is_separator`.
             b if is_ascii_space(b) || matches!(b, b'.' | b'-' | b'_' | b',') => {
-                pending_space = !out.is_empty();
+                pending_space = out.len() > start;
             }
             _ if b.is_ascii_control() => {}
             _ => {
@@ -326,7 +339,6 @@ fn ascii_match_key(text: &str) -> String {
             }
         }
     }
-    out
 }
 
 /// The ASCII characters that are white space to [`char::is_whitespace`]:
@@ -409,7 +421,19 @@ mod tests {
         /// The one-pass match key of ASCII text is the full one.
         #[test]
         fn ascii_match_keys_are_the_unicode_ones(text in "[ -~\\t\\n\\r\\x00-\\x1f\\x7f]{0,24}") {
-            prop_assert_eq!(ascii_match_key(&text), unicode_match_key(&text));
+            prop_assert_eq!(match_key(&text), unicode_match_key(&text));
+        }
+
+        /// A key appended to other text is the key alone after that text
+        /// (a separator first adds no space), for any text.
+        #[test]
+        fn appended_match_keys_are_the_keys(
+            before in "[a-z ]{0,4}",
+            text in "[ -~\\t\\x00-\\x1f]{0,16}|\\PC{0,8}",
+        ) {
+            let mut out = before.clone();
+            push_match_key(&text, &mut out);
+            prop_assert_eq!(out, before + &match_key(&text));
         }
     }
 
