@@ -958,8 +958,9 @@ pub(crate) fn fit(
         let mut m_sum: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
         let mut h_sum = m_sum.clone();
         let (mut matched, mut in_households, mut total) = (0.0f64, 0.0f64, 0.0f64);
+        let weights = LevelWeights::new(&m, u, h.as_deref());
         for (pattern, count) in patterns {
-            let (wm, wh) = pattern_weights(pattern, &m, u, h.as_deref(), groups);
+            let (wm, wh) = weights.of(pattern, groups);
             let (pm, ph) = posteriors(prior, prior_h, wm, wh);
             let count = *count as f64;
             matched += pm * count;
@@ -1017,27 +1018,43 @@ fn posteriors(prior: f64, prior_h: f64, wm: f64, wh: f64) -> (f64, f64) {
     (em / sum, eh / sum)
 }
 
-/// The weights of a level pattern without prior or term frequency: of a
-/// match (log2 m/u) and of a household pair (log2 h/u, 0 without `h`),
-/// both under `groups`.
-fn pattern_weights(
-    pattern: &[u8],
-    m: &[Vec<f64>],
-    u: &[Vec<f64>],
-    h: Option<&[Vec<f64>]>,
-    groups: &[Evidence],
-) -> (f64, f64) {
-    let wm = combine(groups, |f| match pattern[f] {
-        MISSING => 0.0,
-        l => (m[f][l as usize] / u[f][l as usize]).log2(),
-    });
-    let wh = h.map_or(0.0, |h| {
-        combine(groups, |f| match pattern[f] {
-            MISSING => 0.0,
-            l => (h[f][l as usize] / u[f][l as usize]).log2(),
-        })
-    });
-    (wm, wh)
+/// log2(m/u) and log2(h/u) (when there is `h`) of every column and
+/// level, worked out once for all the level patterns EM and the priors go
+/// over (tens of thousands per iteration; a log2 per column of each
+/// pattern was 1.5 % of a 30 k-row run).
+struct LevelWeights {
+    matched: Vec<Vec<f64>>,
+    household: Option<Vec<Vec<f64>>>,
+}
+
+impl LevelWeights {
+    fn new(m: &[Vec<f64>], u: &[Vec<f64>], h: Option<&[Vec<f64>]>) -> Self {
+        let ratios = |p: &[Vec<f64>]| -> Vec<Vec<f64>> {
+            p.iter()
+                .zip(u)
+                .map(|(p, u)| p.iter().zip(u).map(|(p, u)| (p / u).log2()).collect())
+                .collect()
+        };
+        Self {
+            matched: ratios(m),
+            household: h.map(ratios),
+        }
+    }
+
+    /// The weights of a level pattern without prior or term frequency:
+    /// of a match and of a household pair (0 without `h`), both under
+    /// `groups`.
+    fn of(&self, pattern: &[u8], groups: &[Evidence]) -> (f64, f64) {
+        let sum = |weights: &[Vec<f64>]| {
+            combine(groups, |f| match pattern[f] {
+                MISSING => 0.0,
+                l => weights[f][l as usize],
+            })
+        };
+        let wm = sum(&self.matched);
+        let wh = self.household.as_deref().map_or(0.0, sum);
+        (wm, wh)
+    }
 }
 
 /// A generic first guess at m: most matches agree exactly.
@@ -1070,10 +1087,11 @@ pub(crate) fn estimate_priors(
     groups: &[Evidence],
     total_pairs: f64,
 ) -> (f64, f64) {
+    let level_weights = LevelWeights::new(m, u, h);
     let weights: Vec<(f64, f64, f64)> = patterns
         .iter()
         .map(|(p, c)| {
-            let (wm, wh) = pattern_weights(p, m, u, h, groups);
+            let (wm, wh) = level_weights.of(p, groups);
             (wm, wh, *c as f64)
         })
         .collect();
@@ -1120,10 +1138,11 @@ pub(crate) fn households_earn_their_place(
     (prior, prior_h): (f64, f64),
     total_pairs: f64,
 ) -> bool {
+    let level_weights = LevelWeights::new(m, u, Some(h));
     let weights: Vec<(f64, f64, f64)> = patterns
         .iter()
         .map(|(p, c)| {
-            let (wm, wh) = pattern_weights(p, m, u, Some(h), groups);
+            let (wm, wh) = level_weights.of(p, groups);
             (wm, wh, *c as f64)
         })
         .collect();
@@ -1372,6 +1391,45 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The weights of a level pattern read from the ratios worked out
+        /// ahead are, bit for bit, the log2 ratios added up per pattern.
+        #[test]
+        fn pattern_weights_are_the_log2_ratios_added_up(
+            columns in proptest::collection::vec(
+                (proptest::collection::vec((1e-9f64..1.0, 1e-9f64..1.0, 1e-9f64..1.0), 1..5), 0u8..3),
+                1..8,
+            ),
+            patterns in proptest::collection::vec(proptest::collection::vec(0u8..6, 8), 1..6),
+            households: bool,
+        ) {
+            let m: Vec<Vec<f64>> = columns.iter().map(|(l, _)| l.iter().map(|p| p.0).collect()).collect();
+            let u: Vec<Vec<f64>> = columns.iter().map(|(l, _)| l.iter().map(|p| p.1).collect()).collect();
+            let h: Vec<Vec<f64>> = columns.iter().map(|(l, _)| l.iter().map(|p| p.2).collect()).collect();
+            let groups: Vec<Evidence> = columns
+                .iter()
+                .map(|&(_, g)| [Evidence::Own, Evidence::Shared, Evidence::Address][g as usize])
+                .collect();
+            let h = households.then_some(h.as_slice());
+            let weights = LevelWeights::new(&m, &u, h);
+            for pattern in &patterns {
+                // Levels past a column's last are missing.
+                let pattern: Vec<u8> = pattern
+                    .iter()
+                    .zip(&m)
+                    .map(|(&l, m)| if (l as usize) < m.len() { l } else { MISSING })
+                    .collect();
+                let ratio = |p: &[Vec<f64>]| {
+                    combine(&groups, |f| match pattern[f] {
+                        MISSING => 0.0,
+                        l => (p[f][l as usize] / u[f][l as usize]).log2(),
+                    })
+                };
+                let (wm, wh) = weights.of(&pattern, &groups);
+                proptest::prop_assert_eq!(wm.to_bits(), ratio(&m).to_bits());
+                proptest::prop_assert_eq!(wh.to_bits(), h.map_or(0.0, ratio).to_bits());
+            }
+        }
+
         /// The one-pass total is, bit for bit, the match total, the prior
         /// and the household weight added up apart (as explanations show
         /// them), under any grouping of the columns.
