@@ -122,22 +122,28 @@ const PLUS_TAG_PROVIDERS: &[&str] = &[
 /// drop `+tags`. Used for the match key always, and for the canonical value
 /// only when the normalizer is told to.
 pub fn apply_provider_rules(local: &str, domain: &str) -> (String, String) {
+    let (local, domain, dotless) = provider_rules(local, domain);
+    let mut local = local.to_owned();
+    if dotless {
+        local.retain(|c| c != '.');
+    }
+    (local, domain.to_owned())
+}
+
+/// [`apply_provider_rules`] without a new string: the local part without
+/// its `+tag` where the provider drops it, the domain it delivers for,
+/// and whether the provider ignores dots in the local part.
+fn provider_rules<'a>(local: &'a str, domain: &'a str) -> (&'a str, &'a str, bool) {
     let domain = if domain == "googlemail.com" {
         "gmail.com"
     } else {
         domain
     };
-    let mut local = local.to_owned();
-    if PLUS_TAG_PROVIDERS.contains(&domain)
-        && let Some(plus) = local.find('+')
-        && plus > 0
-    {
-        local.truncate(plus);
-    }
-    if domain == "gmail.com" {
-        local.retain(|c| c != '.');
-    }
-    (local, domain.to_owned())
+    let local = match local.find('+') {
+        Some(plus) if plus > 0 && PLUS_TAG_PROVIDERS.contains(&domain) => &local[..plus],
+        _ => local,
+    };
+    (local, domain, domain == "gmail.com")
 }
 
 /// The key duplicate detection compares: case folded, provider rules
@@ -174,34 +180,23 @@ fn graphic_ascii_match_key(address: &str) -> Option<Option<String>> {
     if has_ace_label(domain) {
         return None;
     }
-    let domain_key = if domain.eq_ignore_ascii_case("googlemail.com") {
-        "gmail.com"
+    // The rules read a lower-case domain; a domain already in lower case,
+    // as normalized ones are, is not copied.
+    let lower: Cow<'_, str> = if domain.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(domain.to_ascii_lowercase())
     } else {
-        domain
+        Cow::Borrowed(domain)
     };
-    let mut local = local;
-    if PLUS_TAG_PROVIDERS
-        .iter()
-        .any(|p| domain_key.eq_ignore_ascii_case(p))
-        && let Some(plus) = local.find('+')
-        && plus > 0
-    {
-        local = &local[..plus];
-    }
-    let gmail = domain_key.eq_ignore_ascii_case("gmail.com");
-    let mut key = String::with_capacity(local.len() + 1 + domain_key.len());
+    let (local, domain, dotless) = provider_rules(local, &lower);
+    let mut key = String::with_capacity(local.len() + 1 + domain.len());
     key.extend(
         local
             .bytes()
-            .filter(|&b| !(gmail && b == b'.'))
+            .filter(|&b| !(dotless && b == b'.'))
             .map(|b| char::from(b.to_ascii_lowercase())),
     );
     key.push('@');
-    key.extend(
-        domain_key
-            .bytes()
-            .map(|b| char::from(b.to_ascii_lowercase())),
-    );
+    key.push_str(domain);
     Some(Some(key))
 }
 
