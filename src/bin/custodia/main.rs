@@ -15,7 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use custodia::pipeline::Format;
 
 /// Rows are built on one thread and freed on another; glibc's allocator
-/// spent a third of the run on that (measured), mimalloc a few percent.
+/// spent a third of the run on that (measured), mimalloc a few percent
+/// (built without transparent huge pages: see Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
