@@ -1506,8 +1506,14 @@ impl Deduper {
 pub(crate) trait Records: Sync {
     /// How many records there are.
     fn len(&self) -> usize;
-    /// The records at `range`, in order.
-    fn chunk(&self, range: std::ops::Range<usize>) -> Result<Vec<Record>>;
+    /// Hands the records at `range` to `each`, in order. A record handed
+    /// over is lent until the next: an implementation may read each one
+    /// back into the same record.
+    fn each(
+        &self,
+        range: std::ops::Range<usize>,
+        each: &mut dyn FnMut(&Record) -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// Below this many candidate pairs a batch says too little to learn m and
@@ -1736,8 +1742,12 @@ mod tests {
             self.0.len()
         }
 
-        fn chunk(&self, range: std::ops::Range<usize>) -> Result<Vec<Record>> {
-            Ok(self.0[range].to_vec())
+        fn each(
+            &self,
+            range: std::ops::Range<usize>,
+            each: &mut dyn FnMut(&Record) -> Result<()>,
+        ) -> Result<()> {
+            self.0[range].iter().try_for_each(each)
         }
     }
 

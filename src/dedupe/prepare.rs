@@ -504,10 +504,9 @@ impl Table {
         records: &dyn Records,
     ) -> Result<()> {
         self.extend_by_parts(records.len(), |range, part, memo| {
-            for record in &records.chunk(range)? {
-                part.push_normalized(normalizer, record, memo)?;
-            }
-            Ok(())
+            records.each(range, &mut |record| {
+                part.push_normalized(normalizer, record, memo)
+            })
         })
     }
 

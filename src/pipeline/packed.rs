@@ -269,20 +269,30 @@ impl Packed {
 
     /// The record packed as `bytes`.
     fn unpack(&self, bytes: &[u8]) -> Result<Record> {
-        let mut reader = Reader { bytes, at: 1 };
         let mut record = Record::new(&self.schema);
+        self.unpack_into(&mut record, bytes)?;
+        Ok(record)
+    }
+
+    /// Overwrites `record` (of this schema) with the record packed as
+    /// `bytes`, reusing the strings it holds: a record read back into the
+    /// same one, entry after entry, allocates only when a text outgrows
+    /// the one before it in its field.
+    fn unpack_into(&self, record: &mut Record, bytes: &[u8]) -> Result<()> {
+        let mut reader = Reader { bytes, at: 1 };
         for index in 0..self.schema.len() {
-            let value = reader.value()?;
-            if let Some(slot) = record.value_mut(index) {
-                *slot = value;
+            match record.value_mut(index) {
+                Some(slot) => reader.value_into(slot)?,
+                None => drop(reader.value()?),
             }
         }
+        record.clear_extras();
         for _ in 0..reader.length()? {
             let name = reader.text()?.to_owned();
             let value = reader.value()?;
             record.push_extra_unchecked(name, value);
         }
-        Ok(record)
+        Ok(())
     }
 
     fn length(&mut self, n: usize) -> Result<()> {
@@ -333,18 +343,27 @@ impl Packed {
         self.unpack(&bytes).map(Some)
     }
 
-    /// Entries `range`, every one a record (absent ones are empty records).
-    pub(crate) fn records(&self, range: Range<usize>) -> Result<Vec<Record>> {
-        Ok(self
-            .entries(range)?
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Record::new(&self.schema)))
-            .collect())
-    }
-
-    /// Entries `range`: the bytes of each block it touches are read once.
+    /// Entries `range`.
     pub(crate) fn entries(&self, range: Range<usize>) -> Result<Vec<Option<Record>>> {
         let mut records = Vec::with_capacity(range.len());
+        self.each(range, |record| {
+            records.push(record.cloned());
+            Ok(())
+        })?;
+        Ok(records)
+    }
+
+    /// Hands entries `range` to `each` in order: the record, or `None` for
+    /// an absent one. The bytes of each block the range touches are read
+    /// once, and every record is read back into the same one (see
+    /// [`Packed::unpack_into`]): a record handed over is lent until the
+    /// next.
+    pub(crate) fn each(
+        &self,
+        range: Range<usize>,
+        mut each: impl FnMut(Option<&Record>) -> Result<()>,
+    ) -> Result<()> {
+        let mut record = Record::new(&self.schema);
         let mut i = range.start;
         while i < range.end {
             let (start, _) = self.span(i);
@@ -360,15 +379,17 @@ impl Packed {
             };
             for k in i..j {
                 let (from, end) = self.span(k);
-                records.push(if from == end {
-                    None
+                if from == end {
+                    each(None)?;
                 } else {
-                    Some(self.unpack(bytes.get(from - start..end - start).ok_or_else(corrupt)?)?)
-                });
+                    let entry = bytes.get(from - start..end - start).ok_or_else(corrupt)?;
+                    self.unpack_into(&mut record, entry)?;
+                    each(Some(&record))?;
+                }
             }
             i = j;
         }
-        Ok(records)
+        Ok(())
     }
 }
 
@@ -391,8 +412,9 @@ impl Records for Packed {
         self.ends.len()
     }
 
-    fn chunk(&self, range: Range<usize>) -> Result<Vec<Record>> {
-        self.records(range)
+    fn each(&self, range: Range<usize>, each: &mut dyn FnMut(&Record) -> Result<()>) -> Result<()> {
+        let empty = Record::new(&self.schema);
+        Packed::each(self, range, |record| each(record.unwrap_or(&empty)))
     }
 }
 
@@ -421,6 +443,21 @@ impl<'a> Reader<'a> {
     fn text(&mut self) -> Result<&'a str> {
         let n = self.length()?;
         std::str::from_utf8(self.take(n)?).map_err(|_| corrupt())
+    }
+
+    /// Reads a value into `slot`: a text into the string `slot` holds,
+    /// when it holds one.
+    fn value_into(&mut self, slot: &mut Value) -> Result<()> {
+        match slot {
+            Value::Text(held) if self.bytes.get(self.at) == Some(&TEXT) => {
+                self.at += 1;
+                let text = self.text()?;
+                held.clear();
+                held.push_str(text);
+            }
+            _ => *slot = self.value()?,
+        }
+        Ok(())
     }
 
     fn value(&mut self) -> Result<Value> {
@@ -464,6 +501,18 @@ mod tests {
             .allow_extra_fields(true)
             .build()
             .unwrap()
+    }
+
+    /// The records of `range` as deduplication reads them (absent ones
+    /// empty).
+    fn records(packed: &Packed, range: Range<usize>) -> Vec<Record> {
+        let mut records = Vec::new();
+        Records::each(packed, range, &mut |record| {
+            records.push(record.clone());
+            Ok(())
+        })
+        .unwrap();
+        records
     }
 
     proptest! {
@@ -520,7 +569,10 @@ mod tests {
             for (i, record) in expected.iter().enumerate() {
                 prop_assert_eq!(&packed.get(i).unwrap(), record);
             }
-            let all = packed.records(0..packed.len()).unwrap();
+            // Read back one into the other (see `Packed::each`): texts
+            // after nulls, nulls after texts, extras or none.
+            prop_assert_eq!(&packed.entries(0..packed.len()).unwrap(), &expected);
+            let all = records(&packed, 0..packed.len());
             prop_assert_eq!(all.len(), expected.len());
             for (got, record) in all.iter().zip(&expected) {
                 let empty = Record::new(&schema);
@@ -529,7 +581,7 @@ mod tests {
             // Any stretch, across blocks held and spilled.
             let (from, to) = (range.0.min(packed.len()), range.1.min(packed.len()));
             let (from, to) = (from.min(to), from.max(to));
-            prop_assert_eq!(&packed.records(from..to).unwrap()[..], &all[from..to]);
+            prop_assert_eq!(&records(&packed, from..to)[..], &all[from..to]);
         }
     }
 

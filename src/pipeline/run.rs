@@ -1314,23 +1314,27 @@ fn write_clustered<'a>(
     // Records are read back a stretch at a time: spilled ones in one read.
     let rows = |range: std::ops::Range<usize>, out: &mut Vec<u8>| {
         let shown = kept.shown.entries(range.clone())?;
-        // Read only when some row shows no view of its own.
-        let compared = if shown.iter().all(Option::is_some) {
-            Vec::new()
-        } else {
-            kept.compared.records(range.clone())?
-        };
-        let mut compared = compared.into_iter();
-        for (k, shown) in shown.into_iter().enumerate() {
-            let own = compared.next();
-            let record = shown
-                .or(own)
-                .unwrap_or_else(|| Record::new(kept.compared.schema()));
+        let mut write = |k: usize, record: &Record| {
             let i = range.start + k;
             let cluster = row_of(clusters[i] as usize);
-            write_kept(out, layout, kept, i, &record, cluster, source)?;
+            write_kept(out, layout, kept, i, record, cluster, source)
+        };
+        // The compared records are read only when some row shows no view
+        // of its own.
+        if shown.iter().all(Option::is_some) {
+            for (k, record) in shown.iter().flatten().enumerate() {
+                write(k, record)?;
+            }
+            return Ok(());
         }
-        Ok(())
+        let empty = Record::new(kept.compared.schema());
+        let mut k = 0;
+        kept.compared.each(range.clone(), |own| {
+            let view = shown.get(k).and_then(Option::as_ref);
+            write(k, view.or(own).unwrap_or(&empty))?;
+            k += 1;
+            Ok(())
+        })
     };
     let rows_out = clusters.len().min(kept.compared.len());
     write::in_order(out, rows_out, rows, "writing")
