@@ -969,12 +969,24 @@ pub(crate) struct Row<'a> {
 impl<'a> Row<'a> {
     #[inline]
     fn string(&self, slot: usize) -> &'a str {
-        let start = if slot == 0 {
-            0
-        } else {
-            self.ends[slot - 1] as usize
+        let [text] = self.strings(slot);
+        text
+    }
+
+    /// Strings `slot..slot + N`, their ends read in one slice.
+    #[inline]
+    fn strings<const N: usize>(&self, slot: usize) -> [&'a str; N] {
+        let mut start = match slot.checked_sub(1) {
+            Some(before) => self.ends[before] as usize,
+            None => 0,
         };
-        &self.text[start..self.ends[slot] as usize]
+        let ends = &self.ends[slot..slot + N];
+        std::array::from_fn(|i| {
+            let end = ends[i] as usize;
+            let text = &self.text[start..end];
+            start = end;
+            text
+        })
     }
 
     /// The match key of column `c`.
@@ -990,10 +1002,11 @@ impl<'a> Row<'a> {
         let at = column.slot;
         let nick = column.flag.map_or(0, |f| self.flags[f]);
         if column.comparator == Comparator::Name {
+            let [key, spelling, phonetic] = self.strings(at);
             Prepared {
-                key: self.string(at),
-                spelling: self.string(at + 1),
-                phonetic: self.string(at + 2),
+                key,
+                spelling,
+                phonetic,
                 nick,
             }
         } else {
@@ -1126,7 +1139,7 @@ mod memo_tests {
 
 #[cfg(test)]
 mod wave_tests {
-    use super::{CHUNK, NameMemo, REORDER_GROUP, Table};
+    use super::{CHUNK, Comparator, NameMemo, PreparedName, REORDER_GROUP, Table};
     use crate::dedupe::Deduper;
     use crate::dedupe::generate::Generator;
     use crate::schema::{Record, Schema};
@@ -1175,6 +1188,46 @@ mod wave_tests {
                 );
             }
         }
+    }
+
+    /// A row reads back the parts of each name it stores, each in its
+    /// place: the key, then its spelling and phonetic code as preparing
+    /// the key afresh gives them, and its nickname number; other columns
+    /// their match key alone. Names of several scripts, read by the
+    /// record's hints.
+    #[test]
+    fn rows_read_back_each_part_of_their_names() {
+        let records = Generator::multilingual(5).generate(400).unwrap().records;
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let normalizer = &deduper.normalizer;
+        let mut table = deduper.empty_table();
+        let mut normalized = Vec::new();
+        for record in &records {
+            normalized.push(normalizer.normalize(record).unwrap().record);
+            table.push(normalizer, record).unwrap();
+        }
+        let mut names = 0;
+        for (row, record) in normalized.iter().enumerate() {
+            let reading = table.hints.reading(record);
+            for (c, column) in table.columns.iter().enumerate() {
+                let value = &record.values()[column.field];
+                let key = normalizer
+                    .match_key(column.field, value)
+                    .unwrap_or_default();
+                let got = table.row(row).get(c);
+                assert_eq!(got.key, key, "row {row} column {c}");
+                if column.comparator != Comparator::Name {
+                    assert_eq!((got.spelling, got.phonetic), ("", ""));
+                    continue;
+                }
+                let fresh = PreparedName::of(&key, column.role, reading);
+                assert_eq!(got.spelling, fresh.spelling, "row {row} column {c}");
+                assert_eq!(got.phonetic, fresh.phonetic, "row {row} column {c}");
+                assert_eq!(got.nick, fresh.nickname, "row {row} column {c}");
+                names += usize::from(!key.is_empty() && fresh.spelling != fresh.phonetic);
+            }
+        }
+        assert!(names > 400, "{names} names told apart from their codes");
     }
 
     /// A wave that fails leaves the table as it was, rows of the waves
