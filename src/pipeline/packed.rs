@@ -346,7 +346,7 @@ impl Packed {
     /// Entries `range`.
     pub(crate) fn entries(&self, range: Range<usize>) -> Result<Vec<Option<Record>>> {
         let mut records = Vec::with_capacity(range.len());
-        self.each(range, |record| {
+        self.each_entry(range, |record| {
             records.push(record.cloned());
             Ok(())
         })?;
@@ -358,7 +358,7 @@ impl Packed {
     /// once, and every record is read back into the same one (see
     /// [`Packed::unpack_into`]): a record handed over is lent until the
     /// next.
-    pub(crate) fn each(
+    pub(crate) fn each_entry(
         &self,
         range: Range<usize>,
         mut each: impl FnMut(Option<&Record>) -> Result<()>,
@@ -414,7 +414,7 @@ impl Records for Packed {
 
     fn each(&self, range: Range<usize>, each: &mut dyn FnMut(&Record) -> Result<()>) -> Result<()> {
         let empty = Record::new(&self.schema);
-        Packed::each(self, range, |record| each(record.unwrap_or(&empty)))
+        self.each_entry(range, |record| each(record.unwrap_or(&empty)))
     }
 }
 
@@ -569,7 +569,7 @@ mod tests {
             for (i, record) in expected.iter().enumerate() {
                 prop_assert_eq!(&packed.get(i).unwrap(), record);
             }
-            // Read back one into the other (see `Packed::each`): texts
+            // Read back one into the other (see `Packed::each_entry`): texts
             // after nulls, nulls after texts, extras or none.
             prop_assert_eq!(&packed.entries(0..packed.len()).unwrap(), &expected);
             let all = records(&packed, 0..packed.len());

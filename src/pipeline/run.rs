@@ -1329,7 +1329,7 @@ fn write_clustered<'a>(
         }
         let empty = Record::new(kept.compared.schema());
         let mut k = 0;
-        kept.compared.each(range.clone(), |own| {
+        kept.compared.each_entry(range.clone(), |own| {
             let view = shown.get(k).and_then(Option::as_ref);
             write(k, view.or(own).unwrap_or(&empty))?;
             k += 1;
