@@ -419,18 +419,6 @@ impl Table {
         result
     }
 
-    /// String `slot` of the row with `header`.
-    fn string<'a>(&'a self, header: &[u32], slot: usize) -> &'a str {
-        let base = start_of(header);
-        let ends = &header[FLAGS + self.flags + self.term_slots..];
-        let start = if slot == 0 {
-            0
-        } else {
-            ends[slot - 1] as usize
-        };
-        &self.text[base + start..base + ends[slot] as usize]
-    }
-
     /// `row`, read once for many of its values.
     #[inline]
     pub(crate) fn row(&self, row: usize) -> Row<'_> {
@@ -833,7 +821,8 @@ impl Table {
     /// before they are counted).
     pub(crate) fn row_parts(&self, row: usize) -> (Vec<&str>, Vec<u32>, &[u32]) {
         let header = self.header(row);
-        let strings = (0..self.slots).map(|s| self.string(header, s)).collect();
+        let read = self.row_of_header(header);
+        let strings = (0..self.slots).map(|s| read.string(s)).collect();
         let flags = header[FLAGS..FLAGS + self.flags].to_vec();
         let terms = if self.counted {
             &header[FLAGS + self.flags..FLAGS + self.flags + self.term_slots]
