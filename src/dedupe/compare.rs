@@ -86,6 +86,32 @@ pub(crate) struct Prepared<'a> {
     pub nick: u32,
 }
 
+impl<'a> Prepared<'a> {
+    /// A value that is its match key and nothing else.
+    pub(crate) fn of_key(key: &'a str) -> Self {
+        Self {
+            key,
+            ..Self::default()
+        }
+    }
+}
+
+/// [`level`] for a comparator that reads nothing of a value but its match
+/// key (the cheap ones, [`Comparator::cost`] 0: codes, exact values, dates,
+/// phones), given the two keys. Scoring compares these for every
+/// candidate pair, and most are missing or equal, which takes only a look.
+#[inline]
+pub(crate) fn key_level(comparator: Comparator, a: &str, b: &str) -> Option<u8> {
+    debug_assert_eq!(comparator.cost(), 0, "{comparator:?} reads more than keys");
+    if a.is_empty() || b.is_empty() {
+        None
+    } else if a == b {
+        Some(comparator.levels().len() as u8 - 1)
+    } else {
+        level(comparator, Prepared::of_key(a), Prepared::of_key(b))
+    }
+}
+
 /// The level of a pair of present values (`None` when either is missing).
 pub(crate) fn level(comparator: Comparator, a: Prepared<'_>, b: Prepared<'_>) -> Option<u8> {
     if a.key.is_empty() || b.key.is_empty() {
@@ -576,6 +602,20 @@ mod tests {
             if !a.is_empty() {
                 let exact = comparator.levels().len() as u8 - 1;
                 prop_assert_eq!(super::level(comparator, x, x), Some(exact));
+            }
+        }
+
+        /// The cheap comparators read only keys: their level from the keys
+        /// alone is the level of the values, missing, equal or not.
+        #[test]
+        fn cheap_levels_from_keys_are_the_levels_of_the_values(
+            a in "|[0-9]{1,3}|[0-9-]{10}|\\PC{0,6}|[a-c]{600}",
+            b in "|[0-9]{1,3}|[0-9-]{10}|\\PC{0,6}|[a-c]{600}",
+            same in any::<bool>(),
+        ) {
+            let b = if same { a.clone() } else { b };
+            for comparator in Comparator::ALL.into_iter().filter(|c| c.cost() == 0) {
+                prop_assert_eq!(key_level(comparator, &a, &b), level(comparator, p(&a), p(&b)));
             }
         }
 

@@ -1598,6 +1598,7 @@ fn has_kind(schema: &Schema, test: impl Fn(&FieldKind) -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Value;
     use crate::dedupe::generate::Generator;
 
     /// Scoring with the levels training compared gives the pairs, weights
@@ -1805,22 +1806,55 @@ mod tests {
     }
 
     /// Pruned scoring keeps exactly the pairs whose full weight reaches the
-    /// threshold, with that weight to the bit.
+    /// threshold, with that weight to the bit: on generated records, and
+    /// on the same records with a cheap column (birth date) and a costly
+    /// one (email) that no row fills, which pruned scoring leaves out.
     #[test]
     fn pruned_scoring_keeps_exactly_the_pairs_at_the_threshold() {
         let data = Generator::new(5).generate(3000).unwrap();
+        let mut unfilled = data.records.clone();
+        for record in &mut unfilled {
+            record.set("birth_date", Value::Null).unwrap();
+            record.set("email", Value::Null).unwrap();
+        }
         let deduper = Deduper::new(&Schema::customer()).unwrap();
-        let mut work = deduper.block(deduper.table(&[&data.records]).unwrap(), None);
-        let model = deduper.train_on(&mut work, None, &[]);
-        let scorer = deduper.scorer(&model);
-        let table = &work.table;
+        let schema = deduper.schema();
+        let cleared = ["birth_date", "email"].map(|name| schema.index_of(name).unwrap());
+        for (records, emptied) in [(&data.records, false), (&unfilled, true)] {
+            let mut work = deduper.block(deduper.table(&[records]).unwrap(), None);
+            let model = deduper.train_on(&mut work, None, &[]);
+            let table = &work.table;
+            for (c, column) in table.columns.iter().enumerate() {
+                if cleared.contains(&column.field) {
+                    assert_eq!(table.has_values(c), !emptied, "{}", column.field);
+                }
+            }
+            let counts = check_pruned_scoring(&deduper, table, &model, &work.candidates);
+            // Some pairs kept and some dropped at each threshold; without
+            // a birth date or email, none reach the highest.
+            let keeps = if emptied { &counts[..2] } else { &counts[..] };
+            assert!(keeps.iter().all(|&(kept, _)| kept > 0), "{counts:?}");
+            assert!(counts.iter().all(|&(_, dropped)| dropped > 0), "{counts:?}");
+        }
+    }
+
+    /// Checks pruned scoring against full scoring at a low, a middle and
+    /// a high threshold: the pairs each kept and dropped.
+    fn check_pruned_scoring(
+        deduper: &Deduper,
+        table: &Table,
+        model: &Model,
+        candidates: &[(u32, u32)],
+    ) -> Vec<(usize, usize)> {
+        let scorer = deduper.scorer(model);
         let mut levels = vec![0u8; table.columns.len()];
+        let mut counts = Vec::new();
         for threshold in [0.2f64, 0.9, 0.999] {
             let bits = model::weight_of(threshold);
             let pruned = model::Pruned::new(&scorer, table, deduper.swap, bits);
             let mut scratch = pruned.scratch();
             let (mut kept, mut dropped) = (0, 0);
-            for &(a, b) in &work.candidates {
+            for &(a, b) in candidates {
                 let (a, b) = (a as usize, b as usize);
                 model::levels(table, deduper.swap, a, b, &mut levels);
                 let full = scorer.weight(table, &levels, a, b);
@@ -1835,11 +1869,9 @@ mod tests {
                     }
                 }
             }
-            assert!(
-                kept > 0 && dropped > 0,
-                "{threshold}: {kept} kept, {dropped} dropped"
-            );
+            counts.push((kept, dropped));
         }
+        counts
     }
 }
 

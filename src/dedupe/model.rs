@@ -271,11 +271,13 @@ fn apply_swap((a, b): (Row<'_>, Row<'_>), swap: Option<Swap>, out: &mut [u8]) {
 pub(crate) struct Pruned<'a> {
     scorer: &'a Scorer,
     swap: Option<Swap>,
-    /// Columns compared together, in order: the cheap ones in one step,
-    /// then each costlier column on its own (given and family names
-    /// together, since a swap rewrites both).
+    /// Columns compared together, in order: the cheap ones (which read
+    /// only match keys) in the first step, then each costlier column on
+    /// its own (given and family names together, since a swap rewrites
+    /// both). A column no row fills is in no step: it is missing in
+    /// every pair.
     steps: Vec<Vec<usize>>,
-    /// The step of each column.
+    /// The step of each column (`usize::MAX` for a column in none).
     step_of: Vec<usize>,
     /// The columns after the first step.
     later: Vec<usize>,
@@ -296,11 +298,11 @@ pub(crate) struct Scratch<'t> {
     /// Each column's weight at the exact level for the pair (term
     /// frequency included), where the keys are equal.
     exact: Vec<f64>,
-    /// The first row of the last pair, and its values of the first step's
+    /// The first row of the last pair, and its keys of the first step's
     /// columns: pairs come sorted, so a dozen in a row share their first
-    /// row, whose values are then read once.
+    /// row, whose keys are then read once.
     first: Option<usize>,
-    first_values: Vec<Prepared<'t>>,
+    first_keys: Vec<&'t str>,
 }
 
 impl<'a> Pruned<'a> {
@@ -321,16 +323,16 @@ impl<'a> Pruned<'a> {
             }
             _ => (cost(c), c),
         };
-        let mut order: Vec<usize> = (0..width).collect();
+        let mut order: Vec<usize> = (0..width).filter(|&c| table.has_values(c)).collect();
         order.sort_by_key(|&c| place(c));
-        let mut steps: Vec<Vec<usize>> = Vec::new();
-        let mut step_of = vec![0; width];
+        // The cheap columns first, then one step per place.
+        let mut steps: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut step_of = vec![usize::MAX; width];
         let mut last = None;
         for c in order {
-            let key = if cost(c) == 0 { (0, 0) } else { place(c) };
-            if last != Some(key) {
+            if cost(c) > 0 && last != Some(place(c)) {
                 steps.push(Vec::new());
-                last = Some(key);
+                last = Some(place(c));
             }
             step_of[c] = steps.len() - 1;
             if let Some(step) = steps.last_mut() {
@@ -340,7 +342,7 @@ impl<'a> Pruned<'a> {
         Self {
             scorer,
             swap,
-            later: (0..width).filter(|&c| step_of[c] > 0).collect(),
+            later: steps.iter().skip(1).flatten().copied().collect(),
             steps,
             step_of,
             below_exact: (0..width).map(|f| scorer.below_exact(f)).collect(),
@@ -352,11 +354,12 @@ impl<'a> Pruned<'a> {
     pub(crate) fn scratch<'t>(&self) -> Scratch<'t> {
         let width = self.step_of.len();
         Scratch {
-            levels: vec![0; width],
+            // Columns in no step stay missing.
+            levels: vec![MISSING; width],
             ceilings: vec![0.0; width],
             exact: vec![0.0; width],
             first: None,
-            first_values: Vec::new(),
+            first_keys: Vec::new(),
         }
     }
 
@@ -376,13 +379,13 @@ impl<'a> Pruned<'a> {
             ceilings,
             exact,
             first,
-            first_values,
+            first_keys,
         } = scratch;
         let (ra, rb) = (table.row(a), table.row(b));
         let first_step = self.steps.first().map_or(&[][..], Vec::as_slice);
         if *first != Some(a) {
-            first_values.clear();
-            first_values.extend(first_step.iter().map(|&c| ra.get(c)));
+            first_keys.clear();
+            first_keys.extend(first_step.iter().map(|&c| ra.key(c)));
             *first = Some(a);
         }
         let apart = names::generations_differ(ra.generation, rb.generation);
@@ -410,8 +413,9 @@ impl<'a> Pruned<'a> {
         let last = self.steps.len().saturating_sub(1);
         for (i, step) in self.steps.iter().enumerate() {
             if i == 0 {
-                for (&c, &value) in step.iter().zip(first_values.iter()) {
-                    out[c] = level_of(table, c, value, rb.get(c));
+                for (&c, &key) in step.iter().zip(first_keys.iter()) {
+                    out[c] = compare::key_level(table.columns[c].comparator, key, rb.key(c))
+                        .unwrap_or(MISSING);
                 }
             } else {
                 for &c in step {

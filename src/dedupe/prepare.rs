@@ -419,6 +419,14 @@ impl Table {
         result
     }
 
+    /// Whether any row holds a value (a match key) in column `c`: a column
+    /// the input never fills compares as missing in every pair.
+    pub(crate) fn has_values(&self, c: usize) -> bool {
+        (0..self.rows)
+            .into_par_iter()
+            .any(|place| !self.row_stored_at(place).key(c).is_empty())
+    }
+
     /// `row`, read once for many of its values.
     #[inline]
     pub(crate) fn row(&self, row: usize) -> Row<'_> {
