@@ -923,8 +923,9 @@ impl Table {
     /// A hash of the row's content, the same whatever position it has.
     pub(crate) fn content_hash(&self, row: usize) -> u64 {
         let mut hasher = DefaultHasher::new();
+        let row = self.row(row);
         for c in 0..self.columns.len() {
-            self.key(c, row).hash(&mut hasher);
+            row.key(c).hash(&mut hasher);
         }
         hasher.finish()
     }
