@@ -879,6 +879,13 @@ pub fn dedupe(data: &[u8]) {
         };
         if let Ok(outcome) = deduper.run(&records) {
             assert_eq!(outcome.clusters().len(), records.len());
+            // With the model given, every candidate goes through pruned
+            // scoring instead of the levels training compared: the same
+            // pairs and clusters.
+            if let Ok(again) = deduper.run_with(&records, outcome.model()) {
+                assert_eq!(again.clusters(), outcome.clusters());
+                assert_eq!(again.pairs().len(), outcome.pairs().len());
+            }
             for (a, b) in input.explain.iter().take(4) {
                 let n = records.len().max(1);
                 let _ = outcome.explain(usize::from(*a) % n, usize::from(*b) % n);

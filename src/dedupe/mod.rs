@@ -1824,10 +1824,14 @@ mod tests {
             let mut work = deduper.block(deduper.table(&[records]).unwrap(), None);
             let model = deduper.train_on(&mut work, None, &[]);
             let table = &work.table;
-            for (c, column) in table.columns.iter().enumerate() {
-                if cleared.contains(&column.field) {
-                    assert_eq!(table.has_values(c), !emptied, "{}", column.field);
-                }
+            let columns = table.columns.iter().enumerate();
+            let compared: Vec<usize> = columns
+                .filter(|(_, column)| cleared.contains(&column.field))
+                .map(|(c, _)| c)
+                .collect();
+            assert_eq!(compared.len(), cleared.len());
+            for c in compared {
+                assert_eq!(table.has_values(c), !emptied, "column {c}");
             }
             let counts = check_pruned_scoring(&deduper, table, &model, &work.candidates);
             // Some pairs kept and some dropped at each threshold; without
