@@ -18,25 +18,71 @@ pub(crate) fn csv_record(
     delimiter: u8,
     cells: impl Iterator<Item = impl AsRef<[u8]>>,
 ) -> io::Result<()> {
-    for (i, cell) in cells.enumerate() {
-        let cell = cell.as_ref();
-        if i > 0 {
-            out.write_all(&[delimiter])?;
-        }
-        if needs_quotes(cell, delimiter) {
-            out.write_all(b"\"")?;
-            for part in cell.split_inclusive(|&b| b == b'"') {
-                out.write_all(part)?;
-                if part.last() == Some(&b'"') {
-                    out.write_all(b"\"")?;
-                }
-            }
-            out.write_all(b"\"")?;
-        } else {
-            out.write_all(cell)?;
+    let mut line = CsvLine::start(delimiter);
+    for cell in cells {
+        line.cell(cell.as_ref());
+    }
+    line.end(out)
+}
+
+/// One CSV record put together cell by cell, then handed to its output in
+/// one write: outputs are `dyn Write`, and a call through it for each
+/// cell and delimiter took 0.9 % of a `clean` run's instructions, cells
+/// handed over through a chain of iterators 2 % more (50 k rows, one
+/// thread). The buffer is the thread's, reused from line to line.
+struct CsvLine {
+    text: Vec<u8>,
+    delimiter: u8,
+    /// Whether a cell came before (the first may be empty).
+    started: bool,
+}
+
+thread_local! {
+    static LINE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl CsvLine {
+    fn start(delimiter: u8) -> Self {
+        let mut text = LINE.take();
+        text.clear();
+        Self {
+            text,
+            delimiter,
+            started: false,
         }
     }
-    out.write_all(b"\n")
+
+    /// Adds a cell, quoted when it needs to be.
+    fn cell(&mut self, cell: &[u8]) {
+        let text = &mut self.text;
+        if self.started {
+            text.push(self.delimiter);
+        }
+        self.started = true;
+        if needs_quotes(cell, self.delimiter) {
+            text.push(b'"');
+            for part in cell.split_inclusive(|&b| b == b'"') {
+                text.extend_from_slice(part);
+                if part.last() == Some(&b'"') {
+                    text.push(b'"');
+                }
+            }
+            text.push(b'"');
+        } else {
+            text.extend_from_slice(cell);
+        }
+    }
+
+    /// Ends the line and writes it.
+    fn end(mut self, out: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        self.text.push(b'\n');
+        let written = out.write_all(&self.text);
+        // A huge row's buffer is not kept for the rest of the run.
+        if self.text.capacity() <= 1 << 16 {
+            LINE.set(std::mem::take(&mut self.text));
+        }
+        written
+    }
 }
 
 /// Whether a CSV cell is quoted: it holds the delimiter, a quote or a
@@ -112,6 +158,21 @@ impl std::fmt::Display for RowRef<'_> {
     }
 }
 
+/// `n` in decimal digits, written at the end of `digits`.
+fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    let mut left = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (left % 10) as u8;
+        left /= 10;
+        if left == 0 {
+            break;
+        }
+    }
+    &digits[at..]
+}
+
 impl RowRef<'_> {
     /// Appends what `Display` writes, without the formatting machinery:
     /// golden records and pairs name rows by the million.
@@ -120,18 +181,12 @@ impl RowRef<'_> {
             text.push_str(source);
             text.push(':');
         }
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut left = self.line;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (left % 10) as u8;
-            left /= 10;
-            if left == 0 {
-                break;
-            }
-        }
-        text.extend(digits[at..].iter().map(|&d| char::from(d)));
+        let mut digits = [0; 20];
+        text.extend(
+            decimal(self.line, &mut digits)
+                .iter()
+                .map(|&d| char::from(d)),
+        );
     }
 
     /// A number, or `"source:line"` in a link.
@@ -224,17 +279,16 @@ impl Layout {
                     Raw::Csv(cells) => Some(cells),
                     _ => None,
                 };
-                let values = self
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| self.written[i])
-                    .map(|(i, field)| match field {
-                        Some(f) => line
-                            .record
-                            .get_at(*f)
-                            .and_then(Value::to_text)
-                            .unwrap_or_default(),
+                let mut csv = CsvLine::start(self.delimiter);
+                for (i, field) in self.columns.iter().enumerate() {
+                    if !self.written[i] {
+                        continue;
+                    }
+                    match field {
+                        Some(f) => {
+                            let value = line.record.get_at(*f).and_then(Value::to_text);
+                            csv.cell(value.as_deref().unwrap_or_default().as_bytes());
+                        }
                         None => {
                             let found = self
                                 .extension_columns
@@ -242,35 +296,30 @@ impl Layout {
                                 .find(|(column, _)| *column == i)
                                 .map(|(_, name)| appended_value(line.record, name))
                                 .filter(|v| !v.is_empty());
-                            found.unwrap_or_else(|| {
-                                Cow::Borrowed(cells.and_then(|c| c.get(i)).unwrap_or_default())
-                            })
+                            let value = found.as_deref().unwrap_or_else(|| {
+                                cells.and_then(|c| c.get(i)).unwrap_or_default()
+                            });
+                            csv.cell(value.as_bytes());
                         }
-                    });
-                let appended = self
-                    .appended
-                    .iter()
-                    .map(|name| appended_value(line.record, name));
-                // The row's number and its cluster's, one after the other.
-                let mut rows = String::new();
-                RowRef {
-                    source: None,
-                    line: line.row.line,
+                    }
                 }
-                .push_to(&mut rows);
-                let number = rows.len();
-                if let Some(cluster) = line.cluster {
-                    cluster.push_to(&mut rows);
+                for name in &self.appended {
+                    csv.cell(appended_value(line.record, name).as_bytes());
                 }
-                let (number, cluster) = rows.split_at(number);
-                let cells = values
-                    .chain(appended)
-                    .chain(line.source.map(Cow::Borrowed))
-                    .chain([Cow::Borrowed(number)])
-                    .chain(line.cluster.map(|_| Cow::Borrowed(cluster)))
-                    .chain(line.warnings.map(Cow::Borrowed))
-                    .map(text_bytes);
-                csv_record(out, self.delimiter, cells)
+                if let Some(source) = line.source {
+                    csv.cell(source.as_bytes());
+                }
+                let mut digits = [0; 20];
+                csv.cell(decimal(line.row.line, &mut digits));
+                match line.cluster {
+                    Some(RowRef { source: None, line }) => csv.cell(decimal(line, &mut digits)),
+                    Some(cluster) => csv.cell(cluster.to_string().as_bytes()),
+                    None => {}
+                }
+                if let Some(warnings) = line.warnings {
+                    csv.cell(warnings.as_bytes());
+                }
+                csv.end(out)
             }
             Format::Jsonl => {
                 // The record's own JSON keeps schema order; members outside
@@ -752,6 +801,42 @@ mod tests {
             let record = reader.byte_records().next().unwrap().unwrap();
             prop_assert_eq!(&record[0], &cell[..]);
             prop_assert_eq!(&record[1], b"x");
+        }
+
+        /// Lines written one after the other (each put together in the
+        /// thread's reused buffer) read back as the cells they were made
+        /// of, empty first cells and a line longer than the buffer kept
+        /// included.
+        #[test]
+        fn lines_read_back_as_their_cells(
+            lines in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof![
+                        Just(String::new()),
+                        "[a-z ,;\"\n]{0,12}",
+                        "x{70000}",
+                    ],
+                    // One empty cell alone is an empty line, which readers skip.
+                    2..5,
+                ),
+                1..4,
+            ),
+            delimiter in prop_oneof![Just(b','), Just(b';')],
+        ) {
+            let mut out = Vec::new();
+            for cells in &lines {
+                csv_record(&mut out, delimiter, cells.iter().map(String::as_bytes)).unwrap();
+            }
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(&out[..]);
+            let read: Vec<Vec<String>> = reader
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+                .collect();
+            prop_assert_eq!(read, lines);
         }
     }
 
