@@ -20,6 +20,11 @@ impl Comparator {
         }
     }
 
+    /// The highest of [`Comparator::levels`], which only equal keys reach.
+    pub(crate) fn exact_level(self) -> u8 {
+        (self.levels().len() - 1) as u8
+    }
+
     /// How costly a comparison is, in four classes: codes, dates and exact
     /// values (0); names and email (1); cities and other text (2);
     /// addresses (3). Scoring compares cheap columns first and stores their
@@ -106,7 +111,7 @@ pub(crate) fn key_level(comparator: Comparator, a: &str, b: &str) -> Option<u8> 
     if a.is_empty() || b.is_empty() {
         None
     } else if a == b {
-        Some(comparator.levels().len() as u8 - 1)
+        Some(comparator.exact_level())
     } else {
         level(comparator, Prepared::of_key(a), Prepared::of_key(b))
     }
@@ -118,8 +123,11 @@ pub(crate) fn level(comparator: Comparator, a: Prepared<'_>, b: Prepared<'_>) ->
         return None;
     }
     if a.key.len() > MAX_FUZZY_BYTES || b.key.len() > MAX_FUZZY_BYTES {
-        let exact = comparator.levels().len() - 1;
-        return Some(if a.key == b.key { exact as u8 } else { 0 });
+        return Some(if a.key == b.key {
+            comparator.exact_level()
+        } else {
+            0
+        });
     }
     Some(match comparator {
         Comparator::Name => name(a, b),
@@ -600,7 +608,7 @@ mod tests {
                 prop_assert!((l as usize) < comparator.levels().len());
             }
             if !a.is_empty() {
-                let exact = comparator.levels().len() as u8 - 1;
+                let exact = comparator.exact_level();
                 prop_assert_eq!(super::level(comparator, x, x), Some(exact));
             }
         }
@@ -764,7 +772,7 @@ mod tests {
             Comparator::Text,
             Comparator::Email,
         ] {
-            let exact = comparator.levels().len() as u8 - 1;
+            let exact = comparator.exact_level();
             assert_eq!(level(comparator, p(&long), p(&long)), Some(exact));
             assert_eq!(
                 level(comparator, p(&long), p(&slip)),

@@ -313,7 +313,11 @@ impl Layout {
                 csv.cell(decimal(line.row.line, &mut digits));
                 match line.cluster {
                     Some(RowRef { source: None, line }) => csv.cell(decimal(line, &mut digits)),
-                    Some(cluster) => csv.cell(cluster.to_string().as_bytes()),
+                    Some(cluster) => {
+                        let mut text = String::new();
+                        cluster.push_to(&mut text);
+                        csv.cell(text.as_bytes());
+                    }
                     None => {}
                 }
                 if let Some(warnings) = line.warnings {
