@@ -202,6 +202,67 @@ fn nothing_is_lost_between_output_and_rejects() {
     );
 }
 
+/// Rows are read, cleaned and written in chunks of thousands, several in
+/// flight at once, and a written chunk goes back to be freed on the worker
+/// threads: across many chunks every row still comes out once, in input
+/// order, with its own cells, and rejects keep theirs.
+#[test]
+fn rows_of_many_chunks_come_out_whole_and_in_order() {
+    const ROWS: usize = 40_000;
+    let mut input = String::from("customer_id,given_name,family_name,email,note\n");
+    for i in 0..ROWS {
+        // Every seventh email is malformed: those rows are rejected.
+        let at = if i % 7 == 3 { "#" } else { "@" };
+        input.push_str(&format!(
+            "c{i},Ann{},Lee{},ann.{i}{at}example.com,note {i}\n",
+            i % 97,
+            i % 89
+        ));
+    }
+    let rejects = scratch("many-chunks-rejects.csv");
+    for command in ["clean", "dedupe"] {
+        let out = custodia(
+            &[command, "--quiet", "--rejects", rejects.to_str().unwrap()],
+            input.as_bytes(),
+        );
+        assert!(out.status.code().unwrap() <= 1, "{}", text(&out.stderr));
+        let read = |body: &[u8]| {
+            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+            let head = reader.headers().unwrap().clone();
+            let at = |name: &str| head.iter().position(|h| h == name).unwrap();
+            let (row, id, note) = (at("_row"), at("customer_id"), at("note"));
+            reader
+                .records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    let line: usize = r[row].parse().unwrap();
+                    (line, r[id].to_owned(), r[note].to_owned())
+                })
+                .collect::<Vec<_>>()
+        };
+        let written = read(&out.stdout);
+        let rejected = read(&std::fs::read(&rejects).unwrap());
+        let lines = |rows: &[(usize, String, String)]| rows.iter().map(|r| r.0).collect::<Vec<_>>();
+        // Line 2 is the first row. Dedupe writes rejected rows too,
+        // matched without their errors.
+        let is_rejected = |line: &usize| (line - 2) % 7 == 3;
+        let rejected_lines: Vec<usize> = (2..ROWS + 2).filter(is_rejected).collect();
+        let written_lines: Vec<usize> = (2..ROWS + 2)
+            .filter(|line| command == "dedupe" || !is_rejected(line))
+            .collect();
+        assert_eq!(lines(&rejected), rejected_lines, "{command}: rejects");
+        assert_eq!(lines(&written), written_lines, "{command}: output");
+        for (line, id, note) in written.iter().chain(&rejected) {
+            let i = line - 2;
+            assert_eq!(
+                (id.as_str(), note.as_str()),
+                (format!("c{i}").as_str(), format!("note {i}").as_str()),
+                "{command}"
+            );
+        }
+    }
+}
+
 /// Dedupe keeps only a line number for most rows; rows with more to write
 /// (a column outside the schema, warnings, unknown JSON members) keep it,
 /// and every row comes out with its own.

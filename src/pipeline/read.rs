@@ -12,6 +12,18 @@ pub(crate) struct Row {
     pub(crate) raw: Raw,
 }
 
+impl Row {
+    /// Takes the row out, leaving its line with no cells, so that a row
+    /// kept from a chunk does not hold the chunk's memory.
+    pub(crate) fn take(&mut self) -> Self {
+        let raw = std::mem::replace(&mut self.raw, Raw::Csv(Cells::default()));
+        Self {
+            line: self.line,
+            raw,
+        }
+    }
+}
+
 pub(crate) enum Raw {
     /// The cells of a CSV row, valid UTF-8.
     Csv(Cells),
