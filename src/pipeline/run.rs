@@ -387,7 +387,7 @@ enum Handled {
 
 /// What a sink of [`Pipeline::ingest`] did with a processed row.
 enum Spent {
-    /// Kept it (moved out its parts).
+    /// Kept it: the sink frees it.
     Kept,
     /// Read it only: handed back, to be freed where it was made.
     Unkept(Box<Processed>),
@@ -1037,17 +1037,24 @@ impl Pipeline {
             let reading = &reading;
             let worker = scope.spawn(move || {
                 for chunk in read_rx {
+                    // Chunks written meanwhile are freed beside the work,
+                    // not in a round of their own that wakes every thread.
+                    let spent: Vec<_> = spent_rx.try_iter().collect();
                     let processed = chunk.map(|chunk| {
-                        let handled = chunk
-                            .par_iter()
-                            .map(|row| self.handle(row, reading))
-                            .collect();
+                        let (handled, ()) = rayon::join(
+                            || {
+                                chunk
+                                    .par_iter()
+                                    .map(|row| self.handle(row, reading))
+                                    .collect()
+                            },
+                            || spent.into_iter().for_each(free_in_parallel),
+                        );
                         (chunk, handled)
                     });
                     if done_tx.send(processed).is_err() {
                         break;
                     }
-                    spent_rx.try_iter().for_each(free_in_parallel);
                 }
                 // The writer is told that no chunk follows, and what it
                 // still sends back is freed here until it stops.
