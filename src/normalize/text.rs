@@ -231,6 +231,17 @@ fn changed(before: &str, after: String) -> Cow<'_, str> {
 
 /// Whether the text has cased letters and they are all upper or all lower.
 pub fn is_single_case(text: &str) -> bool {
+    // Most names are ASCII: their bytes are looked at without decoding
+    // characters or branching on each.
+    if text.is_ascii() {
+        let (upper, lower) = text.bytes().fold((false, false), |(upper, lower), b| {
+            (
+                upper | b.is_ascii_uppercase(),
+                lower | b.is_ascii_lowercase(),
+            )
+        });
+        return upper != lower;
+    }
     let (mut upper, mut lower) = (false, false);
     for c in text.chars() {
         if c.is_ascii() {
@@ -469,6 +480,19 @@ mod tests {
             } else {
                 prop_assert!(!matches!(fast, AsciiScan::Clean));
             }
+        }
+    }
+
+    proptest! {
+        /// Whether text is in one case is read alike from ASCII bytes and
+        /// from characters: it has cased letters, all upper or all lower.
+        #[test]
+        fn single_case_is_read_alike_from_bytes_and_chars(
+            text in "[ -~]{0,24}|[a-zA-Zé É1 ]{0,12}",
+        ) {
+            let cased: Vec<bool> = text.chars().filter(|c| c.is_alphabetic()).map(char::is_uppercase).collect();
+            let single = !cased.is_empty() && cased.iter().all(|&u| u == cased[0]);
+            prop_assert_eq!(is_single_case(&text), single);
         }
     }
 
