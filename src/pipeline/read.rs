@@ -13,8 +13,8 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    /// Takes the row out, leaving its line with no cells, so that a row
-    /// kept from a chunk does not hold the chunk's memory.
+    /// Takes the row out of its chunk (which goes back to be freed),
+    /// leaving its line with no cells in its place.
     pub(crate) fn take(&mut self) -> Self {
         let raw = std::mem::replace(&mut self.raw, Raw::Csv(Cells::default()));
         Self {
