@@ -331,21 +331,28 @@ impl PairScorer {
         sorted.sort_unstable_by(|&&(a, b, wx), &&(c, d, wy)| {
             wy.total_cmp(&wx).then_with(|| tie(a, b).cmp(&tie(c, d)))
         });
-        let mut levels = vec![0u8; prepared.table.columns.len()];
-        let mut probability = |x: u32, y: u32| {
+        let width = prepared.table.columns.len();
+        let probability = |levels: &mut Vec<u8>, x: u32, y: u32| {
             let (x, y) = (by_row[x as usize], by_row[y as usize]);
-            model::probability(self.weight_into((prepared, x), (prepared, y), &mut levels))
+            model::probability(self.weight_into((prepared, x), (prepared, y), levels))
         };
+        let mut levels = vec![0u8; width];
         // Each pair in the order the whole run compares it (lower row
         // first), as it scores it there.
         let edges: Vec<(u32, u32, f64)> = sorted
             .iter()
             .map(|&&(i, j, _)| {
                 let (x, y) = (local[i].min(local[j]), local[i].max(local[j]));
-                (x, y, probability(x, y))
+                (x, y, probability(&mut levels, x, y))
             })
             .collect();
-        let ids = cluster::cluster(n, &edges, self.deduper.config.clustering, probability);
+        let ids = cluster::cluster(
+            n,
+            &edges,
+            self.deduper.config.clustering,
+            || vec![0u8; width],
+            probability,
+        );
         Ok((0..n)
             .map(|i| rows[by_row[ids[local[i] as usize] as usize]])
             .collect())

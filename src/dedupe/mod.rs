@@ -1444,15 +1444,21 @@ impl Deduper {
                 (a, b, model::probability(weight))
             }))
             .collect();
-        let clusters = cluster::cluster(table.rows, &edges, self.config.clustering, |x, y| {
-            match label_of.get(&key((x, y))) {
-                Some(Label::Match) => return 1.0,
-                Some(Label::NonMatch) => return 0.0,
-                None => {}
-            }
-            model::levels(&table, self.swap, x as usize, y as usize, &mut levels);
-            model::probability(scorer.weight(&table, &levels, x as usize, y as usize))
-        });
+        let clusters = cluster::cluster(
+            table.rows,
+            &edges,
+            self.config.clustering,
+            || vec![0u8; width],
+            |levels, x, y| {
+                match label_of.get(&key((x, y))) {
+                    Some(Label::Match) => return 1.0,
+                    Some(Label::NonMatch) => return 0.0,
+                    None => {}
+                }
+                model::levels(&table, self.swap, x as usize, y as usize, levels);
+                model::probability(scorer.weight(&table, levels, x as usize, y as usize))
+            },
+        );
         matched.sort_unstable_by_key(|&(i, _)| candidates[i]);
         let pairs: Vec<ScoredPair> = matched
             .iter()
@@ -1476,15 +1482,18 @@ impl Deduper {
         if !forced.is_empty() {
             pairs.sort_unstable_by_key(|p| (p.a, p.b));
         }
-        let mut ids = clusters.clone();
-        ids.sort_unstable();
-        ids.dedup();
+        // A cluster is named by its smallest row: one row names itself.
+        let cluster_count = clusters
+            .iter()
+            .enumerate()
+            .filter(|&(row, &id)| id as usize == row)
+            .count();
         let stats = Stats {
             records: table.rows,
             pairs_per_rule,
             candidate_pairs: candidates.len(),
             matched_pairs: pairs.len(),
-            clusters: ids.len(),
+            clusters: cluster_count,
         };
         Outcome {
             clusters,
