@@ -105,6 +105,25 @@ const POSTAL_MARKS: [char; 3] = ['\u{3012}', '\u{3020}', '\u{3036}'];
 /// (BR), `123456789` is `12345-6789` (US). Values of other countries, and
 /// values that do not fit, are only cleaned and upper-cased.
 pub fn normalize_postcode(postcode: &str, country: Option<RegionCode>) -> Cow<'_, str> {
+    formed_postcode(postcode, country).0
+}
+
+/// Whether a postcode, put into its country's usual form as
+/// [`normalize_postcode`] puts it, lacks its country's format: what
+/// [`postcode_is_valid`] says of that form is `Some(false)`. The format
+/// is checked once: putting the postcode in that form has checked it
+/// already unless a separator was added.
+pub(crate) fn postcode_lacks_format(postcode: &str, country: RegionCode) -> bool {
+    let (formed, checked) = formed_postcode(postcode, Some(country));
+    checked.unwrap_or_else(|| postcode_is_valid(&formed, country)) == Some(false)
+}
+
+/// [`normalize_postcode`], and what [`postcode_is_valid`] says of its
+/// result when that came out on the way (`None` when it did not).
+fn formed_postcode(
+    postcode: &str,
+    country: Option<RegionCode>,
+) -> (Cow<'_, str>, Option<Option<bool>>) {
     // Postal marks are not ASCII: most values need no look for them.
     let unmarked = if postcode
         .as_bytes()
@@ -124,19 +143,24 @@ pub fn normalize_postcode(postcode: &str, country: Option<RegionCode>) -> Cow<'_
     } else {
         Cow::Owned(text::nfc(cleaned.to_uppercase()))
     };
-    let upper = match country.and_then(|c| without_country_prefix(&upper, c)) {
-        Some(bare) => Cow::Owned(bare),
-        None => upper,
+    let (upper, mut checked) = match country.map(|c| without_country_prefix(&upper, c)) {
+        Some((Some(bare), valid)) => (Cow::Owned(bare), Some(valid)),
+        Some((None, valid)) => (upper, Some(valid)),
+        None => (upper, None),
     };
     let out = match country.and_then(|c| reformat_postcode(&upper, c)) {
-        Some(formatted) => Cow::Owned(formatted),
+        Some(formatted) => {
+            checked = None;
+            Cow::Owned(formatted)
+        }
         None => upper,
     };
-    if out == postcode {
+    let out = if out == postcode {
         Cow::Borrowed(postcode)
     } else {
         Cow::Owned(out.into_owned())
-    }
+    };
+    (out, checked)
 }
 
 /// The prefixes a postcode may carry before it to say its country, beside
@@ -164,10 +188,13 @@ const POSTCODE_PREFIXES: &[(&str, &[&str])] = &[
 /// prefix before it (`H-1088`, `D 10115`, `TK 281 94`), in the form the
 /// country's format takes: without the prefix, or with the one the format
 /// asks for (`LV 1050` is `LV-1050`). `None` when it has the format
-/// already, the format is not known, or no form fits.
-fn without_country_prefix(upper: &str, country: RegionCode) -> Option<String> {
-    if postcode_is_valid(upper, country) != Some(false) {
-        return None;
+/// already, the format is not known, or no form fits. Beside it, what
+/// [`postcode_is_valid`] says of the postcode it leaves (the new form, or
+/// `upper` when there is none).
+fn without_country_prefix(upper: &str, country: RegionCode) -> (Option<String>, Option<bool>) {
+    let valid = postcode_is_valid(upper, country);
+    if valid != Some(false) {
+        return (None, valid);
     }
     let code = country.as_str();
     let others = POSTCODE_PREFIXES
@@ -195,6 +222,7 @@ fn without_country_prefix(upper: &str, country: RegionCode) -> Option<String> {
     ]
     .into_iter()
     .find(|candidate| candidate != upper && postcode_is_valid(candidate, country) == Some(true))
+    .map_or((None, Some(false)), |bare| (Some(bare), Some(true)))
 }
 
 /// The usual form of a postcode of the countries that custodia formats,
@@ -448,11 +476,51 @@ mod tests {
                 );
             }
         }
+        // Read off the forms: reformatted, prefixed, neither.
+        for (code, text, lacks) in [
+            ("US", "123456789", false),
+            ("US", "1234", true),
+            ("JP", "1000001", false),
+            ("GB", "sw1a1aa", false),
+            ("DE", "D-10117", false),
+            ("DE", "D-1011", true),
+            ("HK", "999077", false),
+        ] {
+            let c = RegionCode::new(code).unwrap();
+            assert_eq!(postcode_lacks_format(text, c), lacks, "{code} {text}");
+        }
         // Hong Kong has no postcodes.
         assert_eq!(
             postcode_is_valid("999077", RegionCode::new("HK").unwrap()),
             None
         );
+    }
+
+    proptest::proptest! {
+        /// Whether a postcode lacks its country's format, read with the
+        /// check that putting it in form made, is what checking its
+        /// normalized form says: for countries whose formats are patterns,
+        /// digits only or unknown, that are reformatted or carry a prefix.
+        #[test]
+        fn a_postcode_lacks_its_format_as_its_normal_form_is_checked(
+            prefix in proptest::prop_oneof![
+                3 => proptest::strategy::Just(String::new()),
+                1 => "(D-|D |DE-|TK |LV |NL|〒| )",
+            ],
+            body in proptest::prop_oneof!["[0-9A-Za-z -]{0,9}", "[0-9]{7,9}", "[A-Za-z0-9]{5,7}"],
+            country in proptest::sample::select(vec![
+                "US", "GB", "CA", "JP", "BR", "DE", "GR", "LV", "NL", "PL", "HK", "AU",
+            ]),
+        ) {
+            let text = format!("{prefix}{body}");
+            let c = RegionCode::new(country).unwrap();
+            let formed = normalize_postcode(&text, Some(c));
+            proptest::prop_assert_eq!(
+                postcode_lacks_format(&text, c),
+                postcode_is_valid(&formed, c) == Some(false),
+                "{} {:?} -> {:?}", country, text, formed
+            );
+        }
     }
 
     #[test]

@@ -429,13 +429,12 @@ impl Validator {
                 issues.push(issue(IssueCode::CountryUnknown));
             }
             FieldKind::Postcode => {
-                if let Some(country) = region {
-                    let formatted = address::normalize_postcode(text, Some(country));
-                    if address::postcode_is_valid(&formatted, country) == Some(false) {
-                        issues.push(
-                            issue(IssueCode::PostcodeInvalid).detail(format!("country {country}")),
-                        );
-                    }
+                if let Some(country) = region
+                    && address::postcode_lacks_format(text, country)
+                {
+                    issues.push(
+                        issue(IssueCode::PostcodeInvalid).detail(format!("country {country}")),
+                    );
                 }
             }
             FieldKind::NationalId(scheme) => {
