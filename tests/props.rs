@@ -507,3 +507,59 @@ mod masking {
         }
     }
 }
+
+/// A schema of the kinds a text cell is read into differently, and a small
+/// size limit.
+const CELL_KINDS: &str = r#"{
+  "name": "cells",
+  "max_value_bytes": 12,
+  "fields": [
+    {"name": "given", "kind": "given_name"},
+    {"name": "email", "kind": "email"},
+    {"name": "postcode", "kind": "postcode"},
+    {"name": "note", "kind": "text"},
+    {"name": "visits", "kind": "integer"},
+    {"name": "limit", "kind": "decimal"},
+    {"name": "vip", "kind": "boolean"},
+    {"name": "tier", "kind": "enum", "values": ["gold", "silver"]}
+  ]
+}"#;
+
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "[ 0-9.+-]{0,14}",
+        "(true|no|Y|是| 1 |0)",
+        ".{0,16}",
+    ]
+}
+
+proptest! {
+    /// A CSV row becomes the record that setting each field from its cell
+    /// makes, or fails with the same error: text, numbers, booleans, empty
+    /// cells (null) and cells over the size limit.
+    #[test]
+    fn a_csv_row_reads_as_each_field_set_from_its_cell(
+        cells in prop::collection::vec(cell(), 8),
+    ) {
+        let schema = Schema::from_json(CELL_KINDS).unwrap();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
+        let header = custodia::CsvHeader::new(&schema, &names).unwrap();
+        let read = header.record(&cells);
+        let mut set = Record::new(&schema);
+        let each = names
+            .iter()
+            .zip(&cells)
+            .try_for_each(|(name, cell)| set.set(name, cell.as_str()));
+        match (read, each) {
+            (Ok(read), Ok(())) => prop_assert!(read == set, "{:?}", cells),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (read, each) => prop_assert!(
+                false,
+                "read {:?}, set {:?}",
+                read.map(|_| ()).map_err(|e| e.to_string()),
+                each.map_err(|e| e.to_string())
+            ),
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::ser::SerializeMap;
 
 use super::value::expected;
-use super::{Field, Schema, Value};
+use super::{Field, FieldKind, Schema, Value};
 use crate::error::{ErrorKind, FieldPath, JsonDocument, Result};
 
 /// One customer's values, one per field of its [`Schema`], in schema order.
@@ -235,6 +235,31 @@ impl Record {
         Ok(())
     }
 
+    /// [`Record::set_at`] with text read from a file. A field of a text
+    /// kind takes it as it is (an empty cell is null), which is what
+    /// `set_at` makes of text there, without the conversion it goes
+    /// through for the numeric and boolean kinds.
+    fn set_text_at(&mut self, index: usize, text: &str) -> Result<()> {
+        let field = match self.schema.field_at(index) {
+            Some(field)
+                if !matches!(
+                    field.kind(),
+                    FieldKind::Integer | FieldKind::Decimal | FieldKind::Boolean
+                ) =>
+            {
+                field
+            }
+            _ => return self.set_at(index, text),
+        };
+        self.check_len(field.name(), text.len())?;
+        self.values[index] = if text.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(text.to_owned())
+        };
+        Ok(())
+    }
+
     /// Adds an extra field known not to be there yet.
     fn push_extra(&mut self, name: &str, value: Value) -> Result<()> {
         self.check_size(name, &value)?;
@@ -243,7 +268,12 @@ impl Record {
     }
 
     fn check_size(&self, name: &str, value: &Value) -> Result<()> {
-        let (len, limit) = (value.byte_len(), self.schema.max_value_bytes());
+        self.check_len(name, value.byte_len())
+    }
+
+    /// Whether a value of `len` bytes fits the schema's limit.
+    fn check_len(&self, name: &str, len: usize) -> Result<()> {
+        let limit = self.schema.max_value_bytes();
         if len > limit {
             return Err(ErrorKind::TooLarge {
                 path: FieldPath::new(name),
@@ -458,7 +488,7 @@ impl CsvHeader {
         for (column, cell) in self.columns.iter().zip(row) {
             let cell = cell.as_ref();
             match column {
-                Column::Field(index) => record.set_at(*index, cell)?,
+                Column::Field(index) => record.set_text_at(*index, cell)?,
                 // Names are unique (checked when the header was built).
                 Column::Extra(name) => record.push_extra(name, cell.into())?,
                 Column::Skip => {}
