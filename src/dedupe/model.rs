@@ -303,6 +303,11 @@ pub(crate) struct Scratch<'t> {
     /// row, whose keys are then read once.
     first: Option<usize>,
     first_keys: Vec<&'t str>,
+    /// Each column's last exact-level weight and the count of records
+    /// holding the value it was for: the weight depends on nothing else,
+    /// and the pairs of one first row mostly share their values, so the
+    /// logarithm of the term frequency is taken once for them.
+    last_exact: Vec<(u32, f64)>,
 }
 
 impl<'a> Pruned<'a> {
@@ -360,6 +365,7 @@ impl<'a> Pruned<'a> {
             exact: vec![0.0; width],
             first: None,
             first_keys: Vec::new(),
+            last_exact: vec![(u32::MAX, 0.0); width],
         }
     }
 
@@ -380,6 +386,7 @@ impl<'a> Pruned<'a> {
             exact,
             first,
             first_keys,
+            last_exact,
         } = scratch;
         let (ra, rb) = (table.row(a), table.row(b));
         let first_step = self.steps.first().map_or(&[][..], Vec::as_slice);
@@ -400,9 +407,13 @@ impl<'a> Pruned<'a> {
                 exact[f] = f64::INFINITY;
                 0.0
             } else if x == y {
-                let top = self.scorer.weights[f].len() - 1;
-                let (base, adjust) = self.scorer.field_weight(f, top as u8, || count(f), rows);
-                exact[f] = base + adjust;
+                let held_by = count(f);
+                if last_exact[f].0 != held_by {
+                    let top = self.scorer.weights[f].len() - 1;
+                    let (base, adjust) = self.scorer.field_weight(f, top as u8, || held_by, rows);
+                    last_exact[f] = (held_by, base + adjust);
+                }
+                exact[f] = last_exact[f].1;
                 self.below_exact[f].max(exact[f])
             } else {
                 // Only equal keys reach the exact level.
