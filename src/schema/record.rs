@@ -5,7 +5,7 @@ use std::fmt;
 use serde::ser::SerializeMap;
 
 use super::value::expected;
-use super::{Field, FieldKind, Schema, Value};
+use super::{Field, Schema, Value};
 use crate::error::{ErrorKind, FieldPath, JsonDocument, Result};
 
 /// One customer's values, one per field of its [`Schema`], in schema order.
@@ -241,14 +241,7 @@ impl Record {
     /// through for the numeric and boolean kinds.
     fn set_text_at(&mut self, index: usize, text: &str) -> Result<()> {
         let field = match self.schema.field_at(index) {
-            Some(field)
-                if !matches!(
-                    field.kind(),
-                    FieldKind::Integer | FieldKind::Decimal | FieldKind::Boolean
-                ) =>
-            {
-                field
-            }
+            Some(field) if field.kind().is_text() => field,
             _ => return self.set_at(index, text),
         };
         self.check_len(field.name(), text.len())?;
