@@ -450,7 +450,9 @@ pub(crate) fn candidates(
     // Every rule's key of each row, a stretch of rows at a time: each row
     // is read once for all rules, in the order rows are stored (keys are
     // kept by place, see `Table::place_of`).
-    let mut keys: Vec<Vec<u64>> = vec![vec![NO_KEY; table.rows]; rules.len()];
+    // Every slot is written below: zeroed memory, which the system hands
+    // out without filling it here, one thread, row by row.
+    let mut keys: Vec<Vec<u64>> = rules.iter().map(|_| vec![0; table.rows]).collect();
     let mut stretches: Vec<Vec<&mut [u64]>> = Vec::new();
     for rule_keys in &mut keys {
         for (s, stretch) in rule_keys.chunks_mut(KEY_STRETCH).enumerate() {

@@ -354,13 +354,19 @@ impl Table {
         // Where each row is stored and where its text starts there, then
         // the rows copied in parallel, each group of them into its own
         // part of the text.
+        // The lengths are read on every core: each is a cache miss, the
+        // rows being read out of order.
+        let lens: Vec<usize> = order
+            .par_iter()
+            .map(|&row| self.text_len(self.header(row as usize)))
+            .collect();
         let mut place = vec![0u32; self.rows];
         let mut starts = Vec::with_capacity(self.rows + 1);
         let mut end = 0;
         starts.push(0);
-        for (at, &row) in order.iter().enumerate() {
+        for (at, (&row, len)) in order.iter().zip(lens).enumerate() {
             place[row as usize] = at as u32;
-            end += self.text_len(self.header(row as usize));
+            end += len;
             starts.push(end);
         }
         let mut text = vec![0u8; end];
@@ -791,30 +797,34 @@ impl Table {
 
     /// Counts how many rows share each key of the columns that weigh term
     /// frequency.
+    /// The columns are counted in parallel, one per core at a time.
     pub(crate) fn count_terms(&mut self) {
-        for c in 0..self.columns.len() {
-            let Some(term) = self.columns[c].term else {
-                continue;
-            };
-            let counts: Vec<u32> = {
-                // Sized for the distinct keys a million customers have in a
-                // column (tens of thousands of names), growing past them:
-                // room for every row cost 50 MB of fresh memory per column.
-                let mut counts: HashMap<&str, u32, foldhash::fast::FixedState> =
-                    HashMap::with_capacity_and_hasher(self.rows.min(1 << 16), Default::default());
-                for row in 0..self.rows {
-                    *counts.entry(self.key(c, row)).or_default() += 1;
-                }
-                (0..self.rows)
-                    .map(|row| counts.get(self.key(c, row)).copied().unwrap_or(0))
-                    .collect()
-            };
+        let counted: Vec<(usize, Vec<u32>)> = (0..self.columns.len())
+            .into_par_iter()
+            .filter_map(|c| Some((self.columns[c].term?, self.term_counts(c))))
+            .collect();
+        for (term, counts) in counted {
             for (row, n) in counts.into_iter().enumerate() {
                 let at = self.physical(row) * self.stride + FLAGS + self.flags + term;
                 self.meta[at] = n;
             }
         }
         self.counted = true;
+    }
+
+    /// How many rows share each row's key of column `c`, by row.
+    fn term_counts(&self, c: usize) -> Vec<u32> {
+        // Sized for the distinct keys a million customers have in a column
+        // (tens of thousands of names), growing past them: room for every
+        // row cost 50 MB of fresh memory per column.
+        let mut counts: HashMap<&str, u32, foldhash::fast::FixedState> =
+            HashMap::with_capacity_and_hasher(self.rows.min(1 << 16), Default::default());
+        for row in 0..self.rows {
+            *counts.entry(self.key(c, row)).or_default() += 1;
+        }
+        (0..self.rows)
+            .map(|row| counts.get(self.key(c, row)).copied().unwrap_or(0))
+            .collect()
     }
 
     /// How many rows hold the key rows `a` and `b` share in column `f`
