@@ -68,8 +68,8 @@
 //! - [`dedupe`]: [`dedupe::Deduper`] finds the records of one customer
 //!   (blocking, per-kind comparators with nicknames, pinyin and phonetic
 //!   codes, a Fellegi–Sunter model trained without labels, clusters,
-//!   explanations) in one data set or across two; [`dedupe::generate`]
-//!   makes test data with known duplicates.
+//!   explanations) in one data set or across two; `dedupe::generate` (the
+//!   `generate` feature) makes test data with known duplicates.
 //! - [`mask`]: [`Masker`] applies a [`Policy`] per audience: redaction,
 //!   partial masks, display profiles, generalization, keyed pseudonyms
 //!   (HMAC-SHA-256) and reversible FF1 tokens; [`mask::k_anonymity`].

@@ -405,12 +405,15 @@ fn the_profile_page_renders_in_chromium() {
 #[test]
 fn a_broken_page_is_caught() {
     // The check above must be able to fail: a page with a script error
-    // and a request for an outside resource is reported.
+    // and a request for an outside resource is reported. The resource is
+    // on a local port nothing serves, so the request fails at once (on a
+    // network that drops packets, an unroutable address held the page's
+    // load until the connection timed out).
     let page = scratch("browser.broken.html");
     std::fs::write(
         &page,
         "<!DOCTYPE html><html><head><title>t</title></head><body>\
-         <img src=\"http://192.0.2.1/x.png\"><script>undefined_function();</script></body></html>",
+         <img src=\"http://127.0.0.1:9/x.png\"><script>undefined_function();</script></body></html>",
     )
     .unwrap();
     let mut browser = Browser::start("broken");
