@@ -1463,8 +1463,8 @@ impl Deduper {
         // candidates at every comparison (a cache miss each, at millions of
         // candidates).
         let mut matched: Vec<((u32, u32), f64)> = matched
-            .iter()
-            .map(|&(i, weight)| (candidates[i], weight))
+            .into_iter()
+            .map(|(i, weight)| (candidates[i], weight))
             .collect();
         matched.par_sort_unstable_by_key(|&(pair, _)| pair);
         let pairs: Vec<ScoredPair> = matched

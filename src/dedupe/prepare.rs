@@ -353,9 +353,8 @@ impl Table {
         }
         // Where each row is stored and where its text starts there, then
         // the rows copied in parallel, each group of them into its own
-        // part of the text.
-        // The lengths are read on every core: each is a cache miss, the
-        // rows being read out of order.
+        // part of the text. The lengths are read on every core: each is a
+        // cache miss, the rows being read out of order.
         let lens: Vec<usize> = order
             .par_iter()
             .map(|&row| self.text_len(self.header(row as usize)))
@@ -796,17 +795,20 @@ impl Table {
     }
 
     /// Counts how many rows share each key of the columns that weigh term
-    /// frequency.
-    /// The columns are counted in parallel, one per core at a time.
+    /// frequency: as many columns at once as there are threads, so that
+    /// no core waits and only that many lists of counts are held.
     pub(crate) fn count_terms(&mut self) {
-        let counted: Vec<(usize, Vec<u32>)> = (0..self.columns.len())
-            .into_par_iter()
-            .filter_map(|c| Some((self.columns[c].term?, self.term_counts(c))))
+        let terms: Vec<(usize, usize)> = (0..self.columns.len())
+            .filter_map(|c| Some((c, self.columns[c].term?)))
             .collect();
-        for (term, counts) in counted {
-            for (row, n) in counts.into_iter().enumerate() {
-                let at = self.physical(row) * self.stride + FLAGS + self.flags + term;
-                self.meta[at] = n;
+        for some in terms.chunks(rayon::current_num_threads().max(1)) {
+            let counted: Vec<Vec<u32>> =
+                some.par_iter().map(|&(c, _)| self.term_counts(c)).collect();
+            for (&(_, term), counts) in some.iter().zip(counted) {
+                for (row, n) in counts.into_iter().enumerate() {
+                    let at = self.physical(row) * self.stride + FLAGS + self.flags + term;
+                    self.meta[at] = n;
+                }
             }
         }
         self.counted = true;
