@@ -1406,8 +1406,14 @@ impl Deduper {
                 *pair = (table_ref.row_at(pair.0), table_ref.row_at(pair.1));
             });
         }
-        let tie = |i: usize| {
-            let (a, b) = candidates[i];
+        // Each matched candidate as its pair of rows, read once: the sorts
+        // below would otherwise look it up among millions of candidates at
+        // every comparison (a cache miss each).
+        let mut matched: Vec<((u32, u32), f64)> = matched
+            .into_iter()
+            .map(|(i, weight)| (candidates[i], weight))
+            .collect();
+        let tie = |(a, b): (u32, u32)| {
             let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
             (ra.min(rb), ra.max(rb))
         };
@@ -1424,7 +1430,7 @@ impl Deduper {
             .collect();
         let key = |(a, b): (u32, u32)| (a.min(b), a.max(b));
         if !label_of.is_empty() {
-            matched.retain(|&(i, _)| !label_of.contains_key(&key(candidates[i])));
+            matched.retain(|&(pair, _)| !label_of.contains_key(&key(pair)));
         }
         let mut levels = vec![0u8; width];
         let forced: Vec<(u32, u32, f64)> = labels
@@ -1439,10 +1445,11 @@ impl Deduper {
         let edges: Vec<(u32, u32, f64)> = forced
             .iter()
             .map(|&(a, b, _)| (a, b, 1.0))
-            .chain(matched.iter().map(|&(i, weight)| {
-                let (a, b) = candidates[i];
-                (a, b, model::probability(weight))
-            }))
+            .chain(
+                matched
+                    .iter()
+                    .map(|&((a, b), weight)| (a, b, model::probability(weight))),
+            )
             .collect();
         let clusters = cluster::cluster(
             table.rows,
@@ -1459,13 +1466,6 @@ impl Deduper {
                 model::probability(scorer.weight(&table, levels, x as usize, y as usize))
             },
         );
-        // Sorted by the pairs themselves, not by looking each up in the
-        // candidates at every comparison (a cache miss each, at millions of
-        // candidates).
-        let mut matched: Vec<((u32, u32), f64)> = matched
-            .into_iter()
-            .map(|(i, weight)| (candidates[i], weight))
-            .collect();
         matched.par_sort_unstable_by_key(|&(pair, _)| pair);
         let pairs: Vec<ScoredPair> = matched
             .iter()
