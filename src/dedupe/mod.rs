@@ -345,6 +345,10 @@ pub struct Stats {
 pub struct Outcome {
     clusters: Vec<u32>,
     pairs: Vec<ScoredPair>,
+    /// The levels of each of `pairs`, one per compared field, as scoring
+    /// compared them: explaining the pairs reads them instead of comparing
+    /// the rows again (half a million pairs at a million customers).
+    pair_levels: Vec<u8>,
     candidates: Vec<(u32, u32)>,
     split: Option<usize>,
     model: Model,
@@ -431,13 +435,36 @@ impl Outcome {
         into.levels.clear();
         into.levels.resize(table.columns.len(), 0);
         model::levels(table, self.swap, a, b, &mut into.levels);
+        self.weigh(a, b, into);
+        true
+    }
+
+    /// [`Outcome::break_down`] of matched pair `i` (of
+    /// [`Outcome::pairs`]), from the levels scoring compared; `false` when
+    /// there is no such pair.
+    pub(crate) fn break_down_matched(&self, i: usize, into: &mut Breakdown) -> bool {
+        let width = self.table.columns.len();
+        let (Some(pair), Some(levels)) = (
+            self.pairs.get(i),
+            self.pair_levels.get(i * width..(i + 1) * width),
+        ) else {
+            return false;
+        };
+        into.levels.clear();
+        into.levels.extend_from_slice(levels);
+        self.weigh(pair.a, pair.b, into);
+        true
+    }
+
+    /// Fills the weights of `into` from its levels, for rows `a` and `b`.
+    fn weigh(&self, a: usize, b: usize, into: &mut Breakdown) {
+        let table = &self.table;
         into.fill(
             &self.scorer,
             |f| table.term_count(f, a, b),
             table.rows,
             (table.row(a), table.row(b)),
         );
-        true
     }
 
     /// Reads rows ahead into the cache, as scoring does (see
@@ -1364,6 +1391,14 @@ impl Deduper {
                 (w >= threshold_weight).then_some((i, w))
             })
             .collect();
+        // The levels of each matched pair, `width` each in the order of
+        // `matched`: explaining the pairs (the pairs file) reads them
+        // instead of comparing the rows again.
+        let mut matched_levels: Vec<u8> = matched
+            .iter()
+            .flat_map(|&(i, _)| &levels[i * width..(i + 1) * width])
+            .copied()
+            .collect();
         drop(sample);
         if candidates.len() > sampled {
             let pruned = model::Pruned::new(&scorer, &table, self.swap, threshold_weight);
@@ -1378,29 +1413,36 @@ impl Deduper {
             block::sort_pairs(&mut candidates, sampled);
             let rest_ref = &candidates[sampled..];
             // A group of pairs at a time: their second rows are warmed
-            // together first (see `Table::warm`), then compared.
-            matched.extend(table.by_place(|table| {
+            // together first (see `Table::warm`), then compared. Each
+            // stretch of groups a thread takes gives its matches and their
+            // levels, in order.
+            let found = table.by_place(|table| {
                 rest_ref
                     .par_chunks(WARM_GROUP)
                     .enumerate()
-                    .map_init(
-                        || pruned.scratch(),
-                        |scratch, (g, group)| {
+                    .fold(
+                        || (pruned.scratch(), Vec::new(), Vec::new()),
+                        |(mut scratch, mut found, mut levels), (g, group)| {
                             // The first rows come in order: mostly cached.
                             table.warm(group.iter().map(|&(_, b)| b));
-                            let mut weights = [None; WARM_GROUP];
-                            for (j, (&(a, b), slot)) in group.iter().zip(&mut weights).enumerate() {
-                                *slot = pruned
-                                    .weight(table, a as usize, b as usize, scratch)
-                                    .map(|w| (sampled + g * WARM_GROUP + j, w));
+                            for (j, &(a, b)) in group.iter().enumerate() {
+                                let weight =
+                                    pruned.weight(table, a as usize, b as usize, &mut scratch);
+                                if let Some(w) = weight {
+                                    found.push((sampled + g * WARM_GROUP + j, w));
+                                    levels.extend_from_slice(&scratch.levels);
+                                }
                             }
-                            weights
+                            (scratch, found, levels)
                         },
                     )
-                    .flatten()
-                    .flatten()
+                    .map(|(_, found, levels)| (found, levels))
                     .collect::<Vec<_>>()
-            }));
+            });
+            for (found, levels) in found {
+                matched.extend(found);
+                matched_levels.extend(levels);
+            }
             let table_ref = &table;
             candidates[sampled..].par_iter_mut().for_each(|pair| {
                 *pair = (table_ref.row_at(pair.0), table_ref.row_at(pair.1));
@@ -1409,15 +1451,17 @@ impl Deduper {
         // Each matched candidate as its pair of rows, read once: the sorts
         // below would otherwise look it up among millions of candidates at
         // every comparison (a cache miss each).
-        let mut matched: Vec<((u32, u32), f64)> = matched
+        // Each keeps the place of its levels in `matched_levels`.
+        let mut matched: Vec<((u32, u32), f64, usize)> = matched
             .into_iter()
-            .map(|(i, weight)| (candidates[i], weight))
+            .enumerate()
+            .map(|(slot, (i, weight))| (candidates[i], weight, slot))
             .collect();
         let tie = |(a, b): (u32, u32)| {
             let (ra, rb) = (ranks[a as usize], ranks[b as usize]);
             (ra.min(rb), ra.max(rb))
         };
-        matched.par_sort_unstable_by(|&(x, wx), &(y, wy)| {
+        matched.par_sort_unstable_by(|&(x, wx, _), &(y, wy, _)| {
             wy.total_cmp(&wx).then_with(|| tie(x).cmp(&tie(y)))
         });
         // Labels: a labelled non-match is never linked, a labelled match
@@ -1430,25 +1474,28 @@ impl Deduper {
             .collect();
         let key = |(a, b): (u32, u32)| (a.min(b), a.max(b));
         if !label_of.is_empty() {
-            matched.retain(|&(pair, _)| !label_of.contains_key(&key(pair)));
+            matched.retain(|&(pair, _, _)| !label_of.contains_key(&key(pair)));
         }
         let mut levels = vec![0u8; width];
-        let forced: Vec<(u32, u32, f64)> = labels
+        let forced: Vec<(u32, u32, f64, usize)> = labels
             .matches()
             .iter()
             .map(|&(a, b)| {
                 model::levels(&table, self.swap, a as usize, b as usize, &mut levels);
-                (a, b, scorer.weight(&table, &levels, a as usize, b as usize))
+                let slot = matched_levels.len() / width.max(1);
+                matched_levels.extend_from_slice(&levels);
+                let weight = scorer.weight(&table, &levels, a as usize, b as usize);
+                (a, b, weight, slot)
             })
             .collect();
         // A labelled match counts as certain; a matched pair as scored.
         let edges: Vec<(u32, u32, f64)> = forced
             .iter()
-            .map(|&(a, b, _)| (a, b, 1.0))
+            .map(|&(a, b, _, _)| (a, b, 1.0))
             .chain(
                 matched
                     .iter()
-                    .map(|&((a, b), weight)| (a, b, model::probability(weight))),
+                    .map(|&((a, b), weight, _)| (a, b, model::probability(weight))),
             )
             .collect();
         let clusters = cluster::cluster(
@@ -1466,26 +1513,33 @@ impl Deduper {
                 model::probability(scorer.weight(&table, levels, x as usize, y as usize))
             },
         );
-        matched.par_sort_unstable_by_key(|&(pair, _)| pair);
-        let pairs: Vec<ScoredPair> = matched
+        matched.par_sort_unstable_by_key(|&(pair, _, _)| pair);
+        let scored = |a: u32, b: u32, weight: f64| ScoredPair {
+            a: a as usize,
+            b: b as usize,
+            weight,
+            probability: model::probability(weight),
+        };
+        let mut slotted: Vec<(ScoredPair, usize)> = matched
             .iter()
-            .map(|&((a, b), weight)| ScoredPair {
-                a: a as usize,
-                b: b as usize,
-                weight,
-                probability: model::probability(weight),
-            })
-            .chain(forced.iter().map(|&(a, b, weight)| ScoredPair {
-                a: a as usize,
-                b: b as usize,
-                weight,
-                probability: model::probability(weight),
-            }))
+            .map(|&((a, b), weight, slot)| (scored(a, b, weight), slot))
+            .chain(
+                forced
+                    .iter()
+                    .map(|&(a, b, weight, slot)| (scored(a, b, weight), slot)),
+            )
             .collect();
-        let mut pairs = pairs;
+        drop(matched);
         if !forced.is_empty() {
-            pairs.sort_unstable_by_key(|p| (p.a, p.b));
+            slotted.sort_unstable_by_key(|(p, _)| (p.a, p.b));
         }
+        let pair_levels = slotted
+            .iter()
+            .flat_map(|&(_, slot)| &matched_levels[slot * width..(slot + 1) * width])
+            .copied()
+            .collect();
+        drop(matched_levels);
+        let pairs: Vec<ScoredPair> = slotted.into_iter().map(|(pair, _)| pair).collect();
         // A cluster is named by its smallest row: one row names itself.
         let cluster_count = clusters
             .iter()
@@ -1502,6 +1556,7 @@ impl Deduper {
         Outcome {
             clusters,
             pairs,
+            pair_levels,
             candidates,
             split,
             model,
@@ -1654,6 +1709,7 @@ mod tests {
         );
         let reused = deduper.finish(work, None, model, Some(sample), &Labels::new());
         assert!(reused.pairs().len() > 1000, "{}", reused.pairs().len());
+        assert_explained_as_compared(&again);
         for outcome in [&reused, &partly] {
             assert_eq!(outcome.pairs().len(), again.pairs().len());
             for (x, y) in outcome.pairs().iter().zip(again.pairs()) {
@@ -1661,12 +1717,54 @@ mod tests {
                 assert_eq!(x.weight.to_bits(), y.weight.to_bits());
             }
             assert_eq!(outcome.clusters(), again.clusters());
+            assert_explained_as_compared(outcome);
             let mut pairs: Vec<_> = outcome.candidates().collect();
             let mut all: Vec<_> = again.candidates().collect();
             pairs.sort_unstable();
             all.sort_unstable();
             assert_eq!(pairs, all);
         }
+    }
+
+    /// Each matched pair of `outcome` is explained from the levels scoring
+    /// kept as it is from its rows compared again.
+    fn assert_explained_as_compared(outcome: &Outcome) {
+        let mut kept = Breakdown::default();
+        for (i, pair) in outcome.pairs().iter().enumerate() {
+            assert!(outcome.break_down_matched(i, &mut kept));
+            let compared = outcome.explain(pair.a, pair.b).unwrap();
+            assert_eq!(kept.clone().named(outcome.model()), compared, "pair {i}");
+        }
+        let mut none = Breakdown::default();
+        assert!(!outcome.break_down_matched(outcome.pairs().len(), &mut none));
+    }
+
+    /// Labelled matches are explained as compared too, in the order of
+    /// the pairs they join, and a labelled non-match leaves the pairs.
+    #[test]
+    fn labelled_pairs_are_explained_as_compared() {
+        let data = Generator::new(11).generate(2000).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let plain = deduper.run(&data.records).unwrap();
+        let dropped = plain.pairs()[plain.pairs().len() / 2];
+        let mut labels = Labels::new();
+        labels.add(dropped.a, dropped.b, Label::NonMatch).unwrap();
+        // Two rows far apart, in both orders of labelling.
+        labels.add(1999, 3, Label::Match).unwrap();
+        labels.add(10, 1500, Label::Match).unwrap();
+        let records: Vec<_> = data
+            .records
+            .iter()
+            .map(|r| deduper.normalizer.normalize(r).unwrap())
+            .collect();
+        let labelled = deduper.run_normalized(&records, None, &labels).unwrap();
+        let rows = |o: &Outcome| o.pairs().iter().map(|p| (p.a, p.b)).collect::<Vec<_>>();
+        // (Labels also start training, so the other pairs may differ.)
+        assert!(!rows(&labelled).contains(&(dropped.a, dropped.b)));
+        assert!(rows(&labelled).contains(&(3, 1999)));
+        assert!(rows(&labelled).contains(&(10, 1500)));
+        assert_explained_as_compared(&plain);
+        assert_explained_as_compared(&labelled);
     }
 
     /// With a household class the parts of an address count as one:

@@ -1196,11 +1196,10 @@ impl Pipeline {
         if let Some(out) = pairs {
             let written = |e: std::io::Error| Error::io("writing pairs", &e);
             write::pairs_header(&mut *out).map_err(written)?;
-            let all = outcome.pairs();
             let pair = |range: std::ops::Range<usize>, lines: &mut Vec<u8>| {
-                write::pairs(lines, outcome, &all[range], row_of).map_err(written)
+                write::pairs(lines, outcome, range, row_of).map_err(written)
             };
-            write::in_order(&mut *out, all.len(), pair, "writing pairs")?;
+            write::in_order(&mut *out, outcome.pairs().len(), pair, "writing pairs")?;
             out.flush().map_err(written)?;
         }
         if let Some(review) = review {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::Format;
 use super::read::{Raw, Row};
-use crate::dedupe::{Breakdown, GoldenRecord, Outcome, ScoredPair};
+use crate::dedupe::{Breakdown, GoldenRecord, Outcome};
 use crate::schema::{Record, Schema, Value};
 
 /// Writes one CSV record (RFC 4180): fields with the delimiter, a quote, a
@@ -466,23 +466,27 @@ pub(crate) fn pairs_header(file: &mut (impl Write + ?Sized)) -> io::Result<()> {
     csv_text(file, b',', header.into_iter())
 }
 
-/// Matched pairs as CSV lines after [`pairs_header`], rows named by their
-/// input lines. One breakdown and one string serve all of them, and the
-/// rows of a few pairs ahead are read into the cache together (half a
-/// million pairs at a million customers, their rows anywhere in memory).
+/// The matched pairs `range` of [`Outcome::pairs`] as CSV lines after
+/// [`pairs_header`], rows named by their input lines, explained from the
+/// levels scoring compared. One breakdown and one string serve all of
+/// them, and the rows of a few pairs ahead (their term counts) are read
+/// into the cache together (half a million pairs at a million customers,
+/// their rows anywhere in memory).
 pub(crate) fn pairs<'a>(
     file: &mut (impl Write + ?Sized),
     outcome: &Outcome,
-    pairs: &[ScoredPair],
+    range: std::ops::Range<usize>,
     row_of: &(dyn Fn(usize) -> RowRef<'a> + Sync),
 ) -> io::Result<()> {
     let mut breakdown = Breakdown::default();
     // The first four cells one after another, and where each ends.
     let mut text = String::new();
     let mut explanation = String::new();
-    for group in pairs.chunks(WARM_PAIRS) {
+    let start = range.start;
+    let pairs = outcome.pairs().get(range).unwrap_or_default();
+    for (g, group) in pairs.chunks(WARM_PAIRS).enumerate() {
         outcome.warm(group.iter().flat_map(|p| [p.a, p.b]));
-        for pair in group {
+        for (j, pair) in group.iter().enumerate() {
             text.clear();
             let mut ends = [0; 4];
             row_of(pair.a).push_to(&mut text);
@@ -496,7 +500,7 @@ pub(crate) fn pairs<'a>(
                 *end = text.len();
             }
             explanation.clear();
-            if outcome.break_down(pair.a, pair.b, &mut breakdown) {
+            if outcome.break_down_matched(start + g * WARM_PAIRS + j, &mut breakdown) {
                 explain(&mut explanation, outcome, &breakdown);
             }
             let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
@@ -990,7 +994,7 @@ mod tests {
     /// The pairs file explains each pair as [`Outcome::explain`] does
     /// (rendered here by the formatting machinery), with one breakdown and
     /// one string reused from pair to pair and rows named as in a link
-    /// whose source name needs quoting.
+    /// whose source name needs quoting; written a stretch at a time.
     #[test]
     fn pairs_are_written_as_the_outcome_explains_them() {
         let schema = Schema::customer();
@@ -1006,8 +1010,12 @@ mod tests {
             source: row.is_multiple_of(2).then_some("crm, eu"),
             line: row as u64 + 1,
         };
+        // In two stretches, the second starting inside a group of pairs
+        // read ahead together, as the writer splits them among threads.
         let mut out = Vec::new();
-        pairs(&mut out, &outcome, all, &row_of).unwrap();
+        let split = WARM_PAIRS * 3 + 5;
+        pairs(&mut out, &outcome, 0..split, &row_of).unwrap();
+        pairs(&mut out, &outcome, split..all.len(), &row_of).unwrap();
         let text = String::from_utf8(out).unwrap();
         let mut lines = text.lines();
         let name = |row: usize| match row_of(row).source {
