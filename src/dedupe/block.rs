@@ -407,6 +407,17 @@ pub(crate) const NO_KEY: u64 = u64::MAX;
 /// A row in no block of a rule (see [`Blocked::blocks`]).
 pub(crate) const NO_BLOCK: u32 = u32::MAX;
 
+/// A rule's blocks (see [`candidates`]).
+struct Grouped {
+    /// Each row's block ([`Blocked::blocks`]).
+    numbered: Vec<u32>,
+    /// The rows of the blocks of two rows or more, block after block, in
+    /// name order within a block.
+    members: Vec<u32>,
+    /// The length of each of those blocks, in order.
+    sizes: Vec<u32>,
+}
+
 /// What blocking found.
 pub(crate) struct Blocked {
     /// Candidate pairs, each `(a, b)` with `a < b`, each once, in name
@@ -473,19 +484,47 @@ pub(crate) fn candidates(
                 }
             }
         });
+    // Each rule's blocks, once its keys are sorted: a number per row, and
+    // the rows of the blocks that can make pairs (two rows or more), block
+    // after block, in name order within. Its keys are let go then.
+    let grouped: Vec<Grouped> = keys
+        .into_par_iter()
+        .map(|rule_keys| {
+            let mut keyed: Vec<(u64, u32, u32)> = rule_keys
+                .iter()
+                .enumerate()
+                .filter(|&(_, &k)| k != NO_KEY)
+                .map(|(place, &k)| {
+                    let row = table.row_at(place as u32);
+                    (k, position[row as usize], row)
+                })
+                .collect();
+            drop(rule_keys);
+            keyed.sort_unstable();
+            let mut grouped = Grouped {
+                numbered: vec![NO_BLOCK; table.rows],
+                members: Vec::new(),
+                sizes: Vec::new(),
+            };
+            for (number, block) in keyed.chunk_by(|x, y| x.0 == y.0).enumerate() {
+                for &(_, _, row) in block {
+                    grouped.numbered[row as usize] = number as u32;
+                }
+                if block.len() > 1 {
+                    grouped.members.extend(block.iter().map(|&(_, _, row)| row));
+                    grouped.sizes.push(block.len() as u32);
+                }
+            }
+            grouped
+        })
+        .collect();
     // The most pairs the rules and the sorted neighbourhood can make, so
     // that the list of them is made once at its size: grown by doubling,
     // the list and its copy would be held at once.
-    let most: usize = keys
-        .par_iter()
-        .map(|rule_keys| {
-            let mut sorted: Vec<u64> = rule_keys.iter().copied().filter(|&k| k != NO_KEY).collect();
-            sorted.sort_unstable();
-            sorted
-                .chunk_by(|x, y| x == y)
-                .map(|b| pairs_within_block(b.len(), limits))
-                .sum::<usize>()
-        })
+    let most: usize = grouped
+        .iter()
+        .flat_map(|g| &g.sizes)
+        .map(|&size| pairs_within_block(size as usize, limits))
         .sum::<usize>()
         + if limits.sorted_neighbourhood {
             pairs_within_reach(order.len(), limits.window)
@@ -501,31 +540,23 @@ pub(crate) fn candidates(
             .extend_from_slice(made);
         made.clear();
     };
-    // Each rule's keys are let go once its pairs are made and its blocks
-    // numbered.
-    let (mut per_rule, blocks): (Vec<usize>, Vec<Vec<u32>>) = keys
+    // Each rule's rows in blocks are let go once its pairs are made.
+    let (mut per_rule, blocks): (Vec<usize>, Vec<Vec<u32>>) = grouped
         .into_par_iter()
-        .map(|rule_keys| {
-            let mut keyed: Vec<(u64, u32, u32)> = rule_keys
-                .iter()
-                .enumerate()
-                .filter(|&(_, &k)| k != NO_KEY)
-                .map(|(place, &k)| {
-                    let row = table.row_at(place as u32);
-                    (k, position[row as usize], row)
-                })
-                .collect();
-            drop(rule_keys);
-            keyed.sort_unstable();
+        .map(|grouped| {
+            let Grouped {
+                numbered,
+                members,
+                sizes,
+            } = grouped;
             let mut made = Vec::with_capacity(GATHER);
             let mut count = 0;
-            let mut numbered = vec![NO_BLOCK; table.rows];
-            for (number, block) in keyed.chunk_by(|x, y| x.0 == y.0).enumerate() {
-                for &(_, _, row) in block {
-                    numbered[row as usize] = number as u32;
-                }
+            let mut rest = members.as_slice();
+            for &size in &sizes {
+                let (block, after) = rest.split_at(size as usize);
+                rest = after;
                 for (i, j) in within_block(block.len(), limits) {
-                    push(&mut made, block[i].2, block[j].2);
+                    push(&mut made, block[i], block[j]);
                 }
                 if made.len() >= GATHER {
                     count += made.len();

@@ -1726,6 +1726,99 @@ mod tests {
         }
     }
 
+    /// Blocking makes the pairs its rules describe, counted per rule, and
+    /// numbers blocks by key: checked against every rule's rows grouped by
+    /// key in a map, each group put in name order and paired all with all
+    /// up to `max_block` rows and with the next `window` beyond, and the
+    /// sorted neighbourhood; for a small `max_block` (large blocks common)
+    /// and the default one, and across two sources.
+    #[test]
+    fn blocking_makes_the_pairs_its_rules_describe() {
+        let data = Generator::new(3).generate(1500).unwrap();
+        for (max_block, window, split) in [(3, 2, None), (12, 4, None), (5, 3, Some(700))] {
+            let config = Config {
+                max_block,
+                window,
+                ..Config::default()
+            };
+            let deduper = Deduper::with_config(&Schema::customer(), config).unwrap();
+            let (left, right) = data.records.split_at(split.unwrap_or(data.records.len()));
+            let table = deduper.table(&[left, right]).unwrap();
+            let work = deduper.block(table, split);
+            let (table, rows) = (&work.table, work.table.rows);
+            let across = |a: usize, b: usize| split.is_none_or(|s| (a < s) != (b < s));
+            let order = deduper.name_order(table, &work.ranks);
+            let mut position = vec![0; rows];
+            for (p, &row) in order.iter().enumerate() {
+                position[row as usize] = p;
+            }
+            let mut expected = std::collections::BTreeSet::new();
+            let mut per_rule = Vec::new();
+            let mut large = 0;
+            for (r, rule) in deduper.resolved.iter().enumerate() {
+                let mut groups: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+                for row in 0..rows {
+                    if let Some(key) = rule.key(table, row) {
+                        groups
+                            .entry(key.min(block::NO_KEY - 1))
+                            .or_default()
+                            .push(row);
+                    }
+                }
+                let mut made = 0;
+                let mut numbers = std::collections::HashMap::new();
+                for (key, group) in &mut groups {
+                    group.sort_by_key(|&row| position[row]);
+                    let reach = if group.len() <= max_block {
+                        group.len()
+                    } else {
+                        large += 1;
+                        window
+                    };
+                    for i in 0..group.len() {
+                        for j in i + 1..group.len().min(i + 1 + reach) {
+                            let (a, b) = (group[i], group[j]);
+                            if across(a, b) {
+                                expected.insert((a.min(b) as u32, a.max(b) as u32));
+                                made += 1;
+                            }
+                        }
+                    }
+                    // One number per key, the same for all its rows.
+                    let number = work.blocks[r][group[0]];
+                    assert!(group.iter().all(|&row| work.blocks[r][row] == number));
+                    assert_eq!(numbers.insert(number, *key), None, "rule {r}");
+                }
+                let keyless = (0..rows).filter(|&row| rule.key(table, row).is_none());
+                assert!(
+                    keyless
+                        .into_iter()
+                        .all(|row| work.blocks[r][row] == block::NO_BLOCK)
+                );
+                per_rule.push(made);
+            }
+            let mut neighbours = 0;
+            for (i, &a) in order.iter().enumerate() {
+                for &b in order.iter().skip(i + 1).take(window) {
+                    if across(a as usize, b as usize) {
+                        expected.insert((a.min(b), a.max(b)));
+                        neighbours += 1;
+                    }
+                }
+            }
+            per_rule.push(neighbours);
+            // (1,500 records make no block beyond the default 12.)
+            assert!(
+                max_block == 12 || large > 0,
+                "max_block {max_block}: none beyond"
+            );
+            assert_eq!(work.pairs_per_rule, per_rule);
+            let mut made = work.candidates.clone();
+            made.sort_unstable();
+            assert_eq!(made, expected.into_iter().collect::<Vec<_>>());
+        }
+    }
+
     /// Each matched pair of `outcome` is explained from the levels scoring
     /// kept as it is from its rows compared again.
     fn assert_explained_as_compared(outcome: &Outcome) {
