@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import subprocess
@@ -433,19 +434,38 @@ def pairwise(truth: dict[str, str], clusters: dict[str, str]) -> tuple[float, fl
 # Running each tool in its own process, measured with wait4.
 # --------------------------------------------------------------------------
 
+# The kernel counts a process's peak memory (ru_maxrss) from its fork: a
+# tool forked from this script would report at least this script's own
+# peak, the generated records (about 9 GB at 10 M, more than custodia's).
+# So each tool is started by a small Python process of its own, which
+# measures it and hands the figures back in a file.
+SPAWN = r"""
+import json, os, subprocess, sys, time
+start = time.monotonic()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"wall": time.monotonic() - start, "code": os.waitstatus_to_exitcode(status),
+               "user": usage.ru_utime, "sys": usage.ru_stime,
+               "rss": usage.ru_maxrss * 1024}, out)
+"""
+
+
 def measure(args: list[str], stdout=subprocess.DEVNULL) -> dict:
-    start = time.monotonic()
-    child = subprocess.Popen(args, stdout=stdout, stderr=subprocess.PIPE)
-    stderr = child.stderr.read() if child.stderr else b""
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.monotonic() - start
-    code = os.waitstatus_to_exitcode(status)
-    child.returncode = code
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
+        spawner = subprocess.Popen([sys.executable, "-c", SPAWN, result.name, *args],
+                                   stdout=stdout, stderr=subprocess.PIPE)
+        stderr = spawner.stderr.read() if spawner.stderr else b""
+        spawner.wait()
+        if spawner.returncode != 0:
+            sys.stderr.write(stderr.decode(errors="replace"))
+            raise SystemExit(f"measuring {args[0]} failed with exit code {spawner.returncode}")
+        figures = json.load(result)
+    code = figures.pop("code")
     if code not in (0, 1):  # custodia exits 1 when some rows have errors
         sys.stderr.write(stderr.decode(errors="replace"))
         raise SystemExit(f"{args[0]} failed with exit code {code}")
-    return {"wall": wall, "user": usage.ru_utime, "sys": usage.ru_stime,
-            "rss": usage.ru_maxrss * 1024}
+    return figures
 
 
 def run_custodia(binary: Path, input_path: Path, out_dir: Path, extra: list[str]) -> tuple[dict, dict]:
