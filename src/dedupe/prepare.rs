@@ -945,15 +945,17 @@ impl Table {
     /// Rows ranked by content (ties by position): every order-sensitive step
     /// (sampling, windows, tie breaks) goes by rank, so results do not
     /// depend on the order records came in.
+    ///
+    /// Each row is sorted with its hash beside it: a sort of rows by a
+    /// hash looked up in another list reads that list out of order.
     pub(crate) fn ranks(&self) -> Vec<u32> {
-        let hashes: Vec<u64> = (0..self.rows)
+        let mut order: Vec<(u64, u32)> = (0..self.rows)
             .into_par_iter()
-            .map(|r| self.content_hash(r))
+            .map(|r| (self.content_hash(r), r as u32))
             .collect();
-        let mut order: Vec<u32> = (0..self.rows as u32).collect();
-        order.par_sort_unstable_by_key(|&r| (hashes[r as usize], r));
+        order.par_sort_unstable();
         let mut ranks = vec![0; self.rows];
-        for (rank, &row) in order.iter().enumerate() {
+        for (rank, &(_, row)) in order.iter().enumerate() {
             ranks[row as usize] = rank as u32;
         }
         ranks
