@@ -482,7 +482,8 @@ pub(crate) fn pairs<'a>(
     // The first four cells one after another, and where each ends.
     let mut text = String::new();
     let mut explanation = String::new();
-    let start = range.start;
+    // The index of the stretch's first pair among all.
+    let first = range.start;
     let pairs = outcome.pairs().get(range).unwrap_or_default();
     for (g, group) in pairs.chunks(WARM_PAIRS).enumerate() {
         outcome.warm(group.iter().flat_map(|p| [p.a, p.b]));
@@ -500,7 +501,7 @@ pub(crate) fn pairs<'a>(
                 *end = text.len();
             }
             explanation.clear();
-            if outcome.break_down_matched(start + g * WARM_PAIRS + j, &mut breakdown) {
+            if outcome.break_down_matched(first + g * WARM_PAIRS + j, &mut breakdown) {
                 explain(&mut explanation, outcome, &breakdown);
             }
             let start = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
