@@ -1477,7 +1477,9 @@ impl Deduper {
             matched.retain(|&(pair, _, _)| !label_of.contains_key(&key(pair)));
         }
         let mut levels = vec![0u8; width];
-        let forced: Vec<(u32, u32, f64, usize)> = labels
+        // Labelled matches as matched pairs are held, their levels kept
+        // after the others'.
+        let forced: Vec<((u32, u32), f64, usize)> = labels
             .matches()
             .iter()
             .map(|&(a, b)| {
@@ -1485,13 +1487,13 @@ impl Deduper {
                 let slot = matched_levels.len() / width.max(1);
                 matched_levels.extend_from_slice(&levels);
                 let weight = scorer.weight(&table, &levels, a as usize, b as usize);
-                (a, b, weight, slot)
+                ((a, b), weight, slot)
             })
             .collect();
         // A labelled match counts as certain; a matched pair as scored.
         let edges: Vec<(u32, u32, f64)> = forced
             .iter()
-            .map(|&(a, b, _, _)| (a, b, 1.0))
+            .map(|&((a, b), _, _)| (a, b, 1.0))
             .chain(
                 matched
                     .iter()
@@ -1513,33 +1515,25 @@ impl Deduper {
                 model::probability(scorer.weight(&table, levels, x as usize, y as usize))
             },
         );
+        // The pairs by row, labelled matches among them (no pair is both:
+        // labelled pairs left the matched ones above).
+        matched.extend(forced);
         matched.par_sort_unstable_by_key(|&(pair, _, _)| pair);
-        let scored = |a: u32, b: u32, weight: f64| ScoredPair {
-            a: a as usize,
-            b: b as usize,
-            weight,
-            probability: model::probability(weight),
-        };
-        let mut slotted: Vec<(ScoredPair, usize)> = matched
+        let pair_levels = matched
             .iter()
-            .map(|&((a, b), weight, slot)| (scored(a, b, weight), slot))
-            .chain(
-                forced
-                    .iter()
-                    .map(|&(a, b, weight, slot)| (scored(a, b, weight), slot)),
-            )
-            .collect();
-        drop(matched);
-        if !forced.is_empty() {
-            slotted.sort_unstable_by_key(|(p, _)| (p.a, p.b));
-        }
-        let pair_levels = slotted
-            .iter()
-            .flat_map(|&(_, slot)| &matched_levels[slot * width..(slot + 1) * width])
+            .flat_map(|&(_, _, slot)| &matched_levels[slot * width..(slot + 1) * width])
             .copied()
             .collect();
         drop(matched_levels);
-        let pairs: Vec<ScoredPair> = slotted.into_iter().map(|(pair, _)| pair).collect();
+        let pairs: Vec<ScoredPair> = matched
+            .iter()
+            .map(|&((a, b), weight, _)| ScoredPair {
+                a: a as usize,
+                b: b as usize,
+                weight,
+                probability: model::probability(weight),
+            })
+            .collect();
         // A cluster is named by its smallest row: one row names itself.
         let cluster_count = clusters
             .iter()
