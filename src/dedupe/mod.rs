@@ -130,7 +130,9 @@ pub struct Config {
     pub clustering: Clustering,
     /// How agreements of contact fields add up.
     pub contact_evidence: ContactEvidence,
-    /// Random pairs sampled to estimate u (all pairs when there are fewer).
+    /// Random pairs sampled to estimate u (all pairs when there are
+    /// fewer). The exact level's share is counted from the keys rows hold
+    /// instead, for every field but email and names compared crosswise.
     pub u_pairs: usize,
     /// Most EM iterations.
     pub iterations: usize,
@@ -1195,7 +1197,7 @@ impl Deduper {
     ) -> (model::Probabilities, (f64, f64)) {
         let table = &work.table;
         let random = model::random_pairs(&work.ranks, split, self.training());
-        let u = model::estimate_u(table, self.swap, &random);
+        let u = model::estimate_u(table, self.swap, split, &random);
         let start = if known.is_empty() {
             model::initial_m(&u)
         } else {
@@ -1811,6 +1813,101 @@ mod tests {
             made.sort_unstable();
             assert_eq!(made, expected.into_iter().collect::<Vec<_>>());
         }
+    }
+
+    /// u's exact level is counted from the keys rows hold: the pairs with
+    /// equal keys and the pairs with keys on both sides are those that
+    /// comparing every pair finds at the exact level and not missing, in
+    /// rows stored out of their own order, with and without a split. The
+    /// columns left to the sample are email and the names compared
+    /// crosswise, whose levels are more than their keys.
+    #[test]
+    fn exact_level_pairs_are_counted_as_comparing_every_pair_finds() {
+        let data = Generator::new(11).generate(400).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        for split in [None, Some(170)] {
+            let (left, right) = data.records.split_at(split.unwrap_or(data.records.len()));
+            let work = deduper.block(deduper.table(&[left, right]).unwrap(), split);
+            let table = &work.table;
+            assert!((0..table.rows).any(|r| table.place_of(r as u32) != r as u32));
+            let width = table.columns.len();
+            let mut compared = vec![(0u128, 0u128); width];
+            let mut levels = vec![0u8; width];
+            for a in 0..table.rows {
+                for b in a + 1..table.rows {
+                    if split.is_some_and(|s| (a < s) == (b < s)) {
+                        continue;
+                    }
+                    model::levels(table, deduper.swap, a, b, &mut levels);
+                    for (c, &level) in levels.iter().enumerate() {
+                        if level != MISSING {
+                            compared[c].1 += 1;
+                            let exact = table.columns[c].comparator.exact_level();
+                            compared[c].0 += u128::from(level == exact);
+                        }
+                    }
+                }
+            }
+            let counted = model::equal_key_pairs(table, deduper.swap, split);
+            let mut some_agree = 0;
+            for (c, counted) in counted.into_iter().enumerate() {
+                let column = &table.columns[c];
+                let crosswise = deduper.swap.is_some_and(|s| c == s.given || c == s.family);
+                if crosswise || column.comparator == Comparator::Email {
+                    assert_eq!(counted, None, "column {c}");
+                } else {
+                    assert_eq!(counted, Some(compared[c]), "column {c}, split {split:?}");
+                    some_agree += usize::from(compared[c].0 > 0 && compared[c].0 < compared[c].1);
+                }
+            }
+            assert!(some_agree >= 5, "{some_agree} columns with some equal keys");
+        }
+    }
+
+    /// u's exact level, where it is counted, is the same whichever random
+    /// pairs are drawn, and within the bounds a sample gives it; each
+    /// column's u adds up to 1.
+    #[test]
+    fn counted_exact_levels_do_not_move_with_the_sample() {
+        let data = Generator::new(12).generate(600).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let work = deduper.block(deduper.table(&[&data.records]).unwrap(), None);
+        let table = &work.table;
+        let u_of = |seed: u64| {
+            let training = Training {
+                u_pairs: 5_000,
+                seed,
+            };
+            let random = model::random_pairs(&work.ranks, None, training);
+            model::estimate_u(table, deduper.swap, None, &random)
+        };
+        let (one, other) = (u_of(1), u_of(2));
+        let counted = model::equal_key_pairs(table, deduper.swap, None);
+        let mut moved = 0;
+        for (c, ((a, b), counted)) in one.iter().zip(&other).zip(counted).enumerate() {
+            for u in [a, b] {
+                assert!(
+                    (u.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+                    "column {c}: {u:?}"
+                );
+                assert!(u.iter().all(|&p| p > 0.0 && p < 1.0), "column {c}: {u:?}");
+            }
+            let exact = a.len() - 1;
+            match counted {
+                Some((equal, all)) if all > 0 => {
+                    assert_eq!(a[exact], b[exact], "column {c}");
+                    let share = equal as f64 / all as f64;
+                    // Within one pseudo-count of the sample's 5,000 pairs.
+                    let floor = 1.0 / 5_000.0;
+                    assert!(
+                        (a[exact] - share).abs() <= floor,
+                        "column {c}: {share} {a:?}"
+                    );
+                }
+                _ => moved += usize::from(a != b),
+            }
+        }
+        assert!(moved > 0, "the sampled columns moved with the seed");
     }
 
     /// Each matched pair of `outcome` is explained from the levels scoring
