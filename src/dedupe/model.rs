@@ -869,10 +869,7 @@ pub(crate) fn random_pairs(
         Some(s) => (s, n - s),
         None => (n, n),
     };
-    let total = match split {
-        Some(_) => left as u128 * right as u128,
-        None => n as u128 * n.saturating_sub(1) as u128 / 2,
-    };
+    let total = pairs_among([left as u64, right as u64], split);
     if total <= settings.u_pairs as u128 {
         let mut pairs = Vec::with_capacity(total as usize);
         for a in 0..left {
@@ -904,6 +901,16 @@ pub(crate) fn random_pairs(
         }
     }
     pairs
+}
+
+/// How many pairs rows make, given how many are on each side of `split`:
+/// with a split, the pairs across it; without, every two rows of the
+/// first side (which then holds them all).
+fn pairs_among([left, right]: [u64; 2], split: Option<usize>) -> u128 {
+    match split {
+        Some(_) => u128::from(left) * u128::from(right),
+        None => u128::from(left) * u128::from(left.saturating_sub(1)) / 2,
+    }
 }
 
 /// Estimates u, each level's share among pairs of records taken at
@@ -978,12 +985,7 @@ pub(crate) fn equal_key_pairs(
             !crosswise && table.columns[c].comparator != Comparator::Email
         })
         .collect();
-    let pairs = |[left, right]: [u64; 2]| -> u128 {
-        match split {
-            Some(_) => u128::from(left) * u128::from(right),
-            None => u128::from(left) * u128::from(left.saturating_sub(1)) / 2,
-        }
-    };
+    let pairs = |held: [u64; 2]| pairs_among(held, split);
     let mut found = Vec::with_capacity(counted.len());
     for some in counted.chunks(COLUMNS_HASHED_AT_ONCE) {
         found.extend(
