@@ -930,9 +930,11 @@ impl Deduper {
             }
             u64::from_be_bytes(bytes)
         };
-        let mut keyed: Vec<(u64, u64, u32)> = order
-            .par_iter()
-            .map(|&row| {
+        // Read in the order rows are held: each row's key ties by its
+        // number, so the sort's result owes nothing to the order read in.
+        let mut keyed: Vec<(u64, u64, u32)> = (0..table.rows as u32)
+            .into_par_iter()
+            .map(|row| {
                 let name = table.get(family, row as usize);
                 (prefix(name.phonetic), prefix(name.spelling), row)
             })
@@ -1105,25 +1107,10 @@ impl Deduper {
                 .collect(),
         };
         drop(blocks);
+        let sampled = self.sample_levels(&mut work.table, &sample);
         let work = &*work;
         let table = &work.table;
         let width = table.columns.len();
-        let mut sampled = vec![0u8; sample.len() * width];
-        sampled
-            .par_chunks_mut(width * 1024)
-            .zip(sample.par_chunks(1024))
-            .for_each(|(out, pairs)| {
-                let groups = out
-                    .chunks_mut(width * WARM_GROUP)
-                    .zip(pairs.chunks(WARM_GROUP));
-                for (out, pairs) in groups {
-                    // Every stride-th candidate: both rows anywhere.
-                    table.warm(pairs.iter().flat_map(|&(a, b)| [a, b]));
-                    for (slot, &(a, b)) in out.chunks_exact_mut(width).zip(pairs) {
-                        model::levels(table, self.swap, a as usize, b as usize, slot);
-                    }
-                }
-            });
         let patterns = model::patterns(&sampled, width);
         let rows = table.rows as f64;
         let total_pairs = match split {
@@ -1167,6 +1154,44 @@ impl Deduper {
             stride,
         };
         (model, sample)
+    }
+
+    /// The levels of each pair of `sample`, `width` a pair in its order.
+    /// The pairs are compared in the order their rows are stored (the
+    /// sample takes candidates at a stride, with both rows anywhere): the
+    /// first rows are then read one after the other and most second rows
+    /// near them.
+    fn sample_levels(&self, table: &mut Table, sample: &[(u32, u32)]) -> Vec<u8> {
+        let width = table.columns.len();
+        let mut by_place: Vec<(u32, u32, u32)> = sample
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(a, b))| (table.place_of(a), table.place_of(b), i as u32))
+            .collect();
+        by_place.par_sort_unstable();
+        let mut compared = vec![0u8; sample.len() * width];
+        table.by_place(|table| {
+            compared
+                .par_chunks_mut((width * 1024).max(1))
+                .zip(by_place.par_chunks(1024))
+                .for_each(|(out, pairs)| {
+                    let groups = out
+                        .chunks_mut(width * WARM_GROUP)
+                        .zip(pairs.chunks(WARM_GROUP));
+                    for (out, pairs) in groups {
+                        table.warm(pairs.iter().map(|&(_, b, _)| b));
+                        for (slot, &(a, b, _)) in out.chunks_exact_mut(width).zip(pairs) {
+                            model::levels(table, self.swap, a as usize, b as usize, slot);
+                        }
+                    }
+                });
+        });
+        let mut levels = vec![0u8; compared.len()];
+        for (from, &(_, _, i)) in compared.chunks_exact(width.max(1)).zip(&by_place) {
+            let i = i as usize;
+            levels[i * width..(i + 1) * width].copy_from_slice(from);
+        }
+        levels
     }
 
     /// The built-in customer model, when a batch is too small to learn m
@@ -1862,6 +1887,57 @@ mod tests {
             }
             assert!(some_agree >= 5, "{some_agree} columns with some equal keys");
         }
+    }
+
+    /// The sample's levels, compared in the order rows are stored, are
+    /// each pair's levels in the sample's order, read the way the pair is
+    /// given (a swap of names reads the first row's given name).
+    #[test]
+    fn sample_levels_are_each_pairs_levels_in_its_place() {
+        let data = Generator::new(13).generate(500).unwrap();
+        let deduper = Deduper::new(&Schema::customer()).unwrap();
+        let mut work = deduper.block(deduper.table(&[&data.records]).unwrap(), None);
+        let rows = work.table.rows as u32;
+        assert!((0..rows).any(|r| work.table.place_of(r) != r));
+        // Candidates both ways round, and pairs far apart, out of order.
+        let mut sample: Vec<(u32, u32)> = work
+            .candidates
+            .iter()
+            .flat_map(|&(a, b)| [(a, b), (b, a)])
+            .collect();
+        sample.extend(
+            (0..rows)
+                .map(|a| (a, (a * 7919 + 13) % rows))
+                .filter(|&(a, b)| a != b),
+        );
+        sample.reverse();
+        let width = work.table.columns.len();
+        let got = deduper.sample_levels(&mut work.table, &sample);
+        assert_eq!(got.len(), sample.len() * width);
+        let mut levels = vec![0u8; width];
+        let mut asymmetric = 0;
+        for (&(a, b), got) in sample.iter().zip(got.chunks_exact(width)) {
+            model::levels(
+                &work.table,
+                deduper.swap,
+                a as usize,
+                b as usize,
+                &mut levels,
+            );
+            assert_eq!(got, levels.as_slice(), "pair ({a}, {b})");
+            let mut other = vec![0u8; width];
+            model::levels(
+                &work.table,
+                deduper.swap,
+                b as usize,
+                a as usize,
+                &mut other,
+            );
+            asymmetric += usize::from(other != levels);
+        }
+        // The table reads rows by number again afterwards.
+        assert!((0..rows).any(|r| work.table.place_of(r) != r));
+        assert!(asymmetric > 0, "no pair whose levels depend on its order");
     }
 
     /// u's exact level, where it is counted, is the same whichever random
