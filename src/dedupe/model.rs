@@ -199,6 +199,13 @@ pub(crate) struct Swap {
     pub family: usize,
 }
 
+impl Swap {
+    /// Whether column `c` is one of the two names compared crosswise.
+    pub(crate) fn crosses(self, c: usize) -> bool {
+        c == self.given || c == self.family
+    }
+}
+
 /// Writes the level of every column for rows `a` and `b` into `out`.
 pub(crate) fn levels(table: &Table, swap: Option<Swap>, a: usize, b: usize, out: &mut [u8]) {
     levels_between((table, a), (table, b), swap, out);
@@ -325,9 +332,7 @@ impl<'a> Pruned<'a> {
         // Given and family names are compared in one step, at the later
         // one's place.
         let place = |c: usize| match swap {
-            Some(Swap { given, family }) if c == given || c == family => {
-                (cost(given), given.max(family))
-            }
+            Some(s) if s.crosses(c) => (cost(s.given), s.given.max(s.family)),
             _ => (cost(c), c),
         };
         let mut order: Vec<usize> = (0..width).filter(|&c| table.has_values(c)).collect();
@@ -981,8 +986,7 @@ pub(crate) fn equal_key_pairs(
 ) -> Vec<Option<(u128, u128)>> {
     let counted: Vec<usize> = (0..table.columns.len())
         .filter(|&c| {
-            let crosswise = swap.is_some_and(|s| c == s.given || c == s.family);
-            !crosswise && table.columns[c].comparator != Comparator::Email
+            !swap.is_some_and(|s| s.crosses(c)) && table.columns[c].comparator != Comparator::Email
         })
         .collect();
     let pairs = |held: [u64; 2]| pairs_among(held, split);
