@@ -377,9 +377,6 @@ pub(crate) fn within_block(len: usize, limits: Limits) -> impl Iterator<Item = (
 /// Pairs a rule makes before adding them to the list of all.
 const GATHER: usize = 1 << 16;
 
-/// Rows whose blocking keys one task computes.
-const KEY_STRETCH: usize = 4096;
-
 /// How many pairs [`within_block`] makes.
 fn pairs_within_block(len: usize, limits: Limits) -> usize {
     pairs_within_reach(len, reach(len, limits))
@@ -458,32 +455,13 @@ pub(crate) fn candidates(
             pairs.push((x.min(y), x.max(y)));
         }
     };
-    // Every rule's key of each row, a stretch of rows at a time: each row
-    // is read once for all rules, in the order rows are stored (keys are
-    // kept by place, see `Table::place_of`).
-    // Every slot is written below: zeroed memory, which the system hands
-    // out without filling it here, one thread, row by row.
-    let mut keys: Vec<Vec<u64>> = rules.iter().map(|_| vec![0; table.rows]).collect();
-    let mut stretches: Vec<Vec<&mut [u64]>> = Vec::new();
-    for rule_keys in &mut keys {
-        for (s, stretch) in rule_keys.chunks_mut(KEY_STRETCH).enumerate() {
-            if stretches.len() <= s {
-                stretches.push(Vec::with_capacity(rules.len()));
-            }
-            stretches[s].push(stretch);
+    // Every rule's key of each row, each row read once for all rules (keys
+    // are kept by place).
+    let keys = table.numbers_by_place(rules.len(), |_, row, keys| {
+        for (key, rule) in keys.iter_mut().zip(rules) {
+            *key = rule.key_of(&row).map_or(NO_KEY, |k| k.min(NO_KEY - 1));
         }
-    }
-    stretches
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(s, mut stretch)| {
-            for i in 0..stretch.first().map_or(0, |k| k.len()) {
-                let row = table.row_stored_at(s * KEY_STRETCH + i);
-                for (rule_keys, rule) in stretch.iter_mut().zip(rules) {
-                    rule_keys[i] = rule.key_of(&row).map_or(NO_KEY, |k| k.min(NO_KEY - 1));
-                }
-            }
-        });
+    });
     // Each rule's blocks, once its keys are sorted: a number per row, and
     // the rows of the blocks that can make pairs (two rows or more), block
     // after block, in name order within. Its keys are let go then.

@@ -1024,35 +1024,18 @@ const COLUMNS_HASHED_AT_ONCE: usize = 4;
 /// second-lowest bit set and its lowest saying the side of `split` the
 /// row is on; 0 for an empty key.
 fn key_hashes(table: &Table, columns: &[usize], split: Option<usize>) -> Vec<Vec<u64>> {
-    const STRETCH: usize = 1 << 14;
-    let rows = table.rows;
-    let mut hashes: Vec<Vec<u64>> = vec![vec![0; rows]; columns.len()];
-    let mut stretches: Vec<Vec<&mut [u64]>> = (0..rows.div_ceil(STRETCH))
-        .map(|_| Vec::with_capacity(columns.len()))
-        .collect();
-    for column in &mut hashes {
-        for (stretch, part) in stretches.iter_mut().zip(column.chunks_mut(STRETCH)) {
-            stretch.push(part);
-        }
-    }
     let hasher = foldhash::fast::FixedState::default();
-    stretches
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(k, mut parts)| {
-            for at in 0..parts.first().map_or(0, |p| p.len()) {
-                let place = k * STRETCH + at;
-                let row = table.row_stored_at(place);
-                let side = split.is_some_and(|s| table.row_at(place as u32) as usize >= s);
-                for (part, &c) in parts.iter_mut().zip(columns) {
-                    let key = row.key(c);
-                    if !key.is_empty() {
-                        part[at] = hasher.hash_one(key) & !3 | 2 | u64::from(side);
-                    }
-                }
-            }
-        });
-    hashes
+    table.numbers_by_place(columns.len(), |place, row, hashes| {
+        let side = split.is_some_and(|s| table.row_at(place as u32) as usize >= s);
+        for (hash, &c) in hashes.iter_mut().zip(columns) {
+            let key = row.key(c);
+            *hash = if key.is_empty() {
+                0
+            } else {
+                hasher.hash_one(key) & !3 | 2 | u64::from(side)
+            };
+        }
+    })
 }
 
 /// Distinct level patterns of `pairs` with how often each occurs, sorted.

@@ -438,6 +438,43 @@ impl Table {
         self.row_of_header(self.header(row))
     }
 
+    /// `count` numbers for each row, as lists by place (see
+    /// [`Table::place_of`]): `fill(place, row, numbers)` writes the row's
+    /// `count` numbers. Rows are read once each, in the order they are
+    /// stored, a stretch of them per task.
+    pub(crate) fn numbers_by_place(
+        &self,
+        count: usize,
+        fill: impl Fn(usize, Row<'_>, &mut [u64]) + Sync,
+    ) -> Vec<Vec<u64>> {
+        const STRETCH: usize = 4096;
+        // Zeroed memory, which the system hands out without filling it
+        // here: every slot is written below, by the task of its stretch.
+        let mut numbers: Vec<Vec<u64>> = (0..count).map(|_| vec![0; self.rows]).collect();
+        let mut stretches: Vec<Vec<&mut [u64]>> = (0..self.rows.div_ceil(STRETCH))
+            .map(|_| Vec::with_capacity(count))
+            .collect();
+        for list in &mut numbers {
+            for (stretch, part) in stretches.iter_mut().zip(list.chunks_mut(STRETCH)) {
+                stretch.push(part);
+            }
+        }
+        stretches
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(k, mut parts)| {
+                let mut row_numbers = vec![0; count];
+                for at in 0..parts.first().map_or(0, |p| p.len()) {
+                    let place = k * STRETCH + at;
+                    fill(place, self.row_stored_at(place), &mut row_numbers);
+                    for (part, &number) in parts.iter_mut().zip(&row_numbers) {
+                        part[at] = number;
+                    }
+                }
+            });
+        numbers
+    }
+
     /// The row stored at `place` (see [`Table::place_of`]): reading rows
     /// place after place reads memory in order.
     #[inline]
